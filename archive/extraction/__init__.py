@@ -1,0 +1,1 @@
+"""The extraction function, split by concern; import it from `archive.extract`."""

@@ -1,0 +1,188 @@
+"""The article body: a cleaned tree handed to trafilatura, then fall-backs for script-only bodies."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+from urllib.parse import urlsplit
+
+import trafilatura
+from lxml import etree
+from lxml.html import HtmlElement
+
+from .fields import clean
+
+# Class/id tokens of containers that never hold body text. Matched as whole tokens of the class/id
+# split on -, _ and spaces (so "share" hits "post-share-buttons" but not "shareholder").
+_CLUTTER_TOKENS = frozenset("""
+    newsletter newsletters subscribe subscription subscriptions paywall membership members signup
+    share sharing social socials sharebar sharetools follow related recommended recommendations readmore
+    promo promotion teaser-list advert advertisement ads adslot ad outbrain taboola sponsored
+    breadcrumb breadcrumbs comments comment disqus author-bio authorbio bio byline-bio author-card
+    authorcard author-box authorbox tags taglist tag-list toolbar reading-time readtime caption credit credits
+    popup modal cookie cookies banner sidebar widget rail skip
+""".split())
+_CLUTTER_PAIRS = frozenset({("author", "bio"), ("author", "card"), ("author", "box"), ("author", "info"),
+                            ("read", "more"), ("more", "stories"), ("reading", "time"), ("read", "time"),
+                            ("news", "feed"), ("show", "more"), ("load", "more"), ("most", "read"),
+                            ("most", "popular"), ("you", "may"), ("see", "also"), ("also", "read")})
+_TOKEN_SPLIT = re.compile(r"[\s_\-]+|(?<=[a-z])(?=[A-Z])")
+# Elements never to remove by class: the document skeleton, and anything that holds the main text.
+_PROTECTED = frozenset({"html", "body", "main", "article"})
+
+
+def _tokens_of(el: HtmlElement) -> list[str]:
+    raw = f"{el.get('class') or ''} {el.get('id') or ''}"
+    if not raw.strip():
+        return []
+    return [t.lower() for t in _TOKEN_SPLIT.split(raw) if t]
+
+
+def _is_clutter(el: HtmlElement) -> bool:
+    toks = _tokens_of(el)
+    if not toks:
+        return False
+    if any(t in _CLUTTER_TOKENS for t in toks):
+        return True
+    return any(pair in _CLUTTER_PAIRS for pair in zip(toks, toks[1:], strict=False))
+
+
+def _text_len(el: HtmlElement) -> int:
+    return sum(len(t) for t in el.itertext())
+
+
+def _own_path(url: str | None) -> str:
+    try:
+        return urlsplit(url or "").path.rstrip("/")
+    except ValueError:
+        return ""
+
+
+def _is_link_only_paragraph(p: HtmlElement, page_path: str) -> bool:
+    """<p><a href=/other-story>Headline of another story</a></p>: an inline related-article teaser."""
+    links = p.findall(".//a")
+    if len(links) != 1:
+        return False
+    link = links[0]
+    href = link.get("href") or ""
+    if not href or href.startswith(("#", "mailto:", "javascript:")):
+        return False
+    text = clean(p.text_content())
+    ltext = clean(link.text_content())
+    if not ltext or len(ltext) < 15 or len(ltext) < 0.9 * len(text):
+        return False
+    try:
+        path = urlsplit(href).path.rstrip("/")
+    except ValueError:
+        return False
+    return path != page_path and len(ltext.split()) >= 3
+
+
+def clean_tree(tree: HtmlElement, url: str, drop_xpaths: tuple[str, ...] = ()) -> None:
+    """Remove clutter in place before trafilatura sees the tree."""
+    for xp in drop_xpaths:
+        try:
+            for el in tree.xpath(xp):
+                if isinstance(el, HtmlElement) and el.getparent() is not None:
+                    el.drop_tree()
+        except (etree.XPathError, TypeError, ValueError):
+            continue
+    body = tree.find("body")
+    root = body if body is not None else tree
+    total = _text_len(root) or 1
+    doomed: list[HtmlElement] = []
+    for el in root.iter(etree.Element):
+        tag = el.tag if isinstance(el.tag, str) else ""
+        if tag in _PROTECTED:
+            continue
+        if tag in ("figure", "figcaption", "aside", "nav", "button", "dialog", "template"):
+            doomed.append(el)
+        elif _is_clutter(el):
+            # A clutter-named wrapper around most of the page is a theme quirk, not clutter.
+            if _text_len(el) < 0.5 * total and not el.xpath(".//h1"):
+                doomed.append(el)
+    for el in doomed:
+        if el.getparent() is not None:
+            el.drop_tree()
+    page_path = _own_path(url)
+    for p in list(root.iter("p")):
+        if p.getparent() is not None and _is_link_only_paragraph(p, page_path):
+            p.drop_tree()
+
+
+def run_trafilatura(tree: HtmlElement, url: str) -> str:
+    try:
+        doc = trafilatura.bare_extraction(
+            tree,
+            url=url,
+            with_metadata=False,
+            include_comments=False,
+            include_tables=True,
+            include_images=False,
+        )
+    except Exception:
+        return ""
+    if doc is None:
+        return ""
+    text = getattr(doc, "text", None)
+    if text is None and isinstance(doc, dict):
+        text = doc.get("text")
+    return text or ""
+
+
+def html_to_paragraphs(value: str) -> str:
+    """articleBody values are plain text or HTML; one paragraph a line either way."""
+    if "<" in value and re.search(r"</?(p|br|div|h\d|li)\b", value, re.I):
+        value = re.sub(r"(?i)<br\s*/?>|</(p|div|h\d|li|blockquote)>", "\n", value)
+        value = re.sub(r"<[^>]{0,2000}>", "", value)
+        import html
+
+        value = html.unescape(value)
+    lines = (clean(line) for line in value.split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
+def ld_body(article: dict[str, Any] | None) -> str:
+    if not article:
+        return ""
+    body = article.get("articleBody") or article.get("text")
+    if isinstance(body, list):
+        body = "\n".join(b for b in body if isinstance(b, str))
+    return html_to_paragraphs(body) if isinstance(body, str) else ""
+
+
+def hydration_body(tree: HtmlElement, min_chars: int = 400) -> str:
+    """Longest run of prose in a <script> state blob (Next.js/Nuxt/Apollo), for script-only bodies."""
+    best = ""
+    for script in tree.iter("script"):
+        raw = script.text or ""
+        if len(raw) < min_chars or "ld+json" in (script.get("type") or ""):
+            continue
+        start = raw.find("{")
+        if start < 0:
+            continue
+        try:
+            obj = json.loads(raw[start: raw.rfind("}") + 1])
+        except ValueError:
+            continue
+        texts: list[str] = []
+        _collect_prose(obj, texts, 0)
+        candidate = "\n".join(html_to_paragraphs(t) for t in texts)
+        if len(candidate) > len(best):
+            best = candidate
+    return best if len(best) >= min_chars else ""
+
+
+def _collect_prose(node: Any, out: list[str], depth: int) -> None:
+    if depth > 40:
+        return
+    if isinstance(node, dict):
+        for value in node.values():
+            _collect_prose(value, out, depth + 1)
+    elif isinstance(node, list):
+        for value in node:
+            _collect_prose(value, out, depth + 1)
+    elif isinstance(node, str) and len(node) >= 80 and " " in node.strip() and not node.startswith("http"):
+        if "<p" in node or len(node.split()) >= 15:
+            out.append(node)

@@ -1,0 +1,378 @@
+"""Metadata fields from declared data, each normalized: title, authors, dates, tags, image, URLs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import re
+import unicodedata
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+from lxml.html import HtmlElement
+
+from .structured import PageData
+
+_WS = re.compile(r"\s+")
+
+
+def clean(text: Any) -> str:
+    if not isinstance(text, str):
+        return ""
+    return _WS.sub(" ", text.replace("\u00ad", "").replace("\u200b", "")).strip()
+
+
+def ld_text(value: Any) -> str | None:
+    """A JSON-LD value that should be text: str, {"@value"}, {"name"}, or a list of those."""
+    if isinstance(value, list):
+        value = value[0] if value else None
+    if isinstance(value, dict):
+        value = value.get("@value") or value.get("name") or value.get("@id")
+    if isinstance(value, int | float):
+        value = str(value)
+    out = clean(value) if isinstance(value, str) else ""
+    return _strip_tags(out) or None
+
+
+def _strip_tags(text: str) -> str:
+    if "<" in text and ">" in text:
+        text = clean(re.sub(r"<[^>]{0,400}>", " ", text))
+    if "&" in text:
+        import html
+
+        text = html.unescape(text)
+    return text
+
+
+# ----------------------------------------------------------------------------------------------- title
+
+_TITLE_SEPARATORS = re.compile(r"\s+(?:[|\-–—·•:»/]|::)\s+")
+
+
+def _norm(s: str) -> str:
+    s = unicodedata.normalize("NFKC", s).casefold()
+    s = re.sub(r"[\u2018\u2019\u201a\u201b\u2032`´]", "'", s)
+    s = re.sub(r"[\u201c\u201d\u201e\u00ab\u00bb]", '"', s)
+    s = re.sub(r"[\u2010-\u2015\u2212]", "-", s)
+    return _WS.sub(" ", s).strip()
+
+
+def _tokens(s: str) -> list[str]:
+    return re.findall(r"\w+", _norm(s))
+
+
+def _strip_site(title: str, site_names: list[str]) -> str:
+    """Drop a "| Site Name" (or "Site Name - ") part: a separator-delimited piece naming the site."""
+    parts = _TITLE_SEPARATORS.split(title)
+    if len(parts) < 2:
+        return title
+    sites = {_norm(s) for s in site_names if s}
+    sites_compact = {re.sub(r"\W", "", s) for s in sites}
+    kept = [
+        p for p in parts
+        if _norm(p) not in sites and re.sub(r"\W", "", _norm(p)) not in sites_compact
+    ]
+    if kept and len(kept) < len(parts):
+        # Rejoin with the separator found in the original text between the kept parts.
+        first, last = kept[0], kept[-1]
+        start = title.find(first)
+        end = title.rfind(last) + len(last)
+        if 0 <= start < end:
+            return title[start:end].strip()
+    return title
+
+
+def headings(tree: HtmlElement) -> list[str]:
+    out = []
+    for h in tree.iter("h1"):
+        text = clean(h.text_content())
+        if text and len(text) < 400:
+            out.append(text)
+    return out
+
+
+def pick_title(data: PageData, h1s: list[str], site_names: list[str]) -> str | None:
+    """The on-page headline. Declared titles carry site suffixes; the <h1> can be a logo or carry a
+    kicker. So: the declared candidates, stripped of site names, checked against the h1s."""
+    art = data.ld_article or {}
+    declared = [
+        c for c in (
+            ld_text(art.get("headline")),
+            data.first("og:title"),
+            data.first("twitter:title"),
+            ld_text(art.get("name")),
+            data.title_tag,
+        ) if c
+    ]
+    declared = [clean(_strip_tags(c)) for c in declared]
+    stripped = [_strip_site(c, site_names) for c in declared]
+    norm_h1 = [(h, _norm(h)) for h in h1s]
+    # 1. an h1 equal to a declared title (with or without the site part)
+    for cand in stripped + declared:
+        n = _norm(cand)
+        for h, nh in norm_h1:
+            if nh == n:
+                return h
+    # 2. a declared title that is the h1 plus a site/section suffix, or h1 = kicker + headline
+    for cand in stripped:
+        n = _norm(cand)
+        for h, nh in norm_h1:
+            if len(nh) >= 12 and n.startswith(nh):
+                return h
+            if len(n) >= 12 and nh.endswith(n):
+                return cand
+    # 3. best token overlap between an h1 and the declared titles
+    best: tuple[float, str] | None = None
+    for h, _nh in norm_h1:
+        ht = set(_tokens(h))
+        if not ht:
+            continue
+        for cand in stripped:
+            ct = set(_tokens(cand))
+            if not ct:
+                continue
+            score = len(ht & ct) / max(len(ht | ct), 1)
+            if best is None or score > best[0]:
+                best = (score, h)
+    if best is not None and best[0] >= 0.6:
+        return best[1]
+    if stripped:
+        return stripped[0]
+    return h1s[0] if h1s else None
+
+
+# --------------------------------------------------------------------------------------------- authors
+
+_BY_PREFIX = re.compile(
+    r"^(?:by|von|por|par|av|door|di|da|af|od|przez|от|автор|авторы|text|texte|texto|tekst|written by|"
+    r"reporting by|author|autor|autorin|auteur|autore|redacción|redaktion|fotos?)\s*[:\-]?\s+",
+    re.I,
+)
+_SPLIT = re.compile(r"\s*(?:,|;|\||/|&|\band\b|\bund\b|\by\b|\bet\b|\bog\b|\boch\b|\ben\b|\be\b|\bi\b|\bv\b)\s*",
+                    re.I)
+_NOT_PEOPLE = re.compile(
+    r"^(?:staff|staff writer|editor|editors|redaktion|redaction|rédaction|admin|administrator|newsroom|"
+    r"desk|web desk|news desk|online|team|null|none|unknown|anonymous|guest|reporter|correspondent)$",
+    re.I,
+)
+
+
+def _author_names(value: Any, depth: int = 0) -> list[str]:
+    if depth > 4 or value is None:
+        return []
+    if isinstance(value, list):
+        return [n for v in value for n in _author_names(v, depth + 1)]
+    if isinstance(value, dict):
+        name = value.get("name")
+        if isinstance(name, list | dict):
+            return _author_names(name, depth + 1)
+        if not name and (value.get("givenName") or value.get("familyName")):
+            name = f"{value.get('givenName') or ''} {value.get('familyName') or ''}"
+        return [clean(name)] if isinstance(name, str) and clean(name) else []
+    if isinstance(value, str):
+        return [clean(value)] if clean(value) else []
+    return []
+
+
+def normalize_authors(names: list[str]) -> tuple[str, ...]:
+    out: list[str] = []
+    seen: set[str] = set()
+    for raw in names:
+        raw = _strip_tags(clean(raw))
+        if not raw or raw.startswith(("http://", "https://", "www.")) or "@" in raw:
+            continue
+        parts = _SPLIT.split(raw) if len(raw) > 40 or re.search(r",|;| and | und |&", raw) else [raw]
+        for part in parts:
+            part = _BY_PREFIX.sub("", clean(part)).strip(" .,:;-–|")
+            if not part or len(part) > 60 or len(part.split()) > 6 or re.search(r"\d", part):
+                continue
+            if _NOT_PEOPLE.match(part):
+                continue
+            key = _norm(part)
+            if key not in seen:
+                seen.add(key)
+                out.append(part)
+    return tuple(out)
+
+
+_AUTHOR_META = ("author", "article:author", "parsely-author", "sailthru.author", "dc.creator", "dcterms.creator",
+                "byl", "twitter:creator:name", "cxenseparse:author")
+
+
+def pick_authors(data: PageData, tree: HtmlElement, publisher_names: list[str]) -> tuple[str, ...]:
+    art = data.ld_article or {}
+    pubs = {_norm(p) for p in publisher_names if p}
+    names = _author_names(art.get("author")) or _author_names(art.get("creator"))
+    authors = normalize_authors(names)
+    if authors:
+        people = tuple(a for a in authors if _norm(a) not in pubs)
+        return people or authors
+    authors = normalize_authors(data.all(*_AUTHOR_META))
+    if authors:
+        return authors
+    # Microdata and rel=author links: a last structural signal before giving up.
+    found: list[str] = []
+    for el in tree.xpath('//*[@itemprop="author"]|//a[@rel="author"]')[:10]:
+        inner = el.xpath('.//*[@itemprop="name"]')
+        text = (inner[0].get("content") or inner[0].text_content()) if inner else el.text_content()
+        if text:
+            found.append(text)
+    return normalize_authors(found)
+
+
+# ----------------------------------------------------------------------------------------------- dates
+
+_PUB_META = ("article:published_time", "og:article:published_time", "published_time", "datepublished",
+             "article.published", "pubdate", "publishdate", "publish-date", "publish_date", "parsely-pub-date",
+             "sailthru.date", "dc.date.issued", "dcterms.issued", "dc.date", "dcterms.created", "dc.date.created",
+             "date", "cxenseparse:recs:publishtime", "article:published", "originalpublicationdate",
+             "publication_date", "pub_date", "release_date", "citation_publication_date")
+_MOD_META = ("article:modified_time", "og:updated_time", "datemodified", "dcterms.modified", "dc.date.modified",
+             "last-modified", "lastmod", "article.updated", "article:modified")
+
+
+def iso_date(value: Any) -> str | None:
+    """Normalize a declared date to ISO 8601, keeping time and offset when given."""
+    if value is None:
+        return None
+    if isinstance(value, list):
+        value = value[0] if value else None
+    if isinstance(value, dict):
+        value = value.get("@value")
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        ts = value / 1000 if value > 1e11 else value
+        try:
+            return dt.datetime.fromtimestamp(ts, dt.UTC).isoformat()
+        except (OverflowError, OSError, ValueError):
+            return None
+    if not isinstance(value, str):
+        return None
+    s = value.strip()
+    if not s:
+        return None
+    if re.fullmatch(r"\d{10}(\d{3})?", s):
+        return iso_date(int(s))
+    m = re.match(
+        r"(\d{4})-?(\d{2})-?(\d{2})(?:[T ](\d{2}):?(\d{2})(?::?(\d{2})(?:[.,](\d{1,9}))?)?\s*"
+        r"(Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?)?",
+        s,
+    )
+    if m:
+        y, mo, d, hh, mi, ss, frac, tz = m.groups()
+        try:
+            if hh is None:
+                return dt.date(int(y), int(mo), int(d)).isoformat()
+            micro = int((frac or "0")[:6].ljust(6, "0"))
+            tzinfo = None
+            if tz:
+                if tz in ("Z", "UTC", "GMT"):
+                    tzinfo = dt.UTC
+                else:
+                    sign = -1 if tz[0] == "-" else 1
+                    digits = tz[1:].replace(":", "")
+                    off = dt.timedelta(hours=int(digits[:2]), minutes=int(digits[2:4] or 0))
+                    tzinfo = dt.timezone(sign * off)
+            stamp = dt.datetime(int(y), int(mo), int(d), int(hh), int(mi), int(ss or 0), micro, tzinfo)
+            return stamp.isoformat()
+        except ValueError:
+            return None
+    try:
+        parsed = email.utils.parsedate_to_datetime(s)
+        return parsed.isoformat() if parsed else None
+    except (TypeError, ValueError, IndexError):
+        pass
+    return None
+
+
+def pick_dates(data: PageData, tree: HtmlElement) -> tuple[str | None, str | None]:
+    art = data.ld_article or {}
+    published = iso_date(art.get("datePublished")) or iso_date(art.get("dateCreated"))
+    if not published:
+        for name in _PUB_META:
+            published = next((d for d in map(iso_date, data.all(name)) if d), None)
+            if published:
+                break
+    if not published:
+        for el in tree.xpath('//*[@itemprop="datePublished"]|//time[@pubdate]|//article//time[@datetime]'
+                             '|//main//time[@datetime]')[:5]:
+            published = iso_date(el.get("datetime") or el.get("content"))
+            if published:
+                break
+    modified = iso_date(art.get("dateModified"))
+    if not modified:
+        modified = next((d for d in map(iso_date, data.all(*_MOD_META)) if d), None)
+    return published, modified
+
+
+# ------------------------------------------------------------------------------------------ other fields
+
+def absolute(url: str | None, base: str) -> str | None:
+    if not url or not isinstance(url, str):
+        return None
+    url = url.strip()
+    if not url or url.startswith(("javascript:", "data:", "#")):
+        return None
+    try:
+        out = urljoin(base, url)
+    except ValueError:
+        return None
+    return out if urlsplit(out).scheme in ("http", "https") else None
+
+
+def pick_canonical(data: PageData, url: str) -> str | None:
+    art = data.ld_article or {}
+    main = art.get("mainEntityOfPage")
+    ld_url = main.get("@id") if isinstance(main, dict) else main if isinstance(main, str) else None
+    for cand in (data.canonical_link, data.first("og:url"), ld_text(art.get("url")), ld_url):
+        out = absolute(cand, url)
+        if out:
+            return out
+    return None
+
+
+def pick_image(data: PageData, url: str) -> str | None:
+    art = data.ld_article or {}
+    img = art.get("image") or art.get("thumbnailUrl")
+    if isinstance(img, list):
+        img = img[0] if img else None
+    if isinstance(img, dict):
+        img = img.get("url") or img.get("contentUrl") or img.get("@id")
+    return absolute(data.first("og:image", "og:image:url", "og:image:secure_url", "twitter:image")
+                    or (img if isinstance(img, str) else None), url)
+
+
+def pick_tags(data: PageData) -> tuple[str, ...]:
+    art = data.ld_article or {}
+    raw: list[str] = []
+    kw = art.get("keywords")
+    if isinstance(kw, str):
+        raw.extend(kw.split(","))
+    elif isinstance(kw, list):
+        raw.extend(k for k in kw if isinstance(k, str))
+    raw.extend(data.all("article:tag"))
+    if not raw:
+        for v in data.all("news_keywords", "keywords"):
+            raw.extend(v.split(","))
+    out: list[str] = []
+    seen: set[str] = set()
+    for t in raw:
+        t = clean(t)
+        if t and len(t) <= 80 and _norm(t) not in seen:
+            seen.add(_norm(t))
+            out.append(t)
+    return tuple(out[:50])
+
+
+def pick_section(data: PageData) -> str | None:
+    art = data.ld_article or {}
+    return ld_text(art.get("articleSection")) or data.first("article:section", "parsely-section", "section")
+
+
+def pick_description(data: PageData) -> str | None:
+    art = data.ld_article or {}
+    return (clean(_strip_tags(data.first("og:description", "description", "twitter:description") or ""))
+            or ld_text(art.get("description")))
+
+
+def pick_site_name(data: PageData) -> str | None:
+    return clean(data.first("og:site_name", "application-name", "publisher") or "") or data.ld_publisher

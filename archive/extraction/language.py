@@ -1,0 +1,125 @@
+"""Language of the page: declared tags first, checked against the body text.
+
+Declarations are missing or wrong often enough (templates hard-coding lang="en"), so the body is scored
+with the stop-word lists that jusText ships (~100 languages) plus a few short lists for languages it lacks;
+scripts without spaces are told apart by their characters.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections import Counter
+
+from .structured import PageData
+
+_JUSTEXT_CODES = {
+    "Afrikaans": "af", "Albanian": "sq", "Arabic": "ar", "Armenian": "hy", "Azerbaijani": "az", "Basque": "eu",
+    "Belarusian": "be", "Bengali": "bn", "Bosnian": "bs", "Breton": "br", "Bulgarian": "bg", "Catalan": "ca",
+    "Croatian": "hr", "Czech": "cs", "Danish": "da", "Dutch": "nl", "English": "en", "Esperanto": "eo",
+    "Estonian": "et", "Finnish": "fi", "French": "fr", "Galician": "gl", "Georgian": "ka", "German": "de",
+    "Greek": "el", "Gujarati": "gu", "Hebrew": "he", "Hindi": "hi", "Hungarian": "hu", "Icelandic": "is",
+    "Indonesian": "id", "Irish": "ga", "Italian": "it", "Kannada": "kn", "Kazakh": "kk", "Korean": "ko",
+    "Kurdish": "ku", "Latvian": "lv", "Lithuanian": "lt", "Luxembourgish": "lb", "Macedonian": "mk",
+    "Malay": "ms", "Malayalam": "ml", "Maltese": "mt", "Marathi": "mr", "Nepali": "ne", "Norwegian_Bokmal": "no",
+    "Norwegian_Nynorsk": "nn", "Persian": "fa", "Polish": "pl", "Portuguese": "pt", "Romanian": "ro",
+    "Russian": "ru", "Serbian": "sr", "Slovak": "sk", "Slovenian": "sl", "Spanish": "es", "Swahili": "sw",
+    "Swedish": "sv", "Tagalog": "tl", "Tamil": "ta", "Telugu": "te", "Turkish": "tr", "Ukrainian": "uk",
+    "Urdu": "ur", "Uzbek": "uz", "Vietnamese": "vi", "Welsh": "cy", "Yoruba": "yo", "Igbo": "ig",
+}
+# Short lists of very frequent function words for languages jusText has no list for.
+_EXTRA_STOPWORDS = {
+    "zu": "futhi kanye ukuthi ngoba kodwa uma noma kule kulo lokho wathi bathi kusho ngesikhathi okwenza "
+          "kanti ngokusho abantu kakhulu yena bona sona lapho ukuze nokho lokhu kwathi uthe kwi",
+    "xh": "kwaye ukuba ukuze kodwa ngoko kule oko ukuthi wathi bathi ngokuba xa okanye kakhulu yena bona "
+          "apho kwakhona noko ngexesha kuba ndawo nje ngoku abantu uthe",
+}
+_SCRIPT_LANGS = (
+    (re.compile(r"[\u3040-\u30ff]"), "ja"),
+    (re.compile(r"[\uac00-\ud7af]"), "ko"),
+    (re.compile(r"[\u0e00-\u0e7f]"), "th"),
+    (re.compile(r"[\u4e00-\u9fff]"), "zh"),
+)
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def primary_subtag(value: str | None) -> str | None:
+    if not value:
+        return None
+    tag = re.split(r"[-_\s,;]", value.strip().lower())[0]
+    if not re.fullmatch(r"[a-z]{2,3}", tag) or tag in ("x", "und", "mul", "zxx"):
+        return None
+    return {"nb": "no", "nn": "no", "iw": "he", "in": "id", "ji": "yi"}.get(tag, tag)
+
+
+@functools.cache
+def _stoplists() -> dict[str, frozenset[str]]:
+    lists: dict[str, frozenset[str]] = {}
+    try:
+        import justext
+
+        for name, code in _JUSTEXT_CODES.items():
+            try:
+                lists[code] = frozenset(justext.get_stoplist(name))
+            except Exception:
+                continue
+    except Exception:
+        pass
+    for code, words in _EXTRA_STOPWORDS.items():
+        lists[code] = frozenset(words.split())
+    return lists
+
+
+def _script_language(text: str) -> str | None:
+    sample = text[:5000]
+    letters = sum(1 for c in sample if c.isalpha())
+    if not letters:
+        return None
+    for rx, code in _SCRIPT_LANGS:
+        if len(rx.findall(sample)) > letters * 0.15:
+            return code
+    return None
+
+
+def detect(text: str) -> tuple[str | None, dict[str, float]]:
+    """Best language by share of stop-word tokens, and the shares of all candidates."""
+    script = _script_language(text)
+    if script:
+        return script, {script: 1.0}
+    words = [w.lower() for w in _WORD.findall(text[:20000])]
+    if len(words) < 20:
+        return None, {}
+    counts = Counter(words)
+    total = len(words)
+    shares = {code: sum(c for w, c in counts.items() if w in stops) / total for code, stops in _stoplists().items()}
+    best = max(shares, key=shares.__getitem__)
+    return best, shares
+
+
+def pick_language(data: PageData, text: str) -> str | None:
+    art = data.ld_article or {}
+    lang_in = art.get("inLanguage")
+    if isinstance(lang_in, dict):
+        lang_in = lang_in.get("alternateName") or lang_in.get("name")
+    declared = next(
+        (
+            t for t in map(primary_subtag, (
+                data.html_lang, data.first("content-language", "language", "dc.language"),
+                data.first("og:locale"), lang_in if isinstance(lang_in, str) else None,
+            )) if t
+        ),
+        None,
+    )
+    detected, shares = detect(text)
+    if declared is None:
+        return detected
+    if detected is None or detected == declared:
+        return declared
+    # Override a declaration only when the body plainly is not in that language: scripts without spaces
+    # are unambiguous; for others the declared language's own stop words must be nearly absent.
+    if detected in ("ja", "ko", "th", "zh"):
+        return detected if declared not in ("ja", "ko", "zh", "th") or declared == "zh" else declared
+    own = shares.get(declared)
+    if own is not None and own < 0.06 and shares.get(detected, 0) > 0.12:
+        return detected
+    return declared
