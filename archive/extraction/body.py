@@ -27,9 +27,10 @@ _CLUTTER_PAIRS = frozenset({("author", "bio"), ("author", "card"), ("author", "b
                             ("read", "more"), ("more", "stories"), ("reading", "time"), ("read", "time"),
                             ("news", "feed"), ("show", "more"), ("load", "more"), ("most", "read"),
                             ("most", "popular"), ("you", "may"), ("see", "also"), ("also", "read")})
-_TOKEN_SPLIT = re.compile(r"[\s_\-]+|(?<=[a-z])(?=[A-Z])")
-# Elements never to remove by class: the document skeleton, and anything that holds the main text.
-_PROTECTED = frozenset({"html", "body", "main", "article"})
+_TOKEN_SPLIT = re.compile(r"[\s_\-]+")
+# Never removed by class: the document skeleton, and paragraphs (sites mark metered body paragraphs
+# with classes like "paywall").
+_PROTECTED = frozenset({"html", "body", "main", "article", "p"})
 
 
 def _tokens_of(el: HtmlElement) -> list[str]:
@@ -46,10 +47,6 @@ def _is_clutter(el: HtmlElement) -> bool:
     if any(t in _CLUTTER_TOKENS for t in toks):
         return True
     return any(pair in _CLUTTER_PAIRS for pair in zip(toks, toks[1:], strict=False))
-
-
-def _text_len(el: HtmlElement) -> int:
-    return sum(len(t) for t in el.itertext())
 
 
 def _own_path(url: str | None) -> str:
@@ -79,8 +76,9 @@ def _is_link_only_paragraph(p: HtmlElement, page_path: str) -> bool:
     return path != page_path and len(ltext.split()) >= 3
 
 
-def clean_tree(tree: HtmlElement, url: str, drop_xpaths: tuple[str, ...] = ()) -> None:
-    """Remove clutter in place before trafilatura sees the tree."""
+def clean_tree(tree: HtmlElement, url: str, main: HtmlElement | None, drop_xpaths: tuple[str, ...] = ()) -> None:
+    """Remove clutter in place before trafilatura sees the tree. `main` is the container of the main prose;
+    it and its ancestors are kept whatever their class says (themes name wrappers "paywall", "widget"...)."""
     for xp in drop_xpaths:
         try:
             for el in tree.xpath(xp):
@@ -90,18 +88,19 @@ def clean_tree(tree: HtmlElement, url: str, drop_xpaths: tuple[str, ...] = ()) -
             continue
     body = tree.find("body")
     root = body if body is not None else tree
-    total = _text_len(root) or 1
+    keep: set[HtmlElement] = set()
+    if main is not None:
+        keep.add(main)
+        keep.update(main.iterancestors())
     doomed: list[HtmlElement] = []
     for el in root.iter(etree.Element):
         tag = el.tag if isinstance(el.tag, str) else ""
-        if tag in _PROTECTED:
+        if tag in _PROTECTED or el in keep:
             continue
-        if tag in ("figure", "figcaption", "aside", "nav", "button", "dialog", "template"):
+        if tag in ("figure", "figcaption", "aside", "nav", "button", "dialog", "template") or (
+            _is_clutter(el) and el.find(".//h1") is None
+        ):
             doomed.append(el)
-        elif _is_clutter(el):
-            # A clutter-named wrapper around most of the page is a theme quirk, not clutter.
-            if _text_len(el) < 0.5 * total and not el.xpath(".//h1"):
-                doomed.append(el)
     for el in doomed:
         if el.getparent() is not None:
             el.drop_tree()

@@ -28,7 +28,7 @@ from .fields import (
     pick_title,
 )
 from .language import pick_language
-from .listing import listing_reason
+from .listing import listing_reason, measure
 from .structured import read_page_data
 from .types import Article, ExtractionHints, NotAnArticle
 
@@ -97,11 +97,13 @@ def _extract(body: bytes, url: str, headers: Mapping[str, str] | None,
     if hints is not None and hints.body_xpath:
         body_tree = _subtree(tree, hints.body_xpath) or tree
     body_tree_was_copied = body_tree is not tree
-    listing = listing_reason(data, tree, url, canonical, 10_000)
+    shape = measure(tree)
+    listing = listing_reason(data, shape, url, canonical)
     if listing and not body_tree_was_copied:
         return NotAnArticle(url=url, reason=listing, kind="listing", canonical_url=canonical, title=title)
 
-    bodymod.clean_tree(body_tree, url, hints.drop_xpaths if hints else ())
+    bodymod.clean_tree(body_tree, url, None if body_tree_was_copied else shape.main,
+                       hints.drop_xpaths if hints else ())
     text = bodymod.run_trafilatura(body_tree, url)
     text = _postprocess(text, title)
     ld_text = bodymod.ld_body(data.ld_article)

@@ -17,32 +17,44 @@ _LISTING_PATH = re.compile(
     r"auteur|sujet|rubrique|argomento)(?:/|$)",
     re.I,
 )
-_HEADINGS = ("h2", "h3", "h4")
+
+
+_INLINE = frozenset({"a", "b", "i", "em", "strong", "span", "q", "u", "sub", "sup", "mark", "small", "time",
+                     "abbr", "cite", "font", "code", "s", "br"})
+_PROSE_XPATH = etree.XPath(
+    "//body//*[self::p or self::div or self::section or self::article or self::td or self::blockquote]"
+    "[not(ancestor::a)][text()[string-length(normalize-space()) > 15]]"
+)
+_TEASER_XPATH = etree.XPath("//body//*[self::h2 or self::h3 or self::h4][.//a[@href] or parent::a]")
 
 
 @dataclass(frozen=True, slots=True)
 class PageShape:
-    teasers: int            # heading-with-link blocks: the unit a listing is made of
-    paragraph_cluster: int  # chars of the biggest run of sibling <p>s outside links: the unit of an article
+    teasers: int                    # heading-with-link blocks: the unit a listing is made of
+    paragraph_cluster: int          # chars of the biggest run of sibling prose blocks: the unit of an article
+    main: HtmlElement | None        # the parent of that run: where the article text lives
+
+
+def _own_text_len(el: HtmlElement) -> int:
+    n = len((el.text or "").strip())
+    for child in el:
+        if isinstance(child.tag, str) and child.tag in _INLINE:
+            n += len(child.text_content().strip())
+        n += len((child.tail or "").strip())
+    return n
 
 
 def measure(tree: HtmlElement) -> PageShape:
-    teasers = 0
-    for h in tree.iter(*_HEADINGS):
-        if h.find(".//a[@href]") is not None or (h.getparent() is not None and h.getparent().tag == "a"):
-            teasers += 1
     clusters: dict[HtmlElement, int] = {}
-    for p in tree.iter("p"):
-        parent = p.getparent()
-        if parent is None or parent.tag == "a":
-            continue
-        n = len((p.text or "")) + sum(
-            len(c.text_content() if c.tag != "a" else "") + len(c.tail or "")
-            for c in p if isinstance(c.tag, str)
-        )
+    for el in _PROSE_XPATH(tree):
+        n = _own_text_len(el)
         if n >= 40:
-            clusters[parent] = clusters.get(parent, 0) + n
-    return PageShape(teasers=teasers, paragraph_cluster=max(clusters.values(), default=0))
+            parent = el.getparent()
+            if parent is not None:
+                clusters[parent] = clusters.get(parent, 0) + n
+    main = max(clusters, key=clusters.__getitem__) if clusters else None
+    return PageShape(teasers=len(_TEASER_XPATH(tree)), paragraph_cluster=clusters.get(main, 0) if main is not None
+                     else 0, main=main)
 
 
 def _same_page(a: str | None, b: str | None) -> bool:
@@ -55,10 +67,8 @@ def _same_page(a: str | None, b: str | None) -> bool:
     return pa.path.rstrip("/") == pb.path.rstrip("/")
 
 
-def listing_reason(data: PageData, tree: HtmlElement, url: str, canonical: str | None,
-                   body_chars: int) -> str | None:
+def listing_reason(data: PageData, shape: PageShape, url: str, canonical: str | None) -> str | None:
     """A human-readable reason when the page is a listing, None when it is an article."""
-    shape = measure(tree)
     art = data.ld_article
     ld_is_this_page = False
     if art is not None:
@@ -89,11 +99,4 @@ def listing_reason(data: PageData, tree: HtmlElement, url: str, canonical: str |
         return f"listing page ({teaser_note}, no body text)"
     if og_type in ("website", "object") and shape.teasers >= 4 and shape.paragraph_cluster < 1200:
         return f"listing page ({teaser_note}, og:type {og_type})"
-    if body_chars < 200 and shape.teasers >= 3:
-        return f"listing page ({teaser_note})"
     return None
-
-
-def iter_elements(tree: HtmlElement) -> int:
-    """Element count, for the size guard (iterates; a deep tree must not hit the recursion limit)."""
-    return sum(1 for _ in tree.iter(etree.Element))
