@@ -76,9 +76,10 @@ def _is_link_only_paragraph(p: HtmlElement, page_path: str) -> bool:
     return path != page_path and len(ltext.split()) >= 3
 
 
-def clean_tree(tree: HtmlElement, url: str, main: HtmlElement | None, drop_xpaths: tuple[str, ...] = ()) -> None:
-    """Remove clutter in place before trafilatura sees the tree. `main` is the container of the main prose;
-    it and its ancestors are kept whatever their class says (themes name wrappers "paywall", "widget"...)."""
+def clean_tree(tree: HtmlElement, url: str, prose_parents: tuple[HtmlElement, ...],
+               drop_xpaths: tuple[str, ...] = ()) -> None:
+    """Remove clutter in place before trafilatura sees the tree. `prose_parents` hold the main prose; they and
+    their ancestors are kept whatever their class says (themes name wrappers "paywall", "widget"...)."""
     for xp in drop_xpaths:
         try:
             for el in tree.xpath(xp):
@@ -89,9 +90,9 @@ def clean_tree(tree: HtmlElement, url: str, main: HtmlElement | None, drop_xpath
     body = tree.find("body")
     root = body if body is not None else tree
     keep: set[HtmlElement] = set()
-    if main is not None:
-        keep.add(main)
-        keep.update(main.iterancestors())
+    for parent in prose_parents:
+        keep.add(parent)
+        keep.update(parent.iterancestors())
     doomed: list[HtmlElement] = []
     for el in root.iter(etree.Element):
         tag = el.tag if isinstance(el.tag, str) else ""

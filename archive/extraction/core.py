@@ -102,7 +102,7 @@ def _extract(body: bytes, url: str, headers: Mapping[str, str] | None,
     if listing and not body_tree_was_copied:
         return NotAnArticle(url=url, reason=listing, kind="listing", canonical_url=canonical, title=title)
 
-    bodymod.clean_tree(body_tree, url, None if body_tree_was_copied else shape.main,
+    bodymod.clean_tree(body_tree, url, () if body_tree_was_copied else shape.prose_parents,
                        hints.drop_xpaths if hints else ())
     text = bodymod.run_trafilatura(body_tree, url)
     text = _postprocess(text, title)

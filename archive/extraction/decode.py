@@ -76,6 +76,13 @@ def decode_html(body: bytes, headers: Mapping[str, str] | None = None) -> str:
         for bom, codec in _BOMS:
             if body.startswith(bom):
                 return body[len(bom):].decode(codec, errors="replace")
+        # Valid UTF-8 with multi-byte sequences is UTF-8 whatever the page says: legacy-charset text
+        # almost never validates by accident, while stale charset declarations on re-encoded pages are common.
+        if re.search(rb"[\x80-\xff]", body):
+            try:
+                return body.decode("utf-8")
+            except UnicodeDecodeError:
+                pass
         ctype = header(headers, "Content-Type") or ""
         m = _HEADER_CHARSET_RE.search(ctype)
         declared = _valid_codec(m.group(1)) if m else None

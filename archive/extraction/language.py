@@ -47,7 +47,7 @@ def primary_subtag(value: str | None) -> str | None:
     if not value:
         return None
     tag = re.split(r"[-_\s,;]", value.strip().lower())[0]
-    if not re.fullmatch(r"[a-z]{2,3}", tag) or tag in ("x", "und", "mul", "zxx"):
+    if not re.fullmatch(r"[a-z]{2}|fil|haw|yue|ckb|gsw|nds|ast|kab|sco", tag):
         return None
     return {"nb": "no", "nn": "no", "iw": "he", "in": "id", "ji": "yi"}.get(tag, tag)
 

@@ -33,6 +33,7 @@ class PageShape:
     teasers: int                    # heading-with-link blocks: the unit a listing is made of
     paragraph_cluster: int          # chars of the biggest run of sibling prose blocks: the unit of an article
     main: HtmlElement | None        # the parent of that run: where the article text lives
+    prose_parents: tuple[HtmlElement, ...] = ()  # every parent of a run of prose worth keeping
 
 
 def _own_text_len(el: HtmlElement) -> int:
@@ -45,16 +46,24 @@ def _own_text_len(el: HtmlElement) -> int:
 
 
 def measure(tree: HtmlElement) -> PageShape:
-    clusters: dict[HtmlElement, int] = {}
+    chars: dict[HtmlElement, int] = {}
+    blocks: dict[HtmlElement, int] = {}
     for el in _PROSE_XPATH(tree):
         n = _own_text_len(el)
         if n >= 40:
             parent = el.getparent()
             if parent is not None:
-                clusters[parent] = clusters.get(parent, 0) + n
-    main = max(clusters, key=clusters.__getitem__) if clusters else None
-    return PageShape(teasers=len(_TEASER_XPATH(tree)), paragraph_cluster=clusters.get(main, 0) if main is not None
-                     else 0, main=main)
+                chars[parent] = chars.get(parent, 0) + n
+                blocks[parent] = blocks.get(parent, 0) + 1
+    if not chars:
+        return PageShape(teasers=len(_TEASER_XPATH(tree)), paragraph_cluster=0, main=None)
+    main = max(chars, key=chars.__getitem__)
+    best = chars[main]
+    # Bodies split over several layout containers (between ads, in "widgets"): every run of at least two
+    # prose blocks of a good size is body, not a one-paragraph author bio or teaser summary.
+    floor = max(300, best // 4)
+    parents = tuple(p for p, n in chars.items() if p is main or (n >= floor and blocks[p] >= 2))
+    return PageShape(teasers=len(_TEASER_XPATH(tree)), paragraph_cluster=best, main=main, prose_parents=parents)
 
 
 def _same_page(a: str | None, b: str | None) -> bool:
