@@ -51,10 +51,13 @@ def measure(tree: HtmlElement) -> PageShape:
     for el in _PROSE_XPATH(tree):
         n = _own_text_len(el)
         if n >= 40:
+            # Count each block for its parent and grandparent: themes wrap every paragraph in its own
+            # <div>, and then the run of prose is only visible one level up.
             parent = el.getparent()
-            if parent is not None:
-                chars[parent] = chars.get(parent, 0) + n
-                blocks[parent] = blocks.get(parent, 0) + 1
+            for container in (parent, parent.getparent() if parent is not None else None):
+                if container is not None:
+                    chars[container] = chars.get(container, 0) + n
+                    blocks[container] = blocks.get(container, 0) + 1
     if not chars:
         return PageShape(teasers=len(_TEASER_XPATH(tree)), paragraph_cluster=0, main=None)
     main = max(chars, key=chars.__getitem__)
@@ -101,7 +104,7 @@ def listing_reason(data: PageData, shape: PageShape, url: str, canonical: str | 
         return f"listing page ({teaser_note}, URL {path or '/'})"
     if listing_declared and not ld_is_this_page and shape.paragraph_cluster < 1200:
         return f"listing page ({teaser_note}, declared collection)"
-    if declared_article and not (og_type == "website" and shape.paragraph_cluster < 300):
+    if ld_is_this_page or (declared_article and not (og_type == "website" and shape.paragraph_cluster < 300)):
         return None
     # Undeclared page: judge by shape. An article has a run of prose; a listing has teasers.
     if shape.teasers >= 6 and shape.paragraph_cluster < 600:
