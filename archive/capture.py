@@ -1,0 +1,31 @@
+"""A capture: one HTTP exchange as archived, and where its bytes are."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Capture:
+    """One fetch, traceable to its WARC response record.
+
+    Built by the crawl's WARC middleware when it writes the record, and by the WARC reader when
+    re-extracting: ``store()`` cannot tell the two apart, which is the point.
+    """
+
+    url: str
+    status: int
+    fetched_at: dt.datetime  # aware, UTC
+    warc_file: str  # file name relative to the WARC directory
+    warc_offset: int  # offset of the response record (or revisit) in that file
+    warc_length: int  # length of that record as stored (compressed)
+    warc_record_id: str
+    record_type: str = "response"  # "response" | "revisit"
+    method: str = "GET"
+    content_type: str | None = None
+    content_length: int | None = None  # payload bytes as received (before content decoding)
+    payload_digest: str | None = None  # "sha1:BASE32"
+    ip_address: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None

@@ -1,0 +1,88 @@
+"""Engines and migrations: the database is created or brought up to date on first use."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.orm import Session, sessionmaker
+
+logger = logging.getLogger(__name__)
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+class DatabaseError(Exception):
+    """A database that cannot be opened or used; the message is meant for the user."""
+
+
+def _alembic_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return config
+
+
+def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
+    cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
+    # WAL lets readers (the CLI, datasette) work while a crawl writes.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def create_db_engine(url: str, *, create: bool = True) -> Engine:
+    """An engine for *url*. For SQLite the parent directory is made when *create* is true, and a
+    missing file is an error when it is false."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise DatabaseError(f"not a database URL: {url!r}") from exc
+    if parsed.get_backend_name() == "sqlite":
+        path = parsed.database
+        if path and path != ":memory:":
+            file = Path(path)
+            if create:
+                file.parent.mkdir(parents=True, exist_ok=True)
+            elif not file.exists():
+                raise DatabaseError(f"no database at {file} (run a crawl first, or pass --db)")
+        engine = create_engine(parsed)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    try:
+        return create_engine(parsed, pool_pre_ping=True)
+    except ImportError as exc:
+        raise DatabaseError(f"no driver for {parsed.drivername}: {exc} (pip install 'newsarchive[postgres]')") from exc
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the newest revision (no-op when it is already there)."""
+    config = _alembic_config()
+    head = ScriptDirectory.from_config(config).get_current_head()
+    with engine.begin() as connection:
+        current = MigrationContext.configure(connection).get_current_revision()
+        if current == head:
+            return
+        logger.info("migrating database %s from %s to %s", engine.url.render_as_string(), current, head)
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+def open_database(url: str, *, create: bool = True) -> sessionmaker[Session]:
+    """A session factory on an up-to-date database at *url*."""
+    engine = create_db_engine(url, create=create)
+    try:
+        migrate(engine)
+    except Exception as exc:
+        if isinstance(exc, DatabaseError):
+            raise
+        raise DatabaseError(f"cannot open database {engine.url.render_as_string()}: {exc}") from exc
+    return sessionmaker(engine, expire_on_commit=False)

@@ -1,0 +1,167 @@
+"""The archive's schema: SQLAlchemy 2.0 typed models.
+
+sites ─< captures            every fetch, with the WARC file/offset/length of its record
+sites ─< articles ─< article_versions >─ captures
+                     article_versions ─< article_version_authors >─ authors
+                     article_versions ─< article_version_tags    >─ tags
+
+An article is one canonical URL. A version is one distinct extracted content of it (content hash),
+stamped with the extractor that produced it; ``articles.current_version_id`` points at the latest.
+Authors and tags hang off versions because a byline or tag list can change with an edit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {dt.datetime: DateTime(timezone=True)}  # noqa: RUF012 (SQLAlchemy API)
+
+
+class Site(Base):
+    __tablename__ = "sites"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(255), unique=True)
+    host: Mapped[str] = mapped_column(String(255), unique=True)
+    created_at: Mapped[dt.datetime]
+
+    articles: Mapped[list[Article]] = relationship(back_populates="site")
+
+
+class Capture(Base):
+    __tablename__ = "captures"
+    __table_args__ = (
+        UniqueConstraint("warc_file", "warc_offset", name="uq_captures_warc_location"),
+        Index("ix_captures_url_fetched_at", "url", "fetched_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    url: Mapped[str] = mapped_column(Text)
+    method: Mapped[str] = mapped_column(String(16))
+    status: Mapped[int] = mapped_column(Integer)
+    fetched_at: Mapped[dt.datetime]
+    content_type: Mapped[str | None] = mapped_column(String(255))
+    content_length: Mapped[int | None] = mapped_column(BigInteger)
+    payload_digest: Mapped[str | None] = mapped_column(String(128), index=True)
+    record_type: Mapped[str] = mapped_column(String(16))
+    warc_file: Mapped[str] = mapped_column(String(255))
+    warc_offset: Mapped[int] = mapped_column(BigInteger)
+    warc_length: Mapped[int] = mapped_column(BigInteger)
+    warc_record_id: Mapped[str] = mapped_column(String(128))
+    ip_address: Mapped[str | None] = mapped_column(String(64))
+    etag: Mapped[str | None] = mapped_column(String(255))
+    last_modified: Mapped[str | None] = mapped_column(String(64))
+
+    site: Mapped[Site] = relationship()
+
+
+class Article(Base):
+    __tablename__ = "articles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    url: Mapped[str] = mapped_column(Text, unique=True)
+    first_captured_at: Mapped[dt.datetime]
+    last_captured_at: Mapped[dt.datetime]
+    removed_at: Mapped[dt.datetime | None]
+    current_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("article_versions.id", use_alter=True, name="fk_articles_current_version"), index=True
+    )
+
+    site: Mapped[Site] = relationship(back_populates="articles")
+    versions: Mapped[list[ArticleVersion]] = relationship(
+        back_populates="article", foreign_keys="ArticleVersion.article_id", order_by="ArticleVersion.number"
+    )
+    current_version: Mapped[ArticleVersion | None] = relationship(foreign_keys=[current_version_id])
+
+
+class ArticleVersion(Base):
+    __tablename__ = "article_versions"
+    __table_args__ = (
+        UniqueConstraint("article_id", "number", name="uq_article_versions_number"),
+        Index("ix_article_versions_published_at", "published_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)  # 1, 2, ... per article
+    capture_id: Mapped[int] = mapped_column(ForeignKey("captures.id"), index=True)
+    content_hash: Mapped[str] = mapped_column(String(64), index=True)
+    created_at: Mapped[dt.datetime]
+    extractor: Mapped[str] = mapped_column(String(64))
+    extractor_version: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str | None] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    published: Mapped[str | None] = mapped_column(String(64))  # as the page gave it (ISO 8601, offset kept)
+    published_at: Mapped[dt.datetime | None]  # the same instant in UTC, for filtering and sorting
+    modified: Mapped[str | None] = mapped_column(String(64))
+    language: Mapped[str | None] = mapped_column(String(16), index=True)
+    description: Mapped[str | None] = mapped_column(Text)
+    section: Mapped[str | None] = mapped_column(String(255))
+    image: Mapped[str | None] = mapped_column(Text)
+    canonical_url: Mapped[str | None] = mapped_column(Text)
+    site_name: Mapped[str | None] = mapped_column(String(255))
+
+    article: Mapped[Article] = relationship(back_populates="versions", foreign_keys=[article_id])
+    capture: Mapped[Capture] = relationship()
+    authors: Mapped[list[Author]] = relationship(
+        secondary="article_version_authors", order_by="ArticleVersionAuthor.position", viewonly=True
+    )
+    tags: Mapped[list[Tag]] = relationship(
+        secondary="article_version_tags", order_by="ArticleVersionTag.position", viewonly=True
+    )
+
+
+class Author(Base):
+    __tablename__ = "authors"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(255), unique=True)
+
+
+class ArticleVersionAuthor(Base):
+    __tablename__ = "article_version_authors"
+
+    version_id: Mapped[int] = mapped_column(ForeignKey("article_versions.id"), primary_key=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("authors.id"), primary_key=True, index=True)
+    position: Mapped[int] = mapped_column(Integer)
+
+
+class Tag(Base):
+    __tablename__ = "tags"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(255), unique=True)
+
+
+class ArticleVersionTag(Base):
+    __tablename__ = "article_version_tags"
+
+    version_id: Mapped[int] = mapped_column(ForeignKey("article_versions.id"), primary_key=True)
+    tag_id: Mapped[int] = mapped_column(ForeignKey("tags.id"), primary_key=True, index=True)
+    position: Mapped[int] = mapped_column(Integer)

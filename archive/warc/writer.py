@@ -1,0 +1,264 @@
+"""WARC writer: request/response pairs, one gzip member per record, rotation, atomic names.
+
+A file being written is named ``*.warc.gz.open`` and renamed to ``*.warc.gz`` only once it is
+closed, so no reader ever sees a half-written file under its final name. Records are built by
+warcio (headers, digests) and compressed here, because warcio hard-codes gzip level 9, which costs
+twice the CPU of level 6 for a few percent of size.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import itertools
+import logging
+import os
+import re
+import socket
+import threading
+import zlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import BufferWARCWriter
+
+logger = logging.getLogger(__name__)
+
+OPEN_SUFFIX = ".open"
+WARC_SUFFIX = ".warc.gz"
+_serial = itertools.count(1)
+
+
+@dataclass(frozen=True, slots=True)
+class ExchangeRequest:
+    method: str
+    url: str
+    headers: list[tuple[str, str]]
+    body: bytes = b""
+
+
+@dataclass(frozen=True, slots=True)
+class ExchangeResponse:
+    status: int
+    reason: str
+    headers: list[tuple[str, str]]
+    body: bytes  # payload exactly as received: still Content-Encoded
+    protocol: str = "HTTP/1.1"
+    ip_address: str | None = None
+    fetched_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+
+
+@dataclass(frozen=True, slots=True)
+class WrittenRecord:
+    """Where the response (or revisit) record of an exchange landed."""
+
+    warc_file: str  # final file name (without .open), relative to the WARC directory
+    offset: int
+    length: int
+    record_id: str
+    record_type: str
+    payload_digest: str | None
+    date: str
+
+
+def _safe_name_part(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9.-]+", "-", text).strip("-") or "host"
+
+
+def warc_date(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class WarcWriter:
+    """Appends request/response records to a rotating series of ``.warc.gz`` files.
+
+    Thread-safe: the crawl calls it from a worker thread so compression stays off the reactor.
+    """
+
+    def __init__(
+        self,
+        directory: str | os.PathLike[str],
+        *,
+        prefix: str = "newsarchive",
+        max_size: int = 1_000_000_000,
+        gzip_level: int = 6,
+        warcinfo: Mapping[str, str] | None = None,
+        warc_version: str = "WARC/1.1",
+    ) -> None:
+        self.directory = Path(directory)
+        self.prefix = _safe_name_part(prefix)
+        self.max_size = max_size
+        self.gzip_level = gzip_level
+        self.warcinfo = dict(warcinfo or {})
+        self.warc_version = warc_version
+        self.hostname = _safe_name_part(socket.gethostname())
+        self._builder = BufferWARCWriter(gzip=False, warc_version=warc_version)
+        self._lock = threading.Lock()
+        self._file: io.BufferedWriter | None = None
+        self._path: Path | None = None
+        self._size = 0
+        self.files_written: list[str] = []
+        self.bytes_written = 0
+
+    # -- files ---------------------------------------------------------------------------------
+    def _new_name(self) -> str:
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d%H%M%S%f")
+        return f"{self.prefix}-{stamp}-{next(_serial):05d}-{self.hostname}-{os.getpid()}{WARC_SUFFIX}"
+
+    def _open(self) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        name = self._new_name()
+        self._path = self.directory / name
+        # 'x' refuses to clobber: names are unique, a collision is a bug worth failing on.
+        self._file = open(self.directory / (name + OPEN_SUFFIX), "xb")  # noqa: SIM115
+        self._size = 0
+        self._append(self._warcinfo_record(name))
+
+    def _warcinfo_record(self, filename: str) -> bytes:
+        info = {"software": "newsarchive", "hostname": socket.gethostname(), **self.warcinfo}
+        info.setdefault("format", f"WARC File Format {self.warc_version.split('/')[-1]}")
+        info.setdefault("conformsTo", "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/")
+        record = self._builder.create_warcinfo_record(filename, info)
+        return self._serialize(record)
+
+    def close(self) -> None:
+        """Close the current file and give it its final name. Safe to call twice."""
+        with self._lock:
+            self._close_locked()
+
+    def _close_locked(self) -> None:
+        if self._file is None or self._path is None:
+            return
+        self._file.flush()
+        os.fsync(self._file.fileno())
+        self._file.close()
+        os.replace(str(self._path) + OPEN_SUFFIX, self._path)
+        self.files_written.append(self._path.name)
+        logger.info("closed WARC %s (%d bytes)", self._path.name, self._size)
+        self._file = None
+        self._path = None
+
+    def flush(self) -> None:
+        with self._lock:
+            if self._file is not None:
+                self._file.flush()
+
+    # -- records -------------------------------------------------------------------------------
+    def _serialize(self, record: object) -> bytes:
+        self._builder.out = io.BytesIO()
+        self._builder.write_record(record)
+        raw = self._builder.get_contents()
+        compressor = zlib.compressobj(self.gzip_level, zlib.DEFLATED, zlib.MAX_WBITS | 16)
+        return compressor.compress(raw) + compressor.flush()
+
+    def _append(self, member: bytes) -> tuple[int, int]:
+        assert self._file is not None
+        offset = self._size
+        self._file.write(member)
+        self._size += len(member)
+        self.bytes_written += len(member)
+        return offset, len(member)
+
+    def _ensure_open(self) -> None:
+        if self._file is not None and self._size >= self.max_size:
+            self._close_locked()
+        if self._file is None:
+            self._open()
+
+    def _request_record(self, request: ExchangeRequest, date: str, concurrent_to: str) -> object:
+        target = request.url
+        path = _request_target(target)
+        http_headers = StatusAndHeaders(
+            f"{request.method} {path} HTTP/1.1", list(request.headers), is_http_request=True
+        )
+        return self._builder.create_warc_record(
+            target,
+            "request",
+            payload=io.BytesIO(request.body),
+            length=len(request.body),
+            http_headers=http_headers,
+            warc_headers_dict={"WARC-Date": date, "WARC-Concurrent-To": concurrent_to},
+        )
+
+    def write_exchange(self, request: ExchangeRequest, response: ExchangeResponse) -> WrittenRecord:
+        """Write the response record, then its request record; return where the response is."""
+        date = warc_date(response.fetched_at)
+        http_headers = StatusAndHeaders(
+            f"{response.status} {response.reason}".strip(), list(response.headers), protocol=response.protocol
+        )
+        warc_headers = {"WARC-Date": date}
+        if response.ip_address:
+            warc_headers["WARC-IP-Address"] = response.ip_address
+        record = self._builder.create_warc_record(
+            request.url,
+            "response",
+            payload=io.BytesIO(response.body),
+            length=len(response.body),
+            http_headers=http_headers,
+            warc_headers_dict=warc_headers,
+        )
+        return self._write_pair(record, request, date)
+
+    def write_revisit(
+        self,
+        request: ExchangeRequest,
+        response: ExchangeResponse,
+        *,
+        refers_to_uri: str,
+        refers_to_date: str,
+        payload_digest: str,
+    ) -> WrittenRecord:
+        """Write a revisit record (identical-payload-digest profile) instead of a second copy."""
+        date = warc_date(response.fetched_at)
+        http_headers = StatusAndHeaders(
+            f"{response.status} {response.reason}".strip(), list(response.headers), protocol=response.protocol
+        )
+        record = self._builder.create_revisit_record(
+            request.url, payload_digest, refers_to_uri, refers_to_date, http_headers=http_headers
+        )
+        record.rec_headers.replace_header("WARC-Date", date)
+        if response.ip_address:
+            record.rec_headers.add_header("WARC-IP-Address", response.ip_address)
+        return self._write_pair(record, request, date)
+
+    def _write_pair(self, record: object, request: ExchangeRequest, date: str) -> WrittenRecord:
+        record_id = record.rec_headers.get_header("WARC-Record-ID")  # type: ignore[attr-defined]
+        response_member = self._serialize(record)
+        payload_digest = record.rec_headers.get_header("WARC-Payload-Digest")  # type: ignore[attr-defined]
+        record_type = record.rec_headers.get_header("WARC-Type")  # type: ignore[attr-defined]
+        request_member = self._serialize(self._request_record(request, date, record_id))
+        with self._lock:
+            self._ensure_open()
+            assert self._path is not None
+            offset, length = self._append(response_member)
+            self._append(request_member)
+            # Flushed to the OS per exchange: a killed process then loses nothing already written.
+            assert self._file is not None
+            self._file.flush()
+            return WrittenRecord(self._path.name, offset, length, record_id, record_type, payload_digest, date)
+
+    def __enter__(self) -> WarcWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _request_target(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    target = parts.path or "/"
+    if parts.query:
+        target += "?" + parts.query
+    return target
+
+
+def closed_warc_files(directory: str | os.PathLike[str]) -> Iterable[Path]:
+    """Every closed WARC under *directory* (never ``.open`` ones), oldest name first."""
+    root = Path(directory)
+    if not root.is_dir():
+        return []
+    return sorted(p for p in root.rglob("*") if p.is_file() and p.name.endswith((".warc.gz", ".warc")))

@@ -1,0 +1,264 @@
+"""Generic discovery on sites never seen before: what a link is, judged by its shape.
+
+Pure functions over URLs and parsel selectors, so the spider stays a thin dispatcher and the
+rules can be tested on their own.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from urllib.parse import urljoin, urlsplit
+
+import lxml.etree
+from parsel import Selector
+
+from archive.urls import canonicalize
+
+NON_PAGE_EXTENSIONS = frozenset(
+    [
+        ".jpg",
+        ".jpeg",
+        ".png",
+        ".gif",
+        ".webp",
+        ".svg",
+        ".ico",
+        ".bmp",
+        ".tif",
+        ".tiff",
+        ".avif",
+        ".mp3",
+        ".mp4",
+        ".m4a",
+        ".m4v",
+        ".webm",
+        ".ogg",
+        ".wav",
+        ".mov",
+        ".avi",
+        ".pdf",
+        ".doc",
+        ".docx",
+        ".xls",
+        ".xlsx",
+        ".ppt",
+        ".pptx",
+        ".zip",
+        ".gz",
+        ".tar",
+        ".rar",
+        ".7z",
+        ".exe",
+        ".dmg",
+        ".apk",
+        ".css",
+        ".js",
+        ".json",
+        ".woff",
+        ".woff2",
+        ".ttf",
+        ".eot",
+        ".txt",
+        ".csv",
+        ".epub",
+    ]
+)
+# Path segments of pages that are about many articles (or none), never one.
+LISTING_SEGMENTS = frozenset(
+    [
+        "tag",
+        "tags",
+        "topic",
+        "topics",
+        "category",
+        "categories",
+        "section",
+        "sections",
+        "author",
+        "authors",
+        "page",
+        "search",
+        "login",
+        "logout",
+        "signin",
+        "signup",
+        "register",
+        "subscribe",
+        "subscription",
+        "account",
+        "newsletter",
+        "newsletters",
+        "about",
+        "contact",
+        "privacy",
+        "terms",
+        "cookies",
+        "advertise",
+        "jobs",
+        "careers",
+        "feed",
+        "rss",
+        "atom",
+        "amp-stories",
+        "archive",
+        "archives",
+        "profile",
+        "user",
+        "users",
+        "membership",
+        "donate",
+        "help",
+        "faq",
+        "imprint",
+        "impressum",
+        "sitemap",
+        "wp-admin",
+        "wp-login.php",
+        "cdn-cgi",
+    ]
+)
+PAGINATION_TEXT = re.compile(
+    r"^\s*(show|load|view|see|read)\s+more(\s+(stories|news|articles|posts))?\s*$|^\s*(next|older)"
+    r"(\s+(page|posts|stories|articles|entries))?\s*[›»→>]*\s*$|^\s*[›»→]\s*$|^\s*more\s+(stories|news|articles)\s*$",
+    re.IGNORECASE,
+)
+PAGINATION_URL = re.compile(r"/page/\d+/?$|[?&](page|p|pg|paged)=\d+(&|$)", re.IGNORECASE)
+FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json", "application/rdf+xml")
+_SLUG = re.compile(r"[a-z0-9]+(?:[-_][a-z0-9]+){2,}", re.IGNORECASE)
+_LONG_NUMBER = re.compile(r"\d{5,}|\d{4}/\d{1,2}(/\d{1,2})?")
+
+
+def has_page_extension(url: str) -> bool:
+    path = urlsplit(url).path.lower()
+    dot = path.rfind(".")
+    return dot > path.rfind("/") and path[dot:] in NON_PAGE_EXTENSIONS
+
+
+def is_listing_url(url: str) -> bool:
+    """A URL that names a listing or utility page by its path (``/tag/x/``, ``/author/y/``), or a
+    file that is not a page."""
+    segments = [s for s in urlsplit(url).path.lower().split("/") if s]
+    return (
+        has_page_extension(url)
+        or bool(segments and segments[0] in LISTING_SEGMENTS)
+        or bool(PAGINATION_URL.search(url))
+    )
+
+
+def looks_like_article_url(url: str) -> bool:
+    """An article URL carries a slug of several words or an id/date; listings and utility pages
+    are named by one of a few words (``/tag/x/``, ``/author/y/``, ``/page/2/``)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or has_page_extension(url):
+        return False
+    segments = [s for s in parts.path.lower().split("/") if s]
+    if not segments or any(s in LISTING_SEGMENTS for s in segments[:-1] or segments):
+        return False
+    if PAGINATION_URL.search(url):
+        return False
+    path = parts.path
+    return bool(_SLUG.search(segments[-1]) or _LONG_NUMBER.search(path) or len(segments[-1]) >= 25)
+
+
+@dataclass(frozen=True, slots=True)
+class Links:
+    articles: list[str]
+    pagination: list[str]
+    feeds: list[str]
+
+
+def page_links(selector: Selector, base_url: str) -> Links:
+    """Classify the links of an HTML page: article candidates, pagination, feeds."""
+    pagination: list[str] = []
+    for href in selector.css('link[rel~="next"]::attr(href), a[rel~="next"]::attr(href)').getall():
+        pagination.append(urljoin(base_url, href))
+    feeds = [
+        urljoin(base_url, href)
+        for link in selector.css('link[rel~="alternate"]')
+        if (link.attrib.get("type") or "").lower() in FEED_TYPES
+        for href in [link.attrib.get("href")]
+        if href
+    ]
+    articles: list[str] = []
+    for anchor in selector.css("a[href]"):
+        href = (anchor.attrib.get("href") or "").strip()
+        if not href or href.startswith(("#", "mailto:", "javascript:", "tel:", "data:")):
+            continue
+        url = urljoin(base_url, href)
+        text = " ".join(anchor.css("::text").getall()).strip()
+        if PAGINATION_TEXT.match(text) or (PAGINATION_URL.search(url) and text.strip().isdigit()):
+            pagination.append(url)
+        elif looks_like_article_url(url):
+            articles.append(url)
+    return Links(articles=_unique(articles), pagination=_unique(pagination), feeds=_unique(feeds))
+
+
+def _unique(urls: list[str]) -> list[str]:
+    return list(dict.fromkeys(canonicalize(u) for u in urls))
+
+
+# --- feeds ----------------------------------------------------------------------------------
+def _safe_xml_parser() -> lxml.etree.XMLParser:
+    # No entity expansion, no network, no DTD loading: XML bombs and XXE stay inert.
+    return lxml.etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        huge_tree=False,
+        recover=True,
+        remove_comments=True,
+        remove_pis=True,
+    )
+
+
+def xml_root_name(body: bytes) -> str | None:
+    """The local name of the root element of an XML document, or None if it is not XML."""
+    head = body[:2048].lstrip()
+    if not head.startswith(b"<"):
+        return None
+    try:
+        root = lxml.etree.fromstring(body, parser=_safe_xml_parser())
+    except (lxml.etree.XMLSyntaxError, ValueError):
+        return None
+    if root is None:
+        return None
+    return lxml.etree.QName(root).localname.lower()
+
+
+@dataclass(frozen=True, slots=True)
+class FeedEntry:
+    url: str
+    updated: str | None
+
+
+def feed_entries(body: bytes, base_url: str) -> Iterator[FeedEntry]:
+    """Entries of an RSS 0.9x/1.0/2.0 or Atom feed: their link and last-change date."""
+    try:
+        root = lxml.etree.fromstring(body, parser=_safe_xml_parser())
+    except (lxml.etree.XMLSyntaxError, ValueError):
+        return
+    if root is None:
+        return
+    for element in root.iter("{*}item", "{*}entry"):
+        link = None
+        for candidate in element.iterchildren("{*}link"):
+            rel = candidate.get("rel", "alternate")
+            href = candidate.get("href") or (candidate.text or "").strip()
+            if href and rel == "alternate":
+                link = href
+                break
+        if not link:
+            guid = element.find("{*}guid")
+            if guid is not None and (guid.get("isPermaLink", "true") == "true") and guid.text:
+                link = guid.text.strip()
+        if not link:
+            continue
+        updated = None
+        for name in ("{*}updated", "{*}pubDate", "{*}published", "{*}date", "{*}modified"):
+            node = element.find(name)
+            if node is not None and node.text:
+                updated = node.text.strip()
+                break
+        yield FeedEntry(urljoin(base_url, link), updated)

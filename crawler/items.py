@@ -1,0 +1,19 @@
+"""Items the spider hands to the pipelines."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from archive.capture import Capture
+from archive.extract import Article, NotAnArticle
+
+
+@dataclass(slots=True)
+class PageItem:
+    """An HTML page fetched by the crawl, on its way to extraction and storage."""
+
+    url: str
+    capture: Capture
+    body: bytes  # decoded from Content-Encoding
+    headers: dict[str, str]
+    result: Article | NotAnArticle | None = None  # set by the extraction pipeline

@@ -1,0 +1,186 @@
+"""Downloader middleware that writes every HTTP exchange to WARC, exactly as received."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import platform
+import socket
+from http import HTTPStatus
+from importlib.metadata import version as package_version
+from typing import TYPE_CHECKING, Any
+
+import scrapy
+from scrapy import Request, Spider, signals
+from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.http import Response
+from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
+from twisted.internet import threads
+from twisted.python.threadpool import ThreadPool
+
+from archive import __version__
+from archive.capture import Capture
+from archive.warc.writer import ExchangeRequest, ExchangeResponse, WarcWriter, WrittenRecord
+from crawler.signals import exchange_archived
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+logger = logging.getLogger(__name__)
+
+CREDENTIAL_HEADERS = frozenset({b"authorization", b"proxy-authorization", b"cookie"})
+# Twisted removes the chunked framing before Scrapy sees the body; a stored "Transfer-Encoding:
+# chunked" over a de-chunked body would make readers try to de-chunk it again.
+_DROPPED_RESPONSE_HEADERS = frozenset({b"transfer-encoding"})
+CAPTURE_META_KEY = "newsarchive_capture"
+
+
+def _header_pairs(headers: Any, drop: frozenset[bytes] = frozenset()) -> list[tuple[str, str]]:
+    pairs = []
+    for name, values in headers.items():
+        if name.lower() in drop:
+            continue
+        for value in values:
+            pairs.append((name.decode("latin-1"), value.decode("latin-1")))
+    return pairs
+
+
+def _first_header(headers: Any, name: bytes) -> str | None:
+    value = headers.get(name)
+    return value.decode("latin-1") if value else None
+
+
+class WarcArchiveMiddleware:
+    """Writes a WARC request and response record for every exchange of the crawl.
+
+    Priority 950 puts it closest to the downloader: it sees bodies still Content-Encoded and
+    redirects, errors and retries before other middlewares act on them. The write runs on a
+    dedicated thread (record compression is CPU work that must not stall the reactor); the
+    response continues once its record is on disk, carrying a ``Capture`` in
+    ``request.meta["newsarchive_capture"]``, and the ``exchange_archived`` signal reports it.
+    """
+
+    def __init__(self, crawler: Crawler, writer: WarcWriter, keep_credentials: bool) -> None:
+        self.crawler = crawler
+        self.writer = writer
+        self.keep_credentials = keep_credentials
+        self._pool = ThreadPool(minthreads=1, maxthreads=1, name="warc-writer")
+        self._failed = False
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> WarcArchiveMiddleware:
+        settings = crawler.settings
+        directory = settings.get("NEWSARCHIVE_WARC_DIR")
+        if not directory:
+            raise NotConfigured("NEWSARCHIVE_WARC_DIR is empty")
+        warcinfo = {
+            "software": f"newsarchive/{__version__} (Scrapy {scrapy.__version__}; warcio {package_version('warcio')})",
+            "hostname": socket.gethostname(),
+            "ip": _local_ip(),
+            "operator": settings.get("NEWSARCHIVE_OPERATOR") or "",
+            "http-header-user-agent": settings.get("USER_AGENT"),
+            "robots": "obey" if settings.getbool("ROBOTSTXT_OBEY") else "ignore",
+            "python": platform.python_version(),
+            "description": "Responses are stored as received, Content-Encoding included; Twisted removes "
+            "chunked Transfer-Encoding, so that header is dropped and the body stored de-chunked.",
+        }
+        writer = WarcWriter(
+            directory,
+            prefix=settings.get("NEWSARCHIVE_WARC_PREFIX", "newsarchive"),
+            max_size=settings.getint("NEWSARCHIVE_WARC_MAX_SIZE"),
+            gzip_level=settings.getint("NEWSARCHIVE_WARC_GZIP_LEVEL", 6),
+            warcinfo={k: v for k, v in warcinfo.items() if v},
+        )
+        middleware = cls(crawler, writer, settings.getbool("NEWSARCHIVE_WARC_KEEP_CREDENTIALS"))
+        crawler.signals.connect(middleware.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
+        return middleware
+
+    def spider_opened(self, spider: Spider) -> None:
+        self._pool.start()
+        logger.info("writing WARC files to %s", self.writer.directory.resolve())
+
+    def spider_closed(self, spider: Spider) -> None:
+        self._pool.stop()  # joins: every queued record is written before the file closes
+        self.writer.close()
+        stats = self.crawler.stats
+        if stats is not None:
+            stats.set_value("newsarchive/warc_bytes", self.writer.bytes_written)
+            stats.set_value("newsarchive/warc_files", len(self.writer.files_written))
+
+    def _exchange(self, request: Request, response: Response) -> tuple[ExchangeRequest, ExchangeResponse]:
+        drop = frozenset() if self.keep_credentials else CREDENTIAL_HEADERS
+        request_headers = _header_pairs(request.headers, drop)
+        if not any(name.lower() == "host" for name, _ in request_headers):
+            host = request.url.split("/", 3)[2] if "://" in request.url else ""
+            request_headers.insert(0, ("Host", host))
+        try:
+            reason = HTTPStatus(response.status).phrase
+        except ValueError:
+            reason = ""
+        ip = getattr(response, "ip_address", None)
+        return (
+            ExchangeRequest(request.method, request.url, request_headers, request.body or b""),
+            ExchangeResponse(
+                status=response.status,
+                reason=reason,
+                headers=_header_pairs(response.headers, _DROPPED_RESPONSE_HEADERS),
+                body=response.body,
+                protocol=getattr(response, "protocol", None) or "HTTP/1.1",
+                ip_address=str(ip) if ip else None,
+                fetched_at=dt.datetime.now(dt.UTC),
+            ),
+        )
+
+    async def process_response(self, request: Request, response: Response) -> Response:
+        exchange_request, exchange_response = self._exchange(request, response)
+        try:
+            written: WrittenRecord = await maybe_deferred_to_future(
+                threads.deferToThreadPool(
+                    _reactor(), self._pool, self.writer.write_exchange, exchange_request, exchange_response
+                )
+            )
+        except OSError as exc:
+            # A record that cannot be written (disk full, permissions) must not become a DB row
+            # pointing at nothing: stop the crawl cleanly instead of archiving holes.
+            if not self._failed:
+                self._failed = True
+                logger.error("cannot write WARC record (%s); stopping the crawl", exc)
+                assert self.crawler.engine is not None
+                deferred_from_coro(self.crawler.engine.close_spider_async(reason="warc_write_error"))
+            raise IgnoreRequest(f"WARC write failed: {exc}") from exc
+        capture = Capture(
+            url=request.url,
+            status=response.status,
+            fetched_at=exchange_response.fetched_at,
+            warc_file=written.warc_file,
+            warc_offset=written.offset,
+            warc_length=written.length,
+            warc_record_id=written.record_id,
+            record_type=written.record_type,
+            method=request.method,
+            content_type=_first_header(response.headers, b"Content-Type"),
+            content_length=len(response.body),
+            payload_digest=written.payload_digest,
+            ip_address=exchange_response.ip_address,
+            etag=_first_header(response.headers, b"ETag"),
+            last_modified=_first_header(response.headers, b"Last-Modified"),
+        )
+        request.meta[CAPTURE_META_KEY] = capture
+        self.crawler.signals.send_catch_log(exchange_archived, capture=capture)
+        return response
+
+
+def _local_ip() -> str:
+    try:
+        return socket.gethostbyname(socket.gethostname())
+    except OSError:
+        return ""
+
+
+def _reactor() -> Any:
+    # Imported late: importing twisted.internet.reactor at module level installs the default
+    # reactor before Scrapy installs the asyncio one.
+    from twisted.internet import reactor
+
+    return reactor

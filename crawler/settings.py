@@ -1,0 +1,92 @@
+"""Scrapy settings for newsarchive: every NEWSARCHIVE_* default lives here, each documented.
+
+Environment variables of the same name override the database and WARC locations, so
+``NEWSARCHIVE_DATABASE_URL=postgresql+psycopg://... scrapy crawl newsfeed`` works without editing
+this file; ``-s NAME=VALUE`` on the command line overrides everything.
+"""
+
+from __future__ import annotations
+
+import os
+
+from archive import __version__
+from archive.config import database_url, warc_dir
+
+BOT_NAME = "newsarchive"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+# --- where things go --------------------------------------------------------------------------
+# SQLAlchemy URL of the archive database; relative SQLite paths are relative to the working dir.
+NEWSARCHIVE_DATABASE_URL = database_url()
+# Directory of the WARC files the crawl writes.
+NEWSARCHIVE_WARC_DIR = warc_dir()
+# File name prefix of the WARC files (names are PREFIX-TIMESTAMP-SERIAL-HOST-PID.warc.gz).
+NEWSARCHIVE_WARC_PREFIX = os.environ.get("NEWSARCHIVE_WARC_PREFIX", "newsarchive")
+# Rotate to a new WARC file once the current one reaches this many bytes.
+NEWSARCHIVE_WARC_MAX_SIZE = 1_000_000_000
+# gzip level of each WARC record. 6 costs half the CPU of warcio's 9 for ~2% more bytes.
+NEWSARCHIVE_WARC_GZIP_LEVEL = 6
+# Write Authorization, Proxy-Authorization and Cookie request headers into WARC request records.
+# Off by default: credentials do not belong in an archive that may be shared.
+NEWSARCHIVE_WARC_KEEP_CREDENTIALS = False
+# Free text for the warcinfo record's "operator" field (who ran the crawl, how to reach them).
+NEWSARCHIVE_OPERATOR = os.environ.get("NEWSARCHIVE_OPERATOR", "")
+
+# --- extraction and storage ---------------------------------------------------------------------
+# Worker processes for extraction; 0 extracts in the reactor thread (debugging only: it stalls the
+# crawl). Default: one per core.
+NEWSARCHIVE_EXTRACT_WORKERS = os.cpu_count() or 1
+# Store captures and articles in transactions of this many entries...
+NEWSARCHIVE_STORE_BATCH_SIZE = 200
+# ...or at least this often (seconds), whichever comes first.
+NEWSARCHIVE_STORE_INTERVAL = 2.0
+
+# --- discovery -----------------------------------------------------------------------------------
+# Follow "Show More" / rel=next / /page/N/ pagination of listings up to this many pages each.
+NEWSARCHIVE_MAX_LISTING_PAGES = 50
+# Fetch the sitemaps robots.txt names (when obeying robots.txt, at no extra request).
+NEWSARCHIVE_FOLLOW_ROBOTS_SITEMAPS = True
+# On sitemaps, follow only entries whose lastmod is this many days old or younger (0: all).
+NEWSARCHIVE_SITEMAP_MAX_AGE_DAYS = 0
+
+# --- politeness ---------------------------------------------------------------------------------
+USER_AGENT = f"newsarchive/{__version__} (news archiving crawler; +https://pypi.org/project/newsarchive/)"
+ROBOTSTXT_OBEY = True
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 4
+DOWNLOAD_TIMEOUT = 60
+RETRY_ENABLED = True
+RETRY_TIMES = 2
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+# Responses larger than this are dropped (and logged); news pages are well under it.
+DOWNLOAD_MAXSIZE = 32 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 8 * 1024 * 1024
+REDIRECT_MAX_TIMES = 10
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+# Listings link to many pages already seen; keep the log about what matters.
+DUPEFILTER_DEBUG = False
+LOG_LEVEL = os.environ.get("NEWSARCHIVE_LOG_LEVEL", "INFO")
+
+# --- components ---------------------------------------------------------------------------------
+DOWNLOADER_MIDDLEWARES = {
+    # Closest to the downloader: sees each exchange before HttpCompressionMiddleware (590)
+    # decodes it and before RedirectMiddleware (600) and RetryMiddleware (550) act on it, so
+    # every response, redirects and errors included, is archived exactly as received.
+    "crawler.middlewares.WarcArchiveMiddleware": 950,
+}
+ITEM_PIPELINES = {
+    "pipelines.extraction.ExtractionPipeline": 300,
+    "pipelines.storage.StoragePipeline": 800,
+}
+# Items carry page bytes to the extraction pool; a few in flight per response is plenty.
+CONCURRENT_ITEMS = 16
+
+REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+FEED_EXPORT_ENCODING = "utf-8"

@@ -1,0 +1,85 @@
+"""Extraction pipeline: runs ``archive.extract.extract`` in a pool of worker processes.
+
+Extraction is CPU-bound (lxml + trafilatura, ~25–100 ms a page); run in the reactor thread it
+would cap the crawl at one core and stall downloads. Each item waits on its own future while
+the reactor goes on; Scrapy's CONCURRENT_ITEMS and the scraper's memory cap bound how many pages
+are in flight, so memory stays flat.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import TYPE_CHECKING, Any
+
+from scrapy import Spider
+
+from archive.extract import Article, NotAnArticle, extract
+from crawler.items import PageItem
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+logger = logging.getLogger(__name__)
+
+
+def _warm_up() -> None:
+    """Import the heavy modules once per worker, before the first page waits on them."""
+    extract(b"<html><body><p>warm up</p></body></html>", "http://localhost/", {"Content-Type": "text/html"})
+
+
+class ExtractionPipeline:
+    def __init__(self, crawler: Crawler, workers: int) -> None:
+        self.crawler = crawler
+        self.workers = workers
+        self.pool: ProcessPoolExecutor | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ExtractionPipeline:
+        workers = crawler.settings.getint("NEWSARCHIVE_EXTRACT_WORKERS", os.cpu_count() or 1)
+        return cls(crawler, max(0, workers))
+
+    def open_spider(self, spider: Spider | None = None) -> None:
+        if self.workers:
+            self.pool = self._new_pool()
+
+    def _new_pool(self) -> ProcessPoolExecutor:
+        # spawn, not fork: forking a process that runs a reactor and threads is unsafe.
+        pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+        for _ in range(self.workers):
+            pool.submit(_warm_up)
+        return pool
+
+    def close_spider(self, spider: Spider | None = None) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
+
+    async def process_item(self, item: Any, spider: Spider | None = None) -> Any:
+        if not isinstance(item, PageItem):
+            return item
+        item.result = await self._extract(item)
+        item.body = b""  # the bytes are in the WARC; do not carry them on to storage
+        stats = self.crawler.stats
+        if stats is not None:
+            kind = "article" if isinstance(item.result, Article) else item.result.kind
+            stats.inc_value(f"newsarchive/extracted/{kind}")
+        return item
+
+    async def _extract(self, item: PageItem) -> Article | NotAnArticle:
+        if self.pool is None:
+            return extract(item.body, item.url, item.headers)
+        try:
+            return await asyncio.wrap_future(self.pool.submit(extract, item.body, item.url, item.headers))
+        except BrokenProcessPool:
+            # A worker died (out of memory, a crash in C code): one page lost, not the crawl.
+            logger.error("extraction worker died on %s; restarting the pool", item.url)
+            self.pool = self._new_pool()
+            return NotAnArticle(url=item.url, reason="extraction worker crashed", kind="error")
+        except Exception as exc:  # extract() never raises; pickling or the pool itself might
+            logger.exception("extraction failed on %s", item.url)
+            return NotAnArticle(url=item.url, reason=f"extraction failed: {exc}", kind="error")

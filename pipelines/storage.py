@@ -1,0 +1,138 @@
+"""Storage pipeline: batches captures and extraction results into ``store()`` transactions.
+
+Every exchange the WARC middleware archives arrives through the ``exchange_archived`` signal
+(robots.txt, redirects and errors too); pages arrive as items with their extraction result. They
+are written in one transaction per batch (``NEWSARCHIVE_STORE_BATCH_SIZE`` entries or every
+``NEWSARCHIVE_STORE_INTERVAL`` seconds) on a dedicated thread, so SQL never runs in the reactor
+thread and an interrupted crawl leaves whole batches only.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from scrapy import Spider
+from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
+from sqlalchemy.orm import Session, sessionmaker
+from twisted.internet import defer, task, threads
+from twisted.python.threadpool import ThreadPool
+
+from archive.capture import Capture
+from archive.db import DatabaseError, open_database
+from archive.store import ExtractionResult, StoreStats, store
+from crawler.items import PageItem
+from crawler.signals import exchange_archived
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+logger = logging.getLogger(__name__)
+
+
+class StoragePipeline:
+    def __init__(self, crawler: Crawler, database_url: str, batch_size: int, interval: float) -> None:
+        self.crawler = crawler
+        self.database_url = database_url
+        self.batch_size = batch_size
+        self.interval = interval
+        self.sessions: sessionmaker[Session] | None = None
+        self.pending: dict[tuple[str, int], tuple[Capture, ExtractionResult | None]] = {}
+        self.totals = StoreStats()
+        self._pool = ThreadPool(minthreads=1, maxthreads=1, name="store")
+        self._in_flight: set[defer.Deferred[Any]] = set()
+        self._ticker = task.LoopingCall(self.flush)
+        self._failed = False
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> StoragePipeline:
+        settings = crawler.settings
+        pipeline = cls(
+            crawler,
+            settings.get("NEWSARCHIVE_DATABASE_URL"),
+            max(1, settings.getint("NEWSARCHIVE_STORE_BATCH_SIZE", 200)),
+            settings.getfloat("NEWSARCHIVE_STORE_INTERVAL", 2.0),
+        )
+        crawler.signals.connect(pipeline.capture_archived, signal=exchange_archived)
+        return pipeline
+
+    def open_spider(self, spider: Spider | None = None) -> None:
+        try:
+            self.sessions = open_database(self.database_url)
+        except DatabaseError as exc:
+            logger.error("%s", exc)
+            raise
+        self._pool.start()
+        self._ticker.start(self.interval, now=False)
+
+    def capture_archived(self, capture: Capture, spider: Spider | None = None) -> None:
+        self.pending.setdefault((capture.warc_file, capture.warc_offset), (capture, None))
+        self._maybe_flush()
+
+    def process_item(self, item: Any, spider: Spider | None = None) -> Any:
+        if isinstance(item, PageItem):
+            self.pending[(item.capture.warc_file, item.capture.warc_offset)] = (item.capture, item.result)
+            self._maybe_flush()
+        return item
+
+    def _maybe_flush(self) -> None:
+        if len(self.pending) >= self.batch_size:
+            self.flush()
+
+    def flush(self) -> defer.Deferred[Any] | None:
+        if not self.pending or self.sessions is None or self._failed:
+            return None
+        batch = list(self.pending.values())
+        self.pending = {}
+        d = threads.deferToThreadPool(_reactor(), self._pool, self._store_batch, batch)
+        self._in_flight.add(d)
+        d.addCallbacks(self._stored, self._store_failed)
+        d.addBoth(lambda result: self._in_flight.discard(d) or result)
+        return d
+
+    def _store_batch(self, batch: list[tuple[Capture, ExtractionResult | None]]) -> StoreStats:
+        assert self.sessions is not None
+        with self.sessions.begin() as session:
+            return store(session, batch)
+
+    def _stored(self, stats: StoreStats) -> None:
+        self.totals.add(stats)
+        if self.crawler.stats is not None:
+            for name in stats.__slots__:
+                self.crawler.stats.inc_value(f"newsarchive/store/{name}", getattr(stats, name))
+
+    def _store_failed(self, failure: Any) -> None:
+        # The WARC still holds every record of the lost batch: `newsarchive reextract` rebuilds it.
+        if not self._failed:
+            self._failed = True
+            logger.error(
+                "cannot write to the database (%s); stopping the crawl. The WARC files hold everything "
+                "fetched: run `newsarchive reextract` once the database is fixed.",
+                failure.getErrorMessage(),
+            )
+            if self.crawler.engine is not None:
+                deferred_from_coro(self.crawler.engine.close_spider_async(reason="database_error"))
+
+    async def close_spider(self, spider: Spider | None = None) -> None:
+        if self._ticker.running:
+            self._ticker.stop()
+        self.flush()
+        if self._in_flight:
+            await maybe_deferred_to_future(defer.DeferredList(list(self._in_flight)))
+        self._pool.stop()
+        logger.info(
+            "stored %d captures, %d new articles, %d new versions (%d unchanged, %d not articles)",
+            self.totals.captures,
+            self.totals.articles_new,
+            self.totals.versions_new,
+            self.totals.unchanged,
+            self.totals.not_articles,
+        )
+
+
+def _reactor() -> Any:
+    # Imported late: importing twisted.internet.reactor at module level installs the default
+    # reactor before Scrapy installs the asyncio one.
+    from twisted.internet import reactor
+
+    return reactor
