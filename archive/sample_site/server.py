@@ -39,7 +39,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 __all__ = ["SITE_NAME", "SampleArticle", "SampleSite", "SampleTweet", "load_articles", "main"]
 
@@ -62,8 +62,7 @@ SHARE_PROMPT = "Share this article"
 FOLLOW_PROMPT = "Follow The Sample Independent on Twitter and Telegram for breaking news."
 NEWSLETTER_TITLE = "Get the morning briefing"
 NEWSLETTER_TEXT = (
-    "Sign up for our newsletter and get the most important news from Valdoria "
-    "in your inbox every weekday morning."
+    "Sign up for our newsletter and get the most important news from Valdoria in your inbox every weekday morning."
 )
 VIDEO_TEASER = (
     "In a new documentary, our reporters travel along the Alna River to meet the families "
@@ -196,9 +195,7 @@ def load_articles() -> list[SampleArticle]:
                 description=item.get("description", ""),
                 caption=item.get("caption", ""),
                 credit=item.get("credit", ""),
-                bios=tuple(
-                    bios.get(name, "") or f"{name} is a reporter at {SITE_NAME}." for name in item["authors"]
-                ),
+                bios=tuple(bios.get(name, "") or f"{name} is a reporter at {SITE_NAME}." for name in item["authors"]),
                 related=item.get("related"),
                 links=tuple((text, href) for text, href in item.get("links", [])),
                 tweet=SampleTweet(**tweet) if tweet else None,
@@ -238,9 +235,7 @@ def _png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
     """A tiny, valid, solid-colour PNG."""
 
     def chunk(tag: bytes, data: bytes) -> bytes:
-        return (
-            struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data) & 0xFFFFFFFF)
-        )
+        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data) & 0xFFFFFFFF)
 
     row = b"\x00" + bytes(rgb) * width
     return (
@@ -357,8 +352,7 @@ class _Renderer:
     def header(self) -> str:
         nav_tags = [t for t in ("politics", "economy", "climate", "technology", "culture") if t in self.tags]
         nav = "\n".join(
-            f'                <li class="nav-{s}"><a href="/tag/{s}/">{_esc(self.tags[s])}</a></li>'
-            for s in nav_tags
+            f'                <li class="nav-{s}"><a href="/tag/{s}/">{_esc(self.tags[s])}</a></li>' for s in nav_tags
         )
         return f"""<header id="gh-head" class="gh-head">
         <nav class="gh-head-inner gh-inner">
@@ -392,7 +386,7 @@ class _Renderer:
             <nav class="gh-foot-menu"><ul class="nav">
                 <li><a href="/rss/">RSS</a></li>
                 <li><a href="/sitemap.xml">Sitemap</a></li>
-                <li><a href="{PRIVATE_PATH}" rel="nofollow">Staff area</a></li>
+                <li><a href="{PRIVATE_PATH}">Staff area</a></li>
                 <li><a href="{EXTERNAL_HOST}/">Our partner site</a></li>
             </ul></nav>
         </div>
@@ -416,20 +410,14 @@ class _Renderer:
 </html>
 """
 
-    def teaser(
-        self, a: SampleArticle, *, href: str | None = None, comments: bool = False, image: bool = False
-    ) -> str:
+    def teaser(self, a: SampleArticle, *, href: str | None = None, comments: bool = False, image: bool = False) -> str:
         link = _attr(href or a.path)
         img = (
             f'\n            <img class="feed-image" src="{a.image}" alt="{_attr(a.title)}" loading="lazy">'
             if image
             else ""
         )
-        com = (
-            f'\n            <a class="feed-comments" href="{a.path}#comments">Comments</a>'
-            if comments
-            else ""
-        )
+        com = f'\n            <a class="feed-comments" href="{a.path}#comments">Comments</a>' if comments else ""
         names = ", ".join(a.authors)
         return f"""        <article class="feed post">
             <a class="feed-link" href="{link}">{img}
@@ -541,7 +529,7 @@ class _Renderer:
             </section>"""
             for i, name in enumerate(a.authors)
         )
-        share_url = _attr(canonical)
+        share_url = _attr(quote(canonical, safe=""))
         sidebar_items = _sidebar(a, self.articles)
         sidebar = "\n".join(
             f"""            <div class="sidebar-post">
@@ -626,15 +614,9 @@ class _Renderer:
         if next_path:
             extra += f'    <link rel="next" href="{self.abs(next_path)}">\n'
         extra += "    " + _jsonld(jsonld).replace("\n", "\n    ") + "\n"
-        head = self.head(
-            title=full_title, description=intro, canonical=self.abs(path), og_type="website", extra=extra
-        )
+        head = self.head(title=full_title, description=intro, canonical=self.abs(path), og_type="website", extra=extra)
         teasers = "\n".join(self.teaser(a, comments=comments) for a in items)
-        more = (
-            f'\n        <a class="load-more gh-loadmore" href="{next_path}">Show More</a>'
-            if next_path
-            else ""
-        )
+        more = f'\n        <a class="load-more gh-loadmore" href="{next_path}">Show More</a>' if next_path else ""
         main = f"""        <section class="gh-archive gh-canvas">
             <h1 class="gh-archive-title">{_esc(heading)}</h1>
             <p class="gh-archive-description">{_esc(intro)}</p>
@@ -797,9 +779,7 @@ class _Renderer:
             "Disallow: /private/\n"
         )
 
-    def simple_page(
-        self, *, path: str, title: str, heading: str, text: str, robots: str | None = None
-    ) -> str:
+    def simple_page(self, *, path: str, title: str, heading: str, text: str, robots: str | None = None) -> str:
         extra = f'    <meta name="robots" content="{robots}">\n' if robots else ""
         head = self.head(
             title=f"{title} | {SITE_NAME}",
@@ -928,9 +908,7 @@ class _Renderer:
         for n, a in self.go_ids.items():
             redirect(f"/go/{n}", a.path)
         for slug in self.authors:
-            r[f"/content/images/avatars/{slug}.png"] = _Resource(
-                200, "image/png", _png_for(slug, 32, 32), self.epoch
-            )
+            r[f"/content/images/avatars/{slug}.png"] = _Resource(200, "image/png", _png_for(slug, 32, 32), self.epoch)
         r["/content/images/logo.png"] = _Resource(200, "image/png", _png_for(SITE_NAME), self.epoch)
         page("/rss/", self.rss(), self.last_change, RSS_UTF8)
         page("/sitemap.xml", self.sitemap_index(), self.last_change, XML_UTF8)
@@ -957,8 +935,7 @@ class _Renderer:
                 path=PRIVATE_PATH,
                 title="Staff area",
                 heading="Staff area",
-                text="Internal planning notes. This page is disallowed by robots.txt "
-                "and must never be crawled.",
+                text="Internal planning notes. This page is disallowed by robots.txt and must never be crawled.",
                 robots="noindex, nofollow",
             ),
             self.epoch,
@@ -1113,9 +1090,7 @@ class SampleSite:
     PDF_PATH: str = PDF_PATH
     EXTERNAL_HOST: str = EXTERNAL_HOST
 
-    def __init__(
-        self, host: str = "127.0.0.1", port: int = 0, articles: list[SampleArticle] | None = None
-    ) -> None:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, articles: list[SampleArticle] | None = None) -> None:
         self.host = host
         self.port = port
         self.articles: list[SampleArticle] = list(articles) if articles is not None else load_articles()
@@ -1211,9 +1186,7 @@ class SampleSite:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(
-        prog="python -m archive.sample_site", description=f"Serve {SITE_NAME} locally."
-    )
+    parser = argparse.ArgumentParser(prog="python -m archive.sample_site", description=f"Serve {SITE_NAME} locally.")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
     args = parser.parse_args(argv)
