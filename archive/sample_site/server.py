@@ -616,7 +616,7 @@ class _Renderer:
         extra += "    " + _jsonld(jsonld).replace("\n", "\n    ") + "\n"
         head = self.head(title=full_title, description=intro, canonical=self.abs(path), og_type="website", extra=extra)
         teasers = "\n".join(self.teaser(a, comments=comments) for a in items)
-        more = f'\n        <a class="load-more gh-loadmore" href="{next_path}">Show More</a>' if next_path else ""
+        more = f'\n        <a class="load-more" href="{next_path}">Show More</a>' if next_path else ""
         main = f"""        <section class="gh-archive gh-canvas">
             <h1 class="gh-archive-title">{_esc(heading)}</h1>
             <p class="gh-archive-description">{_esc(intro)}</p>
