@@ -246,7 +246,7 @@ def test_news_feed_pagination_covers_every_article(site: SampleSite, articles: l
         if more:
             assert "Show More" in page.text
             assert nxt == [urljoin(url, more[0])]
-            assert f'<a class="load-more gh-loadmore" href="{more[0]}">Show More</a>' in r.text
+            assert f'<a class="load-more" href="{more[0]}">Show More</a>' in r.text
             url = urljoin(url, more[0])
         else:
             assert nxt == []
