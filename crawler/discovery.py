@@ -190,9 +190,20 @@ def page_links(selector: Selector, base_url: str) -> Links:
         text = " ".join(anchor.css("::text").getall()).strip()
         if PAGINATION_TEXT.match(text) or (PAGINATION_URL.search(url) and text.strip().isdigit()):
             pagination.append(url)
-        elif looks_like_article_url(url):
+        elif looks_like_article_url(url) or _headline_link(url, text):
             articles.append(url)
     return Links(articles=_unique(articles), pagination=_unique(pagination), feeds=_unique(feeds))
+
+
+def _headline_link(url: str, text: str) -> bool:
+    # A teaser's link text is a headline: several words, pointing at a page that is no listing.
+    parts = urlsplit(url)
+    return (
+        len(text.split()) >= 5
+        and parts.scheme in ("http", "https")
+        and parts.path.strip("/") != ""
+        and not is_listing_url(url)
+    )
 
 
 def _unique(urls: list[str]) -> list[str]:
