@@ -91,54 +91,51 @@ def headings(tree: HtmlElement) -> list[str]:
     return out
 
 
+_KICKER_SEP = re.compile(r"[:|/»\-–—]\s*$")
+
+
 def pick_title(data: PageData, h1s: list[str], site_names: list[str]) -> str | None:
-    """The on-page headline. Declared titles carry site suffixes; the <h1> can be a logo or carry a
-    kicker. So: the declared candidates, stripped of site names, checked against the h1s."""
+    """The headline. Pages state it up to three times (JSON-LD headline, og:title, <h1>), often differently:
+    SEO variants, "| Site" suffixes, kickers glued on. The version most of them agree on wins; ties go
+    to JSON-LD, which is written for the article rather than for the share card or the layout."""
     art = data.ld_article or {}
-    declared = [
-        c for c in (
-            ld_text(art.get("headline")),
-            data.first("og:title"),
-            data.first("twitter:title"),
-            ld_text(art.get("name")),
-            data.title_tag,
-        ) if c
-    ]
-    declared = [clean(_strip_tags(c)) for c in declared]
-    stripped = [_strip_site(c, site_names) for c in declared]
-    norm_h1 = [(h, _norm(h)) for h in h1s]
-    # 1. an h1 equal to a declared title (with or without the site part)
-    for cand in stripped + declared:
-        n = _norm(cand)
-        for h, nh in norm_h1:
-            if nh == n:
-                return h
-    # 2. a declared title that is the h1 plus a site/section suffix, or h1 = kicker + headline
-    for cand in stripped:
-        n = _norm(cand)
-        for h, nh in norm_h1:
-            if len(nh) >= 12 and n.startswith(nh):
-                return h
-            if len(n) >= 12 and nh.endswith(n):
-                return cand
-    # 3. best token overlap between an h1 and the declared titles
-    best: tuple[float, str] | None = None
-    for h, _nh in norm_h1:
-        ht = set(_tokens(h))
-        if not ht:
-            continue
-        for cand in stripped:
-            ct = set(_tokens(cand))
-            if not ct:
+
+    def declared(value: str | None) -> str | None:
+        return _strip_site(clean(_strip_tags(value)), site_names) if value else None
+
+    cands: dict[str, str | None] = {
+        "ld": declared(ld_text(art.get("headline"))),
+        "og": declared(data.first("og:title")),
+        "h1": h1s[0] if h1s else None,
+    }
+    h1 = cands["h1"]
+    if h1:
+        nh = _norm(h1)
+        for key in ("ld", "og"):
+            value = cands[key]
+            if value and len(nh) >= 8 and _norm(value).startswith(nh) and _KICKER_SEP.match(
+                    _norm(value)[len(nh):].strip()[:1] or "x"):
+                cands[key] = h1  # "<h1> - Site Name": the h1 shows where the suffix starts
+    # "Kicker: Headline" next to a plain "Headline": the issue asks for the headline without its kicker.
+    for a in cands:
+        for b in cands:
+            va, vb = cands[a], cands[b]
+            if a == b or not va or not vb:
                 continue
-            score = len(ht & ct) / max(len(ht | ct), 1)
-            if best is None or score > best[0]:
-                best = (score, h)
-    if best is not None and best[0] >= 0.6:
-        return best[1]
-    if stripped:
-        return stripped[0]
-    return h1s[0] if h1s else None
+            na, nb = _norm(va), _norm(vb)
+            if len(nb) >= 12 and len(na) > len(nb) and na.endswith(nb) and _KICKER_SEP.search(na[: -len(nb)]):
+                cands[a] = vb
+    values = [v for v in cands.values() if v]
+    if values:
+        votes: dict[str, int] = {}
+        for v in values:
+            votes[_norm(v)] = votes.get(_norm(v), 0) + 1
+        top = max(votes.values())
+        return next(v for v in values if votes[_norm(v)] == top)
+    for fallback in (data.first("twitter:title"), ld_text(art.get("name")), data.title_tag):
+        if fallback:
+            return declared(fallback)
+    return None
 
 
 # --------------------------------------------------------------------------------------------- authors
