@@ -21,7 +21,7 @@ _CLUTTER_TOKENS = frozenset("""
     promo promotion teaser-list advert advertisement ads adslot ad outbrain taboola sponsored
     breadcrumb breadcrumbs comments comment disqus author-bio authorbio bio byline-bio author-card
     authorcard author-box authorbox tags taglist tag-list toolbar reading-time readtime caption credit credits
-    popup modal cookie cookies banner sidebar widget rail skip
+    popup modal cookie cookies banner sidebar widget rail skip tweet twitter instagram tiktok embed
 """.split())
 _CLUTTER_PAIRS = frozenset({("author", "bio"), ("author", "card"), ("author", "box"), ("author", "info"),
                             ("read", "more"), ("more", "stories"), ("reading", "time"), ("read", "time"),
@@ -105,6 +105,10 @@ def clean_tree(tree: HtmlElement, url: str, prose_parents: tuple[HtmlElement, ..
     for el in doomed:
         if el.getparent() is not None:
             el.drop_tree()
+    # A link wrapping a whole card (headline, summary) is a teaser for another page.
+    for a in list(root.iter("a")):
+        if a.getparent() is not None and a not in keep and a.find(".//p") is not None:
+            a.drop_tree()
     page_path = _own_path(url)
     for p in list(root.iter("p")):
         if p.getparent() is not None and _is_link_only_paragraph(p, page_path):

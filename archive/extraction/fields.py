@@ -145,8 +145,10 @@ _BY_PREFIX = re.compile(
     r"reporting by|author|autor|autorin|auteur|autore|redacción|redaktion|fotos?)\s*[:\-]?\s+",
     re.I,
 )
-_SPLIT = re.compile(r"\s*(?:,|;|\||/|&|\band\b|\bund\b|\by\b|\bet\b|\bog\b|\boch\b|\ben\b|\be\b|\bi\b|\bv\b)\s*",
+_SPLIT = re.compile(r"\s*(?:,|;|\||&|\band\b|\bund\b|\by\b|\bet\b|\bog\b|\boch\b|\ben\b|\be\b|\bi\b|\bv\b)\s*",
                     re.I)
+_SOCIAL = re.compile(r"\b(?:twitter|facebook|instagram|linkedin|whatsapp|telegram|e-?mail|share|follow)\b", re.I)
+_ROLE_SUFFIX = re.compile(r"\s*(?:\([^)]{0,40}\)|기자|특파원|記者|特派員|论说委员|记者)$")
 _NOT_PEOPLE = re.compile(
     r"^(?:staff|staff writer|editor|editors|redaktion|redaction|rédaction|admin|administrator|newsroom|"
     r"desk|web desk|news desk|online|team|null|none|unknown|anonymous|guest|reporter|correspondent)$",
@@ -180,10 +182,12 @@ def normalize_authors(names: list[str]) -> tuple[str, ...]:
             continue
         parts = _SPLIT.split(raw) if len(raw) > 40 or re.search(r",|;| and | und |&", raw) else [raw]
         for part in parts:
-            part = _BY_PREFIX.sub("", clean(part)).strip(" .,:;-–|")
+            part = _ROLE_SUFFIX.sub("", _BY_PREFIX.sub("", clean(part))).strip(" .,:;-–|")
+            if re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)+", part):
+                continue  # a URL slug ("sophie-foster") next to the real name
             if not part or len(part) > 60 or len(part.split()) > 6 or re.search(r"\d", part):
                 continue
-            if _NOT_PEOPLE.match(part):
+            if _NOT_PEOPLE.match(part) or _SOCIAL.search(part):
                 continue
             key = _norm(part)
             if key not in seen:
@@ -196,25 +200,62 @@ _AUTHOR_META = ("author", "article:author", "parsely-author", "sailthru.author",
                 "byl", "twitter:creator:name", "cxenseparse:author")
 
 
-def pick_authors(data: PageData, tree: HtmlElement, publisher_names: list[str]) -> tuple[str, ...]:
-    art = data.ld_article or {}
-    pubs = {_norm(p) for p in publisher_names if p}
-    names = _author_names(art.get("author")) or _author_names(art.get("creator"))
-    authors = normalize_authors(names)
-    if authors:
-        people = tuple(a for a in authors if _norm(a) not in pubs)
-        return people or authors
-    authors = normalize_authors(data.all(*_AUTHOR_META))
-    if authors:
-        return authors
-    # Microdata and rel=author links: a last structural signal before giving up.
+def _compact(s: str) -> str:
+    return re.sub(r"\W|_", "", _norm(s))
+
+
+def _is_publisher(name: str, publishers: list[str]) -> bool:
+    """The site naming itself as author ("STERN.de", "n-tv NACHRICHTEN"): not a byline."""
+    key = _compact(name)
+    if not key:
+        return True
+    for pub in publishers:
+        pk = _compact(pub)
+        if pk and (key == pk or (len(pk) >= 3 and (key.startswith(pk) or pk.startswith(key)))):
+            return True
+    return False
+
+
+_BYLINE_XPATH = (
+    "//*[@rel='author' or @itemprop='author' or contains(@class,'author') or contains(@class,'byline')"
+    " or contains(@class,'Author') or contains(@class,'Byline') or contains(@class,'autor')]"
+)
+
+
+def _byline_names(tree: HtmlElement) -> list[str]:
+    """Names in byline elements, for pages whose structured data names only the publisher."""
     found: list[str] = []
-    for el in tree.xpath('//*[@itemprop="author"]|//a[@rel="author"]')[:10]:
-        inner = el.xpath('.//*[@itemprop="name"]')
-        text = (inner[0].get("content") or inner[0].text_content()) if inner else el.text_content()
-        if text:
-            found.append(text)
-    return normalize_authors(found)
+    for el in tree.xpath(_BYLINE_XPATH)[:40]:
+        if el.tag in ("meta", "link", "script", "style", "img") or el.find(".//p") is not None:
+            continue
+        links = [a for a in el.iter("a") if clean(a.text_content())]
+        texts = [clean(a.text_content()) for a in links] if links else [clean(el.text_content())]
+        for text in texts:
+            if 3 <= len(text) <= 60:
+                found.append(text)
+        if len(found) >= 6:
+            break
+    return found
+
+
+_NAME_LIKE = re.compile(r"^(?:[A-ZÀ-ÞĀ-Ž][\w'’.-]+\s+){1,3}[A-ZÀ-ÞĀ-Ž][\w'’.-]+$")
+
+
+def pick_authors(data: PageData, tree: HtmlElement, publisher_names: list[str]) -> tuple[str, ...]:
+    """People first: structured data, then meta tags, then byline markup. A page that credits only
+    itself or an agency ("DER SPIEGEL", "Associated Press") gets that credit, as the site states it."""
+    art = data.ld_article or {}
+    fallback: tuple[str, ...] = ()
+    for names in (_author_names(art.get("author")) or _author_names(art.get("creator")), data.all(*_AUTHOR_META)):
+        authors = normalize_authors(names)
+        people = tuple(a for a in authors if not _is_publisher(a, publisher_names))
+        if people:
+            return people
+        fallback = fallback or authors
+    # Markup bylines are noisy (share buttons, datelines): only name-shaped strings count.
+    byline = tuple(n for n in normalize_authors(_byline_names(tree))
+                   if _NAME_LIKE.match(n) and not _is_publisher(n, publisher_names))
+    return byline[:4] or fallback
 
 
 # ----------------------------------------------------------------------------------------------- dates

@@ -120,6 +120,8 @@ def pick_language(data: PageData, text: str) -> str | None:
     if detected in ("ja", "ko", "th", "zh"):
         return detected if declared not in ("ja", "ko", "zh", "th") or declared == "zh" else declared
     own = shares.get(declared)
-    if own is not None and own < 0.06 and shares.get(detected, 0) > 0.12:
+    ranked = sorted(shares.values(), reverse=True)
+    runner_up = ranked[1] if len(ranked) > 1 else 0.0
+    if own is not None and own < 0.05 and shares[detected] >= max(0.05, 1.5 * runner_up):
         return detected
     return declared
