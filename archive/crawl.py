@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -51,7 +52,10 @@ class CrawlSummary:
 
 def run_crawl(spider_args: Mapping[str, str], overrides: Mapping[str, Any] | None = None) -> CrawlSummary:
     """Crawl with the newsfeed spider until it is done; return its stats. Blocks."""
-    process = CrawlerProcess(project_settings(overrides), install_root_handler=True)
+    # Scrapy's root handler, at the crawl's LOG_LEVEL, is the one that should speak during a crawl.
+    for handler in list(logging.root.handlers):
+        logging.root.removeHandler(handler)
+    process = CrawlerProcess(project_settings(overrides))
     crawler = process.create_crawler("newsfeed")
     started = time.monotonic()
     process.crawl(crawler, **spider_args)

@@ -66,14 +66,15 @@ def create_db_engine(url: str, *, create: bool = True) -> Engine:
 def migrate(engine: Engine) -> None:
     """Bring the schema to the newest revision (no-op when it is already there)."""
     config = _alembic_config()
-    head = ScriptDirectory.from_config(config).get_current_head()
+    # "heads", not "head": features may add independent branches of migrations off one parent.
+    heads = set(ScriptDirectory.from_config(config).get_heads())
     with engine.begin() as connection:
-        current = MigrationContext.configure(connection).get_current_revision()
-        if current == head:
+        current = set(MigrationContext.configure(connection).get_current_heads())
+        if current == heads:
             return
-        logger.info("migrating database %s from %s to %s", engine.url.render_as_string(), current, head)
+        logger.info("migrating database %s from %s to %s", engine.url.render_as_string(), current, heads)
         config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+        command.upgrade(config, "heads")
 
 
 def open_database(url: str, *, create: bool = True) -> sessionmaker[Session]:

@@ -1,0 +1,73 @@
+"""``newsarchive crawl`` and the crawl summary shared with ``demo``."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from archive.commands.options import EXIT_FAILURE, EXIT_OK, UserError, add_db, add_warc_dir, subcommand
+from archive.config import database_url, warc_dir
+
+
+def print_summary(summary: Any, db: str, warcs: str) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="crawl summary", show_header=False)
+    table.add_row("pages fetched", str(summary.pages))
+    table.add_row("new articles", str(summary.articles_new))
+    table.add_row("new versions", str(summary.versions_new))
+    table.add_row("WARC bytes", f"{summary.warc_bytes:,}")
+    table.add_row("seconds", f"{summary.seconds:.1f}")
+    table.add_row("finish reason", summary.finish_reason)
+    table.add_row("database", db)
+    table.add_row("WARC directory", warcs)
+    Console(stderr=True).print(table)
+
+
+def crawl_overrides(args: argparse.Namespace) -> dict[str, Any]:
+    """Scrapy settings from the shared options (--db, --warc-dir, --set NAME=VALUE)."""
+    overrides: dict[str, Any] = {
+        "NEWSARCHIVE_DATABASE_URL": database_url(args.db),
+        "NEWSARCHIVE_WARC_DIR": warc_dir(args.warc_dir),
+    }
+    for item in args.set or []:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise UserError(f"--set wants NAME=VALUE, got {item!r}")
+        overrides[name] = value
+    return overrides
+
+
+def add_set(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--set", action="append", metavar="NAME=VALUE", help="override a Scrapy setting (repeatable)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from archive.crawl import run_crawl
+
+    overrides = crawl_overrides(args)
+    summary = run_crawl({"start_url": ",".join(args.urls)}, overrides)
+    print_summary(summary, overrides["NEWSARCHIVE_DATABASE_URL"], overrides["NEWSARCHIVE_WARC_DIR"])
+    return EXIT_OK if summary.finish_reason == "finished" else EXIT_FAILURE
+
+
+def register(sub: Any) -> None:
+    p = subcommand(
+        sub,
+        "crawl",
+        run,
+        "crawl a news site into WARC and the database",
+        """\
+        Crawl a news site from one or more entry points: a news-feed listing, an RSS/Atom feed, a
+        sitemap or the home page. Same as `scrapy crawl newsfeed -a start_url=URL`, from any directory.
+
+        example:
+          newsarchive crawl https://example-news.site/news-feed/
+          newsarchive crawl https://example-news.site/rss/ --set CLOSESPIDER_PAGECOUNT=50
+        """,
+    )
+    p.add_argument("urls", nargs="+", metavar="URL", help="entry point(s) of one site")
+    add_db(p)
+    add_warc_dir(p)
+    add_set(p)

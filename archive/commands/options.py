@@ -1,0 +1,72 @@
+"""Options and helpers every subcommand shares: the same names and meanings everywhere."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import textwrap
+from collections.abc import Callable
+from typing import Any
+
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+class UserError(Exception):
+    """A mistake the user can fix; printed as one line, exit status 2."""
+
+
+def parse_date(text: str) -> dt.datetime:
+    """A date or timestamp (ISO 8601) as aware UTC."""
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date: {text!r} (use YYYY-MM-DD or an ISO 8601 timestamp)") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(dt.UTC)
+
+
+def add_db(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--db",
+        metavar="URL",
+        default=None,
+        help="SQLAlchemy database URL (default: $NEWSARCHIVE_DATABASE_URL or sqlite:///data/newsarchive.db)",
+    )
+
+
+def add_warc_dir(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--warc-dir",
+        metavar="DIR",
+        default=None,
+        help="directory of the WARC files (default: $NEWSARCHIVE_WARC_DIR or data/warc)",
+    )
+
+
+def add_filters(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--site", help="only this site (its name or host, e.g. example.com)")
+    parser.add_argument("--author", help="only articles by this author (exact name)")
+    parser.add_argument("--since", type=parse_date, metavar="DATE", help="published on or after DATE")
+    parser.add_argument("--until", type=parse_date, metavar="DATE", help="published before DATE")
+    parser.add_argument("--lang", metavar="CODE", help="only this language (e.g. en)")
+
+
+def filters_from(args: argparse.Namespace) -> Any:
+    from archive.query import Filters
+
+    return Filters(site=args.site, author=args.author, since=args.since, until=args.until, language=args.lang)
+
+
+def subcommand(sub: Any, name: str, handler: Handler, summary: str, description: str) -> argparse.ArgumentParser:
+    """Add subcommand *name*; *description* (dedented) is its man page, examples included."""
+    parser = sub.add_parser(
+        name,
+        help=summary,
+        description=textwrap.dedent(description),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.set_defaults(handler=handler)
+    return parser
