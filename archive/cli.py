@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import importlib
 import logging
 import sys
 import textwrap
 from collections.abc import Sequence
 
 from archive import __version__
-from archive.commands import COMMANDS
+from archive.commands import command_modules
 from archive.commands.options import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, Handler, UserError
 
 
@@ -37,8 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"newsarchive {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log more")
     sub = parser.add_subparsers(title="commands", metavar="COMMAND")
-    for name in COMMANDS:
-        importlib.import_module(f"archive.commands.{name}").register(sub)
+    for module in command_modules():
+        module.register(sub)
     return parser
 
 
