@@ -12,7 +12,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from archive.extract import extract, to_record  # noqa: E402
+from archive.extract import extract, to_record
 
 
 def main(argv: list[str]) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from typing import Any
@@ -15,14 +16,15 @@ from .fields import clean
 
 # Class/id tokens of containers that never hold body text. Matched as whole tokens of the class/id
 # split on -, _ and spaces (so "share" hits "post-share-buttons" but not "shareholder").
-_CLUTTER_TOKENS = frozenset("""
-    newsletter newsletters subscribe subscription subscriptions paywall membership members signup
-    share sharing social socials sharebar sharetools follow related recommended recommendations readmore
-    promo promotion teaser-list advert advertisement ads adslot ad outbrain taboola sponsored
-    breadcrumb breadcrumbs comments comment disqus author-bio authorbio bio byline-bio author-card
-    authorcard author-box authorbox tags taglist tag-list toolbar reading-time readtime caption credit credits
-    popup modal cookie cookies banner sidebar widget rail skip tweet twitter instagram tiktok embed
-""".split())
+_CLUTTER_TOKENS = frozenset((
+    "newsletter", "newsletters", "subscribe", "subscription", "subscriptions", "paywall", "membership", "members",
+    "signup", "share", "sharing", "social", "socials", "sharebar", "sharetools", "follow", "related", "recommended",
+    "recommendations", "readmore", "promo", "promotion", "advert", "advertisement", "ads", "adslot", "ad",
+    "outbrain", "taboola", "sponsored", "breadcrumb", "breadcrumbs", "comments", "comment", "disqus", "authorbio",
+    "bio", "authorcard", "authorbox", "tags", "taglist", "toolbar", "readtime", "caption", "credit", "credits",
+    "popup", "modal", "cookie", "cookies", "banner", "sidebar", "widget", "rail", "skip", "tweet", "twitter",
+    "instagram", "tiktok", "embed",
+))
 _CLUTTER_PAIRS = frozenset({("author", "bio"), ("author", "card"), ("author", "box"), ("author", "info"),
                             ("read", "more"), ("more", "stories"), ("reading", "time"), ("read", "time"),
                             ("news", "feed"), ("show", "more"), ("load", "more"), ("most", "read"),
@@ -46,7 +48,7 @@ def _is_clutter(el: HtmlElement) -> bool:
         return False
     if any(t in _CLUTTER_TOKENS for t in toks):
         return True
-    return any(pair in _CLUTTER_PAIRS for pair in zip(toks, toks[1:], strict=False))
+    return any(pair in _CLUTTER_PAIRS for pair in itertools.pairwise(toks))
 
 
 def _own_path(url: str | None) -> str:
@@ -187,6 +189,6 @@ def _collect_prose(node: Any, out: list[str], depth: int) -> None:
     elif isinstance(node, list):
         for value in node:
             _collect_prose(value, out, depth + 1)
-    elif isinstance(node, str) and len(node) >= 80 and " " in node.strip() and not node.startswith("http"):
-        if "<p" in node or len(node.split()) >= 15:
-            out.append(node)
+    elif (isinstance(node, str) and len(node) >= 80 and " " in node.strip() and not node.startswith("http")
+          and ("<p" in node or len(node.split()) >= 15)):
+        out.append(node)

@@ -95,7 +95,8 @@ def _extract(body: bytes, url: str, headers: Mapping[str, str] | None,
 
     body_tree = tree
     if hints is not None and hints.body_xpath:
-        body_tree = _subtree(tree, hints.body_xpath) or tree
+        subtree = _subtree(tree, hints.body_xpath)
+        body_tree = subtree if subtree is not None else tree
     body_tree_was_copied = body_tree is not tree
     shape = measure(tree)
     listing = listing_reason(data, shape, url, canonical)
@@ -107,7 +108,8 @@ def _extract(body: bytes, url: str, headers: Mapping[str, str] | None,
     text = bodymod.run_trafilatura(body_tree, url)
     text = _postprocess(text, title)
     ld_text = bodymod.ld_body(data.ld_article)
-    if ld_text and len(text) < 0.5 * len(ld_text):
+    # trafilatura's own fall-back may already have returned articleBody, flattened to one line.
+    if ld_text and (len(text) < 0.5 * len(ld_text) or text.split() == ld_text.split()):
         text = ld_text
     if len(text) < 200:
         blob = bodymod.hydration_body(tree)

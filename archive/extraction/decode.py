@@ -119,10 +119,10 @@ def decode_html(body: bytes, headers: Mapping[str, str] | None = None) -> str:
 def non_html_type(body: bytes, headers: Mapping[str, str] | None) -> str | None:
     """The media type when the payload is clearly not HTML, else None."""
     ctype = (header(headers, "Content-Type") or "").split(";")[0].strip().lower()
-    if ctype and ctype not in _HTML_TYPES and not ctype.endswith("+xml") and ctype != "text/plain":
-        # Many servers send HTML as application/octet-stream or text/plain; trust the bytes then.
-        if ctype not in ("application/octet-stream", "binary/octet-stream") or not _looks_like_html(body):
-            return ctype
+    # Many servers send HTML as application/octet-stream or text/plain; trust the bytes then.
+    if (ctype and ctype not in _HTML_TYPES and not ctype.endswith("+xml") and ctype != "text/plain"
+            and (ctype not in ("application/octet-stream", "binary/octet-stream") or not _looks_like_html(body))):
+        return ctype
     head = body[:16]
     for magic, mtype in _BINARY_MAGIC:
         if head.startswith(magic):

@@ -48,7 +48,13 @@ def _own_text_len(el: HtmlElement) -> int:
 def measure(tree: HtmlElement) -> PageShape:
     chars: dict[HtmlElement, int] = {}
     blocks: dict[HtmlElement, int] = {}
+    teaser_headings = _TEASER_XPATH(tree)
+    # A card: a linked headline with its summary beside it. Those summaries are not article prose.
+    cards = {h.getparent() for h in teaser_headings}
+    cards |= {h.getparent().getparent() for h in teaser_headings if h.getparent() is not None}
     for el in _PROSE_XPATH(tree):
+        if el.getparent() in cards:
+            continue
         n = _own_text_len(el)
         if n >= 40:
             # Count each block for its parent and grandparent: themes wrap every paragraph in its own
@@ -59,14 +65,14 @@ def measure(tree: HtmlElement) -> PageShape:
                     chars[container] = chars.get(container, 0) + n
                     blocks[container] = blocks.get(container, 0) + 1
     if not chars:
-        return PageShape(teasers=len(_TEASER_XPATH(tree)), paragraph_cluster=0, main=None)
+        return PageShape(teasers=len(teaser_headings), paragraph_cluster=0, main=None)
     main = max(chars, key=chars.__getitem__)
     best = chars[main]
     # Bodies split over several layout containers (between ads, in "widgets"): every run of at least two
     # prose blocks of a good size is body, not a one-paragraph author bio or teaser summary.
     floor = max(300, best // 4)
     parents = tuple(p for p, n in chars.items() if p is main or (n >= floor and blocks[p] >= 2))
-    return PageShape(teasers=len(_TEASER_XPATH(tree)), paragraph_cluster=best, main=main, prose_parents=parents)
+    return PageShape(teasers=len(teaser_headings), paragraph_cluster=best, main=main, prose_parents=parents)
 
 
 def _same_page(a: str | None, b: str | None) -> bool:

@@ -133,9 +133,8 @@ def read_page_data(tree: HtmlElement) -> PageData:
         if isinstance(pub, dict) and isinstance(pub.get("name"), str):
             data.ld_publisher = pub["name"].strip()
 
-    head = tree.find("head")
-    scope = tree if head is None else tree  # meta tags end up in <body> on broken pages; scan everything
-    for el in scope.iter("meta"):
+    # Scan the whole tree, not <head>: meta tags end up in <body> on broken pages.
+    for el in tree.iter("meta"):
         key = el.get("property") or el.get("name") or el.get("itemprop") or el.get("http-equiv")
         content = el.get("content")
         if key and content is not None:
