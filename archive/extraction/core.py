@@ -35,6 +35,7 @@ from .types import Article, ExtractionHints, NotAnArticle
 MAX_BYTES = 15_000_000  # bigger "pages" are dumps or attacks; nothing a reader would call an article
 MAX_ELEMENTS = 300_000
 
+_SHOWN_TEXT = etree.XPath("//body//*[self::p or self::div or self::h2 or self::span][normalize-space(.)=$d]")
 _BOILERPLATE_LINE = re.compile(
     r"^(?:\d+\s*(?:min|mins|minute|minutes|minuten|minutos|minuti)\.?\s*(?:read|lesezeit|de lectura|di lettura)?"
     r"|read more|show more|load more|see more|advertisement|anzeige|werbung|publicidad|"
@@ -115,6 +116,7 @@ def _extract(body: bytes, url: str, headers: Mapping[str, str] | None,
         blob = bodymod.hydration_body(tree)
         if len(blob) > 2 * len(text):
             text = blob
+    text = _with_standfirst(text, description, tree)
     if not text.strip():
         return NotAnArticle(url=url, reason="empty body", kind="empty", canonical_url=canonical, title=title)
 
@@ -181,3 +183,18 @@ def _postprocess(text: str, title: str | None) -> str:
             continue  # the headline repeated above the image
         out.append(line)
     return "\n".join(out)
+
+
+def _with_standfirst(text: str, description: str | None, tree: HtmlElement) -> str:
+    """The standfirst is part of the story but often sits in the header, outside what trafilatura keeps.
+    It is taken only when the page shows it (a visible element with exactly that text), not from meta alone."""
+    if not description or len(description) < 40 or not text:
+        return text
+    norm = " ".join(description.split())
+    if norm[:60] in " ".join(text.split()):
+        return text
+    if len(norm) > 1000:
+        return text
+    if _SHOWN_TEXT(tree, d=norm):
+        return f"{norm}\n{text}"
+    return text
