@@ -68,7 +68,9 @@ DOWNLOAD_MAXSIZE = 32 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 8 * 1024 * 1024
 REDIRECT_MAX_TIMES = 10
 COOKIES_ENABLED = False
+# No way in: Scrapy's telnet console and its remote-control HTTP server both run code sent to them.
 TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
 # Listings link to many pages already seen; keep the log about what matters.
 DUPEFILTER_DEBUG = False
 LOG_LEVEL = os.environ.get("NEWSARCHIVE_LOG_LEVEL", "INFO")
