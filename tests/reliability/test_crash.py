@@ -1,0 +1,155 @@
+"""Crash safety: a crawl killed at random points loses nothing already archived."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from warcio.archiveiterator import ArchiveIterator
+
+from archive import models
+from archive.db import open_database
+from archive.sample_site import SampleArticle, SampleSite, load_articles
+from tests.conftest import ROOT, newsarchive
+
+COPIES = 5  # 60 articles: a crawl long enough to be killed in the middle of
+
+
+def _many_articles() -> list[SampleArticle]:
+    articles = []
+    for copy in range(COPIES):
+        for article in load_articles():
+            slug = f"{article.slug}-{copy}"
+            articles.append(
+                dataclasses.replace(
+                    article, slug=slug, path=f"/news/{slug}/", title=f"{article.title} ({copy})", related=None
+                )
+            )
+    return articles
+
+
+@pytest.fixture(scope="module")
+def big_site() -> Iterator[SampleSite]:
+    with SampleSite(articles=_many_articles()) as site:
+        yield site
+
+
+def _start_crawl(site: SampleSite, tmp: Path) -> subprocess.Popen[str]:
+    command = [
+        sys.executable,
+        "-m",
+        "scrapy",
+        "crawl",
+        "newsfeed",
+        "-a",
+        f"start_url={site.url}/news-feed/",
+        "-s",
+        f"NEWSARCHIVE_DATABASE_URL=sqlite:///{tmp / 'archive.db'}",
+        "-s",
+        f"NEWSARCHIVE_WARC_DIR={tmp / 'warc'}",
+        "-s",
+        "AUTOTHROTTLE_ENABLED=False",
+        "-s",
+        "DOWNLOAD_DELAY=0.03",
+        "-s",
+        "CONCURRENT_REQUESTS=2",
+        "-s",
+        "NEWSARCHIVE_STORE_BATCH_SIZE=4",
+        "-s",
+        "NEWSARCHIVE_STORE_INTERVAL=0.2",
+        "-s",
+        "NEWSARCHIVE_EXTRACT_WORKERS=1",
+        "-s",
+        "LOG_LEVEL=INFO",
+    ]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSARCHIVE_")}
+    # Its own process group: SIGKILL then takes the extraction workers too, as `kill -9` of a
+    # crawl's process group (systemd, a container stop) would.
+    return subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
+    )
+
+
+def _warcio_check(paths: list[Path]) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "warcio.cli", "check", *map(str, paths)], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def _assert_db_points_at_records(tmp: Path) -> int:
+    sessions = open_database(f"sqlite:///{tmp / 'archive.db'}", create=False)
+    with sessions() as session:
+        captures = session.scalars(select(models.Capture)).all()
+        for capture in captures:
+            path = tmp / "warc" / capture.warc_file
+            assert path.is_file(), capture.warc_file
+            with path.open("rb") as stream:
+                stream.seek(capture.warc_offset)
+                record = next(iter(ArchiveIterator(stream)))
+                assert record.rec_headers.get_header("WARC-Record-ID") == capture.warc_record_id
+        return len(captures)
+
+
+def _counts(tmp: Path) -> tuple[int, int]:
+    sessions = open_database(f"sqlite:///{tmp / 'archive.db'}", create=False)
+    with sessions() as session:
+        return (
+            session.scalar(select(func.count()).select_from(models.Article)) or 0,
+            session.scalar(select(func.count()).select_from(models.ArticleVersion)) or 0,
+        )
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_sigkill_then_recover_and_resume(big_site: SampleSite, tmp_path: Path, seed: int) -> None:
+    process = _start_crawl(big_site, tmp_path)
+    # Kill somewhere between "just started archiving" and "well into the articles".
+    time.sleep(random.Random(seed).uniform(2.5, 5.0))
+    os.killpg(process.pid, signal.SIGKILL)
+    process.communicate(timeout=30)
+    warc_dir = tmp_path / "warc"
+    assert warc_dir.is_dir(), "the crawl was killed before it archived anything; kill later"
+    closed = sorted(warc_dir.glob("*.warc.gz"))
+    if closed:
+        _warcio_check(closed)
+    left_open = sorted(warc_dir.glob("*.open"))
+    assert left_open, "a killed crawl leaves its current file .open"
+    done = newsarchive("warc", "recover", "--warc-dir", str(warc_dir))
+    assert done.returncode == 0, done.stderr
+    assert "complete records" in done.stdout
+    assert not list(warc_dir.glob("*.open"))
+    _warcio_check(sorted(warc_dir.glob("*.warc.gz")))
+    _assert_db_points_at_records(tmp_path)
+
+    resumed = _start_crawl(big_site, tmp_path)
+    output, _ = resumed.communicate(timeout=240)
+    assert resumed.returncode == 0, output[-3000:]
+    articles, versions = _counts(tmp_path)
+    assert articles == len(big_site.articles) == versions  # every article once, no duplicate versions
+    _assert_db_points_at_records(tmp_path)
+    _warcio_check(sorted(warc_dir.glob("*.warc.gz")))
+
+
+def test_sigterm_closes_files_and_commits(big_site: SampleSite, tmp_path: Path) -> None:
+    process = _start_crawl(big_site, tmp_path)
+    time.sleep(4.0)
+    process.send_signal(signal.SIGTERM)
+    output, _ = process.communicate(timeout=120)
+    assert process.returncode == 0, output[-3000:]
+    assert "shutdown" in output.lower()
+    warc_dir = tmp_path / "warc"
+    assert not list(warc_dir.glob("*.open")), "a clean shutdown renames its files"
+    _warcio_check(sorted(warc_dir.glob("*.warc.gz")))
+    assert _assert_db_points_at_records(tmp_path) > 0
+    articles, versions = _counts(tmp_path)
+    assert 0 < articles < len(big_site.articles)
+    assert articles == versions
