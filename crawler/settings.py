@@ -32,6 +32,11 @@ NEWSARCHIVE_WARC_GZIP_LEVEL = 6
 NEWSARCHIVE_WARC_KEEP_CREDENTIALS = False
 # Free text for the warcinfo record's "operator" field (who ran the crawl, how to reach them).
 NEWSARCHIVE_OPERATOR = os.environ.get("NEWSARCHIVE_OPERATOR", "")
+# When a crawl ends, index the WARC files it closed into the CDXJ index (crawler/extensions_index.py),
+# so replay tools (pywb) see the whole archive. Only new WARC files are read.
+NEWSARCHIVE_INDEX_ON_CLOSE = True
+# That CDXJ index; empty: beside the WARC directory, named after it (data/warc -> data/warc.cdxj).
+NEWSARCHIVE_INDEX_FILE = os.environ.get("NEWSARCHIVE_INDEX_FILE", "")
 
 # --- extraction and storage ---------------------------------------------------------------------
 # Worker processes for extraction; 0 extracts in the reactor thread (debugging only: it stalls the
@@ -81,6 +86,10 @@ DOWNLOADER_MIDDLEWARES = {
     # decodes it and before RedirectMiddleware (600) and RetryMiddleware (550) act on it, so
     # every response, redirects and errors included, is archived exactly as received.
     "crawler.middlewares.WarcArchiveMiddleware": 950,
+}
+EXTENSIONS = {
+    # Runs on engine_stopped, after WarcArchiveMiddleware has closed the last WARC file.
+    "crawler.extensions_index.IndexOnClose": 500,
 }
 ITEM_PIPELINES = {
     "pipelines.extraction.ExtractionPipeline": 300,

@@ -1,0 +1,66 @@
+"""``newsarchive index``: a CDXJ index of the WARC directory, for pywb and other replay tools."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from archive.commands.options import EXIT_OK, UserError, add_warc_dir, subcommand
+from archive.config import warc_dir
+
+
+def run(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from archive.warc.index import IndexingError, default_index_path, update_index
+
+    directory = Path(warc_dir(args.warc_dir))
+    if not directory.is_dir():
+        raise UserError(f"no WARC directory at {directory} (run a crawl first, or pass --warc-dir)")
+    output = Path(args.output) if args.output else default_index_path(directory)
+    if output.exists() and output.is_dir():
+        raise UserError(f"{output} is a directory; -o wants a file name")
+    try:
+        result = update_index(directory, output, rebuild=args.rebuild)
+    except IndexingError as exc:
+        raise UserError(str(exc)) from exc
+    except OSError as exc:
+        raise UserError(f"cannot write {output}: {exc.strerror or exc}") from exc
+    Console(stderr=True, highlight=False).print(
+        f"{output}: {len(result.files_added)} WARC file(s) indexed, {result.lines_added} record(s) added, "
+        f"{result.lines_total} in all"
+    )
+    return EXIT_OK
+
+
+def register(sub: Any) -> None:
+    p = subcommand(
+        sub,
+        "index",
+        run,
+        "write a CDXJ index of the WARC files (for pywb, ReplayWeb.page)",
+        """\
+        Write a CDXJ index of every closed WARC file in the WARC directory: one sorted line per
+        response, revisit and resource record (SURT key, timestamp, URL, MIME type, status,
+        digest, file, offset, length), made by cdxj-indexer, the indexer of pywb and py-wacz.
+
+        Incremental: WARC files the index already covers are not read again; new ones are
+        indexed and merged in, and the file is replaced atomically. A crawl does this by itself
+        when it ends (setting NEWSARCHIVE_INDEX_ON_CLOSE), so this command is needed only for
+        WARC files from elsewhere, or to rebuild.
+
+        The default index file sits beside the WARC directory, named after it: data/warc ->
+        data/warc.cdxj. pywb reads it as a collection's index (see README, "Replay your archive").
+
+        example:
+          newsarchive index
+          newsarchive index --warc-dir /srv/archive/warc -o /srv/archive/index.cdxj
+          newsarchive index --rebuild
+        """,
+    )
+    add_warc_dir(p)
+    p.add_argument(
+        "-o", "--output", metavar="FILE", help="the index file (default: beside the WARC directory, DIR.cdxj)"
+    )
+    p.add_argument("--rebuild", action="store_true", help="index every WARC file again, not only new ones")

@@ -1,0 +1,168 @@
+"""CDXJ index of the WARC directory, kept current incrementally.
+
+The lines are made by cdxj-indexer (the Webrecorder tool pywb and py-wacz use), so pywb,
+ReplayWeb.page and any other CDXJ reader understand them; this module only decides which WARC
+files need indexing and merges their lines into the sorted index.
+
+Incremental: closed WARC files are immutable, so a file whose name already appears in the index's
+``filename`` fields is done; only new files are indexed, and their sorted lines are merged into the
+existing index in one streaming pass. The new index replaces the old one atomically, under an
+exclusive lock, so a crawl's close hook and a user's ``newsarchive index`` cannot interleave.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import heapq
+import json
+import logging
+import os
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from cdxj_indexer.main import CDXJIndexer, SortingWriter
+
+from archive.warc.writer import closed_warc_files
+
+logger = logging.getLogger(__name__)
+
+INDEX_SUFFIX = ".cdxj"
+
+
+class IndexingError(Exception):
+    """A WARC file that cannot be indexed; the message names it."""
+
+
+@dataclass(frozen=True, slots=True)
+class IndexUpdate:
+    index: Path
+    files_added: tuple[str, ...]
+    lines_added: int
+    lines_total: int
+    seconds: float
+
+
+def default_index_path(warc_dir: str | os.PathLike[str]) -> Path:
+    """Where the index of *warc_dir* goes by default: beside it, named after it (data/warc -> data/warc.cdxj).
+
+    Not inside it: the WARC directory holds WARC files only, and tools that read every file there
+    as WARC (warcio check, archive_paths globs) keep working."""
+    directory = Path(warc_dir)
+    return directory.with_name(directory.name + INDEX_SUFFIX)
+
+
+def _filename(line: str) -> str | None:
+    _key, _ts, rest = line.split(" ", 2)
+    return json.loads(rest).get("filename")
+
+
+def indexed_files(index: Path) -> set[str]:
+    """The WARC file names (relative to the WARC directory) an index has lines for."""
+    names: set[str] = set()
+    if not index.exists():
+        return names
+    with index.open(encoding="utf-8") as lines:
+        for line in lines:
+            if line.strip() and not line.startswith("!"):
+                name = _filename(line)
+                if name:
+                    names.add(name)
+    return names
+
+
+@contextlib.contextmanager
+def _locked(index: Path) -> Iterator[None]:
+    index.parent.mkdir(parents=True, exist_ok=True)
+    with open(index.with_name(index.name + ".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _index_files(files: list[Path], warc_dir: Path, out: IO[str]) -> int:
+    """Write the sorted CDXJ lines of *files* to *out*; return how many."""
+    counter = _CountingWriter(out)
+    # SortingWriter spills to temporary files past 32 MB, so a rebuild of a large archive sorts
+    # in bounded memory; it also drops duplicate lines.
+    sorter = SortingWriter(counter)
+    for path in files:
+        try:
+            CDXJIndexer(output=sorter, inputs=[str(path)], dir_root=str(warc_dir)).process_all()
+        except Exception as exc:
+            raise IndexingError(f"cannot index {path}: {exc}") from exc
+    sorter.flush()
+    return counter.count
+
+
+class _CountingWriter:
+    def __init__(self, out: IO[str]) -> None:
+        self.out = out
+        self.count = 0
+
+    def write(self, line: str) -> None:
+        self.count += 1
+        self.out.write(line)
+
+    def flush(self) -> None:
+        self.out.flush()
+
+
+def _merge(old: Path | None, new: Path, out: IO[str]) -> int:
+    count = 0
+    last = None
+    with contextlib.ExitStack() as stack:
+        sources = [stack.enter_context(new.open(encoding="utf-8"))]
+        if old is not None:
+            sources.append(stack.enter_context(old.open(encoding="utf-8")))
+        # Plain string order is the order pywb's binary search expects (code point = UTF-8 byte order).
+        for line in heapq.merge(*sources):
+            if line != last:
+                out.write(line)
+                count += 1
+            last = line
+    return count
+
+
+def update_index(
+    warc_dir: str | os.PathLike[str], index: str | os.PathLike[str] | None = None, *, rebuild: bool = False
+) -> IndexUpdate:
+    """Bring the CDXJ *index* of *warc_dir* up to date: index closed WARC files it does not cover
+    yet (every file when *rebuild*), merge, and atomically replace it. Returns what changed."""
+    started = time.monotonic()
+    root = Path(warc_dir)
+    target = Path(index) if index is not None else default_index_path(root)
+    with _locked(target):
+        have = set() if rebuild else indexed_files(target)
+        todo = [p for p in closed_warc_files(root) if p.relative_to(root).as_posix() not in have]
+        if not todo and target.exists() and not rebuild:
+            total = _count_lines(target)
+            return IndexUpdate(target, (), 0, total, time.monotonic() - started)
+        with tempfile.TemporaryDirectory(dir=target.parent, prefix=".cdxj-") as scratch:
+            fresh = Path(scratch) / "new.cdxj"
+            with fresh.open("w", encoding="utf-8") as out:
+                added = _index_files(todo, root, out)
+            merged = Path(scratch) / "merged.cdxj"
+            with merged.open("w", encoding="utf-8") as out:
+                old = target if target.exists() and not rebuild else None
+                total = _merge(old, fresh, out)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(merged, target)
+    names = tuple(p.relative_to(root).as_posix() for p in todo)
+    seconds = time.monotonic() - started
+    logger.info(
+        "indexed %d WARC file(s), %d line(s), into %s (%d lines, %.2fs)", len(names), added, target, total, seconds
+    )
+    return IndexUpdate(target, names, added, total, seconds)
+
+
+def _count_lines(path: Path) -> int:
+    with path.open("rb") as stream:
+        return sum(1 for _ in stream)
