@@ -1,0 +1,72 @@
+"""``newsarchive wacz``: package WARC files, their index and the articles as pages into a WACZ."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from archive.commands.options import EXIT_OK, UserError, add_db, add_warc_dir, parse_date, subcommand
+from archive.config import database_url, warc_dir
+
+
+def run(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from archive.db import open_database
+    from archive.wacz import WaczError, select_for_package, write_wacz
+
+    output = Path(args.output)
+    if output.suffix != ".wacz":
+        raise UserError(f"the output file must end in .wacz: {output}")
+    if output.is_dir():
+        raise UserError(f"{output} is a directory")
+    directory = Path(warc_dir(args.warc_dir))
+    sessions = open_database(database_url(args.db), create=False)
+    with sessions() as session:
+        selection = select_for_package(session, site=args.site, since=args.since)
+    scope = []
+    if args.site:
+        scope.append(f"of {args.site}")
+    if args.since:
+        scope.append(f"since {args.since:%Y-%m-%d %H:%M} UTC")
+    title = args.title or " ".join(["newsarchive", *scope])
+    try:
+        matched = write_wacz(directory, selection, output, title=title)
+    except WaczError as exc:
+        raise UserError(" ".join([str(exc), *scope])) from exc
+    except OSError as exc:
+        raise UserError(f"cannot write {output}: {exc.strerror or exc}") from exc
+    Console(stderr=True, highlight=False).print(
+        f"{output}: {len(selection.warc_files)} WARC file(s), {matched} page(s), {output.stat().st_size:,} bytes"
+    )
+    return EXIT_OK
+
+
+def register(sub: Any) -> None:
+    p = subcommand(
+        sub,
+        "wacz",
+        run,
+        "package WARC files, index and article list into a WACZ file",
+        """\
+        Write a WACZ package (Web Archive Collection Zipped, https://specs.webrecorder.net/wacz/):
+        the WARC files that hold the selected captures, a CDXJ index of them, and a pages list of
+        the articles (url, title, capture time). ReplayWeb.page opens it as is; `wacz validate -f
+        FILE` checks it.
+
+        Whole WARC files are packaged: a file that holds one selected capture goes in with every
+        other record it holds. --since selects by capture time (when the page was fetched), not
+        by publication date.
+
+        example:
+          newsarchive wacz -o archive.wacz
+          newsarchive wacz --site example.com --since 2024-06-01 -o example-june.wacz
+        """,
+    )
+    p.add_argument("-o", "--output", required=True, metavar="FILE.wacz", help="the package to write")
+    p.add_argument("--site", help="only captures of this site (its name or host, e.g. example.com)")
+    p.add_argument("--since", type=parse_date, metavar="DATE", help="only captures fetched on or after DATE")
+    p.add_argument("--title", help="the package's title (default: from --site and --since)")
+    add_db(p)
+    add_warc_dir(p)

@@ -1,0 +1,132 @@
+"""WACZ packages of the archive: WARC files, their CDXJ index and a pages list, in one zip.
+
+The captures table says which WARC files hold the captures of a site (or since a date), so a
+package carries only those files. The articles become the package's pages (url, title, ts): that
+is the list ReplayWeb.page shows, and the url + ts of each page is the exact response record in
+the WARC. The zip itself, its index (indexes/index.cdx.gz + index.idx, compressed CDXJ) and
+datapackage.json are made by py-wacz, so ``wacz validate`` accepts what we write.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import io
+import json
+import logging
+import os
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from archive import models
+from archive.store import _aware
+from archive.warc.writer import warc_date
+
+logger = logging.getLogger(__name__)
+
+
+class WaczError(Exception):
+    """A package that cannot be made; the message is meant for the user."""
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    url: str  # the captured URL, as in the WARC record (not the article's canonical URL)
+    ts: dt.datetime
+    title: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Selection:
+    warc_files: list[str]  # relative to the WARC directory, sorted
+    pages: list[Page]
+
+
+def _captures(site: str | None, since: dt.datetime | None) -> Select[tuple[models.Capture]]:
+    C, S = models.Capture, models.Site
+    query = select(C)
+    if site:
+        query = query.join(S, S.id == C.site_id).where((S.name == site) | (S.host == site))
+    if since:
+        query = query.where(C.fetched_at >= since)
+    return query
+
+
+def select_for_package(session: Session, *, site: str | None = None, since: dt.datetime | None = None) -> Selection:
+    """The WARC files holding captures of *site* fetched at or after *since*, and the articles
+    among those captures as pages: each article once, at its newest version's capture."""
+    captures = _captures(site, since).subquery()
+    files = session.scalars(select(captures.c.warc_file).distinct().order_by(captures.c.warc_file)).all()
+    V, A = models.ArticleVersion, models.Article
+    rows = session.execute(
+        select(V.article_id, captures.c.url, captures.c.fetched_at, V.title)
+        .join(captures, captures.c.id == V.capture_id)
+        .join(A, A.id == V.article_id)
+        .order_by(V.article_id, V.number.desc())
+    )
+    pages: list[Page] = []
+    seen: set[int] = set()
+    for article_id, url, fetched_at, title in rows:
+        if article_id not in seen:
+            seen.add(article_id)
+            pages.append(Page(url, _aware(fetched_at), title))
+    pages.sort(key=lambda page: (page.ts, page.url))
+    return Selection(list(files), pages)
+
+
+def _pages_jsonl(pages: Iterable[Page], title: str) -> str:
+    lines = [json.dumps({"format": "json-pages-1.0", "id": "pages", "title": title})]
+    for page in pages:
+        # ts as the record's WARC-Date: py-wacz matches a page to its record by url and 14-digit ts.
+        entry = {"url": page.url, "ts": warc_date(page.ts), "title": page.title or page.url}
+        lines.append(json.dumps(entry, ensure_ascii=False))
+    return "\n".join(lines) + "\n"
+
+
+def write_wacz(
+    warc_dir: str | os.PathLike[str],
+    selection: Selection,
+    output: str | os.PathLike[str],
+    *,
+    title: str = "newsarchive",
+    description: str | None = None,
+) -> int:
+    """Package *selection* from *warc_dir* into the WACZ file *output* (replaced atomically).
+    Returns the number of pages py-wacz matched to a record."""
+    from wacz.main import main as wacz_main
+
+    root = Path(warc_dir)
+    target = Path(output)
+    if not selection.warc_files:
+        raise WaczError("no captures match: nothing to package")
+    paths = [root / name for name in selection.warc_files]
+    missing = [str(p) for p in paths if not p.is_file()]
+    if missing:
+        raise WaczError(f"WARC file(s) named in the database are missing: {', '.join(missing[:3])}")
+    names = [p.name for p in paths]
+    if len(set(names)) != len(names):
+        raise WaczError("two WARC files share a name in different folders; a WACZ keeps base names only")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=target.parent, prefix=".wacz-") as scratch:
+        pages_file = Path(scratch) / "pages.jsonl"
+        pages_file.write_text(_pages_jsonl(selection.pages, title), encoding="utf-8")
+        partial = Path(scratch) / target.name
+        arguments = ["create", "-o", str(partial), "-p", str(pages_file), "--title", title]
+        if description:
+            arguments += ["--desc", description]
+        # py-wacz reports on stdout as it goes; keep it for the log, off the user's terminal.
+        chatter = io.StringIO()
+        with contextlib.redirect_stdout(chatter):
+            status = wacz_main([*arguments, *map(str, paths)])
+        for line in chatter.getvalue().splitlines():
+            logger.info("py-wacz: %s", line)
+        if status != 0:
+            raise WaczError(f"py-wacz could not create the package: {chatter.getvalue().strip()[-500:]}")
+        unmatched = sum(1 for line in chatter.getvalue().splitlines() if line.startswith("Invalid passed page"))
+        os.replace(partial, target)
+    return len(selection.pages) - unmatched
