@@ -167,32 +167,48 @@ class Links:
     articles: list[str]
     pagination: list[str]
     feeds: list[str]
+    truncated: bool = False  # the page had more links than were looked at
 
 
-def page_links(selector: Selector, base_url: str) -> Links:
-    """Classify the links of an HTML page: article candidates, pagination, feeds."""
+def page_links(selector: Selector, base_url: str, max_links: int = 2000) -> Links:
+    """Classify the links of an HTML page: article candidates, pagination, feeds.
+
+    Looks at the first *max_links* anchors only: a page with 100,000 links is an attack or a
+    mistake, and walking it all would stall the reactor and flood the frontier."""
+    root = selector.root
     pagination: list[str] = []
-    for href in selector.css('link[rel~="next"]::attr(href), a[rel~="next"]::attr(href)').getall():
-        pagination.append(urljoin(base_url, href))
-    feeds = [
-        urljoin(base_url, href)
-        for link in selector.css('link[rel~="alternate"]')
-        if (link.attrib.get("type") or "").lower() in FEED_TYPES
-        for href in [link.attrib.get("href")]
-        if href
-    ]
+    feeds: list[str] = []
+    for link in root.iter("link"):
+        rel = (link.get("rel") or "").lower().split()
+        href = (link.get("href") or "").strip()
+        if not href:
+            continue
+        if "next" in rel:
+            pagination.append(urljoin(base_url, href))
+        elif "alternate" in rel and (link.get("type") or "").lower() in FEED_TYPES:
+            feeds.append(urljoin(base_url, href))
     articles: list[str] = []
-    for anchor in selector.css("a[href]"):
-        href = (anchor.attrib.get("href") or "").strip()
+    seen = 0
+    for anchor in root.iter("a"):
+        href = (anchor.get("href") or "").strip()
         if not href or href.startswith(("#", "mailto:", "javascript:", "tel:", "data:")):
             continue
+        seen += 1
+        if seen > max_links:
+            break
         url = urljoin(base_url, href)
-        text = " ".join(anchor.css("::text").getall()).strip()
-        if PAGINATION_TEXT.match(text) or (PAGINATION_URL.search(url) and text.strip().isdigit()):
+        text = " ".join(anchor.itertext()).strip()
+        if (
+            "next" in (anchor.get("rel") or "").lower().split()
+            or PAGINATION_TEXT.match(text)
+            or (PAGINATION_URL.search(url) and text.isdigit())
+        ):
             pagination.append(url)
         elif looks_like_article_url(url) or _headline_link(url, text):
             articles.append(url)
-    return Links(articles=_unique(articles), pagination=_unique(pagination), feeds=_unique(feeds))
+    return Links(
+        articles=_unique(articles), pagination=_unique(pagination), feeds=_unique(feeds), truncated=seen > max_links
+    )
 
 
 def _headline_link(url: str, text: str) -> bool:

@@ -55,6 +55,9 @@ NEWSARCHIVE_FOLLOW_ROBOTS_SITEMAPS = True
 # On sitemaps, follow only entries whose lastmod is this many days old or younger (0: all).
 NEWSARCHIVE_SITEMAP_MAX_AGE_DAYS = 0
 
+# Look at most this many links of a listing page (a page with 100,000 links is an attack or a bug).
+NEWSARCHIVE_MAX_LINKS_PER_PAGE = 2000
+
 # --- politeness ---------------------------------------------------------------------------------
 USER_AGENT = f"newsarchive/{__version__} (news archiving crawler; +https://pypi.org/project/newsarchive/)"
 ROBOTSTXT_OBEY = True

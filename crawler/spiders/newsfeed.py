@@ -98,7 +98,10 @@ class NewsFeedSpider(scrapy.Spider):
             yield PageItem(url=response.url, capture=capture, body=response.body, headers=headers)
         if response.meta.get(ROLE) != "listing":
             return  # articles are leaves: following their links would crawl the whole site
-        links = page_links(response.selector, response.url)
+        max_links = self.settings.getint("NEWSARCHIVE_MAX_LINKS_PER_PAGE", 2000)
+        links = page_links(response.selector, response.url, max_links)
+        if links.truncated:
+            logger.warning("%s has more than %d links; following the first %d", response.url, max_links, max_links)
         page = response.meta.get(LISTING_PAGE, 1)
         for url in links.feeds:
             if self._on_site(url):
