@@ -32,6 +32,7 @@ class StoreStats:
     versions_new: int = 0
     unchanged: int = 0
     not_articles: int = 0
+    removed: int = 0  # articles that started to answer 404/410
 
     def add(self, other: StoreStats) -> None:
         for name in self.__slots__:
@@ -107,11 +108,25 @@ class _Store:
         }
         _insert_ignore(self.session, models.Capture, values, ["warc_file", "warc_offset"])
         self.stats.captures += 1
+        if capture.method == "GET" and capture.status in (304, 404, 410):
+            self.recheck(capture)
         return self.session.scalar(
             select(models.Capture.id).where(
                 models.Capture.warc_file == capture.warc_file, models.Capture.warc_offset == capture.warc_offset
             )
         )
+
+    def recheck(self, capture: Capture) -> None:
+        """A re-fetch of an archived article that brought no new content: a 304 says it is as
+        stored (it was seen then); a 404/410 says it is gone (marked removed, never deleted)."""
+        article = self.session.scalars(select(models.Article).where(models.Article.url == capture.url)).one_or_none()
+        if article is None:
+            return
+        if capture.status == 304:
+            article.last_captured_at = max(_aware(article.last_captured_at), capture.fetched_at)
+        elif article.removed_at is None and capture.fetched_at >= _aware(article.last_captured_at):
+            article.removed_at = capture.fetched_at
+            self.stats.removed += 1
 
     def article(self, capture: Capture, capture_id: int, result: Article) -> None:
         url = article_url(capture.url, result)
@@ -133,6 +148,8 @@ class _Store:
             query = query.with_for_update()
         article = self.session.scalars(query).one()
         article.first_captured_at = min(_aware(article.first_captured_at), capture.fetched_at)
+        if article.removed_at is not None and capture.fetched_at > _aware(article.removed_at):
+            article.removed_at = None  # it is back
         article.last_captured_at = max(_aware(article.last_captured_at), capture.fetched_at)
 
         content_hash = result.content_hash()

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
 import logging
 import platform
 import socket
+from dataclasses import dataclass
 from http import HTTPStatus
 from importlib.metadata import version as package_version
 from typing import TYPE_CHECKING, Any
@@ -20,7 +23,7 @@ from twisted.python.threadpool import ThreadPool
 
 from archive import __version__
 from archive.capture import Capture
-from archive.warc.writer import ExchangeRequest, ExchangeResponse, WarcWriter, WrittenRecord
+from archive.warc.writer import ExchangeRequest, ExchangeResponse, WarcWriter, WrittenRecord, warc_date
 from crawler.signals import exchange_archived
 
 if TYPE_CHECKING:
@@ -66,6 +69,9 @@ class WarcArchiveMiddleware:
         self.keep_credentials = keep_credentials
         self._pool = ThreadPool(minthreads=1, maxthreads=1, name="warc-writer")
         self._failed = False
+        self.revisits: _Revisits | None = None
+        # Full records written by this crawl, by URL: not in the database yet when a URL comes twice.
+        self._originals: dict[str, _Original] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> WarcArchiveMiddleware:
@@ -92,6 +98,8 @@ class WarcArchiveMiddleware:
             warcinfo={k: v for k, v in warcinfo.items() if v},
         )
         middleware = cls(crawler, writer, settings.getbool("NEWSARCHIVE_WARC_KEEP_CREDENTIALS"))
+        if settings.getbool("NEWSARCHIVE_WARC_REVISITS", True) and settings.get("NEWSARCHIVE_DATABASE_URL"):
+            middleware.revisits = _Revisits(settings.get("NEWSARCHIVE_DATABASE_URL"))
         crawler.signals.connect(middleware.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
         return middleware
@@ -102,6 +110,8 @@ class WarcArchiveMiddleware:
 
     def spider_closed(self, spider: Spider) -> None:
         self._pool.stop()  # joins: every queued record is written before the file closes
+        if self.revisits is not None:
+            self.revisits.close()
         self.writer.close()
         stats = self.crawler.stats
         if stats is not None:
@@ -132,13 +142,39 @@ class WarcArchiveMiddleware:
             ),
         )
 
+    def _write(self, request: ExchangeRequest, response: ExchangeResponse) -> WrittenRecord:
+        """Runs on the writer thread: a 200 whose payload equals the last full record of the same
+        URL becomes a revisit record pointing at it (identical-payload-digest profile)."""
+        if self.revisits is None or response.status != 200 or request.method != "GET":
+            return self.writer.write_exchange(request, response)
+        digest = payload_digest(response.body)
+        original = self._originals.get(request.url)
+        if original is None or original.payload_digest != digest:
+            try:
+                original = self.revisits.original(request.url, digest)
+            except Exception as exc:  # no revisit is worth a failed write: store the full record
+                logger.warning("cannot look up earlier captures of %s: %s", request.url, exc)
+                original = None
+        if original is not None and original.payload_digest == digest:
+            written = self.writer.write_revisit(
+                request,
+                response,
+                refers_to_uri=original.url,
+                refers_to_date=warc_date(original.fetched_at),
+                payload_digest=digest,
+            )
+            if self.crawler.stats is not None:
+                self.crawler.stats.inc_value("newsarchive/warc_revisits")
+            return written
+        written = self.writer.write_exchange(request, response)
+        self._originals[request.url] = _Original(request.url, response.fetched_at, written.payload_digest or digest)
+        return written
+
     async def process_response(self, request: Request, response: Response) -> Response:
         exchange_request, exchange_response = self._exchange(request, response)
         try:
             written: WrittenRecord = await maybe_deferred_to_future(
-                threads.deferToThreadPool(
-                    _reactor(), self._pool, self.writer.write_exchange, exchange_request, exchange_response
-                )
+                threads.deferToThreadPool(_reactor(), self._pool, self._write, exchange_request, exchange_response)
             )
         except OSError as exc:
             # A record that cannot be written (disk full, permissions) must not become a DB row
@@ -169,6 +205,38 @@ class WarcArchiveMiddleware:
         request.meta[CAPTURE_META_KEY] = capture
         self.crawler.signals.send_catch_log(exchange_archived, capture=capture)
         return response
+
+
+def payload_digest(body: bytes) -> str:
+    """The WARC-Payload-Digest warcio writes for *body*: ``sha1:`` and the base32 SHA-1."""
+    return "sha1:" + base64.b32encode(hashlib.sha1(body).digest()).decode("ascii")
+
+
+@dataclass(frozen=True, slots=True)
+class _Original:
+    url: str
+    fetched_at: dt.datetime
+    payload_digest: str
+
+
+class _Revisits:
+    """Finds the earlier full record of a URL with the same payload, in the archive database."""
+
+    def __init__(self, database_url: str) -> None:
+        self.database_url = database_url
+        self._index: Any = None
+
+    def original(self, url: str, digest: str) -> _Original | None:
+        if self._index is None:
+            from crawler.extensions import ArchiveIndex  # late: extensions imports this module's neighbours
+
+            self._index = ArchiveIndex.from_url(self.database_url)
+        found = self._index.original(url, digest)
+        return _Original(found.url, found.fetched_at, digest) if found is not None else None
+
+    def close(self) -> None:
+        if self._index is not None:
+            self._index.close()
 
 
 def _local_ip() -> str:

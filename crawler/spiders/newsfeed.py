@@ -1,28 +1,50 @@
-"""The ``newsfeed`` spider: discovery only.
+"""The ``newsfeed`` spider: discovery only, incremental.
 
-Give it any entry point of a news site (a news-feed listing, an RSS/Atom feed, a sitemap or
-sitemap index, or the home page) and it finds the articles: listing pagination ("Show More",
-``rel=next``, ``/page/N/``), feed autodiscovery, sitemaps named in robots.txt. Every HTML page it
-fetches becomes a ``PageItem``; deciding whether a page is an article is the extraction
-function's job, so the crawl and re-extraction decide the same way.
+Give it any entry point of a news site (``-a start_url=URL``: a news-feed listing, an RSS/Atom
+feed, a sitemap or sitemap index, or the home page) or the name of a site profile from
+``sites.toml`` (``-a site=NAME``, ``-a site=all``) and it finds the articles: listing pagination
+("Show More", ``rel=next``, ``/page/N/``), feed autodiscovery, sitemaps named in robots.txt. Every
+HTML page it fetches becomes a ``PageItem``; deciding whether a page is an article is the
+extraction function's job, so the crawl and re-extraction decide the same way.
+
+Incremental by default: listings, feeds and sitemaps are fetched every run, but an article already
+in the archive is fetched again only when
+
+* a feed or sitemap dates it (RSS date, sitemap ``lastmod``) after our last good capture of it, or
+* it is younger than ``NEWSARCHIVE_REFRESH_WINDOW_HOURS`` (fresh news gets edited; the archive's
+  fresh articles are re-checked every run even when no listing links them any more, which is how a
+  removed article's 404/410 is seen), or
+* the run says ``-a refresh=all`` (every archived article of the site, conditionally).
+
+Those re-fetches are conditional (``If-None-Match`` / ``If-Modified-Since`` from the last capture),
+so an unchanged page costs a 304. A listing's pagination stops once
+``NEWSARCHIVE_LISTING_STOP_AFTER_KNOWN_PAGES`` pages in a row held only archived articles that
+nothing flagged as changed. Everything the spider knows of the archive it asks the database, in
+batches, on a thread.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import io
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
+from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 import scrapy
 from scrapy import signals
 from scrapy.http import Response, TextResponse
+from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.sitemap import Sitemap
+from twisted.internet import threads
 
+from archive.profiles import ProfileError, SiteProfile, load_profiles, select_profiles
 from archive.urls import canonicalize
 from crawler.discovery import feed_entries, is_listing_url, page_links, xml_root_name
+from crawler.extensions import ArchiveIndex, Known
 from crawler.items import PageItem
 from crawler.middlewares import CAPTURE_META_KEY
 
@@ -30,49 +52,195 @@ logger = logging.getLogger(__name__)
 
 ROLE = "newsarchive_role"  # listing | article | feed | sitemap
 LISTING_PAGE = "newsarchive_listing_page"
+KNOWN_PAGES = "newsarchive_known_pages"  # consecutive listing pages with nothing new on them
+SITE = "newsarchive_site"  # profile name
+DEPTH = "newsarchive_depth"  # links followed from a start URL
+REASON = "newsarchive_reason"  # why an article is fetched: new | changed | fresh | refresh
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 _SITEMAP_MAX_BYTES = 50 * 1024 * 1024
+# Article answers the spider wants to see (to count them); the WARC middleware archives all anyway.
+_ARTICLE_STATUSES = [304, 404, 410]
+
+
+def parse_date(value: str | None) -> dt.datetime | None:
+    """A feed or sitemap date (ISO 8601 or RFC 2822) as aware UTC. A bare date means the end of
+    that day: a page changed later on the day we captured it must not look unchanged."""
+    if not value:
+        return None
+    value = value.strip()
+    moment: dt.datetime | None
+    try:
+        if len(value) == 10 and value[4] == "-":
+            moment = dt.datetime.fromisoformat(value) + dt.timedelta(days=1) - dt.timedelta(seconds=1)
+        else:
+            moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        try:
+            moment = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(dt.UTC)
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}/"
 
 
 class NewsFeedSpider(scrapy.Spider):
     name = "newsfeed"
 
-    def __init__(self, start_url: str | None = None, *args: Any, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        start_url: str | None = None,
+        site: str | None = None,
+        refresh: str | None = None,
+        *args: Any,
+        **kwargs: Any,
+    ) -> None:
+        self.newsarchive_args = {
+            k: v for k, v in {"start_url": start_url, "site": site, "refresh": refresh, **kwargs}.items() if v
+        }
         super().__init__(*args, **kwargs)
-        if not start_url:
-            raise ValueError("the newsfeed spider needs -a start_url=URL (a listing, feed, sitemap or home page)")
-        self.start_urls_given = [canonicalize(u) for u in start_url.split(",") if u.strip()]
-        hosts = {urlsplit(u).hostname or "" for u in self.start_urls_given}
+        if bool(start_url) == bool(site):
+            raise ValueError(
+                "the newsfeed spider needs -a start_url=URL (a listing, feed, sitemap or home page) "
+                "or -a site=NAME (a profile of sites.toml, or all), one of the two"
+            )
+        if refresh not in (None, "", "all", "none"):
+            raise ValueError(f"-a refresh= takes 'all' (re-check every archived article) or 'none', not {refresh!r}")
+        self.refresh_all = refresh == "all"
+        self.sites_arg = site
+        self.profiles: dict[str, SiteProfile] = {}
+        self.start_urls_given = [canonicalize(u) for u in (start_url or "").split(",") if u.strip()]
+        self.site_names: list[str] = []
+        if not site:
+            hosts = {urlsplit(u).hostname or "" for u in self.start_urls_given}
+            self.site_names = sorted({h.removeprefix("www.") for h in hosts} - {""})
+            self._set_domains(hosts)
+
+    def _set_domains(self, hosts: set[str]) -> None:
         self.allowed_domains = sorted(hosts | {h.removeprefix("www.") for h in hosts} - {""})
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> NewsFeedSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
-        if crawler.settings.getbool("NEWSARCHIVE_FOLLOW_ROBOTS_SITEMAPS", True):
+        settings = crawler.settings
+        if spider.sites_arg:
+            try:
+                profiles = select_profiles(load_profiles(settings.get("NEWSARCHIVE_SITES_FILE")), spider.sites_arg)
+            except ProfileError as exc:
+                raise ValueError(str(exc)) from None
+            spider.profiles = {p.name: p for p in profiles}
+            spider.site_names = [p.name for p in profiles]
+            spider._set_domains({h for p in profiles for h in p.hosts})
+        spider.follow_robots_sitemaps = settings.getbool("NEWSARCHIVE_FOLLOW_ROBOTS_SITEMAPS", True)
+        if spider.follow_robots_sitemaps:
             crawler.signals.connect(spider.robots_parsed, signal=signals.robots_parsed)
-        spider.max_listing_pages = crawler.settings.getint("NEWSARCHIVE_MAX_LISTING_PAGES", 50)
+        spider.max_listing_pages = settings.getint("NEWSARCHIVE_MAX_LISTING_PAGES", 50)
+        spider.stop_after_known_pages = settings.getint("NEWSARCHIVE_LISTING_STOP_AFTER_KNOWN_PAGES", 1)
+        spider.incremental = settings.getbool("NEWSARCHIVE_INCREMENTAL", True)
+        hours = settings.getfloat("NEWSARCHIVE_REFRESH_WINDOW_HOURS", 48.0)
+        spider.refresh_window = dt.timedelta(hours=hours) if hours > 0 else None
+        spider.conditional = settings.getbool("NEWSARCHIVE_CONDITIONAL_REQUESTS", True)
+        days = settings.getint("NEWSARCHIVE_SITEMAP_MAX_AGE_DAYS", 0)
+        spider.sitemap_max_age = dt.timedelta(days=days) if days > 0 else None
+        spider.index = None
+        if spider.incremental and settings.get("NEWSARCHIVE_DATABASE_URL"):
+            spider.index = ArchiveIndex.from_url(settings.get("NEWSARCHIVE_DATABASE_URL"))
+            crawler.signals.connect(spider._close_index, signal=signals.spider_closed)
         return spider
 
+    def _close_index(self, spider: scrapy.Spider) -> None:
+        if self.index is not None:
+            self.index.close()
+
+    # -- start ---------------------------------------------------------------------------------
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        for url in self.start_urls_given:
-            yield scrapy.Request(url, callback=self.parse, meta={ROLE: "listing", LISTING_PAGE: 1})
+        if self.profiles:
+            for profile in self.profiles.values():
+                meta = {SITE: profile.name, DEPTH: 0}
+                for url in profile.listings:
+                    yield scrapy.Request(url, callback=self.parse, meta={**meta, ROLE: "listing", LISTING_PAGE: 1})
+                for url in profile.feeds:
+                    yield scrapy.Request(url, callback=self.parse, meta={**meta, ROLE: "feed"})
+                for url in profile.sitemaps:
+                    yield scrapy.Request(url, callback=self.parse, meta={**meta, ROLE: "sitemap"})
+        else:
+            for url in self.start_urls_given:
+                yield scrapy.Request(url, callback=self.parse, meta={ROLE: "listing", LISTING_PAGE: 1, DEPTH: 0})
+        async for request in self._recheck_requests():
+            yield request
+
+    async def _recheck_requests(self) -> AsyncIterator[scrapy.Request]:
+        """Conditional re-checks of archived articles nothing may link any more: the fresh ones
+        (or all with ``refresh=all``)."""
+        if self.index is None or (self.refresh_window is None and not self.refresh_all):
+            return
+        since = None if self.refresh_all else dt.datetime.now(dt.UTC) - self.refresh_window  # type: ignore[operator]
+        groups: list[tuple[str | None, list[str]]] = []
+        if self.profiles:
+            groups = [(p.name, [_origin(u) for u in p.start_urls]) for p in self.profiles.values()]
+        else:
+            groups = [(None, [_origin(u) for u in self.start_urls_given])]
+        for site, origins in groups:
+            origins = sorted({*origins, *(o.replace("://www.", "://", 1) for o in origins)})
+            urls = await self._in_thread(self.index.articles_since, origins, since)
+            known = await self._in_thread(self.index.lookup, urls)
+            reason = "refresh" if self.refresh_all else "fresh"
+            self._inc("recheck", len(urls))
+            for url in urls:
+                meta = {ROLE: "article", DEPTH: 0, **({SITE: site} if site else {})}
+                yield self._article_request(url, known.get(url), reason, meta)
+
+    @staticmethod
+    async def _in_thread(function: Any, *args: Any) -> Any:
+        return await maybe_deferred_to_future(threads.deferToThread(function, *args))
 
     # -- robots.txt ----------------------------------------------------------------------------
     def robots_parsed(self, robotparser: Any, request: scrapy.Request) -> None:
-        """RobotsTxtMiddleware parsed a robots.txt: fetch the sitemaps it names, no extra request."""
+        """RobotsTxtMiddleware parsed a robots.txt: fetch the sitemaps it names, no extra request.
+        A profile that lists its sitemaps gets those only (robots.txt often names years of them)."""
         rp = getattr(robotparser, "rp", None)
         sitemaps = list(getattr(rp, "sitemaps", []) or [])
         engine = self.crawler.engine
+        profile = self._profile_for(request.url)
+        if profile is not None and profile.sitemaps:
+            return
+        meta: dict[str, Any] = {ROLE: "sitemap", DEPTH: 1}
+        if profile is not None:
+            meta[SITE] = profile.name
         for url in sitemaps:
             if engine is not None and self._on_site(url):
-                engine.crawl(scrapy.Request(canonicalize(url), callback=self.parse, meta={ROLE: "sitemap"}))
+                engine.crawl(scrapy.Request(canonicalize(url), callback=self.parse, meta=dict(meta)))
+
+    def _profile_for(self, url: str) -> SiteProfile | None:
+        host = (urlsplit(url).hostname or "").lower()
+        for profile in self.profiles.values():
+            if host in profile.hosts or host.removeprefix("www.") in {h.removeprefix("www.") for h in profile.hosts}:
+                return profile
+        return None
 
     def _on_site(self, url: str) -> bool:
         host = (urlsplit(url).hostname or "").lower()
         return any(host == d or host.endswith("." + d) for d in self.allowed_domains)
 
+    def _inc(self, name: str, count: int = 1) -> None:
+        if self.crawler.stats is not None and count:
+            self.crawler.stats.inc_value(f"newsarchive/incremental/{name}", count)
+
     # -- dispatch ------------------------------------------------------------------------------
-    def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
+    async def parse(self, response: Response, **kwargs: Any) -> AsyncIterator[Any]:
+        if response.status != 200:
+            if response.status == 304:
+                self._inc("not_modified")
+            elif response.status in (404, 410):
+                self._inc("gone")
+            return
         content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1").lower()
         body = response.body
         if response.url.endswith(".gz") and body[:2] == b"\x1f\x8b":
@@ -81,19 +249,40 @@ class NewsFeedSpider(scrapy.Spider):
         if not is_html or response.meta.get(ROLE) in ("feed", "sitemap"):
             root = xml_root_name(body) if b"<" in body[:2048] else None
             if root in ("urlset", "sitemapindex"):
-                yield from self.parse_sitemap(response, body)
+                async for request in self.parse_sitemap(response, body):
+                    yield request
                 return
             if root in ("rss", "feed", "rdf"):
-                yield from self.parse_feed(response, body)
+                async for request in self.parse_feed(response, body):
+                    yield request
                 return
         if is_html and isinstance(response, TextResponse):
-            yield from self.parse_page(response)
+            async for output in self.parse_page(response):
+                yield output
         else:
             logger.debug("not HTML, archived only: %s (%s)", response.url, content_type or "no type")
 
-    def parse_page(self, response: TextResponse) -> Iterator[Any]:
+    def _child_meta(self, response: Response, **extra: Any) -> dict[str, Any] | None:
+        """Meta for a link followed from *response*, or None when it is past the profile's depth."""
+        depth = int(response.meta.get(DEPTH, 0)) + 1
+        site = response.meta.get(SITE)
+        profile = self.profiles.get(site) if site else None
+        if profile is not None and profile.depth is not None and depth > profile.depth:
+            self._inc("too_deep")
+            return None
+        meta: dict[str, Any] = {DEPTH: depth, **extra}
+        if site:
+            meta[SITE] = site
+        return meta
+
+    def _wanted(self, response: Response, url: str) -> bool:
+        site = response.meta.get(SITE)
+        profile = self.profiles.get(site) if site else None
+        return self._on_site(url) and (profile is None or profile.allows_article(url))
+
+    async def parse_page(self, response: TextResponse) -> AsyncIterator[Any]:
         capture = response.meta.get(CAPTURE_META_KEY)
-        if capture is not None and response.status == 200:
+        if capture is not None:
             headers = dict(response.headers.to_unicode_dict())
             yield PageItem(url=response.url, capture=capture, body=response.body, headers=headers)
         if response.meta.get(ROLE) != "listing":
@@ -104,29 +293,121 @@ class NewsFeedSpider(scrapy.Spider):
             logger.warning("%s has more than %d links; following the first %d", response.url, max_links, max_links)
         page = response.meta.get(LISTING_PAGE, 1)
         for url in links.feeds:
-            if self._on_site(url):
-                yield response.follow(url, callback=self.parse, meta={ROLE: "feed"})
-        if page < self.max_listing_pages:
+            meta = self._child_meta(response, **{ROLE: "feed"})
+            if self._on_site(url) and meta is not None:
+                yield response.follow(url, callback=self.parse, meta=meta)
+        candidates = [(url, None) for url in links.articles if self._wanted(response, url)]
+        requests, nothing_new = await self._article_requests(response, candidates)
+        for request in requests:
+            yield request
+        known_pages = int(response.meta.get(KNOWN_PAGES, 0)) + 1 if nothing_new else 0
+        site = response.meta.get(SITE)
+        profile = self.profiles.get(site) if site else None
+        max_pages = profile.max_listing_pages if profile and profile.max_listing_pages else self.max_listing_pages
+        if self.stop_after_known_pages and known_pages >= self.stop_after_known_pages:
+            if links.pagination:
+                self._inc("pagination_stopped")
+                logger.info("nothing new on %s: not following its pagination", response.url)
+            return
+        if page < max_pages:
             for url in links.pagination:
-                yield response.follow(url, callback=self.parse, meta={ROLE: "listing", LISTING_PAGE: page + 1})
-        for url in links.articles:
-            yield response.follow(url, callback=self.parse, meta={ROLE: "article"})
+                meta = self._child_meta(response, **{ROLE: "listing", LISTING_PAGE: page + 1, KNOWN_PAGES: known_pages})
+                if meta is not None:
+                    yield response.follow(url, callback=self.parse, meta=meta)
 
-    def parse_feed(self, response: Response, body: bytes) -> Iterator[scrapy.Request]:
+    async def parse_feed(self, response: Response, body: bytes) -> AsyncIterator[scrapy.Request]:
+        candidates = []
         for entry in feed_entries(body, response.url):
-            yield scrapy.Request(canonicalize(entry.url), callback=self.parse, meta={ROLE: "article"})
+            url = canonicalize(entry.url)
+            if self._wanted(response, url):
+                candidates.append((url, parse_date(entry.updated)))
+        requests, _ = await self._article_requests(response, candidates)
+        for request in requests:
+            yield request
 
-    def parse_sitemap(self, response: Response, body: bytes) -> Iterator[scrapy.Request]:
+    async def parse_sitemap(self, response: Response, body: bytes) -> AsyncIterator[scrapy.Request]:
         sitemap = Sitemap(body)
+        oldest = dt.datetime.now(dt.UTC) - self.sitemap_max_age if self.sitemap_max_age else None
+        entries: list[tuple[str, dt.datetime | None]] = []
         for entry in sitemap:
             loc = entry.get("loc")
             if not loc:
                 continue
-            if sitemap.type == "sitemapindex":
-                yield scrapy.Request(canonicalize(loc), callback=self.parse, meta={ROLE: "sitemap"})
-            elif not is_listing_url(loc):
-                # Sitemaps list tag and author pages too; those are not what we archive articles from.
-                yield scrapy.Request(canonicalize(loc), callback=self.parse, meta={ROLE: "article"})
+            lastmod = parse_date(entry.get("lastmod"))
+            if oldest is not None and lastmod is not None and lastmod < oldest:
+                continue
+            entries.append((canonicalize(loc), lastmod))
+        if sitemap.type == "sitemapindex":
+            # A child sitemap not changed since we last read it lists nothing we have not seen.
+            known = await self._lookup([url for url, lastmod in entries if lastmod is not None])
+            for url, lastmod in entries:
+                previous = known.get(url)
+                if previous is not None and lastmod is not None and lastmod <= previous.checked_at:
+                    self._inc("sitemap_unchanged")
+                    continue
+                meta = self._child_meta(response, **{ROLE: "sitemap"})
+                if meta is not None and self._on_site(url):
+                    yield scrapy.Request(url, callback=self.parse, meta=meta)
+            return
+        # Sitemaps list tag and author pages too; those are not what we archive articles from.
+        candidates = [(u, m) for u, m in entries if not is_listing_url(u) and self._wanted(response, u)]
+        requests, _ = await self._article_requests(response, candidates)
+        for request in requests:
+            yield request
+
+    # -- the incremental decision --------------------------------------------------------------
+    async def _lookup(self, urls: list[str]) -> dict[str, Known]:
+        if self.index is None or not urls:
+            return {}
+        return await self._in_thread(self.index.lookup, urls)
+
+    async def _article_requests(
+        self, response: Response, candidates: list[tuple[str, dt.datetime | None]]
+    ) -> tuple[list[scrapy.Request], bool]:
+        """Requests for the article candidates worth fetching, and whether none of them was new
+        or flagged as changed (a listing page of such is where its pagination can stop)."""
+        known = await self._lookup([url for url, _ in candidates])
+        requests: list[scrapy.Request] = []
+        nothing_new = bool(candidates)
+        now = dt.datetime.now(dt.UTC)
+        for url, updated in candidates:
+            meta = self._child_meta(response, **{ROLE: "article"})
+            if meta is None:
+                continue
+            previous = known.get(url)
+            if previous is None:
+                nothing_new = False
+                requests.append(self._article_request(url, None, "new", meta))
+            elif updated is not None and updated > previous.checked_at:
+                nothing_new = False
+                requests.append(self._article_request(url, previous, "changed", meta))
+            elif self.refresh_all and not previous.removed:
+                requests.append(self._article_request(url, previous, "refresh", meta))
+            elif (
+                not previous.removed
+                and self.refresh_window is not None
+                and previous.born_at is not None
+                and now - previous.born_at < self.refresh_window
+            ):
+                requests.append(self._article_request(url, previous, "fresh", meta))
+            else:
+                self._inc("skipped")
+        return requests, nothing_new
+
+    def _article_request(self, url: str, previous: Known | None, reason: str, meta: dict[str, Any]) -> scrapy.Request:
+        headers: dict[str, str] = {}
+        if previous is not None and self.conditional:
+            if previous.etag:
+                headers["If-None-Match"] = previous.etag
+            if previous.last_modified:
+                headers["If-Modified-Since"] = previous.last_modified
+        self._inc(f"fetch/{reason}")
+        return scrapy.Request(
+            url,
+            callback=self.parse,
+            headers=headers or None,
+            meta={**meta, REASON: reason, "handle_httpstatus_list": _ARTICLE_STATUSES},
+        )
 
 
 def _gunzip(data: bytes, limit: int) -> bytes:
@@ -136,3 +417,6 @@ def _gunzip(data: bytes, limit: int) -> bytes:
             return stream.read(limit)
     except (OSError, EOFError):
         return data
+
+
+__all__ = ["NewsFeedSpider", "parse_date"]

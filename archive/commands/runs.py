@@ -1,0 +1,150 @@
+"""``newsarchive runs``: the crawl_runs table, newest first."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from typing import Any
+
+from archive.commands.options import EXIT_OK, UserError, add_db, subcommand
+from archive.config import database_url
+
+COLUMNS = (
+    "id",
+    "site",
+    "status",
+    "started_at",
+    "ended_at",
+    "seconds",
+    "pages_fetched",
+    "not_modified",
+    "articles_new",
+    "versions_new",
+    "errors",
+    "bytes_received",
+    "spider_args",
+)
+
+
+def _stamp(moment: dt.datetime | None) -> str | None:
+    if moment is None:
+        return None
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _row(run: Any) -> dict[str, Any]:
+    started = run.started_at if run.started_at.tzinfo else run.started_at.replace(tzinfo=dt.UTC)
+    ended = run.ended_at
+    if ended is not None and ended.tzinfo is None:
+        ended = ended.replace(tzinfo=dt.UTC)
+    return {
+        "id": run.id,
+        "site": run.site,
+        "status": run.status,
+        "started_at": _stamp(started),
+        "ended_at": _stamp(ended),
+        "seconds": round((ended - started).total_seconds(), 1) if ended else None,
+        "pages_fetched": run.pages_fetched,
+        "not_modified": run.not_modified,
+        "articles_new": run.articles_new,
+        "versions_new": run.versions_new,
+        "errors": run.errors,
+        "bytes_received": run.bytes_received,
+        "spider_args": json.loads(run.spider_args or "{}"),
+        "hostname": run.hostname,
+        "pid": run.pid,
+    }
+
+
+def run(args: argparse.Namespace) -> int:
+    from sqlalchemy import select
+
+    from archive import models
+    from archive.db import open_database
+
+    if args.limit < 1:
+        raise UserError("--limit must be at least 1")
+    sessions = open_database(database_url(args.db), create=False)
+    with sessions() as session:
+        query = select(models.CrawlRun).order_by(models.CrawlRun.started_at.desc(), models.CrawlRun.id.desc())
+        if args.site:
+            query = query.where(models.CrawlRun.site.contains(args.site))
+        if args.status:
+            query = query.where(models.CrawlRun.status == args.status)
+        rows = [_row(r) for r in session.scalars(query.limit(args.limit))]
+    if args.json:
+        for row in rows:
+            sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
+    elif sys.stdout.isatty():
+        _print_table(rows)
+    else:
+        sys.stdout.write("\t".join(COLUMNS) + "\n")
+        for row in rows:
+            values = [json.dumps(row[c]) if c == "spider_args" else row[c] for c in COLUMNS]
+            sys.stdout.write("\t".join("" if v is None else str(v) for v in values) + "\n")
+    return EXIT_OK
+
+
+def _print_table(rows: list[dict[str, Any]]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="crawl runs (newest first)")
+    for name, justify in (
+        ("id", "right"),
+        ("site", "left"),
+        ("status", "left"),
+        ("started (UTC)", "left"),
+        ("seconds", "right"),
+        ("pages", "right"),
+        ("304", "right"),
+        ("new articles", "right"),
+        ("new versions", "right"),
+        ("errors", "right"),
+        ("bytes", "right"),
+    ):
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    for row in rows:
+        table.add_row(
+            str(row["id"]),
+            row["site"],
+            row["status"],
+            row["started_at"] or "",
+            "" if row["seconds"] is None else f"{row['seconds']:.1f}",
+            str(row["pages_fetched"]),
+            str(row["not_modified"]),
+            str(row["articles_new"]),
+            str(row["versions_new"]),
+            str(row["errors"]),
+            f"{row['bytes_received']:,}",
+        )
+    Console().print(table)
+
+
+def register(sub: Any) -> None:
+    p = subcommand(
+        sub,
+        "runs",
+        run,
+        "list crawl runs: when, which site, what they fetched and found",
+        """\
+        List the crawls recorded in the database (table crawl_runs), newest first: site, status
+        (running, finished, or why it stopped), start time and length, pages fetched, 304 answers,
+        new articles, new versions, errors and bytes received. A run still "running" whose process
+        is gone was killed. A table on a terminal, tab-separated values when piped, --json for
+        JSON Lines.
+
+        example:
+          newsarchive runs
+          newsarchive runs --site kyivindependent --limit 5
+          newsarchive runs --json | jq 'select(.errors > 0)'
+        """,
+    )
+    p.add_argument("--site", help="only runs of this site (profile name or host)")
+    p.add_argument("--status", help="only runs with this status (e.g. running, finished)")
+    p.add_argument("--limit", type=int, default=20, metavar="N", help="show at most N runs (default 20)")
+    p.add_argument("--json", action="store_true", help="print JSON Lines, one run a line")
+    add_db(p)
