@@ -165,3 +165,32 @@ class ArticleVersionTag(Base):
     version_id: Mapped[int] = mapped_column(ForeignKey("article_versions.id"), primary_key=True)
     tag_id: Mapped[int] = mapped_column(ForeignKey("tags.id"), primary_key=True, index=True)
     position: Mapped[int] = mapped_column(Integer)
+
+
+class CrawlRun(Base):
+    """One crawl: written when it starts, updated as it goes, finalized when it closes.
+
+    ``status`` is ``running`` until the close, then Scrapy's finish reason (``finished``,
+    ``closespider_pagecount``, ``shutdown``, ...). A row still ``running`` whose process is gone
+    is a crawl that was killed.
+    """
+
+    __tablename__ = "crawl_runs"
+    __table_args__ = (Index("ix_crawl_runs_site_started_at", "site", "started_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site: Mapped[str] = mapped_column(String(255))  # profile name(s), comma-separated, or the host crawled
+    spider: Mapped[str] = mapped_column(String(64))
+    spider_args: Mapped[str] = mapped_column(Text)  # JSON object of the -a arguments
+    status: Mapped[str] = mapped_column(String(64))
+    started_at: Mapped[dt.datetime]
+    updated_at: Mapped[dt.datetime]
+    ended_at: Mapped[dt.datetime | None]
+    hostname: Mapped[str | None] = mapped_column(String(255))
+    pid: Mapped[int | None] = mapped_column(Integer)
+    pages_fetched: Mapped[int] = mapped_column(Integer, default=0)
+    not_modified: Mapped[int] = mapped_column(Integer, default=0)  # 304 answers to conditional requests
+    articles_new: Mapped[int] = mapped_column(Integer, default=0)
+    versions_new: Mapped[int] = mapped_column(Integer, default=0)
+    errors: Mapped[int] = mapped_column(Integer, default=0)
+    bytes_received: Mapped[int] = mapped_column(BigInteger, default=0)

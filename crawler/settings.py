@@ -54,6 +54,33 @@ NEWSARCHIVE_MAX_LISTING_PAGES = 50
 NEWSARCHIVE_FOLLOW_ROBOTS_SITEMAPS = True
 # On sitemaps, follow only entries whose lastmod is this many days old or younger (0: all).
 NEWSARCHIVE_SITEMAP_MAX_AGE_DAYS = 0
+# Site profiles for `-a site=NAME` / `-a site=all` (see archive/profiles.py). Empty: $NEWSARCHIVE_SITES_FILE,
+# else sites.toml in the working directory, else the one at the root of the source checkout.
+NEWSARCHIVE_SITES_FILE = os.environ.get("NEWSARCHIVE_SITES_FILE", "")
+
+# --- incremental crawls ---------------------------------------------------------------------------
+# Fetch an archived article again only when a feed/sitemap dates it after our last capture, when it
+# is younger than the refresh window, or with `-a refresh=all`. False: fetch everything linked.
+NEWSARCHIVE_INCREMENTAL = True
+# Articles published (or first captured) less than this many hours ago are re-checked every run,
+# conditionally, even when nothing links them any more (fresh news gets edited, or retracted). 0: never.
+NEWSARCHIVE_REFRESH_WINDOW_HOURS = float(os.environ.get("NEWSARCHIVE_REFRESH_WINDOW_HOURS", "48"))
+# Re-fetches send If-None-Match / If-Modified-Since from the last capture (an unchanged page is a
+# 304). Turn off only for a server whose validators lie.
+NEWSARCHIVE_CONDITIONAL_REQUESTS = True
+# Stop following a listing's pagination after this many pages in a row held only archived articles
+# nothing flagged as changed (0: always follow up to NEWSARCHIVE_MAX_LISTING_PAGES).
+NEWSARCHIVE_LISTING_STOP_AFTER_KNOWN_PAGES = 1
+# A 200 whose payload is byte-identical to the previous capture of the same URL is written as a WARC
+# revisit record (identical-payload-digest profile) instead of a second copy.
+NEWSARCHIVE_WARC_REVISITS = True
+
+# --- run records ----------------------------------------------------------------------------------
+# Write a crawl_runs row per crawl (`newsarchive runs`) and hold a per-site lock for the crawl's
+# length: a second crawl of a site still being crawled exits at once (finish reason site_locked).
+NEWSARCHIVE_RUN_RECORDS = True
+# Update the crawl_runs row's counters this often (seconds) while the crawl runs.
+NEWSARCHIVE_RUN_RECORD_INTERVAL = 30.0
 
 # Look at most this many links of a listing page (a page with 100,000 links is an attack or a bug).
 NEWSARCHIVE_MAX_LINKS_PER_PAGE = 2000
@@ -93,6 +120,8 @@ DOWNLOADER_MIDDLEWARES = {
 EXTENSIONS = {
     # Runs on engine_stopped, after WarcArchiveMiddleware has closed the last WARC file.
     "crawler.extensions_index.IndexOnClose": 500,
+    # crawl_runs row and the per-site lock; early so a locked-out crawl closes before any request.
+    "crawler.extensions.CrawlRunRecorder": 100,
 }
 ITEM_PIPELINES = {
     "pipelines.extraction.ExtractionPipeline": 300,
