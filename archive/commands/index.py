@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -11,8 +12,6 @@ from archive.config import warc_dir
 
 
 def run(args: argparse.Namespace) -> int:
-    from rich.console import Console
-
     from archive.warc.index import IndexingError, default_index_path, update_index
 
     directory = Path(warc_dir(args.warc_dir))
@@ -27,9 +26,10 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(str(exc)) from exc
     except OSError as exc:
         raise UserError(f"cannot write {output}: {exc.strerror or exc}") from exc
-    Console(stderr=True, highlight=False).print(
+    print(
         f"{output}: {len(result.files_added)} WARC file(s) indexed, {result.lines_added} record(s) added, "
-        f"{result.lines_total} in all"
+        f"{result.lines_total} in all",
+        file=sys.stderr,
     )
     return EXIT_OK
 

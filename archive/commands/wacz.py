@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -11,8 +12,6 @@ from archive.config import database_url, warc_dir
 
 
 def run(args: argparse.Namespace) -> int:
-    from rich.console import Console
-
     from archive.db import open_database
     from archive.wacz import WaczError, select_for_package, write_wacz
 
@@ -37,8 +36,9 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(" ".join([str(exc), *scope])) from exc
     except OSError as exc:
         raise UserError(f"cannot write {output}: {exc.strerror or exc}") from exc
-    Console(stderr=True, highlight=False).print(
-        f"{output}: {len(selection.warc_files)} WARC file(s), {matched} page(s), {output.stat().st_size:,} bytes"
+    print(
+        f"{output}: {len(selection.warc_files)} WARC file(s), {matched} page(s), {output.stat().st_size:,} bytes",
+        file=sys.stderr,
     )
     return EXIT_OK
 

@@ -1,0 +1,278 @@
+"""Interoperability: the archive of a real crawl, read by the Webrecorder tools archivists use.
+
+CDXJ index (cdxj-indexer, incremental, the crawl-close hook), WACZ package (`wacz validate`), and
+replay in pywb: a real `wayback` server over the crawl's WARC directory and our CDXJ index.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from scrapy.exceptions import NotConfigured
+from scrapy.utils.test import get_crawler
+
+from archive.sample_site import SampleSite, load_articles
+from archive.warc.index import default_index_path
+from crawler.extensions_index import IndexOnClose
+from tests.conftest import CrawlRun, newsarchive, scrapy_crawl
+from tests.pywb_env import ensure_pywb
+
+ARTICLES = load_articles()
+
+
+@pytest.fixture(scope="module")
+def crawl(sample_site: SampleSite, tmp_path_factory: pytest.TempPathFactory) -> CrawlRun:
+    run = scrapy_crawl(tmp_path_factory.mktemp("interop"), f"{sample_site.url}/news-feed/")
+    assert run.returncode == 0, run.log[-3000:]
+    return run
+
+
+def _article_urls(site: SampleSite) -> set[str]:
+    return {f"{site.url}{article.path}" for article in ARTICLES}
+
+
+def _cdxj(path: Path) -> list[tuple[str, str, dict[str, str]]]:
+    entries = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        key, timestamp, fields = line.split(" ", 2)
+        entries.append((key, timestamp, json.loads(fields)))
+    return entries
+
+
+def _assert_sorted(path: Path) -> None:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert lines == sorted(lines)
+
+
+# -- CDXJ index ------------------------------------------------------------------------------------
+
+
+def test_crawl_close_hook_indexes_every_article_after_the_warc_is_closed(
+    crawl: CrawlRun, sample_site: SampleSite
+) -> None:
+    # The hook ran after WarcArchiveMiddleware closed the file: had it run before, the only WARC
+    # would still have been .open and the index would be missing or empty.
+    index = default_index_path(crawl.warc_dir)
+    assert index.is_file(), crawl.log[-2000:]
+    entries = _cdxj(index)
+    warcs = sorted(p.name for p in crawl.warc_dir.iterdir())
+    assert {fields["filename"] for _, _, fields in entries} == set(warcs)
+    responses = {fields["url"] for _, _, fields in entries if fields.get("status") == "200"}
+    assert _article_urls(sample_site) <= responses
+    _assert_sorted(index)
+
+
+def test_index_command_lists_every_article_and_is_incremental(
+    crawl: CrawlRun, sample_site: SampleSite, tmp_path: Path
+) -> None:
+    warc_dir = tmp_path / "warc"
+    shutil.copytree(crawl.warc_dir, warc_dir)
+    index = tmp_path / "out" / "index.cdxj"
+    done = newsarchive("index", "--warc-dir", str(warc_dir), "-o", str(index))
+    assert done.returncode == 0, done.stderr
+    assert "1 WARC file(s) indexed" in done.stderr
+    first = _cdxj(index)
+    by_url = {fields["url"]: fields for _, _, fields in first}
+    for url in _article_urls(sample_site):
+        fields = by_url[url]
+        assert fields["status"] == "200" and fields["mime"] == "text/html"
+        assert int(fields["offset"]) >= 0 and int(fields["length"]) > 0
+    assert first == _cdxj(default_index_path(crawl.warc_dir))  # the hook wrote the same index
+    _assert_sorted(index)
+
+    again = newsarchive("index", "--warc-dir", str(warc_dir), "-o", str(index))
+    assert again.returncode == 0 and "0 WARC file(s) indexed" in again.stderr, again.stderr
+    assert _cdxj(index) == first
+
+    # A new WARC file (here: a copy under a new name, so its lines interleave with the old ones)
+    # is indexed alone and merged in sorted; old lines are kept as they were.
+    original = next(warc_dir.iterdir())
+    (warc_dir / "later").mkdir()
+    shutil.copy(original, warc_dir / "later" / "zz-newer.warc.gz")
+    (warc_dir / "later" / "ignored.warc.gz.open").write_bytes(b"half-written")
+    grown = newsarchive("index", "--warc-dir", str(warc_dir), "-o", str(index))
+    assert grown.returncode == 0 and "1 WARC file(s) indexed" in grown.stderr, grown.stderr
+    entries = _cdxj(index)
+    assert len(entries) == 2 * len(first)
+    assert [e for e in entries if e[2]["filename"] == original.name] == first
+    assert {e[2]["filename"] for e in entries} == {original.name, "later/zz-newer.warc.gz"}
+    _assert_sorted(index)
+
+    rebuilt = tmp_path / "rebuilt.cdxj"
+    full = newsarchive("index", "--warc-dir", str(warc_dir), "-o", str(rebuilt), "--rebuild")
+    assert full.returncode == 0, full.stderr
+    assert rebuilt.read_bytes() == index.read_bytes()
+
+
+def test_index_command_errors_are_one_line(tmp_path: Path) -> None:
+    missing = newsarchive("index", "--warc-dir", str(tmp_path / "nope"))
+    assert missing.returncode == 2
+    assert missing.stderr.startswith("newsarchive: error: no WARC directory") and "Traceback" not in missing.stderr
+    (tmp_path / "warc").mkdir()
+    # A record header promising more bytes than follow (a file cut short).
+    (tmp_path / "warc" / "broken.warc.gz").write_bytes(
+        gzip.compress(b"WARC/1.1\r\nWARC-Type: response\r\nContent-Length: 99999\r\n\r\nshort")
+    )
+    broken = newsarchive("index", "--warc-dir", str(tmp_path / "warc"))
+    assert broken.returncode == 2
+    assert "broken.warc.gz" in broken.stderr and "Traceback" not in broken.stderr
+    assert not default_index_path(tmp_path / "warc").exists()
+
+
+def test_close_hook_is_off_when_the_setting_says_so(tmp_path: Path) -> None:
+    warcs = str(tmp_path / "warc")
+    with pytest.raises(NotConfigured):
+        IndexOnClose.from_crawler(
+            get_crawler(settings_dict={"NEWSARCHIVE_INDEX_ON_CLOSE": False, "NEWSARCHIVE_WARC_DIR": warcs})
+        )
+    hook = IndexOnClose.from_crawler(get_crawler(settings_dict={"NEWSARCHIVE_WARC_DIR": warcs}))
+    assert hook.index == tmp_path / "warc.cdxj"
+
+
+# -- WACZ --------------------------------------------------------------------------------------------
+
+
+def test_wacz_package_validates_and_lists_the_articles(
+    crawl: CrawlRun, sample_site: SampleSite, tmp_path: Path
+) -> None:
+    package = tmp_path / "site.wacz"
+    common = ["--db", crawl.database_url, "--warc-dir", str(crawl.warc_dir)]
+    done = newsarchive("wacz", "--site", "127.0.0.1", "--since", "2000-01-01", "-o", str(package), *common)
+    assert done.returncode == 0, done.stderr
+    assert f"{len(ARTICLES)} page(s)" in done.stderr
+    check = subprocess.run(
+        [sys.executable, "-m", "wacz", "validate", "-f", str(package)], capture_output=True, text=True, timeout=120
+    )
+    assert check.returncode == 0 and "Validation succeeded" in check.stdout, check.stdout + check.stderr
+    with zipfile.ZipFile(package) as zf:
+        names = set(zf.namelist())
+        assert {f"archive/{p.name}" for p in crawl.warc_dir.iterdir()} <= names
+        assert {"indexes/index.cdx.gz", "indexes/index.idx", "datapackage.json"} <= names
+        pages = [json.loads(line) for line in zf.read("pages/pages.jsonl").decode().splitlines()]
+        index_text = gzip.decompress(zf.read("indexes/index.cdx.gz")).decode()
+    assert pages[0]["format"] == "json-pages-1.0"
+    titles = {page["url"]: page["title"] for page in pages[1:]}
+    assert titles == {f"{sample_site.url}{a.path}": a.title for a in ARTICLES}
+    assert all(page["ts"].endswith("Z") for page in pages[1:])
+    for url in titles:
+        assert f'"url": "{url}"' in index_text
+
+
+def test_wacz_refuses_an_empty_selection_in_one_line(crawl: CrawlRun, tmp_path: Path) -> None:
+    common = ["--db", crawl.database_url, "--warc-dir", str(crawl.warc_dir), "-o", str(tmp_path / "x.wacz")]
+    for selection in (["--site", "elsewhere.example"], ["--since", "2999-01-01"]):
+        done = newsarchive("wacz", *selection, *common)
+        assert done.returncode == 2, done.stderr
+        assert done.stderr.startswith("newsarchive: error: no captures match") and "Traceback" not in done.stderr
+    assert not (tmp_path / "x.wacz").exists()
+    wrong = newsarchive("wacz", "--db", crawl.database_url, "-o", str(tmp_path / "x.zip"))
+    assert wrong.returncode == 2 and "must end in .wacz" in wrong.stderr
+
+
+# -- replay in pywb ----------------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _get(url: str) -> tuple[int, bytes, dict[str, str]]:
+    request = urllib.request.Request(url, headers={"Accept-Encoding": "identity"})
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, response.read(), dict(response.headers)
+    except urllib.error.HTTPError as error:
+        return error.code, error.read(), dict(error.headers)
+
+
+@pytest.fixture(scope="module")
+def wayback(crawl: CrawlRun, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A pywb `wayback` server on 127.0.0.1 with one collection, "news": the crawl's WARC directory
+    and the CDXJ index the crawl-close hook wrote. Yields its base URL."""
+    try:
+        executable = ensure_pywb()
+    except (OSError, subprocess.CalledProcessError) as exc:
+        if os.environ.get("CI"):
+            pytest.fail(f"pywb could not be installed: {exc}")
+        pytest.skip(f"pywb could not be installed in its virtualenv ({exc}); run `python -m tests.pywb_env`")
+    root = tmp_path_factory.mktemp("pywb")
+    index = default_index_path(crawl.warc_dir)
+    (root / "config.yaml").write_text(
+        json.dumps(  # JSON is YAML
+            {"collections": {"news": {"index_paths": str(index), "archive_paths": f"{crawl.warc_dir}/"}}}
+        )
+    )
+    port = _free_port()
+    log = (root / "wayback.log").open("w")
+    server = subprocess.Popen(
+        [str(executable), "-b", "127.0.0.1", "-p", str(port), "-t", "2"],
+        cwd=root,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):  # bounded wait for the server to listen (gevent start-up, a few s)
+            assert server.poll() is None, (root / "wayback.log").read_text()[-3000:]
+            try:
+                if _get(f"{base}/")[0] == 200:
+                    break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            pytest.fail("pywb did not start listening: " + (root / "wayback.log").read_text()[-3000:])
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()
+
+
+def test_pywb_replays_every_archived_article(wayback: str, sample_site: SampleSite) -> None:
+    for article in ARTICLES:
+        url = f"{sample_site.url}{article.path}"
+        # id_: the archived payload as served, not rewritten; pywb picks the capture nearest 2023.
+        status, body, headers = _get(f"{wayback}/news/2023id_/{url}")
+        assert status == 200, (url, status, body[:500])
+        assert "Memento-Datetime" in headers and headers["X-Archive-Orig-Server"] == "SampleSite/1.0"
+        if headers.get("Content-Encoding") == "gzip":
+            body = gzip.decompress(body)
+        page = body.decode("utf-8")
+        assert article.paragraphs[0] in page, url
+        assert article.title in page
+    # The rewritten page a person sees in the browser (inside pywb's frame: mp_) holds the text too,
+    # with its links pointing back into the archive.
+    status, body, _ = _get(f"{wayback}/news/2023mp_/{sample_site.url}{ARTICLES[0].path}")
+    assert status == 200
+    assert f'href="{wayback}/news/2023mp_/{sample_site.url}/"' in body.decode("utf-8")
+    assert ARTICLES[0].paragraphs[0] in body.decode("utf-8")
+
+
+def test_pywb_cdx_api_lists_every_archived_article(wayback: str, crawl: CrawlRun, sample_site: SampleSite) -> None:
+    query = urllib.parse.urlencode({"url": f"{sample_site.url}/", "matchType": "prefix", "output": "json"})
+    status, body, _ = _get(f"{wayback}/news/cdx?{query}")
+    assert status == 200, body[:500]
+    rows = [json.loads(line) for line in body.decode().splitlines() if line.strip()]
+    listed = {row["url"] for row in rows if row.get("status") == "200"}
+    assert _article_urls(sample_site) <= listed
+    # pywb lists exactly what our index holds: nothing lost or added on the way.
+    indexed = {f["url"] for _, _, f in _cdxj(default_index_path(crawl.warc_dir)) if f.get("status") == "200"}
+    assert listed == indexed
+    missing = _get(f"{wayback}/news/2023id_/{sample_site.url}/never-archived/")
+    assert missing[0] == 404
