@@ -1,0 +1,236 @@
+"""``newsarchive show``: one article, its versions and captures, where its bytes are; a version's
+text, a diff between versions, or the archived HTTP response itself."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import zlib
+from pathlib import Path
+from typing import Any
+
+from archive.commands.options import EXIT_OK, UserError, add_db, add_warc_dir, subcommand
+from archive.commands.output import is_terminal, one_line_errors, write_rows
+from archive.config import database_url, warc_dir
+
+OPEN_SUFFIX = ".open"
+
+
+def read_warc_block(path: Path, offset: int, length: int) -> tuple[str, bytes]:
+    """(WARC-Type, record block exactly as stored) of the record at *offset*: for a response, the
+    HTTP status line, headers and body bytes as received (gzip still gzip)."""
+    with path.open("rb") as stream:
+        stream.seek(offset)
+        data = stream.read(length)
+    if data[:2] == b"\x1f\x8b":
+        # One gzip member per record; decompress only this member.
+        data = zlib.decompressobj(wbits=31).decompress(data)
+    head, sep, rest = data.partition(b"\r\n\r\n")
+    if not sep or not head.startswith(b"WARC/"):
+        raise UserError(f"no WARC record at {path.name} offset {offset}")
+    fields = {}
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        fields[name.strip().lower()] = value.strip()
+    size = int(fields.get(b"content-length", b"0"))
+    return fields.get(b"warc-type", b"").decode("ascii", "replace"), rest[:size]
+
+
+def _warc_path(directory: str, name: str) -> Path:
+    path = Path(directory) / name
+    if not path.exists() and Path(str(path) + OPEN_SUFFIX).exists():
+        return Path(str(path) + OPEN_SUFFIX)  # still being written; its finished records are readable
+    if not path.exists():
+        raise UserError(f"WARC file not found: {path} (pass --warc-dir)")
+    return path
+
+
+def _print_raw(args: argparse.Namespace, version: Any) -> int:
+    capture = version.capture
+    path = _warc_path(warc_dir(args.warc_dir), capture.warc_file)
+    record_type, block = read_warc_block(path, capture.warc_offset, capture.warc_length)
+    if record_type != "response":
+        print(f"newsarchive: note: a {record_type} record: the body is in the record it refers to", file=sys.stderr)
+    sys.stdout.flush()
+    sys.stdout.buffer.write(block)
+    sys.stdout.buffer.flush()
+    return EXIT_OK
+
+
+def _print_diff(lines: list[str]) -> None:
+    if not is_terminal():
+        sys.stdout.write("\n".join(lines) + "\n")
+        return
+    from rich.console import Console
+    from rich.text import Text
+
+    console = Console()
+    for line in lines:
+        style = (
+            "green" if line.startswith("+") else "red" if line.startswith("-") else "cyan" if line[:2] == "@@" else None
+        )
+        console.print(Text(line, style=style))
+
+
+def _diff_pair(args: argparse.Namespace, numbers: list[int]) -> tuple[int, int]:
+    if len(args.diff) == 2:
+        return args.diff[0], args.diff[1]
+    if len(args.diff) == 1:
+        raise UserError("--diff takes no version (the one before and the shown one) or two: --diff A B")
+    newer = args.version or max(numbers)
+    older = [n for n in numbers if n < newer]
+    if not older:
+        raise UserError(f"version {newer} is the first: nothing to diff against (versions: {numbers})")
+    return older[-1], newer
+
+
+def run(args: argparse.Namespace) -> int:
+    from archive.db import open_database
+    from archive.query import _aware, article_versions, captures_of, diff_versions, find_article, get_version
+
+    if args.diff is not None and args.raw:
+        raise UserError("--diff and --raw do not go together")
+    sessions = open_database(database_url(args.db), create=False)
+    with sessions() as session:
+        article = find_article(session, args.article)
+        if article is None:
+            raise UserError(
+                f"no article {args.article!r} in the archive (an article ID or URL; see `newsarchive articles`)"
+            )
+        versions = article_versions(session, article)
+        numbers = [v.number for v in versions]
+        version = get_version(session, article, args.version)
+        if version is None:
+            raise UserError(f"article {article.id} has no version {args.version} (versions: {numbers})")
+        if args.raw:
+            return _print_raw(args, version)
+        if args.diff is not None:
+            old_n, new_n = _diff_pair(args, numbers)
+            old, new = get_version(session, article, old_n), get_version(session, article, new_n)
+            if old is None or new is None:
+                raise UserError(f"article {article.id} has versions {numbers}")
+            lines = diff_versions(old, new)
+            _print_diff(lines or [f"versions {old_n} and {new_n} read the same"])
+            return EXIT_OK
+        captures = captures_of(session, article)
+        detail = {
+            "id": article.id,
+            "url": article.url,
+            "site": article.site.name,
+            "version": version.number,
+            "versions": len(versions),
+            "title": version.title,
+            "authors": [a.name for a in version.authors],
+            "published": version.published,
+            "modified": version.modified,
+            "language": version.language,
+            "section": version.section,
+            "tags": [t.name for t in version.tags],
+            "description": version.description,
+            "first_captured_at": versions[0].fetched_at if versions else None,
+            "last_captured_at": _aware(captures[-1].fetched_at).isoformat() if captures else None,
+            "text": version.text,
+        }
+        version_rows = [
+            {
+                "version": v.number,
+                "current": "*" if v.current else "",
+                "fetched_at": v.fetched_at[:19],
+                "content_hash": v.content_hash if args.format == "json" else v.content_hash[:16],
+                "title": v.title,
+                "extractor": f"{v.extractor} {v.extractor_version}",
+                "warc": f"{v.warc_file}@{v.warc_offset}+{v.warc_length}",
+                "warc_file": v.warc_file,
+                "warc_offset": v.warc_offset,
+                "warc_length": v.warc_length,
+                "status": v.status,
+            }
+            for v in versions
+        ]
+        capture_rows = [
+            {
+                "fetched_at": _aware(c.fetched_at).isoformat()[:19],
+                "status": c.status,
+                "type": c.record_type,
+                "url": c.url,
+                "warc": f"{c.warc_file}@{c.warc_offset}+{c.warc_length}",
+                "payload_digest": c.payload_digest,
+            }
+            for c in captures
+        ]
+    if args.format == "json":
+        json.dump(detail | {"version_list": version_rows, "captures": capture_rows}, sys.stdout, indent=2, default=str)
+        sys.stdout.write("\n")
+        return EXIT_OK
+    _print_detail(detail, version_rows, capture_rows, show_text=not args.no_text)
+    return EXIT_OK
+
+
+def _print_detail(
+    detail: dict[str, Any], versions: list[dict[str, Any]], captures: list[dict[str, Any]], show_text: bool
+) -> None:
+    fields = [(k, v) for k, v in detail.items() if k != "text"]
+    terminal = is_terminal()
+    if terminal:
+        from rich.console import Console
+        from rich.table import Table
+
+        console = Console()
+        meta = Table(show_header=False, title=f"article {detail['id']}", title_justify="left")
+        meta.add_column(style="bold")
+        meta.add_column(overflow="fold")
+        for key, value in fields:
+            meta.add_row(key, "; ".join(value) if isinstance(value, list) else str(value if value is not None else ""))
+        console.print(meta)
+    else:
+        for key, value in fields:
+            shown = "; ".join(value) if isinstance(value, list) else ("" if value is None else str(value))
+            sys.stdout.write(f"{key}: {shown}\n")
+        sys.stdout.write("\n")
+    write_rows(
+        versions,
+        "table",
+        ("version", "current", "fetched_at", "content_hash", "title", "extractor", "warc"),
+        title="versions (WARC file@offset+length of the capture each came from)",
+    )
+    if not terminal:
+        sys.stdout.write("\n")
+    write_rows(captures, "table", ("fetched_at", "status", "type", "warc", "url"), title="captures")
+    if show_text:
+        sys.stdout.write(f"\n{detail['title'] or ''}\n\n{detail['text']}\n")
+
+
+def register(sub: Any) -> None:
+    p = one_line_errors(
+        subcommand(
+            sub,
+            "show",
+            run,
+            "one article: metadata, versions, captures, text, diff or the raw archived response",
+            """\
+        Show one article by its ID or URL (any form of it: tracking parameters and fragments are
+        ignored): metadata, every version with its capture time, content hash and the WARC
+        file@offset+length of the response it was extracted from, every capture of its URL,
+        then the text of the latest version.
+
+        --version N   show version N instead of the latest
+        --diff        diff the shown version against the one before it; --diff A B: A against B
+        --raw         print the archived HTTP response exactly as stored in the WARC (status line,
+                      headers, body bytes; gzip still gzip) of the shown version's capture
+
+        example:
+          newsarchive show 42
+          newsarchive show https://kyivindependent.com/some-story/ --diff
+          newsarchive show 42 --version 1 --raw > response.http
+        """,
+        )
+    )
+    p.add_argument("article", metavar="URL|ID", help="article ID (see `newsarchive articles`) or URL")
+    p.add_argument("--version", type=int, metavar="N", help="this version instead of the latest")
+    p.add_argument("--diff", nargs="*", type=int, metavar="A B", help="diff versions (default: previous vs shown)")
+    p.add_argument("--raw", action="store_true", help="the archived HTTP response, bytes as stored")
+    p.add_argument("--no-text", action="store_true", help="metadata, versions and captures only")
+    p.add_argument("--format", choices=("table", "json"), default="table", help="table (default) or json")
+    add_db(p)
+    add_warc_dir(p)
