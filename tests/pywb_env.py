@@ -1,6 +1,6 @@
 """pywb for the replay tests, in a virtualenv of its own under the cache directory.
 
-pywb 2.10 pins redis<3 and fakeredis<1 (the project uses redis 5+) and pulls in gevent, so it
+pywb 2.10 pins redis==2.10.6, werkzeug==3.1.7 and pyOpenSSL<26.2 and pulls in gevent, so it
 cannot share the project's environment; the tests run its ``wayback`` server as a subprocess.
 ``python -m tests.pywb_env`` creates (or reuses) the virtualenv and prints the ``wayback`` path;
 .ci/run calls it before the tests, so CI never skips the replay test for want of pywb.
