@@ -415,3 +415,41 @@ def test_real_pages(case: dict) -> None:
     if "People" not in case["id"]:  # fundus keeps "--时政--人民网" in that title and credits the editors
         assert result.title == case["title"]
         assert list(result.authors) == case["authors"]
+
+
+# ------------------------------------------------------------------------------ generic rules (synthetic)
+
+_BODY_PARAGRAPHS = (
+    "The city council voted on Tuesday to expand the tram network by twelve kilometres over the next decade.",
+    "Supporters said the plan would cut commuting times, while opponents warned about the cost to taxpayers.",
+    "Construction of the first section is expected to begin next spring, according to the transport office.",
+)
+
+
+def article_page(header: str = "", body_extra: str = "", head: str = "", after: str = "") -> bytes:
+    paragraphs = "".join(f"<p>{p}</p>" for p in _BODY_PARAGRAPHS)
+    return f"""<html lang="en"><head><title>Tram network to grow | City Paper</title>
+<meta property="og:type" content="article">{head}</head><body><main><article>
+<header><h1>Tram network to grow by twelve kilometres</h1>{header}</header>
+<div class="article-body">{paragraphs}{body_extra}</div>{after}</article></main></body></html>""".encode()
+
+
+def test_standfirst_between_headline_and_body_is_kept() -> None:
+    lead = "The council backs the largest transport investment in a generation, despite the cost."
+    html = article_page(f'<p class="article-lead">{lead}</p>'
+                        '<div class="image-caption">A tram in the old town, seen from the bridge over the river.</div>'
+                        '<p class="kicker-label">City transport and planning</p>')
+    result = extract(html, "https://paper.test/news/tram-network")
+    assert isinstance(result, Article)
+    lines = result.text.split("\n")
+    assert lines[0] == lead
+    assert lines[1] == _BODY_PARAGRAPHS[0]
+    assert "old town" not in result.text and "City transport and planning" not in result.text
+
+
+def test_standfirst_recognised_by_matching_the_description_without_a_class() -> None:
+    lead = "Twelve more kilometres of tram lines are planned, the council decided after a long debate."
+    head = '<meta name="description" content="Twelve more kilometres of tram lines are planned, the council decided.">'
+    result = extract(article_page(f"<p>{lead}</p>", head=head), "https://paper.test/news/tram-network")
+    assert isinstance(result, Article)
+    assert result.text.split("\n")[0] == lead

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Mapping
 from copy import deepcopy
@@ -116,7 +117,7 @@ def _extract(body: bytes, url: str, headers: Mapping[str, str] | None,
         blob = bodymod.hydration_body(tree)
         if len(blob) > 2 * len(text):
             text = blob
-    text = _with_standfirst(text, description, tree)
+    text = _with_lead(text, description, tree, [title or "", data.first("og:title") or ""])
     if not text.strip():
         return NotAnArticle(url=url, reason="empty body", kind="empty", canonical_url=canonical, title=title)
 
@@ -183,6 +184,106 @@ def _postprocess(text: str, title: str | None) -> str:
             continue  # the headline repeated above the image
         out.append(line)
     return "\n".join(out)
+
+
+# Class words sites give the standfirst block (deck, lead, intro...) in several languages. Only consulted for
+# blocks between the headline and the body's first line, so a "teaser" elsewhere on the page is never read.
+_LEAD_WORDS = frozenset((
+    "lead", "lede", "leadtext", "intro", "introtext", "standfirst", "summary", "subtitle", "subheadline", "subhead",
+    "subheading", "strapline", "deck", "dek", "description", "epigraph", "excerpt", "abstract", "perex", "chapeau",
+    "entradilla", "ingress", "sottotitolo", "speakable", "teaser", "vorspann",
+))
+_LEAD_PAIRS = frozenset({("sub", "title"), ("sub", "headline"), ("sub", "head"), ("teaser", "text")})
+_HEADLINE_WORDS = frozenset({"title", "headline", "heading", "kicker", "overline", "label"})
+# Ancestors that make a block chrome rather than a standfirst, whatever it says.
+_LEAD_BAD_ANCESTOR_WORDS = frozenset((
+    "nav", "navigation", "menu", "sidebar", "sticky", "topbar", "caption", "credit", "credits", "media", "image",
+    "photo", "video", "figure", "gallery", "share", "social", "author", "byline", "tooltip", "related", "comments",
+    "newsletter", "promo", "ad", "ads", "advert",
+))
+_LEAD_TAGS = frozenset({"p", "div", "h2", "h3", "h4", "span", "section", "strong"})
+_LEAD_BLOCKERS = frozenset({"a", "figure", "figcaption", "nav", "button", "ul", "ol", "li", "time", "aside", "form",
+                            "label", "footer"})
+_BLOCK_CHILDREN = frozenset({"p", "div", "h2", "h3", "h4", "section", "ul", "ol", "figure", "table"})
+_CLASS_SPLIT = re.compile(r"[\s_\-:/\[\]]+|(?<=[a-z])(?=[A-Z])")
+
+
+def _class_words(el: HtmlElement) -> list[str]:
+    raw = f"{el.get('class') or ''} {el.get('id') or ''}"
+    return [w.lower() for w in _CLASS_SPLIT.split(raw) if w] if raw.strip() else []
+
+
+def _word_key(s: str) -> str:
+    return " ".join(re.findall(r"\w+", _norm(s)))
+
+
+def _overlap(a: str, b_words: set[str]) -> float:
+    words = set(a.split())
+    return len(words & b_words) / max(len(words), len(b_words), 1)
+
+
+def _header_lead(tree: HtmlElement, text: str, description: str | None, titles: list[str]) -> str | None:
+    """The standfirst shown between the headline and the first line of the body. A block qualifies by its
+    class words or by saying (nearly) what the page's description says; it must be a leaf block of prose
+    that is not the headline again, a caption or page chrome."""
+    body = tree.find("body")
+    start = _word_key(text.split("\n", 1)[0])[:60]
+    if body is None or not start:
+        return None
+    desc_words = set(_word_key(description or "").split())
+    title_words = [set(_word_key(t).split()) for t in titles if t]
+    seen_h1 = body.find(".//h1") is None
+    looked = 0
+    for el in body.iter(etree.Element):
+        tag = el.tag
+        if tag == "h1":
+            seen_h1 = True
+            continue
+        if not seen_h1 or tag not in _LEAD_TAGS:
+            continue
+        words = _class_words(el)
+        pairs = list(itertools.pairwise(words))
+        headline_like = any(w in _HEADLINE_WORDS for w in words[:1]) or any(
+            b in _HEADLINE_WORDS and a != "sub" for a, b in pairs)
+        by_class = not headline_like and (
+            bool(_LEAD_WORDS.intersection(words)) or any(p in _LEAD_PAIRS for p in pairs))
+        if (not by_class and tag not in ("p", "h2", "h3")) or _LEAD_BAD_ANCESTOR_WORDS.intersection(words):
+            continue
+        if any(c.tag in _BLOCK_CHILDREN for c in el.iterdescendants()):
+            continue
+        value = clean(el.text_content())
+        key = _word_key(value)
+        if not key:
+            continue
+        if key.startswith(start) or (len(key) >= 60 and start.startswith(key[:60])):
+            return None  # reached the body without meeting a standfirst
+        looked += 1
+        if looked > 40:
+            return None
+        if not 30 <= len(value) <= 800 or len(key.split()) < 5:
+            continue
+        if not re.search(r"[.!?…:;»\"“”。！？]$", value) and len(value) < 60:
+            continue  # a short line without a sentence end is a label or a headline variant
+        if any(_overlap(key, tw) >= 0.6 for tw in title_words):
+            continue
+        if any(a.tag in _LEAD_BLOCKERS for a in el.iterancestors()) or any(
+                _LEAD_BAD_ANCESTOR_WORDS.intersection(_class_words(a))
+                for a in itertools.islice(el.iterancestors(), 3)):
+            continue
+        if by_class or (len(desc_words) >= 5 and _overlap(key, desc_words) >= 0.6):
+            return value
+    return None
+
+
+def _with_lead(text: str, description: str | None, tree: HtmlElement, titles: list[str]) -> str:
+    if not text:
+        return text
+    lead = _header_lead(tree, text, description, titles)
+    if not lead:
+        return _with_standfirst(text, description, tree)
+    if _word_key(lead)[:80] in _word_key(text):
+        return text
+    return f"{lead}\n{text}"
 
 
 def _with_standfirst(text: str, description: str | None, tree: HtmlElement) -> str:
