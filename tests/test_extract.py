@@ -33,7 +33,7 @@ SEEDS = {
     "bakhmut-escalation": {
         "title": "Defense Ministry reports escalation on Bakhmut front line, advances on southern flank",
         "caption": "Ukrainian soldiers from the 60th Battalion of Territorial Defense are shooting rounds into Russian "
-                   "positions outside Bakhmut in Donetsk Oblast on June 19. (Photo Anadolu Agency via Getty Images)",
+        "positions outside Bakhmut in Donetsk Oblast on June 19. (Photo Anadolu Agency via Getty Images)",
         "paragraphs": [
             'The battlefield situation has "escalated again" in the Bakhmut area, with two sides trying to gain '
             "the initiative, Deputy Defense Minister Hanna Maliar reported on July 3.",
@@ -49,13 +49,13 @@ SEEDS = {
         "related": None,
         "author": "Dinara Khalilova",
         "bio": "Dinara Khalilova is a reporter at the Feed News, where she has previously worked as a news editor. "
-               "In the early weeks of the full-scale invasion, she worked as a fixer and local producer.",
+        "In the early weeks of the full-scale invasion, she worked as a fixer and local producer.",
         "published": "2023-07-03T18:22:05+03:00",
     },
     "advance-south-of-bakhmut": {
         "title": "General Staff: Ukraine continues to advance south of Bakhmut",
         "caption": "Ukrainian soldiers of the 57th Motor Rifle Brigade are seen near the Bakhmut front line on "
-                   "June 28, 2023. (Photo by Ercin Erturk/Anadolu Agency via Getty Images)",
+        "June 28, 2023. (Photo by Ercin Erturk/Anadolu Agency via Getty Images)",
         "paragraphs": [
             "Ukrainian troops continue to advance south of Bakhmut in the Bila Hora-Andriivka sector, spokesperson "
             "of the General Staff Andrii Kovalov informed on July 14.",
@@ -69,15 +69,31 @@ SEEDS = {
         "related": "‘It’s a lottery’: How Ukraine’s assault brigade counterattacks near Bakhmut",
         "author": "Martin Fornusek",
         "bio": "Martin Fornusek is a reporter for the Feed News, specializing in international and regional "
-               "politics, history, and disinformation. Based in Lviv, he often reports on international politics.",
+        "politics, history, and disinformation. Based in Lviv, he often reports on international politics.",
         "published": "2023-07-14T15:32:10+03:00",
     },
 }
 
 CLUTTER = (
-    "members on board", "chose to be part of", "min read", "Getty Images", "Photo", "Avatar", "Reporter",
-    "Read more", "News Feed", "Show More", "Video", "Follow us", "Share this", "pic.twitter.com",
-    "specializing in", "previously worked", "Foreign Minister Andrii Sybiha", "documentary", "lottery",
+    "members on board",
+    "chose to be part of",
+    "min read",
+    "Getty Images",
+    "Photo",
+    "Avatar",
+    "Reporter",
+    "Read more",
+    "News Feed",
+    "Show More",
+    "Video",
+    "Follow us",
+    "Share this",
+    "pic.twitter.com",
+    "specializing in",
+    "previously worked",
+    "Foreign Minister Andrii Sybiha",
+    "documentary",
+    "lottery",
 )
 
 
@@ -86,9 +102,11 @@ def feed_article_html(slug: str) -> str:
     body = "\n".join(f"<p>{p}</p>" for p in seed["paragraphs"][:2])
     if seed["related"]:
         body += f'\n<p><a href="{SITE}/news/its-a-lottery-assault-brigade/">{seed["related"]}</a></p>'
-    body += '\n<blockquote class="twitter-tweet"><p lang="en">Front line update, thread below</p>&mdash; Feed News ' \
-            '(@feednews) <a href="https://twitter.com/feednews/status/1">July 3, 2023</a> pic.twitter.com/abc' \
-            '</blockquote>'
+    body += (
+        '\n<blockquote class="twitter-tweet"><p lang="en">Front line update, thread below</p>&mdash; Feed News '
+        '(@feednews) <a href="https://twitter.com/feednews/status/1">July 3, 2023</a> pic.twitter.com/abc'
+        "</blockquote>"
+    )
     body += "\n" + "\n".join(f"<p>{p}</p>" for p in seed["paragraphs"][2:])
     teasers = "\n".join(
         f'<article class="feed-item"><h3><a href="{SITE}/news/item-{i}/">Feed headline number {i} about the '
@@ -100,10 +118,14 @@ def feed_article_html(slug: str) -> str:
         "@context": "https://schema.org",
         "@graph": [
             {"@type": "WebSite", "name": "Feed News", "url": SITE},
-            {"@type": "NewsArticle", "headline": seed["title"], "datePublished": seed["published"],
-             "author": [{"@type": "Person", "name": seed["author"]}],
-             "publisher": {"@type": "Organization", "name": "Feed News"},
-             "mainEntityOfPage": {"@type": "WebPage", "@id": f"{SITE}/news/{slug}/"}},
+            {
+                "@type": "NewsArticle",
+                "headline": seed["title"],
+                "datePublished": seed["published"],
+                "author": [{"@type": "Person", "name": seed["author"]}],
+                "publisher": {"@type": "Organization", "name": "Feed News"},
+                "mainEntityOfPage": {"@type": "WebPage", "@id": f"{SITE}/news/{slug}/"},
+            },
         ],
     }
     return f"""<!DOCTYPE html>
@@ -165,8 +187,11 @@ def feed_article_html(slug: str) -> str:
 @pytest.mark.parametrize("slug", sorted(SEEDS))
 def test_feed_article_body_is_exactly_the_story(slug: str) -> None:
     seed = SEEDS[slug]
-    result = extract(feed_article_html(slug).encode("utf-8"), f"{SITE}/news/{slug}/?utm_source=feed",
-                     {"content-type": "text/html; charset=utf-8"})
+    result = extract(
+        feed_article_html(slug).encode("utf-8"),
+        f"{SITE}/news/{slug}/?utm_source=feed",
+        {"content-type": "text/html; charset=utf-8"},
+    )
     assert isinstance(result, Article), result
     assert result.text == "\n".join(seed["paragraphs"])
     for phrase in CLUTTER:
@@ -192,6 +217,7 @@ def test_feed_article_metadata(slug: str) -> None:
 
 
 # ------------------------------------------------------------------------------------------- listings
+
 
 def listing_html(og_type: str | None = "website", n: int = 12) -> str:
     teasers = "\n".join(
@@ -228,9 +254,17 @@ def test_listing_pages_are_not_articles(url: str, og_type: str | None) -> None:
 
 
 def test_collection_page_declared_in_json_ld_is_a_listing() -> None:
-    ld = {"@context": "https://schema.org", "@type": "CollectionPage", "name": "Politics",
-          "mainEntity": {"@type": "ItemList", "itemListElement": [
-              {"@type": "ListItem", "position": i, "url": f"{SITE}/news/story-{i}/"} for i in range(10)]}}
+    ld = {
+        "@context": "https://schema.org",
+        "@type": "CollectionPage",
+        "name": "Politics",
+        "mainEntity": {
+            "@type": "ItemList",
+            "itemListElement": [
+                {"@type": "ListItem", "position": i, "url": f"{SITE}/news/story-{i}/"} for i in range(10)
+            ],
+        },
+    }
     html = listing_html(None).replace("</head>", f'<script type="application/ld+json">{json.dumps(ld)}</script></head>')
     result = extract(html.encode(), f"{SITE}/politics")
     assert isinstance(result, NotAnArticle)
@@ -248,6 +282,7 @@ def test_short_article_is_still_an_article() -> None:
 
 
 # -------------------------------------------------------------------------------------- hostile input
+
 
 @pytest.mark.parametrize(
     ("body", "headers", "kind"),
@@ -278,7 +313,7 @@ def test_non_articles(body: bytes, headers: dict[str, str] | None, kind: str) ->
         b"<div>" * 100_000 + b"deep text " * 50 + b"</div>" * 100_000,
         b"<html><body>" + b"<p>unclosed <b>bold <i>italic " * 2000,
         b"<?xml version='1.0' encoding='utf-8'?><html><body><p>" + "Kyiv ünïcödé ".encode() * 100 + b"</p>",
-        "<html><body><p>Лист " .encode("cp1251") * 300,
+        "<html><body><p>Лист ".encode("cp1251") * 300,
         b'<html><head><script type="application/ld+json">{"@type": [}</script></head><body><p>' + b"a " * 300,
         b'<html><head><meta charset="no-such-charset"></head><body><p>' + b"text " * 100,
     ],
@@ -290,12 +325,16 @@ def test_hostile_input_never_raises(body: bytes) -> None:
 
 
 def test_non_string_url_and_odd_headers_do_not_raise() -> None:
-    result = extract(b"<html><body><p>" + b"word " * 200 + b"</p></body></html>", None,  # type: ignore[arg-type]
-                     {b"Content-Type": b"text/html"})  # type: ignore[dict-item]
+    result = extract(
+        b"<html><body><p>" + b"word " * 200 + b"</p></body></html>",
+        None,  # type: ignore[arg-type]
+        {b"Content-Type": b"text/html"},
+    )  # type: ignore[dict-item]
     assert isinstance(result, Article | NotAnArticle)
 
 
 # ------------------------------------------------------------------------------------------- decoding
+
 
 def test_decode_html_prefers_header_then_meta_then_detection() -> None:
     text = "Zürich: Bürger über Straße geärgert – ein Bericht über Öffnungszeiten und Gebühren. " * 5
@@ -312,11 +351,20 @@ def test_decode_html_prefers_header_then_meta_then_detection() -> None:
 
 # ------------------------------------------------------------------------------------ fallbacks, hints
 
+
 def test_json_ld_article_body_used_when_dom_has_no_body() -> None:
-    story = ["First paragraph of the story that only lives in structured data, long enough to count.",
-             "Second paragraph, with more detail on what happened and who said what about it."]
-    ld = {"@context": "https://schema.org", "@type": "NewsArticle", "headline": "Script-only story",
-          "articleBody": "\n".join(story), "datePublished": "2024-02-01", "inLanguage": "en-GB"}
+    story = [
+        "First paragraph of the story that only lives in structured data, long enough to count.",
+        "Second paragraph, with more detail on what happened and who said what about it.",
+    ]
+    ld = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": "Script-only story",
+        "articleBody": "\n".join(story),
+        "datePublished": "2024-02-01",
+        "inLanguage": "en-GB",
+    }
     html = f"""<html><head><script type="application/ld+json">{json.dumps(ld)}</script></head>
 <body><div id="app"></div><h1>Script-only story</h1></body></html>"""
     result = extract(html.encode(), "https://x.test/news/script-only-story")
@@ -327,8 +375,10 @@ def test_json_ld_article_body_used_when_dom_has_no_body() -> None:
 
 
 def test_hydration_blob_used_when_dom_has_no_body() -> None:
-    paras = [f"Paragraph {i} of a story rendered only by client-side JavaScript, with enough words to be prose."
-             for i in range(6)]
+    paras = [
+        f"Paragraph {i} of a story rendered only by client-side JavaScript, with enough words to be prose."
+        for i in range(6)
+    ]
     state = {"props": {"pageProps": {"article": {"title": "Hydrated", "body": "".join(f"<p>{p}</p>" for p in paras)}}}}
     html = f"""<html lang="en"><head><meta property="og:type" content="article"><title>Hydrated</title></head>
 <body><div id="__next"></div><script id="__NEXT_DATA__" type="application/json">{json.dumps(state)}</script>
@@ -350,11 +400,13 @@ def test_hints_select_and_drop() -> None:
     assert "Kept paragraph one" in result.text and "Kept paragraph two" in result.text
     assert "Promotional" not in result.text and "Unrelated" not in result.text
     # A broken hint is ignored, not fatal.
-    assert isinstance(extract(html.encode(), "https://x.test/a", None, ExtractionHints(body_xpath="//[")),
-                      Article | NotAnArticle)
+    assert isinstance(
+        extract(html.encode(), "https://x.test/a", None, ExtractionHints(body_xpath="//[")), Article | NotAnArticle
+    )
 
 
 # ------------------------------------------------------------------------------------- result contract
+
 
 def test_results_pickle_and_hash_ignores_url_and_version() -> None:
     result = extract(feed_article_html("advance-south-of-bakhmut").encode(), f"{SITE}/news/advance/")
@@ -362,8 +414,9 @@ def test_results_pickle_and_hash_ignores_url_and_version() -> None:
     clone = pickle.loads(pickle.dumps(result))
     assert clone == result
     assert len(result.content_hash()) == 64
-    moved = Article(**{f: getattr(result, f) for f in Article.__slots__} | {"url": "https://y.test/",
-                                                                              "extractor_version": "9"})
+    moved = Article(
+        **{f: getattr(result, f) for f in Article.__slots__} | {"url": "https://y.test/", "extractor_version": "9"}
+    )
     assert moved.content_hash() == result.content_hash()
     edited = Article(**{f: getattr(result, f) for f in Article.__slots__} | {"text": result.text + "!"})
     assert edited.content_hash() != result.content_hash()
@@ -373,9 +426,25 @@ def test_results_pickle_and_hash_ignores_url_and_version() -> None:
 
 def test_to_record_shapes() -> None:
     art = to_record(extract(feed_article_html("advance-south-of-bakhmut").encode(), f"{SITE}/news/advance/"))
-    keys = {"url", "canonical_url", "title", "authors", "published", "modified", "language", "description",
-            "section", "tags", "image", "site_name", "text", "extractor", "extractor_version", "is_article",
-            "reason"}
+    keys = {
+        "url",
+        "canonical_url",
+        "title",
+        "authors",
+        "published",
+        "modified",
+        "language",
+        "description",
+        "section",
+        "tags",
+        "image",
+        "site_name",
+        "text",
+        "extractor",
+        "extractor_version",
+        "is_article",
+        "reason",
+    }
     assert keys <= set(art)
     assert art["is_article"] is True and isinstance(art["authors"], list)
     bad = to_record(NotAnArticle(url="u", reason="not HTML (application/pdf)", kind="non-html"))
@@ -436,9 +505,11 @@ def article_page(header: str = "", body_extra: str = "", head: str = "", after: 
 
 def test_standfirst_between_headline_and_body_is_kept() -> None:
     lead = "The council backs the largest transport investment in a generation, despite the cost."
-    html = article_page(f'<p class="article-lead">{lead}</p>'
-                        '<div class="image-caption">A tram in the old town, seen from the bridge over the river.</div>'
-                        '<p class="kicker-label">City transport and planning</p>')
+    html = article_page(
+        f'<p class="article-lead">{lead}</p>'
+        '<div class="image-caption">A tram in the old town, seen from the bridge over the river.</div>'
+        '<p class="kicker-label">City transport and planning</p>'
+    )
     result = extract(html, "https://paper.test/news/tram-network")
     assert isinstance(result, Article)
     lines = result.text.split("\n")

@@ -16,19 +16,90 @@ from .fields import clean
 
 # Class/id tokens of containers that never hold body text. Matched as whole tokens of the class/id
 # split on -, _ and spaces (so "share" hits "post-share-buttons" but not "shareholder").
-_CLUTTER_TOKENS = frozenset((
-    "newsletter", "newsletters", "subscribe", "subscription", "subscriptions", "paywall", "membership", "members",
-    "signup", "share", "sharing", "social", "socials", "sharebar", "sharetools", "follow", "related", "recommended",
-    "recommendations", "readmore", "promo", "promotion", "advert", "advertisement", "ads", "adslot", "ad",
-    "outbrain", "taboola", "sponsored", "breadcrumb", "breadcrumbs", "comments", "comment", "disqus", "authorbio",
-    "bio", "authorcard", "authorbox", "tags", "taglist", "toolbar", "readtime", "caption", "credit", "credits",
-    "popup", "modal", "cookie", "cookies", "banner", "sidebar", "widget", "rail", "skip", "tweet", "twitter",
-    "instagram", "tiktok", "embed",
-))
-_CLUTTER_PAIRS = frozenset({("author", "bio"), ("author", "card"), ("author", "box"), ("author", "info"),
-                            ("read", "more"), ("more", "stories"), ("reading", "time"), ("read", "time"),
-                            ("news", "feed"), ("show", "more"), ("load", "more"), ("most", "read"),
-                            ("most", "popular"), ("you", "may"), ("see", "also"), ("also", "read")})
+_CLUTTER_TOKENS = frozenset(
+    (
+        "newsletter",
+        "newsletters",
+        "subscribe",
+        "subscription",
+        "subscriptions",
+        "paywall",
+        "membership",
+        "members",
+        "signup",
+        "share",
+        "sharing",
+        "social",
+        "socials",
+        "sharebar",
+        "sharetools",
+        "follow",
+        "related",
+        "recommended",
+        "recommendations",
+        "readmore",
+        "promo",
+        "promotion",
+        "advert",
+        "advertisement",
+        "ads",
+        "adslot",
+        "ad",
+        "outbrain",
+        "taboola",
+        "sponsored",
+        "breadcrumb",
+        "breadcrumbs",
+        "comments",
+        "comment",
+        "disqus",
+        "authorbio",
+        "bio",
+        "authorcard",
+        "authorbox",
+        "tags",
+        "taglist",
+        "toolbar",
+        "readtime",
+        "caption",
+        "credit",
+        "credits",
+        "popup",
+        "modal",
+        "cookie",
+        "cookies",
+        "banner",
+        "sidebar",
+        "widget",
+        "rail",
+        "skip",
+        "tweet",
+        "twitter",
+        "instagram",
+        "tiktok",
+        "embed",
+    )
+)
+_CLUTTER_PAIRS = frozenset(
+    {
+        ("author", "bio"),
+        ("author", "card"),
+        ("author", "box"),
+        ("author", "info"),
+        ("read", "more"),
+        ("more", "stories"),
+        ("reading", "time"),
+        ("read", "time"),
+        ("news", "feed"),
+        ("show", "more"),
+        ("load", "more"),
+        ("most", "read"),
+        ("most", "popular"),
+        ("you", "may"),
+        ("see", "also"),
+        ("also", "read"),
+    }
+)
 _TOKEN_SPLIT = re.compile(r"[\s_\-]+")
 # Never removed by class: the document skeleton, and paragraphs (sites mark metered body paragraphs
 # with classes like "paywall").
@@ -78,8 +149,9 @@ def _is_link_only_paragraph(p: HtmlElement, page_path: str) -> bool:
     return path != page_path and len(ltext.split()) >= 3
 
 
-def clean_tree(tree: HtmlElement, url: str, prose_parents: tuple[HtmlElement, ...],
-               drop_xpaths: tuple[str, ...] = ()) -> None:
+def clean_tree(
+    tree: HtmlElement, url: str, prose_parents: tuple[HtmlElement, ...], drop_xpaths: tuple[str, ...] = ()
+) -> None:
     """Remove clutter in place before trafilatura sees the tree. `prose_parents` hold the main prose; they and
     their ancestors are kept whatever their class says (themes name wrappers "paywall", "widget"...)."""
     for xp in drop_xpaths:
@@ -169,7 +241,7 @@ def hydration_body(tree: HtmlElement, min_chars: int = 400) -> str:
         if start < 0:
             continue
         try:
-            obj = json.loads(raw[start: raw.rfind("}") + 1])
+            obj = json.loads(raw[start : raw.rfind("}") + 1])
         except ValueError:
             continue
         texts: list[str] = []
@@ -189,6 +261,11 @@ def _collect_prose(node: Any, out: list[str], depth: int) -> None:
     elif isinstance(node, list):
         for value in node:
             _collect_prose(value, out, depth + 1)
-    elif (isinstance(node, str) and len(node) >= 80 and " " in node.strip() and not node.startswith("http")
-          and ("<p" in node or len(node.split()) >= 15)):
+    elif (
+        isinstance(node, str)
+        and len(node) >= 80
+        and " " in node.strip()
+        and not node.startswith("http")
+        and ("<p" in node or len(node.split()) >= 15)
+    ):
         out.append(node)

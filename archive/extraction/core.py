@@ -45,8 +45,9 @@ _BOILERPLATE_LINE = re.compile(
 )
 
 
-def extract(body: bytes, url: str, headers: Mapping[str, str] | None = None,
-            hints: ExtractionHints | None = None) -> Article | NotAnArticle:
+def extract(
+    body: bytes, url: str, headers: Mapping[str, str] | None = None, hints: ExtractionHints | None = None
+) -> Article | NotAnArticle:
     """body = the payload bytes (Content-Encoding already undone); headers = response headers (any key case).
     Never raises: malformed/empty/binary/huge/deeply nested input returns NotAnArticle."""
     url = url if isinstance(url, str) else str(url or "")
@@ -58,8 +59,9 @@ def extract(body: bytes, url: str, headers: Mapping[str, str] | None = None,
         return NotAnArticle(url=url, reason=f"extraction failed ({type(exc).__name__}: {exc})"[:300], kind="error")
 
 
-def _extract(body: bytes, url: str, headers: Mapping[str, str] | None,
-             hints: ExtractionHints | None) -> Article | NotAnArticle:
+def _extract(
+    body: bytes, url: str, headers: Mapping[str, str] | None, hints: ExtractionHints | None
+) -> Article | NotAnArticle:
     if isinstance(body, str):
         body = body.encode("utf-8", errors="replace")
     body = bytes(body or b"")
@@ -85,8 +87,9 @@ def _extract(body: bytes, url: str, headers: Mapping[str, str] | None,
     data = read_page_data(tree)
     canonical = pick_canonical(data, url)
     site_name = pick_site_name(data)
-    site_names = [s for s in (site_name, data.ld_publisher, data.first("application-name"),
-                              _host_label(canonical or url)) if s]
+    site_names = [
+        s for s in (site_name, data.ld_publisher, data.first("application-name"), _host_label(canonical or url)) if s
+    ]
     h1s = headings(tree)
     title = pick_title(data, h1s, site_names)
     published, modified = pick_dates(data, tree)
@@ -105,8 +108,9 @@ def _extract(body: bytes, url: str, headers: Mapping[str, str] | None,
     if listing and not body_tree_was_copied:
         return NotAnArticle(url=url, reason=listing, kind="listing", canonical_url=canonical, title=title)
 
-    bodymod.clean_tree(body_tree, url, () if body_tree_was_copied else shape.prose_parents,
-                       hints.drop_xpaths if hints else ())
+    bodymod.clean_tree(
+        body_tree, url, () if body_tree_was_copied else shape.prose_parents, hints.drop_xpaths if hints else ()
+    )
     text = bodymod.run_trafilatura(body_tree, url)
     text = _postprocess(text, title)
     ld_text = bodymod.ld_body(data.ld_article)
@@ -165,8 +169,7 @@ def _date_fallback(tree: HtmlElement, url: str) -> str | None:
     try:
         from htmldate import find_date
 
-        return find_date(tree, url=url, original_date=True, extensive_search=False,
-                         outputformat="%Y-%m-%d") or None
+        return find_date(tree, url=url, original_date=True, extensive_search=False, outputformat="%Y-%m-%d") or None
     except Exception:
         return None
 
@@ -188,22 +191,74 @@ def _postprocess(text: str, title: str | None) -> str:
 
 # Class words sites give the standfirst block (deck, lead, intro...) in several languages. Only consulted for
 # blocks between the headline and the body's first line, so a "teaser" elsewhere on the page is never read.
-_LEAD_WORDS = frozenset((
-    "lead", "lede", "leadtext", "intro", "introtext", "standfirst", "summary", "subtitle", "subheadline", "subhead",
-    "subheading", "strapline", "deck", "dek", "description", "epigraph", "excerpt", "abstract", "perex", "chapeau",
-    "entradilla", "ingress", "sottotitolo", "speakable", "teaser", "vorspann",
-))
+_LEAD_WORDS = frozenset(
+    (
+        "lead",
+        "lede",
+        "leadtext",
+        "intro",
+        "introtext",
+        "standfirst",
+        "summary",
+        "subtitle",
+        "subheadline",
+        "subhead",
+        "subheading",
+        "strapline",
+        "deck",
+        "dek",
+        "description",
+        "epigraph",
+        "excerpt",
+        "abstract",
+        "perex",
+        "chapeau",
+        "entradilla",
+        "ingress",
+        "sottotitolo",
+        "speakable",
+        "teaser",
+        "vorspann",
+    )
+)
 _LEAD_PAIRS = frozenset({("sub", "title"), ("sub", "headline"), ("sub", "head"), ("teaser", "text")})
 _HEADLINE_WORDS = frozenset({"title", "headline", "heading", "kicker", "overline", "label"})
 # Ancestors that make a block chrome rather than a standfirst, whatever it says.
-_LEAD_BAD_ANCESTOR_WORDS = frozenset((
-    "nav", "navigation", "menu", "sidebar", "sticky", "topbar", "caption", "credit", "credits", "media", "image",
-    "photo", "video", "figure", "gallery", "share", "social", "author", "byline", "tooltip", "related", "comments",
-    "newsletter", "promo", "ad", "ads", "advert",
-))
+_LEAD_BAD_ANCESTOR_WORDS = frozenset(
+    (
+        "nav",
+        "navigation",
+        "menu",
+        "sidebar",
+        "sticky",
+        "topbar",
+        "caption",
+        "credit",
+        "credits",
+        "media",
+        "image",
+        "photo",
+        "video",
+        "figure",
+        "gallery",
+        "share",
+        "social",
+        "author",
+        "byline",
+        "tooltip",
+        "related",
+        "comments",
+        "newsletter",
+        "promo",
+        "ad",
+        "ads",
+        "advert",
+    )
+)
 _LEAD_TAGS = frozenset({"p", "div", "h2", "h3", "h4", "span", "section", "strong"})
-_LEAD_BLOCKERS = frozenset({"a", "figure", "figcaption", "nav", "button", "ul", "ol", "li", "time", "aside", "form",
-                            "label", "footer"})
+_LEAD_BLOCKERS = frozenset(
+    {"a", "figure", "figcaption", "nav", "button", "ul", "ol", "li", "time", "aside", "form", "label", "footer"}
+)
 _BLOCK_CHILDREN = frozenset({"p", "div", "h2", "h3", "h4", "section", "ul", "ol", "figure", "table"})
 _CLASS_SPLIT = re.compile(r"[\s_\-:/\[\]]+|(?<=[a-z])(?=[A-Z])")
 
@@ -244,9 +299,9 @@ def _header_lead(tree: HtmlElement, text: str, description: str | None, titles: 
         words = _class_words(el)
         pairs = list(itertools.pairwise(words))
         headline_like = any(w in _HEADLINE_WORDS for w in words[:1]) or any(
-            b in _HEADLINE_WORDS and a != "sub" for a, b in pairs)
-        by_class = not headline_like and (
-            bool(_LEAD_WORDS.intersection(words)) or any(p in _LEAD_PAIRS for p in pairs))
+            b in _HEADLINE_WORDS and a != "sub" for a, b in pairs
+        )
+        by_class = not headline_like and (bool(_LEAD_WORDS.intersection(words)) or any(p in _LEAD_PAIRS for p in pairs))
         if (not by_class and tag not in ("p", "h2", "h3")) or _LEAD_BAD_ANCESTOR_WORDS.intersection(words):
             continue
         if any(c.tag in _BLOCK_CHILDREN for c in el.iterdescendants()):
@@ -267,8 +322,8 @@ def _header_lead(tree: HtmlElement, text: str, description: str | None, titles: 
         if any(_overlap(key, tw) >= 0.6 for tw in title_words):
             continue
         if any(a.tag in _LEAD_BLOCKERS for a in el.iterancestors()) or any(
-                _LEAD_BAD_ANCESTOR_WORDS.intersection(_class_words(a))
-                for a in itertools.islice(el.iterancestors(), 3)):
+            _LEAD_BAD_ANCESTOR_WORDS.intersection(_class_words(a)) for a in itertools.islice(el.iterancestors(), 3)
+        ):
             continue
         if by_class or (len(desc_words) >= 5 and _overlap(key, desc_words) >= 0.6):
             return value

@@ -75,7 +75,7 @@ def decode_html(body: bytes, headers: Mapping[str, str] | None = None) -> str:
         body = bytes(body or b"")
         for bom, codec in _BOMS:
             if body.startswith(bom):
-                return body[len(bom):].decode(codec, errors="replace")
+                return body[len(bom) :].decode(codec, errors="replace")
         # Valid UTF-8 with multi-byte sequences is UTF-8 whatever the page says: legacy-charset text
         # almost never validates by accident, while stale charset declarations on re-encoded pages are common.
         if re.search(rb"[\x80-\xff]", body):
@@ -120,8 +120,13 @@ def non_html_type(body: bytes, headers: Mapping[str, str] | None) -> str | None:
     """The media type when the payload is clearly not HTML, else None."""
     ctype = (header(headers, "Content-Type") or "").split(";")[0].strip().lower()
     # Many servers send HTML as application/octet-stream or text/plain; trust the bytes then.
-    if (ctype and ctype not in _HTML_TYPES and not ctype.endswith("+xml") and ctype != "text/plain"
-            and (ctype not in ("application/octet-stream", "binary/octet-stream") or not _looks_like_html(body))):
+    if (
+        ctype
+        and ctype not in _HTML_TYPES
+        and not ctype.endswith("+xml")
+        and ctype != "text/plain"
+        and (ctype not in ("application/octet-stream", "binary/octet-stream") or not _looks_like_html(body))
+    ):
         return ctype
     head = body[:16]
     for magic, mtype in _BINARY_MAGIC:

@@ -68,10 +68,7 @@ def _strip_site(title: str, site_names: list[str]) -> str:
         return title
     sites = {_norm(s) for s in site_names if s}
     sites_compact = {re.sub(r"\W", "", s) for s in sites}
-    kept = [
-        p for p in parts
-        if _norm(p) not in sites and re.sub(r"\W", "", _norm(p)) not in sites_compact
-    ]
+    kept = [p for p in parts if _norm(p) not in sites and re.sub(r"\W", "", _norm(p)) not in sites_compact]
     if kept and len(kept) < len(parts):
         # Rejoin with the separator found in the original text between the kept parts.
         first, last = kept[0], kept[-1]
@@ -113,8 +110,12 @@ def pick_title(data: PageData, h1s: list[str], site_names: list[str]) -> str | N
         nh = _norm(h1)
         for key in ("ld", "og"):
             value = cands[key]
-            if value and len(nh) >= 8 and _norm(value).startswith(nh) and _KICKER_SEP.match(
-                    _norm(value)[len(nh):].strip()[:1] or "x"):
+            if (
+                value
+                and len(nh) >= 8
+                and _norm(value).startswith(nh)
+                and _KICKER_SEP.match(_norm(value)[len(nh) :].strip()[:1] or "x")
+            ):
                 cands[key] = h1  # "<h1> - Site Name": the h1 shows where the suffix starts
     # "Kicker: Headline" next to a plain "Headline": the issue asks for the headline without its kicker.
     for a in cands:
@@ -145,8 +146,7 @@ _BY_PREFIX = re.compile(
     r"reporting by|author|autor|autorin|auteur|autore|redacción|redaktion|fotos?)\s*[:\-]?\s+",
     re.I,
 )
-_SPLIT = re.compile(r"\s*(?:,|;|\||&|\band\b|\bund\b|\by\b|\bet\b|\bog\b|\boch\b|\ben\b|\be\b|\bi\b|\bv\b)\s*",
-                    re.I)
+_SPLIT = re.compile(r"\s*(?:,|;|\||&|\band\b|\bund\b|\by\b|\bet\b|\bog\b|\boch\b|\ben\b|\be\b|\bi\b|\bv\b)\s*", re.I)
 _SOCIAL = re.compile(r"\b(?:twitter|facebook|instagram|linkedin|whatsapp|telegram|e-?mail|share|follow)\b", re.I)
 _ROLE_SUFFIX = re.compile(r"\s*(?:\([^)]{0,40}\)|기자|특파원|記者|特派員|论说委员|记者)$")
 _NOT_PEOPLE = re.compile(
@@ -196,8 +196,17 @@ def normalize_authors(names: list[str]) -> tuple[str, ...]:
     return tuple(out)
 
 
-_AUTHOR_META = ("author", "article:author", "parsely-author", "sailthru.author", "dc.creator", "dcterms.creator",
-                "byl", "twitter:creator:name", "cxenseparse:author")
+_AUTHOR_META = (
+    "author",
+    "article:author",
+    "parsely-author",
+    "sailthru.author",
+    "dc.creator",
+    "dcterms.creator",
+    "byl",
+    "twitter:creator:name",
+    "cxenseparse:author",
+)
 
 
 def _compact(s: str) -> str:
@@ -253,20 +262,53 @@ def pick_authors(data: PageData, tree: HtmlElement, publisher_names: list[str]) 
             return people
         fallback = fallback or authors
     # Markup bylines are noisy (share buttons, datelines): only name-shaped strings count.
-    byline = tuple(n for n in normalize_authors(_byline_names(tree))
-                   if _NAME_LIKE.match(n) and not _is_publisher(n, publisher_names))
+    byline = tuple(
+        n
+        for n in normalize_authors(_byline_names(tree))
+        if _NAME_LIKE.match(n) and not _is_publisher(n, publisher_names)
+    )
     return byline[:4] or fallback
 
 
 # ----------------------------------------------------------------------------------------------- dates
 
-_PUB_META = ("article:published_time", "og:article:published_time", "published_time", "datepublished",
-             "article.published", "pubdate", "publishdate", "publish-date", "publish_date", "parsely-pub-date",
-             "sailthru.date", "dc.date.issued", "dcterms.issued", "dc.date", "dcterms.created", "dc.date.created",
-             "date", "cxenseparse:recs:publishtime", "article:published", "originalpublicationdate",
-             "publication_date", "pub_date", "release_date", "citation_publication_date")
-_MOD_META = ("article:modified_time", "og:updated_time", "datemodified", "dcterms.modified", "dc.date.modified",
-             "last-modified", "lastmod", "article.updated", "article:modified")
+_PUB_META = (
+    "article:published_time",
+    "og:article:published_time",
+    "published_time",
+    "datepublished",
+    "article.published",
+    "pubdate",
+    "publishdate",
+    "publish-date",
+    "publish_date",
+    "parsely-pub-date",
+    "sailthru.date",
+    "dc.date.issued",
+    "dcterms.issued",
+    "dc.date",
+    "dcterms.created",
+    "dc.date.created",
+    "date",
+    "cxenseparse:recs:publishtime",
+    "article:published",
+    "originalpublicationdate",
+    "publication_date",
+    "pub_date",
+    "release_date",
+    "citation_publication_date",
+)
+_MOD_META = (
+    "article:modified_time",
+    "og:updated_time",
+    "datemodified",
+    "dcterms.modified",
+    "dc.date.modified",
+    "last-modified",
+    "lastmod",
+    "article.updated",
+    "article:modified",
+)
 
 
 def iso_date(value: Any) -> str | None:
@@ -331,8 +373,9 @@ def pick_dates(data: PageData, tree: HtmlElement) -> tuple[str | None, str | Non
             if published:
                 break
     if not published:
-        for el in tree.xpath('//*[@itemprop="datePublished"]|//time[@pubdate]|//article//time[@datetime]'
-                             '|//main//time[@datetime]')[:5]:
+        for el in tree.xpath(
+            '//*[@itemprop="datePublished"]|//time[@pubdate]|//article//time[@datetime]|//main//time[@datetime]'
+        )[:5]:
             published = iso_date(el.get("datetime") or el.get("content"))
             if published:
                 break
@@ -343,6 +386,7 @@ def pick_dates(data: PageData, tree: HtmlElement) -> tuple[str | None, str | Non
 
 
 # ------------------------------------------------------------------------------------------ other fields
+
 
 def absolute(url: str | None, base: str) -> str | None:
     if not url or not isinstance(url, str):
@@ -375,8 +419,11 @@ def pick_image(data: PageData, url: str) -> str | None:
         img = img[0] if img else None
     if isinstance(img, dict):
         img = img.get("url") or img.get("contentUrl") or img.get("@id")
-    return absolute(data.first("og:image", "og:image:url", "og:image:secure_url", "twitter:image")
-                    or (img if isinstance(img, str) else None), url)
+    return absolute(
+        data.first("og:image", "og:image:url", "og:image:secure_url", "twitter:image")
+        or (img if isinstance(img, str) else None),
+        url,
+    )
 
 
 def pick_tags(data: PageData) -> tuple[str, ...]:
@@ -408,8 +455,9 @@ def pick_section(data: PageData) -> str | None:
 
 def pick_description(data: PageData) -> str | None:
     art = data.ld_article or {}
-    return (clean(_strip_tags(data.first("og:description", "description", "twitter:description") or ""))
-            or ld_text(art.get("description")))
+    return clean(_strip_tags(data.first("og:description", "description", "twitter:description") or "")) or ld_text(
+        art.get("description")
+    )
 
 
 def pick_site_name(data: PageData) -> str | None:

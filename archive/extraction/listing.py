@@ -19,8 +19,29 @@ _LISTING_PATH = re.compile(
 )
 
 
-_INLINE = frozenset({"a", "b", "i", "em", "strong", "span", "q", "u", "sub", "sup", "mark", "small", "time",
-                     "abbr", "cite", "font", "code", "s", "br"})
+_INLINE = frozenset(
+    {
+        "a",
+        "b",
+        "i",
+        "em",
+        "strong",
+        "span",
+        "q",
+        "u",
+        "sub",
+        "sup",
+        "mark",
+        "small",
+        "time",
+        "abbr",
+        "cite",
+        "font",
+        "code",
+        "s",
+        "br",
+    }
+)
 _PROSE_XPATH = etree.XPath(
     "//body//*[self::p or self::div or self::section or self::article or self::td or self::blockquote]"
     "[not(ancestor::a)][text()[string-length(normalize-space()) > 15]]"
@@ -30,9 +51,9 @@ _TEASER_XPATH = etree.XPath("//body//*[self::h2 or self::h3 or self::h4][.//a[@h
 
 @dataclass(frozen=True, slots=True)
 class PageShape:
-    teasers: int                    # heading-with-link blocks: the unit a listing is made of
-    paragraph_cluster: int          # chars of the biggest run of sibling prose blocks: the unit of an article
-    main: HtmlElement | None        # the parent of that run: where the article text lives
+    teasers: int  # heading-with-link blocks: the unit a listing is made of
+    paragraph_cluster: int  # chars of the biggest run of sibling prose blocks: the unit of an article
+    main: HtmlElement | None  # the parent of that run: where the article text lives
     prose_parents: tuple[HtmlElement, ...] = ()  # every parent of a run of prose worth keeping
 
 
@@ -92,8 +113,7 @@ def listing_reason(data: PageData, shape: PageShape, url: str, canonical: str | 
     if art is not None:
         main = art.get("mainEntityOfPage")
         ld_url = main.get("@id") if isinstance(main, dict) else main if isinstance(main, str) else art.get("url")
-        ld_is_this_page = not isinstance(ld_url, str) or _same_page(ld_url, canonical or url) or _same_page(
-            ld_url, url)
+        ld_is_this_page = not isinstance(ld_url, str) or _same_page(ld_url, canonical or url) or _same_page(ld_url, url)
         ld_is_this_page = ld_is_this_page and bool(art.get("headline") or art.get("articleBody"))
     og_type = (data.first("og:type") or "").lower()
     declared_article = ld_is_this_page or og_type == "article" or data.first("article:published_time") is not None

@@ -13,10 +13,26 @@ from lxml.html import HtmlElement
 ARTICLE_TYPES = frozenset(
     t.lower()
     for t in (
-        "Article", "NewsArticle", "ReportageNewsArticle", "AnalysisNewsArticle", "OpinionNewsArticle",
-        "BackgroundNewsArticle", "ReviewNewsArticle", "AskPublicNewsArticle", "BlogPosting", "LiveBlogPosting",
-        "Report", "SatiricalArticle", "ScholarlyArticle", "TechArticle", "SocialMediaPosting", "Review",
-        "DiscussionForumPosting", "MedicalScholarlyArticle", "AdvertiserContentArticle", "Periodical",
+        "Article",
+        "NewsArticle",
+        "ReportageNewsArticle",
+        "AnalysisNewsArticle",
+        "OpinionNewsArticle",
+        "BackgroundNewsArticle",
+        "ReviewNewsArticle",
+        "AskPublicNewsArticle",
+        "BlogPosting",
+        "LiveBlogPosting",
+        "Report",
+        "SatiricalArticle",
+        "ScholarlyArticle",
+        "TechArticle",
+        "SocialMediaPosting",
+        "Review",
+        "DiscussionForumPosting",
+        "MedicalScholarlyArticle",
+        "AdvertiserContentArticle",
+        "Periodical",
     )
 )
 LISTING_TYPES = frozenset(t.lower() for t in ("CollectionPage", "ItemList", "SearchResultsPage", "ProfilePage"))
@@ -91,8 +107,14 @@ def _load_json(raw: str) -> Any:
 def _article_score(obj: dict[str, Any]) -> int:
     """Prefer the most complete article object: pages carry teasers' Article objects too."""
     score = 0
-    for key, weight in (("headline", 4), ("articleBody", 4), ("datePublished", 3), ("author", 2),
-                        ("mainEntityOfPage", 1), ("description", 1)):
+    for key, weight in (
+        ("headline", 4),
+        ("articleBody", 4),
+        ("datePublished", 3),
+        ("author", 2),
+        ("mainEntityOfPage", 1),
+        ("description", 1),
+    ):
         if obj.get(key):
             score += weight
     return score
