@@ -96,7 +96,7 @@ class WarcWriter:
         self.hostname = _safe_name_part(socket.gethostname())
         self._builder = BufferWARCWriter(gzip=False, warc_version=warc_version)
         self._lock = threading.Lock()
-        self._file: io.BufferedWriter | None = None
+        self._file: io.FileIO | None = None
         self._path: Path | None = None
         self._size = 0
         self.files_written: list[str] = []
@@ -111,8 +111,9 @@ class WarcWriter:
         self.directory.mkdir(parents=True, exist_ok=True)
         name = self._new_name()
         self._path = self.directory / name
-        # 'x' refuses to clobber: names are unique, a collision is a bug worth failing on.
-        self._file = open(self.directory / (name + OPEN_SUFFIX), "xb")  # noqa: SIM115
+        # 'x' refuses to clobber: names are unique, a collision is a bug worth failing on. Unbuffered,
+        # so a failed write (disk full) leaves no buffered half-record behind to be flushed later.
+        self._file = open(self.directory / (name + OPEN_SUFFIX), "xb", buffering=0)  # noqa: SIM115
         self._size = 0
         self._append(self._warcinfo_record(name))
 
@@ -131,19 +132,27 @@ class WarcWriter:
     def _close_locked(self) -> None:
         if self._file is None or self._path is None:
             return
-        self._file.flush()
-        os.fsync(self._file.fileno())
+        try:
+            os.fsync(self._file.fileno())
+        except OSError as exc:
+            logger.error("fsync of %s failed: %s", self._path.name, exc)
         self._file.close()
+        if self._size == 0:  # not even its warcinfo fitted (disk full): nothing worth a name
+            os.unlink(str(self._path) + OPEN_SUFFIX)
+            self._file = None
+            self._path = None
+            return
         os.replace(str(self._path) + OPEN_SUFFIX, self._path)
         self.files_written.append(self._path.name)
         logger.info("closed WARC %s (%d bytes)", self._path.name, self._size)
         self._file = None
         self._path = None
 
-    def flush(self) -> None:
+    def sync(self) -> None:
+        """fsync the current file: what is written survives a power loss, not only a crash."""
         with self._lock:
             if self._file is not None:
-                self._file.flush()
+                os.fsync(self._file.fileno())
 
     # -- records -------------------------------------------------------------------------------
     def _serialize(self, record: object) -> bytes:
@@ -156,7 +165,17 @@ class WarcWriter:
     def _append(self, member: bytes) -> tuple[int, int]:
         assert self._file is not None
         offset = self._size
-        self._file.write(member)
+        view = memoryview(member)
+        try:
+            while view:
+                written = self._file.write(view)
+                view = view[written or 0 :]
+        except OSError:
+            # Disk full or an I/O error: cut the file back to its last whole record, so what is
+            # on disk stays a valid WARC, then let the caller decide.
+            self._file.truncate(offset)
+            self._file.seek(offset)
+            raise
         self._size += len(member)
         self.bytes_written += len(member)
         return offset, len(member)
@@ -233,10 +252,16 @@ class WarcWriter:
             self._ensure_open()
             assert self._path is not None
             offset, length = self._append(response_member)
-            self._append(request_member)
-            # Flushed to the OS per exchange: a killed process then loses nothing already written.
-            assert self._file is not None
-            self._file.flush()
+            try:
+                self._append(request_member)
+            except OSError:
+                # The pair goes together or not at all.
+                assert self._file is not None
+                self._file.truncate(offset)
+                self._file.seek(offset)
+                self._size = offset
+                raise
+            # Unbuffered writes: the OS has the pair, so a killed process loses nothing written.
             return WrittenRecord(self._path.name, offset, length, record_id, record_type, payload_digest, date)
 
     def __enter__(self) -> WarcWriter:
