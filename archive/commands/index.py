@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ def run(args: argparse.Namespace) -> int:
     directory = Path(warc_dir(args.warc_dir))
     if not directory.is_dir():
         raise UserError(f"no WARC directory at {directory} (run a crawl first, or pass --warc-dir)")
-    output = Path(args.output) if args.output else default_index_path(directory)
+    output = Path(args.output or os.environ.get("NEWSARCHIVE_INDEX_FILE") or default_index_path(directory))
     if output.exists() and output.is_dir():
         raise UserError(f"{output} is a directory; -o wants a file name")
     try:
@@ -61,6 +62,9 @@ def register(sub: Any) -> None:
     )
     add_warc_dir(p)
     p.add_argument(
-        "-o", "--output", metavar="FILE", help="the index file (default: beside the WARC directory, DIR.cdxj)"
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="the index file (default: $NEWSARCHIVE_INDEX_FILE, else beside the WARC directory: DIR.cdxj)",
     )
     p.add_argument("--rebuild", action="store_true", help="index every WARC file again, not only new ones")
