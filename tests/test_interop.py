@@ -94,6 +94,9 @@ def test_index_command_lists_every_article_and_is_incremental(
     assert first == _cdxj(default_index_path(crawl.warc_dir))  # the hook wrote the same index
     _assert_sorted(index)
 
+    by_env = newsarchive("index", "--warc-dir", str(warc_dir), env={"NEWSARCHIVE_INDEX_FILE": str(tmp_path / "e.cdxj")})
+    assert by_env.returncode == 0 and _cdxj(tmp_path / "e.cdxj") == first
+
     again = newsarchive("index", "--warc-dir", str(warc_dir), "-o", str(index))
     assert again.returncode == 0 and "0 WARC file(s) indexed" in again.stderr, again.stderr
     assert _cdxj(index) == first
