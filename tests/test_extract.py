@@ -524,3 +524,64 @@ def test_standfirst_recognised_by_matching_the_description_without_a_class() -> 
     result = extract(article_page(f"<p>{lead}</p>", head=head), "https://paper.test/news/tram-network")
     assert isinstance(result, Article)
     assert result.text.split("\n")[0] == lead
+
+
+def _ld(author: object) -> str:
+    obj = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": "Tram network to grow by twelve kilometres",
+        "author": author,
+        "publisher": {"@type": "Organization", "name": "City Paper"},
+    }
+    return f'<script type="application/ld+json">{json.dumps(obj)}</script>'
+
+
+@pytest.mark.parametrize(
+    ("names", "expected"),
+    [
+        (["Redaktion hessenschau.de"], ("Redaktion hessenschau.de",)),  # the credit itself, not a prefix
+        (["Redaktion: Anna Muster"], ("Anna Muster",)),
+        (["Text: Jan Novak"], ("Jan Novak",)),
+        (["BR24 Redaktion"], ("BR24 Redaktion",)),  # a digit inside a word is a brand, not a date
+        (["Jan Novak, 12.03.2024"], ("Jan Novak",)),
+        (["Mathatisi Sebusi/Mohalenyane Phakela"], ("Mathatisi Sebusi", "Mohalenyane Phakela")),
+    ],
+)
+def test_author_name_normalization(names: list[str], expected: tuple[str, ...]) -> None:
+    from archive.extraction.fields import normalize_authors
+
+    assert normalize_authors(names) == expected
+
+
+def test_byline_of_a_teaser_card_is_not_this_story_s_author() -> None:
+    card = (
+        '<ul class="article-list"><li><article class="card"><h3><a href="/other">Other story about buses</a></h3>'
+        '<span class="byline"><a rel="author" href="/authors/rebecca">Rebecca Astill</a></span></article></li></ul>'
+    )
+    html = article_page(
+        '<div class="article-byline"><a rel="author" href="/authors/madeleine">Madeleine Howell</a></div>', after=card
+    )
+    result = extract(html, "https://paper.test/news/tram-network")
+    assert isinstance(result, Article)
+    assert result.authors == ("Madeleine Howell",)
+
+
+def test_bold_name_paragraph_is_the_byline_when_structured_data_names_only_the_site() -> None:
+    prose = "Residents of the valley said the works had gone on for months. " * 2
+    body = f"<p><strong>Lerato Mokoena</strong></p><p>{prose}</p>"
+    html = article_page(
+        body_extra=body,
+        head='<meta name="author" content="City Paper"><meta property="og:site_name" content="City Paper">',
+    )
+    result = extract(html, "https://paper.test/news/tram-network")
+    assert isinstance(result, Article)
+    assert result.authors == ("Lerato Mokoena",)
+
+
+def test_cms_admin_account_is_not_an_author() -> None:
+    admin = {"@id": "https://paper.test/author/admin/", "name": "Umhlaba D"}
+    body = f"<p><b>THANDO NDLOVU</b></p><p>{'The school said the animals had been removed from the grounds. ' * 2}</p>"
+    result = extract(article_page(body_extra=body, head=_ld(admin)), "https://paper.test/news/tram-network")
+    assert isinstance(result, Article)
+    assert result.authors == ("THANDO NDLOVU",)

@@ -141,12 +141,15 @@ def pick_title(data: PageData, h1s: list[str], site_names: list[str]) -> str | N
 
 # --------------------------------------------------------------------------------------------- authors
 
+# "By X" / "Von X": a preposition, then the name. Role words ("Redaktion", "Text") only count as a prefix
+# with a colon: "Redaktion hessenschau.de" is the credit itself, "Text: Anna Muster" is a prefix.
 _BY_PREFIX = re.compile(
-    r"^(?:by|von|por|par|av|door|di|da|af|od|przez|от|автор|авторы|text|texte|texto|tekst|written by|"
-    r"reporting by|author|autor|autorin|auteur|autore|redacción|redaktion|fotos?)\s*[:\-]?\s+",
+    r"^(?:(?:by|von|por|par|av|door|di|da|af|od|przez|от|written by|reporting by)\s*[:\-]?\s+"
+    r"|(?:автор|авторы|text|texte|texto|tekst|author|autor|autorin|auteur|autore|redacción|redaktion|fotos?)"
+    r"\s*[:\-]\s*)",
     re.I,
 )
-_SPLIT = re.compile(r"\s*(?:,|;|\||&|\band\b|\bund\b|\by\b|\bet\b|\bog\b|\boch\b|\ben\b|\be\b|\bi\b|\bv\b)\s*", re.I)
+_SPLIT = re.compile(r"\s*(?:,|;|\||&|/|\band\b|\bund\b|\by\b|\bet\b|\bog\b|\boch\b|\ben\b|\be\b|\bi\b|\bv\b)\s*", re.I)
 _SOCIAL = re.compile(r"\b(?:twitter|facebook|instagram|linkedin|whatsapp|telegram|e-?mail|share|follow)\b", re.I)
 _ROLE_SUFFIX = re.compile(r"\s*(?:\([^)]{0,40}\)|기자|특파원|記者|特派員|论说委员|记者)$")
 _NOT_PEOPLE = re.compile(
@@ -156,12 +159,25 @@ _NOT_PEOPLE = re.compile(
 )
 
 
+# The CMS account that pressed "publish" (WordPress "admin"), named in JSON-LD as if it were the writer.
+_CMS_ACCOUNTS = frozenset({"admin", "administrator", "webmaster", "wpadmin", "root", "editor", "user"})
+
+
+def _is_cms_account(link: Any) -> bool:
+    if not isinstance(link, str) or "/author" not in link:
+        return False
+    slug = link.split("#", 1)[0].rstrip("/").rsplit("/", 1)[-1].lower()
+    return slug in _CMS_ACCOUNTS
+
+
 def _author_names(value: Any, depth: int = 0) -> list[str]:
     if depth > 4 or value is None:
         return []
     if isinstance(value, list):
         return [n for v in value for n in _author_names(v, depth + 1)]
     if isinstance(value, dict):
+        if _is_cms_account(value.get("url")) or _is_cms_account(value.get("@id")):
+            return []
         name = value.get("name")
         if isinstance(name, list | dict):
             return _author_names(name, depth + 1)
@@ -180,12 +196,12 @@ def normalize_authors(names: list[str]) -> tuple[str, ...]:
         raw = _strip_tags(clean(raw))
         if not raw or raw.startswith(("http://", "https://", "www.")) or "@" in raw:
             continue
-        parts = _SPLIT.split(raw) if len(raw) > 40 or re.search(r",|;| and | und |&", raw) else [raw]
+        parts = _SPLIT.split(raw) if len(raw) > 40 or re.search(r",|;| and | und |&|\S/\S", raw) else [raw]
         for part in parts:
             part = _ROLE_SUFFIX.sub("", _BY_PREFIX.sub("", clean(part))).strip(" .,:;-–|")
             if re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)+", part):
                 continue  # a URL slug ("sophie-foster") next to the real name
-            if not part or len(part) > 60 or len(part.split()) > 6 or re.search(r"\d", part):
+            if not part or len(part) > 60 or len(part.split()) > 6 or re.search(r"(?<!\w)\d", part):
                 continue
             if _NOT_PEOPLE.match(part) or _SOCIAL.search(part):
                 continue
@@ -231,11 +247,35 @@ _BYLINE_XPATH = (
 )
 
 
+# Bylines inside these belong to other stories (teaser cards, related rails), not to this one.
+_FOREIGN_BYLINE_WORDS = frozenset(
+    {"card", "cards", "teaser", "teasers", "related", "recommended", "recommendations", "promo", "rail", "sidebar"}
+)
+_FOREIGN_BYLINE_TAGS = frozenset({"aside", "nav", "footer"})
+_CLASS_WORDS = re.compile(r"[\s_\-:/\[\]]+|(?<=[a-z])(?=[A-Z])")
+
+
+def _in_other_story(el: HtmlElement) -> bool:
+    for depth, anc in enumerate(el.iterancestors()):
+        if depth > 10:
+            break
+        if anc.tag in _FOREIGN_BYLINE_TAGS:
+            return True
+        if anc.tag in ("body", "html", "main"):
+            break  # page-level classes describe the template, not this element
+        raw = anc.get("class")
+        if raw and _FOREIGN_BYLINE_WORDS.intersection(w.lower() for w in _CLASS_WORDS.split(raw)):
+            return True
+    return False
+
+
 def _byline_names(tree: HtmlElement) -> list[str]:
-    """Names in byline elements, for pages whose structured data names only the publisher."""
+    """Names in byline elements of this story (not of teaser cards around it)."""
     found: list[str] = []
     for el in tree.xpath(_BYLINE_XPATH)[:40]:
         if el.tag in ("meta", "link", "script", "style", "img") or el.find(".//p") is not None:
+            continue
+        if _in_other_story(el):
             continue
         links = [a for a in el.iter("a") if clean(a.text_content())]
         texts = [clean(a.text_content()) for a in links] if links else [clean(el.text_content())]
@@ -248,6 +288,26 @@ def _byline_names(tree: HtmlElement) -> list[str]:
 
 
 _NAME_LIKE = re.compile(r"^(?:[A-ZÀ-ÞĀ-Ž][\w'’.-]+\s+){1,3}[A-ZÀ-ÞĀ-Ž][\w'’.-]+$")
+_PROSE_MIN = 80
+
+
+def _bold_name_lines(tree: HtmlElement) -> list[str]:
+    """A paragraph that is only a bold name ("<p><strong>Jane Doe</strong></p>") next to body prose: the byline
+    many CMS themes put at the top or the bottom of the story text."""
+    for p in tree.iter("p"):
+        kids = [c for c in p if isinstance(c.tag, str)]
+        if len(kids) != 1 or kids[0].tag not in ("strong", "b") or clean(p.text) or clean(kids[0].tail):
+            continue
+        names = clean(kids[0].text_content())
+        if not 4 <= len(names) <= 80:
+            continue
+        neighbours = [n for n in (p.getprevious(), p.getnext()) if n is not None and n.tag == "p"]
+        if not any(len(clean(n.text_content())) >= _PROSE_MIN for n in neighbours):
+            continue
+        people = [n for n in normalize_authors([names]) if _NAME_LIKE.match(n)]
+        if people and len(people) == len(_SPLIT.split(names)):
+            return people
+    return []
 
 
 def pick_authors(data: PageData, tree: HtmlElement, publisher_names: list[str]) -> tuple[str, ...]:
@@ -266,8 +326,8 @@ def pick_authors(data: PageData, tree: HtmlElement, publisher_names: list[str]) 
         n
         for n in normalize_authors(_byline_names(tree))
         if _NAME_LIKE.match(n) and not _is_publisher(n, publisher_names)
-    )
-    return byline[:4] or fallback
+    )[:4]
+    return byline or tuple(_bold_name_lines(tree)) or fallback
 
 
 # ----------------------------------------------------------------------------------------------- dates
