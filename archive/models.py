@@ -76,6 +76,10 @@ class Capture(Base):
     ip_address: Mapped[str | None] = mapped_column(String(64))
     etag: Mapped[str | None] = mapped_column(String(255))
     last_modified: Mapped[str | None] = mapped_column(String(64))
+    # What extraction made of this capture: "article", or NotAnArticle.kind ("listing", "non-html",
+    # "empty", "error"). NULL until its result is stored: a page archived by a crawl that died
+    # before extracting it is not yet "seen", so the next run fetches it again.
+    extracted_as: Mapped[str | None] = mapped_column(String(16))
 
     site: Mapped[Site] = relationship()
 

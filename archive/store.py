@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -87,7 +87,7 @@ class _Store:
             self.named_ids[key] = self.session.scalar(select(model.id).where(model.name == name))
         return self.named_ids[key]
 
-    def capture_id(self, capture: Capture) -> int:
+    def capture_id(self, capture: Capture, result: ExtractionResult | None = None) -> int:
         values = {
             "site_id": self.site_id(capture.url),
             "url": capture.url,
@@ -110,11 +110,17 @@ class _Store:
         self.stats.captures += 1
         if capture.method == "GET" and capture.status in (304, 404, 410):
             self.recheck(capture)
-        return self.session.scalar(
+        capture_id = self.session.scalar(
             select(models.Capture.id).where(
                 models.Capture.warc_file == capture.warc_file, models.Capture.warc_offset == capture.warc_offset
             )
         )
+        if result is not None:
+            kind = "article" if isinstance(result, Article) else result.kind
+            self.session.execute(
+                update(models.Capture).where(models.Capture.id == capture_id).values(extracted_as=kind[:16])
+            )
+        return capture_id
 
     def recheck(self, capture: Capture) -> None:
         """A re-fetch of an archived article that brought no new content: a 304 says it is as
@@ -228,7 +234,7 @@ def store(session: Session, entries: Iterable[tuple[Capture, ExtractionResult | 
     version. The caller owns the transaction: one ``store()`` call per batch, one commit."""
     writer = _Store(session)
     for capture, result in entries:
-        capture_id = writer.capture_id(capture)
+        capture_id = writer.capture_id(capture, result)
         if isinstance(result, Article):
             writer.article(capture, capture_id, result)
         elif isinstance(result, NotAnArticle):

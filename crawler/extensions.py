@@ -103,7 +103,18 @@ class ArchiveIndex:
                 c.last_modified,
                 func.row_number().over(partition_by=c.url, order_by=c.fetched_at.desc()).label("rank"),
             )
-            .where(c.url.in_(urls), c.status.in_((200, 304)), c.method == "GET")
+            .where(
+                c.url.in_(urls),
+                c.status.in_((200, 304)),
+                c.method == "GET",
+                # An HTML page counts as seen once its extraction is stored, not when its bytes are:
+                # a crawl killed in between must fetch it again.
+                or_(
+                    c.status == 304,
+                    c.extracted_as.is_not(None),
+                    func.coalesce(c.content_type, "").not_like("%html%"),
+                ),
+            )
             .subquery()
         )
         latest = {row.url: row for row in connection.execute(select(ranked).where(ranked.c.rank == 1)).all()}

@@ -79,6 +79,16 @@ def _start_crawl(site: SampleSite, tmp: Path) -> subprocess.Popen[str]:
     )
 
 
+def _wait_until_archiving(warc_dir: Path, timeout: float = 60) -> None:
+    """Block until the crawl has a WARC file open with records in it (start-up time varies)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if any(p.stat().st_size > 20_000 for p in warc_dir.glob("*.open")):
+            return
+        time.sleep(0.05)
+    raise AssertionError("the crawl did not start archiving")
+
+
 def _warcio_check(paths: list[Path]) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "warcio.cli", "check", *map(str, paths)], capture_output=True, text=True
@@ -112,8 +122,9 @@ def _counts(tmp: Path) -> tuple[int, int]:
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_sigkill_then_recover_and_resume(big_site: SampleSite, tmp_path: Path, seed: int) -> None:
     process = _start_crawl(big_site, tmp_path)
+    _wait_until_archiving(tmp_path / "warc")
     # Kill somewhere between "just started archiving" and "well into the articles".
-    time.sleep(random.Random(seed).uniform(2.5, 5.0))
+    time.sleep(random.Random(seed).uniform(0.3, 3.0))
     os.killpg(process.pid, signal.SIGKILL)
     process.communicate(timeout=30)
     warc_dir = tmp_path / "warc"
@@ -141,7 +152,8 @@ def test_sigkill_then_recover_and_resume(big_site: SampleSite, tmp_path: Path, s
 
 def test_sigterm_closes_files_and_commits(big_site: SampleSite, tmp_path: Path) -> None:
     process = _start_crawl(big_site, tmp_path)
-    time.sleep(4.0)
+    _wait_until_archiving(tmp_path / "warc")
+    time.sleep(1.0)
     process.send_signal(signal.SIGTERM)
     output, _ = process.communicate(timeout=120)
     assert process.returncode == 0, output[-3000:]
