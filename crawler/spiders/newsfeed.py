@@ -219,9 +219,10 @@ class NewsFeedSpider(scrapy.Spider):
                 engine.crawl(scrapy.Request(canonicalize(url), callback=self.parse, meta=dict(meta)))
 
     def _profile_for(self, url: str) -> SiteProfile | None:
-        host = (urlsplit(url).hostname or "").lower()
+        # By host and port: local fixtures of several sites differ by port only.
+        netloc = urlsplit(url).netloc.lower().removeprefix("www.")
         for profile in self.profiles.values():
-            if host in profile.hosts or host.removeprefix("www.") in {h.removeprefix("www.") for h in profile.hosts}:
+            if netloc in {urlsplit(u).netloc.lower().removeprefix("www.") for u in profile.start_urls}:
                 return profile
         return None
 
