@@ -1,0 +1,268 @@
+# ruff: noqa: F811  (pytest fixtures imported from tests.archive_fixtures)
+"""Full-text search on SQLite (FTS5) and PostgreSQL (tsvector): the query parser, ranking, filters,
+snippets, the index following the current version, hostile input, migration backfill."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+from sqlalchemy import text, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from archive import models
+from archive.db import open_database
+from archive.query import Filters
+from archive.search import MARK_END, MARK_START, SearchError, Term, parse_query, search, to_fts5
+from archive.store import store
+from tests.archive_fixtures import (  # noqa: F401  (fixtures)
+    OTHER,
+    SITE,
+    T0,
+    archive_db,
+    article,
+    backend,
+    capture,
+    new_database_url,
+    postgres_database,
+)
+from tests.conftest import newsarchive
+
+ArchiveDB = tuple[str, sessionmaker[Session], dict[str, str]]
+
+
+def _urls(hits: list) -> list[str]:
+    return [h.url for h in hits]
+
+
+# ------------------------------------------------------------------ parser (no database)
+
+
+def test_parser_terms_phrases_or_and_not() -> None:
+    parsed = parse_query('bakhmut "prime  minister" russia OR russian -rumour NOT "fake news" AND x')
+    assert parsed.groups == (
+        (Term("bakhmut"),),
+        (Term("prime minister", phrase=True),),
+        (Term("russia"), Term("russian")),
+        (Term("x"),),
+    )
+    assert parsed.excluded == (Term("rumour"), Term("fake news", phrase=True))
+    assert (
+        to_fts5(parsed)
+        == '(("bakhmut" AND "prime minister" AND ("russia" OR "russian") AND "x") NOT "rumour") NOT "fake news"'
+    )
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        '"unbalanced quote',
+        "NEAR(a b)",
+        "title:x",
+        "a AND",
+        "OR b",
+        'x" OR "y',
+        "'; DROP TABLE articles; --",
+        "a*",
+        "^a",
+        "-",
+        '""',
+    ],
+)
+def test_parser_makes_every_term_a_quoted_string(query: str) -> None:
+    try:
+        expression = to_fts5(parse_query(query))
+    except SearchError:
+        return
+    # every quote in the expression opens or closes a term: nothing of the user's is syntax
+    assert expression.count('"') % 2 == 0
+    stripped = expression
+    for term in parse_query(query).terms():
+        stripped = stripped.replace('"' + term.text.replace('"', '""') + '"', "T")
+    assert set(stripped) <= set("T()ANDORT "), (query, expression)
+
+
+@pytest.mark.parametrize("query", ["", "   ", "OR", "AND NOT", "-alone", "NOT alone", "--- ;;;", '""'])
+def test_parser_refuses_queries_with_nothing_to_find(query: str) -> None:
+    with pytest.raises(SearchError):
+        parse_query(query)
+
+
+# ------------------------------------------------------------------ both backends
+
+
+def test_words_phrases_or_not(archive_db: ArchiveDB) -> None:
+    _, sessions, urls = archive_db
+    with sessions() as session:
+        assert set(_urls(search(session, "bakhmut"))) == {
+            urls["/news/bakhmut-offensive/"],
+            urls["/news/bakhmut-shelling/"],
+            urls["other"],
+        }
+        # all words, any order: both stories; the phrase: only the one with the words in order
+        assert set(_urls(search(session, "prime minister"))) == {
+            urls["/news/prime-minister-visit/"],
+            urls["/news/minister-prime-rates/"],
+        }
+        assert _urls(search(session, '"prime minister"')) == [urls["/news/prime-minister-visit/"]]
+        assert set(_urls(search(session, "bakhmut -shelling"))) == {urls["/news/bakhmut-offensive/"], urls["other"]}
+        assert set(_urls(search(session, "bakhmut NOT shelling NOT analysis"))) == {urls["/news/bakhmut-offensive/"]}
+        # OR binds tighter than the implied AND
+        assert set(_urls(search(session, "bakhmut artillery OR klishchiivka"))) == {
+            urls["/news/bakhmut-offensive/"],
+            urls["/news/bakhmut-shelling/"],
+        }
+        assert set(_urls(search(session, "harbour OR heatwave"))) == {
+            urls["/news/prime-minister-visit/"],
+            urls["/news/heatwave/"],
+        }
+        assert search(session, "nonexistentword") == []
+
+
+def test_ranked_with_title_matches_first_and_snippet_highlighted(archive_db: ArchiveDB) -> None:
+    _, sessions, urls = archive_db
+    with sessions() as session:
+        hits = search(session, "harvest")  # only in the heatwave story's text
+        assert _urls(hits) == [urls["/news/heatwave/"]]
+        assert f"{MARK_START}harvest{MARK_END}" in hits[0].snippet
+        assert hits[0].as_dict()["snippet"].count("**harvest**") == 1
+        # "shelling": in one title, and only there; "shelled" (no stemming) does not count
+        hits = search(session, "shelling")
+        assert _urls(hits) == [urls["/news/bakhmut-shelling/"]]
+        scores = [h.score for h in search(session, "bakhmut")]
+        assert scores == sorted(scores, reverse=True) and scores[0] > 0
+        assert all(h.title and h.site in (SITE, OTHER) for h in search(session, "bakhmut"))
+
+
+def test_filters_site_author_dates_language(archive_db: ArchiveDB) -> None:
+    _, sessions, urls = archive_db
+    utc = dt.UTC
+    with sessions() as session:
+        assert _urls(search(session, "bakhmut", Filters(site=OTHER))) == [urls["other"]]
+        assert set(_urls(search(session, "bakhmut", Filters(author="Jonas Brandt")))) == {
+            urls["/news/bakhmut-shelling/"],
+            urls["other"],
+        }
+        july_1_to_7 = Filters(since=dt.datetime(2023, 7, 1, tzinfo=utc), until=dt.datetime(2023, 7, 8, tzinfo=utc))
+        assert set(_urls(search(session, "bakhmut", july_1_to_7))) == {urls["/news/bakhmut-offensive/"], urls["other"]}
+        assert _urls(search(session, "hitzewelle OR heatwave", Filters(language="de"))) == [urls["/de/hitzewelle/"]]
+        assert len(search(session, "bakhmut", limit=1)) == 1
+
+
+def test_only_the_current_version_is_searched(archive_db: ArchiveDB) -> None:
+    _, sessions, urls = archive_db
+    offensive = urls["/news/bakhmut-offensive/"]
+    with sessions() as session:
+        assert search(session, "monday") == []  # the first version said Monday; the edit says Tuesday
+        assert _urls(search(session, "tuesday correction")) == [offensive]
+        assert _urls(search(session, '"advance south"')) == [offensive]
+        assert search(session, '"advance near"') == []
+    # a third version (via store(), as a crawl would) moves the index with it
+    with sessions.begin() as session:
+        store(
+            session,
+            [
+                (
+                    capture(offensive, T0 + dt.timedelta(days=5), 70_000),
+                    article(offensive, "Troops dig in near Bakhmut", "They dug in on Wednesday.", None),
+                )
+            ],
+        )
+    with sessions() as session:
+        assert search(session, "tuesday") == []
+        assert _urls(search(session, "wednesday")) == [offensive]
+        # any writer: pointing the article back at version 1 by hand re-indexes version 1
+        version_1 = session.scalar(
+            text(
+                "SELECT v.id FROM article_versions v JOIN articles a ON a.id = v.article_id "
+                "WHERE a.url = :u AND v.number = 1"
+            ),
+            {"u": offensive},
+        )
+        session.execute(
+            update(models.Article).where(models.Article.url == offensive).values(current_version_id=version_1)
+        )
+        session.commit()
+        assert _urls(search(session, "monday")) == [offensive]
+        assert search(session, "wednesday") == []
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "Robert'); DROP TABLE articles;--",
+        '"unbalanced',
+        "NEAR(operators)",
+        "col:umn",
+        'quotes" OR "x',
+        "a* ^b",
+        "\\x00 %s {} $1 ?",
+        "tsquery & | ! <-> :*",
+    ],
+)
+def test_hostile_queries_are_literal_and_never_raise(archive_db: ArchiveDB, query: str) -> None:
+    _, sessions, urls = archive_db
+    with sessions() as session:
+        try:
+            hits = search(session, query)
+        except SearchError:
+            return
+        for hit in hits:
+            assert hit.url  # an ordinary result
+        assert session.scalar(text("SELECT count(*) FROM articles")) == 8
+    if query.startswith("Robert"):
+        assert _urls(hits) == [urls["/news/sql-story/"]]
+
+
+def test_migration_backfills_existing_articles(backend: str, new_database_url) -> None:
+    """Articles written under revision 0001 (plain SQL: today's store() may need later columns)
+    are searchable once the rest of the migrations, 0002_fulltext among them, are applied."""
+    from alembic import command
+    from sqlalchemy import create_engine
+
+    from archive.db import _alembic_config
+
+    url = new_database_url(backend)
+    engine = create_engine(url)
+    config = _alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0001")
+        story = f"https://{SITE}/news/before-fulltext/"
+        for statement in (
+            "INSERT INTO sites (id, name, host, created_at) VALUES (1, 'news.example', 'news.example', :t)",
+            "INSERT INTO captures (id, site_id, url, method, status, fetched_at, record_type, warc_file, warc_offset,"
+            " warc_length, warc_record_id) VALUES (1, 1, :u, 'GET', 200, :t, 'response', 'a.warc.gz', 0, 10, '<x>')",
+            "INSERT INTO articles (id, site_id, url, first_captured_at, last_captured_at) VALUES (1, 1, :u, :t, :t)",
+            "INSERT INTO article_versions (id, article_id, number, capture_id, content_hash, created_at, extractor,"
+            " extractor_version, title, text) VALUES (1, 1, 1, 1, 'h', :t, 'x', '1', 'Written before the index',"
+            " 'Zaporizhzhia front.')",
+            "UPDATE articles SET current_version_id = 1",
+        ):
+            connection.execute(text(statement), {"t": T0, "u": story})
+    engine.dispose()
+    sessions = open_database(url)  # migrates to heads: 0002_fulltext backfills
+    with sessions() as session:
+        assert _urls(search(session, "zaporizhzhia")) == [story]
+        assert _urls(search(session, '"before the index"')) == [story]
+
+
+def test_cli_search_formats_and_errors(archive_db: ArchiveDB) -> None:
+    url, _, urls = archive_db
+    done = newsarchive("search", "bakhmut", "--site", SITE, "--format", "jsonl", "--db", url)
+    assert done.returncode == 0, done.stderr
+    rows = [json.loads(line) for line in done.stdout.splitlines()]
+    assert {r["url"] for r in rows} == {urls["/news/bakhmut-offensive/"], urls["/news/bakhmut-shelling/"]}
+    assert all("**bakhmut**" in r["snippet"].lower() for r in rows)
+    table = newsarchive("search", '"prime minister"', "--db", url)  # piped: plain, tab-separated
+    assert table.returncode == 0 and table.stdout.splitlines()[0].split("\t")[:3] == ["id", "score", "published"]
+    assert "minister**" in table.stdout.lower()  # FTS5 marks the phrase, ts_headline each word
+    nothing = newsarchive("search", "nonexistentword", "--db", url)
+    assert nothing.returncode == 1 and nothing.stdout.count("\n") == 1
+    for bad in (["NOT x"], ["bakhmut", "--since", "July"], ["OR"], ["bakhmut", "--limit", "0"]):
+        done = newsarchive("search", *bad, "--db", url)
+        assert done.returncode == 2, (bad, done.stderr)
+        assert len(done.stderr.strip().splitlines()) == 1 and "error" in done.stderr and "Traceback" not in done.stderr
+    missing = newsarchive("search", "x", "--db", "sqlite:////nonexistent/dir/a.db")
+    assert missing.returncode != 0 and missing.stderr.count("\n") == 1
