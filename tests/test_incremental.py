@@ -244,3 +244,23 @@ def test_a_second_crawl_of_a_locked_site_exits_at_once(sample_site: SampleSite, 
         holder.release()
     run = newsfeed_crawl(tmp_path, [f"start_url={sample_site.url}/news-feed/"], database_url=database_url)
     assert run.returncode == 0 and "'finish_reason': 'finished'" in run.log
+
+
+def test_site_lock_on_postgres() -> None:
+    url = os.environ.get("NEWSARCHIVE_TEST_POSTGRES_URL")
+    if not url:
+        pytest.skip("NEWSARCHIVE_TEST_POSTGRES_URL is not set (CI sets it)")
+    from crawler.extensions import SiteLock, SiteLockedError
+
+    open_database(url)  # migrated, crawl_runs included
+    first, second = SiteLock(url, "."), SiteLock(url, ".")
+    first.acquire(["lock-test-site"])
+    try:
+        with pytest.raises(SiteLockedError, match="another crawl of site 'lock-test-site' is running"):
+            second.acquire(["lock-test-site"])
+        second.acquire(["another-site"])  # other sites are free
+        second.release()
+    finally:
+        first.release()
+    second.acquire(["lock-test-site"])  # released with the first holder's connection
+    second.release()
