@@ -41,6 +41,7 @@ from archive.db import open_database
 from archive.extract import Article, NotAnArticle, extract
 from archive.store import ExtractionResult, StoreStats, article_url, store
 from archive.warc.reader import ReadRecord, ReadStats, Selection, Skipped, WarcReader
+from archive.warc.writer import closed_warc_files
 
 logger = logging.getLogger(__name__)
 
@@ -337,6 +338,14 @@ def _open(database_url: str, dry_run: bool) -> sessionmaker[Session]:
     return open_database(database_url, create=not dry_run)
 
 
+def expand_paths(paths: Iterable[Path]) -> list[Path]:
+    """Files as given; a directory stands for every closed WARC under it (never ``*.open``)."""
+    files: list[Path] = []
+    for path in map(Path, paths):
+        files.extend(closed_warc_files(path) if path.is_dir() else [path])
+    return files
+
+
 def _existing_captures(session: Session, keys: set[tuple[str, int]]) -> set[tuple[str, int]]:
     C = models.Capture
     found: set[tuple[str, int]] = set()
@@ -361,7 +370,8 @@ def reextract(
     progress_stream: TextIO | None = None,
     on_batch: Callable[[ReextractResult], None] | None = None,
 ) -> ReextractResult:
-    """Re-extract every response record of *paths* into the database at *database_url*.
+    """Re-extract every response record of *paths* (WARC files, or directories of them) into the
+    database at *database_url*.
 
     *warc_dir* is the WARC directory: files inside it are stored by their path relative to it, as
     the crawl stores them; others by absolute path. *workers* extraction processes (default: the
@@ -388,7 +398,9 @@ def reextract(
         if len(result.skips) < MAX_LISTED_SKIPS:
             result.skips.append(skip)
 
-    reader = WarcReader(paths, warc_dir=warc_dir, select=selection, resolve_digest=resolve_digest, on_skip=on_skip)
+    reader = WarcReader(
+        expand_paths(paths), warc_dir=warc_dir, select=selection, resolve_digest=resolve_digest, on_skip=on_skip
+    )
     result.read = reader.stats
     simulator: _DryRun | None = None
     dry_session: Session | None = None

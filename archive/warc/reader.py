@@ -163,6 +163,7 @@ class _Raw:
     block: bytes  # the whole block, or its first bytes when ``complete`` is false
     block_length: int
     complete: bool = True  # false for records over MAX_BLOCK: digests unchecked, payload not kept
+    trailer: int = 0  # uncompressed files: bytes of the record's closing CRLFs, not in ``length``
 
 
 class _Bad(Exception):
@@ -351,7 +352,7 @@ class _Framer:
             if raw is None:
                 self.position = self.size
                 return
-            offset = raw.offset + raw.length
+            offset = raw.offset + raw.length + raw.trailer
             self.position = offset
             yield raw
 
@@ -393,8 +394,10 @@ class _Framer:
             # is damaged, so this record's block cannot be trusted either.
             raise _Bad(offset, "record does not end where its Content-Length says")
         trailer_length = 4 if trailer.startswith(b"\r\n\r\n") else (2 if trailer else 0)
-        length = head_length + block_length + trailer_length
-        return _Raw(offset, length, version, headers, block, block_length, complete=complete)
+        # The length leaves the two closing CRLFs out, as warcio (and so its CDX indexes) counts it.
+        raw = _Raw(offset, head_length + block_length, version, headers, block, block_length, complete=complete)
+        raw.trailer = trailer_length
+        return raw
 
     def _resync_plain(self, start: int) -> int | None:
         position = start
@@ -653,7 +656,7 @@ class WarcReader:
         for path, name, raw in deferred:
             record = self._revisit(path, name, raw, final=True)
             if isinstance(record, ReadRecord):
-                yield record
+                yield self._counted(record)
 
     def _file(self, path: Path, size: int, done: int, deferred: list[tuple[Path, str, _Raw]]) -> Iterator[ReadRecord]:
         name = stored_name(path, self.warc_dir)
@@ -681,9 +684,12 @@ class WarcReader:
                 else:
                     continue
                 if record is not None:
-                    self.stats.responses += 1
-                    self.stats.revisits += record.capture.record_type == "revisit"
-                    yield record
+                    yield self._counted(record)
+
+    def _counted(self, record: ReadRecord) -> ReadRecord:
+        self.stats.responses += 1
+        self.stats.revisits += record.capture.record_type == "revisit"
+        return record
 
     # -- checks --------------------------------------------------------------------------------
     def _block_ok(self, name: str, raw: _Raw) -> bool:
@@ -691,6 +697,10 @@ class WarcReader:
         if not self.verify_digests or not declared or not raw.complete:
             return True
         if _digest_matches(declared, raw.block) is False:
+            if raw.headers.get("warc-type") == "revisit" and _digest_matches(declared, b""):
+                # wget (1.21 at least) stamps revisit records with the digest of an empty block
+                # while storing the HTTP headers in it: a known quirk, not damage.
+                return True
             self._skip(name, raw.offset, "wrong WARC-Block-Digest")
             return False
         return True
@@ -799,8 +809,9 @@ class WarcReader:
         if not final and (not self._block_ok(name, raw) or not self._selected(raw)):
             return None
         http = _parse_http(raw.block) if raw.block.strip() else None
-        if http is not None and http.status != 200:
-            # A "server-not-modified" revisit (304) has no payload to follow: a capture only.
+        if http is not None and not self.want_payload(http.status, _first(http.headers, "Content-Type")):
+            # Nothing to extract (a 304 "server-not-modified" revisit, an image, a feed): the
+            # capture is all there is to store, the original need not be found.
             capture = self._capture(name, raw, http, record_type="revisit", content_length=None)
             return ReadRecord(capture, None, _header_dict(http.headers), path) if capture else None
         original = self._find_original(raw)
