@@ -585,3 +585,52 @@ def test_cms_admin_account_is_not_an_author() -> None:
     result = extract(article_page(body_extra=body, head=_ld(admin)), "https://paper.test/news/tram-network")
     assert isinstance(result, Article)
     assert result.authors == ("THANDO NDLOVU",)
+
+
+def test_body_split_into_sections_between_ads_is_joined() -> None:
+    from trafilatura.utils import load_html
+
+    from archive.extraction.core import _join_split_body
+    from archive.extraction.listing import measure
+
+    one = [
+        f"Part one, paragraph {i}: the committee met in the morning and heard evidence from residents and engineers."
+        for i in range(6)
+    ]
+    two = [
+        f"Part two, paragraph {i}: after the break the members argued about the budget and the timetable."
+        for i in range(4)
+    ]
+    ads = '<div class="row"><div class="advert-slot">Advertisement</div></div>'
+    section = '<div class="row"><div class="story-body">{}</div></div>'
+    html = f"""<html><head><title>Council vote</title></head><body><main><article><h1>Council votes</h1>
+{section.format("".join(f"<p>{p}</p>" for p in one))}{ads}{section.format("".join(f"<p>{p}</p>" for p in two))}
+</article></main></body></html>"""
+    tree = load_html(html)
+    shape = measure(tree)
+    # What trafilatura returns on such pages: the best-scored section only.
+    joined = _join_split_body("\n".join(one), shape.main, shape.prose_parents, "https://paper.test/news/council-vote")
+    assert joined.split("\n") == one + two
+    # Nothing missing: the text is left alone.
+    assert _join_split_body("\n".join(one + two), shape.main, shape.prose_parents, "https://x.test/") == "\n".join(
+        one + two
+    )
+
+
+def test_next_story_loaded_below_is_not_joined() -> None:
+    story = "".join(
+        f"<p>First story, paragraph {i}: the harbour reopened after the storm damage was repaired "
+        f"and ferries resumed their normal timetable.</p>"
+        for i in range(6)
+    )
+    other = "".join(
+        f"<p>Other story, paragraph {i}: a new library opened in the north of the city with a "
+        f"large collection of books and a cafe.</p>"
+        for i in range(3)
+    )
+    html = f"""<html><head><title>Harbour</title><meta property="og:type" content="article"></head><body><main>
+<article><h1>Harbour reopens</h1><div class="bodytext">{story}</div></article>
+<article><h2>Library opens</h2><div class="bodytext">{other}</div></article></main></body></html>"""
+    result = extract(html.encode(), "https://paper.test/news/harbour-reopens")
+    assert isinstance(result, Article)
+    assert "Other story" not in result.text

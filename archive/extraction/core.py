@@ -91,7 +91,7 @@ def _extract(
         s for s in (site_name, data.ld_publisher, data.first("application-name"), _host_label(canonical or url)) if s
     ]
     h1s = headings(tree)
-    title = pick_title(data, h1s, site_names)
+    title = pick_title(data, h1s, site_names, tree)
     published, modified = pick_dates(data, tree)
     authors = pick_authors(data, tree, site_names)
     if published is None:
@@ -112,6 +112,8 @@ def _extract(
         body_tree, url, () if body_tree_was_copied else shape.prose_parents, hints.drop_xpaths if hints else ()
     )
     text = bodymod.run_trafilatura(body_tree, url)
+    if not body_tree_was_copied:
+        text = _join_split_body(text, shape.main, shape.prose_parents, url)
     text = _postprocess(text, title)
     ld_text = bodymod.ld_body(data.ld_article)
     # trafilatura's own fall-back may already have returned articleBody, flattened to one line.
@@ -140,6 +142,42 @@ def _extract(
         image=pick_image(data, url),
         site_name=site_name or None,
     )
+
+
+def _join_split_body(text: str, main: HtmlElement | None, parents: tuple[HtmlElement, ...], url: str) -> str:
+    """Bodies cut into sections of the same container between ads or paywall wrappers: trafilatura keeps the
+    section it scores best. When sibling sections of the same class hold prose the text lacks, all of them
+    are extracted together, in page order."""
+    if main is None or len(parents) < 2:
+        return text
+    sig = (main.tag, main.get("class"))
+    same = [p for p in parents if (p.tag, p.get("class")) == sig and p.getparent() is not None]
+    same = [p for p in same if not any(q is not p and q in set(p.iterancestors()) for q in same)]
+    # Sections of one story share its <article>; pages that load the next story below repeat the class.
+    if len({next(p.iterancestors("article"), None) for p in same}) > 1:
+        return text
+    if len(same) < 2:
+        return text
+    have = " ".join(text.split())
+    missing = False
+    for section in same:
+        para = next((clean(p.text_content()) for p in section.iter("p") if len(clean(p.text_content())) > 80), "")
+        if para and para[:60] not in have:
+            missing = True
+            break
+    if not missing:
+        return text
+    order = {el: i for i, el in enumerate(same[0].getroottree().getroot().iter())}
+    same.sort(key=lambda el: order.get(el, 0))
+    pieces: list[str] = []
+    for section in same:
+        root = etree.Element("html")
+        etree.SubElement(etree.SubElement(root, "body"), "article").append(deepcopy(section))
+        piece = bodymod.run_trafilatura(load_html(etree.tostring(root, encoding="unicode")), url)
+        if piece:
+            pieces.append(piece)
+    joined = "\n".join(pieces)
+    return joined if len(joined) > 1.15 * len(text) else text
 
 
 def _host_label(url: str) -> str | None:

@@ -79,6 +79,51 @@ def _strip_site(title: str, site_names: list[str]) -> str:
     return title
 
 
+# Class words of the kicker (overline, roof line) that themes put inside the <h1> above the headline.
+_KICKER_WORDS = frozenset(
+    {
+        "kicker",
+        "overline",
+        "eyebrow",
+        "topline",
+        "dachzeile",
+        "roofline",
+        "supertitle",
+        "pretitle",
+        "overtitle",
+        "spitzmarke",
+        "flag",
+        "rubric",
+        "occhiello",
+        "antetitulo",
+        "surtitre",
+        "label",
+    }
+)
+_H_CLASS_SPLIT = re.compile(r"[\s_\-:/]+|(?<=[a-z])(?=[A-Z])")
+
+
+def _hidden(el: HtmlElement) -> bool:
+    words = {w.lower() for w in _H_CLASS_SPLIT.split(el.get("class") or "") if w}
+    return el.get("aria-hidden") == "true" or bool(words & {"offscreen", "sr", "visually", "hidden"})
+
+
+def heading_without_kicker(tree: HtmlElement) -> str | None:
+    """The first <h1> without a kicker the theme marks up as its own element inside it (and without
+    screen-reader-only separators); None when the <h1> has no such kicker."""
+    h = tree.find(".//h1")
+    if h is None:
+        return None
+    kids = [c for c in h if isinstance(c.tag, str)]
+    if len(kids) < 2 or clean(h.text):
+        return None
+    words = {w.lower() for w in _H_CLASS_SPLIT.split(kids[0].get("class") or "") if w}
+    if not words & _KICKER_WORDS:
+        return None
+    rest = clean(" ".join(clean(c.text_content()) + " " + clean(c.tail) for c in kids[1:] if not _hidden(c)))
+    return rest or None
+
+
 def headings(tree: HtmlElement) -> list[str]:
     out = []
     for h in tree.iter("h1"):
@@ -91,7 +136,7 @@ def headings(tree: HtmlElement) -> list[str]:
 _KICKER_SEP = re.compile(r"[:|/»\-–—]\s*$")
 
 
-def pick_title(data: PageData, h1s: list[str], site_names: list[str]) -> str | None:
+def pick_title(data: PageData, h1s: list[str], site_names: list[str], tree: HtmlElement | None = None) -> str | None:
     """The headline. Pages state it up to three times (JSON-LD headline, og:title, <h1>), often differently:
     SEO variants, "| Site" suffixes, kickers glued on. The version most of them agree on wins; ties go
     to JSON-LD, which is written for the article rather than for the share card or the layout."""
@@ -105,6 +150,10 @@ def pick_title(data: PageData, h1s: list[str], site_names: list[str]) -> str | N
         "og": declared(data.first("og:title")),
         "h1": h1s[0] if h1s else None,
     }
+    bare = heading_without_kicker(tree) if tree is not None else None
+    if bare and cands["h1"] and _norm(cands["h1"]) not in {_norm(v) for v in (cands["ld"], cands["og"]) if v}:
+        # The declared titles do not carry the <h1>'s kicker: the headline proper is the rest of it.
+        cands["h1"] = bare
     h1 = cands["h1"]
     if h1:
         nh = _norm(h1)
