@@ -634,3 +634,11 @@ def test_next_story_loaded_below_is_not_joined() -> None:
     result = extract(html.encode(), "https://paper.test/news/harbour-reopens")
     assert isinstance(result, Article)
     assert "Other story" not in result.text
+
+
+def test_rights_notice_under_the_story_is_dropped() -> None:
+    html = article_page(body_extra="<p>© The Financial Times Ltd. 2024</p><p>Copyright 2024 City Paper</p>")
+    result = extract(html, "https://paper.test/news/tram-network")
+    assert isinstance(result, Article)
+    assert "Financial Times" not in result.text and "Copyright" not in result.text
+    assert result.text.split("\n")[-1] == _BODY_PARAGRAPHS[-1]

@@ -45,6 +45,10 @@ _BOILERPLATE_LINE = re.compile(
 )
 
 
+# "© Agency 2024" / "Copyright 2024 ...": a rights notice under the story, never part of it.
+_RIGHTS_LINE = re.compile(r"^(?:©|\(c\)\s|copyright\b)", re.I)
+
+
 def extract(
     body: bytes, url: str, headers: Mapping[str, str] | None = None, hints: ExtractionHints | None = None
 ) -> Article | NotAnArticle:
@@ -219,7 +223,7 @@ def _postprocess(text: str, title: str | None) -> str:
         line = clean(line)
         if not line:
             continue
-        if _BOILERPLATE_LINE.match(line):
+        if _BOILERPLATE_LINE.match(line) or (len(line) < 120 and _RIGHTS_LINE.match(line)):
             continue
         if ntitle and _norm(line) == ntitle:
             continue  # the headline repeated above the image
