@@ -82,6 +82,24 @@ NEWSARCHIVE_RUN_RECORDS = True
 # Update the crawl_runs row's counters this often (seconds) while the crawl runs.
 NEWSARCHIVE_RUN_RECORD_INTERVAL = 30.0
 
+# Log the longest reactor stall (a 10 ms LoopingCall measuring its own lateness) and keep it in the
+# stats as newsarchive/probe/max_stall_ms; benchmarks/crawl.py turns it on. Off: it wakes the reactor 100x/s.
+NEWSARCHIVE_STALL_PROBE = False
+
+# --- distributed crawling (crawler/distributed.py, README "Distributed crawling") ------------------
+# Redis URL of a frontier shared by several `scrapy crawl newsfeed` workers on one or more machines,
+# e.g. redis://10.0.0.5:6379/0 (empty: a local crawl). Switches to scrapy-redis's scheduler and
+# dupefilter; seeds go in with `newsarchive enqueue SITE|URL`. Use a PostgreSQL database with it.
+NEWSARCHIVE_DISTRIBUTED = os.environ.get("NEWSARCHIVE_DISTRIBUTED", "")
+# Prefix of every Redis key of the shared frontier: separate deployments (or tests) sharing one
+# Redis use different prefixes.
+NEWSARCHIVE_DISTRIBUTED_KEY_PREFIX = os.environ.get("NEWSARCHIVE_DISTRIBUTED_KEY_PREFIX", "newsarchive")
+# A worker exits once the shared frontier has had nothing for it this long (seconds), so cron runs
+# and tests end. Scrapy looks at an idle spider every 5 s, so the wait is rounded up to that.
+NEWSARCHIVE_DISTRIBUTED_IDLE_SECONDS = float(os.environ.get("NEWSARCHIVE_DISTRIBUTED_IDLE_SECONDS", "30"))
+# Seeds an idle worker takes from the shared seed list at a time.
+NEWSARCHIVE_DISTRIBUTED_SEED_BATCH = 4
+
 # Look at most this many links of a listing page (a page with 100,000 links is an attack or a bug).
 NEWSARCHIVE_MAX_LINKS_PER_PAGE = 2000
 
@@ -122,7 +140,14 @@ EXTENSIONS = {
     "crawler.extensions_index.IndexOnClose": 500,
     # crawl_runs row and the per-site lock; early so a locked-out crawl closes before any request.
     "crawler.extensions.CrawlRunRecorder": 100,
+    # Distributed workers only (NotConfigured otherwise): seeds, idle wait, heartbeat.
+    "crawler.distributed.DistributedWorker": 200,
+    # Opt-in (NEWSARCHIVE_STALL_PROBE): measures how long the reactor thread is kept busy.
+    "crawler.extensions_probe.StallProbe": 0,
 }
+# Scrapy's own scheduler for a local crawl, scrapy-redis's on the shared frontier when
+# NEWSARCHIVE_DISTRIBUTED is set (decided at crawl start, so `-s` works too).
+SCHEDULER = "crawler.distributed.DistributedScheduler"
 ITEM_PIPELINES = {
     "pipelines.extraction.ExtractionPipeline": 300,
     "pipelines.storage.StoragePipeline": 800,

@@ -1,0 +1,643 @@
+"""Crawl throughput: the real ``scrapy crawl newsfeed`` beside the naive pipeline and the cost of its parts.
+
+usage: python benchmarks/crawl.py [--pages 300] [--keep DIR] [--charset-header] [--identity] [--profile OUT]
+       python benchmarks/crawl.py --pages 10000 --memory
+
+Starts a local news site on 127.0.0.1 (a threaded static server in this process): the real-size pages
+of ../shared/corpus/fundus/pages, gzip-encoded as stored, under PAGES distinct article URLs
+(``/news/<slug>-NNNNN/``, page i is corpus page i mod 143) and a news-feed listing of 100 links a page
+with ``rel=next`` pagination. ``Content-Type: text/html`` carries no charset unless --charset-header;
+--identity serves the pages uncompressed.
+
+In one run, on the same pages, side by side:
+
+1. stage costs, CPU ms/page measured here: extract (``archive.extract.extract`` on each page),
+   WARC write (the project's writer at NEWSARCHIVE_WARC_GZIP_LEVEL; warcio at its level 9 for the
+   naive figure; a level 1/3/6/9 size-vs-CPU table), store (``archive.store.store`` in batches of 200
+   into a fresh SQLite; one commit per item for the naive figure), and fetch (CPU of a fetch-only
+   Scrapy crawl of the site, ``benchmarks/naive.py fetch``);
+2. the NAIVE pipeline (``benchmarks/naive.py naive``: extract in the callback, warcio in the reactor
+   thread, one commit per item);
+3. the real ``scrapy crawl newsfeed`` (stall probe on, autothrottle off, everything else as configured).
+
+Prints pages/s of both crawls, CPU ms/page per stage, peak RSS (the crawl process plus its extraction
+workers), the longest reactor stall, and the ratios real/naive and real/two-core limit, where the
+limit is 2 cores / (sum of the per-page stage costs). The machine's load average is printed with
+them: these machines are shared, so only ratios from one run mean anything.
+
+--memory: the real crawl only, reporting RSS over time (sampled every 0.5 s) and peak RSS.
+--profile OUT: run the real crawl under ``py-spy record --subprocesses -f raw`` (collapsed stacks).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import io
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+CORPUS = ROOT.parent / "shared" / "corpus" / "fundus" / "pages"
+PER_LISTING_PAGE = 100
+STATS_FILE_ENV = "NEWSARCHIVE_BENCH_STATS_FILE"
+
+
+# -- the site ------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class CorpusPage:
+    name: str
+    gz: bytes  # as stored: served as Content-Encoding: gzip
+    html: bytes
+
+
+def load_corpus(directory: Path = CORPUS) -> list[CorpusPage]:
+    pages = []
+    for path in sorted(directory.glob("*.html.gz")):
+        data = path.read_bytes()
+        pages.append(CorpusPage(path.name.removesuffix(".html.gz"), data, gzip.decompress(data)))
+    if not pages:
+        raise SystemExit(f"no pages under {directory}")
+    return pages
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+
+
+class BenchSite:
+    """PAGES article URLs over the corpus and a paginated news feed, on 127.0.0.1, from memory."""
+
+    def __init__(
+        self, corpus: list[CorpusPage], pages: int, charset_header: bool = False, gzip_encoding: bool = True
+    ) -> None:
+        self.corpus = corpus
+        self.pages = pages
+        self.content_type = "text/html; charset=utf-8" if charset_header else "text/html"
+        self.gzip_encoding = gzip_encoding
+        self.served = 0  # article responses sent
+        self._lock = threading.Lock()
+        self.listing_pages = -(-pages // PER_LISTING_PAGE)
+        self.paths = [f"/news/{_slug(corpus[i % len(corpus)].name)}-{i:05d}/" for i in range(pages)]
+        self._by_path = {p: i for i, p in enumerate(self.paths)}
+        site = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self) -> None:
+                site.handle(self)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self._thread = threading.Thread(target=self.server.serve_forever, name="bench-site", daemon=True)
+
+    def __enter__(self) -> BenchSite:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def page_of(self, index: int) -> CorpusPage:
+        return self.corpus[index % len(self.corpus)]
+
+    def listing(self, number: int) -> bytes:
+        first = (number - 1) * PER_LISTING_PAGE
+        items = "".join(
+            f'<li><a href="{p}">Story {first + k}: {p.split("/")[2].replace("-", " ")}</a></li>'
+            for k, p in enumerate(self.paths[first : first + PER_LISTING_PAGE])
+        )
+        nxt = f"/news-feed/page/{number + 1}/" if number < self.listing_pages else ""
+        link = f'<link rel="next" href="{nxt}">' if nxt else ""
+        more = f'<a class="load-more" href="{nxt}">Show more</a>' if nxt else ""
+        return (
+            f"<!doctype html><html lang=en><head><meta charset=utf-8><title>News feed, page {number}</title>"
+            f"{link}</head><body><h1>News feed</h1><ul>{items}</ul>{more}</body></html>"
+        ).encode()
+
+    def handle(self, request: BaseHTTPRequestHandler) -> None:
+        path = request.path.split("?", 1)[0]
+        encoding = None
+        if path == "/robots.txt":
+            body, ctype = b"User-agent: *\nAllow: /\n", "text/plain"
+        elif path == "/news-feed/" or (m := re.fullmatch(r"/news-feed/page/(\d+)/", path)):
+            number = 1 if path == "/news-feed/" else int(m.group(1))  # type: ignore[union-attr]
+            if not 1 <= number <= self.listing_pages:
+                return self._send(request, 404, b"not found", "text/plain")
+            body, ctype = self.listing(number), "text/html; charset=utf-8"
+        elif (index := self._by_path.get(path)) is not None:
+            page = self.page_of(index)
+            ctype = self.content_type
+            if self.gzip_encoding and "gzip" in (request.headers.get("Accept-Encoding") or ""):
+                body, encoding = page.gz, "gzip"
+            else:
+                body = page.html
+            with self._lock:
+                self.served += 1
+        else:
+            body, ctype = b"not found", "text/plain"
+            return self._send(request, 404, body, ctype)
+        self._send(request, 200, body, ctype, encoding)
+
+    @staticmethod
+    def _send(
+        request: BaseHTTPRequestHandler, status: int, body: bytes, ctype: str, encoding: str | None = None
+    ) -> None:
+        request.send_response(status)
+        request.send_header("Content-Type", ctype)
+        if encoding:
+            request.send_header("Content-Encoding", encoding)
+        request.send_header("Content-Length", str(len(body)))
+        request.end_headers()
+        request.wfile.write(body)
+
+
+# -- measuring processes -------------------------------------------------------------------------
+def _rss_kb(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    try:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            text = (task / "children").read_text().split()
+            found.extend(int(c) for c in text)
+    except OSError:
+        pass
+    return found
+
+
+def tree_rss_kb(pid: int) -> tuple[int, int]:
+    """(RSS of *pid*, RSS of *pid* and all its descendants), in KiB."""
+    own = _rss_kb(pid)
+    total, stack = 0, [pid]
+    while stack:
+        current = stack.pop()
+        total += _rss_kb(current)
+        stack.extend(_children(current))
+    return own, total
+
+
+@dataclass
+class RssSamples:
+    samples: list[tuple[float, int, int, int]] = field(default_factory=list)  # (t, main KiB, tree KiB, served)
+
+    @property
+    def peak_tree_mb(self) -> float:
+        return max((s[2] for s in self.samples), default=0) / 1024
+
+    @property
+    def peak_main_mb(self) -> float:
+        return max((s[1] for s in self.samples), default=0) / 1024
+
+
+@dataclass
+class CrawlResult:
+    name: str
+    stats: dict[str, Any]
+    rss: RssSamples
+    returncode: int
+    log: Path
+
+    def stat(self, key: str, default: float = 0.0) -> float:
+        return float(self.stats.get(key, default) or 0.0)
+
+
+def run_crawl(
+    name: str, command: list[str], workdir: Path, site: BenchSite, interval: float = 0.25, main_pid_of: str = ""
+) -> CrawlResult:
+    """Run a crawl process, sampling the RSS of its process tree; read the stats it dumped."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    stats_file = workdir / "stats.json"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSARCHIVE_")}
+    env[STATS_FILE_ENV] = str(stats_file)
+    env["NEWSARCHIVE_INDEX_FILE"] = str(workdir / "warc.cdxj")
+    log = workdir / "crawl.log"
+    rss = RssSamples()
+    started = time.monotonic()
+    with open(log, "wb") as out:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        while process.poll() is None:
+            pid = process.pid
+            if main_pid_of:  # py-spy wraps the crawl: measure its child
+                kids = _children(pid)
+                pid = kids[0] if kids else pid
+            main, tree = tree_rss_kb(pid)
+            if main_pid_of and pid == process.pid:
+                main, tree = 0, 0
+            rss.samples.append((time.monotonic() - started, main, tree, site.served))
+            time.sleep(interval)
+    stats = json.loads(stats_file.read_text()) if stats_file.exists() else {}
+    if process.returncode != 0 or not stats:
+        print(f"!! {name} crawl failed (exit {process.returncode}); log tail:", file=sys.stderr)
+        print(log.read_text(errors="replace")[-3000:], file=sys.stderr)
+    return CrawlResult(name, stats, rss, process.returncode, log)
+
+
+def real_crawl_command(site: BenchSite, workdir: Path, extra: list[str], profile: str | None) -> list[str]:
+    command = [
+        sys.executable,
+        "-m",
+        "scrapy",
+        "crawl",
+        "newsfeed",
+        "-a",
+        f"start_url={site.url}/news-feed/",
+        "-s",
+        f"NEWSARCHIVE_DATABASE_URL=sqlite:///{workdir / 'archive.db'}",
+        "-s",
+        f"NEWSARCHIVE_WARC_DIR={workdir / 'warc'}",
+        "-s",
+        "AUTOTHROTTLE_ENABLED=False",
+        "-s",
+        "NEWSARCHIVE_STALL_PROBE=True",
+        "-s",
+        "NEWSARCHIVE_MAX_LISTING_PAGES=100000",
+        "-s",
+        "STATS_CLASS=benchmarks.naive.JsonStatsCollector",
+        "-s",
+        "LOGSTATS_INTERVAL=10",
+    ]
+    for setting in extra:
+        command += ["-s", setting]
+    if profile:
+        command = ["py-spy", "record", "--subprocesses", "-r", "200", "-f", "raw", "-o", profile, "--", *command]
+    return command
+
+
+# -- stage costs -----------------------------------------------------------------------------------
+def cpu_per_call(function: Callable[[], Any]) -> float:
+    """CPU seconds of this thread spent in *function*."""
+    start = time.thread_time()
+    function()
+    return time.thread_time() - start
+
+
+def weighted(counts: Counter[int], costs: dict[int, float]) -> float:
+    """Mean per-page cost over the crawl's pages (page i is corpus page i mod n)."""
+    total = sum(counts.values())
+    return sum(costs[k] * c for k, c in counts.items()) / total
+
+
+@dataclass
+class StageCosts:
+    extract_ms: float = 0.0
+    warc_ms: float = 0.0  # project writer at the configured level
+    warc_naive_ms: float = 0.0  # warcio, level 9
+    store_ms: float = 0.0  # batches of 200
+    store_naive_ms: float = 0.0  # one commit per item
+    fetch_ms: float = 0.0
+    level_table: list[tuple[int, float, float]] = field(default_factory=list)  # (level, MB per page, ms per page)
+    extract_p99_ms: float = 0.0
+    extract_max_ms: float = 0.0
+
+    @property
+    def total_ms(self) -> float:
+        return self.fetch_ms + self.extract_ms + self.warc_ms + self.store_ms
+
+    @property
+    def naive_total_ms(self) -> float:
+        return self.fetch_ms + self.extract_ms + self.warc_naive_ms + self.store_naive_ms
+
+
+def _exchange(site: BenchSite, index: int) -> tuple[Any, Any]:
+    from archive.warc.writer import ExchangeRequest, ExchangeResponse
+
+    page = site.page_of(index)
+    url = site.url + site.paths[index]
+    body = page.gz if site.gzip_encoding else page.html
+    headers = [("Content-Type", site.content_type), ("Content-Length", str(len(body)))]
+    if site.gzip_encoding:
+        headers.insert(1, ("Content-Encoding", "gzip"))
+    return (
+        ExchangeRequest("GET", url, [("Host", url.split("/")[2]), ("Accept-Encoding", "gzip, deflate, br, zstd")]),
+        ExchangeResponse(200, "OK", headers, body, ip_address="127.0.0.1"),
+    )
+
+
+def measure_stages(site: BenchSite, workdir: Path, gzip_level: int) -> tuple[StageCosts, Any]:
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    from archive.capture import Capture
+    from archive.db import open_database
+    from archive.extract import extract
+    from archive.store import store
+    from archive.warc.writer import WarcWriter
+
+    counts = Counter(i % len(site.corpus) for i in range(site.pages))
+    first_index = {k: k for k in counts}  # the first URL serving corpus page k is index k
+    costs = StageCosts()
+    extract(b"<html><body><p>warm up</p></body></html>", "http://localhost/", {"Content-Type": "text/html"})
+    results: dict[int, Any] = {}
+    extract_costs: dict[int, float] = {}
+    for k in counts:
+        page = site.page_of(k)
+        url = site.url + site.paths[first_index[k]]
+        headers = {"Content-Type": site.content_type, "Content-Length": str(len(page.gz))}
+        extract_costs[k] = cpu_per_call(
+            lambda p=page, u=url, h=headers, k=k: results.__setitem__(k, extract(p.html, u, h))
+        )
+    costs.extract_ms = weighted(counts, extract_costs) * 1000
+    ordered = sorted(extract_costs.values())
+    costs.extract_p99_ms = ordered[int(0.99 * (len(ordered) - 1))] * 1000
+    costs.extract_max_ms = ordered[-1] * 1000
+
+    def warc_costs(level: int) -> tuple[float, float]:
+        directory = workdir / f"stage-warc-{level}"
+        writer = WarcWriter(directory, gzip_level=level)
+        per: dict[int, float] = {}
+        sizes: dict[int, int] = {}
+        for k in counts:
+            request, response = _exchange(site, first_index[k])
+            before = writer.bytes_written
+            per[k] = cpu_per_call(lambda r=request, s=response: writer.write_exchange(r, s))
+            sizes[k] = writer.bytes_written - before
+        writer.close()
+        shutil.rmtree(directory, ignore_errors=True)
+        return weighted(counts, per) * 1000, weighted(counts, {k: float(v) for k, v in sizes.items()}) / 1e6
+
+    for level in (1, 3, 6, 9):
+        ms, mb = warc_costs(level)
+        costs.level_table.append((level, mb, ms))
+        if level == gzip_level:
+            costs.warc_ms = ms
+    if not costs.warc_ms:
+        costs.warc_ms = warc_costs(gzip_level)[0]
+
+    naive_per: dict[int, float] = {}
+    buffer = io.BytesIO()
+    warcio_writer = WARCWriter(buffer, gzip=True)
+    for k in counts:
+        request, response = _exchange(site, first_index[k])
+
+        def write(rq: Any = request, rs: Any = response) -> None:
+            record = warcio_writer.create_warc_record(
+                rq.url,
+                "response",
+                payload=io.BytesIO(rs.body),
+                length=len(rs.body),
+                http_headers=StatusAndHeaders("200 OK", rs.headers, protocol="HTTP/1.1"),
+            )
+            warcio_writer.write_record(record)
+            warcio_writer.write_record(
+                warcio_writer.create_warc_record(
+                    rq.url,
+                    "request",
+                    payload=io.BytesIO(b""),
+                    length=0,
+                    http_headers=StatusAndHeaders("GET / HTTP/1.1", rq.headers, is_http_request=True),
+                )
+            )
+
+        naive_per[k] = cpu_per_call(write)
+        buffer.seek(0)
+        buffer.truncate()
+    costs.warc_naive_ms = weighted(counts, naive_per) * 1000
+
+    import datetime as dt
+
+    def entries() -> Iterator[tuple[Any, Any]]:
+        for i in range(site.pages):
+            k = i % len(site.corpus)
+            page = site.page_of(k)
+            capture = Capture(
+                url=site.url + site.paths[i],
+                status=200,
+                fetched_at=dt.datetime.now(dt.UTC),
+                warc_file="bench.warc.gz",
+                warc_offset=i * 1000,
+                warc_length=999,
+                warc_record_id=f"<urn:uuid:{i:032x}>",
+                content_type=site.content_type,
+                content_length=len(page.gz),
+                payload_digest=f"sha1:{k:032d}",
+            )
+            yield capture, results[k]
+
+    sessions = open_database(f"sqlite:///{workdir / 'stage-store.db'}")
+    all_entries = list(entries())
+    start = time.thread_time()
+    for offset in range(0, len(all_entries), 200):
+        with sessions.begin() as session:
+            store(session, all_entries[offset : offset + 200])
+    costs.store_ms = (time.thread_time() - start) / len(all_entries) * 1000
+    naive_sessions = open_database(f"sqlite:///{workdir / 'stage-store-naive.db'}")
+    sample = all_entries[: min(len(all_entries), 300)]
+    start = time.thread_time()
+    for entry in sample:
+        with naive_sessions.begin() as session:
+            store(session, [entry])
+    costs.store_naive_ms = (time.thread_time() - start) / len(sample) * 1000
+    return costs, results
+
+
+# -- report ------------------------------------------------------------------------------------------
+def load_average() -> str:
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "?"
+
+
+def pages_per_s(result: CrawlResult, pages: int) -> float:
+    wall = result.stat("bench/wall_s")
+    return pages / wall if wall else 0.0
+
+
+def report_crawl(result: CrawlResult, pages: int) -> str:
+    cpu = result.stat("bench/cpu_s") + result.stat("bench/children_cpu_s")
+    wall = result.stat("bench/wall_s")
+    return (
+        f"  {result.name:<6} {pages_per_s(result, pages):7.1f} pages/s  {wall:6.1f} s wall  "
+        f"{cpu / pages * 1000:6.1f} CPU ms/page ({cpu / wall if wall else 0:.2f} cores)  "
+        f"peak RSS {result.rss.peak_tree_mb:6.0f} MB (crawl process {result.rss.peak_main_mb:.0f} MB)  "
+        f"longest reactor stall {result.stat('newsarchive/probe/max_stall_ms'):6.0f} ms "
+        f"({int(result.stat('newsarchive/probe/stalls_over_50ms'))} over 50 ms)  "
+        f"captures stored {int(result.stat('newsarchive/store/captures'))}"
+    )
+
+
+def check_real(result: CrawlResult, pages: int) -> list[str]:
+    problems = []
+    stored = int(result.stat("newsarchive/store/captures"))
+    if stored < pages:
+        problems.append(f"real crawl stored {stored} captures for {pages} pages")
+    if result.returncode:
+        problems.append(f"real crawl exited {result.returncode}")
+    return problems
+
+
+def memory_report(result: CrawlResult, pages: int) -> None:
+    samples = result.rss.samples
+    print(f"\nRSS over time (crawl process + extraction workers), {pages} pages:")
+    print(f"  {'t (s)':>7} {'pages':>6} {'tree MB':>8} {'crawl MB':>9}")
+    step = max(1, len(samples) // 25)
+    for t, main, tree, served in samples[::step] + samples[-1:]:
+        print(f"  {t:7.1f} {served:6d} {tree / 1024:8.0f} {main / 1024:9.0f}")
+    print(f"  peak: tree {result.rss.peak_tree_mb:.0f} MB, crawl process {result.rss.peak_main_mb:.0f} MB")
+    warm = [s for s in samples if s[3] >= pages * 0.2]
+    if warm:
+        early = statistics.median(s[2] for s in warm[: max(1, len(warm) // 5)]) / 1024
+        late = statistics.median(s[2] for s in warm[-max(1, len(warm) // 5) :]) / 1024
+        print(f"  after warm-up (20% of pages): median tree RSS first fifth {early:.0f} MB, last fifth {late:.0f} MB")
+
+
+def print_summary(costs: StageCosts, gzip_level: int, naive: CrawlResult | None, real: CrawlResult, pages: int) -> None:
+    limit = 2000 / costs.total_ms
+    rows = [
+        ("fetch (fetch-only Scrapy crawl)", costs.fetch_ms, ""),
+        ("extract", costs.extract_ms, f"p99 {costs.extract_p99_ms:.0f}, max {costs.extract_max_ms:.0f}"),
+        (f"WARC write, gzip level {gzip_level}", costs.warc_ms, f"warcio at level 9: {costs.warc_naive_ms:.1f}"),
+        ("store, batches of 200", costs.store_ms, f"one commit per item: {costs.store_naive_ms:.1f}"),
+        ("sum", costs.total_ms, f"two-core limit {limit:.1f} pages/s"),
+        (
+            "naive sum (level 9, commit each)",
+            costs.naive_total_ms,
+            f"one core: {1000 / costs.naive_total_ms:.1f} pages/s",
+        ),
+    ]
+    print("\nCPU ms/page per stage (measured by this run on the same pages):")
+    for name, ms, note in rows:
+        print(f"  {name:<34} {ms:7.1f}   {note}")
+    print("WARC gzip level (response + request record of each page):")
+    for level, mb, ms in costs.level_table:
+        print(f"  level {level}: {mb * 1000:7.1f} KB/page {ms:6.2f} CPU ms/page")
+    print("\ncrawls:")
+    if naive is not None:
+        print(report_crawl(naive, pages))
+    print(report_crawl(real, pages))
+    real_rate = pages_per_s(real, pages)
+    real_cpu = (real.stat("bench/cpu_s") + real.stat("bench/children_cpu_s")) / pages * 1000
+    print("\nratios:")
+    if naive is not None and pages_per_s(naive, pages):
+        print(f"  real / naive            {real_rate / pages_per_s(naive, pages):5.2f}   (target >= 2.0)")
+    print(f"  real / two-core limit   {real_rate / limit:5.2f}   (target >= 0.85; limit {limit:.1f} pages/s)")
+    print(f"  real CPU / sum of parts {real_cpu / costs.total_ms:5.2f}   (what the real crawl spends beyond its parts)")
+    for problem in check_real(real, pages):
+        print("!!", problem)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--pages", type=int, default=300, help="article URLs on the site (default 300)")
+    parser.add_argument("--memory", action="store_true", help="real crawl only: RSS over time and peak RSS")
+    parser.add_argument("--charset-header", action="store_true", help="serve text/html; charset=utf-8")
+    parser.add_argument("--identity", action="store_true", help="serve pages uncompressed (no Content-Encoding)")
+    parser.add_argument("--keep", type=Path, help="work directory to keep (default: a temporary one)")
+    parser.add_argument("--profile", help="record the real crawl with py-spy (raw collapsed stacks) to this file")
+    parser.add_argument("--skip-naive", action="store_true", help="stage costs and the real crawl only")
+    parser.add_argument("-s", dest="settings", action="append", default=[], help="extra setting for the real crawl")
+    args = parser.parse_args(argv)
+
+    from scrapy.settings import Settings
+
+    project = Settings()
+    project.setmodule("crawler.settings")
+    gzip_level = project.getint("NEWSARCHIVE_WARC_GZIP_LEVEL", 6)
+    for setting in args.settings:
+        if setting.startswith("NEWSARCHIVE_WARC_GZIP_LEVEL="):
+            gzip_level = int(setting.split("=", 1)[1])
+
+    workdir = args.keep or Path(tempfile.mkdtemp(prefix="newsarchive-bench-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    corpus = load_corpus()
+    mean_kb = statistics.mean(len(p.html) for p in corpus) / 1024
+    gz_kb = statistics.mean(len(p.gz) for p in corpus) / 1024
+    print(
+        f"site: {args.pages} article URLs over {len(corpus)} corpus pages ({mean_kb:.0f} KB mean, {gz_kb:.0f} KB "
+        f"gzip), {-(-args.pages // PER_LISTING_PAGE)} listing pages; Content-Type "
+        f"{'with' if args.charset_header else 'without'} charset, {'identity' if args.identity else 'gzip'}; cpus {os.cpu_count()}; "
+        f"load average before: {load_average()}"
+    )
+    try:
+        with BenchSite(corpus, args.pages, charset_header=args.charset_header, gzip_encoding=not args.identity) as site:
+            if args.memory:
+                real = run_crawl(
+                    "real",
+                    real_crawl_command(site, workdir / "real", args.settings, args.profile),
+                    workdir / "real",
+                    site,
+                    interval=0.5,
+                    main_pid_of="py-spy" if args.profile else "",
+                )
+                print(report_crawl(real, args.pages))
+                memory_report(real, args.pages)
+                for problem in check_real(real, args.pages):
+                    print("!!", problem)
+                print(f"load average after: {load_average()}")
+                return 0 if real.returncode == 0 else 1
+
+            t0 = time.monotonic()
+            costs, _ = measure_stages(site, workdir, gzip_level)
+            fetch = run_crawl(
+                "fetch",
+                [sys.executable, "-m", "benchmarks.naive", "fetch", f"{site.url}/news-feed/", str(workdir / "fetch")],
+                workdir / "fetch",
+                site,
+            )
+            costs.fetch_ms = fetch.stat("bench/cpu_s") / args.pages * 1000
+            print(f"stage costs measured in {time.monotonic() - t0:.0f} s; load average: {load_average()}")
+            naive = None
+            if not args.skip_naive:
+                naive = run_crawl(
+                    "naive",
+                    [
+                        sys.executable,
+                        "-m",
+                        "benchmarks.naive",
+                        "naive",
+                        f"{site.url}/news-feed/",
+                        str(workdir / "naive"),
+                    ],
+                    workdir / "naive",
+                    site,
+                )
+                print(f"naive crawl done; load average: {load_average()}")
+            real = run_crawl(
+                "real",
+                real_crawl_command(site, workdir / "real", args.settings, args.profile),
+                workdir / "real",
+                site,
+                main_pid_of="py-spy" if args.profile else "",
+            )
+            print(f"real crawl done; load average: {load_average()}")
+    finally:
+        if not args.keep:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+    print_summary(costs, gzip_level, naive, real, args.pages)
+    print(f"load average after: {load_average()}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,84 @@
+"""Reactor stall probe (opt-in): how long the reactor thread was kept from running its loop.
+
+A ``LoopingCall`` every 10 ms notes how late it ran. Anything that holds the reactor thread
+(CPU work in a callback, a blocking call, a long GC pause, or the OS not scheduling the process on a
+loaded machine) shows up as lateness. The longest stall is logged when the spider closes and kept in
+the stats (``newsarchive/probe/max_stall_ms``, ``newsarchive/probe/stalls_over_50ms``), where the
+benchmark (``benchmarks/crawl.py``) reads it. Off unless ``NEWSARCHIVE_STALL_PROBE`` is true: the
+probe wakes the reactor 100 times a second.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import TYPE_CHECKING, Any
+
+from scrapy import Spider, signals
+from scrapy.exceptions import NotConfigured
+from twisted.internet import task
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+logger = logging.getLogger(__name__)
+
+INTERVAL = 0.010
+STALL_REPORT_MS = 50.0  # the issue's bound: our code never blocks the reactor longer than this
+
+
+class StallProbe:
+    def __init__(self, crawler: Crawler, interval: float = INTERVAL) -> None:
+        self.crawler = crawler
+        self.interval = interval
+        self.max_stall = 0.0
+        self.max_stall_at = 0.0  # seconds after the probe started
+        self.stalls_over = 0
+        self.ticks = 0
+        self._started = 0.0
+        self._last: float | None = None
+        self._loop = task.LoopingCall(self._tick)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> StallProbe:
+        if not crawler.settings.getbool("NEWSARCHIVE_STALL_PROBE"):
+            raise NotConfigured("NEWSARCHIVE_STALL_PROBE is off")
+        probe = cls(crawler)
+        crawler.signals.connect(probe.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(probe.spider_closed, signal=signals.spider_closed)
+        return probe
+
+    def spider_opened(self, spider: Spider) -> None:
+        self._started = time.monotonic()
+        self._loop.start(self.interval, now=True)
+
+    def _tick(self) -> None:
+        now = time.monotonic()
+        self.ticks += 1
+        if self._last is not None:
+            # LoopingCall skips the calls it missed, so the gap since the last run is the stall.
+            stall = now - self._last - self.interval
+            if stall > self.max_stall:
+                self.max_stall = stall
+                self.max_stall_at = now - self._started
+            if stall * 1000 > STALL_REPORT_MS:
+                self.stalls_over += 1
+        self._last = now
+
+    def spider_closed(self, spider: Spider, reason: Any = None) -> None:
+        if self._loop.running:
+            self._loop.stop()
+        logger.info(
+            "stall probe: longest reactor stall %.1f ms (%.1f s into the crawl), %d stalls over %.0f ms in %d ticks",
+            self.max_stall * 1000,
+            self.max_stall_at,
+            self.stalls_over,
+            STALL_REPORT_MS,
+            self.ticks,
+        )
+        stats = self.crawler.stats
+        if stats is not None:
+            stats.set_value("newsarchive/probe/max_stall_ms", round(self.max_stall * 1000, 1))
+            stats.set_value("newsarchive/probe/max_stall_at_s", round(self.max_stall_at, 1))
+            stats.set_value(f"newsarchive/probe/stalls_over_{STALL_REPORT_MS:.0f}ms", self.stalls_over)
+            stats.set_value("newsarchive/probe/ticks", self.ticks)
