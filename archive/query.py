@@ -80,10 +80,39 @@ def apply_filters(query: Select[Any], filters: Filters) -> Select[Any]:
     return query
 
 
+_VERSION_FIELDS = (
+    "title",
+    "published",
+    "modified",
+    "language",
+    "section",
+    "description",
+    "image",
+    "canonical_url",
+    "text",
+    "number",
+    "content_hash",
+    "extractor",
+    "extractor_version",
+)
+
+
 def _current_versions(filters: Filters) -> Select[Any]:
+    # Plain columns, not ORM entities: streaming rows must not grow the session's identity map.
     V, A, S, C = models.ArticleVersion, models.Article, models.Site, models.Capture
     query = (
-        select(A.id, A.url, S.name.label("site"), V, C.fetched_at, C.status, C.warc_file, C.warc_offset, C.warc_length)
+        select(
+            A.id,
+            A.url,
+            S.name.label("site"),
+            V.id.label("version_id"),
+            *(getattr(V, name) for name in _VERSION_FIELDS),
+            C.fetched_at,
+            C.status,
+            C.warc_file,
+            C.warc_offset,
+            C.warc_length,
+        )
         .join(V, V.id == A.current_version_id)
         .join(S, S.id == A.site_id)
         .join(C, C.id == V.capture_id)
@@ -111,37 +140,35 @@ def iter_articles(session: Session, filters: Filters = Filters(), chunk: int = 5
     memory stays constant however large the archive."""
     result = session.execute(_current_versions(filters).execution_options(yield_per=chunk))
     for rows in result.partitions(chunk):
-        version_ids = [row.ArticleVersion.id for row in rows]
+        version_ids = [row.version_id for row in rows]
         authors = names_by_version(session, models.ArticleVersionAuthor, models.Author, "author_id", version_ids)
         tags = names_by_version(session, models.ArticleVersionTag, models.Tag, "tag_id", version_ids)
         for row in rows:
-            version: models.ArticleVersion = row.ArticleVersion
             yield {
                 "id": row.id,
                 "url": row.url,
-                "title": version.title,
-                "authors": authors.get(version.id, []),
-                "published": version.published,
-                "modified": version.modified,
-                "language": version.language,
+                "title": row.title,
+                "authors": authors.get(row.version_id, []),
+                "published": row.published,
+                "modified": row.modified,
+                "language": row.language,
                 "site": row.site,
-                "section": version.section,
-                "tags": tags.get(version.id, []),
-                "description": version.description,
-                "image": version.image,
-                "canonical_url": version.canonical_url,
-                "text": version.text,
-                "version": version.number,
-                "content_hash": version.content_hash,
-                "extractor": version.extractor,
-                "extractor_version": version.extractor_version,
+                "section": row.section,
+                "tags": tags.get(row.version_id, []),
+                "description": row.description,
+                "image": row.image,
+                "canonical_url": row.canonical_url,
+                "text": row.text,
+                "version": row.number,
+                "content_hash": row.content_hash,
+                "extractor": row.extractor,
+                "extractor_version": row.extractor_version,
                 "fetched_at": _aware(row.fetched_at).isoformat(),
                 "status": row.status,
                 "warc_file": row.warc_file,
                 "warc_offset": row.warc_offset,
                 "warc_length": row.warc_length,
             }
-        session.expunge_all()
 
 
 ORDERS = ("published", "captured", "id")
