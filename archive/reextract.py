@@ -17,11 +17,14 @@ describes each article that would change.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import logging
 import multiprocessing
 import os
+import queue
 import sys
+import threading
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Sequence
@@ -31,13 +34,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import create_engine, select, tuple_
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import StaticPool
 
 from archive import models
 from archive.capture import Capture
-from archive.db import open_database
+from archive.db import migrate, open_database
 from archive.extract import Article, NotAnArticle, extract
 from archive.store import ExtractionResult, StoreStats, article_url, store
 from archive.warc.reader import ReadRecord, ReadStats, Selection, Skipped, WarcReader
@@ -269,6 +273,52 @@ class _Extractor:
             self.pool = None
 
 
+# -- batched writes ----------------------------------------------------------------------------
+class _BatchWriter:
+    """Writes batches on a thread of its own, at most two queued behind the one being written.
+
+    While a batch is written (``store()`` is ORM work: ~15 ms an article on SQLite) the reader goes
+    on feeding the extraction pool, so the workers never wait on the database; the bounded queue
+    holds memory flat when the database is the slower side. A failed write is re-raised in the
+    caller's thread at the next ``put`` or at ``close``.
+    """
+
+    def __init__(self, write: Callable[[list[tuple[Capture, ExtractionResult | None]]], None]) -> None:
+        self._write = write
+        self._queue: queue.Queue[list[tuple[Capture, ExtractionResult | None]] | None] = queue.Queue(maxsize=2)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="reextract-store", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while (batch := self._queue.get()) is not None:
+            if self._error is None:
+                try:
+                    self._write(batch)
+                except BaseException as exc:  # handed to the caller's thread
+                    self._error = exc
+
+    def _raise(self) -> None:
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+
+    def put(self, batch: list[tuple[Capture, ExtractionResult | None]]) -> None:
+        self._raise()
+        self._queue.put(batch)
+
+    def close(self, *, abandon: bool = False) -> None:
+        if self._thread.is_alive():
+            if abandon:  # an error elsewhere: drop what is queued, finish the batch being written
+                with contextlib.suppress(queue.Empty):
+                    while True:
+                        self._queue.get_nowait()
+            self._queue.put(None)
+            self._thread.join()
+        if not abandon:
+            self._raise()
+
+
 # -- progress ----------------------------------------------------------------------------------
 class _Progress:
     """A rich progress bar on a terminal; a plain line every *interval* seconds otherwise."""
@@ -333,8 +383,11 @@ def _open(database_url: str, dry_run: bool) -> sessionmaker[Session]:
     if dry_run:
         url = make_url(database_url)
         if url.get_backend_name() == "sqlite" and url.database and not Path(url.database).exists():
-            # Nothing stored yet: compare against an empty schema without creating the file.
-            return open_database("sqlite://")
+            # Nothing stored yet: compare against an empty schema without creating the file. One
+            # connection shared by the threads (each would get its own empty database otherwise).
+            engine = create_engine("sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False})
+            migrate(engine)
+            return sessionmaker(engine, expire_on_commit=False)
     return open_database(database_url, create=not dry_run)
 
 
@@ -408,9 +461,7 @@ def reextract(
         dry_session = sessions()
         simulator = _DryRun(dry_session)
 
-    def flush(batch: list[tuple[Capture, ExtractionResult | None]]) -> None:
-        if not batch:
-            return
+    def write(batch: list[tuple[Capture, ExtractionResult | None]]) -> None:
         keys = {(c.warc_file, c.warc_offset) for c, _ in batch}
         if simulator is not None and dry_session is not None:
             existing = _existing_captures(dry_session, keys) | (keys & simulator.seen_captures)
@@ -421,9 +472,15 @@ def reextract(
                 stats = store(session, batch)
         result.captures_new += len(keys - existing)
         result.store.add(stats)
-        batch.clear()
         if on_batch is not None:
             on_batch(result)
+
+    writer = _BatchWriter(write)
+
+    def flush(batch: list[tuple[Capture, ExtractionResult | None]]) -> None:
+        if batch:
+            writer.put(list(batch))
+            batch.clear()
 
     extractor = _Extractor(workers)
     reporter = _Progress(progress, progress_stream)
@@ -458,7 +515,9 @@ def reextract(
         while window:
             settle(window.popleft())
         flush(batch)
+        writer.close()
     finally:
+        writer.close(abandon=True)
         extractor.close()
         if dry_session is not None:
             dry_session.rollback()

@@ -1,0 +1,164 @@
+"""Re-extraction throughput: `newsarchive reextract` against a bare "read WARC + trafilatura" loop.
+
+Builds (once, cached) a WARC of article pages from the fundus corpus — the 143 pages repeated under
+distinct URLs, written by the crawl's own ``WarcWriter`` — then times, on the same file:
+
+(a) ``newsarchive reextract FILE --db <fresh SQLite> --workers N``: reading, the crawl's
+    extraction function in N processes, ``store()`` in batched transactions;
+(b) the bare loop: iterate the WARC with FastWARC (warcio if FastWARC is missing) and call
+    ``trafilatura.extract`` on each HTML payload in N processes, results thrown away.
+
+Both run as fresh ``python`` processes and are timed wall-clock from start to exit, so both pay
+for interpreter start-up, imports and worker start. The ratio is (a)'s pages/s over (b)'s; the
+target is at least 0.9. Rounds alternate (a) and (b) and the best of each is kept, because the
+machine is shared and other work only ever makes a run slower.
+
+usage: python benchmarks/reextract.py [--pages 1000] [--workers 2] [--rounds 2] [--cache-dir DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import hashlib
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT.parent / "shared" / "corpus" / "fundus" / "pages"
+
+
+def corpus_pages() -> list[Path]:
+    pages = sorted(CORPUS.glob("*.html.gz"))
+    if not pages:
+        sys.exit(f"no pages under {CORPUS}")
+    return pages
+
+
+def build_warc(pages: int, cache_dir: Path) -> Path:
+    """A WARC of *pages* responses (200, text/html, identity encoding), cached by size and corpus."""
+    sys.path.insert(0, str(ROOT))
+    from archive.warc.writer import ExchangeRequest, ExchangeResponse, WarcWriter
+
+    sources = corpus_pages()
+    key = hashlib.sha1(b"".join(p.name.encode() + str(p.stat().st_size).encode() for p in sources)).hexdigest()[:10]
+    target = cache_dir / f"reextract-{pages}-{key}.warc.gz"
+    if target.exists():
+        return target
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    bodies = [(p.name.removesuffix(".html.gz"), gzip.decompress(p.read_bytes())) for p in sources]
+    build_dir = Path(tempfile.mkdtemp(dir=cache_dir))
+    with WarcWriter(build_dir, prefix="bench", max_size=1 << 40) as writer:
+        for i in range(pages):
+            stem, body = bodies[i % len(bodies)]
+            # A host of our own: the pages' canonical URLs name other hosts, so each URL stays one article.
+            url = f"https://bench{i % 7}.example/{stem.lower()}/{i}/"
+            writer.write_exchange(
+                ExchangeRequest("GET", url, [("Host", url.split("/")[2])]),
+                ExchangeResponse(200, "OK", [("Content-Type", "text/html"), ("Content-Length", str(len(body)))], body),
+            )
+    written = next(build_dir.glob("*.warc.gz"))
+    written.rename(target)
+    build_dir.rmdir()
+    return target
+
+
+# -- (b) the bare loop ---------------------------------------------------------------------------
+def _payloads(path: Path) -> Iterator[bytes]:
+    try:
+        from fastwarc.warc import ArchiveIterator, WarcRecordType
+
+        with path.open("rb") as stream:
+            for record in ArchiveIterator(stream, record_types=WarcRecordType.response, parse_http=True):
+                yield record.reader.read()
+    except ImportError:
+        from warcio.archiveiterator import ArchiveIterator as WarcioIterator
+
+        with path.open("rb") as stream:
+            for record in WarcioIterator(stream):
+                if record.rec_type == "response":
+                    yield record.content_stream().read()
+
+
+def _trafilatura(html: bytes) -> str | None:
+    import trafilatura
+
+    return trafilatura.extract(html)
+
+
+def bare_loop(path: Path, workers: int) -> None:
+    started = time.perf_counter()
+    extracted = pages = 0
+    in_flight: list[Future[str | None]] = []
+    with ProcessPoolExecutor(workers) as pool:
+        for payload in _payloads(path):
+            pages += 1
+            in_flight.append(pool.submit(_trafilatura, payload))
+            if len(in_flight) >= 8 * workers:
+                extracted += in_flight.pop(0).result() is not None
+        for future in in_flight:
+            extracted += future.result() is not None
+    print(f"bare: {pages} pages, {extracted} extracted, {time.perf_counter() - started:.2f} s")
+
+
+# -- the comparison ------------------------------------------------------------------------------
+def _timed(command: list[str]) -> tuple[float, str]:
+    started = time.perf_counter()
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    elapsed = time.perf_counter() - started
+    if done.returncode != 0:
+        sys.exit(f"failed: {' '.join(command)}\n{done.stderr[-2000:]}")
+    return elapsed, done.stdout
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--pages", type=int, default=1000)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--cache-dir", type=Path, default=Path(tempfile.gettempdir()) / "newsarchive-bench")
+    parser.add_argument("--bare", type=Path, metavar="WARC", help=argparse.SUPPRESS)  # the (b) child process
+    args = parser.parse_args()
+    if args.bare:
+        bare_loop(args.bare, args.workers)
+        return
+
+    warc = build_warc(args.pages, args.cache_dir)
+    print(f"WARC: {warc} ({warc.stat().st_size / 1e6:.1f} MB, {args.pages} pages); {args.workers} workers; "
+          f"cores {os.cpu_count()}; load average {os.getloadavg()[0]:.2f}")  # fmt: skip
+    ours: list[float] = []
+    bare: list[float] = []
+    articles = 0
+    for round_number in range(1, args.rounds + 1):
+        with tempfile.TemporaryDirectory(dir=args.cache_dir) as scratch:
+            database = f"sqlite:///{Path(scratch) / 'fresh.db'}"
+            command = [sys.executable, "-m", "archive.cli", "reextract", str(warc), "--db", database,
+                       "--warc-dir", str(warc.parent), "--workers", str(args.workers)]  # fmt: skip
+            elapsed, out = _timed(command)
+            found = re.search(r"^articles: ([\d,]+)", out, re.M)
+            articles = int(found.group(1).replace(",", "")) if found else 0
+            inner = re.search(r"^time: ([\d.]+) s", out, re.M)
+            ours.append(elapsed)
+            print(f"round {round_number}: reextract {elapsed:.2f} s wall ({inner.group(1) if inner else '?'} s "
+                  f"inside), {articles} articles, {articles / elapsed:.1f} articles/s")  # fmt: skip
+        elapsed, out = _timed([sys.executable, __file__, "--bare", str(warc), "--workers", str(args.workers)])
+        bare.append(elapsed)
+        print(f"round {round_number}: bare loop {elapsed:.2f} s wall ({out.strip()}), "
+              f"{args.pages / elapsed:.1f} pages/s")  # fmt: skip
+    best_ours, best_bare = min(ours), min(bare)
+    print(
+        f"reextract: {args.pages / best_ours:.1f} pages/s, {articles / best_ours:.1f} articles/s (best of {len(ours)})"
+    )
+    print(f"bare loop: {args.pages / best_bare:.1f} pages/s (best of {len(bare)})")
+    print(f"ratio reextract / bare loop: {best_bare / best_ours:.2f} (target >= 0.9)")
+
+
+if __name__ == "__main__":
+    main()
