@@ -190,3 +190,16 @@ def newsarchive_bytes(*args: str):
     from tests.conftest import ROOT
 
     return subprocess.run([sys.executable, "-m", "archive.cli", *args], cwd=ROOT, capture_output=True, timeout=300)
+
+
+def test_iter_articles_streams_across_chunks(archive_db: ArchiveDB) -> None:
+    from archive.query import iter_articles
+
+    _, sessions, urls = archive_db
+    with sessions() as session:
+        rows = list(iter_articles(session, chunk=3))  # 8 articles: three partitions
+    assert len(rows) == 8 and {r["url"] for r in rows} == set(urls.values())
+    assert next(r for r in rows if r["url"] == urls["/news/prime-minister-visit/"])["authors"] == [
+        "Mira Delacroix",
+        "Jonas Brandt",
+    ]
