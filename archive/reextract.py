@@ -18,6 +18,7 @@ describes each article that would change.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import difflib
 import logging
 import multiprocessing
@@ -43,7 +44,7 @@ from archive import models
 from archive.capture import Capture
 from archive.db import migrate, open_database
 from archive.extract import Article, NotAnArticle, extract
-from archive.store import ExtractionResult, StoreStats, article_url, store
+from archive.store import ExtractionResult, StoreStats, _aware, article_url, store
 from archive.warc.reader import ReadRecord, ReadStats, Selection, Skipped, WarcReader
 from archive.warc.writer import closed_warc_files
 
@@ -139,6 +140,9 @@ class _ArticleState:
     current_hash: str | None
     current: dict[str, Any] | None
     number: int
+    exists: bool = False
+    last_captured_at: dt.datetime | None = None
+    removed_at: dt.datetime | None = None
 
 
 class _DryRun:
@@ -158,6 +162,9 @@ class _DryRun:
         article = self.session.scalars(select(models.Article).where(models.Article.url == url)).one_or_none()
         state = _ArticleState(set(), None, None, 0)
         if article is not None:
+            state.exists = True
+            state.last_captured_at = _aware(article.last_captured_at)
+            state.removed_at = _aware(article.removed_at) if article.removed_at else None
             rows = self.session.execute(
                 select(V.content_hash, V.number, C.warc_file, C.warc_offset)
                 .join(C, C.id == V.capture_id)
@@ -190,12 +197,18 @@ class _DryRun:
             key = (capture.warc_file, capture.warc_offset)
             stats.captures += 1
             self.seen_captures.add(key)
+            if capture.method == "GET" and capture.status in (304, 404, 410):
+                self._recheck(capture, stats)
             if isinstance(result, NotAnArticle):
                 stats.not_articles += 1
             if not isinstance(result, Article):
                 continue
             url = article_url(capture.url, result)
             state = self._load(url)
+            state.exists = True
+            state.last_captured_at = max(state.last_captured_at or capture.fetched_at, capture.fetched_at)
+            if state.removed_at is not None and capture.fetched_at > state.removed_at:
+                state.removed_at = None
             content_hash = result.content_hash()
             if content_hash == state.current_hash or (content_hash, key) in state.versions:
                 stats.unchanged += 1
@@ -208,6 +221,17 @@ class _DryRun:
             state.versions.add((content_hash, key))
             state.current_hash, state.current = content_hash, new
         return stats
+
+    def _recheck(self, capture: Capture, stats: StoreStats) -> None:
+        # store(): a 304 re-confirms a stored article, a 404/410 after its last capture removes it.
+        state = self._load(capture.url)
+        if not state.exists or state.last_captured_at is None:
+            return
+        if capture.status == 304:
+            state.last_captured_at = max(state.last_captured_at, capture.fetched_at)
+        elif state.removed_at is None and capture.fetched_at >= state.last_captured_at:
+            state.removed_at = capture.fetched_at
+            stats.removed += 1
 
 
 # -- extraction pool ---------------------------------------------------------------------------
@@ -545,6 +569,7 @@ def summary_rows(result: ReextractResult) -> list[tuple[str, str]]:
         (f"articles {would}new", f"{store_stats.articles_new:,}"),
         (f"versions {would}new", f"{store_stats.versions_new:,}"),
         ("unchanged", f"{store_stats.unchanged:,}"),
+        (f"articles {would}marked removed (404/410)", f"{store_stats.removed:,}"),
         ("skipped (bad input)", f"{read.skipped:,}"),
         ("workers", f"{result.workers}"),
         ("time", f"{result.elapsed:.1f} s ({result.extracted / max(result.elapsed, 1e-6):,.1f} pages/s)"),

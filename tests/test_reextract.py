@@ -490,3 +490,28 @@ def test_codings_and_digest_forms() -> None:
     assert _digest_matches("sha1:" + base64.b64encode(digest).decode(), body)
     assert _digest_matches("sha1:" + base64.b32encode(digest).decode(), body + b"!") is False
     assert _digest_matches("whirlpool9:ABC", body) is None
+
+
+def test_a_later_404_marks_the_article_removed_and_dry_run_says_so(sample_site: SampleSite, tmp_path: Path) -> None:
+    article = ARTICLES[4]
+    url = canonicalize(f"{sample_site.url}{article.path}")
+    _, headers, body = _fetch(url)
+    path = tmp_path / "gone.warc.gz"
+    with path.open("wb") as out:
+        writer = WARCWriter(out, gzip=True)
+        _response(writer, url, headers, body, "2024-05-01T10:00:00Z")
+        gone = writer.create_warc_record(
+            url, "response", payload=io.BytesIO(b"gone"), warc_headers_dict={"WARC-Date": "2024-06-01T10:00:00Z"},
+            http_headers=StatusAndHeaders("404 Not Found", [("Content-Type", "text/plain")], protocol="HTTP/1.1"),
+        )  # fmt: skip
+        writer.write_record(gone)
+    database_url = f"sqlite:///{tmp_path / 'gone.db'}"
+    dry = reextract([path], database_url=database_url, workers=0, dry_run=True)
+    real = reextract([path], database_url=database_url, workers=0)
+    assert real.store.removed == dry.store.removed == 1
+    assert dataclasses.astuple(real.store) == dataclasses.astuple(dry.store)
+    sessions = open_database(database_url, create=False)
+    with sessions() as session:
+        stored = session.scalars(select(models.Article)).one()
+        assert stored.url == url and stored.removed_at is not None
+    assert reextract([path], database_url=database_url, workers=0, dry_run=True).store.removed == 0
