@@ -9,7 +9,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 logger = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+_MIGRATION_LOCK_KEY = 0x6E657773_6D696772  # "newsmigr": a PostgreSQL advisory lock id of our own
 
 
 class DatabaseError(Exception):
@@ -69,6 +70,10 @@ def migrate(engine: Engine) -> None:
     # "heads", not "head": features may add independent branches of migrations off one parent.
     heads = set(ScriptDirectory.from_config(config).get_heads())
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # Distributed workers open a fresh database at the same moment: one migrates, the
+            # others wait here (the lock goes with the transaction) and then find it up to date.
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK_KEY})
         current = set(MigrationContext.configure(connection).get_current_heads())
         if current == heads:
             return

@@ -9,13 +9,17 @@ Conflicts are resolved by the database's own ``ON CONFLICT`` so concurrent write
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+import logging
+import random
+import time
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session, sessionmaker
 
 from archive import models
 from archive.capture import Capture
@@ -23,6 +27,7 @@ from archive.extract import Article, NotAnArticle
 from archive.urls import canonicalize, host_of
 
 ExtractionResult = Article | NotAnArticle
+logger = logging.getLogger(__name__)
 
 
 @dataclass(slots=True)
@@ -125,7 +130,11 @@ class _Store:
     def recheck(self, capture: Capture) -> None:
         """A re-fetch of an archived article that brought no new content: a 304 says it is as
         stored (it was seen then); a 404/410 says it is gone (marked removed, never deleted)."""
-        article = self.session.scalars(select(models.Article).where(models.Article.url == capture.url)).one_or_none()
+        query = select(models.Article).where(models.Article.url == capture.url)
+        if self.session.get_bind().dialect.name != "sqlite":
+            # Another worker may be storing this article: read it as of its last commit, then hold it.
+            query = query.with_for_update().execution_options(populate_existing=True)
+        article = self.session.scalars(query).one_or_none()
         if article is None:
             return
         if capture.status == 304:
@@ -150,8 +159,10 @@ class _Store:
         )
         query = select(models.Article).where(models.Article.url == url)
         if self.session.get_bind().dialect.name != "sqlite":
-            # Serializes concurrent writers of one article so version numbers never collide.
-            query = query.with_for_update()
+            # Serializes concurrent writers of one article so version numbers never collide;
+            # populate_existing: an Article loaded earlier in this transaction is re-read under the
+            # lock, or its current version (and what counts as "unchanged") could be stale.
+            query = query.with_for_update().execution_options(populate_existing=True)
         article = self.session.scalars(query).one()
         article.first_captured_at = min(_aware(article.first_captured_at), capture.fetched_at)
         if article.removed_at is not None and capture.fetched_at > _aware(article.removed_at):
@@ -227,6 +238,35 @@ class _Store:
 def _aware(moment: dt.datetime) -> dt.datetime:
     # SQLite hands back naive datetimes even for timezone=True columns; they were stored as UTC.
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def _retryable(exc: DBAPIError) -> bool:
+    # PostgreSQL: deadlock_detected (two workers' batches locking the same rows in opposite order)
+    # and serialization_failure. Retrying the whole batch is safe: store() is idempotent.
+    return getattr(exc.orig, "sqlstate", None) in ("40P01", "40001") or getattr(exc.orig, "pgcode", None) in (
+        "40P01",
+        "40001",
+    )
+
+
+def store_batch(
+    sessions: sessionmaker[Session],
+    entries: Sequence[tuple[Capture, ExtractionResult | None]],
+    *,
+    attempts: int = 5,
+) -> StoreStats:
+    """``store()`` *entries* in one transaction of its own, retried when the database aborted it
+    for a deadlock or a serialization failure (concurrent writers: several crawl workers)."""
+    for attempt in range(1, attempts + 1):
+        try:
+            with sessions.begin() as session:
+                return store(session, entries)
+        except DBAPIError as exc:
+            if attempt == attempts or not _retryable(exc):
+                raise
+            logger.info("store: transaction aborted (%s); retrying, attempt %d", exc.orig, attempt + 1)
+            time.sleep(random.uniform(0.05, 0.2) * attempt)
+    raise AssertionError("unreachable")
 
 
 def store(session: Session, entries: Iterable[tuple[Capture, ExtractionResult | None]]) -> StoreStats:

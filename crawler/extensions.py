@@ -325,6 +325,11 @@ class CrawlRunRecorder:
 
     A crawl that finds its site locked closes at once with finish reason ``site_locked`` and an
     error line naming the holder; it writes no row. Row writes run on a dedicated thread.
+
+    A distributed worker (``NEWSARCHIVE_DISTRIBUTED``) takes no site lock: the workers of one run
+    must crawl the same sites at once, and the shared frontier (one queue, one dupefilter per run,
+    see crawler/distributed.py) is what keeps them from fetching a page twice. Its row records the
+    run id (``spider_args.distributed_run``) and, at close, the sites it took work from.
     """
 
     def __init__(self, crawler: Crawler, database_url: str, lock_dir: str, interval: float) -> None:
@@ -336,6 +341,7 @@ class CrawlRunRecorder:
         self.run_id: int | None = None
         self._pool = ThreadPool(minthreads=1, maxthreads=1, name="crawl-run")
         self._ticker = task.LoopingCall(self._tick)
+        self.distributed = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CrawlRunRecorder:
@@ -351,6 +357,7 @@ class CrawlRunRecorder:
             settings.get("NEWSARCHIVE_WARC_DIR") or ".",
             settings.getfloat("NEWSARCHIVE_RUN_RECORD_INTERVAL", 30.0),
         )
+        recorder.distributed = bool(settings.get("NEWSARCHIVE_DISTRIBUTED"))
         crawler.signals.connect(recorder.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(recorder.spider_closed, signal=signals.spider_closed)
         return recorder
@@ -362,7 +369,8 @@ class CrawlRunRecorder:
         self._pool.start()
         sites = run_sites(spider)
         try:
-            await self._in_thread(self.lock.acquire, sites)
+            if not self.distributed:
+                await self._in_thread(self.lock.acquire, sites)
         except SiteLockedError as exc:
             logger.error("%s; this run exits without crawling", exc)
             raise CloseSpider("site_locked") from None
@@ -378,6 +386,10 @@ class CrawlRunRecorder:
         self.engine = create_db_engine(self.database_url)
         now = dt.datetime.now(dt.UTC)
         arguments = dict(getattr(spider, "newsarchive_args", {}) or {})
+        if self.distributed:
+            from crawler.distributed import crawler_run_id
+
+            arguments["distributed_run"] = crawler_run_id(self.crawler) or ""
         row = models.CrawlRun(
             site=",".join(sites)[:255],
             spider=spider.name,
@@ -414,6 +426,8 @@ class CrawlRunRecorder:
         try:
             if self.run_id is not None:
                 final = {**self._counters(), "status": reason, "ended_at": dt.datetime.now(dt.UTC)}
+                if self.distributed:  # a worker learns its sites from the seeds and requests it takes
+                    final["site"] = ",".join(run_sites(spider))[:255]
                 try:
                     await self._in_thread(self._update, final)
                 except Exception as exc:

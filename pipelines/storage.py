@@ -20,7 +20,7 @@ from twisted.python.threadpool import ThreadPool
 
 from archive.capture import Capture
 from archive.db import DatabaseError, open_database
-from archive.store import ExtractionResult, StoreStats, store
+from archive.store import ExtractionResult, StoreStats, store_batch
 from crawler.items import PageItem
 from crawler.signals import exchange_archived
 
@@ -92,8 +92,8 @@ class StoragePipeline:
 
     def _store_batch(self, batch: list[tuple[Capture, ExtractionResult | None]]) -> StoreStats:
         assert self.sessions is not None
-        with self.sessions.begin() as session:
-            return store(session, batch)
+        # Own transaction, retried on deadlock: distributed workers write the same rows at once.
+        return store_batch(self.sessions, batch)
 
     def _stored(self, stats: StoreStats) -> None:
         self.totals.add(stats)

@@ -54,6 +54,8 @@ ROLE = "newsarchive_role"  # listing | article | feed | sitemap
 LISTING_PAGE = "newsarchive_listing_page"
 KNOWN_PAGES = "newsarchive_known_pages"  # consecutive listing pages with nothing new on them
 SITE = "newsarchive_site"  # profile name
+# Hosts a request of a URL seed may stay on: a distributed worker that pops it learns them from here.
+HOSTS = "newsarchive_hosts"
 DEPTH = "newsarchive_depth"  # links followed from a start URL
 REASON = "newsarchive_reason"  # why an article is fetched: new | changed | fresh | refresh
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -106,7 +108,8 @@ class NewsFeedSpider(scrapy.Spider):
             k: v for k, v in {"start_url": start_url, "site": site, "refresh": refresh, **kwargs}.items() if v
         }
         super().__init__(*args, **kwargs)
-        if bool(start_url) == bool(site):
+        # Neither is fine for a distributed worker (its seeds come from Redis): from_crawler decides.
+        if start_url and site:
             raise ValueError(
                 "the newsfeed spider needs -a start_url=URL (a listing, feed, sitemap or home page) "
                 "or -a site=NAME (a profile of sites.toml, or all), one of the two"
@@ -130,6 +133,13 @@ class NewsFeedSpider(scrapy.Spider):
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> NewsFeedSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         settings = crawler.settings
+        spider.distributed = bool(settings.get("NEWSARCHIVE_DISTRIBUTED"))
+        spider._all_profiles = None
+        if not spider.sites_arg and not spider.start_urls_given and not spider.distributed:
+            raise ValueError(
+                "the newsfeed spider needs -a start_url=URL (a listing, feed, sitemap or home page) "
+                "or -a site=NAME (a profile of sites.toml, or all), one of the two"
+            )
         if spider.sites_arg:
             try:
                 profiles = select_profiles(load_profiles(settings.get("NEWSARCHIVE_SITES_FILE")), spider.sites_arg)
@@ -161,32 +171,37 @@ class NewsFeedSpider(scrapy.Spider):
 
     # -- start ---------------------------------------------------------------------------------
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        if self.profiles:
-            for profile in self.profiles.values():
-                meta = {SITE: profile.name, DEPTH: 0}
-                for url in profile.listings:
-                    yield scrapy.Request(url, callback=self.parse, meta={**meta, ROLE: "listing", LISTING_PAGE: 1})
-                for url in profile.feeds:
-                    yield scrapy.Request(url, callback=self.parse, meta={**meta, ROLE: "feed"})
-                for url in profile.sitemaps:
-                    yield scrapy.Request(url, callback=self.parse, meta={**meta, ROLE: "sitemap"})
-        else:
-            for url in self.start_urls_given:
-                yield scrapy.Request(url, callback=self.parse, meta={ROLE: "listing", LISTING_PAGE: 1, DEPTH: 0})
-        async for request in self._recheck_requests():
+        # A distributed worker started with -a site=/start_url= seeds the shared frontier too; the
+        # shared dupefilter makes that idempotent when every worker is started the same way.
+        async for request in self._seed_requests(list(self.profiles.values()), self.start_urls_given):
             yield request
 
-    async def _recheck_requests(self) -> AsyncIterator[scrapy.Request]:
+    async def _seed_requests(self, profiles: list[SiteProfile], start_urls: list[str]) -> AsyncIterator[scrapy.Request]:
+        for profile in profiles:
+            meta = {SITE: profile.name, DEPTH: 0}
+            for url in profile.listings:
+                yield scrapy.Request(url, callback=self.parse, meta={**meta, ROLE: "listing", LISTING_PAGE: 1})
+            for url in profile.feeds:
+                yield scrapy.Request(url, callback=self.parse, meta={**meta, ROLE: "feed"})
+            for url in profile.sitemaps:
+                yield scrapy.Request(url, callback=self.parse, meta={**meta, ROLE: "sitemap"})
+        hosts = self._hosts_meta(start_urls)
+        for url in start_urls:
+            yield scrapy.Request(url, callback=self.parse, meta={ROLE: "listing", LISTING_PAGE: 1, DEPTH: 0, **hosts})
+        groups: list[tuple[str | None, list[str]]] = [(p.name, [_origin(u) for u in p.start_urls]) for p in profiles]
+        if start_urls:
+            groups.append((None, [_origin(u) for u in start_urls]))
+        async for request in self._recheck_requests(groups, hosts):
+            yield request
+
+    async def _recheck_requests(
+        self, groups: list[tuple[str | None, list[str]]], hosts: dict[str, Any]
+    ) -> AsyncIterator[scrapy.Request]:
         """Conditional re-checks of archived articles nothing may link any more: the fresh ones
         (or all with ``refresh=all``)."""
         if self.index is None or (self.refresh_window is None and not self.refresh_all):
             return
         since = None if self.refresh_all else dt.datetime.now(dt.UTC) - self.refresh_window  # type: ignore[operator]
-        groups: list[tuple[str | None, list[str]]] = []
-        if self.profiles:
-            groups = [(p.name, [_origin(u) for u in p.start_urls]) for p in self.profiles.values()]
-        else:
-            groups = [(None, [_origin(u) for u in self.start_urls_given])]
         for site, origins in groups:
             origins = sorted({*origins, *(o.replace("://www.", "://", 1) for o in origins)})
             urls = await self._in_thread(self.index.articles_since, origins, since)
@@ -194,8 +209,68 @@ class NewsFeedSpider(scrapy.Spider):
             reason = "refresh" if self.refresh_all else "fresh"
             self._inc("recheck", len(urls))
             for url in urls:
-                meta = {ROLE: "article", DEPTH: 0, **({SITE: site} if site else {})}
+                meta = {ROLE: "article", DEPTH: 0, **({SITE: site} if site else hosts)}
                 yield self._article_request(url, known.get(url), reason, meta)
+
+    # -- distributed: seeds and requests from the shared frontier (crawler/distributed.py) ---------
+    def _hosts_meta(self, urls: list[str]) -> dict[str, Any]:
+        """Meta naming the hosts of URL seeds, for workers that did not see the seed (distributed only)."""
+        if not self.distributed or not urls:
+            return {}
+        hosts = {(urlsplit(u).hostname or "").lower() for u in urls} - {""}
+        return {HOSTS: sorted(hosts | {h.removeprefix("www.") for h in hosts})}
+
+    async def seed_requests(self, seed: dict[str, Any]) -> AsyncIterator[scrapy.Request]:
+        """The start requests of one seed job from ``newsarchive enqueue``: ``{"site": NAME}`` (a
+        profile, or ``all``) or ``{"start_url": URL}``."""
+        if seed.get("site"):
+            try:
+                profiles = select_profiles(self._profiles_file(), str(seed["site"]))
+            except ProfileError as exc:
+                raise ValueError(str(exc)) from None
+            for profile in profiles:
+                self._adopt_profile(profile)
+            async for request in self._seed_requests(profiles, []):
+                yield request
+        elif seed.get("start_url"):
+            urls = [canonicalize(u) for u in str(seed["start_url"]).split(",") if u.strip()]
+            self._adopt_hosts(self._hosts_meta(urls).get(HOSTS, []))
+            async for request in self._seed_requests([], urls):
+                yield request
+        else:
+            raise ValueError("a seed needs a 'site' or a 'start_url'")
+
+    def adopt_request(self, request: scrapy.Request) -> None:
+        """A request popped from the shared queue: learn its site profile or hosts, so the offsite
+        filter and the profile rules apply to it as on the worker that scheduled it."""
+        site = request.meta.get(SITE)
+        if site and site not in self.profiles:
+            profile = self._profiles_file().get(site)
+            if profile is not None:
+                self._adopt_profile(profile)
+        hosts = request.meta.get(HOSTS)
+        if hosts:
+            self._adopt_hosts(hosts)
+
+    def _profiles_file(self) -> dict[str, SiteProfile]:
+        if self._all_profiles is None:
+            self._all_profiles = load_profiles(self.settings.get("NEWSARCHIVE_SITES_FILE"))
+        return self._all_profiles
+
+    def _adopt_profile(self, profile: SiteProfile) -> None:
+        if profile.name not in self.profiles:
+            self.profiles[profile.name] = profile
+            self.site_names.append(profile.name)
+            self._adopt_hosts(profile.hosts, name_sites=False)
+
+    def _adopt_hosts(self, hosts: Any, *, name_sites: bool = True) -> None:
+        new = {h for h in hosts if h} - set(self.allowed_domains or [])
+        if new:
+            # OffsiteMiddleware rebuilds its host regex when allowed_domains changes.
+            self._set_domains(set(self.allowed_domains or []) | new)
+        for name in sorted({h.removeprefix("www.") for h in new} if name_sites else ()):
+            if name not in self.site_names:
+                self.site_names.append(name)
 
     @staticmethod
     async def _in_thread(function: Any, *args: Any) -> Any:
@@ -214,6 +289,8 @@ class NewsFeedSpider(scrapy.Spider):
         meta: dict[str, Any] = {ROLE: "sitemap", DEPTH: 1}
         if profile is not None:
             meta[SITE] = profile.name
+        else:
+            meta.update(self._hosts_meta([request.url]))
         for url in sitemaps:
             if engine is not None and self._on_site(url):
                 engine.crawl(scrapy.Request(canonicalize(url), callback=self.parse, meta=dict(meta)))
@@ -274,6 +351,8 @@ class NewsFeedSpider(scrapy.Spider):
         meta: dict[str, Any] = {DEPTH: depth, **extra}
         if site:
             meta[SITE] = site
+        if response.meta.get(HOSTS):
+            meta[HOSTS] = response.meta[HOSTS]
         return meta
 
     def _wanted(self, response: Response, url: str) -> bool:
