@@ -575,7 +575,8 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"site: {args.pages} article URLs over {len(corpus)} corpus pages ({mean_kb:.0f} KB mean, {gz_kb:.0f} KB "
         f"gzip), {-(-args.pages // PER_LISTING_PAGE)} listing pages; Content-Type "
-        f"{'with' if args.charset_header else 'without'} charset, {'identity' if args.identity else 'gzip'}; cpus {os.cpu_count()}; "
+        f"{'with' if args.charset_header else 'without'} charset, {'identity' if args.identity else 'gzip'}; "
+        f"cpus {os.cpu_count()}; "
         f"load average before: {load_average()}"
     )
     try:

@@ -134,6 +134,11 @@ DOWNLOADER_MIDDLEWARES = {
     # decodes it and before RedirectMiddleware (600) and RetryMiddleware (550) act on it, so
     # every response, redirects and errors included, is archived exactly as received.
     "crawler.middlewares.WarcArchiveMiddleware": 950,
+    # Compressed responses reach HttpCompressionMiddleware untyped: no charset sniffing of gzip bytes.
+    "crawler.middlewares.EncodedBodyMiddleware": 595,
+    # Meta refresh without decoding every page to unicode for it (Scrapy's own, at its priority).
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "crawler.middlewares.HeadMetaRefreshMiddleware": 580,
 }
 EXTENSIONS = {
     # Runs on engine_stopped, after WarcArchiveMiddleware has closed the last WARC file.

@@ -54,10 +54,11 @@ class ExtractionPipeline:
             pool.submit(_warm_up)
         return pool
 
-    def close_spider(self, spider: Spider | None = None) -> None:
+    async def close_spider(self, spider: Spider | None = None) -> None:
         if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
-            self.pool = None
+            pool, self.pool = self.pool, None
+            # Joining the workers takes a second; on a thread, so the reactor goes on meanwhile.
+            await asyncio.to_thread(pool.shutdown, wait=True, cancel_futures=True)
 
     async def process_item(self, item: Any, spider: Spider | None = None) -> Any:
         if not isinstance(item, PageItem):

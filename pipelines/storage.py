@@ -10,6 +10,7 @@ thread and an interrupted crawl leaves whole batches only.
 from __future__ import annotations
 
 import logging
+import time
 from typing import TYPE_CHECKING, Any
 
 from scrapy import Spider
@@ -29,6 +30,11 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+# The capture of an HTML page comes back as an item once extracted; it waits this long for it in
+# the pending batch, so it is written once, with its result, instead of twice.
+ITEM_WAIT_SECONDS = 60.0
+_HTML_TYPES = ("text/html", "application/xhtml+xml")
+
 
 class StoragePipeline:
     def __init__(self, crawler: Crawler, database_url: str, batch_size: int, interval: float) -> None:
@@ -38,6 +44,7 @@ class StoragePipeline:
         self.interval = interval
         self.sessions: sessionmaker[Session] | None = None
         self.pending: dict[tuple[str, int], tuple[Capture, ExtractionResult | None]] = {}
+        self._awaiting: dict[tuple[str, int], float] = {}  # pending captures whose item is due, since when
         self.totals = StoreStats()
         self._pool = ThreadPool(minthreads=1, maxthreads=1, name="store")
         self._in_flight: set[defer.Deferred[Any]] = set()
@@ -66,29 +73,55 @@ class StoragePipeline:
         self._ticker.start(self.interval, now=False)
 
     def capture_archived(self, capture: Capture, spider: Spider | None = None) -> None:
-        self.pending.setdefault((capture.warc_file, capture.warc_offset), (capture, None))
+        key = (capture.warc_file, capture.warc_offset)
+        if key not in self.pending:
+            self.pending[key] = (capture, None)
+            if _expects_item(capture):
+                self._awaiting[key] = time.monotonic()
         self._maybe_flush()
 
     def process_item(self, item: Any, spider: Spider | None = None) -> Any:
         if isinstance(item, PageItem):
-            self.pending[(item.capture.warc_file, item.capture.warc_offset)] = (item.capture, item.result)
+            key = (item.capture.warc_file, item.capture.warc_offset)
+            self.pending[key] = (item.capture, item.result)
+            self._awaiting.pop(key, None)
             self._maybe_flush()
         return item
 
     def _maybe_flush(self) -> None:
-        if len(self.pending) >= self.batch_size:
+        if len(self.pending) - len(self._awaiting) >= self.batch_size:
             self.flush()
 
-    def flush(self) -> defer.Deferred[Any] | None:
+    def flush(self, final: bool = False) -> defer.Deferred[Any] | None:
         if not self.pending or self.sessions is None or self._failed:
             return None
-        batch = list(self.pending.values())
-        self.pending = {}
+        batch = self._take_ready(final)
+        if not batch:
+            return None
         d = threads.deferToThreadPool(_reactor(), self._pool, self._store_batch, batch)
         self._in_flight.add(d)
         d.addCallbacks(self._stored, self._store_failed)
         d.addBoth(lambda result: self._in_flight.discard(d) or result)
         return d
+
+    def _take_ready(self, final: bool) -> list[tuple[Capture, ExtractionResult | None]]:
+        """The pending entries to write now: all of them at the end, else all but the captures still
+        waiting (less than ITEM_WAIT_SECONDS) for their item."""
+        if final or not self._awaiting:
+            batch = list(self.pending.values())
+            self.pending, self._awaiting = {}, {}
+            return batch
+        cutoff = time.monotonic() - ITEM_WAIT_SECONDS
+        batch, keep = [], {}
+        for key, entry in self.pending.items():
+            since = self._awaiting.get(key)
+            if since is not None and since > cutoff:
+                keep[key] = entry
+            else:
+                batch.append(entry)
+                self._awaiting.pop(key, None)
+        self.pending = keep
+        return batch
 
     def _store_batch(self, batch: list[tuple[Capture, ExtractionResult | None]]) -> StoreStats:
         assert self.sessions is not None
@@ -116,7 +149,7 @@ class StoragePipeline:
     async def close_spider(self, spider: Spider | None = None) -> None:
         if self._ticker.running:
             self._ticker.stop()
-        self.flush()
+        self.flush(final=True)
         if self._in_flight:
             await maybe_deferred_to_future(defer.DeferredList(list(self._in_flight)))
         self._pool.stop()
@@ -128,6 +161,12 @@ class StoragePipeline:
             self.totals.unchanged,
             self.totals.not_articles,
         )
+
+
+def _expects_item(capture: Capture) -> bool:
+    """An HTML page the spider turns into a ``PageItem`` (revisits included)."""
+    content_type = (capture.content_type or "").lower()
+    return capture.status == 200 and capture.method == "GET" and any(t in content_type for t in _HTML_TYPES)
 
 
 def _reactor() -> Any:
