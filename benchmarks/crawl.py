@@ -26,7 +26,8 @@ limit is 2 cores / (sum of the per-page stage costs). The machine's load average
 them: these machines are shared, so only ratios from one run mean anything.
 
 --memory: the real crawl only, reporting RSS over time (sampled every 0.5 s) and peak RSS.
---profile OUT: run the real crawl under ``py-spy record --subprocesses -f raw`` (collapsed stacks).
+--profile OUT: run the real crawl under ``py-spy record --subprocesses -f raw`` (collapsed stacks; other
+py-spy options in $BENCH_PYSPY_ARGS, e.g. "--gil" for the main process's GIL holders only).
 """
 
 from __future__ import annotations
@@ -289,7 +290,8 @@ def real_crawl_command(site: BenchSite, workdir: Path, extra: list[str], profile
     for setting in extra:
         command += ["-s", setting]
     if profile:
-        command = ["py-spy", "record", "--subprocesses", "-r", "200", "-f", "raw", "-o", profile, "--", *command]
+        extra_args = os.environ.get("BENCH_PYSPY_ARGS", "--subprocesses").split()  # e.g. "--gil"
+        command = ["py-spy", "record", *extra_args, "-r", "200", "-f", "raw", "-o", profile, "--", *command]
     return command
 
 

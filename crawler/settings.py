@@ -44,8 +44,9 @@ NEWSARCHIVE_INDEX_FILE = os.environ.get("NEWSARCHIVE_INDEX_FILE", "")
 NEWSARCHIVE_EXTRACT_WORKERS = os.cpu_count() or 1
 # Store captures and articles in transactions of this many entries...
 NEWSARCHIVE_STORE_BATCH_SIZE = 200
-# ...or at least this often (seconds), whichever comes first.
-NEWSARCHIVE_STORE_INTERVAL = 2.0
+# ...or at least this often (seconds), whichever comes first. Not much lower: store() costs ~6.8 ms a page
+# in batches of 200 but ~9.7 in batches of 30 (benchmarks/crawl.py), and that CPU holds the crawl's GIL.
+NEWSARCHIVE_STORE_INTERVAL = 5.0
 
 # --- discovery -----------------------------------------------------------------------------------
 # Follow "Show More" / rel=next / /page/N/ pagination of listings up to this many pages each.

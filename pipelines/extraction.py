@@ -12,6 +12,7 @@ import asyncio
 import logging
 import multiprocessing
 import os
+import signal
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import TYPE_CHECKING, Any
@@ -27,9 +28,9 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
-def _warm_up() -> None:
-    """Import the heavy modules once per worker, before the first page waits on them."""
-    extract(b"<html><body><p>warm up</p></body></html>", "http://localhost/", {"Content-Type": "text/html"})
+# Submitted once per worker so it imports the heavy modules before the first page waits on them. The
+# task is extract() itself: a helper of this module would make each worker import Scrapy to unpickle it.
+_WARM_UP_PAGE = (b"<html><body><p>warm up</p></body></html>", "http://localhost/", {"Content-Type": "text/html"})
 
 
 class ExtractionPipeline:
@@ -49,9 +50,16 @@ class ExtractionPipeline:
 
     def _new_pool(self) -> ProcessPoolExecutor:
         # spawn, not fork: forking a process that runs a reactor and threads is unsafe.
-        pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+        # Workers ignore SIGINT: a Ctrl-C in the terminal reaches the whole process group, and Scrapy's
+        # graceful shutdown still needs them to extract the pages in flight.
+        pool = ProcessPoolExecutor(
+            self.workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=signal.signal,
+            initargs=(signal.SIGINT, signal.SIG_IGN),
+        )
         for _ in range(self.workers):
-            pool.submit(_warm_up)
+            pool.submit(extract, *_WARM_UP_PAGE)
         return pool
 
     async def close_spider(self, spider: Spider | None = None) -> None:
