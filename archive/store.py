@@ -77,6 +77,42 @@ class _Store:
         self.named_ids: dict[tuple[type[models.Base], str], int] = {}
         self.stats = StoreStats()
 
+    def prepare(self, entries: Sequence[tuple[Capture, ExtractionResult | None]]) -> None:
+        """Take every row this batch will insert or lock in one global order: sites, then
+        articles, then authors, then tags, each sorted. Two workers' batches then wait for each
+        other instead of deadlocking (store_batch still retries if the database says otherwise)."""
+        articles: dict[str, Capture | None] = {}
+        names: dict[type[models.Author] | type[models.Tag], set[str]] = {models.Author: set(), models.Tag: set()}
+        for capture, result in entries:
+            if isinstance(result, Article):
+                url = article_url(capture.url, result)
+                if articles.get(url) is None:
+                    articles[url] = capture
+                names[models.Author].update(n.strip()[:255] for n in result.authors if n.strip())
+                names[models.Tag].update(t.strip()[:255] for t in result.tags if t.strip())
+            elif capture.method == "GET" and capture.status in (304, 404, 410):
+                articles.setdefault(capture.url, None)
+        for host_url in sorted({c.url for c, _ in entries} | set(articles), key=lambda u: host_of(u) or ""):
+            self.site_id(host_url)
+        for url in sorted(articles):
+            capture = articles[url]
+            if capture is not None:
+                _insert_ignore(
+                    self.session,
+                    models.Article,
+                    {
+                        "site_id": self.site_id(url),
+                        "url": url,
+                        "first_captured_at": capture.fetched_at,
+                        "last_captured_at": capture.fetched_at,
+                    },
+                    ["url"],
+                )
+            self.session.execute(select(models.Article.id).where(models.Article.url == url).with_for_update())
+        for model in (models.Author, models.Tag):
+            for name in sorted(names[model]):
+                self.named_id(model, name)
+
     def site_id(self, url: str) -> int:
         host = host_of(url) or "unknown"
         if host not in self.site_ids:
@@ -273,6 +309,9 @@ def store(session: Session, entries: Iterable[tuple[Capture, ExtractionResult | 
     """Upsert each capture and, for articles, the article and (when its content changed) a new
     version. The caller owns the transaction: one ``store()`` call per batch, one commit."""
     writer = _Store(session)
+    entries = list(entries)
+    if session.get_bind().dialect.name == "postgresql":
+        writer.prepare(entries)
     for capture, result in entries:
         capture_id = writer.capture_id(capture, result)
         if isinstance(result, Article):
