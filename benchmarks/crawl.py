@@ -480,7 +480,8 @@ def report_crawl(result: CrawlResult, pages: int) -> str:
     wall = result.stat("bench/wall_s")
     return (
         f"  {result.name:<6} {pages_per_s(result, pages):7.1f} pages/s  {wall:6.1f} s wall  "
-        f"{cpu / pages * 1000:6.1f} CPU ms/page ({cpu / wall if wall else 0:.2f} cores)  "
+        f"{cpu / pages * 1000:6.1f} CPU ms/page ({cpu / wall if wall else 0:.2f} cores; reactor thread "
+        f"{result.stat('newsarchive/probe/reactor_cpu_s') / pages * 1000:.1f})  "
         f"peak RSS {result.rss.peak_tree_mb:6.0f} MB (crawl process {result.rss.peak_main_mb:.0f} MB)  "
         f"longest reactor stall {result.stat('newsarchive/probe/max_stall_ms'):6.0f} ms "
         f"({int(result.stat('newsarchive/probe/stalls_over_50ms'))} over 50 ms)  "
@@ -513,7 +514,9 @@ def memory_report(result: CrawlResult, pages: int) -> None:
         print(f"  after warm-up (20% of pages): median tree RSS first fifth {early:.0f} MB, last fifth {late:.0f} MB")
 
 
-def print_summary(costs: StageCosts, gzip_level: int, naive: CrawlResult | None, real: CrawlResult, pages: int) -> None:
+def print_summary(
+    costs: StageCosts, gzip_level: int, fetch: CrawlResult, naive: CrawlResult | None, real: CrawlResult, pages: int
+) -> None:
     limit = 2000 / costs.total_ms
     rows = [
         ("fetch (fetch-only Scrapy crawl)", costs.fetch_ms, ""),
@@ -534,6 +537,7 @@ def print_summary(costs: StageCosts, gzip_level: int, naive: CrawlResult | None,
     for level, mb, ms in costs.level_table:
         print(f"  level {level}: {mb * 1000:7.1f} KB/page {ms:6.2f} CPU ms/page")
     print("\ncrawls:")
+    print(report_crawl(fetch, pages))
     if naive is not None:
         print(report_crawl(naive, pages))
     print(report_crawl(real, pages))
@@ -637,7 +641,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
 
-    print_summary(costs, gzip_level, naive, real, args.pages)
+    print_summary(costs, gzip_level, fetch, naive, real, args.pages)
     print(f"load average after: {load_average()}")
     return 0
 

@@ -3,7 +3,8 @@
 A ``LoopingCall`` every 10 ms notes how late it ran. Anything that holds the reactor thread
 (CPU work in a callback, a blocking call, a long GC pause, or the OS not scheduling the process on a
 loaded machine) shows up as lateness. The longest stall is logged when the spider closes and kept in
-the stats (``newsarchive/probe/max_stall_ms``, ``newsarchive/probe/stalls_over_50ms``), where the
+the stats (``newsarchive/probe/max_stall_ms``, ``newsarchive/probe/stalls_over_50ms``), with the CPU
+the reactor thread used from spider open to close (``newsarchive/probe/reactor_cpu_s``), where the
 benchmark (``benchmarks/crawl.py``) reads it. Off unless ``NEWSARCHIVE_STALL_PROBE`` is true: the
 probe wakes the reactor 100 times a second.
 """
@@ -36,6 +37,7 @@ class StallProbe:
         self.stalls_over = 0
         self.ticks = 0
         self._started = 0.0
+        self._cpu_started = 0.0
         self._last: float | None = None
         self._loop = task.LoopingCall(self._tick)
 
@@ -50,6 +52,7 @@ class StallProbe:
 
     def spider_opened(self, spider: Spider) -> None:
         self._started = time.monotonic()
+        self._cpu_started = time.thread_time()  # signal handlers run in the reactor thread
         self._loop.start(self.interval, now=True)
 
     def _tick(self) -> None:
@@ -82,3 +85,4 @@ class StallProbe:
             stats.set_value("newsarchive/probe/max_stall_at_s", round(self.max_stall_at, 1))
             stats.set_value(f"newsarchive/probe/stalls_over_{STALL_REPORT_MS:.0f}ms", self.stalls_over)
             stats.set_value("newsarchive/probe/ticks", self.ticks)
+            stats.set_value("newsarchive/probe/reactor_cpu_s", round(time.thread_time() - self._cpu_started, 3))
