@@ -38,6 +38,7 @@ import io
 import json
 import os
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -227,6 +228,7 @@ class CrawlResult:
     rss: RssSamples
     returncode: int
     log: Path
+    others_cores: float = 0.0  # CPU used by everything else on the machine while the crawl ran
 
     def stat(self, key: str, default: float = 0.0) -> float:
         return float(self.stats.get(key, default) or 0.0)
@@ -244,6 +246,7 @@ def run_crawl(
     log = workdir / "crawl.log"
     rss = RssSamples()
     started = time.monotonic()
+    machine_before, tree_before = _machine_busy_seconds(), _children_cpu_seconds()
     with open(log, "wb") as out:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
         while process.poll() is None:
@@ -256,11 +259,26 @@ def run_crawl(
                 main, tree = 0, 0
             rss.samples.append((time.monotonic() - started, main, tree, site.served))
             time.sleep(interval)
+    wall = time.monotonic() - started
+    others = (_machine_busy_seconds() - machine_before) - (_children_cpu_seconds() - tree_before)
     stats = json.loads(stats_file.read_text()) if stats_file.exists() else {}
     if process.returncode != 0 or not stats:
         print(f"!! {name} crawl failed (exit {process.returncode}); log tail:", file=sys.stderr)
         print(log.read_text(errors="replace")[-3000:], file=sys.stderr)
-    return CrawlResult(name, stats, rss, process.returncode, log)
+    return CrawlResult(name, stats, rss, process.returncode, log, others_cores=max(0.0, others / wall))
+
+
+def _machine_busy_seconds() -> float:
+    """CPU seconds all cores spent busy since boot (/proc/stat: everything but idle and iowait)."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    busy = sum(fields[:8]) - fields[3] - fields[4]
+    return busy / os.sysconf("SC_CLK_TCK")
+
+
+def _children_cpu_seconds() -> float:
+    """CPU of this process's reaped children, their reaped children included (the crawl's workers)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def real_crawl_command(site: BenchSite, workdir: Path, extra: list[str], profile: str | None) -> list[str]:
@@ -484,8 +502,16 @@ def report_crawl(result: CrawlResult, pages: int) -> str:
         f"{result.stat('newsarchive/probe/reactor_cpu_s') / pages * 1000:.1f})  "
         f"peak RSS {result.rss.peak_tree_mb:6.0f} MB (crawl process {result.rss.peak_main_mb:.0f} MB)  "
         f"longest reactor stall {result.stat('newsarchive/probe/max_stall_ms'):6.0f} ms "
-        f"({int(result.stat('newsarchive/probe/stalls_over_50ms'))} over 50 ms)  "
+        f"({int(result.stat('newsarchive/probe/stalls_over_50ms'))} over 50 ms; "
+        f"longest busy on its own CPU {result.stat('newsarchive/probe/max_busy_ms'):.0f} ms, "
+        f"{int(result.stat('newsarchive/probe/busy_over_50ms'))} over 50 ms)  "
         f"captures stored {int(result.stat('newsarchive/store/captures'))}"
+        + (
+            f"; extraction pool underfed (fewer pages than workers) "
+            f"{result.stat('newsarchive/extract/pool_underfed_s'):.1f} s"
+            if "newsarchive/extract/pool_underfed_s" in result.stats
+            else ""
+        )
     )
 
 
@@ -548,6 +574,12 @@ def print_summary(
         print(f"  real / naive            {real_rate / pages_per_s(naive, pages):5.2f}   (target >= 2.0)")
     print(f"  real / two-core limit   {real_rate / limit:5.2f}   (target >= 0.85; limit {limit:.1f} pages/s)")
     print(f"  real CPU / sum of parts {real_cpu / costs.total_ms:5.2f}   (what the real crawl spends beyond its parts)")
+    left = max(0.1, (os.cpu_count() or 2) - real.others_cores)
+    print(
+        f"  real / limit on the CPU other processes left it: {real_rate / (left * 1000 / costs.total_ms):5.2f}   "
+        f"(others used {real.others_cores:.2f} of {os.cpu_count()} cores during the real crawl; naive: "
+        f"{naive.others_cores if naive else 0:.2f})"
+    )
     for problem in check_real(real, pages):
         print("!!", problem)
 
@@ -597,6 +629,7 @@ def main(argv: list[str] | None = None) -> int:
                     main_pid_of="py-spy" if args.profile else "",
                 )
                 print(report_crawl(real, args.pages))
+                print(f"  other processes used {real.others_cores:.2f} of {os.cpu_count()} cores meanwhile")
                 memory_report(real, args.pages)
                 for problem in check_real(real, args.pages):
                     print("!!", problem)

@@ -2,7 +2,8 @@
 
 A ``LoopingCall`` every 10 ms notes how late it ran. Anything that holds the reactor thread
 (CPU work in a callback, a blocking call, a long GC pause, or the OS not scheduling the process on a
-loaded machine) shows up as lateness. The longest stall is logged when the spider closes and kept in
+loaded machine) shows up as lateness; the reactor thread's own CPU time between two ticks tells the
+first from the others (``max_busy_ms``). The longest stall is logged when the spider closes and kept in
 the stats (``newsarchive/probe/max_stall_ms``, ``newsarchive/probe/stalls_over_50ms``), with the CPU
 the reactor thread used from spider open to close (``newsarchive/probe/reactor_cpu_s``), where the
 benchmark (``benchmarks/crawl.py``) reads it. Off unless ``NEWSARCHIVE_STALL_PROBE`` is true: the
@@ -39,6 +40,11 @@ class StallProbe:
         self._started = 0.0
         self._cpu_started = 0.0
         self._last: float | None = None
+        self._last_cpu = 0.0
+        # The reactor thread's own CPU between two ticks: what our code (or Scrapy's) kept it busy
+        # with, as opposed to waiting for a core on a loaded machine or for the GIL.
+        self.max_busy = 0.0
+        self.busy_over = 0
         self._loop = task.LoopingCall(self._tick)
 
     @classmethod
@@ -53,10 +59,12 @@ class StallProbe:
     def spider_opened(self, spider: Spider) -> None:
         self._started = time.monotonic()
         self._cpu_started = time.thread_time()  # signal handlers run in the reactor thread
+        self._last_cpu = time.thread_time()
         self._loop.start(self.interval, now=True)
 
     def _tick(self) -> None:
         now = time.monotonic()
+        cpu = time.thread_time()
         self.ticks += 1
         if self._last is not None:
             # LoopingCall skips the calls it missed, so the gap since the last run is the stall.
@@ -66,18 +74,27 @@ class StallProbe:
                 self.max_stall_at = now - self._started
             if stall * 1000 > STALL_REPORT_MS:
                 self.stalls_over += 1
+            busy = cpu - self._last_cpu
+            self.max_busy = max(self.max_busy, busy)
+            if busy * 1000 > STALL_REPORT_MS:
+                self.busy_over += 1
         self._last = now
+        self._last_cpu = cpu
 
     def spider_closed(self, spider: Spider, reason: Any = None) -> None:
         if self._loop.running:
             self._loop.stop()
         logger.info(
-            "stall probe: longest reactor stall %.1f ms (%.1f s into the crawl), %d stalls over %.0f ms in %d ticks",
+            "stall probe: longest reactor stall %.1f ms (%.1f s into the crawl), %d stalls over %.0f ms in %d ticks; "
+            "longest the reactor thread was busy on CPU between ticks %.1f ms (%d times over %.0f ms)",
             self.max_stall * 1000,
             self.max_stall_at,
             self.stalls_over,
             STALL_REPORT_MS,
             self.ticks,
+            self.max_busy * 1000,
+            self.busy_over,
+            STALL_REPORT_MS,
         )
         stats = self.crawler.stats
         if stats is not None:
@@ -85,4 +102,6 @@ class StallProbe:
             stats.set_value("newsarchive/probe/max_stall_at_s", round(self.max_stall_at, 1))
             stats.set_value(f"newsarchive/probe/stalls_over_{STALL_REPORT_MS:.0f}ms", self.stalls_over)
             stats.set_value("newsarchive/probe/ticks", self.ticks)
+            stats.set_value("newsarchive/probe/max_busy_ms", round(self.max_busy * 1000, 1))
+            stats.set_value(f"newsarchive/probe/busy_over_{STALL_REPORT_MS:.0f}ms", self.busy_over)
             stats.set_value("newsarchive/probe/reactor_cpu_s", round(time.thread_time() - self._cpu_started, 3))

@@ -13,6 +13,7 @@ import logging
 import multiprocessing
 import os
 import signal
+import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import TYPE_CHECKING, Any
@@ -38,6 +39,10 @@ class ExtractionPipeline:
         self.crawler = crawler
         self.workers = workers
         self.pool: ProcessPoolExecutor | None = None
+        # Time with fewer pages in the pool than workers (a core the pool could have used), for the stats.
+        self._in_flight = 0
+        self._idle_since: float | None = None
+        self.idle_seconds = 0.0
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ExtractionPipeline:
@@ -47,6 +52,7 @@ class ExtractionPipeline:
     def open_spider(self, spider: Spider | None = None) -> None:
         if self.workers:
             self.pool = self._new_pool()
+            self._idle_since = time.monotonic()
 
     def _new_pool(self) -> ProcessPoolExecutor:
         # spawn, not fork: forking a process that runs a reactor and threads is unsafe.
@@ -67,6 +73,9 @@ class ExtractionPipeline:
             pool, self.pool = self.pool, None
             # Joining the workers takes a second; on a thread, so the reactor goes on meanwhile.
             await asyncio.to_thread(pool.shutdown, wait=True, cancel_futures=True)
+            if self.crawler.stats is not None:
+                self._count_in_flight(0)
+                self.crawler.stats.set_value("newsarchive/extract/pool_underfed_s", round(self.idle_seconds, 2))
 
     async def process_item(self, item: Any, spider: Spider | None = None) -> Any:
         if not isinstance(item, PageItem):
@@ -82,6 +91,7 @@ class ExtractionPipeline:
     async def _extract(self, item: PageItem) -> Article | NotAnArticle:
         if self.pool is None:
             return extract(item.body, item.url, item.headers)
+        self._count_in_flight(+1)
         try:
             return await asyncio.wrap_future(self.pool.submit(extract, item.body, item.url, item.headers))
         except BrokenProcessPool:
@@ -92,3 +102,18 @@ class ExtractionPipeline:
         except Exception as exc:  # extract() never raises; pickling or the pool itself might
             logger.exception("extraction failed on %s", item.url)
             return NotAnArticle(url=item.url, reason=f"extraction failed: {exc}", kind="error")
+        finally:
+            self._count_in_flight(-1)
+
+    def _count_in_flight(self, change: int) -> None:
+        now = time.monotonic()
+        self._in_flight += change
+        underfed = self._in_flight < self.workers
+        if underfed and self._idle_since is None:
+            self._idle_since = now
+        elif not underfed and self._idle_since is not None:
+            self.idle_seconds += now - self._idle_since
+            self._idle_since = None
+        if change == 0 and self._idle_since is not None:  # closing: count the idle tail too
+            self.idle_seconds += now - self._idle_since
+            self._idle_since = None
