@@ -55,7 +55,7 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 def _is_tracking(name: str) -> bool:
-    lowered = name.lower()
+    lowered = name.lower().lstrip("?")
     return lowered in TRACKING_PARAMETERS or lowered.startswith(_TRACKING_PREFIXES)
 
 

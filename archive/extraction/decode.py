@@ -66,6 +66,9 @@ def _valid_codec(name: str | bytes | None) -> str | None:
     return "cp1252" if codec in ("latin-1", "iso8859-1", "ascii") else codec
 
 
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
 def decode_html(body: bytes, headers: Mapping[str, str] | None = None) -> str:
     """Charset from the Content-Type header, then <meta charset>/http-equiv, then detection
     (charset_normalizer), errors='replace'. Never raises."""
@@ -82,7 +85,12 @@ def decode_html(body: bytes, headers: Mapping[str, str] | None = None) -> str:
             try:
                 return body.decode("utf-8")
             except UnicodeDecodeError:
-                pass
+                # A UTF-8 page cut mid-character or with a few stray bytes is still UTF-8: reading
+                # it as a legacy charset would turn every accented letter into mojibake.
+                text = body.decode("utf-8", errors="replace")
+                bad = text.count("\ufffd")
+                if len(_NON_ASCII.findall(text)) - bad >= 4 * bad:
+                    return text
         ctype = header(headers, "Content-Type") or ""
         m = _HEADER_CHARSET_RE.search(ctype)
         declared = _valid_codec(m.group(1)) if m else None
