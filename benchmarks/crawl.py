@@ -1,6 +1,7 @@
 """Crawl throughput: the real ``scrapy crawl newsfeed`` beside the naive pipeline and the cost of its parts.
 
-usage: python benchmarks/crawl.py [--pages 300] [--keep DIR] [--charset-header] [--identity] [--profile OUT]
+usage: python benchmarks/crawl.py [--pages 300] [--rounds N] [--keep DIR] [--charset-header] [--identity]
+                                  [--profile OUT] [-s NAME=VALUE]
        python benchmarks/crawl.py --pages 10000 --memory
 
 Starts a local news site on 127.0.0.1 (a threaded static server in this process): the real-size pages
@@ -503,7 +504,9 @@ def report_crawl(result: CrawlResult, pages: int) -> str:
         f"peak RSS {result.rss.peak_tree_mb:6.0f} MB (crawl process {result.rss.peak_main_mb:.0f} MB)  "
         f"longest reactor stall {result.stat('newsarchive/probe/max_stall_ms'):6.0f} ms "
         f"({int(result.stat('newsarchive/probe/stalls_over_50ms'))} over 50 ms; "
-        f"longest busy on its own CPU {result.stat('newsarchive/probe/max_busy_ms'):.0f} ms, "
+        f"longest busy on its own CPU {result.stat('newsarchive/probe/max_busy_ms'):.0f} ms "
+        f"at {result.stat('newsarchive/probe/max_busy_at_s'):.1f} s, longest GC pause "
+        f"{result.stat('newsarchive/probe/max_gc_pause_ms'):.0f} ms, "
         f"{int(result.stat('newsarchive/probe/busy_over_50ms'))} over 50 ms)  "
         f"captures stored {int(result.stat('newsarchive/store/captures'))}"
         + (
@@ -541,11 +544,11 @@ def memory_report(result: CrawlResult, pages: int) -> None:
 
 
 def print_summary(
-    costs: StageCosts, gzip_level: int, fetch: CrawlResult, naive: CrawlResult | None, real: CrawlResult, pages: int
+    costs: StageCosts, gzip_level: int, rounds: list[tuple[CrawlResult, CrawlResult | None, CrawlResult]], pages: int
 ) -> None:
     limit = 2000 / costs.total_ms
     rows = [
-        ("fetch (fetch-only Scrapy crawl)", costs.fetch_ms, ""),
+        ("fetch (fetch-only Scrapy crawl)", costs.fetch_ms, "median of the rounds" if len(rounds) > 1 else ""),
         ("extract", costs.extract_ms, f"p99 {costs.extract_p99_ms:.0f}, max {costs.extract_max_ms:.0f}"),
         (f"WARC write, gzip level {gzip_level}", costs.warc_ms, f"warcio at level 9: {costs.warc_naive_ms:.1f}"),
         ("store, batches of 200", costs.store_ms, f"one commit per item: {costs.store_naive_ms:.1f}"),
@@ -562,26 +565,36 @@ def print_summary(
     print("WARC gzip level (response + request record of each page):")
     for level, mb, ms in costs.level_table:
         print(f"  level {level}: {mb * 1000:7.1f} KB/page {ms:6.2f} CPU ms/page")
-    print("\ncrawls:")
-    print(report_crawl(fetch, pages))
-    if naive is not None:
-        print(report_crawl(naive, pages))
-    print(report_crawl(real, pages))
-    real_rate = pages_per_s(real, pages)
-    real_cpu = (real.stat("bench/cpu_s") + real.stat("bench/children_cpu_s")) / pages * 1000
-    print("\nratios:")
-    if naive is not None and pages_per_s(naive, pages):
-        print(f"  real / naive            {real_rate / pages_per_s(naive, pages):5.2f}   (target >= 2.0)")
-    print(f"  real / two-core limit   {real_rate / limit:5.2f}   (target >= 0.85; limit {limit:.1f} pages/s)")
-    print(f"  real CPU / sum of parts {real_cpu / costs.total_ms:5.2f}   (what the real crawl spends beyond its parts)")
-    left = max(0.1, (os.cpu_count() or 2) - real.others_cores)
-    print(
-        f"  real / limit on the CPU other processes left it: {real_rate / (left * 1000 / costs.total_ms):5.2f}   "
-        f"(others used {real.others_cores:.2f} of {os.cpu_count()} cores during the real crawl; naive: "
-        f"{naive.others_cores if naive else 0:.2f})"
-    )
-    for problem in check_real(real, pages):
-        print("!!", problem)
+    ratios: dict[str, list[float]] = {}
+    for number, (fetch, naive, real) in enumerate(rounds, 1):
+        print(f"\ncrawls, round {number}:")
+        for result in (fetch, naive, real):
+            if result is not None:
+                print(report_crawl(result, pages))
+        real_rate = pages_per_s(real, pages)
+        real_cpu = (real.stat("bench/cpu_s") + real.stat("bench/children_cpu_s")) / pages * 1000
+        left = max(0.1, (os.cpu_count() or 2) - real.others_cores)
+        found = {
+            "real / naive (target >= 2.0)": real_rate / pages_per_s(naive, pages)
+            if naive is not None and pages_per_s(naive, pages)
+            else float("nan"),
+            f"real / two-core limit of {limit:.1f} pages/s (target >= 0.85)": real_rate / limit,
+            "real CPU / sum of parts (overhead beyond the parts)": real_cpu / costs.total_ms,
+            "real / limit on the CPU other processes left it": real_rate / (left * 1000 / costs.total_ms),
+        }
+        print(
+            f"  other processes used {real.others_cores:.2f} of {os.cpu_count()} cores during the real crawl"
+            + (f", {naive.others_cores:.2f} during the naive one" if naive is not None else "")
+        )
+        for name, value in found.items():
+            print(f"  {name:<60} {value:5.2f}")
+            ratios.setdefault(name, []).append(value)
+        for problem in check_real(real, pages):
+            print("!!", problem)
+    if len(rounds) > 1:
+        print(f"\nratios, median of {len(rounds)} rounds:")
+        for name, values in ratios.items():
+            print(f"  {name:<60} {statistics.median(values):5.2f}   ({', '.join(f'{v:.2f}' for v in values)})")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -592,6 +605,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--identity", action="store_true", help="serve pages uncompressed (no Content-Encoding)")
     parser.add_argument("--keep", type=Path, help="work directory to keep (default: a temporary one)")
     parser.add_argument("--profile", help="record the real crawl with py-spy (raw collapsed stacks) to this file")
+    parser.add_argument("--rounds", type=int, default=1, help="fetch/naive/real crawls this many times, in turn")
     parser.add_argument("--skip-naive", action="store_true", help="stage costs and the real crawl only")
     parser.add_argument("-s", dest="settings", action="append", default=[], help="extra setting for the real crawl")
     args = parser.parse_args(argv)
@@ -638,43 +652,46 @@ def main(argv: list[str] | None = None) -> int:
 
             t0 = time.monotonic()
             costs, _ = measure_stages(site, workdir, gzip_level)
-            fetch = run_crawl(
-                "fetch",
-                [sys.executable, "-m", "benchmarks.naive", "fetch", f"{site.url}/news-feed/", str(workdir / "fetch")],
-                workdir / "fetch",
-                site,
-            )
-            costs.fetch_ms = fetch.stat("bench/cpu_s") / args.pages * 1000
             print(f"stage costs measured in {time.monotonic() - t0:.0f} s; load average: {load_average()}")
-            naive = None
-            if not args.skip_naive:
-                naive = run_crawl(
-                    "naive",
-                    [
-                        sys.executable,
-                        "-m",
-                        "benchmarks.naive",
-                        "naive",
-                        f"{site.url}/news-feed/",
-                        str(workdir / "naive"),
-                    ],
-                    workdir / "naive",
+            rounds: list[tuple[CrawlResult, CrawlResult | None, CrawlResult]] = []
+            for number in range(1, args.rounds + 1):
+                here = workdir / f"round-{number}"
+                fetch = run_crawl(
+                    "fetch",
+                    [sys.executable, "-m", "benchmarks.naive", "fetch", f"{site.url}/news-feed/", str(here / "fetch")],
+                    here / "fetch",
                     site,
                 )
-                print(f"naive crawl done; load average: {load_average()}")
-            real = run_crawl(
-                "real",
-                real_crawl_command(site, workdir / "real", args.settings, args.profile),
-                workdir / "real",
-                site,
-                main_pid_of="py-spy" if args.profile else "",
-            )
-            print(f"real crawl done; load average: {load_average()}")
+                naive = None
+                if not args.skip_naive:
+                    naive = run_crawl(
+                        "naive",
+                        [
+                            sys.executable,
+                            "-m",
+                            "benchmarks.naive",
+                            "naive",
+                            f"{site.url}/news-feed/",
+                            str(here / "naive"),
+                        ],
+                        here / "naive",
+                        site,
+                    )
+                real = run_crawl(
+                    "real",
+                    real_crawl_command(site, here / "real", args.settings, args.profile),
+                    here / "real",
+                    site,
+                    main_pid_of="py-spy" if args.profile else "",
+                )
+                rounds.append((fetch, naive, real))
+                print(f"round {number} done; load average: {load_average()}")
+            costs.fetch_ms = statistics.median(f.stat("bench/cpu_s") for f, _, _ in rounds) / args.pages * 1000
     finally:
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
 
-    print_summary(costs, gzip_level, fetch, naive, real, args.pages)
+    print_summary(costs, gzip_level, rounds, args.pages)
     print(f"load average after: {load_average()}")
     return 0
 

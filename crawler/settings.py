@@ -86,6 +86,9 @@ NEWSARCHIVE_RUN_RECORD_INTERVAL = 30.0
 # Log the longest reactor stall (a 10 ms LoopingCall measuring its own lateness) and keep it in the
 # stats as newsarchive/probe/max_stall_ms; benchmarks/crawl.py turns it on. Off: it wakes the reactor 100x/s.
 NEWSARCHIVE_STALL_PROBE = False
+# gc.freeze() when the spider opens (crawler/extensions_probe.py GcFreeze): the start-up objects leave the
+# garbage collector's full collections, which otherwise stall the reactor for 100-300 ms each.
+NEWSARCHIVE_GC_FREEZE = True
 
 # --- distributed crawling (crawler/distributed.py, README "Distributed crawling") ------------------
 # Redis URL of a frontier shared by several `scrapy crawl newsfeed` workers on one or more machines,
@@ -150,6 +153,8 @@ EXTENSIONS = {
     "crawler.distributed.DistributedWorker": 200,
     # Opt-in (NEWSARCHIVE_STALL_PROBE): measures how long the reactor thread is kept busy.
     "crawler.extensions_probe.StallProbe": 0,
+    # gc.freeze() once the crawl is set up: full collections stop walking start-up objects.
+    "crawler.extensions_probe.GcFreeze": 0,
 }
 # Scrapy's own scheduler for a local crawl, scrapy-redis's on the shared frontier when
 # NEWSARCHIVE_DISTRIBUTED is set (decided at crawl start, so `-s` works too).
