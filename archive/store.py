@@ -221,7 +221,10 @@ class _Store:
                 models.ArticleVersion.capture_id == capture_id,
             )
         )
-        if already is not None:
+        # Re-extracting an older capture that already gave this content changes nothing; but when
+        # the capture behind the current version now extracts differently (an extractor change,
+        # even one rolled back), that is a new version like any other.
+        if already is not None and (current is None or current.capture_id != capture_id):
             self.stats.unchanged += 1
             return
         number = (
