@@ -642,3 +642,15 @@ def test_rights_notice_under_the_story_is_dropped() -> None:
     assert isinstance(result, Article)
     assert "Financial Times" not in result.text and "Copyright" not in result.text
     assert result.text.split("\n")[-1] == _BODY_PARAGRAPHS[-1]
+
+
+def test_sample_site_tag_and_author_pages_with_few_stories_are_listings() -> None:
+    import urllib.request
+
+    from archive.sample_site import SampleSite
+
+    with SampleSite() as site:
+        for path in ("/tag/culture/", "/tag/weather/", "/author/anton-reiss/", "/news-feed/page/3/"):
+            body = urllib.request.urlopen(site.url + path).read()
+            result = extract(body, site.url + path, {"Content-Type": "text/html; charset=utf-8"})
+            assert isinstance(result, NotAnArticle) and result.kind == "listing", (path, result)

@@ -128,6 +128,10 @@ def listing_reason(data: PageData, shape: PageShape, url: str, canonical: str | 
     teaser_note = f"{shape.teasers} teasers"
     if listing_path and not ld_is_this_page and shape.teasers >= 3:
         return f"listing page ({teaser_note}, URL {path or '/'})"
+    # A tag or author page with one or two stories is still a listing: its URL says so and nothing
+    # on the page claims to be an article.
+    if listing_path and not declared_article and shape.teasers >= 1 and shape.paragraph_cluster < 1200:
+        return f"listing page ({teaser_note}, URL {path or '/'})"
     if listing_declared and not ld_is_this_page and shape.paragraph_cluster < 1200:
         return f"listing page ({teaser_note}, declared collection)"
     if ld_is_this_page or (declared_article and not (og_type == "website" and shape.paragraph_cluster < 300)):
