@@ -10,6 +10,7 @@ the same write path the crawl uses.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import itertools
 import os
@@ -41,8 +42,16 @@ def postgres_database() -> Iterator[str | None]:
     if not server:
         yield None
         return
-    name = f"newsarchive_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with fresh_postgres_database(server, "newsarchive_test") as url:
+        yield url
+
+
+@contextlib.contextmanager
+def fresh_postgres_database(server: str, prefix: str) -> Iterator[str]:
+    """URL of a new, uniquely named database on the *server* URL's PostgreSQL, dropped afterwards,
+    so test runs sharing one server never see each other's rows."""
+    name = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(make_url(server), isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     try:

@@ -20,8 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select
 from warcio.archiveiterator import ArchiveIterator
 
 from archive import models
@@ -31,6 +30,7 @@ from archive.extract import Article
 from archive.sample_site import SampleArticle, SampleSite, load_articles
 from archive.store import store_batch
 from crawler.distributed import JsonRequestSerializer, SharedRun, redis_client, seed_for
+from tests.archive_fixtures import fresh_postgres_database
 from tests.conftest import ROOT, newsarchive
 
 REDIS_URL = os.environ.get("NEWSARCHIVE_TEST_REDIS_URL", "")
@@ -51,16 +51,8 @@ def postgres_url() -> Iterator[str]:
     """A fresh database of its own on the test server, dropped after the session."""
     if not POSTGRES_URL:
         pytest.skip("NEWSARCHIVE_TEST_POSTGRES_URL is not set")
-    name = f"newsarchive_dist_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(make_url(POSTGRES_URL), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with fresh_postgres_database(POSTGRES_URL, "newsarchive_dist") as url:
+        yield url
 
 
 @pytest.fixture
