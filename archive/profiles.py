@@ -224,3 +224,19 @@ def select_profiles(profiles: Mapping[str, SiteProfile], names: str | Iterable[s
         known = ", ".join(sorted(profiles)) or "none"
         raise ProfileError(f"unknown site {', '.join(missing) or '(empty)'!s}; known: {known}, or all")
     return [profiles[n] for n in dict.fromkeys(wanted)]
+
+
+def profile_for_url(profiles: Mapping[str, SiteProfile], url: str) -> SiteProfile | None:
+    """The profile whose start URLs are on *url*'s host (and port: local fixtures of several sites
+    differ by port only), or None."""
+    netloc = urlsplit(url).netloc.lower().removeprefix("www.")
+    for profile in profiles.values():
+        if netloc in {urlsplit(u).netloc.lower().removeprefix("www.") for u in profile.start_urls}:
+            return profile
+    return None
+
+
+def hints_for_url(profiles: Mapping[str, SiteProfile], url: str) -> ExtractionHints | None:
+    """The extraction hints of *url*'s site profile; the crawl and re-extraction both ask here."""
+    profile = profile_for_url(profiles, url)
+    return profile.hints if profile is not None else None

@@ -44,6 +44,7 @@ from archive import models
 from archive.capture import Capture
 from archive.db import migrate, open_database
 from archive.extract import Article, NotAnArticle, extract
+from archive.profiles import ProfileError, hints_for_url, load_profiles
 from archive.store import ExtractionResult, StoreStats, _aware, article_url, store
 from archive.warc.reader import ReadRecord, ReadStats, Selection, Skipped, WarcReader
 from archive.warc.writer import closed_warc_files
@@ -254,6 +255,11 @@ class _Extractor:
     def __init__(self, workers: int) -> None:
         self.workers = workers
         self.pool: ProcessPoolExecutor | None = self._new_pool() if workers else None
+        # The same per-site hints the crawl uses, so a rebuild extracts what the crawl extracted.
+        try:
+            self.profiles = load_profiles()
+        except ProfileError:
+            self.profiles = {}
 
     def _new_pool(self) -> ProcessPoolExecutor:
         # spawn: the parent holds database connections and maybe a progress thread; forking those is unsafe.
@@ -264,11 +270,12 @@ class _Extractor:
 
     def submit(self, record: ReadRecord) -> Future[ExtractionResult]:
         assert record.payload is not None
+        hints = hints_for_url(self.profiles, record.capture.url)
         if self.pool is None:
             done: Future[ExtractionResult] = Future()
-            done.set_result(extract(record.payload, record.capture.url, record.headers))
+            done.set_result(extract(record.payload, record.capture.url, record.headers, hints))
             return done
-        return self.pool.submit(extract, record.payload, record.capture.url, record.headers)
+        return self.pool.submit(extract, record.payload, record.capture.url, record.headers, hints)
 
     def result(self, pending: _Pending) -> ExtractionResult:
         assert pending.future is not None and pending.record is not None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from archive.capture import Capture
-from archive.extract import Article, NotAnArticle
+from archive.extract import Article, ExtractionHints, NotAnArticle
 
 
 @dataclass(slots=True)
@@ -16,4 +16,5 @@ class PageItem:
     capture: Capture
     body: bytes  # decoded from Content-Encoding
     headers: dict[str, str]
+    hints: ExtractionHints | None = None  # from the site's profile, when it has any
     result: Article | NotAnArticle | None = None  # set by the extraction pipeline

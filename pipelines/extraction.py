@@ -90,10 +90,10 @@ class ExtractionPipeline:
 
     async def _extract(self, item: PageItem) -> Article | NotAnArticle:
         if self.pool is None:
-            return extract(item.body, item.url, item.headers)
+            return extract(item.body, item.url, item.headers, item.hints)
         self._count_in_flight(+1)
         try:
-            return await asyncio.wrap_future(self.pool.submit(extract, item.body, item.url, item.headers))
+            return await asyncio.wrap_future(self.pool.submit(extract, item.body, item.url, item.headers, item.hints))
         except BrokenProcessPool:
             # A worker died (out of memory, a crash in C code): one page lost, not the crawl.
             logger.error("extraction worker died on %s; restarting the pool", item.url)

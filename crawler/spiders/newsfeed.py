@@ -41,7 +41,14 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.sitemap import Sitemap
 from twisted.internet import threads
 
-from archive.profiles import ProfileError, SiteProfile, load_profiles, select_profiles
+from archive.profiles import (
+    ProfileError,
+    SiteProfile,
+    hints_for_url,
+    load_profiles,
+    profile_for_url,
+    select_profiles,
+)
 from archive.urls import canonicalize
 from crawler.discovery import feed_entries, is_listing_url, page_links, xml_root_name
 from crawler.extensions import ArchiveIndex, Known
@@ -296,12 +303,7 @@ class NewsFeedSpider(scrapy.Spider):
                 engine.crawl(scrapy.Request(canonicalize(url), callback=self.parse, meta=dict(meta)))
 
     def _profile_for(self, url: str) -> SiteProfile | None:
-        # By host and port: local fixtures of several sites differ by port only.
-        netloc = urlsplit(url).netloc.lower().removeprefix("www.")
-        for profile in self.profiles.values():
-            if netloc in {urlsplit(u).netloc.lower().removeprefix("www.") for u in profile.start_urls}:
-                return profile
-        return None
+        return profile_for_url(self.profiles, url)
 
     def _on_site(self, url: str) -> bool:
         host = (urlsplit(url).hostname or "").lower()
@@ -364,7 +366,13 @@ class NewsFeedSpider(scrapy.Spider):
         capture = response.meta.get(CAPTURE_META_KEY)
         if capture is not None:
             headers = dict(response.headers.to_unicode_dict())
-            yield PageItem(url=response.url, capture=capture, body=response.body, headers=headers)
+            yield PageItem(
+                url=response.url,
+                capture=capture,
+                body=response.body,
+                headers=headers,
+                hints=hints_for_url(self.profiles, response.url),
+            )
         if response.meta.get(ROLE) != "listing":
             return  # articles are leaves: following their links would crawl the whole site
         max_links = self.settings.getint("NEWSARCHIVE_MAX_LINKS_PER_PAGE", 2000)
