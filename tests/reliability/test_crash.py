@@ -43,7 +43,7 @@ def big_site() -> Iterator[SampleSite]:
         yield site
 
 
-def _start_crawl(site: SampleSite, tmp: Path) -> subprocess.Popen[str]:
+def _start_crawl(site: SampleSite, tmp: Path, *settings: str) -> subprocess.Popen[str]:
     command = [
         sys.executable,
         "-m",
@@ -73,6 +73,8 @@ def _start_crawl(site: SampleSite, tmp: Path) -> subprocess.Popen[str]:
         "-s",
         "LOG_LEVEL=INFO",
     ]
+    for setting in settings:
+        command += ["-s", setting]
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSARCHIVE_")}
     # Its own process group: SIGKILL then takes the extraction workers too, as `kill -9` of a
     # crawl's process group (systemd, a container stop) would.

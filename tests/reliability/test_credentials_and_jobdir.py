@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 import signal
-import subprocess
-import sys
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -15,8 +12,8 @@ from sqlalchemy import func, select
 from archive import models
 from archive.db import open_database
 from archive.sample_site import SampleSite
-from tests.conftest import ROOT, scrapy_crawl
-from tests.reliability.test_crash import _wait_until_archiving, big_site  # noqa: F401 (fixture)
+from tests.conftest import scrapy_crawl
+from tests.reliability.test_crash import _start_crawl, _wait_until_archiving, big_site  # noqa: F401 (fixture)
 
 SECRET_HEADERS = json.dumps({"Authorization": "Bearer s3cr3t-token", "Cookie": "session=s3cr3t-cookie"})
 
@@ -49,38 +46,16 @@ def test_warc_names_do_not_follow_urls(sample_site: SampleSite, tmp_path: Path) 
 
 
 def test_jobdir_pause_and_resume(big_site: SampleSite, tmp_path: Path) -> None:  # noqa: F811
-    command = [
-        sys.executable,
-        "-m",
-        "scrapy",
-        "crawl",
-        "newsfeed",
-        "-a",
-        f"start_url={big_site.url}/news-feed/",
-        "-s",
-        f"NEWSARCHIVE_DATABASE_URL=sqlite:///{tmp_path / 'archive.db'}",
-        "-s",
-        f"NEWSARCHIVE_WARC_DIR={tmp_path / 'warc'}",
-        "-s",
-        f"JOBDIR={tmp_path / 'job'}",
-        "-s",
-        "AUTOTHROTTLE_ENABLED=False",
-        "-s",
-        "DOWNLOAD_DELAY=0.06",
-        "-s",
-        "CONCURRENT_REQUESTS=2",
-        "-s",
-        "NEWSARCHIVE_EXTRACT_WORKERS=1",
-    ]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSARCHIVE_")}
-    first = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    jobdir = f"JOBDIR={tmp_path / 'job'}"
+    first = _start_crawl(big_site, tmp_path, jobdir)
     _wait_until_archiving(tmp_path / "warc")
     first.send_signal(signal.SIGINT)  # Ctrl-C: Scrapy pauses, keeping its queue in JOBDIR
     output, _ = first.communicate(timeout=120)
     assert first.returncode == 0, output[-3000:]
     assert (tmp_path / "job" / "requests.queue").is_dir()
-    second = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
-    assert second.returncode == 0, (second.stdout + second.stderr)[-3000:]
+    second = _start_crawl(big_site, tmp_path, jobdir)
+    output, _ = second.communicate(timeout=300)
+    assert second.returncode == 0, output[-3000:]
     sessions = open_database(f"sqlite:///{tmp_path / 'archive.db'}", create=False)
     with sessions() as session:
         assert session.scalar(select(func.count()).select_from(models.Article)) == len(big_site.articles)
