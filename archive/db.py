@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from pathlib import Path
+from typing import overload
 
 from alembic import command
 from alembic.config import Config
@@ -18,6 +20,18 @@ logger = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 _MIGRATION_LOCK_KEY = 0x6E657773_6D696772  # "newsmigr": a PostgreSQL advisory lock id of our own
+
+
+@overload
+def as_utc(moment: dt.datetime) -> dt.datetime: ...
+@overload
+def as_utc(moment: None) -> None: ...
+def as_utc(moment: dt.datetime | None) -> dt.datetime | None:
+    """*moment* as an aware datetime: SQLite hands back naive datetimes even for timezone=True
+    columns, and what we store there is always UTC."""
+    if moment is None:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 class DatabaseError(Exception):

@@ -18,7 +18,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from archive import models
-from archive.store import _aware
+from archive.db import as_utc
 from archive.urls import canonicalize
 
 EXPORT_FIELDS = (
@@ -163,7 +163,7 @@ def iter_articles(session: Session, filters: Filters = Filters(), chunk: int = 5
                 "content_hash": row.content_hash,
                 "extractor": row.extractor,
                 "extractor_version": row.extractor_version,
-                "fetched_at": _aware(row.fetched_at).isoformat(),
+                "fetched_at": as_utc(row.fetched_at).isoformat(),
                 "status": row.status,
                 "warc_file": row.warc_file,
                 "warc_offset": row.warc_offset,
@@ -226,7 +226,7 @@ def list_articles(
             "language": r.language,
             "version": r.number,
             "versions": r.versions,
-            "last_captured_at": _aware(r.last_captured_at).isoformat(),
+            "last_captured_at": as_utc(r.last_captured_at).isoformat(),
         }
         for r in rows
     ]
@@ -285,7 +285,7 @@ def article_versions(session: Session, article: models.Article) -> list[VersionI
         VersionInfo(
             id=v.id,
             number=v.number,
-            created_at=_aware(v.created_at).isoformat(),
+            created_at=as_utc(v.created_at).isoformat(),
             content_hash=v.content_hash,
             title=v.title,
             published=v.published,
@@ -294,7 +294,7 @@ def article_versions(session: Session, article: models.Article) -> list[VersionI
             extractor_version=v.extractor_version,
             capture_id=c.id,
             capture_url=c.url,
-            fetched_at=_aware(c.fetched_at).isoformat(),
+            fetched_at=as_utc(c.fetched_at).isoformat(),
             status=c.status,
             record_type=c.record_type,
             warc_file=c.warc_file,
@@ -369,7 +369,7 @@ def _iso(moment: Any) -> str | None:
         return None
     if isinstance(moment, str):  # SQLite aggregates hand back the stored text
         moment = dt.datetime.fromisoformat(moment)
-    return _aware(moment).isoformat()
+    return as_utc(moment).isoformat()
 
 
 def site_stats(session: Session, site: str | None = None) -> list[SiteStats]:

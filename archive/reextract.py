@@ -42,10 +42,10 @@ from sqlalchemy.pool import StaticPool
 
 from archive import models
 from archive.capture import Capture
-from archive.db import migrate, open_database
+from archive.db import as_utc, migrate, open_database
 from archive.extract import Article, NotAnArticle, extract
 from archive.profiles import ProfileError, hints_for_url, load_profiles
-from archive.store import ExtractionResult, StoreStats, _aware, article_url, store
+from archive.store import ExtractionResult, StoreStats, article_url, store
 from archive.warc.reader import ReadRecord, ReadStats, Selection, Skipped, WarcReader
 from archive.warc.writer import closed_warc_files
 
@@ -164,8 +164,8 @@ class _DryRun:
         state = _ArticleState(set(), None, None, 0)
         if article is not None:
             state.exists = True
-            state.last_captured_at = _aware(article.last_captured_at)
-            state.removed_at = _aware(article.removed_at) if article.removed_at else None
+            state.last_captured_at = as_utc(article.last_captured_at)
+            state.removed_at = as_utc(article.removed_at) if article.removed_at else None
             rows = self.session.execute(
                 select(V.content_hash, V.number, C.warc_file, C.warc_offset)
                 .join(C, C.id == V.capture_id)

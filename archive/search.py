@@ -30,8 +30,8 @@ from sqlalchemy.dialects.postgresql import TSQUERY, TSVECTOR
 from sqlalchemy.orm import Session
 
 from archive import models
+from archive.db import as_utc
 from archive.query import Filters, apply_filters, names_by_version
-from archive.store import _aware
 
 MAX_TERMS = 64
 # Snippet highlight marks; callers choose how to show them (rich style, **bold**, <mark>).
@@ -283,7 +283,7 @@ def search(session: Session, query: str, filters: Filters | None = None, limit: 
                 published=row.published,
                 language=row.language,
                 version=row.number,
-                fetched_at=_aware(row.fetched_at).isoformat(),
+                fetched_at=as_utc(row.fetched_at).isoformat(),
                 score=round(score, 6),
                 snippet=snippets.get(version_id, ""),
             )

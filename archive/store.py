@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from archive import models
 from archive.capture import Capture
+from archive.db import as_utc
 from archive.extract import Article, NotAnArticle
 from archive.urls import canonicalize, host_of
 
@@ -174,8 +175,8 @@ class _Store:
         if article is None:
             return
         if capture.status == 304:
-            article.last_captured_at = max(_aware(article.last_captured_at), capture.fetched_at)
-        elif article.removed_at is None and capture.fetched_at >= _aware(article.last_captured_at):
+            article.last_captured_at = max(as_utc(article.last_captured_at), capture.fetched_at)
+        elif article.removed_at is None and capture.fetched_at >= as_utc(article.last_captured_at):
             article.removed_at = capture.fetched_at
             self.stats.removed += 1
 
@@ -200,10 +201,10 @@ class _Store:
             # lock, or its current version (and what counts as "unchanged") could be stale.
             query = query.with_for_update().execution_options(populate_existing=True)
         article = self.session.scalars(query).one()
-        article.first_captured_at = min(_aware(article.first_captured_at), capture.fetched_at)
-        if article.removed_at is not None and capture.fetched_at > _aware(article.removed_at):
+        article.first_captured_at = min(as_utc(article.first_captured_at), capture.fetched_at)
+        if article.removed_at is not None and capture.fetched_at > as_utc(article.removed_at):
             article.removed_at = None  # it is back
-        article.last_captured_at = max(_aware(article.last_captured_at), capture.fetched_at)
+        article.last_captured_at = max(as_utc(article.last_captured_at), capture.fetched_at)
 
         content_hash = result.content_hash()
         current = (
@@ -272,11 +273,6 @@ class _Store:
         self.stats.versions_new += 1
         article.current_version_id = version.id
         self.session.flush()
-
-
-def _aware(moment: dt.datetime) -> dt.datetime:
-    # SQLite hands back naive datetimes even for timezone=True columns; they were stored as UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 def _retryable(exc: DBAPIError) -> bool:

@@ -24,7 +24,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from archive import models
-from archive.store import _aware
+from archive.db import as_utc
 from archive.warc.writer import warc_date
 
 logger = logging.getLogger(__name__)
@@ -74,7 +74,7 @@ def select_for_package(session: Session, *, site: str | None = None, since: dt.d
     for article_id, url, fetched_at, title in rows:
         if article_id not in seen:
             seen.add(article_id)
-            pages.append(Page(url, _aware(fetched_at), title))
+            pages.append(Page(url, as_utc(fetched_at), title))
     pages.sort(key=lambda page: (page.ts, page.url))
     return Selection(list(files), pages)
 

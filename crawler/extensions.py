@@ -34,7 +34,7 @@ from twisted.internet import task, threads
 from twisted.python.threadpool import ThreadPool
 
 from archive import models
-from archive.db import DatabaseError, create_db_engine
+from archive.db import DatabaseError, as_utc, create_db_engine
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -42,13 +42,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 _CHUNK = 500  # URLs per IN (...) list: well under SQLite's and PostgreSQL's parameter limits
-
-
-def _aware(moment: dt.datetime | None) -> dt.datetime | None:
-    # SQLite hands back naive datetimes for timezone=True columns; they were stored as UTC.
-    if moment is None:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,15 +144,15 @@ class ArchiveIndex:
                 etag, last_modified = validators.get(url, (None, None))
             born = None
             if article is not None:
-                born = _aware(article.published_at) or _aware(article.first_captured_at)
-            checked = _aware(row.fetched_at) if row is not None else _aware(article.removed_at)
+                born = as_utc(article.published_at) or as_utc(article.first_captured_at)
+            checked = as_utc(row.fetched_at) if row is not None else as_utc(article.removed_at)
             assert checked is not None
             result[url] = Known(
                 url=url,
                 checked_at=checked,
                 etag=etag,
                 last_modified=last_modified,
-                born_at=born or _aware(first.get(url)),
+                born_at=born or as_utc(first.get(url)),
                 removed=article is not None and article.removed_at is not None,
             )
         return result
@@ -195,7 +188,7 @@ class ArchiveIndex:
             ).first()
         if row is None:
             return None
-        fetched = _aware(row.fetched_at)
+        fetched = as_utc(row.fetched_at)
         assert fetched is not None
         return Original(row.url, fetched, row.warc_record_id)
 

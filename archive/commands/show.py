@@ -86,8 +86,8 @@ def _diff_pair(args: argparse.Namespace, numbers: list[int]) -> tuple[int, int]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from archive.db import open_database
-    from archive.query import _aware, article_versions, captures_of, diff_versions, find_article, get_version
+    from archive.db import as_utc, open_database
+    from archive.query import article_versions, captures_of, diff_versions, find_article, get_version
 
     if args.diff is not None and args.raw:
         raise UserError("--diff and --raw do not go together")
@@ -129,7 +129,7 @@ def run(args: argparse.Namespace) -> int:
             "tags": [t.name for t in version.tags],
             "description": version.description,
             "first_captured_at": versions[0].fetched_at if versions else None,
-            "last_captured_at": _aware(captures[-1].fetched_at).isoformat() if captures else None,
+            "last_captured_at": as_utc(captures[-1].fetched_at).isoformat() if captures else None,
             "text": version.text,
         }
         version_rows = [
@@ -150,7 +150,7 @@ def run(args: argparse.Namespace) -> int:
         ]
         capture_rows = [
             {
-                "fetched_at": _aware(c.fetched_at).isoformat()[:19],
+                "fetched_at": as_utc(c.fetched_at).isoformat()[:19],
                 "status": c.status,
                 "type": c.record_type,
                 "url": c.url,
