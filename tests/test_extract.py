@@ -654,3 +654,41 @@ def test_sample_site_tag_and_author_pages_with_few_stories_are_listings() -> Non
             body = urllib.request.urlopen(site.url + path).read()
             result = extract(body, site.url + path, {"Content-Type": "text/html; charset=utf-8"})
             assert isinstance(result, NotAnArticle) and result.kind == "listing", (path, result)
+
+
+def _trail_page(h2: str, og: str, headline: str, extra_h2: str = "") -> bytes:
+    paragraphs = "".join(f"<p>{p}</p>" for p in _BODY_PARAGRAPHS)
+    ld = json.dumps({"@context": "https://schema.org", "@type": "NewsArticle", "headline": headline})
+    return f"""<html lang="en"><head><title>Tram plan: council votes | City Paper</title>
+<meta property="og:title" content="{og}"><meta property="og:site_name" content="City Paper">
+<script type="application/ld+json">{ld}</script></head><body>
+<nav><ol class="crumbs"><li><a href="/">Home</a></li><li><h1>Tram plan: council votes</h1></li></ol></nav>
+<main><article><header>{extra_h2}<h2>{h2}</h2></header><div class="article-body">{paragraphs}</div>
+</article></main></body></html>""".encode()
+
+
+def test_breadcrumb_h1_is_the_seo_title_and_the_shown_h2_headline_wins() -> None:
+    # The <h1> ends the breadcrumb trail and repeats the SEO title (as <title> and og:title do); the reader
+    # sees the <h2>, which says what JSON-LD says.
+    shown = "Twelve more kilometres of tram lines for the city"
+    html = _trail_page(shown, og="Tram plan: council votes", headline=shown)
+    result = extract(html, "https://paper.test/news/tram-network")
+    assert isinstance(result, Article)
+    assert result.title == shown
+
+
+def test_shown_headline_found_inside_an_h2_with_a_kicker_span() -> None:
+    shown = "Twelve more kilometres of tram lines for the city"
+    h2 = f'<span class="kicker">Transport</span> <span class="headline">{shown}</span>'
+    teaser = '<div class="teaser"><h2>Tram plan: council votes</h2></div>'
+    html = _trail_page(h2, og=shown, headline="Tram plan: council votes", extra_h2=teaser)
+    result = extract(html, "https://paper.test/news/tram-network")
+    assert isinstance(result, Article)
+    assert result.title == shown
+
+
+def test_breadcrumb_h1_without_a_shown_heading_keeps_its_vote() -> None:
+    html = _trail_page("Transport", og="Tram plan: council votes", headline="A quite different SEO headline")
+    result = extract(html, "https://paper.test/news/tram-network")
+    assert isinstance(result, Article)
+    assert result.title == "Tram plan: council votes"

@@ -133,6 +133,57 @@ def headings(tree: HtmlElement) -> list[str]:
     return out
 
 
+# Class words of a breadcrumb trail. Themes that show the headline in an <h2> often put the SEO title in an
+# <h1> at the end of the trail: that <h1> is the search-engine title, not the headline a reader sees.
+_TRAIL_WORDS = frozenset({"breadcrumb", "breadcrumbs", "breadbar", "crumb", "crumbs", "crumbtrail", "seotitle"})
+_TRAIL_TAGS = frozenset({"nav", "li", "ol", "ul"})
+# A shown heading inside these is another story's (teaser cards, related rails), not this page's headline.
+_OTHER_STORY_WORDS = frozenset({"teaser", "teasers", "card", "cards", "related", "recommended", "promo", "carousel"})
+
+
+def _words(el: HtmlElement) -> set[str]:
+    raw = f"{el.get('class') or ''} {el.get('id') or ''}"
+    return {w.lower() for w in _H_CLASS_SPLIT.split(raw) if w}
+
+
+def _in_trail(h: HtmlElement) -> bool:
+    """The <h1> sits in a breadcrumb trail (a list or <nav>, or an element the theme names so)."""
+    if _words(h) & _TRAIL_WORDS or any("breadcrumb" in name.lower() for name in h.attrib):
+        return True
+    for depth, anc in enumerate(h.iterancestors()):
+        if depth > 4 or anc.tag in ("body", "article", "main", "header"):
+            break
+        if anc.tag in _TRAIL_TAGS or _words(anc) & _TRAIL_WORDS:
+            return True
+    return False
+
+
+def trail_heading(tree: HtmlElement) -> str | None:
+    """The text of the page's first <h1> when that <h1> is the end of a breadcrumb trail."""
+    h = next((h for h in tree.iter("h1") if clean(h.text_content())), None)
+    if h is None or not _in_trail(h):
+        return None
+    return clean(h.text_content())
+
+
+def _shown_heading(tree: HtmlElement, declared: list[str]) -> str | None:
+    """The <h2> (or a part of it: kicker and headline are often two spans) that shows one of the declared
+    titles, outside other stories' teasers: the headline when the <h1> is only the breadcrumb's SEO title."""
+    wanted = {_norm(d) for d in declared if d}
+    for n, h in enumerate(tree.iter("h2")):
+        if n >= 30:
+            break
+        if any(_words(a) & _OTHER_STORY_WORDS or a.tag in ("aside", "footer") for a in h.iterancestors()):
+            continue
+        if _words(h) & _OTHER_STORY_WORDS:
+            continue
+        for el in (h, *(c for c in h if isinstance(c.tag, str))):
+            text = clean(el.text_content())
+            if text and _norm(text) in wanted:
+                return text
+    return None
+
+
 _KICKER_SEP = re.compile(r"[:|/»\-–—]\s*$")
 
 
@@ -150,7 +201,16 @@ def pick_title(data: PageData, h1s: list[str], site_names: list[str], tree: Html
         "og": declared(data.first("og:title")),
         "h1": h1s[0] if h1s else None,
     }
-    bare = heading_without_kicker(tree) if tree is not None else None
+    shown = None
+    if tree is not None and h1s and trail_heading(tree) is not None:
+        # The <h1> is the breadcrumb's SEO title. When an <h2> shows one of the declared titles (other than
+        # that SEO title), that is the headline a reader sees, and it takes the <h1>'s vote.
+        others = [data.first("twitter:title"), declared(data.title_tag)]
+        seo = _norm(h1s[0])
+        shown = _shown_heading(tree, [v for v in (cands["ld"], cands["og"], *others) if v and _norm(v) != seo])
+        if shown:
+            cands["h1"] = shown
+    bare = heading_without_kicker(tree) if tree is not None and shown is None else None
     if bare and cands["h1"] and _norm(cands["h1"]) not in {_norm(v) for v in (cands["ld"], cands["og"]) if v}:
         # The declared titles do not carry the <h1>'s kicker: the headline proper is the rest of it.
         cands["h1"] = bare
