@@ -374,18 +374,23 @@ def test_json_ld_article_body_used_when_dom_has_no_body() -> None:
     assert result.language == "en"
 
 
+def _hydrated_text(state: dict) -> str:
+    """The text extract() finds on a page whose story exists only in a Next.js state blob."""
+    html = f"""<html lang="en"><head><meta property="og:type" content="article"><title>Hydrated</title></head>
+<body><div id="__next"></div><script id="__NEXT_DATA__" type="application/json">{json.dumps(state)}</script>
+</body></html>"""
+    result = extract(html.encode(), "https://x.test/news/hydrated-story")
+    assert isinstance(result, Article), result
+    return result.text
+
+
 def test_hydration_blob_used_when_dom_has_no_body() -> None:
     paras = [
         f"Paragraph {i} of a story rendered only by client-side JavaScript, with enough words to be prose."
         for i in range(6)
     ]
     state = {"props": {"pageProps": {"article": {"title": "Hydrated", "body": "".join(f"<p>{p}</p>" for p in paras)}}}}
-    html = f"""<html lang="en"><head><meta property="og:type" content="article"><title>Hydrated</title></head>
-<body><div id="__next"></div><script id="__NEXT_DATA__" type="application/json">{json.dumps(state)}</script>
-</body></html>"""
-    result = extract(html.encode(), "https://x.test/news/hydrated-story")
-    assert isinstance(result, Article), result
-    assert result.text == "\n".join(paras)
+    assert _hydrated_text(state) == "\n".join(paras)
 
 
 def test_hints_select_and_drop() -> None:
@@ -692,3 +697,49 @@ def test_breadcrumb_h1_without_a_shown_heading_keeps_its_vote() -> None:
     result = extract(html, "https://paper.test/news/tram-network")
     assert isinstance(result, Article)
     assert result.title == "Tram plan: council votes"
+
+
+def test_hydration_body_html_loses_figures_captions_placeholders_and_json_strings() -> None:
+    paras = [
+        f"Paragraph {i} of a story rendered only by client-side JavaScript, with enough words to be prose."
+        for i in range(6)
+    ]
+    figure = (
+        '<div class="editor-img-box"><img src="/a.jpg"><div class="caption"><p>The minister at the lectern '
+        "in parliament on Thursday. Photo agency</p></div></div>"
+    )
+    html_body = figure + "$$ARTICLEAD$$" + "".join(f"<p>{p}</p>" for p in paras[:3]) + "<figure><figcaption>"
+    html_body += "A second photo caption that is not part of the story text.</figcaption></figure>"
+    html_body += "".join(f"<p>{p}</p>" for p in paras[3:])
+    summary = '{"subtitle":"A serialized JSON value stored as a string inside the state, with many words in it"}'
+    state = {"props": {"pageProps": {"article": {"body": html_body, "meta": summary}}}}
+    assert _hydrated_text(state) == "\n".join(paras)
+
+
+def test_rail_of_other_stories_opened_by_a_more_from_heading_is_dropped() -> None:
+    teasers = "".join(
+        f'<div class="item"><h3><a href="/news/other-{i}">Other story number {i} about the harbour</a></h3>'
+        f"<p>A summary of other story number {i}, which is about something else entirely than trams.</p></div>"
+        for i in range(4)
+    )
+    rail = f'<section class="collections"><div class="container"><h2>More from City Paper</h2>{teasers}</div></section>'
+    result = extract(article_page(body_extra=rail), "https://paper.test/news/tram-network")
+    assert isinstance(result, Article)
+    assert result.text.split("\n") == list(_BODY_PARAGRAPHS)
+
+
+def test_call_to_action_and_popular_blocks_are_clutter() -> None:
+    extra = (
+        '<div class="cta"><p>Support our journalism today and become a member of the City Paper community.</p></div>'
+        '<section class="popular-articles"><p>The most popular story this week was about a cat in a tram.</p></section>'
+    )
+    result = extract(article_page(body_extra=extra), "https://paper.test/news/tram-network")
+    assert isinstance(result, Article)
+    assert result.text.split("\n") == list(_BODY_PARAGRAPHS)
+
+
+@pytest.mark.parametrize("label", ["Czytaj więcej", "Weiterlesen", "Lire aussi", "Läs mer"])
+def test_read_more_label_in_other_languages_is_dropped(label: str) -> None:
+    result = extract(article_page(body_extra=f"<p>{label}</p>"), "https://paper.test/news/tram-network")
+    assert isinstance(result, Article)
+    assert label not in result.text

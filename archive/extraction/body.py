@@ -8,6 +8,7 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
+import lxml.html
 import trafilatura
 from lxml import etree
 from lxml.html import HtmlElement
@@ -78,6 +79,8 @@ _CLUTTER_TOKENS = frozenset(
         "instagram",
         "tiktok",
         "embed",
+        "cta",
+        "popular",
     )
 )
 _CLUTTER_PAIRS = frozenset(
@@ -149,6 +152,41 @@ def _is_link_only_paragraph(p: HtmlElement, page_path: str) -> bool:
     return path != page_path and len(ltext.split()) >= 3
 
 
+# Headings of rails of other stories ("More from The Paper", "Related", "Read also"), in a few languages. A block
+# that opens with one holds teasers, not the story.
+_RAIL_HEADING = re.compile(
+    r"^(?:more (?:from|on|about|in|stories)\b|related(?: (?:articles|stories|coverage|content|news))?$"
+    r"|(?:most )?popular\b|most read\b|read (?:also|next)\b|you (?:may|might) (?:also )?like\b"
+    r"|recommended(?: for you)?$|top stories$|mehr zum thema\b|mehr aus\b|lesen sie auch\b|auch interessant\b"
+    r"|meistgelesen|lire aussi\b|à lire aussi\b|leggi anche\b|te puede interesar\b|lea también\b"
+    r"|leia também\b|czytaj (?:też|także|więcej)\b|les også\b|läs också\b|lees ook\b)",
+    re.I,
+)
+_RAIL_HEADING_TAGS = ("h2", "h3", "h4")
+
+
+def _rail_blocks(root: HtmlElement, keep: set[HtmlElement]) -> list[HtmlElement]:
+    """For each rail heading, the largest block it opens (the heading is the block's first text) that holds no
+    prose of the story."""
+    out: list[HtmlElement] = []
+    for h in root.iter(*_RAIL_HEADING_TAGS):
+        text = clean(h.text_content())
+        if not text or len(text) > 60 or not _RAIL_HEADING.match(text):
+            continue
+        block = None
+        el = h
+        for anc in el.iterancestors():
+            if anc in keep or anc.tag in _PROTECTED:
+                break
+            first = next((t for t in anc.itertext() if t.strip()), "")
+            if not text.startswith(clean(first)[:20]):
+                break
+            block = anc
+        if block is not None:
+            out.append(block)
+    return out
+
+
 def clean_tree(
     tree: HtmlElement, url: str, prose_parents: tuple[HtmlElement, ...], drop_xpaths: tuple[str, ...] = ()
 ) -> None:
@@ -176,6 +214,7 @@ def clean_tree(
             _is_clutter(el) and el.find(".//h1") is None
         ):
             doomed.append(el)
+    doomed.extend(_rail_blocks(root, keep))
     for el in doomed:
         if el.getparent() is not None:
             el.drop_tree()
@@ -212,6 +251,7 @@ def run_trafilatura(tree: HtmlElement, url: str) -> str:
 def html_to_paragraphs(value: str) -> str:
     """articleBody values are plain text or HTML; one paragraph a line either way."""
     if "<" in value and re.search(r"</?(p|br|div|h\d|li)\b", value, re.I):
+        value = _without_clutter(value)
         value = re.sub(r"(?i)<br\s*/?>|</(p|div|h\d|li|blockquote)>", "\n", value)
         value = re.sub(r"<[^>]{0,2000}>", "", value)
         import html
@@ -219,6 +259,29 @@ def html_to_paragraphs(value: str) -> str:
         value = html.unescape(value)
     lines = (clean(line) for line in value.split("\n"))
     return "\n".join(line for line in lines if line)
+
+
+# "$$ARTICLEAD$$": a CMS placeholder for an ad slot left in the stored body HTML.
+_PLACEHOLDER = re.compile(r"\$\$[A-Z][A-Z0-9_]{2,40}\$\$")
+
+
+def _without_clutter(fragment: str) -> str:
+    """Body HTML from a script (hydration state, articleBody) gets the clutter rules a page gets: figures,
+    captions and other clutter containers go, and ad-slot placeholders with them."""
+    fragment = _PLACEHOLDER.sub("", fragment)
+    try:
+        root = lxml.html.fragment_fromstring(fragment, create_parent="div")
+    except (etree.ParserError, ValueError):
+        return fragment
+    doomed = [
+        el
+        for el in root.iter(etree.Element)
+        if el is not root and (el.tag in ("figure", "figcaption", "script", "style") or _is_clutter(el))
+    ]
+    for el in doomed:
+        if el.getparent() is not None:
+            el.drop_tree()
+    return etree.tostring(root, encoding="unicode")
 
 
 def ld_body(article: dict[str, Any] | None) -> str:
@@ -265,7 +328,7 @@ def _collect_prose(node: Any, out: list[str], depth: int) -> None:
         isinstance(node, str)
         and len(node) >= 80
         and " " in node.strip()
-        and not node.startswith("http")
+        and not node.startswith(("http", "{", "["))  # serialized JSON inside the state, not prose
         and ("<p" in node or len(node.split()) >= 15)
     ):
         out.append(node)

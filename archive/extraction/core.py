@@ -40,6 +40,9 @@ _SHOWN_TEXT = etree.XPath("//body//*[self::p or self::div or self::h2 or self::s
 _BOILERPLATE_LINE = re.compile(
     r"^(?:\d+\s*(?:min|mins|minute|minutes|minuten|minutos|minuti)\.?\s*(?:read|lesezeit|de lectura|di lettura)?"
     r"|read more|show more|load more|see more|advertisement|anzeige|werbung|publicidad|"
+    # "read more" in other languages: the label of an embedded link to another story
+    r"weiterlesen|mehr lesen|lire la suite|lire aussi|leer más|leia mais|leggi anche|czytaj więcej|czytaj też|"
+    r"czytaj także|les mer|läs mer|lees meer|lue lisää|читать далее|читайте также|"
     r"share|share this|share this article|follow us|avatar|news feed)\s*[.:!…]*$",
     re.I,
 )
