@@ -80,6 +80,9 @@ class Capture(Base):
     # "empty", "error"). NULL until its result is stored: a page archived by a crawl that died
     # before extracting it is not yet "seen", so the next run fetches it again.
     extracted_as: Mapped[str | None] = mapped_column(String(16))
+    # Content hash of the article this capture last extracted to, whether or not that made a new
+    # version: re-extracting it to the same content is then a no-op, whatever the current version is.
+    content_hash: Mapped[str | None] = mapped_column(String(64))
 
     site: Mapped[Site] = relationship()
 

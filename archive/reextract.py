@@ -154,7 +154,13 @@ class _DryRun:
         self.session = session
         self.articles: dict[str, _ArticleState] = {}
         self.seen_captures: set[tuple[str, int]] = set()
+        self.capture_hashes: dict[tuple[str, int], str | None] = {}  # as store() would leave them
         self.changes: list[Change] = []
+
+    def _capture_hash(self, key: tuple[str, int]) -> str | None:
+        C = models.Capture
+        query = select(C.content_hash).where(C.warc_file == key[0], C.warc_offset == key[1])
+        return self.session.scalar(query)
 
     def _load(self, url: str) -> _ArticleState:
         if url in self.articles:
@@ -211,7 +217,10 @@ class _DryRun:
             if state.removed_at is not None and capture.fetched_at > state.removed_at:
                 state.removed_at = None
             content_hash = result.content_hash()
-            if content_hash == state.current_hash or (content_hash, key) in state.versions:
+            previous = self.capture_hashes[key] if key in self.capture_hashes else self._capture_hash(key)
+            self.capture_hashes[key] = content_hash
+            legacy_match = previous is None and (content_hash, key) in state.versions
+            if content_hash in (previous, state.current_hash) or legacy_match:
                 stats.unchanged += 1
                 continue
             new = _snapshot(result)

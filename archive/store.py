@@ -12,11 +12,11 @@ import datetime as dt
 import logging
 import random
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
@@ -45,12 +45,6 @@ class StoreStats:
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
-def _insert_ignore(session: Session, model: type[models.Base], values: Mapping[str, Any], keys: list[str]) -> None:
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    session.execute(insert(model).values(**values).on_conflict_do_nothing(index_elements=keys))
-
-
 def parse_timestamp(value: str | None) -> dt.datetime | None:
     """An ISO 8601 date or timestamp as an aware UTC datetime (a bare date is midnight UTC)."""
     if not value:
@@ -71,107 +65,177 @@ def article_url(capture_url: str, result: Article) -> str:
     return canonicalize(capture_url)
 
 
+@dataclass(slots=True)
+class _VersionState:
+    """What deciding on a new version of one article needs, read once per batch."""
+
+    current_id: int | None
+    current_hash: str | None
+    current_capture_id: int | None
+    last_number: int
+    made: set[tuple[str, int]]  # (content hash, capture id) of the versions this batch adds
+
+
 class _Store:
+    """One batch: every lookup and insert that does not depend on another row of the batch is one
+    statement for the whole batch (sites, authors, tags, captures, articles, current versions);
+    what does (versions, rechecks) is decided in entry order, in memory, then flushed at once."""
+
     def __init__(self, session: Session) -> None:
         self.session = session
+        self.dialect = session.get_bind().dialect.name
         self.site_ids: dict[str, int] = {}
         self.named_ids: dict[tuple[type[models.Base], str], int] = {}
+        self.articles: dict[str, models.Article] = {}
+        self.versions: dict[int, _VersionState] = {}
+        self.capture_hashes: dict[int, str | None] = {}  # captures.content_hash as the batch goes
+        self.hash_updates: dict[int, str] = {}
         self.stats = StoreStats()
 
-    def prepare(self, entries: Sequence[tuple[Capture, ExtractionResult | None]]) -> None:
-        """Take every row this batch will insert or lock in one global order: sites, then
-        articles, then authors, then tags, each sorted. Two workers' batches then wait for each
-        other instead of deadlocking (store_batch still retries if the database says otherwise)."""
-        articles: dict[str, Capture | None] = {}
-        names: dict[type[models.Author] | type[models.Tag], set[str]] = {models.Author: set(), models.Tag: set()}
-        for capture, result in entries:
-            if isinstance(result, Article):
-                url = article_url(capture.url, result)
-                if articles.get(url) is None:
-                    articles[url] = capture
-                names[models.Author].update(n.strip()[:255] for n in result.authors if n.strip())
-                names[models.Tag].update(t.strip()[:255] for t in result.tags if t.strip())
-            elif capture.method == "GET" and capture.status in (304, 404, 410):
-                articles.setdefault(capture.url, None)
-        for host_url in sorted({c.url for c, _ in entries} | set(articles), key=lambda u: host_of(u) or ""):
-            self.site_id(host_url)
-        for url in sorted(articles):
-            capture = articles[url]
-            if capture is not None:
-                _insert_ignore(
-                    self.session,
-                    models.Article,
-                    {
-                        "site_id": self.site_id(url),
-                        "url": url,
-                        "first_captured_at": capture.fetched_at,
-                        "last_captured_at": capture.fetched_at,
-                    },
-                    ["url"],
+    # -- statements for the whole batch ----------------------------------------------------------
+    def _insert(self, model: type[models.Base]) -> Any:
+        table = model.__table__  # type: ignore[attr-defined]
+        return postgresql.insert(table) if self.dialect == "postgresql" else sqlite.insert(table)
+
+    def insert_ignore(self, model: type[models.Base], rows: list[dict[str, Any]], keys: list[str]) -> None:
+        if rows:
+            self.session.execute(self._insert(model).on_conflict_do_nothing(index_elements=keys), rows)
+
+    def sites(self, urls: Iterable[str]) -> None:
+        hosts = sorted({host_of(url) or "unknown" for url in urls} - self.site_ids.keys())
+        if not hosts:
+            return
+        now = dt.datetime.now(dt.UTC)
+        self.insert_ignore(models.Site, [{"name": h, "host": h, "created_at": now} for h in hosts], ["host"])
+        for chunk in _chunks(hosts):
+            self.site_ids.update(
+                (host, site_id)
+                for site_id, host in self.session.execute(
+                    select(models.Site.id, models.Site.host).where(models.Site.host.in_(chunk))
                 )
-            self.session.execute(select(models.Article.id).where(models.Article.url == url).with_for_update())
-        for model in (models.Author, models.Tag):
-            for name in sorted(names[model]):
-                self.named_id(model, name)
+            )
 
     def site_id(self, url: str) -> int:
         host = host_of(url) or "unknown"
         if host not in self.site_ids:
-            now = dt.datetime.now(dt.UTC)
-            _insert_ignore(self.session, models.Site, {"name": host, "host": host, "created_at": now}, ["host"])
-            self.site_ids[host] = self.session.scalar(select(models.Site.id).where(models.Site.host == host))
+            self.sites([url])
         return self.site_ids[host]
 
-    def named_id(self, model: type[models.Author] | type[models.Tag], name: str) -> int:
-        key = (model, name)
-        if key not in self.named_ids:
-            _insert_ignore(self.session, model, {"name": name}, ["name"])
-            self.named_ids[key] = self.session.scalar(select(model.id).where(model.name == name))
-        return self.named_ids[key]
+    def names(self, model: type[models.Author] | type[models.Tag], names: Iterable[str]) -> None:
+        """Ids of authors or tags by name, inserting the new ones; sorted, so concurrent writers lock
+        in one order."""
+        missing = sorted({n for n in names if (model, n) not in self.named_ids})
+        for attempt in ("look up", "insert"):
+            if not missing:
+                return
+            if attempt == "insert":
+                self.insert_ignore(model, [{"name": n} for n in missing], ["name"])
+            for chunk in _chunks(missing):
+                for named_id, name in self.session.execute(select(model.id, model.name).where(model.name.in_(chunk))):
+                    self.named_ids[(model, name)] = named_id
+            missing = [n for n in missing if (model, n) not in self.named_ids]
+        if missing:
+            raise RuntimeError(f"{model.__tablename__}: cannot insert {missing[:3]}")
 
-    def capture_id(self, capture: Capture, result: ExtractionResult | None = None) -> int:
-        values = {
-            "site_id": self.site_id(capture.url),
-            "url": capture.url,
-            "method": capture.method,
-            "status": capture.status,
-            "fetched_at": capture.fetched_at,
-            "content_type": capture.content_type,
-            "content_length": capture.content_length,
-            "payload_digest": capture.payload_digest,
-            "record_type": capture.record_type,
-            "warc_file": capture.warc_file,
-            "warc_offset": capture.warc_offset,
-            "warc_length": capture.warc_length,
-            "warc_record_id": capture.warc_record_id,
-            "ip_address": capture.ip_address,
-            "etag": capture.etag,
-            "last_modified": capture.last_modified,
-        }
-        _insert_ignore(self.session, models.Capture, values, ["warc_file", "warc_offset"])
-        self.stats.captures += 1
-        if capture.method == "GET" and capture.status in (304, 404, 410):
-            self.recheck(capture)
-        capture_id = self.session.scalar(
-            select(models.Capture.id).where(
-                models.Capture.warc_file == capture.warc_file, models.Capture.warc_offset == capture.warc_offset
+    def captures(self, entries: Sequence[tuple[Capture, ExtractionResult | None]]) -> list[int]:
+        """Upsert every capture of the batch; their ids, in entry order."""
+        rows: dict[tuple[str, int], dict[str, Any]] = {}
+        for capture, result in entries:
+            key = (capture.warc_file, capture.warc_offset)
+            kind = None if result is None else ("article" if isinstance(result, Article) else result.kind)[:16]
+            if key in rows:  # the same record twice in one batch: one row, the last result wins
+                if kind is not None:
+                    rows[key]["extracted_as"] = kind
+                continue
+            rows[key] = {
+                "site_id": self.site_id(capture.url),
+                "url": capture.url,
+                "method": capture.method,
+                "status": capture.status,
+                "fetched_at": capture.fetched_at,
+                "content_type": capture.content_type,
+                "content_length": capture.content_length,
+                "payload_digest": capture.payload_digest,
+                "record_type": capture.record_type,
+                "warc_file": capture.warc_file,
+                "warc_offset": capture.warc_offset,
+                "warc_length": capture.warc_length,
+                "warc_record_id": capture.warc_record_id,
+                "ip_address": capture.ip_address,
+                "etag": capture.etag,
+                "last_modified": capture.last_modified,
+                "extracted_as": kind,
+            }
+        keys = ["warc_file", "warc_offset"]
+        extracted = [row for row in rows.values() if row["extracted_as"] is not None]
+        if extracted:
+            upsert = self._insert(models.Capture)
+            upsert = upsert.on_conflict_do_update(
+                index_elements=keys, set_={"extracted_as": upsert.excluded.extracted_as}
             )
-        )
-        if result is not None:
-            kind = "article" if isinstance(result, Article) else result.kind
-            self.session.execute(
-                update(models.Capture).where(models.Capture.id == capture_id).values(extracted_as=kind[:16])
-            )
-        return capture_id
+            self.session.execute(upsert, extracted)
+        self.insert_ignore(models.Capture, [row for row in rows.values() if row["extracted_as"] is None], keys)
+        self.stats.captures += len(entries)
+        ids: dict[tuple[str, int], int] = {}
+        for warc_file in sorted({k[0] for k in rows}):
+            offsets = sorted(offset for name, offset in rows if name == warc_file)
+            for chunk in _chunks(offsets):
+                C = models.Capture
+                query = select(C.id, C.warc_offset, C.content_hash).where(
+                    C.warc_file == warc_file, C.warc_offset.in_(chunk)
+                )
+                for capture_id, offset, content_hash in self.session.execute(query):
+                    ids[(warc_file, offset)] = capture_id
+                    self.capture_hashes[capture_id] = content_hash
+        return [ids[(c.warc_file, c.warc_offset)] for c, _ in entries]
 
+    def load_articles(self, urls: dict[str, Capture | None]) -> None:
+        """Insert the batch's new articles (those with a capture) and load every article it touches,
+        with what deciding on their versions needs. On PostgreSQL the rows are locked, in URL order:
+        concurrent workers storing one article wait for each other instead of colliding on version
+        numbers or deadlocking."""
+        new = [
+            {
+                "site_id": self.site_id(url),
+                "url": url,
+                "first_captured_at": capture.fetched_at,
+                "last_captured_at": capture.fetched_at,
+            }
+            for url, capture in sorted(urls.items())
+            if capture is not None
+        ]
+        self.insert_ignore(models.Article, new, ["url"])
+        for chunk in _chunks(sorted(urls)):
+            query = select(models.Article).where(models.Article.url.in_(chunk)).order_by(models.Article.url)
+            if self.dialect == "postgresql":
+                # populate_existing: re-read under the lock, not as an earlier read of this session saw it.
+                query = query.with_for_update().execution_options(populate_existing=True)
+            for article in self.session.scalars(query):
+                self.articles[article.url] = article
+        by_id = {a.id: a for a in self.articles.values()}
+        current_ids = [a.current_version_id for a in by_id.values() if a.current_version_id is not None]
+        current: dict[int, tuple[str, int]] = {}
+        last_numbers: dict[int, int] = {}
+        V = models.ArticleVersion
+        for chunk in _chunks(current_ids):
+            query = select(V.id, V.content_hash, V.capture_id).where(V.id.in_(chunk))
+            current.update(
+                (version_id, (digest, capture_id)) for version_id, digest, capture_id in self.session.execute(query)
+            )
+        for chunk in _chunks(sorted(by_id)):
+            query = select(V.article_id, func.max(V.number)).where(V.article_id.in_(chunk)).group_by(V.article_id)
+            last_numbers.update((article_id, number) for article_id, number in self.session.execute(query))
+        for article_id, article in by_id.items():
+            digest, capture_id = current.get(article.current_version_id or 0, (None, None))
+            self.versions[article_id] = _VersionState(
+                article.current_version_id, digest, capture_id, last_numbers.get(article_id, 0), set()
+            )
+
+    # -- one entry ----------------------------------------------------------------------------
     def recheck(self, capture: Capture) -> None:
         """A re-fetch of an archived article that brought no new content: a 304 says it is as
         stored (it was seen then); a 404/410 says it is gone (marked removed, never deleted)."""
-        query = select(models.Article).where(models.Article.url == capture.url)
-        if self.session.get_bind().dialect.name != "sqlite":
-            # Another worker may be storing this article: read it as of its last commit, then hold it.
-            query = query.with_for_update().execution_options(populate_existing=True)
-        article = self.session.scalars(query).one_or_none()
+        article = self.articles.get(capture.url)
         if article is None:
             return
         if capture.status == 304:
@@ -180,63 +244,39 @@ class _Store:
             article.removed_at = capture.fetched_at
             self.stats.removed += 1
 
-    def article(self, capture: Capture, capture_id: int, result: Article) -> None:
-        url = article_url(capture.url, result)
-        site_id = self.site_id(url)
-        _insert_ignore(
-            self.session,
-            models.Article,
-            {
-                "site_id": site_id,
-                "url": url,
-                "first_captured_at": capture.fetched_at,
-                "last_captured_at": capture.fetched_at,
-            },
-            ["url"],
-        )
-        query = select(models.Article).where(models.Article.url == url)
-        if self.session.get_bind().dialect.name != "sqlite":
-            # Serializes concurrent writers of one article so version numbers never collide;
-            # populate_existing: an Article loaded earlier in this transaction is re-read under the
-            # lock, or its current version (and what counts as "unchanged") could be stale.
-            query = query.with_for_update().execution_options(populate_existing=True)
-        article = self.session.scalars(query).one()
+    def article(self, capture: Capture, capture_id: int, result: Article) -> models.ArticleVersion | None:
+        """Update the article's capture dates; its new version, when the content changed."""
+        article = self.articles[article_url(capture.url, result)]
         article.first_captured_at = min(as_utc(article.first_captured_at), capture.fetched_at)
         if article.removed_at is not None and capture.fetched_at > as_utc(article.removed_at):
             article.removed_at = None  # it is back
         article.last_captured_at = max(as_utc(article.last_captured_at), capture.fetched_at)
 
+        state = self.versions[article.id]
         content_hash = result.content_hash()
-        current = (
-            self.session.get(models.ArticleVersion, article.current_version_id)
-            if (article.current_version_id)
-            else None
-        )
-        if current is not None and current.content_hash == content_hash:
+        previous = self.capture_hashes.get(capture_id)
+        if previous != content_hash:
+            self.capture_hashes[capture_id] = self.hash_updates[capture_id] = content_hash
+        # Re-extracting a capture to what it gave last time changes nothing, even when a later
+        # capture's content is current; but when a capture now extracts differently (an extractor
+        # change, even one rolled back) and that differs from the current version, that is a new
+        # version like any other.
+        if previous == content_hash or state.current_hash == content_hash:
             self.stats.unchanged += 1
-            return
-        already = self.session.scalar(
-            select(models.ArticleVersion.id).where(
-                models.ArticleVersion.article_id == article.id,
-                models.ArticleVersion.content_hash == content_hash,
-                models.ArticleVersion.capture_id == capture_id,
-            )
-        )
-        # Re-extracting an older capture that already gave this content changes nothing; but when
-        # the capture behind the current version now extracts differently (an extractor change,
-        # even one rolled back), that is a new version like any other.
-        if already is not None and (current is None or current.capture_id != capture_id):
+            return None
+        # A capture stored before captures.content_hash existed: the versions it made tell.
+        if (
+            previous is None
+            and state.current_id is not None
+            and state.current_capture_id != capture_id
+            and self._has_version(article.id, content_hash, capture_id, state)
+        ):
             self.stats.unchanged += 1
-            return
-        number = (
-            self.session.scalar(
-                select(func.max(models.ArticleVersion.number)).where(models.ArticleVersion.article_id == article.id)
-            )
-            or 0
-        ) + 1
+            return None
+        state.last_number += 1
         version = models.ArticleVersion(
             article_id=article.id,
-            number=number,
+            number=state.last_number,
             capture_id=capture_id,
             content_hash=content_hash,
             created_at=dt.datetime.now(dt.UTC),
@@ -254,25 +294,69 @@ class _Store:
             canonical_url=result.canonical_url,
             site_name=result.site_name,
         )
-        self.session.add(version)
-        self.session.flush()
-        for position, name in enumerate(dict.fromkeys(n.strip() for n in result.authors if n.strip())):
-            self.session.add(
-                models.ArticleVersionAuthor(
-                    version_id=version.id, author_id=self.named_id(models.Author, name[:255]), position=position
-                )
-            )
-        for position, name in enumerate(dict.fromkeys(t.strip() for t in result.tags if t.strip())):
-            self.session.add(
-                models.ArticleVersionTag(
-                    version_id=version.id, tag_id=self.named_id(models.Tag, name[:255]), position=position
-                )
-            )
-        if number == 1:
+        state.made.add((content_hash, capture_id))
+        state.current_hash, state.current_capture_id = content_hash, capture_id
+        if state.current_id is None:
+            state.current_id = -1  # set once the version has its id
+        if state.last_number == 1:
             self.stats.articles_new += 1
         self.stats.versions_new += 1
-        article.current_version_id = version.id
+        return version
+
+    def _has_version(self, article_id: int, content_hash: str, capture_id: int, state: _VersionState) -> bool:
+        if (content_hash, capture_id) in state.made:
+            return True
+        V = models.ArticleVersion
+        query = select(V.id).where(
+            V.article_id == article_id, V.content_hash == content_hash, V.capture_id == capture_id
+        )
+        return self.session.scalar(query.limit(1)) is not None
+
+    def update_capture_hashes(self) -> None:
+        if self.hash_updates:
+            table = models.Capture.__table__
+            statement = (
+                update(table).where(table.c.id == bindparam("capture_id")).values(content_hash=bindparam("hash"))
+            )
+            rows = [{"capture_id": capture_id, "hash": digest} for capture_id, digest in self.hash_updates.items()]
+            self.session.execute(statement, rows)
+
+    def add_versions(self, made: list[tuple[models.ArticleVersion, Article]]) -> None:
+        """Insert the batch's new versions in one flush, then their authors and tags, then point each
+        article at its last one."""
+        if not made:
+            return
+        self.session.add_all(version for version, _ in made)
         self.session.flush()
+        authors: list[dict[str, Any]] = []
+        tags: list[dict[str, Any]] = []
+        current: dict[int, int] = {}
+        for version, result in made:
+            for position, name in enumerate(_names(result.authors)):
+                author_id = self.named_ids[(models.Author, name)]
+                authors.append({"version_id": version.id, "author_id": author_id, "position": position})
+            for position, name in enumerate(_names(result.tags)):
+                tags.append(
+                    {"version_id": version.id, "tag_id": self.named_ids[(models.Tag, name)], "position": position}
+                )
+            current[version.article_id] = version.id
+        self.insert_ignore(models.ArticleVersionAuthor, authors, ["version_id", "author_id"])
+        self.insert_ignore(models.ArticleVersionTag, tags, ["version_id", "tag_id"])
+        for article in self.articles.values():
+            if article.id in current:
+                article.current_version_id = current[article.id]
+        self.session.flush()
+
+
+def _names(values: Iterable[str]) -> list[str]:
+    """Author or tag names as stored: stripped, at most 255 characters, first occurrence kept."""
+    return list(dict.fromkeys(v.strip()[:255] for v in values if v.strip()))
+
+
+def _chunks(values: Sequence[Any], size: int = 500) -> Iterable[Sequence[Any]]:
+    # Bound the bound parameters of one IN (...): SQLite allows 32,766, older builds 999.
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
 
 
 def _retryable(exc: DBAPIError) -> bool:
@@ -306,15 +390,42 @@ def store_batch(
 
 def store(session: Session, entries: Iterable[tuple[Capture, ExtractionResult | None]]) -> StoreStats:
     """Upsert each capture and, for articles, the article and (when its content changed) a new
-    version. The caller owns the transaction: one ``store()`` call per batch, one commit."""
+    version. The caller owns the transaction: one ``store()`` call per batch, one commit.
+
+    Entries are applied in order, as if stored one by one: two captures of one article in a batch
+    give two versions when their content differs, numbered in entry order."""
     writer = _Store(session)
     entries = list(entries)
-    if session.get_bind().dialect.name == "postgresql":
-        writer.prepare(entries)
+    urls: dict[str, Capture | None] = {}
+    authors: set[str] = set()
+    tags: set[str] = set()
     for capture, result in entries:
-        capture_id = writer.capture_id(capture, result)
         if isinstance(result, Article):
-            writer.article(capture, capture_id, result)
-        elif isinstance(result, NotAnArticle):
-            writer.stats.not_articles += 1
+            url = article_url(capture.url, result)
+            if urls.get(url) is None:
+                urls[url] = capture
+            authors.update(_names(result.authors))
+            tags.update(_names(result.tags))
+        elif capture.method == "GET" and capture.status in (304, 404, 410):
+            urls.setdefault(capture.url, None)
+    # One global order for what concurrent writers lock: sites, articles, authors, tags.
+    writer.sites([c.url for c, _ in entries] + list(urls))
+    writer.load_articles(urls)
+    writer.names(models.Author, authors)
+    writer.names(models.Tag, tags)
+    capture_ids = writer.captures(entries)
+    made: list[tuple[models.ArticleVersion, Article]] = []
+    for (capture, result), capture_id in zip(entries, capture_ids, strict=True):
+        if isinstance(result, Article):
+            version = writer.article(capture, capture_id, result)
+            if version is not None:
+                made.append((version, result))
+        else:
+            if capture.method == "GET" and capture.status in (304, 404, 410):
+                writer.recheck(capture)
+            if isinstance(result, NotAnArticle):
+                writer.stats.not_articles += 1
+    writer.add_versions(made)
+    writer.update_capture_hashes()
+    session.flush()
     return writer.stats

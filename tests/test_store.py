@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 
@@ -72,3 +73,72 @@ def test_reextracting_an_older_capture_does_not_bring_back_its_content(tmp_path:
         article = session.scalars(select(models.Article)).one()
         assert [v.text for v in article.versions] == ["X", "Y"]
         assert article.current_version is not None and article.current_version.text == "Y"
+
+
+def _capture(offset: int, *, status: int = 200, day: int = 1, url: str = CAPTURE.url) -> Capture:
+    return dataclasses.replace(
+        CAPTURE,
+        url=url,
+        status=status,
+        warc_offset=offset,
+        warc_record_id=f"<urn:uuid:{offset}>",
+        fetched_at=dt.datetime(2024, 5, day, tzinfo=dt.UTC),
+    )
+
+
+def _names(rows: Any) -> list[str]:
+    return [row.name for row in rows]
+
+
+def _dump(sessions: Any) -> dict[str, Any]:
+    """Everything store() decides, without ids and insertion times."""
+    with sessions() as session:
+        captures = sorted((c.warc_offset, c.status, c.extracted_as) for c in session.scalars(select(models.Capture)))
+        articles = {}
+        for article in session.scalars(select(models.Article)):
+            versions = sorted(article.versions, key=lambda v: v.number)
+            articles[article.url] = (
+                article.first_captured_at.replace(tzinfo=None),
+                article.last_captured_at.replace(tzinfo=None),
+                article.removed_at.replace(tzinfo=None) if article.removed_at else None,
+                [(v.number, v.text, v.capture.warc_offset, _names(v.authors), _names(v.tags)) for v in versions],
+                article.current_version.number if article.current_version else None,
+            )
+        return {"captures": captures, "articles": articles}
+
+
+def test_one_batch_stores_what_the_same_entries_stored_one_by_one_store(tmp_path: Path) -> None:
+    # store() decides per batch with bulk statements; the outcome must be the one of storing the
+    # entries one at a time, in order: versions numbered in entry order, an older capture's
+    # content not brought back, a 404 marking the article removed and a later 200 bringing it back.
+    other = "http://example.com/news/other-story/"
+    a1 = dataclasses.replace(ARTICLE, text="X", authors=("Ann Lee", "Bo Chen"), tags=("politics",))
+    a2 = dataclasses.replace(ARTICLE, text="Y", authors=("Bo Chen",), tags=("politics", "europe"))
+    b1 = dataclasses.replace(ARTICLE, url=other, text="Z", authors=("Ann Lee",), tags=())
+    entries: list[tuple[Capture, Any]] = [
+        (_capture(0, day=1), a1),
+        (_capture(1, day=2), a2),  # new content: version 2
+        (_capture(0, day=1), a1),  # the older capture again: unchanged
+        (_capture(2, day=3, url=other), b1),
+        (_capture(3, day=4, url=other, status=404), None),  # gone
+        (_capture(4, day=5), a2),  # same as current: unchanged, dates move on
+        (_capture(5, day=6, url=other), dataclasses.replace(b1, text="Z2")),  # back, edited
+        (_capture(6, day=7, status=304), None),
+        (_capture(7, day=8), a1),  # X again from a new capture: version 3
+    ]
+    one_by_one = open_database(f"sqlite:///{tmp_path / 'one.db'}")
+    for entry in entries:
+        with one_by_one.begin() as session:
+            store(session, [entry])
+    batched = open_database(f"sqlite:///{tmp_path / 'batch.db'}")
+    with batched.begin() as session:
+        stats = store(session, entries)
+    expected = _dump(one_by_one)
+    assert _dump(batched) == expected
+    assert stats.versions_new == 5 and stats.articles_new == 2 and stats.removed == 1
+    assert [v[0:2] for v in expected["articles"][CAPTURE.url][3]] == [(1, "X"), (2, "Y"), (3, "X")]
+    assert expected["articles"][other][2] is None  # removed, then back
+    with batched.begin() as session:  # and the whole batch again changes nothing
+        again = store(session, entries)
+    assert (again.versions_new, again.articles_new) == (0, 0)
+    assert _dump(batched) == expected
