@@ -12,7 +12,6 @@ import asyncio
 import logging
 import multiprocessing
 import os
-import signal
 import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -21,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from scrapy import Spider
 
 from archive.extract import Article, NotAnArticle, extract
+from archive.extraction.worker import init_worker
 from crawler.items import PageItem
 
 if TYPE_CHECKING:
@@ -35,9 +35,10 @@ _WARM_UP_PAGE = (b"<html><body><p>warm up</p></body></html>", "http://localhost/
 
 
 class ExtractionPipeline:
-    def __init__(self, crawler: Crawler, workers: int) -> None:
+    def __init__(self, crawler: Crawler, workers: int, niceness: int = 0) -> None:
         self.crawler = crawler
         self.workers = workers
+        self.niceness = niceness
         self.pool: ProcessPoolExecutor | None = None
         # Time with fewer pages in the pool than workers (a core the pool could have used), for the stats.
         self._in_flight = 0
@@ -47,7 +48,8 @@ class ExtractionPipeline:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ExtractionPipeline:
         workers = crawler.settings.getint("NEWSARCHIVE_EXTRACT_WORKERS", os.cpu_count() or 1)
-        return cls(crawler, max(0, workers))
+        niceness = crawler.settings.getint("NEWSARCHIVE_EXTRACT_NICENESS", 10)
+        return cls(crawler, max(0, workers), max(0, niceness))
 
     def open_spider(self, spider: Spider | None = None) -> None:
         if self.workers:
@@ -61,8 +63,8 @@ class ExtractionPipeline:
         pool = ProcessPoolExecutor(
             self.workers,
             mp_context=multiprocessing.get_context("spawn"),
-            initializer=signal.signal,
-            initargs=(signal.SIGINT, signal.SIG_IGN),
+            initializer=init_worker,
+            initargs=(self.niceness, True),
         )
         for _ in range(self.workers):
             pool.submit(extract, *_WARM_UP_PAGE)
