@@ -143,6 +143,12 @@ DOWNLOADER_MIDDLEWARES = {
     # Meta refresh without decoding every page to unicode for it (Scrapy's own, at its priority).
     "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
     "crawler.middlewares.HeadMetaRefreshMiddleware": 580,
+    # One log line per URL that cannot be downloaded (crawler/download_errors.py): Scrapy's retry
+    # gives up on an exception quietly, the spider's errback or, for robots.txt, this middleware
+    # (below the retry: it sees the error once the retries are spent) write the line.
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.download_errors.RetryMiddleware": 550,
+    "crawler.download_errors.DownloadErrorMiddleware": 540,
 }
 EXTENSIONS = {
     # Runs on engine_stopped, after WarcArchiveMiddleware has closed the last WARC file.

@@ -40,6 +40,7 @@ from scrapy.http import Response, TextResponse
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.sitemap import Sitemap
 from twisted.internet import threads
+from twisted.python.failure import Failure
 
 from archive.profiles import (
     ProfileError,
@@ -51,6 +52,7 @@ from archive.profiles import (
 )
 from archive.urls import canonicalize
 from crawler.discovery import feed_entries, is_listing_url, page_links, xml_root_name
+from crawler.download_errors import report_failure
 from crawler.extensions import ArchiveIndex, Known
 from crawler.items import PageItem
 from crawler.middlewares import CAPTURE_META_KEY
@@ -187,14 +189,14 @@ class NewsFeedSpider(scrapy.Spider):
         for profile in profiles:
             meta = {SITE: profile.name, DEPTH: 0}
             for url in profile.listings:
-                yield scrapy.Request(url, callback=self.parse, meta={**meta, ROLE: "listing", LISTING_PAGE: 1})
+                yield self._request(url, {**meta, ROLE: "listing", LISTING_PAGE: 1})
             for url in profile.feeds:
-                yield scrapy.Request(url, callback=self.parse, meta={**meta, ROLE: "feed"})
+                yield self._request(url, {**meta, ROLE: "feed"})
             for url in profile.sitemaps:
-                yield scrapy.Request(url, callback=self.parse, meta={**meta, ROLE: "sitemap"})
+                yield self._request(url, {**meta, ROLE: "sitemap"})
         hosts = self._hosts_meta(start_urls)
         for url in start_urls:
-            yield scrapy.Request(url, callback=self.parse, meta={ROLE: "listing", LISTING_PAGE: 1, DEPTH: 0, **hosts})
+            yield self._request(url, {ROLE: "listing", LISTING_PAGE: 1, DEPTH: 0, **hosts})
         groups: list[tuple[str | None, list[str]]] = [(p.name, [_origin(u) for u in p.start_urls]) for p in profiles]
         if start_urls:
             groups.append((None, [_origin(u) for u in start_urls]))
@@ -300,7 +302,7 @@ class NewsFeedSpider(scrapy.Spider):
             meta.update(self._hosts_meta([request.url]))
         for url in sitemaps:
             if engine is not None and self._on_site(url):
-                engine.crawl(scrapy.Request(canonicalize(url), callback=self.parse, meta=dict(meta)))
+                engine.crawl(self._request(canonicalize(url), dict(meta)))
 
     def _profile_for(self, url: str) -> SiteProfile | None:
         return profile_for_url(self.profiles, url)
@@ -314,6 +316,16 @@ class NewsFeedSpider(scrapy.Spider):
             self.crawler.stats.inc_value(f"newsarchive/incremental/{name}", count)
 
     # -- dispatch ------------------------------------------------------------------------------
+    def _request(self, url: str, meta: dict[str, Any], **kwargs: Any) -> scrapy.Request:
+        return scrapy.Request(url, callback=self.parse, errback=self.download_failed, meta=meta, **kwargs)
+
+    def download_failed(self, failure: Failure) -> None:
+        """Errback of every request: a download error (DNS, refused, timeout, TLS, too large) becomes
+        one log line and a stats count (crawler/download_errors.py) instead of Scrapy's traceback;
+        anything else (HttpError, IgnoreRequest) is raised again, for Scrapy's own handling."""
+        if not report_failure(failure, self.crawler.stats):
+            failure.raiseException()
+
     async def parse(self, response: Response, **kwargs: Any) -> AsyncIterator[Any]:
         if response.status != 200:
             if response.status == 304:
@@ -383,7 +395,7 @@ class NewsFeedSpider(scrapy.Spider):
         for url in links.feeds:
             meta = self._child_meta(response, **{ROLE: "feed"})
             if self._on_site(url) and meta is not None:
-                yield response.follow(url, callback=self.parse, meta=meta)
+                yield response.follow(url, callback=self.parse, errback=self.download_failed, meta=meta)
         candidates = [(url, None) for url in links.articles if self._wanted(response, url)]
         requests, nothing_new = await self._article_requests(response, candidates)
         for request in requests:
@@ -401,7 +413,7 @@ class NewsFeedSpider(scrapy.Spider):
             for url in links.pagination:
                 meta = self._child_meta(response, **{ROLE: "listing", LISTING_PAGE: page + 1, KNOWN_PAGES: known_pages})
                 if meta is not None:
-                    yield response.follow(url, callback=self.parse, meta=meta)
+                    yield response.follow(url, callback=self.parse, errback=self.download_failed, meta=meta)
 
     async def parse_feed(self, response: Response, body: bytes) -> AsyncIterator[scrapy.Request]:
         candidates = []
@@ -435,7 +447,7 @@ class NewsFeedSpider(scrapy.Spider):
                     continue
                 meta = self._child_meta(response, **{ROLE: "sitemap"})
                 if meta is not None and self._on_site(url):
-                    yield scrapy.Request(url, callback=self.parse, meta=meta)
+                    yield self._request(url, meta)
             return
         # Sitemaps list tag and author pages too; those are not what we archive articles from.
         candidates = [(u, m) for u, m in entries if not is_listing_url(u) and self._wanted(response, u)]
@@ -490,11 +502,8 @@ class NewsFeedSpider(scrapy.Spider):
             if previous.last_modified:
                 headers["If-Modified-Since"] = previous.last_modified
         self._inc(f"fetch/{reason}")
-        return scrapy.Request(
-            url,
-            callback=self.parse,
-            headers=headers or None,
-            meta={**meta, REASON: reason, "handle_httpstatus_list": _ARTICLE_STATUSES},
+        return self._request(
+            url, {**meta, REASON: reason, "handle_httpstatus_list": _ARTICLE_STATUSES}, headers=headers or None
         )
 
 
