@@ -8,6 +8,7 @@ import hashlib
 import logging
 import platform
 import socket
+from collections import OrderedDict
 from dataclasses import dataclass
 from http import HTTPStatus
 from importlib.metadata import version as package_version
@@ -37,6 +38,9 @@ CREDENTIAL_HEADERS = frozenset({b"authorization", b"proxy-authorization", b"cook
 # chunked" over a de-chunked body would make readers try to de-chunk it again.
 _DROPPED_RESPONSE_HEADERS = frozenset({b"transfer-encoding"})
 CAPTURE_META_KEY = "newsarchive_capture"
+# Full records of this crawl remembered by URL for revisits (~330 bytes each). A URL fetched again
+# after this many others is in the database by then (store batches flush within a minute).
+ORIGINALS_KEEP = 10_000
 
 
 def _header_pairs(headers: Any, drop: frozenset[bytes] = frozenset()) -> list[tuple[str, str]]:
@@ -72,7 +76,9 @@ class WarcArchiveMiddleware:
         self._failed = False
         self.revisits: _Revisits | None = None
         # Full records written by this crawl, by URL: not in the database yet when a URL comes twice.
-        self._originals: dict[str, _Original] = {}
+        # The most recent ORIGINALS_KEEP only: one entry per URL would grow with the crawl (330 MB a
+        # million URLs), and older ones are found in the database. Used on the writer thread only.
+        self._originals: OrderedDict[str, _Original] = OrderedDict()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> WarcArchiveMiddleware:
@@ -169,6 +175,9 @@ class WarcArchiveMiddleware:
             return written
         written = self.writer.write_exchange(request, response)
         self._originals[request.url] = _Original(request.url, response.fetched_at, written.payload_digest or digest)
+        self._originals.move_to_end(request.url)
+        if len(self._originals) > ORIGINALS_KEEP:
+            self._originals.popitem(last=False)
         return written
 
     async def process_response(self, request: Request, response: Response) -> Response:
