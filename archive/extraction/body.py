@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import re
@@ -109,17 +110,17 @@ _TOKEN_SPLIT = re.compile(r"[\s_\-]+")
 _PROTECTED = frozenset({"html", "body", "main", "article", "p"})
 
 
-def _tokens_of(el: HtmlElement) -> list[str]:
-    raw = f"{el.get('class') or ''} {el.get('id') or ''}"
-    if not raw.strip():
-        return []
-    return [t.lower() for t in _TOKEN_SPLIT.split(raw) if t]
-
-
 def _is_clutter(el: HtmlElement) -> bool:
-    toks = _tokens_of(el)
-    if not toks:
+    css_class, css_id = el.get("class"), el.get("id")
+    if not css_class and not css_id:
         return False
+    return _names_clutter(f"{css_class or ''} {css_id or ''}")
+
+
+@functools.lru_cache(maxsize=16384)
+def _names_clutter(raw: str) -> bool:
+    # Cached by the class/id text: a page repeats a few hundred of them over thousands of elements.
+    toks = [t.lower() for t in _TOKEN_SPLIT.split(raw) if t]
     if any(t in _CLUTTER_TOKENS for t in toks):
         return True
     return any(pair in _CLUTTER_PAIRS for pair in itertools.pairwise(toks))
@@ -206,14 +207,16 @@ def clean_tree(
         keep.add(parent)
         keep.update(parent.iterancestors())
     doomed: list[HtmlElement] = []
-    for el in root.iter(etree.Element):
-        tag = el.tag if isinstance(el.tag, str) else ""
-        if tag in _PROTECTED or el in keep:
-            continue
-        if tag in ("figure", "figcaption", "aside", "nav", "button", "dialog", "template") or (
-            _is_clutter(el) and el.find(".//h1") is None
-        ):
+    # Depth first, in document order, not descending into what goes: its inside goes with it.
+    stack = [child for child in reversed(root) if isinstance(child.tag, str)]
+    while stack:
+        el = stack.pop()
+        tag = el.tag
+        dropped_tag = tag in ("figure", "figcaption", "aside", "nav", "button", "dialog", "template")
+        if tag not in _PROTECTED and el not in keep and (dropped_tag or (_is_clutter(el) and el.find(".//h1") is None)):
             doomed.append(el)
+            continue
+        stack.extend(child for child in reversed(el) if isinstance(child.tag, str))
     doomed.extend(_rail_blocks(root, keep))
     for el in doomed:
         if el.getparent() is not None:
