@@ -42,6 +42,10 @@ NEWSARCHIVE_INDEX_FILE = os.environ.get("NEWSARCHIVE_INDEX_FILE", "")
 # Worker processes for extraction; 0 extracts in the reactor thread (debugging only: it stalls the
 # crawl). Default: one per core.
 NEWSARCHIVE_EXTRACT_WORKERS = os.cpu_count() or 1
+# Niceness added to the extraction workers (0: the crawl's own priority). The crawl process's threads
+# (reactor, WARC writer, store) then get a core the moment they have work, so downloads and writes
+# never queue behind extraction and the pool is never left without pages.
+NEWSARCHIVE_EXTRACT_NICENESS = 10
 # Store captures and articles in transactions of this many entries...
 NEWSARCHIVE_STORE_BATCH_SIZE = 200
 # ...or at least this often (seconds), whichever comes first. Not much lower: store() costs ~6.8 ms a page
