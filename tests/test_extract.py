@@ -699,6 +699,27 @@ def test_breadcrumb_h1_without_a_shown_heading_keeps_its_vote() -> None:
     assert result.title == "Tram plan: council votes"
 
 
+@pytest.mark.parametrize(
+    ("declared", "expected"),
+    [
+        # A CJK bar glues on "-Section" and the site: both go.
+        ("장동혁, 한동훈 제명했지만 부담 커졌다-정치ㅣ한국일보", "장동혁, 한동훈 제명했지만 부담 커졌다"),
+        # An ASCII bar glued on: the site goes, the headline's own hyphen stays.
+        ("Protests against the anti-vax law|City Paper", "Protests against the anti-vax law"),
+        # Not the site's name: nothing goes.
+        ("Budget talks|Opinion", "Budget talks|Opinion"),
+    ],
+)
+def test_a_site_name_glued_on_without_spaces_is_dropped(declared: str, expected: str) -> None:
+    paragraphs = "".join(f"<p>{p}</p>" for p in _BODY_PARAGRAPHS)
+    site = "한국일보" if "ㅣ" in declared else "City Paper"
+    html = f"""<html><head><title>{declared}</title><meta property="og:title" content="{declared}">
+<meta property="og:site_name" content="{site}"></head><body><div class="story">{paragraphs}</div></body></html>"""
+    result = extract(html.encode(), "https://paper.test/news/a-story")
+    assert isinstance(result, Article)
+    assert result.title == expected
+
+
 def test_hydration_body_html_loses_figures_captions_placeholders_and_json_strings() -> None:
     paras = [
         f"Paragraph {i} of a story rendered only by client-side JavaScript, with enough words to be prose."

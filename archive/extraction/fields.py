@@ -61,8 +61,21 @@ def _tokens(s: str) -> list[str]:
     return re.findall(r"\w+", _norm(s))
 
 
+# "Headline-Sectionㅣ Site": some CMSs glue the suffix on without spaces (Korean sites use the letter ㅣ as a bar).
+_GLUED_SITE_SUFFIX = re.compile(r"(?<=\S)[|｜ㅣ](?P<site>\S[^|｜ㅣ]{0,39})$")
+_GLUED_SECTION = re.compile(r"-[^\W\d_]{1,8}$")
+
+
 def _strip_site(title: str, site_names: list[str]) -> str:
     """Drop a "| Site Name" (or "Site Name - ") part: a separator-delimited piece naming the site."""
+    glued = _GLUED_SITE_SUFFIX.search(title)
+    if glued and _norm(glued.group("site")) in {_norm(s) for s in site_names if s}:
+        head = title[: glued.start()].rstrip()
+        # With a CJK bar, the piece glued on before the site is the section ("-정치", politics).
+        if title[glued.start()] != "|":  # CJK bars only: in "anti-vax|Site" the hyphen is the headline's
+            head = _GLUED_SECTION.sub("", head)
+        if len(head) >= 10:
+            return _strip_site(head, [])
     parts = _TITLE_SEPARATORS.split(title)
     if len(parts) < 2:
         return title
