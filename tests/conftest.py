@@ -35,9 +35,23 @@ def scrapy_crawl(tmp: Path, start_url: str, *settings: str, database_url: str | 
     database_url = database_url or f"sqlite:///{tmp / 'archive.db'}"
     warc_dir = tmp / "warc"
     command = [
-        sys.executable, "-m", "scrapy", "crawl", "newsfeed", "-a", f"start_url={start_url}",
-        "-s", f"NEWSARCHIVE_DATABASE_URL={database_url}", "-s", f"NEWSARCHIVE_WARC_DIR={warc_dir}",
-        "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "NEWSARCHIVE_EXTRACT_WORKERS=2", "-s", "LOG_LEVEL=INFO",
+        sys.executable,
+        "-m",
+        "scrapy",
+        "crawl",
+        "newsfeed",
+        "-a",
+        f"start_url={start_url}",
+        "-s",
+        f"NEWSARCHIVE_DATABASE_URL={database_url}",
+        "-s",
+        f"NEWSARCHIVE_WARC_DIR={warc_dir}",
+        "-s",
+        "AUTOTHROTTLE_ENABLED=False",
+        "-s",
+        "NEWSARCHIVE_EXTRACT_WORKERS=2",
+        "-s",
+        "LOG_LEVEL=INFO",
     ]
     for setting in settings:
         command += ["-s", setting]
@@ -49,6 +63,10 @@ def scrapy_crawl(tmp: Path, start_url: str, *settings: str, database_url: str | 
 def newsarchive(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """Run the installed console script's code (`python -m archive.cli`), as a user would."""
     return subprocess.run(
-        [sys.executable, "-m", "archive.cli", *args], cwd=ROOT, capture_output=True, text=True, timeout=300,
+        [sys.executable, "-m", "archive.cli", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
         env={**os.environ, **(env or {})},
     )

@@ -61,7 +61,8 @@ def test_warc_files_are_closed_and_pass_warcio_check(feed_crawl: CrawlRun) -> No
     assert names and all(n.endswith(".warc.gz") for n in names), names
     check = subprocess.run(
         [sys.executable, "-m", "warcio.cli", "check", *map(str, feed_crawl.warc_dir.iterdir())],
-        capture_output=True, text=True,
+        capture_output=True,
+        text=True,
     )
     assert check.returncode == 0, check.stdout + check.stderr
 
@@ -128,8 +129,19 @@ def test_export_lists_every_article(feed_crawl: CrawlRun) -> None:
     assert done.returncode == 0, done.stderr
     rows = [json.loads(line) for line in done.stdout.splitlines()]
     assert len(rows) == len(ARTICLES)
-    required = {"url", "title", "authors", "published", "modified", "language", "text", "site", "fetched_at",
-                "warc_file", "warc_offset"}
+    required = {
+        "url",
+        "title",
+        "authors",
+        "published",
+        "modified",
+        "language",
+        "text",
+        "site",
+        "fetched_at",
+        "warc_file",
+        "warc_offset",
+    }
     for row in rows:
         assert required <= row.keys()
         assert row["language"] == "en"
@@ -138,8 +150,9 @@ def test_export_lists_every_article(feed_crawl: CrawlRun) -> None:
     assert csv_done.returncode == 0 and csv_done.stdout.count("\n") > len(ARTICLES)
 
 
-def test_second_crawl_adds_captures_but_no_versions(feed_crawl: CrawlRun, sample_site: SampleSite,
-                                                   tmp_path: Path) -> None:
+def test_second_crawl_adds_captures_but_no_versions(
+    feed_crawl: CrawlRun, sample_site: SampleSite, tmp_path: Path
+) -> None:
     again = scrapy_crawl(tmp_path, f"{sample_site.url}/news-feed/", database_url=feed_crawl.database_url)
     assert again.returncode == 0
     sessions = open_database(feed_crawl.database_url, create=False)
