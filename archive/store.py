@@ -93,6 +93,12 @@ class _Store:
         self.stats = StoreStats()
 
     # -- statements for the whole batch ----------------------------------------------------------
+    def in_insert_order(self, values: Iterable[Any]) -> list[Any]:
+        """New rows go in first seen first, so ids follow the order pages came in; on PostgreSQL sorted
+        instead, so concurrent writers take their locks in one global order and wait rather than
+        deadlock (store_batch still retries if the database says otherwise)."""
+        return sorted(values) if self.dialect == "postgresql" else list(values)
+
     def _insert(self, model: type[models.Base]) -> Any:
         table = model.__table__  # type: ignore[attr-defined]
         return postgresql.insert(table) if self.dialect == "postgresql" else sqlite.insert(table)
@@ -102,7 +108,9 @@ class _Store:
             self.session.execute(self._insert(model).on_conflict_do_nothing(index_elements=keys), rows)
 
     def sites(self, urls: Iterable[str]) -> None:
-        hosts = sorted({host_of(url) or "unknown" for url in urls} - self.site_ids.keys())
+        hosts = self.in_insert_order(
+            h for h in dict.fromkeys(host_of(url) or "unknown" for url in urls) if h not in self.site_ids
+        )
         if not hosts:
             return
         now = dt.datetime.now(dt.UTC)
@@ -122,9 +130,8 @@ class _Store:
         return self.site_ids[host]
 
     def names(self, model: type[models.Author] | type[models.Tag], names: Iterable[str]) -> None:
-        """Ids of authors or tags by name, inserting the new ones; sorted, so concurrent writers lock
-        in one order."""
-        missing = sorted({n for n in names if (model, n) not in self.named_ids})
+        """Ids of authors or tags by name, inserting the new ones."""
+        missing = self.in_insert_order(n for n in dict.fromkeys(names) if (model, n) not in self.named_ids)
         for attempt in ("look up", "insert"):
             if not missing:
                 return
@@ -201,7 +208,7 @@ class _Store:
                 "first_captured_at": capture.fetched_at,
                 "last_captured_at": capture.fetched_at,
             }
-            for url, capture in sorted(urls.items())
+            for url, capture in self.in_insert_order(urls.items())
             if capture is not None
         ]
         self.insert_ignore(models.Article, new, ["url"])
@@ -397,15 +404,15 @@ def store(session: Session, entries: Iterable[tuple[Capture, ExtractionResult | 
     writer = _Store(session)
     entries = list(entries)
     urls: dict[str, Capture | None] = {}
-    authors: set[str] = set()
-    tags: set[str] = set()
+    authors: dict[str, None] = {}  # first seen first: ids follow the order pages came in
+    tags: dict[str, None] = {}
     for capture, result in entries:
         if isinstance(result, Article):
             url = article_url(capture.url, result)
             if urls.get(url) is None:
                 urls[url] = capture
-            authors.update(_names(result.authors))
-            tags.update(_names(result.tags))
+            authors.update(dict.fromkeys(_names(result.authors)))
+            tags.update(dict.fromkeys(_names(result.tags)))
         elif capture.method == "GET" and capture.status in (304, 404, 410):
             urls.setdefault(capture.url, None)
     # One global order for what concurrent writers lock: sites, articles, authors, tags.
