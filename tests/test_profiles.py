@@ -26,7 +26,7 @@ from sqlalchemy import select
 from archive import models
 from archive.db import open_database
 from archive.profiles import ProfileError, load_profiles, parse_profiles, select_profiles
-from tests.conftest import ROOT, CrawlRun
+from tests.conftest import ROOT, CrawlRun, newsarchive
 
 FIXTURES = ROOT / "tests" / "fixtures" / "sites"
 EXPECTED = json.loads((FIXTURES / "expected.json").read_text(encoding="utf-8"))
@@ -245,3 +245,23 @@ def test_one_site_by_name(fixture_sites: dict[str, StaticSite], tmp_path: Path) 
         assert [(r.site, r.status) for r in runs] == [("guardian", "finished")]
         assert json.loads(runs[0].spider_args) == {"site": "guardian"}
         assert runs[0].articles_new == 3 and runs[0].pages_fetched >= 6
+
+
+def test_cli_crawl_by_site_name(fixture_sites: dict[str, StaticSite], tmp_path: Path) -> None:
+    sites_file = _rewritten_sites_file(tmp_path, fixture_sites)
+    env = {"NEWSARCHIVE_SITES_FILE": str(sites_file)}
+    db = f"sqlite:///{tmp_path / 'cli.db'}"
+    common = ["--db", db, "--warc-dir", str(tmp_path / "warc")]
+    common += ["--set", "AUTOTHROTTLE_ENABLED=False", "--set", "NEWSARCHIVE_EXTRACT_WORKERS=1"]
+    typo = newsarchive("crawl", "--site", "gaurdian", *common, env=env)
+    assert typo.returncode == 2
+    assert typo.stderr.strip().splitlines() == [
+        "newsarchive: error: unknown site gaurdian; known: apnews, bbc, guardian, kyivindependent, or all"
+    ]
+    both = newsarchive("crawl", "--site", "guardian", "https://example.com/", *common, env=env)
+    assert both.returncode == 2 and "one of the two" in both.stderr
+    done = newsarchive("crawl", "--site", "guardian", *common, env=env)
+    assert done.returncode == 0, done.stderr[-3000:]
+    with open_database(db, create=False)() as session:
+        runs = session.scalars(select(models.CrawlRun)).all()
+        assert [(r.site, r.status, r.articles_new) for r in runs] == [("guardian", "finished", 3)]

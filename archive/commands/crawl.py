@@ -43,11 +43,32 @@ def add_set(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--set", action="append", metavar="NAME=VALUE", help="override a Scrapy setting (repeatable)")
 
 
+def spider_args(args: argparse.Namespace, sites_file: str | None) -> dict[str, str]:
+    """The newsfeed spider's -a arguments, checked here so a typo is one line, not a traceback."""
+    if bool(args.urls) == bool(args.site):
+        raise UserError("give entry-point URLs or --site NAME (a profile of sites.toml, or all), one of the two")
+    spider: dict[str, str] = {}
+    if args.site:
+        from archive.profiles import ProfileError, load_profiles, select_profiles
+
+        try:
+            select_profiles(load_profiles(sites_file or None), args.site)
+        except ProfileError as exc:
+            raise UserError(str(exc)) from None
+        spider["site"] = args.site
+    else:
+        spider["start_url"] = ",".join(args.urls)
+    if args.refresh_all:
+        spider["refresh"] = "all"
+    return spider
+
+
 def run(args: argparse.Namespace) -> int:
-    from archive.crawl import run_crawl
+    from archive.crawl import project_settings, run_crawl
 
     overrides = crawl_overrides(args)
-    summary = run_crawl({"start_url": ",".join(args.urls)}, overrides)
+    sites_file = project_settings(overrides).get("NEWSARCHIVE_SITES_FILE")
+    summary = run_crawl(spider_args(args, sites_file), overrides)
     print_summary(summary, overrides["NEWSARCHIVE_DATABASE_URL"], overrides["NEWSARCHIVE_WARC_DIR"])
     return EXIT_OK if summary.finish_reason == "finished" else EXIT_FAILURE
 
@@ -62,12 +83,25 @@ def register(sub: Any) -> None:
         Crawl a news site from one or more entry points: a news-feed listing, an RSS/Atom feed, a
         sitemap or the home page. Same as `scrapy crawl newsfeed -a start_url=URL`, from any directory.
 
+        Or crawl the sites of sites.toml by profile name (`--site NAME`, several comma-separated, or
+        `--site all`): same as `scrapy crawl newsfeed -a site=NAME`. Crawls are incremental: articles
+        already archived are fetched again only when a feed or sitemap dates them after the last
+        capture, or when they are younger than the refresh window; `--refresh-all` re-checks every
+        archived article of the site, with conditional requests.
+
+        Exit status: 0 when the crawl finished, 1 when it stopped early (another run holds the site's
+        lock, the disk or database failed, Ctrl-C), 2 on a usage error.
+
         example:
           newsarchive crawl https://example-news.site/news-feed/
           newsarchive crawl https://example-news.site/rss/ --set CLOSESPIDER_PAGECOUNT=50
+          newsarchive crawl --site kyivindependent
+          newsarchive crawl --site all --refresh-all
         """,
     )
-    p.add_argument("urls", nargs="+", metavar="URL", help="entry point(s) of one site")
+    p.add_argument("urls", nargs="*", metavar="URL", help="entry point(s) of one site")
+    p.add_argument("--site", metavar="NAME", help="profile(s) of sites.toml, comma-separated, or all")
+    p.add_argument("--refresh-all", action="store_true", help="re-check every archived article of the site(s)")
     add_db(p)
     add_warc_dir(p)
     add_set(p)
