@@ -764,3 +764,25 @@ def test_read_more_label_in_other_languages_is_dropped(label: str) -> None:
     result = extract(article_page(body_extra=f"<p>{label}</p>"), "https://paper.test/news/tram-network")
     assert isinstance(result, Article)
     assert label not in result.text
+
+
+def _link_list(count: int) -> str:
+    link = '<li><a href="/news/story-{0}/">Council approves budget item number {0}</a></li>'
+    items = "".join(link.format(i) for i in range(count))
+    return f"<ul>{items}</ul>"
+
+
+def test_a_plain_feed_of_headline_links_is_a_listing() -> None:
+    # No teaser headings, no og:type, no structured data: a <ul> of one-link items is still a feed.
+    html = f"<html><head><title>News feed</title></head><body><h1>News feed</h1>{_link_list(30)}</body></html>"
+    result = extract(html.encode(), "https://paper.test/news-feed/")
+    assert isinstance(result, NotAnArticle) and result.kind == "listing", result
+
+
+def test_an_undeclared_article_with_a_list_of_related_links_stays_an_article() -> None:
+    paragraphs = "".join(f"<p>{p} {p}</p>" for p in _BODY_PARAGRAPHS)
+    html = f"""<html><head><title>Tram plan</title></head><body><h1>Tram network to grow by twelve kilometres</h1>
+<div class="story">{paragraphs}</div><h3>More news</h3>{_link_list(12)}</body></html>"""
+    result = extract(html.encode(), "https://paper.test/news/tram-network/")
+    assert isinstance(result, Article)
+    assert _BODY_PARAGRAPHS[0] in result.text and "budget item" not in result.text

@@ -47,6 +47,8 @@ _PROSE_XPATH = etree.XPath(
     "[not(ancestor::a)][text()[string-length(normalize-space()) > 15]]"
 )
 _TEASER_XPATH = etree.XPath("//body//*[self::h2 or self::h3 or self::h4][.//a[@href] or parent::a]")
+# A list item that is one link to another page: the unit of a plain link-list feed ("<li><a>Headline</a></li>").
+_LINK_ITEM_XPATH = etree.XPath("//body//li[count(.//a[@href]) = 1]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +57,8 @@ class PageShape:
     paragraph_cluster: int  # chars of the biggest run of sibling prose blocks: the unit of an article
     main: HtmlElement | None  # the parent of that run: where the article text lives
     prose_parents: tuple[HtmlElement, ...] = ()  # every parent of a run of prose worth keeping
+    link_items: int = 0  # list items that are one link with a headline's worth of text
+    link_items_chars: int = 0
 
 
 def _own_text_len(el: HtmlElement) -> int:
@@ -66,7 +70,21 @@ def _own_text_len(el: HtmlElement) -> int:
     return n
 
 
+def _link_items(tree: HtmlElement) -> tuple[int, int]:
+    count = chars = 0
+    for item in _LINK_ITEM_XPATH(tree):
+        text = " ".join(item.text_content().split())
+        link = item.find(".//a[@href]")
+        if link is None or len(text) < 15:
+            continue
+        if len(" ".join(link.text_content().split())) >= 0.8 * len(text):
+            count += 1
+            chars += len(text)
+    return count, chars
+
+
 def measure(tree: HtmlElement) -> PageShape:
+    items, item_chars = _link_items(tree)
     chars: dict[HtmlElement, int] = {}
     blocks: dict[HtmlElement, int] = {}
     teaser_headings = _TEASER_XPATH(tree)
@@ -86,14 +104,14 @@ def measure(tree: HtmlElement) -> PageShape:
                     chars[container] = chars.get(container, 0) + n
                     blocks[container] = blocks.get(container, 0) + 1
     if not chars:
-        return PageShape(teasers=len(teaser_headings), paragraph_cluster=0, main=None)
+        return PageShape(len(teaser_headings), 0, None, (), items, item_chars)
     main = max(chars, key=chars.__getitem__)
     best = chars[main]
     # Bodies split over several layout containers (between ads, in "widgets"): every run of at least two
     # prose blocks of a good size is body, not a one-paragraph author bio or teaser summary.
     floor = max(300, best // 4)
     parents = tuple(p for p, n in chars.items() if p is main or (n >= floor and blocks[p] >= 2))
-    return PageShape(teasers=len(teaser_headings), paragraph_cluster=best, main=main, prose_parents=parents)
+    return PageShape(len(teaser_headings), best, main, parents, items, item_chars)
 
 
 def _same_page(a: str | None, b: str | None) -> bool:
@@ -141,4 +159,8 @@ def listing_reason(data: PageData, shape: PageShape, url: str, canonical: str | 
         return f"listing page ({teaser_note}, no body text)"
     if og_type in ("website", "object") and shape.teasers >= 4 and shape.paragraph_cluster < 1200:
         return f"listing page ({teaser_note}, og:type {og_type})"
+    # A plain feed of headline links, no teaser markup: many one-link items and next to no prose.
+    cluster = shape.paragraph_cluster
+    if shape.link_items >= 10 and cluster < 600 and shape.link_items_chars > 2 * cluster:
+        return f"listing page ({shape.link_items} linked headlines, no body text)"
     return None
