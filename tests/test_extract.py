@@ -786,3 +786,60 @@ def test_an_undeclared_article_with_a_list_of_related_links_stays_an_article() -
     result = extract(html.encode(), "https://paper.test/news/tram-network/")
     assert isinstance(result, Article)
     assert _BODY_PARAGRAPHS[0] in result.text and "budget item" not in result.text
+
+
+_STORY = (
+    "The harbour authority confirmed on Tuesday that the new breakwater will be finished before the autumn storms.",
+    "Engineers said the last concrete blocks were placed overnight and that inspections would begin next week.",
+    "The project, delayed twice by winter weather, cost the port about forty million euros over three years.",
+)
+
+
+def _story_page(lines_before: list[str], lines_after: list[str], author: str = "Nina Magoley") -> bytes:
+    before = "".join(f"<p>{line}</p>" for line in lines_before)
+    after = "".join(f"<p>{line}</p>" for line in lines_after)
+    story = "".join(f"<p>{p}</p>" for p in _STORY)
+    return f"""<html lang="en"><head><title>Breakwater done by autumn</title>
+<meta property="og:type" content="article"><meta name="author" content="{author}"></head><body><article>
+<h1>Breakwater done by autumn</h1><div class="text">{before}{story}{after}</div></article></body></html>""".encode()
+
+
+@pytest.mark.parametrize(
+    "clutter",
+    [
+        "Stand: 22.04.2024, 06:00 Uhr",  # a timestamp line
+        "2025年1月14日 01時28分 (1月14日 01時40分更新)",
+        "Updated: 14 May 2024 at 15:44",
+        "02:57 Min.. Verfügbar bis 06.05.2024.",  # a clip's length
+        "Ministers met in Brussels on Thursday to agree on new sanctions. 18.04.2024 | 0:21 min",  # a video teaser
+        "Ein Klick für den Datenschutz",  # an embed waiting for consent
+        "Von Nina Magoley",  # the byline again, naming exactly the author
+    ],
+)
+def test_page_chrome_lines_inside_the_text_are_dropped(clutter: str) -> None:
+    result = extract(_story_page([clutter], []), "https://paper.test/news/breakwater")
+    assert isinstance(result, Article)
+    assert result.text.split("\n") == list(_STORY)
+
+
+def test_lines_that_only_look_like_chrome_stay() -> None:
+    kept = [
+        "Von Montag an gilt im Hafen ein neuer Fahrplan für die Fähren nach Helgoland und Sylt.",  # not a byline
+        "On 14 May 2024 the council will vote again, the mayor said at 15:44 on Tuesday in the harbour office.",
+    ]
+    result = extract(_story_page(kept, []), "https://paper.test/news/breakwater")
+    assert isinstance(result, Article)
+    assert result.text.split("\n") == [*kept, *_STORY]
+
+
+def test_a_paywall_prompt_ends_the_story_and_drops_the_sign_up_pitch() -> None:
+    pitch = ["This article is for subscribers only.", "Subscribe now", "Unlimited articles", "Newsletters"]
+    result = extract(_story_page([], pitch), "https://paper.test/news/breakwater")
+    assert isinstance(result, Article)
+    assert result.text.split("\n") == list(_STORY)
+
+
+def test_a_paywall_label_above_a_whole_story_drops_only_the_label() -> None:
+    result = extract(_story_page(["This article is for subscribers only."], []), "https://paper.test/news/breakwater")
+    assert isinstance(result, Article)
+    assert result.text.split("\n") == list(_STORY)
