@@ -826,6 +826,8 @@ def test_lines_that_only_look_like_chrome_stay() -> None:
     kept = [
         "Von Montag an gilt im Hafen ein neuer Fahrplan für die Fähren nach Helgoland und Sylt.",  # not a byline
         "On 14 May 2024 the council will vote again, the mayor said at 15:44 on Tuesday in the harbour office.",
+        "3:1 (2:0)",  # a final score, not a timestamp
+        "2023: 12, 2024: 15",
     ]
     result = extract(_story_page(kept, []), "https://paper.test/news/breakwater")
     assert isinstance(result, Article)

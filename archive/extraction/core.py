@@ -229,6 +229,7 @@ _STAMP_TEXT = (
 )
 _STAMP_WORDS = frozenset(_STAMP_TEXT.split())
 _CJK_DATE = re.compile(r"[年月日時分秒]|更新|午前|午後")
+_DATE_OR_TIME = re.compile(r"\b\d{1,4}[./-]\d{1,2}[./-]\d{2,4}\b|\b\d{1,2}:\d{2}\b")
 # The length of a video or audio clip, shown as a line of its own or after a teaser ("… 18.04.2024 | 0:21 min",
 # "02:57 Min.. Verfügbar bis 06.05.2024.").
 _CLIP_LENGTH = re.compile(
@@ -256,7 +257,10 @@ def _is_stamp(line: str) -> bool:
     if len(line) > 80 or len(re.findall(r"\d+", line)) < 2:
         return False
     words = re.findall(r"[^\W\d_]+", _CJK_DATE.sub(" ", line).lower())
-    return all(w in _STAMP_WORDS for w in words)
+    if not all(w in _STAMP_WORDS for w in words):
+        return False
+    # A date or a time must be there: "3:1 (2:0)" or "2023: 12, 2024: 15" are numbers, not a timestamp.
+    return bool(_DATE_OR_TIME.search(line) or _CJK_DATE.search(line) or words)
 
 
 def _is_byline(line: str, authors: tuple[str, ...]) -> bool:
