@@ -1,4 +1,5 @@
 """store(): the one write path; idempotent, versioned."""
+# ruff: noqa: F811  (pytest fixtures imported from tests.archive_fixtures)
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from archive.capture import Capture
 from archive.db import open_database
 from archive.extract import Article
 from archive.store import store
+from tests.archive_fixtures import backend, new_database_url, postgres_database  # noqa: F401  (fixtures)
 
 CAPTURE = Capture(
     url="http://example.com/news/a-b-c/",
@@ -142,3 +144,46 @@ def test_one_batch_stores_what_the_same_entries_stored_one_by_one_store(tmp_path
         again = store(session, entries)
     assert (again.versions_new, again.articles_new) == (0, 0)
     assert _dump(batched) == expected
+
+
+def test_migration_0005_backfills_what_each_capture_last_extracted_to(backend: str, new_database_url: Any) -> None:
+    """A database written before captures.content_hash: each capture that made versions gets the hash
+    of the latest of them; re-extracting it to that content then changes nothing."""
+    from alembic import command
+    from sqlalchemy import create_engine, text
+
+    from archive.db import _alembic_config
+
+    url = new_database_url(backend)
+    engine = create_engine(url)
+    config = _alembic_config()
+    t = CAPTURE.fetched_at
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0004_capture_extracted_as")
+        for statement in (
+            "INSERT INTO sites (id, name, host, created_at) VALUES (1, 'example.com', 'example.com', :t)",
+            "INSERT INTO captures (id, site_id, url, method, status, fetched_at, record_type, warc_file, warc_offset,"
+            " warc_length, warc_record_id) VALUES (1, 1, :u, 'GET', 200, :t, 'response', 'f.warc.gz', 0, 1, '<1>')",
+            "INSERT INTO captures (id, site_id, url, method, status, fetched_at, record_type, warc_file, warc_offset,"
+            " warc_length, warc_record_id) VALUES (2, 1, :u, 'GET', 200, :t, 'response', 'f.warc.gz', 9, 1, '<2>')",
+            "INSERT INTO articles (id, site_id, url, first_captured_at, last_captured_at) VALUES (1, 1, :u, :t, :t)",
+            "INSERT INTO article_versions (id, article_id, number, capture_id, content_hash, created_at, extractor,"
+            " extractor_version, text) VALUES (1, 1, 1, 1, 'old', :t, 'x', '1', 'X')",
+            "INSERT INTO article_versions (id, article_id, number, capture_id, content_hash, created_at, extractor,"
+            " extractor_version, text) VALUES (2, 1, 2, 1, :h, :t, 'x', '2', 'Y')",
+            "UPDATE articles SET current_version_id = 2",
+        ):
+            connection.execute(text(statement), {"t": t, "u": CAPTURE.url, "h": _y().content_hash()})
+    engine.dispose()
+    sessions = open_database(url)  # migrates to heads: 0005 backfills
+    with sessions() as session:
+        hashes = dict(session.execute(select(models.Capture.id, models.Capture.content_hash)).all())
+        assert hashes == {1: _y().content_hash(), 2: None}
+    with sessions.begin() as session:
+        again = store(session, [(CAPTURE, _y())])
+    assert (again.versions_new, again.unchanged) == (0, 1)
+
+
+def _y() -> Article:
+    return dataclasses.replace(ARTICLE, text="Y")
