@@ -45,7 +45,7 @@ from archive.capture import Capture
 from archive.db import as_utc, migrate, open_database
 from archive.extract import Article, NotAnArticle, extract
 from archive.profiles import ProfileError, hints_for_url, load_profiles
-from archive.store import ExtractionResult, StoreStats, article_url, store
+from archive.store import ExtractionResult, StoreStats, article_url, is_recheck, store
 from archive.warc.reader import ReadRecord, ReadStats, Selection, Skipped, WarcReader
 from archive.warc.writer import closed_warc_files
 
@@ -204,7 +204,7 @@ class _DryRun:
             key = (capture.warc_file, capture.warc_offset)
             stats.captures += 1
             self.seen_captures.add(key)
-            if capture.method == "GET" and capture.status in (304, 404, 410):
+            if is_recheck(capture):
                 self._recheck(capture, stats)
             if isinstance(result, NotAnArticle):
                 stats.not_articles += 1
@@ -533,7 +533,7 @@ def reextract(
         outcome: ExtractionResult | None = None
         if entry.future is not None:
             outcome = extractor.result(entry)
-            result.results["article" if isinstance(outcome, Article) else outcome.kind] += 1
+            result.results[outcome.kind] += 1
         batch.append((entry.capture, outcome))
         if len(batch) >= batch_size:
             flush(batch)

@@ -58,6 +58,11 @@ def parse_timestamp(value: str | None) -> dt.datetime | None:
     return moment.astimezone(dt.UTC)
 
 
+def is_recheck(capture: Capture) -> bool:
+    """A re-fetch that says something about an archived article without new content: 304, 404, 410."""
+    return capture.method == "GET" and capture.status in (304, 404, 410)
+
+
 def article_url(capture_url: str, result: Article) -> str:
     """The article's identity: its canonical URL when the page names one on the same site."""
     if result.canonical_url and host_of(result.canonical_url) == host_of(capture_url):
@@ -69,11 +74,9 @@ def article_url(capture_url: str, result: Article) -> str:
 class _VersionState:
     """What deciding on a new version of one article needs, read once per batch."""
 
-    current_id: int | None
-    current_hash: str | None
+    current_hash: str | None  # None: the article has no version yet
     current_capture_id: int | None
     last_number: int
-    made: set[tuple[str, int]]  # (content hash, capture id) of the versions this batch adds
 
 
 class _Store:
@@ -131,25 +134,27 @@ class _Store:
 
     def names(self, model: type[models.Author] | type[models.Tag], names: Iterable[str]) -> None:
         """Ids of authors or tags by name, inserting the new ones."""
-        missing = self.in_insert_order(n for n in dict.fromkeys(names) if (model, n) not in self.named_ids)
-        for attempt in ("look up", "insert"):
-            if not missing:
-                return
-            if attempt == "insert":
-                self.insert_ignore(model, [{"name": n} for n in missing], ["name"])
-            for chunk in _chunks(missing):
-                for named_id, name in self.session.execute(select(model.id, model.name).where(model.name.in_(chunk))):
-                    self.named_ids[(model, name)] = named_id
-            missing = [n for n in missing if (model, n) not in self.named_ids]
+        missing = self._look_up(
+            model, self.in_insert_order(n for n in dict.fromkeys(names) if (model, n) not in self.named_ids)
+        )
         if missing:
-            raise RuntimeError(f"{model.__tablename__}: cannot insert {missing[:3]}")
+            self.insert_ignore(model, [{"name": n} for n in missing], ["name"])
+            if self._look_up(model, missing):
+                raise RuntimeError(f"{model.__tablename__}: cannot insert {missing[:3]}")
+
+    def _look_up(self, model: type[models.Author] | type[models.Tag], names: list[str]) -> list[str]:
+        """Remember the ids of *names* the table has; the names it has not."""
+        for chunk in _chunks(names):
+            for named_id, name in self.session.execute(select(model.id, model.name).where(model.name.in_(chunk))):
+                self.named_ids[(model, name)] = named_id
+        return [n for n in names if (model, n) not in self.named_ids]
 
     def captures(self, entries: Sequence[tuple[Capture, ExtractionResult | None]]) -> list[int]:
         """Upsert every capture of the batch; their ids, in entry order."""
         rows: dict[tuple[str, int], dict[str, Any]] = {}
         for capture, result in entries:
             key = (capture.warc_file, capture.warc_offset)
-            kind = None if result is None else ("article" if isinstance(result, Article) else result.kind)[:16]
+            kind = None if result is None else result.kind[:16]
             if key in rows:  # the same record twice in one batch: one row, the last result wins
                 if kind is not None:
                     rows[key]["extracted_as"] = kind
@@ -184,10 +189,10 @@ class _Store:
         self.insert_ignore(models.Capture, [row for row in rows.values() if row["extracted_as"] is None], keys)
         self.stats.captures += len(entries)
         ids: dict[tuple[str, int], int] = {}
+        C = models.Capture
         for warc_file in sorted({k[0] for k in rows}):
             offsets = sorted(offset for name, offset in rows if name == warc_file)
             for chunk in _chunks(offsets):
-                C = models.Capture
                 query = select(C.id, C.warc_offset, C.content_hash).where(
                     C.warc_file == warc_file, C.warc_offset.in_(chunk)
                 )
@@ -234,9 +239,7 @@ class _Store:
             last_numbers.update((article_id, number) for article_id, number in self.session.execute(query))
         for article_id, article in by_id.items():
             digest, capture_id = current.get(article.current_version_id or 0, (None, None))
-            self.versions[article_id] = _VersionState(
-                article.current_version_id, digest, capture_id, last_numbers.get(article_id, 0), set()
-            )
+            self.versions[article_id] = _VersionState(digest, capture_id, last_numbers.get(article_id, 0))
 
     # -- one entry ----------------------------------------------------------------------------
     def recheck(self, capture: Capture) -> None:
@@ -274,9 +277,9 @@ class _Store:
         # A capture stored before captures.content_hash existed: the versions it made tell.
         if (
             previous is None
-            and state.current_id is not None
+            and state.current_hash is not None
             and state.current_capture_id != capture_id
-            and self._has_version(article.id, content_hash, capture_id, state)
+            and self._has_version(article.id, content_hash, capture_id)
         ):
             self.stats.unchanged += 1
             return None
@@ -301,18 +304,13 @@ class _Store:
             canonical_url=result.canonical_url,
             site_name=result.site_name,
         )
-        state.made.add((content_hash, capture_id))
         state.current_hash, state.current_capture_id = content_hash, capture_id
-        if state.current_id is None:
-            state.current_id = -1  # set once the version has its id
         if state.last_number == 1:
             self.stats.articles_new += 1
         self.stats.versions_new += 1
         return version
 
-    def _has_version(self, article_id: int, content_hash: str, capture_id: int, state: _VersionState) -> bool:
-        if (content_hash, capture_id) in state.made:
-            return True
+    def _has_version(self, article_id: int, content_hash: str, capture_id: int) -> bool:
         V = models.ArticleVersion
         query = select(V.id).where(
             V.article_id == article_id, V.content_hash == content_hash, V.capture_id == capture_id
@@ -413,7 +411,7 @@ def store(session: Session, entries: Iterable[tuple[Capture, ExtractionResult | 
                 urls[url] = capture
             authors.update(dict.fromkeys(_names(result.authors)))
             tags.update(dict.fromkeys(_names(result.tags)))
-        elif capture.method == "GET" and capture.status in (304, 404, 410):
+        elif is_recheck(capture):
             urls.setdefault(capture.url, None)
     # One global order for what concurrent writers lock: sites, articles, authors, tags.
     writer.sites([c.url for c, _ in entries] + list(urls))
@@ -428,7 +426,7 @@ def store(session: Session, entries: Iterable[tuple[Capture, ExtractionResult | 
             if version is not None:
                 made.append((version, result))
         else:
-            if capture.method == "GET" and capture.status in (304, 404, 410):
+            if is_recheck(capture):
                 writer.recheck(capture)
             if isinstance(result, NotAnArticle):
                 writer.stats.not_articles += 1

@@ -86,8 +86,7 @@ class ExtractionPipeline:
         item.body = b""  # the bytes are in the WARC; do not carry them on to storage
         stats = self.crawler.stats
         if stats is not None:
-            kind = "article" if isinstance(item.result, Article) else item.result.kind
-            stats.inc_value(f"newsarchive/extracted/{kind}")
+            stats.inc_value(f"newsarchive/extracted/{item.result.kind}")
         return item
 
     async def _extract(self, item: PageItem) -> Article | NotAnArticle:

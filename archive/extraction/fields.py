@@ -75,7 +75,7 @@ def _strip_site(title: str, site_names: list[str]) -> str:
         if title[glued.start()] != "|":  # CJK bars only: in "anti-vax|Site" the hyphen is the headline's
             head = _GLUED_SECTION.sub("", head)
         if len(head) >= 10:
-            return _strip_site(head, [])
+            return head
     parts = _TITLE_SEPARATORS.split(title)
     if len(parts) < 2:
         return title

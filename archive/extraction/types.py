@@ -41,6 +41,11 @@ class Article:
     extractor: str = EXTRACTOR_NAME
     extractor_version: str = EXTRACTOR_VERSION
 
+    @property
+    def kind(self) -> str:
+        """What extraction made of the page, as ``NotAnArticle.kind`` says it for the other outcomes."""
+        return "article"
+
     def content_hash(self) -> str:
         """Hash of what a reader sees; url/extractor are left out so a re-extraction that changes
         nothing visible (or the same story under another URL) hashes the same."""
