@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,34 +30,38 @@ class CrawlRun:
     log: str
 
 
+def crawl_command(
+    tmp: Path, spider_args: Sequence[str], *settings: str, database_url: str | None = None, workers: int = 2
+) -> list[str]:
+    """`scrapy crawl newsfeed -a NAME=VALUE ... -s NAME=VALUE ...` archiving into *tmp* (archive.db, warc/),
+    autothrottle off, logging at INFO; *settings* come last and win."""
+    database_url = database_url or f"sqlite:///{tmp / 'archive.db'}"
+    command = [sys.executable, "-m", "scrapy", "crawl", "newsfeed"]
+    for argument in spider_args:
+        command += ["-a", argument]
+    for setting in (
+        f"NEWSARCHIVE_DATABASE_URL={database_url}",
+        f"NEWSARCHIVE_WARC_DIR={tmp / 'warc'}",
+        "AUTOTHROTTLE_ENABLED=False",
+        f"NEWSARCHIVE_EXTRACT_WORKERS={workers}",
+        "LOG_LEVEL=INFO",
+        *settings,
+    ):
+        command += ["-s", setting]
+    return command
+
+
+def crawl_env() -> dict[str, str]:
+    """The environment of a test crawl: none of the developer's NEWSARCHIVE_* variables leak in."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("NEWSARCHIVE_")}
+
+
 def scrapy_crawl(tmp: Path, start_url: str, *settings: str, database_url: str | None = None) -> CrawlRun:
     """Run the real `scrapy crawl newsfeed` in the project directory, as a user would."""
     database_url = database_url or f"sqlite:///{tmp / 'archive.db'}"
-    warc_dir = tmp / "warc"
-    command = [
-        sys.executable,
-        "-m",
-        "scrapy",
-        "crawl",
-        "newsfeed",
-        "-a",
-        f"start_url={start_url}",
-        "-s",
-        f"NEWSARCHIVE_DATABASE_URL={database_url}",
-        "-s",
-        f"NEWSARCHIVE_WARC_DIR={warc_dir}",
-        "-s",
-        "AUTOTHROTTLE_ENABLED=False",
-        "-s",
-        "NEWSARCHIVE_EXTRACT_WORKERS=2",
-        "-s",
-        "LOG_LEVEL=INFO",
-    ]
-    for setting in settings:
-        command += ["-s", setting]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSARCHIVE_")}
-    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
-    return CrawlRun(database_url, warc_dir, done.returncode, done.stderr + done.stdout)
+    command = crawl_command(tmp, [f"start_url={start_url}"], *settings, database_url=database_url)
+    done = subprocess.run(command, cwd=ROOT, env=crawl_env(), capture_output=True, text=True, timeout=300)
+    return CrawlRun(database_url, tmp / "warc", done.returncode, done.stderr + done.stdout)
 
 
 def newsarchive(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

@@ -9,10 +9,8 @@ to itself; the test rewrites the same hosts in sites.toml, so the profile is cra
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -26,7 +24,7 @@ from sqlalchemy import select
 from archive import models
 from archive.db import open_database
 from archive.profiles import ProfileError, load_profiles, parse_profiles, select_profiles
-from tests.conftest import ROOT, CrawlRun, newsarchive
+from tests.conftest import ROOT, CrawlRun, crawl_command, crawl_env, newsarchive
 
 FIXTURES = ROOT / "tests" / "fixtures" / "sites"
 EXPECTED = json.loads((FIXTURES / "expected.json").read_text(encoding="utf-8"))
@@ -40,21 +38,12 @@ def newsfeed_crawl(
     """`scrapy crawl newsfeed -a NAME=VALUE ...` in the project directory, as cron would run it
     (tests.conftest.scrapy_crawl always passes start_url). With *wait* false, the running process."""
     database_url = database_url or f"sqlite:///{tmp / 'archive.db'}"
-    warc_dir = tmp / "warc"
-    command = [sys.executable, "-m", "scrapy", "crawl", "newsfeed"]
-    for argument in spider_args:
-        command += ["-a", argument]
-    command += [
-        "-s", f"NEWSARCHIVE_DATABASE_URL={database_url}", "-s", f"NEWSARCHIVE_WARC_DIR={warc_dir}",
-        "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "NEWSARCHIVE_EXTRACT_WORKERS=1", "-s", "LOG_LEVEL=INFO",
-    ]  # fmt: skip
-    for setting in settings:
-        command += ["-s", setting]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSARCHIVE_")}
+    command = crawl_command(tmp, spider_args, *settings, database_url=database_url, workers=1)
+    env = crawl_env()
     if not wait:
         return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
-    return CrawlRun(database_url, warc_dir, done.returncode, done.stderr + done.stdout)
+    return CrawlRun(database_url, tmp / "warc", done.returncode, done.stderr + done.stdout)
 
 
 class StaticSite:

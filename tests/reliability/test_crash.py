@@ -19,7 +19,7 @@ from warcio.archiveiterator import ArchiveIterator
 from archive import models
 from archive.db import open_database
 from archive.sample_site import SampleArticle, SampleSite, load_articles
-from tests.conftest import ROOT, newsarchive
+from tests.conftest import ROOT, crawl_command, crawl_env, newsarchive
 
 COPIES = 5  # 60 articles: a crawl long enough to be killed in the middle of
 
@@ -44,38 +44,19 @@ def big_site() -> Iterator[SampleSite]:
 
 
 def _start_crawl(site: SampleSite, tmp: Path, *settings: str) -> subprocess.Popen[str]:
-    command = [
-        sys.executable,
-        "-m",
-        "scrapy",
-        "crawl",
-        "newsfeed",
-        "-a",
-        f"start_url={site.url}/news-feed/",
-        "-s",
-        f"NEWSARCHIVE_DATABASE_URL=sqlite:///{tmp / 'archive.db'}",
-        "-s",
-        f"NEWSARCHIVE_WARC_DIR={tmp / 'warc'}",
-        "-s",
-        "AUTOTHROTTLE_ENABLED=False",
-        "-s",
+    command = crawl_command(
+        tmp,
+        [f"start_url={site.url}/news-feed/"],
         # ~70 requests at 0.06 s: over 4 s of fetching, longer than the latest kill (3 s after archiving
         # starts) however fast extraction is; at 0.03 a quick crawl could finish before it.
         "DOWNLOAD_DELAY=0.06",
-        "-s",
         "CONCURRENT_REQUESTS=2",
-        "-s",
         "NEWSARCHIVE_STORE_BATCH_SIZE=4",
-        "-s",
         "NEWSARCHIVE_STORE_INTERVAL=0.2",
-        "-s",
-        "NEWSARCHIVE_EXTRACT_WORKERS=1",
-        "-s",
-        "LOG_LEVEL=INFO",
-    ]
-    for setting in settings:
-        command += ["-s", setting]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSARCHIVE_")}
+        *settings,
+        workers=1,
+    )
+    env = crawl_env()
     # Its own process group: SIGKILL then takes the extraction workers too, as `kill -9` of a
     # crawl's process group (systemd, a container stop) would.
     return subprocess.Popen(
