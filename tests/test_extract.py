@@ -393,6 +393,64 @@ def test_hydration_blob_used_when_dom_has_no_body() -> None:
     assert _hydrated_text(state) == "\n".join(paras)
 
 
+_STORY_BLOCKS = [
+    "The council voted on Tuesday to close the old bridge.",
+    "Residents had complained for years about cracks in the concrete and lorries at night, the mayor said.",
+    '"We had no choice," she said.',
+    "Engineers will inspect the structure next month and a decision on a replacement is expected before the winter.",
+    "Traffic will be diverted through the town centre.",
+    "Shop owners on the high street fear the diversion will bring congestion, but some welcome the passing trade.",
+    "The bridge, built in 1962, carried about eleven thousand vehicles a day before the weight limit was lowered.",
+]
+_RELATED = [
+    {
+        "headline": f"Other story {i}",
+        "description": f"The summary of another story, number {i}, shown in the related "
+        "rail with enough words in it to pass for a paragraph of prose.",
+    }
+    for i in range(4)
+]
+
+
+def _client_rendered_page(script: str) -> bytes:
+    return f"""<html lang="en"><head><meta property="og:type" content="article"><title>Bridge closes</title></head>
+<body><div id="app"><h1>Bridge closes</h1></div>{script}</body></html>""".encode()
+
+
+def test_hydration_body_is_the_story_s_list_of_blocks_short_paragraphs_kept_other_stories_left_out() -> None:
+    blocks = [{"type": "paragraph", "text": t} for t in _STORY_BLOCKS]
+    blocks.insert(2, {"type": "image", "caption": "The bridge in 1962, a caption long enough to read as a sentence."})
+    blocks.insert(4, {"type": "interstitial_link", "content": "Read also: the town's other bridge is fine, says mayor"})
+    state = {"props": {"pageProps": {"article": {"blocks": blocks}, "related": _RELATED}}}
+    html = f'<script id="__NEXT_DATA__" type="application/json">{json.dumps(state)}</script>'
+    result = extract(_client_rendered_page(html), "https://x.test/news/bridge-closes")
+    assert isinstance(result, Article), result
+    assert result.text == "\n".join(_STORY_BLOCKS)
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        # Arc XP: several statements in one script, the story in the second.
+        'window.Fusion=window.Fusion||{{}};Fusion.arcSite="paper";Fusion.globalContent={state};'
+        'Fusion.globalContentConfig={{"source":"content-api"}};Fusion.spa=false;',
+        # Redux-style state assigned to window, followed by another assignment.
+        'window.__PRELOADED_STATE__ = {state};\nwindow.__ENV__ = {{"release": "1.2.3"}};',
+    ],
+    ids=["arc-fusion", "window-state"],
+)
+def test_hydration_body_found_in_a_script_of_several_statements(template: str) -> None:
+    state = {
+        "headlines": {"basic": "Bridge closes"},
+        "content_elements": [{"type": "text", "content": t, "_id": str(i)} for i, t in enumerate(_STORY_BLOCKS)],
+        "related_content": {"basic": _RELATED},
+    }
+    script = "<script>" + template.format(state=json.dumps(state)) + "</script>"
+    result = extract(_client_rendered_page(script), "https://x.test/news/bridge-closes")
+    assert isinstance(result, Article), result
+    assert result.text == "\n".join(_STORY_BLOCKS)
+
+
 def test_hints_select_and_drop() -> None:
     html = """<html><body><div class="story"><p>Kept paragraph one, long enough to be a real paragraph of text.</p>
 <div class="promo-x"><p>Promotional paragraph that a site profile knows to be junk and wants removed.</p></div>

@@ -6,6 +6,7 @@ import functools
 import itertools
 import json
 import re
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -296,42 +297,141 @@ def ld_body(article: dict[str, Any] | None) -> str:
     return html_to_paragraphs(body) if isinstance(body, str) else ""
 
 
-def hydration_body(tree: HtmlElement, min_chars: int = 400) -> str:
-    """Longest run of prose in a <script> state blob (Next.js/Nuxt/Apollo), for script-only bodies."""
-    best = ""
-    for script in tree.iter("script"):
-        raw = script.text or ""
-        if len(raw) < min_chars or "ld+json" in (script.get("type") or ""):
-            continue
-        start = raw.find("{")
-        if start < 0:
-            continue
+# Where a JSON value may start inside a script: after an assignment, a call's "(" or an argument's ",".
+_STATE_VALUE_START = re.compile(r"[=(,:]\s*(?=[\[{])")
+_MAX_STATE_ATTEMPTS = 300  # decode attempts a script; minified code offers thousands of "={" that are not state
+# Block types ("type", "_type", "__typename") that carry no body text: media, embeds, ads, links to other stories.
+_NON_TEXT_BLOCK_WORDS = frozenset(
+    [
+        "image",
+        "images",
+        "photo",
+        "picture",
+        "video",
+        "audio",
+        "gallery",
+        "ad",
+        "ads",
+        "advert",
+        "advertisement",
+        "embed",
+        "oembed",
+        "related",
+        "interstitial",
+        "link",
+        "links",
+        "promo",
+        "teaser",
+        "caption",
+        "credit",
+        "social",
+        "tweet",
+        "newsletter",
+        "raw",
+        "html",
+        "script",
+        "widget",
+    ]
+)
+_BLOCK_TEXT_KEYS = ("content", "text", "html", "value", "body", "paragraph", "markup")
+_TYPE_WORDS = re.compile(r"[^a-z]+|(?<=[a-z])(?=[A-Z])")
+
+
+def _script_values(raw: str, min_chars: int) -> Iterator[Any]:
+    """JSON objects and arrays inside a script: the whole script (type=application/json), or the values assigned
+    or passed in JavaScript ("window.__STATE__ = {...};", "Fusion.globalContent={...};", "push([...])")."""
+    text = raw.strip()
+    if text[:1] in "{[":
         try:
-            obj = json.loads(raw[start : raw.rfind("}") + 1])
+            yield json.loads(text)
+            return
+        except ValueError:
+            pass
+    decoder = json.JSONDecoder()
+    consumed = attempts = 0
+    for match in _STATE_VALUE_START.finditer(raw):
+        start = match.end()
+        if start < consumed:
+            continue  # inside a value already decoded
+        attempts += 1
+        if attempts > _MAX_STATE_ATTEMPTS:
+            return
+        try:
+            value, end = decoder.raw_decode(raw, start)
         except ValueError:
             continue
-        texts: list[str] = []
-        _collect_prose(obj, texts, 0)
-        candidate = "\n".join(html_to_paragraphs(t) for t in texts)
-        if len(candidate) > len(best):
-            best = candidate
-    return best if len(best) >= min_chars else ""
+        if end - start >= min_chars:
+            consumed = end
+            yield value
 
 
-def _collect_prose(node: Any, out: list[str], depth: int) -> None:
+def _is_prose(text: str) -> bool:
+    """A sentence or more: ten words, or (scripts written without spaces) forty characters with few spaces."""
+    words = len(text.split())
+    return words >= 10 or (len(text) >= 40 and words <= len(text) / 15)
+
+
+def _plain(value: str) -> str:
+    if "<" in value and ">" in value:
+        if re.search(r"</?(?:p|br|div|h\d|li)\b", value, re.I):
+            return html_to_paragraphs(value)
+        import html
+
+        value = html.unescape(re.sub(r"<[^>]{0,2000}>", "", _PLACEHOLDER.sub("", value)))
+    return clean(value)
+
+
+def _block_text(item: Any) -> str:
+    """The text of one block of a structured body (a string, or a dict naming its type and holding its text)."""
+    if isinstance(item, str):
+        return "" if item.lstrip().startswith(("{", "[", "http")) else _plain(item)
+    if not isinstance(item, dict):
+        return ""
+    kind = item.get("type") or item.get("_type") or item.get("__typename") or item.get("blockType")
+    if isinstance(kind, str) and _NON_TEXT_BLOCK_WORDS.intersection(w.lower() for w in _TYPE_WORDS.split(kind) if w):
+        return ""
+    for key in _BLOCK_TEXT_KEYS:
+        value = item.get(key)
+        if isinstance(value, str) and value.strip():
+            return _block_text(value)
+    children = item.get("children")  # rich-text editors (Slate, Portable Text): a block is a list of spans
+    if isinstance(children, list):
+        return clean("".join(c["text"] for c in children if isinstance(c, dict) and isinstance(c.get("text"), str)))
+    return ""
+
+
+def _body_candidates(node: Any, out: list[str], depth: int) -> None:
+    """Every list of text blocks (two or more of them prose) and every HTML string of paragraphs, as text."""
     if depth > 40:
         return
     if isinstance(node, dict):
         for value in node.values():
-            _collect_prose(value, out, depth + 1)
+            _body_candidates(value, out, depth + 1)
     elif isinstance(node, list):
+        if len(node) >= 2:
+            texts = [_block_text(item) for item in node]
+            if sum(1 for t in texts if _is_prose(t)) >= 2:
+                out.append("\n".join(t for t in texts if t))
         for value in node:
-            _collect_prose(value, out, depth + 1)
-    elif (
-        isinstance(node, str)
-        and len(node) >= 80
-        and " " in node.strip()
-        and not node.startswith(("http", "{", "["))  # serialized JSON inside the state, not prose
-        and ("<p" in node or len(node.split()) >= 15)
-    ):
-        out.append(node)
+            _body_candidates(value, out, depth + 1)
+    elif isinstance(node, str) and len(node) >= 80 and "<p" in node and not node.lstrip().startswith(("{", "[")):
+        out.append(html_to_paragraphs(node))
+
+
+def hydration_body(tree: HtmlElement, min_chars: int = 400) -> str:
+    """The story in a <script> state blob (Next.js, Nuxt payloads, Arc Fusion, Redux/Apollo state), for pages that
+    render their body client-side: the longest list of text blocks, or the longest HTML string of paragraphs.
+    A list keeps its short paragraphs and drops its image, embed and related-story blocks; other stories'
+    summaries elsewhere in the state are never mixed in."""
+    best = ""
+    for script in tree.iter("script"):
+        raw = script.text or ""
+        if len(raw) < min_chars or "ld+json" in (script.get("type") or "") or script.get("src"):
+            continue
+        for value in _script_values(raw, min_chars):
+            found: list[str] = []
+            _body_candidates(value, found, 0)
+            for candidate in found:
+                if len(candidate) > len(best):
+                    best = candidate
+    return best if len(best) >= min_chars else ""
