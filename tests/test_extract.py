@@ -451,6 +451,40 @@ def test_hydration_body_found_in_a_script_of_several_statements(template: str) -
     assert result.text == "\n".join(_STORY_BLOCKS)
 
 
+def test_hydration_body_replaces_a_dom_that_shows_only_the_first_lines_of_the_story() -> None:
+    story = [
+        *_STORY_BLOCKS,
+        *(f"Further paragraph {i} of the story, which the page renders in the browser." for i in range(8)),
+    ]
+    state = {"props": {"pageProps": {"article": {"blocks": [{"type": "paragraph", "text": t} for t in story]}}}}
+    shown = "".join(f"<p>{t}</p>" for t in story[:2])
+    html = f"""<html lang="en"><head><meta property="og:type" content="article"><title>Bridge closes</title></head>
+<body><article><h1>Bridge closes</h1>{shown}<button>Continue reading</button></article>
+<script id="__NEXT_DATA__" type="application/json">{json.dumps(state)}</script></body></html>"""
+    result = extract(html.encode(), "https://x.test/news/bridge-closes")
+    assert isinstance(result, Article), result
+    assert result.text == "\n".join(story)
+
+
+def test_a_short_story_in_the_dom_is_not_replaced_by_a_longer_list_of_comments_in_the_state() -> None:
+    story = _STORY_BLOCKS[:4]
+    comments = [
+        {
+            "type": "comment",
+            "text": f"Comment {i}: I drove over that bridge every day for years and "
+            "I never thought it was unsafe, what a waste of money.",
+        }
+        for i in range(12)
+    ]
+    state = {"props": {"pageProps": {"comments": comments}}}
+    html = f"""<html lang="en"><head><meta property="og:type" content="article"><title>Bridge closes</title></head>
+<body><article><h1>Bridge closes</h1>{"".join(f"<p>{t}</p>" for t in story)}</article>
+<script id="__NEXT_DATA__" type="application/json">{json.dumps(state)}</script></body></html>"""
+    result = extract(html.encode(), "https://x.test/news/bridge-closes")
+    assert isinstance(result, Article), result
+    assert result.text == "\n".join(story)
+
+
 def test_hints_select_and_drop() -> None:
     html = """<html><body><div class="story"><p>Kept paragraph one, long enough to be a real paragraph of text.</p>
 <div class="promo-x"><p>Promotional paragraph that a site profile knows to be junk and wants removed.</p></div>

@@ -331,6 +331,8 @@ _NON_TEXT_BLOCK_WORDS = frozenset(
         "html",
         "script",
         "widget",
+        "comment",
+        "comments",
     ]
 )
 _BLOCK_TEXT_KEYS = ("content", "text", "html", "value", "body", "paragraph", "markup")

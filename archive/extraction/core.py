@@ -126,9 +126,10 @@ def _extract(
     # trafilatura's own fall-back may already have returned articleBody, flattened to one line.
     if ld_text and (len(text) < 0.5 * len(ld_text) or text.split() == ld_text.split()):
         text = ld_text
-    if len(text) < 200:
+    if len(text) < 1000:
         blob = bodymod.hydration_body(tree)
-        if len(blob) > 2 * len(text):
+        # The DOM shows nothing, or only the first lines of the story the state holds (a client-side "continue").
+        if len(blob) > 2 * len(text) and (len(text) < 200 or _begins(blob, text)):
             text = blob
     text = _with_lead(text, description, tree, [title or "", data.first("og:title") or ""])
     if not text.strip():
@@ -185,6 +186,12 @@ def _join_split_body(text: str, main: HtmlElement | None, parents: tuple[HtmlEle
             pieces.append(piece)
     joined = "\n".join(pieces)
     return joined if len(joined) > 1.15 * len(text) else text
+
+
+def _begins(story: str, shown: str) -> bool:
+    """Each line of `shown` is one of the first lines of `story`."""
+    head = [_word_key(line) for line in story.split("\n")[: 2 * shown.count("\n") + 4]]
+    return all(any(h.startswith(_word_key(line)[:60]) for h in head) for line in shown.split("\n") if line.strip())
 
 
 def _host_label(url: str) -> str | None:
