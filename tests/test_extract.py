@@ -906,12 +906,54 @@ def _story_page(lines_before: list[str], lines_after: list[str], author: str = "
         "Ministers met in Brussels on Thursday to agree on new sanctions. 18.04.2024 | 0:21 min",  # a video teaser
         "Ein Klick für den Datenschutz",  # an embed waiting for consent
         "Von Nina Magoley",  # the byline again, naming exactly the author
+        "Nina Magoley",  # the author's name alone
+        "- 3 Minuten Lesezeit",  # a label behind a list bullet
+        "Uppdaterad 15.59 | Publicerad 14.14",
+        "Article content",  # a screen-reader label
+        "Photo: AFP",  # a credit
+        "Read also: Port strike called off after late-night talks",  # a link to another story
+        "- Zum Artikel: Tarifrunde im ÖPNV: Das wird verhandelt",
+        "Kicker of the day: Breakwater done by autumn",  # the headline again, with its kicker
+        "showPaywall:",  # configuration leaked into the page
+        "___",
     ],
 )
 def test_page_chrome_lines_inside_the_text_are_dropped(clutter: str) -> None:
     result = extract(_story_page([clutter], []), "https://paper.test/news/breakwater")
     assert isinstance(result, Article)
     assert result.text.split("\n") == list(_STORY)
+
+
+@pytest.mark.parametrize(
+    "prompts",
+    [
+        ["Check out more of our latest travel stories by signing up to our free weekly newsletter"],
+        ["Newsletter: Sport inside", "Follow Paper on Google News and add us as a preferred source."],
+        ["Hat Ihnen dieser Artikel gefallen? Dann unterstützen Sie uns bitte mit einer Spende."],
+        ["Ihre Meinung ist uns wichtig. Senden Sie uns Ihr Feedback zu diesem Artikel an: briefe@paper.test"],
+        ["Fehler gefunden? Jetzt melden."],
+        ["Kommentar abgeben", "Du musst dich einloggen um einen Kommentar abzugeben."],
+    ],
+)
+def test_prompts_under_the_story_are_dropped(prompts: list[str]) -> None:
+    result = extract(_story_page([], prompts), "https://paper.test/news/breakwater")
+    assert isinstance(result, Article)
+    assert result.text.split("\n") == list(_STORY)
+
+
+@pytest.mark.parametrize(
+    "last_line",
+    [
+        '"We will continue to support the port through the winter," the minister said.',
+        "The company said subscribers would get a refund for the weeks the ferry did not sail.",
+        "Sie spenden jedes Jahr für die Seenotretter, sagte der Hafenmeister.",  # "Sie" = they
+        "A newsletter for the port's workers will report on the progress every month.",
+    ],
+)
+def test_a_story_s_own_last_line_is_not_a_prompt(last_line: str) -> None:
+    result = extract(_story_page([], [last_line]), "https://paper.test/news/breakwater")
+    assert isinstance(result, Article)
+    assert result.text.split("\n") == [*_STORY, last_line]
 
 
 def test_lines_that_only_look_like_chrome_stay() -> None:

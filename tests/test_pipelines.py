@@ -15,7 +15,7 @@ PAGE = (
     "<html lang='en'><head><title>Budget approved</title><meta property='og:type' content='article'></head>"
     "<body><article><h1>Budget approved</h1>"
     + "".join(f"<p>{PROSE * 2}Paragraph {i}.</p>" for i in range(4))
-    + f"<p class='house-promo'>{PROSE}Subscribe to our print edition today for the full story.</p>"
+    + f"<p class='house-promo'>{PROSE}The print edition ran a longer version of this report on page three.</p>"
     "</article></body></html>"
 ).encode()
 CAPTURE = Capture(

@@ -12,7 +12,10 @@ _BOILERPLATE_LINE = re.compile(
     # "read more" in other languages: the label of an embedded link to another story
     r"weiterlesen|mehr lesen|lire la suite|lire aussi|leer más|leia mais|leggi anche|czytaj więcej|czytaj też|"
     r"czytaj także|les mer|läs mer|lees meer|lue lisää|читать далее|читайте также|"
-    r"share|share this|share this article|follow us|avatar|news feed)\s*[.:!…]*$",
+    r"share|share this|share this article|follow us|avatar|news feed|"
+    # screen-reader labels and the headings of rails whose items were removed
+    r"article|article content|artikel|článek|recommended videos?|related videos?|auch interessant|"
+    r"mehr themen(?: auf \S+)?|kommentar abgeben|leave a comment|comments?|kommentare|おすすめ情報)\s*[.:!…]*$",
     re.I,
 )
 
@@ -27,7 +30,9 @@ _STAMP_TEXT = (
     "le à mis jour publié actualizado publicado aggiornato pubblicato utc gmt cet cest mez mesz est edt pst "
     "pdt pm jan feb mar apr may jun jul aug sep sept oct nov dec januar februar märz april mai juni juli "
     "august september oktober november dezember janvier février mars avril juin juillet août septembre "
-    "octobre novembre décembre january february march june july october december mon tue wed thu fri sat sun"
+    "octobre novembre décembre january february march june july october december mon tue wed thu fri sat sun "
+    "uppdaterad publicerad oppdatert publisert opdateret udgivet julkaistu päivitetty aktualizováno publikováno "
+    "aktualizacja opublikowano bijgewerkt gepubliceerd geplaatst güncelleme güncellendi yayınlanma"
 )
 _STAMP_WORDS = frozenset(_STAMP_TEXT.split())
 _CJK_DATE = re.compile(r"[年月日時分秒]|更新|午前|午後")
@@ -51,6 +56,49 @@ _CONSENT_LINE = re.compile(
     r"^(?:ein klick für den datenschutz|externer inhalt|empfohlener externer inhalt|click to load|"
     r"click here to load|content not available|contenu externe)\s*[.:!…]*$",
     re.I,
+)
+# "Photo: AFP", "Quelle: dpa": a credit or source note under a picture or a chart, not a sentence of the story.
+_CREDIT_LINE = re.compile(
+    r"^(?:photos?|fotos?|bild|image|picture|credits?|quelle|source|fuente|fonte|źródło|zdroj|kilde|källa)"
+    r"\s*:\s*[^.!?]{1,50}$",
+    re.I,
+)
+# "Read also: <another story's headline>", "- Zum Artikel: ...": a link to another story inside the text.
+_TEASER_LINE = re.compile(
+    r"^(?:also read|read also|read more|see also|more on this|lesen sie auch|lesen sie mehr|mehr dazu|mehr zum thema|"
+    r"zum artikel|siehe auch|lire aussi|à lire aussi|voir aussi|leer también|lea también|lee también|leia também|"
+    r"leggi anche|czytaj też|czytaj także|czytaj również|les også|läs också|lees ook|læs også)\s*[:>»|–-]\s*\S",
+    re.I,
+)
+# A leading list bullet ("- 3 Minuten Lesezeit") hides a label from the patterns above.
+_BULLET = re.compile(r"^[-–•·*]\s+")
+# Configuration leaked into the page ("showPaywall:", "false"), and separators ("___", "* * *").
+_NOT_WORDS = re.compile(r"^(?:true|false|null|undefined|[a-z]{2,}[A-Z][A-Za-z]*:|[\W_]+)$")
+# Prompts under the story: newsletters, donations, feedback and error reports, comment boxes, "follow us". A prompt
+# names the site or the reader ("our newsletter", "Senden Sie uns Ihr Feedback") or is one of a few fixed phrases:
+# a story's own last line may well say that someone will "support" or "follow" something.
+_PROMPT_WORDS = re.compile(
+    r"\b(?:newsletter|nyhetsbrev|boletín|sign(?:ing)? up|subscri|abonn|suscri|iscriviti|assine|prenumer|zapisz|"
+    r"bookmark|google news|app store|donat|spende|feedback|inscri)",
+    re.I,
+)
+_SITE_OR_READER_WORDS = re.compile(
+    r"\b(?:[Oo]ur|[Yy]ou|[Yy]our|[Uu]nser\w*|[Uu]ns|[Nn]otre|[Nn]os|[Nn]ous|[Vv]ous|[Vv]otre|"
+    r"[Nn]uestr\w*|[Nn]ostr\w*|[Nn]oss\w*|[Vv]år\w*|oss|[Vv]ores|[Nn]asz\w*|[Oo]nze)\b"
+    # German formal "you", capitalised inside a sentence (at its start "Sie" may be "they")
+    r"|(?<=[\w,] )(?:Sie|Ihnen|Ihre?[mnrs]?)\b"
+)
+_PROMPT_PHRASE = re.compile(
+    r"fehler gefunden|report an error|spotted an error|found a typo|einen fehler entdeckt|signaler une erreur|"
+    r"kommentar abzugeben|to leave a comment|to post a comment|preferred source|support us|follow us|"
+    r"unterstützen sie uns|folgen sie uns|soutenez-nous|suivez-nous|síguenos|apóyanos|seguici|sostienici|siga-nos|"
+    r"følg oss|följ oss|volg ons|wesprzyj nas|obserwuj nas",
+    re.I,
+)
+_EMAIL = re.compile(r"\S+@\S+\.\w+")
+_NAME_FILLER = re.compile(
+    r"\b(?:and|und|et|y|e|og|och|en|i|by|von|par|por|di|av|door|af|od|text|fotos?|photos?|reporter|reporting)\b"
+    r"|기자|특파원|記者|외\s*\d+\s*명|[,&;|/·:()\[\]–—-]"
 )
 _BYLINE_LINE = re.compile(r"^(?:by|von|par|por|di|av|door|af|od)\s+(?P<names>.{2,100})$", re.I)
 
@@ -76,6 +124,37 @@ def _is_byline(line: str, authors: tuple[str, ...]) -> bool:
     return not re.sub(r"\b(?:and|und|et|y|e|og|och|en|i)\b|[,&;|/]", " ", rest).strip()
 
 
+def _names_only(line: str, authors: tuple[str, ...]) -> bool:
+    """A line that only names the story's authors ("Jane Doe", "박준석 기자 외 1명", "NAME jane@paper.test")."""
+    if not authors or len(line) > 150:
+        return False
+    rest = _norm(line)
+    for name in authors:
+        rest = rest.replace(_norm(name), " ")
+    if rest == _norm(line):
+        return False
+    return not _NAME_FILLER.sub(" ", _EMAIL.sub(" ", rest)).strip()
+
+
+def _is_prompt(line: str) -> bool:
+    if len(line) > 300:
+        return False
+    if _PROMPT_PHRASE.search(line):
+        return True
+    if not _PROMPT_WORDS.search(line):
+        return False
+    # "Newsletter: Sport inside": the heading of a sign-up box, not a sentence
+    return bool(_SITE_OR_READER_WORDS.search(line)) or (len(line) < 60 and not re.search(r"[.!?\"”»]$", line))
+
+
+def _repeats_headline(line: str, ntitle: str) -> bool:
+    """The headline above the text, with its kicker glued on ("Kicker: Headline", "KickerHeadline")."""
+    nline = _norm(line)
+    if nline == ntitle:
+        return True
+    return len(ntitle) >= 15 and nline.endswith(ntitle) and len(nline) - len(ntitle) <= 80
+
+
 def clean_lines(text: str, title: str | None, authors: tuple[str, ...] = ()) -> str:
     """The extracted text without the lines of page chrome that sit inside the story's container."""
     ntitle = _norm(title) if title else None
@@ -83,11 +162,16 @@ def clean_lines(text: str, title: str | None, authors: tuple[str, ...] = ()) -> 
     lines = [clean(line) for line in text.split("\n")]
     lines = [line for line in lines if line]
     for number, line in enumerate(lines):
-        if _BOILERPLATE_LINE.match(line) or (len(line) < 120 and _RIGHTS_LINE.match(line)):
+        bare = _BULLET.sub("", line)
+        if _BOILERPLATE_LINE.match(bare) or (len(bare) < 120 and _RIGHTS_LINE.match(bare)):
             continue
-        if ntitle and _norm(line) == ntitle:
+        if ntitle and (_norm(line) == ntitle or (number < 3 and _repeats_headline(line, ntitle))):
             continue  # the headline repeated above the image
-        if _is_stamp(line) or _CLIP_LENGTH.search(line) or _CONSENT_LINE.match(line) or _is_byline(line, authors):
+        if _is_stamp(bare) or _CLIP_LENGTH.search(line) or _CONSENT_LINE.match(line) or _is_byline(bare, authors):
+            continue
+        if _CREDIT_LINE.match(bare) or (len(bare) < 200 and _TEASER_LINE.match(bare)) or _NOT_WORDS.match(bare):
+            continue
+        if (number < 2 or number >= len(lines) - 2) and _names_only(bare, authors):
             continue
         if len(line) < 200 and _PAYWALL_LINE.match(line):
             # Where the free part ends, what follows is the sign-up pitch: shorter than the story above it.
@@ -95,4 +179,7 @@ def clean_lines(text: str, title: str | None, authors: tuple[str, ...] = ()) -> 
                 break
             continue
         out.append(line)
+    # Prompts close the story: drop them from the end, up to the last line of the story proper.
+    while out and _is_prompt(out[-1]):
+        out.pop()
     return "\n".join(out)
