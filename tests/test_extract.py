@@ -733,6 +733,23 @@ def test_next_story_loaded_below_is_not_joined() -> None:
     assert "Other story" not in result.text
 
 
+def test_unclassed_footer_prose_is_not_joined_to_an_unclassed_story_container() -> None:
+    story = "".join(
+        f"<p>Paragraph {i} of the recipe review: the soup needs an hour and a good stock, the critic found.</p>"
+        for i in range(6)
+    )
+    legal = "".join(
+        f"<p>Legal note {i}: use of this site constitutes acceptance of our user agreement and privacy policy.</p>"
+        for i in range(4)
+    )
+    html = f"""<html><head><title>Soup</title><meta property="og:type" content="article"></head><body>
+<div id="article_container"><h1>The soup of the winter</h1>{story}</div>
+<footer id="footer"><ul><li><div id="disclaimer">{legal}</div></li></ul></footer></body></html>"""
+    result = extract(html.encode(), "https://paper.test/food/soup-of-the-winter")
+    assert isinstance(result, Article)
+    assert "Paragraph 5" in result.text and "Legal note" not in result.text
+
+
 def test_rights_notice_under_the_story_is_dropped() -> None:
     html = article_page(body_extra="<p>© The Financial Times Ltd. 2024</p><p>Copyright 2024 City Paper</p>")
     result = extract(html, "https://paper.test/news/tram-network")

@@ -144,8 +144,8 @@ def _join_split_body(text: str, main: HtmlElement | None, parents: tuple[HtmlEle
     """Bodies cut into sections of the same container between ads or paywall wrappers: trafilatura keeps the
     section it scores best. When sibling sections of the same class hold prose the text lacks, all of them
     are extracted together, in page order."""
-    if main is None or len(parents) < 2:
-        return text
+    if main is None or len(parents) < 2 or not main.get("class"):
+        return text  # an unclassed container says nothing about which other containers continue it
     sig = (main.tag, main.get("class"))
     same = [p for p in parents if (p.tag, p.get("class")) == sig and p.getparent() is not None]
     same = [p for p in same if not any(q is not p and q in set(p.iterancestors()) for q in same)]
