@@ -750,6 +750,18 @@ def test_unclassed_footer_prose_is_not_joined_to_an_unclassed_story_container() 
     assert "Paragraph 5" in result.text and "Legal note" not in result.text
 
 
+def test_elements_hidden_from_the_reader_are_not_text() -> None:
+    hidden = [
+        '<div class="pulldown" style="display: none"><p>Save this article to read it later in your account.</p></div>',
+        "<p hidden>Register for free to unlock the rest of this story and the newsletter.</p>",
+        '<div aria-hidden="true"><p>Menu: Home, Politics, Business, Sport, Culture, Opinion.</p></div>',
+    ]
+    html = _story_page([], []).decode().replace('<div class="text">', '<div class="text">' + "".join(hidden))
+    result = extract(html.encode(), "https://paper.test/news/breakwater")
+    assert isinstance(result, Article)
+    assert result.text.split("\n") == list(_STORY)
+
+
 def test_rights_notice_under_the_story_is_dropped() -> None:
     html = article_page(body_extra="<p>© The Financial Times Ltd. 2024</p><p>Copyright 2024 City Paper</p>")
     result = extract(html, "https://paper.test/news/tram-network")

@@ -127,6 +127,17 @@ def _names_clutter(raw: str) -> bool:
     return any(pair in _CLUTTER_PAIRS for pair in itertools.pairwise(toks))
 
 
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+
+
+def _is_hidden(el: HtmlElement) -> bool:
+    """Not shown to a reader: menus, dialogs and duplicate texts the page keeps in the markup, hidden."""
+    if el.get("hidden") is not None or el.get("aria-hidden") == "true":
+        return True
+    style = el.get("style")
+    return bool(style) and _HIDDEN_STYLE.search(style) is not None
+
+
 def _own_path(url: str | None) -> str:
     try:
         return urlsplit(url or "").path.rstrip("/")
@@ -214,7 +225,11 @@ def clean_tree(
         el = stack.pop()
         tag = el.tag
         dropped_tag = tag in ("figure", "figcaption", "aside", "nav", "button", "dialog", "template")
-        if tag not in _PROTECTED and el not in keep and (dropped_tag or (_is_clutter(el) and el.find(".//h1") is None)):
+        if (
+            tag not in _PROTECTED
+            and el not in keep
+            and (dropped_tag or _is_hidden(el) or (_is_clutter(el) and el.find(".//h1") is None))
+        ):
             doomed.append(el)
             continue
         stack.extend(child for child in reversed(el) if isinstance(child.tag, str))
