@@ -753,10 +753,18 @@ def test_unclassed_footer_prose_is_not_joined_to_an_unclassed_story_container() 
 def test_elements_hidden_from_the_reader_are_not_text() -> None:
     hidden = [
         '<div class="pulldown" style="display: none"><p>Save this article to read it later in your account.</p></div>',
-        "<p hidden>Register for free to unlock the rest of this story and the newsletter.</p>",
+        "<div hidden><p>Register for free to unlock the rest of this story and the newsletter.</p></div>",
         '<div aria-hidden="true"><p>Menu: Home, Politics, Business, Sport, Culture, Opinion.</p></div>',
     ]
     html = _story_page([], []).decode().replace('<div class="text">', '<div class="text">' + "".join(hidden))
+    result = extract(html.encode(), "https://paper.test/news/breakwater")
+    assert isinstance(result, Article)
+    assert result.text.split("\n") == list(_STORY)
+
+
+def test_hidden_paragraphs_of_a_metered_story_stay() -> None:
+    html = _story_page([], []).decode()
+    html = html.replace(f"<p>{_STORY[2]}</p>", f'<p class="paywall" aria-hidden="true">{_STORY[2]}</p>')
     result = extract(html.encode(), "https://paper.test/news/breakwater")
     assert isinstance(result, Article)
     assert result.text.split("\n") == list(_STORY)

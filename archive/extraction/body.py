@@ -225,6 +225,7 @@ def clean_tree(
         el = stack.pop()
         tag = el.tag
         dropped_tag = tag in ("figure", "figcaption", "aside", "nav", "button", "dialog", "template")
+        # Paragraphs stay even when hidden: metered sites hide the rest of the story until a script shows it.
         if (
             tag not in _PROTECTED
             and el not in keep
@@ -232,6 +233,8 @@ def clean_tree(
         ):
             doomed.append(el)
             continue
+        if tag == "p" and el.get("aria-hidden") == "true":
+            del el.attrib["aria-hidden"]  # trafilatura would drop it
         stack.extend(child for child in reversed(el) if isinstance(child.tag, str))
     doomed.extend(_rail_blocks(root, keep))
     for el in doomed:
