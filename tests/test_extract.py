@@ -770,6 +770,36 @@ def test_hidden_paragraphs_of_a_metered_story_stay() -> None:
     assert result.text.split("\n") == list(_STORY)
 
 
+def test_blocks_that_are_mostly_links_are_not_text_but_a_story_s_own_list_is() -> None:
+    related = (
+        "<ul>"
+        + "".join(
+            f'<li><a href="/news/other-{i}">Other story number {i} about the port</a> 2024-05-0{i} 10:1{i}</li>'
+            for i in range(1, 6)
+        )
+        + "</ul>"
+    )
+    recent = (
+        '<div class="box"><h4>Latest from the editor</h4>'
+        + "".join(
+            f'<div><a href="/news/recent-{i}">A recent headline, number {i}, on another topic</a><span>2024-05-0{i}'
+            "</span></div>"
+            for i in range(1, 5)
+        )
+        + "</div>"
+    )
+    facts = [
+        "The breakwater is 1.2 kilometres long and protects the ferry berths.",
+        "It was designed by the port's own engineers with help from a Dutch firm.",
+        "The final inspection report will be published on the port authority's website.",
+    ]
+    own_list = "<ul>" + "".join(f"<li>{f}</li>" for f in facts[:2]) + f'<li><a href="/report">{facts[2]}</a></li></ul>'
+    html = _story_page([], []).decode().replace("</div></article>", f"{own_list}{related}</div></article>{recent}")
+    result = extract(html.encode(), "https://paper.test/news/breakwater")
+    assert isinstance(result, Article)
+    assert result.text.split("\n") == [*_STORY, *(f"- {fact}" for fact in facts)]
+
+
 def test_rights_notice_under_the_story_is_dropped() -> None:
     html = article_page(body_extra="<p>© The Financial Times Ltd. 2024</p><p>Copyright 2024 City Paper</p>")
     result = extract(html, "https://paper.test/news/tram-network")

@@ -138,6 +138,24 @@ def _is_hidden(el: HtmlElement) -> bool:
     return bool(style) and _HIDDEN_STYLE.search(style) is not None
 
 
+_LINK_LIST_TAGS = frozenset({"ul", "ol", "div", "section", "dl"})
+
+
+def _is_link_list(el: HtmlElement) -> bool:
+    """A block that is mostly links: three or more, whose text is most of the block's (lists of other stories,
+    headline rows with a date, menus). The story's own paragraphs are never such a block."""
+    links = 0
+    link_chars = 0
+    for a in el.iter("a"):
+        text = a.text_content()
+        if text.strip():
+            links += 1
+            link_chars += len(" ".join(text.split()))
+    if links < 3:
+        return False
+    return link_chars >= 0.6 * len(" ".join(el.text_content().split()))
+
+
 def _own_path(url: str | None) -> str:
     try:
         return urlsplit(url or "").path.rstrip("/")
@@ -229,7 +247,11 @@ def clean_tree(
         if (
             tag not in _PROTECTED
             and el not in keep
-            and (dropped_tag or _is_hidden(el) or (_is_clutter(el) and el.find(".//h1") is None))
+            and (
+                dropped_tag
+                or _is_hidden(el)
+                or ((_is_clutter(el) or (tag in _LINK_LIST_TAGS and _is_link_list(el))) and el.find(".//h1") is None)
+            )
         ):
             doomed.append(el)
             continue
