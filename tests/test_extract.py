@@ -800,6 +800,30 @@ def test_blocks_that_are_mostly_links_are_not_text_but_a_story_s_own_list_is() -
     assert result.text.split("\n") == [*_STORY, *(f"- {fact}" for fact in facts)]
 
 
+@pytest.mark.parametrize(
+    "rail",
+    [
+        # rows of other stories: the headline is the link, a date and a section beside it
+        "<ul>"
+        + "".join(f'<li><a href="/n/{i}">港口新闻标题第{i}条</a> 2019-09-0{i} 19:2{i} 香港</li>' for i in range(1, 6))
+        + "</ul>",
+        # a list whose every item is one story's headline, half of it linked
+        "<ul>"
+        + "".join(
+            f'<li><span>The struggle number {i} to save </span><a href="/s/{i}">the old harbour</a></li>'
+            for i in range(5)
+        )
+        + "</ul>",
+    ],
+    ids=["headline-rows-with-dates", "half-linked-headlines"],
+)
+def test_lists_of_other_stories_headlines_are_not_text(rail: str) -> None:
+    html = _story_page([], []).decode().replace("</div></article>", f"{rail}</div></article>")
+    result = extract(html.encode(), "https://paper.test/news/breakwater")
+    assert isinstance(result, Article)
+    assert result.text.split("\n") == list(_STORY)
+
+
 def test_rights_notice_under_the_story_is_dropped() -> None:
     html = article_page(body_extra="<p>© The Financial Times Ltd. 2024</p><p>Copyright 2024 City Paper</p>")
     result = extract(html, "https://paper.test/news/tram-network")
@@ -983,6 +1007,10 @@ def _story_page(lines_before: list[str], lines_after: list[str], author: str = "
         "Kicker of the day: Breakwater done by autumn",  # the headline again, with its kicker
         "showPaywall:",  # configuration leaked into the page
         "___",
+        "（原标题：防波堤将在秋季前完工）",  # Chinese credits: the original headline, the editor in charge
+        "责任编辑：王小明",
+        "分享到：",
+        "Facebook https://fb.me/paper",  # a label and an address
     ],
 )
 def test_page_chrome_lines_inside_the_text_are_dropped(clutter: str) -> None:
@@ -1000,6 +1028,7 @@ def test_page_chrome_lines_inside_the_text_are_dropped(clutter: str) -> None:
         ["Ihre Meinung ist uns wichtig. Senden Sie uns Ihr Feedback zu diesem Artikel an: briefe@paper.test"],
         ["Fehler gefunden? Jetzt melden."],
         ["Kommentar abgeben", "Du musst dich einloggen um einen Kommentar abzugeben."],
+        ["Write to Nina Magoley at nina.magoley@paper.test"],  # how to reach the author
     ],
 )
 def test_prompts_under_the_story_are_dropped(prompts: list[str]) -> None:
@@ -1015,6 +1044,8 @@ def test_prompts_under_the_story_are_dropped(prompts: list[str]) -> None:
         "The company said subscribers would get a refund for the weeks the ferry did not sail.",
         "Sie spenden jedes Jahr für die Seenotretter, sagte der Hafenmeister.",  # "Sie" = they
         "A newsletter for the port's workers will report on the progress every month.",
+        # a web address inside a sentence written without spaces
+        "铁路部门提醒旅客，请通过官方网站（www.12306.cn）和客户端购票，避免非正常渠道购票带来的风险。",
     ],
 )
 def test_a_story_s_own_last_line_is_not_a_prompt(last_line: str) -> None:
@@ -1037,6 +1068,16 @@ def test_lines_that_only_look_like_chrome_stay() -> None:
 
 def test_a_paywall_prompt_ends_the_story_and_drops_the_sign_up_pitch() -> None:
     pitch = ["This article is for subscribers only.", "Subscribe now", "Unlimited articles", "Newsletters"]
+    result = extract(_story_page([], pitch), "https://paper.test/news/breakwater")
+    assert isinstance(result, Article)
+    assert result.text.split("\n") == list(_STORY)
+
+
+def test_a_paywall_prompt_behind_a_bracketed_label_ends_the_story() -> None:
+    pitch = [
+        "［有料会員限定］ この記事は会員限定です。電子版に登録すると続きをお読みいただけます。",
+        "会員の方はこちら",
+    ]
     result = extract(_story_page([], pitch), "https://paper.test/news/breakwater")
     assert isinstance(result, Article)
     assert result.text.split("\n") == list(_STORY)

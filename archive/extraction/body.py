@@ -81,6 +81,7 @@ _CLUTTER_TOKENS = frozenset(
         "instagram",
         "tiktok",
         "embed",
+        "recirc",
         "cta",
         "popular",
     )
@@ -141,19 +142,34 @@ def _is_hidden(el: HtmlElement) -> bool:
 _LINK_LIST_TAGS = frozenset({"ul", "ol", "div", "section", "dl"})
 
 
+def _letters(text: str) -> int:
+    # Dates, counts and punctuation beside a headline link ("2019-09-09 19:28", "评论 683") are not prose.
+    return sum(1 for c in text if c.isalpha())
+
+
 def _is_link_list(el: HtmlElement) -> bool:
-    """A block that is mostly links: three or more, whose text is most of the block's (lists of other stories,
-    headline rows with a date, menus). The story's own paragraphs are never such a block."""
-    links = 0
-    link_chars = 0
-    for a in el.iter("a"):
-        text = a.text_content()
-        if text.strip():
-            links += 1
-            link_chars += len(" ".join(text.split()))
-    if links < 3:
+    """A block that is mostly links: three or more, whose letters are most of the block's (rows of other stories'
+    headlines with a date, "latest from" boxes, menus), or a list whose every item is one short linked headline.
+    The story's own paragraphs are never such a block."""
+    link_letters = [_letters(a.text_content()) for a in el.iter("a")]
+    link_letters = [n for n in link_letters if n]
+    if len(link_letters) < 3:
         return False
-    return link_chars >= 0.6 * len(" ".join(el.text_content().split()))
+    if sum(link_letters) >= 0.6 * _letters(el.text_content()):
+        return True
+    if el.tag not in ("ul", "ol"):
+        return False
+    items = [li for li in el if li.tag == "li"]
+    return len(items) >= 3 and all(_is_headline_item(li) for li in items)
+
+
+def _is_headline_item(li: HtmlElement) -> bool:
+    """<li><span>The struggle to save lives</span> <a>inside the hospitals</a></li>: one story's headline."""
+    links = [a for a in li.iter("a") if a.text_content().strip()]
+    if len(links) != 1:
+        return False
+    letters = _letters(li.text_content())
+    return 0 < letters <= 160 and _letters(links[0].text_content()) >= 0.3 * letters
 
 
 def _own_path(url: str | None) -> str:
@@ -190,7 +206,8 @@ _RAIL_HEADING = re.compile(
     r"|(?:most )?popular\b|most read\b|read (?:also|next)\b|you (?:may|might) (?:also )?like\b"
     r"|recommended(?: for you)?$|top stories$|mehr zum thema\b|mehr aus\b|lesen sie auch\b|auch interessant\b"
     r"|meistgelesen|lire aussi\b|à lire aussi\b|leggi anche\b|te puede interesar\b|lea también\b"
-    r"|leia também\b|czytaj (?:też|także|więcej)\b|les også\b|läs också\b|lees ook\b)",
+    r"|leia também\b|czytaj (?:też|także|więcej)\b|les også\b|läs också\b|lees ook\b|(?:more )?must[- ]reads?\b"
+    r"|相关推荐|为您推荐|推荐阅读|相关阅读|延伸阅读|猜你喜欢|热点新闻|热门推荐|作者最近文章|小编最近文章|関連記事|おすすめ)",
     re.I,
 )
 _RAIL_HEADING_TAGS = ("h2", "h3", "h4")

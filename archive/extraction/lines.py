@@ -15,7 +15,8 @@ _BOILERPLATE_LINE = re.compile(
     r"share|share this|share this article|follow us|avatar|news feed|"
     # screen-reader labels and the headings of rails whose items were removed
     r"article|article content|artikel|článek|recommended videos?|related videos?|auch interessant|"
-    r"mehr themen(?: auf \S+)?|kommentar abgeben|leave a comment|comments?|kommentare|おすすめ情報)\s*[.:!…]*$",
+    r"mehr themen(?: auf \S+)?|kommentar abgeben|leave a comment|comments?|kommentare|おすすめ情報|"
+    r"分享到|为您推荐|相关推荐|相关阅读|延伸阅读|猜你喜欢|加载更多(?:新闻)?|作者最近文章|小编最近文章|関連記事)\s*[.:!…：]*$",
     re.I,
 )
 
@@ -60,7 +61,9 @@ _CONSENT_LINE = re.compile(
 # "Photo: AFP", "Quelle: dpa": a credit or source note under a picture or a chart, not a sentence of the story.
 _CREDIT_LINE = re.compile(
     r"^(?:photos?|fotos?|bild|image|picture|credits?|quelle|source|fuente|fonte|źródło|zdroj|kilde|källa)"
-    r"\s*:\s*[^.!?]{1,50}$",
+    r"\s*:\s*[^.!?]{1,50}$"
+    # Chinese news credits: the original headline, the source, the editor in charge, the picture's source.
+    r"|^[（(]?(?:原标题|来源|本文来源|责任编辑|编辑|图片来源|图片来自|图源|摄影)\s*[:：]",
     re.I,
 )
 # "Read also: <another story's headline>", "- Zum Artikel: ...": a link to another story inside the text.
@@ -92,10 +95,13 @@ _PROMPT_PHRASE = re.compile(
     r"fehler gefunden|report an error|spotted an error|found a typo|einen fehler entdeckt|signaler une erreur|"
     r"kommentar abzugeben|to leave a comment|to post a comment|preferred source|support us|follow us|"
     r"unterstützen sie uns|folgen sie uns|soutenez-nous|suivez-nous|síguenos|apóyanos|seguici|sostienici|siga-nos|"
-    r"følg oss|följ oss|volg ons|wesprzyj nas|obserwuj nas",
+    r"følg oss|följ oss|volg ons|wesprzyj nas|obserwuj nas|二维码|扫码关注",
     re.I,
 )
 _EMAIL = re.compile(r"\S+@\S+\.\w+")
+_URL = re.compile(r"https?://[!-~]+|www\.[!-~]+")  # printable ASCII: a Chinese sentence may follow with no space
+# The paywall's label before its prompt ("［有料会員限定］ この記事は会員限定です").
+_BRACKET_LABEL = re.compile(r"^[［\[【][^］\]】]{1,12}[］\]】]\s*")
 _NAME_FILLER = re.compile(
     r"\b(?:and|und|et|y|e|og|och|en|i|by|von|par|por|di|av|door|af|od|text|fotos?|photos?|reporter|reporting)\b"
     r"|기자|특파원|記者|외\s*\d+\s*명|[,&;|/·:()\[\]–—-]"
@@ -147,6 +153,19 @@ def _is_prompt(line: str) -> bool:
     return bool(_SITE_OR_READER_WORDS.search(line)) or (len(line) < 60 and not re.search(r"[.!?\"”»]$", line))
 
 
+def _is_link_label(line: str) -> bool:
+    """ "Facebook https://fb.me/paper", "PayPal: https://paypal.me/paper": a label and an address, not a sentence."""
+    if not _URL.search(line):
+        return False
+    rest = _URL.sub(" ", line)
+    return len(rest.split()) <= 4 and sum(1 for c in rest if c.isalpha()) < 25
+
+
+def _is_contact(line: str) -> bool:
+    """ "Write to Jane Doe at jane@paper.test": how to reach the author, under the story."""
+    return len(line) < 150 and _EMAIL.search(line) is not None
+
+
 def _repeats_headline(line: str, ntitle: str) -> bool:
     """The headline above the text, with its kicker glued on ("Kicker: Headline", "KickerHeadline")."""
     nline = _norm(line)
@@ -171,15 +190,17 @@ def clean_lines(text: str, title: str | None, authors: tuple[str, ...] = ()) -> 
             continue
         if _CREDIT_LINE.match(bare) or (len(bare) < 200 and _TEASER_LINE.match(bare)) or _NOT_WORDS.match(bare):
             continue
+        if _is_link_label(bare):
+            continue
         if (number < 2 or number >= len(lines) - 2) and _names_only(bare, authors):
             continue
-        if len(line) < 200 and _PAYWALL_LINE.match(line):
+        if len(line) < 200 and _PAYWALL_LINE.match(_BRACKET_LABEL.sub("", line)):
             # Where the free part ends, what follows is the sign-up pitch: shorter than the story above it.
             if out and sum(map(len, lines[number + 1 :])) < sum(map(len, out)):
                 break
             continue
         out.append(line)
     # Prompts close the story: drop them from the end, up to the last line of the story proper.
-    while out and _is_prompt(out[-1]):
+    while out and (_is_prompt(out[-1]) or _is_contact(out[-1])):
         out.pop()
     return "\n".join(out)
