@@ -485,6 +485,27 @@ def test_a_short_story_in_the_dom_is_not_replaced_by_a_longer_list_of_comments_i
     assert result.text == "\n".join(story)
 
 
+def test_a_paragraph_that_is_a_picture_s_caption_is_dropped() -> None:
+    html = (
+        _story_page([], [])
+        .decode()
+        .replace('<div class="text">', '<div class="text"><p class="wp-caption-text">The breakwater at dawn (R)</p>')
+    )
+    result = extract(html.encode(), "https://paper.test/news/breakwater")
+    assert isinstance(result, Article)
+    assert result.text.split("\n") == list(_STORY)
+
+
+def test_a_body_taken_from_json_ld_gets_the_same_line_cleanup() -> None:
+    story = [*_STORY, "Write to Nina Magoley at nina.magoley@paper.test", "Copyright 2024 Paper. All rights reserved."]
+    ld = {"@type": "NewsArticle", "headline": "Breakwater done by autumn", "articleBody": "\n".join(story)}
+    html = f"""<html><head><script type="application/ld+json">{json.dumps(ld)}</script></head>
+<body><div id="app"></div><h1>Breakwater done by autumn</h1></body></html>"""
+    result = extract(html.encode(), "https://paper.test/news/breakwater")
+    assert isinstance(result, Article), result
+    assert result.text.split("\n") == list(_STORY)
+
+
 def test_hints_select_and_drop() -> None:
     html = """<html><body><div class="story"><p>Kept paragraph one, long enough to be a real paragraph of text.</p>
 <div class="promo-x"><p>Promotional paragraph that a site profile knows to be junk and wants removed.</p></div>
@@ -1011,6 +1032,9 @@ def _story_page(lines_before: list[str], lines_after: list[str], author: str = "
         "责任编辑：王小明",
         "分享到：",
         "Facebook https://fb.me/paper",  # a label and an address
+        "&lt;Copyright ⓒ Paper. All rights reserved. No redistribution&gt;",  # escaped: the page shows the brackets
+        "Quelle: ntv.de",
+        "- -Aktualisiert am",  # a timestamp's label, filled in by a script
     ],
 )
 def test_page_chrome_lines_inside_the_text_are_dropped(clutter: str) -> None:
@@ -1029,6 +1053,8 @@ def test_page_chrome_lines_inside_the_text_are_dropped(clutter: str) -> None:
         ["Fehler gefunden? Jetzt melden."],
         ["Kommentar abgeben", "Du musst dich einloggen um einen Kommentar abzugeben."],
         ["Write to Nina Magoley at nina.magoley@paper.test"],  # how to reach the author
+        ["With files from The Associated Press"],  # who else worked on it
+        ["Paper's Jane Roe and John Doe contributed to this report."],
     ],
 )
 def test_prompts_under_the_story_are_dropped(prompts: list[str]) -> None:

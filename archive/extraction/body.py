@@ -172,6 +172,15 @@ def _is_headline_item(li: HtmlElement) -> bool:
     return 0 < letters <= 160 and _letters(links[0].text_content()) >= 0.3 * letters
 
 
+_CAPTION_TOKENS = frozenset({"caption", "credit", "credits", "figcaption"})
+
+
+def _is_caption(p: HtmlElement) -> bool:
+    """<p class="wp-caption-text">: paragraphs are kept whatever their class says, but not a picture's caption."""
+    raw = p.get("class")
+    return bool(raw) and any(t.lower() in _CAPTION_TOKENS for t in _TOKEN_SPLIT.split(raw))
+
+
 def _own_path(url: str | None) -> str:
     try:
         return urlsplit(url or "").path.rstrip("/")
@@ -262,7 +271,7 @@ def clean_tree(
         dropped_tag = tag in ("figure", "figcaption", "aside", "nav", "button", "dialog", "template")
         # Paragraphs stay even when hidden: metered sites hide the rest of the story until a script shows it.
         if (
-            tag not in _PROTECTED
+            (tag not in _PROTECTED or (tag == "p" and _is_caption(el)))
             and el not in keep
             and (
                 dropped_tag

@@ -22,7 +22,14 @@ _BOILERPLATE_LINE = re.compile(
 
 
 # "© Agency 2024" / "Copyright 2024 ...": a rights notice under the story, never part of it.
-_RIGHTS_LINE = re.compile(r"^(?:©|\(c\)\s|copyright\b)", re.I)
+_RIGHTS_LINE = re.compile(r"^\W{0,3}(?:©|ⓒ|\(c\)\s|copyright\b)|\ball rights reserved\b", re.I)
+# Who else worked on the story, under it: "With files from The Associated Press", "… contributed to this report.",
+# "Mit Agenturmaterial". A credit, like the byline.
+_CONTRIBUTORS_LINE = re.compile(
+    r"contributed (?:to )?(?:this|the) (?:report|story|article)\W*$|^\W*(?:with (?:files|reporting) from|"
+    r"(?:additional )?reporting by|mit (?:agentur)?material|mit informationen (?:von|der|aus))\b",
+    re.I,
+)
 
 
 # A line that is only a timestamp ("Stand: 22.04.2024, 06:00 Uhr", "2025年1月14日 01時28分 (01時40分更新)").
@@ -61,7 +68,7 @@ _CONSENT_LINE = re.compile(
 # "Photo: AFP", "Quelle: dpa": a credit or source note under a picture or a chart, not a sentence of the story.
 _CREDIT_LINE = re.compile(
     r"^(?:photos?|fotos?|bild|image|picture|credits?|quelle|source|fuente|fonte|źródło|zdroj|kilde|källa)"
-    r"\s*:\s*[^.!?]{1,50}$"
+    r"\s*:\s*(?:[^.!?]|\.(?=\S)){1,50}$"  # "Quelle: ntv.de": a dot inside a name, not a sentence's end
     # Chinese news credits: the original headline, the source, the editor in charge, the picture's source.
     r"|^[（(]?(?:原标题|来源|本文来源|责任编辑|编辑|图片来源|图片来自|图源|摄影)\s*[:：]",
     re.I,
@@ -110,11 +117,14 @@ _BYLINE_LINE = re.compile(r"^(?:by|von|par|por|di|av|door|af|od)\s+(?P<names>.{2
 
 
 def _is_stamp(line: str) -> bool:
-    if len(line) > 80 or len(re.findall(r"\d+", line)) < 2:
+    if len(line) > 80:
         return False
     words = re.findall(r"[^\W\d_]+", _CJK_DATE.sub(" ", line).lower())
     if not all(w in _STAMP_WORDS for w in words):
         return False
+    if len(re.findall(r"\d+", line)) < 2:
+        # The label of a timestamp the page fills in with a script ("Aktualisiert am").
+        return 0 < len(words) <= 3 and not _DATE_OR_TIME.search(line)
     # A date or a time must be there: "3:1 (2:0)" or "2023: 12, 2024: 15" are numbers, not a timestamp.
     return bool(_DATE_OR_TIME.search(line) or _CJK_DATE.search(line) or words)
 
@@ -182,7 +192,7 @@ def clean_lines(text: str, title: str | None, authors: tuple[str, ...] = ()) -> 
     lines = [line for line in lines if line]
     for number, line in enumerate(lines):
         bare = _BULLET.sub("", line)
-        if _BOILERPLATE_LINE.match(bare) or (len(bare) < 120 and _RIGHTS_LINE.match(bare)):
+        if _BOILERPLATE_LINE.match(bare) or (len(bare) < 160 and _RIGHTS_LINE.search(bare)):
             continue
         if ntitle and (_norm(line) == ntitle or (number < 3 and _repeats_headline(line, ntitle))):
             continue  # the headline repeated above the image
@@ -201,6 +211,6 @@ def clean_lines(text: str, title: str | None, authors: tuple[str, ...] = ()) -> 
             continue
         out.append(line)
     # Prompts close the story: drop them from the end, up to the last line of the story proper.
-    while out and (_is_prompt(out[-1]) or _is_contact(out[-1])):
+    while out and (_is_prompt(out[-1]) or _is_contact(out[-1]) or _CONTRIBUTORS_LINE.search(out[-1])):
         out.pop()
     return "\n".join(out)
