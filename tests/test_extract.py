@@ -992,6 +992,96 @@ def test_an_undeclared_article_with_a_list_of_related_links_stays_an_article() -
     assert _BODY_PARAGRAPHS[0] in result.text and "budget item" not in result.text
 
 
+_CARD_TOPICS = ("harbour", "library", "tram line", "school", "bridge", "market", "stadium", "museum", "park", "clinic")
+
+
+def _card_grid(count: int, summary: str = "") -> str:
+    """Home-page cards as many themes build them: no heading, the headline is a classed link."""
+    cards = []
+    for i in range(count):
+        topic = _CARD_TOPICS[i % len(_CARD_TOPICS)]
+        size = "wide" if i % 3 == 0 else "std"
+        teaser = f"<p>{summary.format(topic=topic)}</p>" if summary else ""
+        cards.append(
+            f'<div class="card card--{size}">'
+            f'<a class="card__title" href="/news/story-{i}/">Council says the new {topic} opens in spring</a>'
+            f'<a class="card__section" href="/city/">City</a><span class="card__time">{i + 1} hours ago</span>'
+            f"{teaser}</div>"
+        )
+    return f'<div class="grid">{"".join(cards)}</div>'
+
+
+@pytest.mark.parametrize("url", ["https://paper.test/", "https://paper.test/latest"])
+def test_a_home_page_of_cards_without_headings_is_a_listing(url: str) -> None:
+    html = f"""<html><head><title>City Paper</title></head><body><header><a href="/">City Paper</a></header>
+<main>{_card_grid(12)}</main><footer>© City Paper</footer></body></html>"""
+    result = extract(html.encode(), url)
+    assert isinstance(result, NotAnArticle) and result.kind == "listing", result
+    assert "12 cards" in result.reason
+
+
+def test_a_forum_thread_list_with_several_links_per_item_is_a_listing() -> None:
+    # Each item: reply count, title link, first line of the post, author and last-reply links. Several
+    # links per item, so not a link list; no headings, so no teasers; the first lines are not a body.
+    threads = "".join(
+        f'<li class="thread thread--{"top" if i < 2 else "std"}"><div class="thread__replies">{(i * 37) % 500}</div>'
+        f'<div class="thread__main"><div class="thread__title"><a href="/t/{1000 + i}">'
+        f"Anyone else waiting for the new {_CARD_TOPICS[i % 10]} to open?</a></div>"
+        f'<div class="thread__first">I asked at the council office about the {_CARD_TOPICS[i % 10]} last week and '
+        f"nobody could tell me when it opens, does anyone here know more?</div></div>"
+        f'<div class="thread__meta"><a href="/u/user{i}">user{i}</a> <a href="/u/user{i + 7}">user{i + 7}</a>'
+        f' <a href="/t/{1000 + i}?page=2">2</a></div></li>'
+        for i in range(20)
+    )
+    html = f"""<html><head><title>City forum</title></head><body><h1>City forum</h1>
+<ul class="threads">{threads}</ul></body></html>"""
+    result = extract(html.encode(), "https://forum.paper.test/f/city")
+    assert isinstance(result, NotAnArticle) and result.kind == "listing", result
+
+
+def test_a_short_cjk_story_with_a_rail_of_teasers_stays_an_article() -> None:
+    # About 330 characters of Chinese: short for English, a full news item in Chinese.
+    story = "".join(
+        f"<p>{p}</p>"
+        for p in (
+            "据本报记者报道，市议会周二投票通过了一项计划，将在未来十年内把有轨电车网络扩展十二公里，"
+            "新线路将连接城市北部的住宅区和南部的工业园区。",
+            "支持者表示，该计划将大大缩短通勤时间，减少道路拥堵和空气污染；反对者则警告说，"
+            "项目成本过高，将给纳税人带来沉重负担，而且施工期间会严重影响沿线商户的正常经营。",
+            "交通部门表示，第一段工程预计将于明年春天开工，全部工程计划在二零三五年之前完成，"
+            "届时每天可运送乘客约十五万人次。市长在会后对记者说，这是本市几十年来最重要的交通投资。",
+        )
+    )
+    rail = "".join(f'<h3><a href="/news/{i}/">市图书馆新馆将于明年春天正式开放第{i}号</a></h3>' for i in range(8))
+    html = f"""<html lang="zh"><head><title>有轨电车网络将扩展十二公里</title></head><body>
+<h1>有轨电车网络将扩展十二公里</h1><div class="story">{story}</div><aside>{rail}</aside></body></html>"""
+    result = extract(html.encode(), "https://paper.test/news/tram-network/")
+    assert isinstance(result, Article), result
+    assert result.text.startswith("据本报记者报道")
+
+
+def test_an_undeclared_article_with_a_rail_of_ten_cards_stays_an_article() -> None:
+    from trafilatura.utils import load_html
+
+    from archive.extraction.listing import measure
+
+    story = "".join(f"<p>{p} {p}</p>" for p in _BODY_PARAGRAPHS)
+    summary = (
+        "The council said on Monday that work on the {topic} was ahead of schedule and that the contractor "
+        "expected to hand over the keys before the first warm weekend of the year."
+    )
+    html = f"""<html><head><title>Tram plan</title></head><body><h1>Tram network to grow by twelve kilometres</h1>
+<div class="story">{story}</div><aside><h3>Read next</h3>{_card_grid(10, summary)}</aside></body></html>"""
+    url = "https://paper.test/news/tram-network/"
+    result = extract(html.encode(), url)
+    assert isinstance(result, Article), result
+    assert _BODY_PARAGRAPHS[0] in result.text and "ahead of schedule" not in result.text
+    # The rail's summaries outweigh the story, but they are other stories' teasers, not this one's prose.
+    shape = measure(load_html(html))
+    assert shape.main is not None and shape.main.get("class") == "story"
+    assert shape.cards == 10
+
+
 _STORY = (
     "The harbour authority confirmed on Tuesday that the new breakwater will be finished before the autumn storms.",
     "Engineers said the last concrete blocks were placed overnight and that inspections would begin next week.",

@@ -98,7 +98,7 @@ def _extract(
         subtree = _subtree(tree, hints.body_xpath)
         body_tree = subtree if subtree is not None else tree
     body_tree_was_copied = body_tree is not tree
-    shape = measure(tree)
+    shape = measure(tree, url)
     listing = listing_reason(data, shape, url, canonical)
     if listing and not body_tree_was_copied:
         return NotAnArticle(url=url, reason=listing, kind="listing", canonical_url=canonical, title=title)

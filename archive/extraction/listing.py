@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import urldefrag, urljoin, urlsplit
 
 from lxml import etree
 from lxml.html import HtmlElement
@@ -49,6 +49,17 @@ _PROSE_XPATH = etree.XPath(
 _TEASER_XPATH = etree.XPath("//body//*[self::h2 or self::h3 or self::h4][.//a[@href] or parent::a]")
 # A list item that is one link to another page: the unit of a plain link-list feed ("<li><a>Headline</a></li>").
 _LINK_ITEM_XPATH = etree.XPath("//body//li[count(.//a[@href]) = 1]")
+# Links that may be a card's headline. Menus and footers repeat links on every page, article or not.
+_CARD_LINK_XPATH = etree.XPath("//body//a[@href][not(ancestor::nav or ancestor::header or ancestor::footer)]")
+# Han, kana and Hangul pack a headline into far fewer characters than alphabetic scripts.
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+# Unclassed elements say nothing about being one of a kind, except these, which exist to be repeated.
+_UNCLASSED_REPEATS = frozenset({"li", "article"})
+# How far above its headline link a card's outer element may sit (li > div > div > div > div > a on forums).
+_CARD_DEPTH = 6
+_MIN_CARDS = 8
+# Inline wrappers a link in running text may sit in: the text around them is the text around the link.
+_LINK_WRAPPERS = frozenset({"b", "strong", "em", "i", "u", "span", "font"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +70,8 @@ class PageShape:
     prose_parents: tuple[HtmlElement, ...] = ()  # every parent of a run of prose worth keeping
     link_items: int = 0  # list items that are one link with a headline's worth of text
     link_items_chars: int = 0
+    cards: int = 0  # distinct stories linked from groups of look-alike sibling blocks, headings or not
+    cards_chars: int = 0  # chars of those stories' link texts
 
 
 def _own_text_len(el: HtmlElement) -> int:
@@ -83,16 +96,102 @@ def _link_items(tree: HtmlElement) -> tuple[int, int]:
     return count, chars
 
 
-def measure(tree: HtmlElement) -> PageShape:
+def _headline_like(text: str) -> bool:
+    if len(text) >= 15:
+        return any(c.isalpha() for c in text)
+    return len(text) >= 6 and _CJK.search(text) is not None
+
+
+def _in_running_text(link: HtmlElement) -> bool:
+    """A link inside a sentence ("the <a>council's report</a> said") is prose, not a card's headline."""
+    el = link
+    parent = el.getparent()
+    while parent is not None and parent.tag in _LINK_WRAPPERS:
+        el, parent = parent, parent.getparent()
+    if parent is None:
+        return False
+    previous = el.getprevious()
+    before = (previous.tail if previous is not None else parent.text) or ""
+    return _headline_like(" ".join((before + " " + (el.tail or "")).split()))
+
+
+def _page_key(href: str) -> str:
+    return urldefrag(href)[0].rstrip("/")
+
+
+def _cards(tree: HtmlElement, url: str) -> tuple[int, int, set[HtmlElement]]:
+    """Stories linked from runs of look-alike siblings: (how many, chars of their link texts, the blocks).
+
+    A home, section or forum page repeats one block per story: same tag, same class, each with a
+    headline link to its own page. Whether the headline sits in <h3>, <div class="title"> or the whole
+    block is the link varies by theme; the repetition does not. Works from the links up, so the cost
+    is the number of headline links times a few parent steps, not a walk over every element.
+    """
+    this_page = _page_key(url) if url else ""
+    # (parent, tag, first class) -> {block: (target, chars of its longest headline link)}
+    groups: dict[tuple[HtmlElement, str, str], dict[HtmlElement, tuple[str, int]]] = {}
+    for link in _CARD_LINK_XPATH(tree):
+        href = (link.get("href") or "").strip()
+        if not href or href.startswith(("#", "javascript:", "mailto:", "tel:")):
+            continue
+        text = " ".join(link.text_content().split())
+        if not _headline_like(text) or _in_running_text(link):
+            continue
+        try:
+            target = _page_key(urljoin(url, href) if url else href)
+        except ValueError:
+            continue
+        if target == this_page:
+            continue
+        el = link
+        for _ in range(_CARD_DEPTH):
+            parent = el.getparent()
+            if parent is None or parent.tag == "body":
+                break
+            classes = (el.get("class") or "").split()
+            # The first class names the component; modifiers ("card card--top") come after it.
+            if classes or el.tag in _UNCLASSED_REPEATS:
+                members = groups.setdefault((parent, el.tag, classes[0] if classes else ""), {})
+                seen = members.get(el)
+                if seen is None or seen[1] < len(text):
+                    members[el] = (target, len(text))
+            el = parent
+    stories: dict[str, int] = {}
+    blocks: set[HtmlElement] = set()
+    for members in groups.values():
+        if len(members) < _MIN_CARDS or len({t for t, _ in members.values()}) < _MIN_CARDS:
+            continue
+        blocks.update(members)
+        for target, n in members.values():
+            stories.setdefault(target, n)
+    return len(stories), sum(stories.values()), blocks
+
+
+def _inside(el: HtmlElement, blocks: set[HtmlElement]) -> bool:
+    """Is el one of blocks or within a few levels of one (as deep as a card's headline may sit)?"""
+    if not blocks:
+        return False
+    for _ in range(_CARD_DEPTH + 1):
+        if el is None:
+            return False
+        if el in blocks:
+            return True
+        el = el.getparent()
+    return False
+
+
+def measure(tree: HtmlElement, url: str = "") -> PageShape:
     items, item_chars = _link_items(tree)
+    n_cards, card_chars, card_blocks = _cards(tree, url)
     chars: dict[HtmlElement, int] = {}
     blocks: dict[HtmlElement, int] = {}
     teaser_headings = _TEASER_XPATH(tree)
     # A card: a linked headline with its summary beside it. Those summaries are not article prose.
-    cards = {h.getparent() for h in teaser_headings}
-    cards |= {h.getparent().getparent() for h in teaser_headings if h.getparent() is not None}
+    teaser_blocks = {h.getparent() for h in teaser_headings}
+    teaser_blocks |= {h.getparent().getparent() for h in teaser_headings if h.getparent() is not None}
     for el in _PROSE_XPATH(tree):
-        if el.getparent() in cards:
+        # Repeated cards hold other stories' summaries (or comments, or thread openers), never this page's body.
+        if el.getparent() in teaser_blocks or _inside(el, card_blocks):
             continue
         n = _own_text_len(el)
         if n >= 40:
@@ -104,14 +203,14 @@ def measure(tree: HtmlElement) -> PageShape:
                     chars[container] = chars.get(container, 0) + n
                     blocks[container] = blocks.get(container, 0) + 1
     if not chars:
-        return PageShape(len(teaser_headings), 0, None, (), items, item_chars)
+        return PageShape(len(teaser_headings), 0, None, (), items, item_chars, n_cards, card_chars)
     main = max(chars, key=chars.__getitem__)
     best = chars[main]
     # Bodies split over several layout containers (between ads, in "widgets"): every run of at least two
     # prose blocks of a good size is body, not a one-paragraph author bio or teaser summary.
     floor = max(300, best // 4)
     parents = tuple(p for p, n in chars.items() if p is main or (n >= floor and blocks[p] >= 2))
-    return PageShape(len(teaser_headings), best, main, parents, items, item_chars)
+    return PageShape(len(teaser_headings), best, main, parents, items, item_chars, n_cards, card_chars)
 
 
 def _same_page(a: str | None, b: str | None) -> bool:
@@ -122,6 +221,16 @@ def _same_page(a: str | None, b: str | None) -> bool:
     except ValueError:
         return False
     return pa.path.rstrip("/") == pb.path.rstrip("/")
+
+
+def _latin_equivalent(shape: PageShape) -> float:
+    """The body run's length in Latin-script characters: a Han, kana or Hangul character carries
+    about as much as a three-letter stretch of English (one word is ~1.5-2 CJK characters, ~5-6 Latin)."""
+    if shape.main is None or not shape.paragraph_cluster:
+        return 0.0
+    text = "".join(shape.main.text_content().split())
+    share = len(_CJK.findall(text)) / len(text) if text else 0.0
+    return shape.paragraph_cluster * (1 + 2 * share)
 
 
 def listing_reason(data: PageData, shape: PageShape, url: str, canonical: str | None) -> str | None:
@@ -155,12 +264,19 @@ def listing_reason(data: PageData, shape: PageShape, url: str, canonical: str | 
     if ld_is_this_page or (declared_article and not (og_type == "website" and shape.paragraph_cluster < 300)):
         return None
     # Undeclared page: judge by shape. An article has a run of prose; a listing has teasers.
-    if shape.teasers >= 6 and shape.paragraph_cluster < 600:
+    # The run is measured as Latin text: a short CJK story says in 400 characters what takes 1200 in
+    # English and must not pass for "no body text".
+    body = _latin_equivalent(shape)
+    if shape.teasers >= 6 and body < 600:
         return f"listing page ({teaser_note}, no body text)"
-    if og_type in ("website", "object") and shape.teasers >= 4 and shape.paragraph_cluster < 1200:
+    if og_type in ("website", "object") and shape.teasers >= 4 and body < 1200:
         return f"listing page ({teaser_note}, og:type {og_type})"
     # A plain feed of headline links, no teaser markup: many one-link items and next to no prose.
     cluster = shape.paragraph_cluster
-    if shape.link_items >= 10 and cluster < 600 and shape.link_items_chars > 2 * cluster:
+    if shape.link_items >= 10 and body < 600 and shape.link_items_chars > 2 * cluster:
         return f"listing page ({shape.link_items} linked headlines, no body text)"
+    # Cards without teaser headings (forum threads, grids of linked titles): the same test, by repetition.
+    # Related rails repeat cards on article pages too, so only the body decides.
+    if shape.cards >= _MIN_CARDS and body < 600 and shape.cards_chars > 2 * cluster:
+        return f"listing page ({shape.cards} cards, no body text)"
     return None
