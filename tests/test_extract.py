@@ -735,6 +735,40 @@ def test_body_split_into_sections_between_ads_is_joined() -> None:
     )
 
 
+def _live_blog() -> tuple[str, list[str], list[str]]:
+    paragraphs = [
+        f"Paragraph {i} of the live coverage: the ministers met again and the talks went on into the night."
+        for i in range(8)
+    ]
+    entries = [f"1{i}.04 Uhr: Entry {i}, the ministers' talks resume" for i in range(4)]
+    blocks = "".join(
+        f"<h5>{e}</h5><p>{paragraphs[2 * i]}</p><p>{paragraphs[2 * i + 1]}</p>" for i, e in enumerate(entries)
+    )
+    comments = "".join(
+        f"<p>Reader comment {i}: the talks will fail again, mark my words, as they always do.</p>" for i in range(6)
+    )
+    html = f"""<html><body><div class="page"><section class="container"><h1>Talks go on</h1>
+<h2>Live blog</h2>{blocks}</section><div class="comments">{comments}</div></div></body></html>"""
+    return html, paragraphs, entries
+
+
+def test_what_trafilatura_left_beside_the_story_s_paragraphs_is_recovered_from_its_container() -> None:
+    from trafilatura.utils import load_html
+
+    from archive.extraction.core import _with_whole_main
+    from archive.extraction.listing import measure
+
+    html, paragraphs, entries = _live_blog()
+    tree = load_html(html)
+    main = measure(tree).main
+    # What trafilatura's fall-back returns on such pages: the paragraphs without the headings between them.
+    text = _with_whole_main("\n".join(paragraphs), main, "https://paper.test/news/live")
+    assert all(entry in text for entry in entries) and all(p in text for p in paragraphs)
+    # A container that does not hold what was found is not the story's: the text stays.
+    comments = tree.find(".//div[@class='comments']")
+    assert _with_whole_main("\n".join(paragraphs), comments, "https://paper.test/news/live") == "\n".join(paragraphs)
+
+
 def test_next_story_loaded_below_is_not_joined() -> None:
     story = "".join(
         f"<p>First story, paragraph {i}: the harbour reopened after the storm damage was repaired "

@@ -109,6 +109,7 @@ def _extract(
     text = bodymod.run_trafilatura(body_tree, url)
     if not body_tree_was_copied:
         text = _join_split_body(text, shape.main, shape.prose_parents, url)
+        text = _with_whole_main(text, shape.main, url)
     text = clean_lines(text, title, authors)
     ld_text = bodymod.ld_body(data.ld_article)
     # trafilatura's own fall-back may already have returned articleBody, flattened to one line.
@@ -174,6 +175,31 @@ def _join_split_body(text: str, main: HtmlElement | None, parents: tuple[HtmlEle
             pieces.append(piece)
     joined = "\n".join(pieces)
     return joined if len(joined) > 1.15 * len(text) else text
+
+
+_TEXT_BLOCKS = ("p", "li", "h2", "h3", "h4", "h5", "h6", "blockquote")
+
+
+def _with_whole_main(text: str, main: HtmlElement | None, url: str) -> str:
+    """trafilatura scores containers by their paragraphs and may settle on one inside the story's, leaving out
+    what sits beside it: subheadings, key-point lists, a live blog's timed entries. When a good share of the
+    text blocks of the largest run of prose are missing, the story's container is extracted on its own, and
+    that wins if it holds everything the first pass found and more."""
+    if main is None or not text:
+        return text
+    have = _word_key(text)
+    blocks = [key for key in (_word_key(el.text_content()) for el in main.iter(*_TEXT_BLOCKS)) if len(key) >= 20]
+    missing = sum(1 for key in blocks if key[:50] not in have)
+    if len(blocks) < 5 or missing < 0.2 * len(blocks):
+        return text
+    root = etree.Element("html")
+    etree.SubElement(etree.SubElement(root, "body"), "article").append(deepcopy(main))
+    whole = bodymod.run_trafilatura(load_html(etree.tostring(root, encoding="unicode")), url)
+    if len(whole) < 1.1 * len(text):
+        return text
+    got = _word_key(whole)
+    lines = [key for key in map(_word_key, text.split("\n")) if key]
+    return whole if sum(1 for key in lines if key[:50] in got) >= 0.9 * len(lines) else text
 
 
 def _begins(story: str, shown: str) -> bool:
