@@ -1237,3 +1237,160 @@ def test_a_paywall_label_above_a_whole_story_drops_only_the_label() -> None:
     result = extract(_story_page(["This article is for subscribers only."], []), "https://paper.test/news/breakwater")
     assert isinstance(result, Article)
     assert result.text.split("\n") == list(_STORY)
+
+
+# ------------------------------------------------------------------- headline, byline and date (generic)
+
+
+def _page(body: str, head: str = "", url_site: str = "paper") -> tuple[bytes, str]:
+    paragraphs = "".join(f"<p>{p}</p>" for p in _BODY_PARAGRAPHS)
+    html = f"""<html><head><meta property="og:type" content="article">{head}</head><body>{body}
+<div class="article-body">{paragraphs}</div></body></html>"""
+    return html.encode(), f"https://{url_site}.test/news/tram-network"
+
+
+def test_an_og_title_cut_at_an_unescaped_quote_is_the_longer_title() -> None:
+    # content="Boy throws "help" note…" ends the attribute at the second quote.
+    headline = 'Boy throws "help" note from a window and the police arrive'
+    body, url = _page(f"<h1>{headline}</h1>", head='<meta property="og:title" content="Boy throws " help" note">')
+    result = extract(body, url)
+    assert isinstance(result, Article)
+    assert result.title == headline
+
+
+def test_a_site_name_after_a_full_width_colon_is_dropped() -> None:
+    head = (
+        '<meta property="og:title" content="米朝首脳直通電話の成否：日本経済新聞">'
+        '<meta property="og:site_name" content="日本経済新聞 電子版">'
+    )
+    body, url = _page('<div class="headline">米朝首脳直通電話の成否</div>', head=head)
+    result = extract(body, url)
+    assert isinstance(result, Article)
+    assert result.title == "米朝首脳直通電話の成否"
+
+
+def test_a_logo_h1_is_not_the_headline() -> None:
+    logo = '<div id="website-logo-block"><h1 id="website-logo"><a href="/node">Prachatai</a></h1></div>'
+    body, url = _page(f"{logo}<h1 class='title'>DNA test confirms the body found in the river</h1>")
+    result = extract(body, url)
+    assert isinstance(result, Article)
+    assert result.title == "DNA test confirms the body found in the river"
+
+
+def test_a_site_name_linked_at_the_end_of_the_h1_is_dropped() -> None:
+    h1 = '<h1><span class="define">Prosecutors will decide on an appeal</span><a href="/">Paper Mallorca</a></h1>'
+    body, url = _page(h1)
+    result = extract(body, url)
+    assert isinstance(result, Article)
+    assert result.title == "Prosecutors will decide on an appeal"
+
+
+def test_an_author_credit_after_a_br_in_the_h1_is_the_byline_not_the_headline() -> None:
+    org = _ld({"@type": "Organization", "name": "日本経済新聞社"}).replace(
+        "Tram network to grow by twelve kilometres",
+        "米朝首脳直通電話 習氏に挑む戦術の成否 （写真＝ロイター） ：日本経済新聞",
+    )
+    head = f'{org}<meta property="og:title" content="米朝首脳直通電話 習氏に挑む戦術の成否（写真＝ロイター）">'
+    h1 = "<h1><span>米朝首脳直通電話　習氏に挑む戦術の成否</span><br><span>編集委員　中沢克二</span></h1>"
+    body, url = _page(h1, head=head + '<meta property="og:site_name" content="日本経済新聞 電子版">')
+    result = extract(body, url)
+    assert isinstance(result, Article)
+    assert (
+        result.title == "米朝首脳直通電話 習氏に挑む戦術の成否"
+    )  # the declared titles' "(photo: Reuters)" is not shown
+    assert result.authors == ("中沢克二",)
+
+
+def test_an_organization_author_yields_to_a_person_named_in_the_byline() -> None:
+    agency = {"@type": "NewsMediaOrganization", "name": "Harbour News Agency"}
+    byline = '<div class="article-byline"><a rel="author" href="/authors/ana">Ana Lima</a></div>'
+    result = extract(article_page(byline, head=_ld(agency)), "https://paper.test/news/tram-network")
+    assert isinstance(result, Article)
+    assert result.authors == ("Ana Lima",)
+    result = extract(article_page(head=_ld(agency)), "https://paper.test/news/tram-network")
+    assert isinstance(result, Article)
+    assert result.authors == ("Harbour News Agency",)  # nobody else named: the organization's credit stays
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("<p>【文/观察者网专栏作者 王文】</p>", ("王文",)),
+        ("<p>作者：张三 李四</p>", ("张三", "李四")),
+        (
+            "<p>新京报快讯（记者 裴剑飞）今日有网友爆料，有六十万个账号在暗网低价出售，铁路部门随即回应称不实。</p>",
+            ("裴剑飞",),
+        ),
+        ("<div>作者：未知 责任编辑：棒棒不是糖</div>", ()),  # unknown writer; the editor is not the author
+        ("<p>记者注意到，从五大芯片企业的主打产品来看，大多采用的是最新的七纳米技术。</p>", ()),
+    ],
+)
+def test_chinese_credit_line_under_the_headline(line: str, expected: tuple[str, ...]) -> None:
+    body, url = _page(f"<h3>中美贸易持久战</h3>{line}", head="<title>中美贸易持久战</title>")
+    result = extract(body, url)
+    assert isinstance(result, Article)
+    assert result.authors == expected
+
+
+def test_the_date_under_the_headline_wins_over_a_time_in_a_list_of_other_stories() -> None:
+    rail = (
+        '<aside class="rail"><ul><li><a href="/other">Other story</a>'
+        '<time datetime="2019-09-04T08:00">4 Sep</time></li></ul></aside>'
+    )
+    body, url = _page(f"<main>{rail}<article><h1>Tram network to grow</h1><span>2019-09-05 11:10 City Paper</span>")
+    result = extract(body.replace(b"</body>", b"</article></main></body>"), url)
+    assert isinstance(result, Article)
+    assert result.published == "2019-09-05T11:10:00"
+
+
+def test_a_time_in_a_list_of_other_stories_is_not_the_article_s_date() -> None:
+    rail = (
+        '<aside class="rail"><ul><li><a href="/other">Other story</a>'
+        '<time datetime="2019-09-04T08:00">4 Sep</time></li></ul></aside>'
+    )
+    paragraphs = "".join(f"<p>{p}</p>" for p in _BODY_PARAGRAPHS)
+    html = f"""<html><head><meta property="og:type" content="article"></head><body><main>{rail}<article>
+<h1>Tram network to grow</h1><div class="article-body">{paragraphs}</div>
+<div class="meta"><time datetime="2019-09-05T11:10:00+02:00">5 Sep</time></div></article></main></body></html>"""
+    result = extract(html.encode(), "https://paper.test/news/tram-network")
+    assert isinstance(result, Article)
+    assert result.published == "2019-09-05T11:10:00+02:00"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Max Blumenthal The Grayzone Thu, 14 May 2020 17:55 UTC", "2020-05-14T17:55:00+00:00"),
+        ("December 27, 2014 at 12:10 PM", "2014-12-27T12:10:00"),
+        ("2019年9月5日 08:05 来源：新华网", "2019-09-05T08:05:00"),
+        ("Veröffentlicht 05.09.2019, 11:10 Uhr", "2019-09-05T11:10:00"),
+        ("最后更新: 2019-09-07 09:27:48", None),  # an update, not the publication
+        ("Version 2.2019.1", None),
+    ],
+)
+def test_dates_shown_as_text(text: str, expected: str | None) -> None:
+    from archive.extraction.fields import shown_date
+
+    assert shown_date(text) == expected
+
+
+def test_a_meta_author_that_is_the_site_and_its_address_names_no_people() -> None:
+    # "City Paper, Frankfurt, Germany": the site and where it is; the organization's credit stays.
+    head = _ld({"@type": "NewsMediaOrganization", "name": "Redaktion City Paper"}) + (
+        '<meta name="author" content="City Paper, Frankfurt, Germany">'
+        '<meta property="og:site_name" content="City Paper">'
+    )
+    result = extract(article_page(head=head), "https://paper.test/news/tram-network")
+    assert isinstance(result, Article)
+    assert result.authors == ("Redaktion City Paper",)
+
+
+def test_a_headline_repeated_as_application_name_is_still_the_headline() -> None:
+    # Some CMSs put the headline in application-name, which is read as a site name: the <h1> is no logo then,
+    # and no part of the declared title is dropped as "the site's name".
+    headline = "Künstliche Intelligenz in der Schule - Kinder werden schneller"
+    head = f'<meta name="application-name" content="{headline}"><meta property="og:title" content="{headline}">'
+    body, url = _page(f"<h1>{headline}</h1>", head=head)
+    result = extract(body, url)
+    assert isinstance(result, Article)
+    assert result.title == headline

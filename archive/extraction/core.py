@@ -85,10 +85,10 @@ def _extract(
     site_names = [
         s for s in (site_name, data.ld_publisher, data.first("application-name"), _host_label(canonical or url)) if s
     ]
-    h1s = headings(tree)
+    h1s = headings(tree, site_names)
     title = pick_title(data, h1s, site_names, tree)
-    published, modified = pick_dates(data, tree)
-    authors = pick_authors(data, tree, site_names)
+    published, modified = pick_dates(data, tree, site_names, title)
+    authors = pick_authors(data, tree, site_names, title)
     if published is None:
         published = _date_fallback(tree, url)
     description = pick_description(data)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
+import itertools
 import re
 import unicodedata
 from typing import Any
@@ -11,7 +12,7 @@ from urllib.parse import urljoin, urlsplit
 
 from lxml.html import HtmlElement
 
-from .structured import PageData
+from .structured import PageData, ld_types
 
 _WS = re.compile(r"\s+")
 
@@ -46,7 +47,8 @@ def _strip_tags(text: str) -> str:
 
 # ----------------------------------------------------------------------------------------------- title
 
-_TITLE_SEPARATORS = re.compile(r"\s+(?:[|\-–—·•:»/]|::)\s+")
+# Full-width separators (CJK titles: "Headline：Site", "Headline｜Site") need no spaces around them.
+_TITLE_SEPARATORS = re.compile(r"\s+(?:[|\-–—·•:»/]|::)\s+|\s*[：｜丨]\s*")
 
 
 def _norm(s: str) -> str:
@@ -66,6 +68,28 @@ _GLUED_SITE_SUFFIX = re.compile(r"(?<=\S)[|｜ㅣ](?P<site>\S[^|｜ㅣ]{0,39})$"
 _GLUED_SECTION = re.compile(r"-[^\W\d_]{1,8}$")
 
 
+def _names_site(piece: str, site_names: list[str], edition: bool = False) -> bool:
+    """The piece is the site's name: equal to one, or (4+ letters) the start of a longer one, as in
+    "Headline：日本経済新聞" on a site that calls itself "日本経済新聞 電子版" (its digital edition). With
+    `edition`, also a name that goes on after the site's ("Ultima Hora Mallorca" on ultimahora.es): only for
+    text that can be nothing but a name (a link in the headline's tail), as "BBC bosses…" starts with "BBC"."""
+    key = re.sub(r"\W", "", _norm(piece))
+    if not key:
+        return False
+    for site in site_names:
+        site_key = re.sub(r"\W", "", _norm(site)) if site else ""
+        if not site_key:
+            continue
+        if key == site_key:
+            return True
+        # Only a name-length site (application-name sometimes holds the headline) and most of it.
+        if len(site_key) <= 30 and len(key) >= max(4, len(site_key) / 2) and site_key.startswith(key):
+            return True
+        if edition and len(site_key) >= 4 and key.startswith(site_key) and len(key) <= 40:
+            return True
+    return False
+
+
 def _strip_site(title: str, site_names: list[str]) -> str:
     """Drop a "| Site Name" (or "Site Name - ") part: a separator-delimited piece naming the site."""
     glued = _GLUED_SITE_SUFFIX.search(title)
@@ -79,9 +103,7 @@ def _strip_site(title: str, site_names: list[str]) -> str:
     parts = _TITLE_SEPARATORS.split(title)
     if len(parts) < 2:
         return title
-    sites = {_norm(s) for s in site_names if s}
-    sites_compact = {re.sub(r"\W", "", s) for s in sites}
-    kept = [p for p in parts if _norm(p) not in sites and re.sub(r"\W", "", _norm(p)) not in sites_compact]
+    kept = [p for p in parts if not _names_site(p, site_names)]
     if kept and len(kept) < len(parts):
         # Rejoin with the separator found in the original text between the kept parts.
         first, last = kept[0], kept[-1]
@@ -121,10 +143,10 @@ def _hidden(el: HtmlElement) -> bool:
     return el.get("aria-hidden") == "true" or bool(words & {"offscreen", "sr", "visually", "hidden"})
 
 
-def heading_without_kicker(tree: HtmlElement) -> str | None:
-    """The first <h1> without a kicker the theme marks up as its own element inside it (and without
+def heading_without_kicker(tree: HtmlElement, site_names: list[str] | None = None) -> str | None:
+    """The headline <h1> without a kicker the theme marks up as its own element inside it (and without
     screen-reader-only separators); None when the <h1> has no such kicker."""
-    h = tree.find(".//h1")
+    h = headline_h1(tree, site_names or [])
     if h is None:
         return None
     kids = [c for c in h if isinstance(c.tag, str)]
@@ -137,10 +159,98 @@ def heading_without_kicker(tree: HtmlElement) -> str | None:
     return rest or None
 
 
-def headings(tree: HtmlElement) -> list[str]:
+# Class/id words of the site's logo or name block. Some themes make the logo an <h1> on every page.
+_LOGO_WORDS = frozenset({"logo", "brand", "branding", "masthead", "sitename", "sitetitle"})
+
+
+def _is_logo(h: HtmlElement, site_names: list[str]) -> bool:
+    """The <h1> is the site's logo, not a headline: its text is the site's name, or it is a short text
+    (a name, not a sentence) in an element the theme calls a logo (h1#website-logo)."""
+    text = clean(h.text_content())
+    if len(text) > 40 or len(text.split()) > 4:
+        return False  # a sentence: the headline, even when application-name repeats it as the "site name"
+    if _names_site(text, site_names):
+        return True
+    for el in (h, *itertools.islice(h.iterancestors(), 2)):
+        words = _words(el)
+        if words & _LOGO_WORDS or ("site" in words and words & {"title", "name"}):
+            return True
+    return False
+
+
+def headline_h1(tree: HtmlElement, site_names: list[str]) -> HtmlElement | None:
+    """The <h1> that holds the headline: the first one with text that is not the site's logo."""
+    for h in tree.iter("h1"):
+        if clean(h.text_content()) and not _is_logo(h, site_names):
+            return h
+    return None
+
+
+# Role words that say a line credits a person: "編集委員　中沢克二" (senior writer), "김철수 기자" (reporter).
+_CREDIT_ROLE = re.compile(
+    r"^(?:編集委員|論説委員|解説委員|特派員|記者|记者|特约记者|专栏作者|评论员|기자|특파원|논설위원)\s*"
+    r"|\s*(?:編集委員|論説委員|特派員|記者|记者|기자|특파원|논설위원)$"
+)
+
+
+def _split_at_br(el: HtmlElement) -> list[str]:
+    """The element's text in document order, cut into pieces at each <br>."""
+    pieces = [""]
+
+    def walk(node: HtmlElement) -> None:
+        if node.tag == "br":
+            pieces.append("")
+        elif isinstance(node.tag, str):
+            pieces[-1] += " " + (node.text or "")
+            for child in node:
+                walk(child)
+                pieces[-1] += " " + (child.tail or "")
+
+    walk(el)
+    return [clean(p) for p in pieces]
+
+
+def headline_credit(h: HtmlElement) -> tuple[str, str] | None:
+    """(headline, credit) for an <h1> that shows the headline, a <br>, then the author's name and role:
+    the credit is not part of the headline. None when the part after the <br> does not credit a person."""
+    if h.find(".//br") is None:
+        return None
+    pieces = [p for p in _split_at_br(h) if p]
+    if len(pieces) != 2:
+        return None
+    head, credit = pieces
+    if len(credit) > 40 or not (_BY_PREFIX.match(credit) or _CREDIT_ROLE.search(credit)):
+        return None
+    return head, credit
+
+
+def _heading_text(h: HtmlElement, site_names: list[str]) -> str:
+    """The <h1>'s text without a site name linked at its end (…<a href="/">Site Name</a>) and without an
+    author credit after a <br>: neither is part of the headline."""
+    split = headline_credit(h)
+    if split:
+        return split[0]
+    kids = [c for c in h if isinstance(c.tag, str)]
+    last = kids[-1] if kids else None
+    if (
+        last is not None
+        and last.tag == "a"
+        and not clean(last.tail)
+        and _names_site(last.text_content(), site_names, edition=True)
+    ):
+        head = clean(" ".join([h.text or "", *(clean(c.text_content()) + " " + (c.tail or "") for c in kids[:-1])]))
+        if len(head) >= 10:
+            return head
+    return clean(h.text_content())
+
+
+def headings(tree: HtmlElement, site_names: list[str] | None = None) -> list[str]:
+    """The texts of the page's <h1>s, logos left out; the headline <h1> comes first."""
     out = []
     for h in tree.iter("h1"):
-        text = clean(h.text_content())
+        if _is_logo(h, site_names or []):
+            continue
+        text = _heading_text(h, site_names or [])
         if text and len(text) < 400:
             out.append(text)
     return out
@@ -171,9 +281,9 @@ def _in_trail(h: HtmlElement) -> bool:
     return False
 
 
-def trail_heading(tree: HtmlElement) -> str | None:
-    """The text of the page's first <h1> when that <h1> is the end of a breadcrumb trail."""
-    h = next((h for h in tree.iter("h1") if clean(h.text_content())), None)
+def trail_heading(tree: HtmlElement, site_names: list[str] | None = None) -> str | None:
+    """The text of the page's headline <h1> when that <h1> is the end of a breadcrumb trail."""
+    h = headline_h1(tree, site_names or [])
     if h is None or not _in_trail(h):
         return None
     return clean(h.text_content())
@@ -198,6 +308,9 @@ def _shown_heading(tree: HtmlElement, declared: list[str]) -> str | None:
 
 
 _KICKER_SEP = re.compile(r"[:|/»\-–—]\s*$")
+# What may follow the <h1>'s text in a declared title: a "- Site" suffix, or an aside in brackets the page does
+# not show in the headline ("Headline (photo: Reuters)", "Headline [video]").
+_DECLARED_EXTRA = re.compile(r"[:|/»\-–—(\[【]")
 
 
 def pick_title(data: PageData, h1s: list[str], site_names: list[str], tree: HtmlElement | None = None) -> str | None:
@@ -215,7 +328,7 @@ def pick_title(data: PageData, h1s: list[str], site_names: list[str], tree: Html
         "h1": h1s[0] if h1s else None,
     }
     shown = None
-    if tree is not None and h1s and trail_heading(tree) is not None:
+    if tree is not None and h1s and trail_heading(tree, site_names) is not None:
         # The <h1> is the breadcrumb's SEO title. When an <h2> shows one of the declared titles (other than
         # that SEO title), that is the headline a reader sees, and it takes the <h1>'s vote.
         others = [data.first("twitter:title"), declared(data.title_tag)]
@@ -223,7 +336,7 @@ def pick_title(data: PageData, h1s: list[str], site_names: list[str], tree: Html
         shown = _shown_heading(tree, [v for v in (cands["ld"], cands["og"], *others) if v and _norm(v) != seo])
         if shown:
             cands["h1"] = shown
-    bare = heading_without_kicker(tree) if tree is not None and shown is None else None
+    bare = heading_without_kicker(tree, site_names) if tree is not None and shown is None else None
     if bare and cands["h1"] and _norm(cands["h1"]) not in {_norm(v) for v in (cands["ld"], cands["og"]) if v}:
         # The declared titles do not carry the <h1>'s kicker: the headline proper is the rest of it.
         cands["h1"] = bare
@@ -236,9 +349,19 @@ def pick_title(data: PageData, h1s: list[str], site_names: list[str], tree: Html
                 value
                 and len(nh) >= 8
                 and _norm(value).startswith(nh)
-                and _KICKER_SEP.match(_norm(value)[len(nh) :].strip()[:1] or "x")
+                and _DECLARED_EXTRA.match(_norm(value)[len(nh) :].strip()[:1] or "x")
             ):
                 cands[key] = h1  # "<h1> - Site Name": the h1 shows where the suffix starts
+    # An unescaped quote inside the og:title attribute cuts it short (content="Boy writes "help" note" gives
+    # "Boy writes "): an og:title that is a strict prefix of another title, which goes on with a quote, is
+    # that cut, and the longer title is what it said.
+    if cands["og"]:
+        cut = _norm(cands["og"])
+        for key in ("ld", "h1"):
+            full = _norm(cands[key] or "")
+            if len(full) > len(cut) and full.startswith(cut) and full[len(cut) :].lstrip()[:1] in ('"', "'"):
+                cands["og"] = cands[key]
+                break
     # "Kicker: Headline" next to a plain "Headline": the issue asks for the headline without its kicker.
     for a in cands:
         for b in cands:
@@ -432,12 +555,108 @@ def _bold_name_lines(tree: HtmlElement) -> list[str]:
     return []
 
 
-def pick_authors(data: PageData, tree: HtmlElement, publisher_names: list[str]) -> tuple[str, ...]:
+_ORGANIZATION_TYPES = frozenset({"organization", "newsmediaorganization", "corporation", "newsagency"})
+
+
+def _organizations_only(value: Any) -> bool:
+    """JSON-LD names only organizations as the author (no Person, no plain name)."""
+    items = value if isinstance(value, list) else [value]
+    return bool(items) and all(
+        isinstance(i, dict) and ld_types(i) and ld_types(i) <= _ORGANIZATION_TYPES for i in items
+    )
+
+
+# Chinese credit lines at the top of a story: "文/NAME", "作者：NAME", "（记者 NAME）", "扬子晚报记者 NAME". The
+# label may be followed by the writer's outlet and role ("文/观察者网专栏作者 王文"): the names are what follows.
+_CJK_LABELLED = re.compile(r"^(?:文|作者|撰文|文字)\s*[/／|｜:：]\s*(?P<rest>.+)$")
+_CJK_REPORTER = re.compile(r"^[\u4e00-\u9fff]{0,10}?(?:特约记者|见习记者|记者|記者)\s+(?P<rest>.+)$")
+_CJK_ROLE_END = re.compile(r"(?:作者|记者|記者|编辑|編集委員|通讯员|评论员|撰稿人)$")
+_CJK_NAME = re.compile(r"[\u4e00-\u9fff]{2,4}|[\u4e00-\u9fff]{1,6}·[\u4e00-\u9fff]{1,8}")
+_CJK_NOT_NAMES = frozenset({"未知", "佚名", "匿名", "本报", "本站", "综合", "网友", "编辑"})
+_BRACKETED = re.compile(r"[【\[（(]([^】\]）)]{2,40})[】\]）)]")
+
+
+def _cjk_credit(text: str) -> list[str]:
+    """The names a Chinese credit line gives, [] when the text is not one."""
+    for match in (_CJK_LABELLED.match(text), _CJK_REPORTER.match(text)):
+        if not match:
+            continue
+        names: list[str] = []
+        for token in re.split(r"[\s、，,]+", match.group("rest")):
+            if ":" in token or "：" in token:
+                break  # the next label ("责任编辑：…", the editor) begins
+            if _CJK_ROLE_END.search(token):
+                names = []  # "观察者网专栏作者": outlet and role come before the names
+            elif _CJK_NAME.fullmatch(token) and token not in _CJK_NOT_NAMES:
+                names.append(token)
+            else:
+                break
+        if names:
+            return names
+    return []
+
+
+_CREDIT_TAGS = frozenset({"p", "div", "span", "em", "strong", "font", "td"})
+
+
+def _header_credits(tree: HtmlElement, start: HtmlElement) -> list[str]:
+    """Names in a Chinese credit line between the headline and the first paragraphs of the story: a short
+    block of its own, or a bracketed credit opening a paragraph ("新京报快讯（记者 NAME）今日…")."""
+    started = False
+    prose = 0
+    for el in tree.iter():
+        if el is start:
+            started = True
+            continue
+        if not started or el.tag not in _CREDIT_TAGS or start in el.iterancestors():
+            continue
+        text = clean(el.text_content())
+        if len(text) >= 80:
+            prose += 1
+            if prose > 3:
+                break  # well into the story: credits further down are not the byline
+        if not text or any(c.tag in ("p", "div", "li", "table") for c in el.iterdescendants()):
+            continue
+        if _in_other_story(el):
+            continue
+        opening = _BRACKETED.search(text[:30])
+        for cand in (text.strip("【】[]（）() ") if len(text) <= 40 else "", opening.group(1) if opening else ""):
+            names = _cjk_credit(clean(cand)) if cand else []
+            if names:
+                return names
+    return []
+
+
+def _heading_by_text(tree: HtmlElement, title: str | None) -> HtmlElement | None:
+    """The <h1>-<h3> showing the title: the headline element when the page has no headline <h1>."""
+    if not title:
+        return None
+    key = _norm(title)
+    for n, h in enumerate(tree.iter("h1", "h2", "h3")):
+        if n > 60:
+            break
+        if _norm(clean(h.text_content())) == key:
+            return h
+    return None
+
+
+def pick_authors(
+    data: PageData, tree: HtmlElement, publisher_names: list[str], title: str | None = None
+) -> tuple[str, ...]:
     """People first: structured data, then meta tags, then byline markup. A page that credits only
     itself or an agency ("DER SPIEGEL", "Associated Press") gets that credit, as the site states it."""
     art = data.ld_article or {}
     fallback: tuple[str, ...] = ()
-    for names in (_author_names(art.get("author")) or _author_names(art.get("creator")), data.all(*_AUTHOR_META)):
+    ld_value = art.get("author") if _author_names(art.get("author")) else art.get("creator")
+    ld_names = _author_names(ld_value)
+    if _organizations_only(ld_value):
+        # An organization is a credit, not a person ("日本経済新聞社" on a site named "日本経済新聞 電子版"):
+        # it is what the page gets when nothing below names a person.
+        fallback = normalize_authors(ld_names)
+        ld_names = []
+    # "hessenschau.de, Frankfurt, Germany": a credit that opens with the site's name goes on with its address.
+    meta = [n for n in data.all(*_AUTHOR_META) if not ("," in n and _is_publisher(n.split(",")[0], publisher_names))]
+    for names in (ld_names, meta):
         authors = normalize_authors(names)
         people = tuple(a for a in authors if not _is_publisher(a, publisher_names))
         if people:
@@ -449,7 +668,18 @@ def pick_authors(data: PageData, tree: HtmlElement, publisher_names: list[str]) 
         for n in normalize_authors(_byline_names(tree))
         if _NAME_LIKE.match(n) and not _is_publisher(n, publisher_names)
     )[:4]
-    return byline or tuple(_bold_name_lines(tree)) or fallback
+    if byline:
+        return byline
+    h1 = headline_h1(tree, publisher_names)
+    split = headline_credit(h1) if h1 is not None else None
+    if split:
+        # "<h1>Headline<br>編集委員　中沢克二</h1>": the role word says the line names the writer.
+        credited = normalize_authors([_CREDIT_ROLE.sub("", split[1])])
+        if credited:
+            return credited
+    start = h1 if h1 is not None else _heading_by_text(tree, title)
+    credits = normalize_authors(_header_credits(tree, start)) if start is not None else ()
+    return credits or tuple(_bold_name_lines(tree)) or fallback
 
 
 # ----------------------------------------------------------------------------------------------- dates
@@ -546,7 +776,98 @@ def iso_date(value: Any) -> str | None:
     return None
 
 
-def pick_dates(data: PageData, tree: HtmlElement) -> tuple[str | None, str | None]:
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_CLOCK = (
+    r"(?:(?:T|,?\s*(?:at\s+|um\s+)?)(?P<hh>\d{1,2})[:時](?P<mi>\d{2})(?::(?P<ss>\d{2}))?\s*(?P<ampm>[ap]\.?m\.?)?)?"
+)
+_ZONE = r"(?:\s*(?P<tz>Z|UTC|GMT|[+-]\d{2}:?\d{2}))?"
+# A shown date: "2019-09-05 11:10", "2019年9月5日 11:10", "05.09.2019, 11:10", "Thu, 14 May 2020 17:55 UTC",
+# "December 27, 2014 at 12:10 PM". Month names in English only: other languages' are left to htmldate.
+_SHOWN_DATES = tuple(
+    re.compile(p + _CLOCK + _ZONE, re.I)
+    for p in (
+        r"(?<!\d)(?P<y>(?:19|20)\d{2})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})(?!\d)\s*日?",
+        r"(?<![\d.])(?P<d>\d{1,2})\.\s?(?P<m>\d{1,2})\.\s?(?P<y>(?:19|20)\d{2})(?!\d)",
+        r"\b(?P<d>\d{1,2})\.?\s+(?P<mon>jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?,?\s+(?P<y>(?:19|20)\d{2})\b",
+        r"\b(?P<mon>jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?,?\s+"
+        r"(?P<y>(?:19|20)\d{2})\b",
+    )
+)
+_UPDATED = re.compile(r"updat|aktualisiert|更新|修改|mis à jour|actualiz|aggiornat", re.I)
+
+
+def shown_date(text: str) -> str | None:
+    """The first date (with its time and zone when shown) in a line of text, as ISO 8601."""
+    for pattern in _SHOWN_DATES:
+        m = pattern.search(text)
+        if not m or _UPDATED.search(text[: m.start()]):
+            continue
+        g = m.groupdict()
+        month = _MONTHS.index(g["mon"].lower()[:3]) + 1 if g.get("mon") else int(g["m"])
+        try:
+            day = dt.date(int(g["y"]), month, int(g["d"]))
+            if g["hh"] is None:
+                return day.isoformat()
+            hour = int(g["hh"])
+            if g["ampm"]:  # "12:10 PM"
+                hour = hour % 12 + (12 if g["ampm"].lower().startswith("p") else 0)
+            stamp = dt.datetime(day.year, day.month, day.day, hour, int(g["mi"]), int(g["ss"] or 0))
+        except ValueError:
+            continue
+        zone = g["tz"] or ""
+        return iso_date(stamp.isoformat() + ("Z" if zone.upper() in ("UTC", "GMT") else zone))
+    return None
+
+
+# Lists of other stories: a date inside one is that story's.
+_STORY_LIST_TAGS = frozenset({"li", "aside", "nav", "footer"})
+
+
+def _in_story_list(el: HtmlElement, stop: set[HtmlElement]) -> bool:
+    """The element sits in a list item, aside, nav or rail below the `stop` ancestors (those holding the
+    headline: a header that is an <aside> holds the story's own date)."""
+    for anc in (el, *el.iterancestors()):
+        if anc in stop or anc.tag in ("body", "html"):
+            return False  # page-level classes ("has-sidebar") describe the template
+        if anc.tag in _STORY_LIST_TAGS and (anc.tag != "li" or anc.find(".//a") is not None):
+            return True  # a list item only when it links somewhere: "<li>Published 3 May</li>" is a meta line
+        if _words(anc) & _FOREIGN_BYLINE_WORDS:
+            return True
+    return False
+
+
+def _headline_block_date(h1: HtmlElement) -> str | None:
+    """The date shown between the headline and the story: a <time>, or a date in a line of text."""
+    stop = set(h1.iterancestors())
+    seen = 0
+    started = False
+    for el in h1.getroottree().iter():
+        if el is h1:
+            started = True
+            continue
+        if not started or not isinstance(el.tag, str) or el.tag in ("script", "style") or h1 in el.iterancestors():
+            continue
+        seen += 1
+        if seen > 60:
+            break
+        if _in_story_list(el, stop):
+            continue
+        declared = iso_date(el.get("datetime")) if el.get("datetime") else None
+        if declared:
+            return declared
+        for text in (el.text, *(c.tail for c in el)):
+            text = clean(text)
+            if len(text) >= 100:
+                return None  # the story has begun
+            found = shown_date(text) if text else None
+            if found:
+                return found
+    return None
+
+
+def pick_dates(
+    data: PageData, tree: HtmlElement, site_names: list[str] | None = None, title: str | None = None
+) -> tuple[str | None, str | None]:
     art = data.ld_article or {}
     published = iso_date(art.get("datePublished")) or iso_date(art.get("dateCreated"))
     if not published:
@@ -555,12 +876,23 @@ def pick_dates(data: PageData, tree: HtmlElement) -> tuple[str | None, str | Non
             if published:
                 break
     if not published:
-        for el in tree.xpath(
-            '//*[@itemprop="datePublished"]|//time[@pubdate]|//article//time[@datetime]|//main//time[@datetime]'
-        )[:5]:
+        for el in tree.xpath('//*[@itemprop="datePublished"]|//time[@pubdate]')[:5]:
             published = iso_date(el.get("datetime") or el.get("content"))
             if published:
                 break
+    if not published:
+        # Nothing declared: the date shown under the headline comes before a <time> elsewhere in the
+        # article, which may be a sidebar list's or a site clock.
+        h1 = headline_h1(tree, site_names or [])
+        if h1 is None:
+            h1 = _heading_by_text(tree, title)
+        published = _headline_block_date(h1) if h1 is not None else None
+    if not published:
+        for el in tree.xpath("//article//time[@datetime]|//main//time[@datetime]")[:8]:
+            if not _in_story_list(el, set()):
+                published = iso_date(el.get("datetime"))
+                if published:
+                    break
     modified = iso_date(art.get("dateModified"))
     if not modified:
         modified = next((d for d in map(iso_date, data.all(*_MOD_META)) if d), None)
