@@ -697,6 +697,27 @@ def test_bold_name_paragraph_is_the_byline_when_structured_data_names_only_the_s
     assert result.authors == ("Lerato Mokoena",)
 
 
+@pytest.mark.parametrize(
+    ("byline", "authors"),
+    [
+        ("By Jane Doe and John Roe", ("Jane Doe", "John Roe")),
+        ("- Von: Bill MCCARTHY, Marisha GOLDHAMER", ("Bill MCCARTHY", "Marisha GOLDHAMER")),
+        ("Von Montag an fahren die Fähren nach einem neuen Fahrplan.", ()),  # a sentence, not a byline
+    ],
+)
+def test_a_byline_at_the_top_of_the_text_names_the_authors_when_the_markup_does_not(
+    byline: str, authors: tuple[str, ...]
+) -> None:
+    story = "".join(f"<p>{p}</p>" for p in _STORY)
+    html = f"""<html lang="en"><head><title>Breakwater done by autumn</title>
+<meta property="og:type" content="article"></head><body><article><h1>Breakwater done by autumn</h1>
+<div class="text"><p>{byline}</p>{story}</div></article></body></html>"""
+    result = extract(html.encode(), "https://paper.test/news/breakwater")
+    assert isinstance(result, Article)
+    assert result.authors == authors
+    assert (byline in result.text) == (not authors)
+
+
 def test_cms_admin_account_is_not_an_author() -> None:
     admin = {"@id": "https://paper.test/author/admin/", "name": "Umhlaba D"}
     body = f"<p><b>THANDO NDLOVU</b></p><p>{'The school said the animals had been removed from the grounds. ' * 2}</p>"

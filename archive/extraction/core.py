@@ -29,7 +29,7 @@ from .fields import (
     pick_title,
 )
 from .language import pick_language
-from .lines import clean_lines
+from .lines import byline_authors, clean_lines
 from .listing import listing_reason, measure
 from .structured import read_page_data
 from .types import Article, ExtractionHints, NotAnArticle
@@ -110,6 +110,8 @@ def _extract(
     if not body_tree_was_copied:
         text = _join_split_body(text, shape.main, shape.prose_parents, url)
         text = _with_whole_main(text, shape.main, url)
+    if not authors:
+        authors = byline_authors(text)
     text = clean_lines(text, title, authors)
     ld_text = bodymod.ld_body(data.ld_article)
     # trafilatura's own fall-back may already have returned articleBody, flattened to one line.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from .fields import _norm, clean
+from .fields import _NAME_LIKE, _norm, clean, normalize_authors
 
 _BOILERPLATE_LINE = re.compile(
     r"^(?:\d+\s*(?:min|mins|minute|minutes|minuten|minutos|minuti)\.?\s*(?:read|lesezeit|de lectura|di lettura)?"
@@ -113,7 +113,23 @@ _NAME_FILLER = re.compile(
     r"\b(?:and|und|et|y|e|og|och|en|i|by|von|par|por|di|av|door|af|od|text|fotos?|photos?|reporter|reporting)\b"
     r"|기자|특파원|記者|외\s*\d+\s*명|[,&;|/·:()\[\]–—-]"
 )
-_BYLINE_LINE = re.compile(r"^(?:by|von|par|por|di|av|door|af|od)\s+(?P<names>.{2,100})$", re.I)
+_BYLINE_LINE = re.compile(r"^(?:by|von|par|por|di|av|door|af|od)\s*:?\s+(?P<names>.{2,100})$", re.I)
+
+
+# "By Jane Doe and John Roe", "Von: Bill MCCARTHY, Marisha GOLDHAMER": a byline line with nothing but names.
+_BYLINE_LABEL = re.compile(r"^(?:by|von|par|por|door|af|av|di|od)\s*:?\s+(?P<names>.{3,120})$", re.I)
+
+
+def byline_authors(text: str) -> tuple[str, ...]:
+    """The people a byline at the top of the text names, when the page's markup names nobody."""
+    for line in text.split("\n")[:6]:
+        match = _BYLINE_LABEL.match(_BULLET.sub("", clean(line)))
+        if not match:
+            continue
+        names = normalize_authors([match.group("names")])
+        if names and all(_NAME_LIKE.match(name) for name in names):
+            return names
+    return ()
 
 
 def _is_stamp(line: str) -> bool:
