@@ -496,6 +496,25 @@ def test_a_paragraph_that_is_a_picture_s_caption_is_dropped() -> None:
     assert result.text.split("\n") == list(_STORY)
 
 
+def test_the_headline_repeated_in_another_of_the_page_s_wordings_is_dropped() -> None:
+    # JSON-LD and og:title agree on one wording (the title), the <h1> shows another: both are the headline.
+    h1 = "Port finishes its new breakwater before the storms"
+    html = (
+        _story_page([h1], [])
+        .decode()
+        .replace(
+            "<title>Breakwater done by autumn</title>",
+            '<title>Breakwater done by autumn</title><meta property="og:title" content="Breakwater done by autumn">'
+            '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Breakwater done by autumn"}</script>',
+        )
+        .replace("<h1>Breakwater done by autumn</h1>", f"<h1>{h1}</h1>")
+    )
+    result = extract(html.encode(), "https://paper.test/news/breakwater")
+    assert isinstance(result, Article)
+    assert result.title == "Breakwater done by autumn"
+    assert result.text.split("\n") == list(_STORY)
+
+
 def test_a_body_taken_from_json_ld_gets_the_same_line_cleanup() -> None:
     story = [*_STORY, "Write to Nina Magoley at nina.magoley@paper.test", "Copyright 2024 Paper. All rights reserved."]
     ld = {"@type": "NewsArticle", "headline": "Breakwater done by autumn", "articleBody": "\n".join(story)}

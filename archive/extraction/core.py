@@ -112,16 +112,17 @@ def _extract(
         text = _with_whole_main(text, shape.main, url)
     if not authors:
         authors = byline_authors(text)
-    text = clean_lines(text, title, authors)
+    headlines = (title, h1s[0] if h1s else None, data.first("og:title"))
+    text = clean_lines(text, headlines, authors)
     ld_text = bodymod.ld_body(data.ld_article)
     # trafilatura's own fall-back may already have returned articleBody, flattened to one line.
     if ld_text and (len(text) < 0.5 * len(ld_text) or text.split() == ld_text.split()):
-        text = clean_lines(ld_text, title, authors)
+        text = clean_lines(ld_text, headlines, authors)
     if len(text) < 1000:
         blob = bodymod.hydration_body(tree)
         # The DOM shows nothing, or only the first lines of the story the state holds (a client-side "continue").
         if len(blob) > 2 * len(text) and (len(text) < 200 or _begins(blob, text)):
-            text = clean_lines(blob, title, authors)
+            text = clean_lines(blob, headlines, authors)
     text = _with_lead(text, description, tree, [title or "", data.first("og:title") or ""])
     if not text.strip():
         return NotAnArticle(url=url, reason="empty body", kind="empty", canonical_url=canonical, title=title)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from .fields import _NAME_LIKE, _norm, clean, normalize_authors
 
@@ -102,7 +103,7 @@ _PROMPT_PHRASE = re.compile(
     r"fehler gefunden|report an error|spotted an error|found a typo|einen fehler entdeckt|signaler une erreur|"
     r"kommentar abzugeben|to leave a comment|to post a comment|preferred source|support us|follow us|"
     r"unterstützen sie uns|folgen sie uns|soutenez-nous|suivez-nous|síguenos|apóyanos|seguici|sostienici|siga-nos|"
-    r"følg oss|följ oss|volg ons|wesprzyj nas|obserwuj nas|二维码|扫码关注",
+    r"følg oss|följ oss|volg ons|wesprzyj nas|obserwuj nas|二维码|扫码关注|をフォローする",
     re.I,
 )
 _EMAIL = re.compile(r"\S+@\S+\.\w+")
@@ -200,9 +201,11 @@ def _repeats_headline(line: str, ntitle: str) -> bool:
     return len(ntitle) >= 15 and nline.endswith(ntitle) and len(nline) - len(ntitle) <= 80
 
 
-def clean_lines(text: str, title: str | None, authors: tuple[str, ...] = ()) -> str:
-    """The extracted text without the lines of page chrome that sit inside the story's container."""
-    ntitle = _norm(title) if title else None
+def clean_lines(text: str, headlines: Sequence[str | None], authors: tuple[str, ...] = ()) -> str:
+    """The extracted text without the lines of page chrome that sit inside the story's container. `headlines`
+    are the ways the page words its headline (the title picked, the <h1>, og:title): any of them repeated
+    above the text is the headline again."""
+    ntitles = {_norm(h) for h in headlines if h}
     out: list[str] = []
     lines = [clean(line) for line in text.split("\n")]
     lines = [line for line in lines if line]
@@ -210,7 +213,7 @@ def clean_lines(text: str, title: str | None, authors: tuple[str, ...] = ()) -> 
         bare = _BULLET.sub("", line)
         if _BOILERPLATE_LINE.match(bare) or (len(bare) < 160 and _RIGHTS_LINE.search(bare)):
             continue
-        if ntitle and (_norm(line) == ntitle or (number < 3 and _repeats_headline(line, ntitle))):
+        if _norm(line) in ntitles or (number < 3 and any(_repeats_headline(line, t) for t in ntitles)):
             continue  # the headline repeated above the image
         if _is_stamp(bare) or _CLIP_LENGTH.search(line) or _CONSENT_LINE.match(line) or _is_byline(bare, authors):
             continue
