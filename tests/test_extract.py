@@ -505,7 +505,8 @@ def test_the_headline_repeated_in_another_of_the_page_s_wordings_is_dropped() ->
         .replace(
             "<title>Breakwater done by autumn</title>",
             '<title>Breakwater done by autumn</title><meta property="og:title" content="Breakwater done by autumn">'
-            '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Breakwater done by autumn"}</script>',
+            '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Breakwater done by autumn"}'
+            "</script>",
         )
         .replace("<h1>Breakwater done by autumn</h1>", f"<h1>{h1}</h1>")
     )
