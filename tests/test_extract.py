@@ -622,6 +622,8 @@ def test_real_pages(case: dict) -> None:
     if "People" not in case["id"]:  # fundus keeps "--时政--人民网" in that title and credits the editors
         assert result.title == case["title"]
         assert list(result.authors) == case["authors"]
+    for clutter in case.get("absent", ()):
+        assert clutter not in result.text
 
 
 # ------------------------------------------------------------------------------ generic rules (synthetic)
