@@ -420,6 +420,10 @@ def _client_rendered_page(script: str) -> bytes:
 def test_hydration_body_is_the_story_s_list_of_blocks_short_paragraphs_kept_other_stories_left_out() -> None:
     blocks = [{"type": "paragraph", "text": t} for t in _STORY_BLOCKS]
     blocks.insert(2, {"type": "image", "caption": "The bridge in 1962, a caption long enough to read as a sentence."})
+    # GraphQL names block types in CamelCase
+    blocks.insert(
+        3, {"__typename": "ImageBlock", "text": "The bridge at dusk, another caption that reads like a sentence."}
+    )
     blocks.insert(4, {"type": "interstitial_link", "content": "Read also: the town's other bridge is fine, says mayor"})
     state = {"props": {"pageProps": {"article": {"blocks": blocks}, "related": _RELATED}}}
     html = f'<script id="__NEXT_DATA__" type="application/json">{json.dumps(state)}</script>'

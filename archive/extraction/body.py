@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import html
 import itertools
 import json
 import re
@@ -15,7 +16,7 @@ import trafilatura
 from lxml import etree
 from lxml.html import HtmlElement
 
-from .fields import clean
+from .fields import _CLASS_WORDS, clean, letters
 
 # Class/id tokens of containers that never hold body text. Matched as whole tokens of the class/id
 # split on -, _ and spaces (so "share" hits "post-share-buttons" but not "shareholder").
@@ -142,34 +143,47 @@ def _is_hidden(el: HtmlElement) -> bool:
 _LINK_LIST_TAGS = frozenset({"ul", "ol", "div", "section", "dl"})
 
 
-def _letters(text: str) -> int:
-    # Dates, counts and punctuation beside a headline link ("2019-09-09 19:28", "评论 683") are not prose.
-    return sum(1 for c in text if c.isalpha())
+class _LetterCounts:
+    """Letters of an element's text and of each link in it, remembered per element: nested wrappers would
+    otherwise each read the same text again (text_content() at every level of a deep layout)."""
 
+    def __init__(self) -> None:
+        self._text: dict[HtmlElement, int] = {}
+        self._links: dict[HtmlElement, list[int]] = {}
 
-def _is_link_list(el: HtmlElement) -> bool:
-    """A block that is mostly links: three or more, whose letters are most of the block's (rows of other stories'
-    headlines with a date, "latest from" boxes, menus), or a list whose every item is one short linked headline.
-    The story's own paragraphs are never such a block."""
-    link_letters = [_letters(a.text_content()) for a in el.iter("a")]
-    link_letters = [n for n in link_letters if n]
-    if len(link_letters) < 3:
-        return False
-    if sum(link_letters) >= 0.6 * _letters(el.text_content()):
-        return True
-    if el.tag not in ("ul", "ol"):
-        return False
-    items = [li for li in el if li.tag == "li"]
-    return len(items) >= 3 and all(_is_headline_item(li) for li in items)
+    def _count(self, el: HtmlElement) -> tuple[int, list[int]]:
+        if el in self._text:
+            return self._text[el], self._links[el]
+        n = letters(el.text or "")
+        in_links: list[int] = []
+        for child in el:
+            n += letters(child.tail or "")
+            if isinstance(child.tag, str):
+                child_letters, child_links = self._count(child)
+                n += child_letters
+                in_links.extend(child_links)
+        links = [n] if el.tag == "a" and n else in_links
+        self._text[el], self._links[el] = n, links
+        return n, links
 
+    def is_link_list(self, el: HtmlElement) -> bool:
+        """A block that is mostly links: three or more, whose letters are most of the block's (rows of other
+        stories' headlines with a date, "latest from" boxes, menus), or a list whose every item is one short
+        linked headline. The story's own paragraphs are never such a block."""
+        total, links = self._count(el)
+        if len(links) < 3:
+            return False
+        if sum(links) >= 0.6 * total:
+            return True
+        if el.tag not in ("ul", "ol"):
+            return False
+        items = [li for li in el if li.tag == "li"]
+        return len(items) >= 3 and all(self._is_headline_item(li) for li in items)
 
-def _is_headline_item(li: HtmlElement) -> bool:
-    """<li><span>The struggle to save lives</span> <a>inside the hospitals</a></li>: one story's headline."""
-    links = [a for a in li.iter("a") if a.text_content().strip()]
-    if len(links) != 1:
-        return False
-    letters = _letters(li.text_content())
-    return 0 < letters <= 160 and _letters(links[0].text_content()) >= 0.3 * letters
+    def _is_headline_item(self, li: HtmlElement) -> bool:
+        """<li><span>The struggle to save lives</span> <a>inside the hospitals</a></li>: one story's headline."""
+        total, links = self._count(li)
+        return len(links) == 1 and 0 < total <= 160 and links[0] >= 0.3 * total
 
 
 _CAPTION_TOKENS = frozenset({"caption", "credit", "credits", "figcaption"})
@@ -263,6 +277,7 @@ def clean_tree(
         keep.add(parent)
         keep.update(parent.iterancestors())
     doomed: list[HtmlElement] = []
+    counts = _LetterCounts()
     # Depth first, in document order, not descending into what goes: its inside goes with it.
     stack = [child for child in reversed(root) if isinstance(child.tag, str)]
     while stack:
@@ -276,7 +291,10 @@ def clean_tree(
             and (
                 dropped_tag
                 or _is_hidden(el)
-                or ((_is_clutter(el) or (tag in _LINK_LIST_TAGS and _is_link_list(el))) and el.find(".//h1") is None)
+                or (
+                    (_is_clutter(el) or (tag in _LINK_LIST_TAGS and counts.is_link_list(el)))
+                    and el.find(".//h1") is None
+                )
             )
         ):
             doomed.append(el)
@@ -318,15 +336,16 @@ def run_trafilatura(tree: HtmlElement, url: str) -> str:
     return text or ""
 
 
+_BLOCK_TAG = re.compile(r"</?(?:p|br|div|h\d|li)\b", re.I)
+_ANY_TAG = re.compile(r"<[^>]{0,2000}>")
+
+
 def html_to_paragraphs(value: str) -> str:
     """articleBody values are plain text or HTML; one paragraph a line either way."""
-    if "<" in value and re.search(r"</?(p|br|div|h\d|li)\b", value, re.I):
+    if "<" in value and _BLOCK_TAG.search(value):
         value = _without_clutter(value)
         value = re.sub(r"(?i)<br\s*/?>|</(p|div|h\d|li|blockquote)>", "\n", value)
-        value = re.sub(r"<[^>]{0,2000}>", "", value)
-        import html
-
-        value = html.unescape(value)
+        value = html.unescape(_ANY_TAG.sub("", value))
     lines = (clean(line) for line in value.split("\n"))
     return "\n".join(line for line in lines if line)
 
@@ -402,7 +421,6 @@ _NON_TEXT_BLOCK_WORDS = frozenset(
     ]
 )
 _BLOCK_TEXT_KEYS = ("content", "text", "html", "value", "body", "paragraph", "markup")
-_TYPE_WORDS = re.compile(r"[^a-z]+|(?<=[a-z])(?=[A-Z])")
 
 
 def _script_values(raw: str, min_chars: int) -> Iterator[Any]:
@@ -441,11 +459,9 @@ def _is_prose(text: str) -> bool:
 
 def _plain(value: str) -> str:
     if "<" in value and ">" in value:
-        if re.search(r"</?(?:p|br|div|h\d|li)\b", value, re.I):
+        if _BLOCK_TAG.search(value):
             return html_to_paragraphs(value)
-        import html
-
-        value = html.unescape(re.sub(r"<[^>]{0,2000}>", "", _PLACEHOLDER.sub("", value)))
+        value = html.unescape(_ANY_TAG.sub("", _PLACEHOLDER.sub("", value)))
     return clean(value)
 
 
@@ -456,7 +472,7 @@ def _block_text(item: Any) -> str:
     if not isinstance(item, dict):
         return ""
     kind = item.get("type") or item.get("_type") or item.get("__typename") or item.get("blockType")
-    if isinstance(kind, str) and _NON_TEXT_BLOCK_WORDS.intersection(w.lower() for w in _TYPE_WORDS.split(kind) if w):
+    if isinstance(kind, str) and _NON_TEXT_BLOCK_WORDS.intersection(w.lower() for w in _CLASS_WORDS.split(kind) if w):
         return ""
     for key in _BLOCK_TEXT_KEYS:
         value = item.get(key)

@@ -23,6 +23,12 @@ def clean(text: Any) -> str:
     return _WS.sub(" ", text.replace("\u00ad", "").replace("\u200b", "")).strip()
 
 
+def letters(text: str) -> int:
+    """Letters, not characters: dates, counts and punctuation beside a link ("2019-09-09 19:28", "评论 683") or an
+    address are not prose."""
+    return sum(map(str.isalpha, text))
+
+
 def ld_text(value: Any) -> str | None:
     """A JSON-LD value that should be text: str, {"@value"}, {"name"}, or a list of those."""
     if isinstance(value, list):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from .fields import _NAME_LIKE, _norm, clean, normalize_authors
+from .fields import _NAME_LIKE, _norm, clean, letters, normalize_authors
 
 _BOILERPLATE_LINE = re.compile(
     r"^(?:\d+\s*(?:min|mins|minute|minutes|minuten|minutos|minuti)\.?\s*(?:read|lesezeit|de lectura|di lettura)?"
@@ -185,7 +185,7 @@ def _is_link_label(line: str) -> bool:
     if not _URL.search(line):
         return False
     rest = _URL.sub(" ", line)
-    return len(rest.split()) <= 4 and sum(1 for c in rest if c.isalpha()) < 25
+    return len(rest.split()) <= 4 and letters(rest) < 25
 
 
 def _is_contact(line: str) -> bool:
