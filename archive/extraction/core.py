@@ -144,6 +144,13 @@ def _extract(
     )
 
 
+def _extract_alone(el: HtmlElement, url: str) -> str:
+    """trafilatura on one container as a page of its own, so it cannot settle on another part of the page."""
+    root = etree.Element("html")
+    etree.SubElement(etree.SubElement(root, "body"), "article").append(deepcopy(el))
+    return bodymod.run_trafilatura(load_html(etree.tostring(root, encoding="unicode")), url)
+
+
 def _join_split_body(text: str, main: HtmlElement | None, parents: tuple[HtmlElement, ...], url: str) -> str:
     """Bodies cut into sections of the same container between ads or paywall wrappers: trafilatura keeps the
     section it scores best. When sibling sections of the same class hold prose the text lacks, all of them
@@ -171,9 +178,7 @@ def _join_split_body(text: str, main: HtmlElement | None, parents: tuple[HtmlEle
     same.sort(key=lambda el: order.get(el, 0))
     pieces: list[str] = []
     for section in same:
-        root = etree.Element("html")
-        etree.SubElement(etree.SubElement(root, "body"), "article").append(deepcopy(section))
-        piece = bodymod.run_trafilatura(load_html(etree.tostring(root, encoding="unicode")), url)
+        piece = _extract_alone(section, url)
         if piece:
             pieces.append(piece)
     joined = "\n".join(pieces)
@@ -195,9 +200,7 @@ def _with_whole_main(text: str, main: HtmlElement | None, url: str) -> str:
     missing = sum(1 for key in blocks if key[:50] not in have)
     if len(blocks) < 5 or missing < 0.2 * len(blocks):
         return text
-    root = etree.Element("html")
-    etree.SubElement(etree.SubElement(root, "body"), "article").append(deepcopy(main))
-    whole = bodymod.run_trafilatura(load_html(etree.tostring(root, encoding="unicode")), url)
+    whole = _extract_alone(main, url)
     if len(whole) < 1.1 * len(text):
         return text
     got = _word_key(whole)
@@ -208,7 +211,8 @@ def _with_whole_main(text: str, main: HtmlElement | None, url: str) -> str:
 def _begins(story: str, shown: str) -> bool:
     """Each line of `shown` is one of the first lines of `story`."""
     head = [_word_key(line) for line in story.split("\n")[: 2 * shown.count("\n") + 4]]
-    return all(any(h.startswith(_word_key(line)[:60]) for h in head) for line in shown.split("\n") if line.strip())
+    starts = [_word_key(line)[:60] for line in shown.split("\n") if line.strip()]
+    return all(any(h.startswith(start) for h in head) for start in starts)
 
 
 def _host_label(url: str) -> str | None:

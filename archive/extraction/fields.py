@@ -568,7 +568,7 @@ def _organizations_only(value: Any) -> bool:
     """JSON-LD names only organizations as the author (no Person, no plain name)."""
     items = value if isinstance(value, list) else [value]
     return bool(items) and all(
-        isinstance(i, dict) and ld_types(i) and ld_types(i) <= _ORGANIZATION_TYPES for i in items
+        isinstance(i, dict) and bool(types := ld_types(i)) and types <= _ORGANIZATION_TYPES for i in items
     )
 
 
@@ -653,8 +653,11 @@ def pick_authors(
     itself or an agency ("DER SPIEGEL", "Associated Press") gets that credit, as the site states it."""
     art = data.ld_article or {}
     fallback: tuple[str, ...] = ()
-    ld_value = art.get("author") if _author_names(art.get("author")) else art.get("creator")
+    ld_value = art.get("author")
     ld_names = _author_names(ld_value)
+    if not ld_names:
+        ld_value = art.get("creator")
+        ld_names = _author_names(ld_value)
     if _organizations_only(ld_value):
         # An organization is a credit, not a person ("日本経済新聞社" on a site named "日本経済新聞 電子版"):
         # it is what the page gets when nothing below names a person.
@@ -826,7 +829,8 @@ def shown_date(text: str) -> str | None:
 
 
 # Lists of other stories: a date inside one is that story's.
-_STORY_LIST_TAGS = frozenset({"li", "aside", "nav", "footer"})
+# The byline check's containers of other stories, and list items: a date in a linked list item is a teaser's.
+_STORY_LIST_TAGS = _FOREIGN_BYLINE_TAGS | {"li"}
 
 
 def _in_story_list(el: HtmlElement, stop: set[HtmlElement]) -> bool:

@@ -114,18 +114,16 @@ _NAME_FILLER = re.compile(
     r"\b(?:and|und|et|y|e|og|och|en|i|by|von|par|por|di|av|door|af|od|text|fotos?|photos?|reporter|reporting)\b"
     r"|기자|특파원|記者|외\s*\d+\s*명|[,&;|/·:()\[\]–—-]"
 )
-_BYLINE_LINE = re.compile(r"^(?:by|von|par|por|di|av|door|af|od)\s*:?\s+(?P<names>.{2,100})$", re.I)
-
-
-# "By Jane Doe and John Roe", "Von: Bill MCCARTHY, Marisha GOLDHAMER": a byline line with nothing but names.
-_BYLINE_LABEL = re.compile(r"^(?:by|von|par|por|door|af|av|di|od)\s*:?\s+(?P<names>.{3,120})$", re.I)
+# "By Jane Doe and John Roe", "Von: Bill MCCARTHY, Marisha GOLDHAMER": a byline line.
+_BYLINE_LINE = re.compile(r"^(?:by|von|par|por|di|av|door|af|od)\s*:?\s+(?P<names>.{2,120})$", re.I)
+_CONJUNCTIONS = re.compile(r"\b(?:and|und|et|y|e|og|och|en|i)\b|[,&;|/]")
 
 
 def byline_authors(text: str) -> tuple[str, ...]:
     """The people a byline at the top of the text names, when the page's markup names nobody."""
     for line in text.split("\n")[:6]:
-        match = _BYLINE_LABEL.match(_BULLET.sub("", clean(line)))
-        if not match:
+        match = _BYLINE_LINE.match(_BULLET.sub("", clean(line)))
+        if not match or len(match.group("names")) < 3:
             continue
         names = normalize_authors([match.group("names")])
         if names and all(_NAME_LIKE.match(name) for name in names):
@@ -146,25 +144,27 @@ def _is_stamp(line: str) -> bool:
     return bool(_DATE_OR_TIME.search(line) or _CJK_DATE.search(line) or words)
 
 
+def _minus_authors(nline: str, authors: tuple[str, ...]) -> str:
+    for name in authors:
+        nline = nline.replace(_norm(name), " ")
+    return nline
+
+
 def _is_byline(line: str, authors: tuple[str, ...]) -> bool:
     """ "By Jane Doe and John Roe": the byline the page shows above the text, when it names exactly the authors."""
     match = _BYLINE_LINE.match(line)
-    if not match or not authors:
+    if not match or not authors or len(match.group("names")) > 100:
         return False
-    rest = _norm(match.group("names"))
-    for name in authors:
-        rest = rest.replace(_norm(name), " ")
-    return not re.sub(r"\b(?:and|und|et|y|e|og|och|en|i)\b|[,&;|/]", " ", rest).strip()
+    return not _CONJUNCTIONS.sub(" ", _minus_authors(_norm(match.group("names")), authors)).strip()
 
 
 def _names_only(line: str, authors: tuple[str, ...]) -> bool:
     """A line that only names the story's authors ("Jane Doe", "박준석 기자 외 1명", "NAME jane@paper.test")."""
     if not authors or len(line) > 150:
         return False
-    rest = _norm(line)
-    for name in authors:
-        rest = rest.replace(_norm(name), " ")
-    if rest == _norm(line):
+    nline = _norm(line)
+    rest = _minus_authors(nline, authors)
+    if rest == nline:
         return False
     return not _NAME_FILLER.sub(" ", _EMAIL.sub(" ", rest)).strip()
 
