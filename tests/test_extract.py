@@ -1289,11 +1289,11 @@ def test_a_paywall_label_above_a_whole_story_drops_only_the_label() -> None:
 # ------------------------------------------------------------------- headline, byline and date (generic)
 
 
-def _page(body: str, head: str = "", url_site: str = "paper") -> tuple[bytes, str]:
+def _page(body: str, head: str = "") -> tuple[bytes, str]:
     paragraphs = "".join(f"<p>{p}</p>" for p in _BODY_PARAGRAPHS)
     html = f"""<html><head><meta property="og:type" content="article">{head}</head><body>{body}
 <div class="article-body">{paragraphs}</div></body></html>"""
-    return html.encode(), f"https://{url_site}.test/news/tram-network"
+    return html.encode(), "https://paper.test/news/tram-network"
 
 
 def test_an_og_title_cut_at_an_unescaped_quote_is_the_longer_title() -> None:

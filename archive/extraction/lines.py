@@ -201,7 +201,7 @@ def _repeats_headline(line: str, ntitle: str) -> bool:
     return len(ntitle) >= 15 and nline.endswith(ntitle) and len(nline) - len(ntitle) <= 80
 
 
-def clean_lines(text: str, headlines: Sequence[str | None], authors: tuple[str, ...] = ()) -> str:
+def clean_lines(text: str, headlines: Sequence[str | None], authors: tuple[str, ...]) -> str:
     """The extracted text without the lines of page chrome that sit inside the story's container. `headlines`
     are the ways the page words its headline (the title picked, the <h1>, og:title): any of them repeated
     above the text is the headline again."""
