@@ -530,6 +530,27 @@ def test_a_body_taken_from_json_ld_gets_the_same_line_cleanup() -> None:
     assert result.text.split("\n") == list(_STORY)
 
 
+@pytest.mark.parametrize(
+    ("label", "expected"),
+    [
+        ("<p>VERÖFFENTLICHT AM 07.06.2019</p>", "2019-06-07"),
+        ("<ul><li><strong>Date</strong> 10.06.2013</li><li><strong>Author</strong> Jane Doe</li></ul>", "2013-06-10"),
+        ("<p>Published on June 7, 2019</p>", "2019-06-07"),
+        ("<p>Publié le 7 juin 2019</p>", "2019-06-07"),
+    ],
+)
+def test_a_labelled_publication_date_beats_site_clocks_and_teasers_when_nothing_is_declared(
+    label: str, expected: str
+) -> None:
+    story = "".join(f"<p>{p}</p>" for p in _STORY)
+    html = f"""<html><head><title>Breakwater done by autumn</title></head><body>
+<div class="topbar">Montag, 09.12.2019</div><article><h1>Breakwater done by autumn</h1>{story}{label}</article>
+<div class="more"><h2><a href="/other">Sour grapes <span class="date">01.08.2019</span></a></h2></div></body></html>"""
+    result = extract(html.encode(), "https://paper.test/news/breakwater")
+    assert isinstance(result, Article)
+    assert result.published == expected
+
+
 def test_hints_select_and_drop() -> None:
     html = """<html><body><div class="story"><p>Kept paragraph one, long enough to be a real paragraph of text.</p>
 <div class="promo-x"><p>Promotional paragraph that a site profile knows to be junk and wants removed.</p></div>

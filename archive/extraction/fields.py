@@ -898,6 +898,8 @@ def pick_dates(
             h1 = _heading_by_text(tree, title)
         published = _headline_block_date(h1) if h1 is not None else None
     if not published:
+        published = _labelled_date(tree)
+    if not published:
         for el in tree.xpath("//article//time[@datetime]|//main//time[@datetime]")[:8]:
             if not _in_story_list(el, set()):
                 published = iso_date(el.get("datetime"))
@@ -907,6 +909,60 @@ def pick_dates(
     if not modified:
         modified = next((d for d in map(iso_date, data.all(*_MOD_META)) if d), None)
     return published, modified
+
+
+# "Veröffentlicht am 07.06.2019", "Published on June 7, 2019", "<strong>Date</strong> 10.06.2013": the page says
+# which date is the publication's. Site clocks ("Montag, 09.12.2019") and teasers' dates carry no such label.
+_PUBLICATION_LABEL = re.compile(
+    r"\b(?:veröffentlicht|erschienen|publiziert|published|posted|publié|publicado|pubblicato|gepubliceerd|"
+    r"publicerad|publisert|offentliggjort|date|datum|fecha)"
+    r"(?:\s+(?:am|on|le|el|il|op|den|em))?\s*:?\s*"
+    r"(?P<date>\d{1,2}\.\s?\d{1,2}\.\s?\d{4}|\d{4}-\d{2}-\d{2}|\d{1,2}\.?\s+[^\W\d_]{3,10}\.?\s+\d{4}"
+    r"|[^\W\d_]{3,10}\.?\s+\d{1,2},?\s+\d{4})",
+    re.I,
+)
+_MONTH_NUMBERS = {
+    name: number
+    for number, names in enumerate(
+        (
+            "jan january januar janvier enero gennaio",
+            "feb february februar février febrero febbraio",
+            "mar march märz mars marzo",
+            "apr april avril abril aprile",
+            "may mai mayo maggio",
+            "jun june juni juin junio giugno",
+            "jul july juli juillet julio luglio",
+            "aug august août agosto",
+            "sep sept september septembre septiembre settembre",
+            "oct october oktober octobre octubre ottobre",
+            "nov november novembre noviembre",
+            "dec december dezember décembre diciembre dicembre",
+        ),
+        start=1,
+    )
+    for name in names.split()
+}
+
+
+def _labelled_date(tree: HtmlElement) -> str | None:
+    body = tree.find("body")
+    if body is None:
+        return None
+    match = _PUBLICATION_LABEL.search(" ".join(body.text_content()[:300_000].split()))
+    if match is None:
+        return None
+    value = match.group("date")
+    numbers = [int(n) for n in re.findall(r"\d+", value)]
+    month_name = re.search(r"[^\W\d_]+", value)
+    try:
+        if month_name is None:
+            year, month, day = numbers if "-" in value else numbers[::-1]
+        else:
+            month = _MONTH_NUMBERS.get(month_name.group().lower().rstrip("."), 0)
+            day, year = numbers
+        return dt.date(year, month, day).isoformat()
+    except ValueError:
+        return None
 
 
 # ------------------------------------------------------------------------------------------ other fields
