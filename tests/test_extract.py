@@ -711,6 +711,8 @@ def _ld(author: object) -> str:
         (["BR24 Redaktion"], ("BR24 Redaktion",)),  # a digit inside a word is a brand, not a date
         (["Jan Novak, 12.03.2024"], ("Jan Novak",)),
         (["Mathatisi Sebusi/Mohalenyane Phakela"], ("Mathatisi Sebusi", "Mohalenyane Phakela")),
+        (["Redacción"], ()),  # "the newsroom", a desk
+        (["Redazione", "Ana Sánchez"], ("Ana Sánchez",)),
     ],
 )
 def test_author_name_normalization(names: list[str], expected: tuple[str, ...]) -> None:

@@ -405,7 +405,9 @@ _SOCIAL = re.compile(r"\b(?:twitter|facebook|instagram|linkedin|whatsapp|telegra
 _ROLE_SUFFIX = re.compile(r"\s*(?:\([^)]{0,40}\)|기자|특파원|記者|特派員|论说委员|记者)$")
 _NOT_PEOPLE = re.compile(
     r"^(?:staff|staff writer|editor|editors|redaktion|redaction|rédaction|admin|administrator|newsroom|"
-    r"desk|web desk|news desk|online|team|null|none|unknown|anonymous|guest|reporter|correspondent)$",
+    r"desk|web desk|news desk|online|team|null|none|unknown|anonymous|guest|reporter|correspondent|"
+    # "the newsroom" in other languages: a desk, not a person
+    r"redacción|redaccion|redação|redacao|redazione|redactie|redakcja|redakce|redaksjonen|redaktionen|redaksiyon)$",
     re.I,
 )
 
