@@ -767,6 +767,21 @@ def test_a_byline_at_the_top_of_the_text_names_the_authors_when_the_markup_does_
     assert (byline in result.text) == (not authors)
 
 
+def test_a_labelled_author_beats_the_site_s_own_credit() -> None:
+    story = "".join(f"<p>{p}</p>" for p in _STORY)
+    html = f"""<html lang="en"><head><title>Breakwater done by autumn</title><meta property="og:type" content="article">
+<meta name="author" content="Paper Online (www.paper.test)"></head><body><article><h1>Breakwater done by autumn</h1>
+{story}</article><div class="facts"><ul><li><strong>Date</strong> 10.06.2013</li>
+<li><strong>Author</strong> Julian Tompkin</li></ul></div></body></html>"""
+    result = extract(html.encode(), "https://www.paper.test/news/breakwater")
+    assert isinstance(result, Article)
+    assert result.authors == ("Julian Tompkin",)
+    # Without the label, the site's credit is what the page gives.
+    result = extract(html.replace("<strong>Author</strong> Julian Tompkin", "").encode(), "https://www.paper.test/x/y")
+    assert isinstance(result, Article)
+    assert result.authors == ("Paper Online",)
+
+
 def test_cms_admin_account_is_not_an_author() -> None:
     admin = {"@id": "https://paper.test/author/admin/", "name": "Umhlaba D"}
     body = f"<p><b>THANDO NDLOVU</b></p><p>{'The school said the animals had been removed from the grounds. ' * 2}</p>"

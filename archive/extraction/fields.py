@@ -10,6 +10,7 @@ import unicodedata
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+from lxml import etree
 from lxml.html import HtmlElement
 
 from .structured import PageData, ld_types
@@ -648,6 +649,48 @@ def _heading_by_text(tree: HtmlElement, title: str | None) -> HtmlElement | None
     return None
 
 
+# "<li><strong>Author</strong> Julian Tompkin</li>", "<dt>Autor</dt><dd>Jan Novak</dd>": a label, then the name.
+_AUTHOR_LABEL = re.compile(
+    r"^(?:authors?|written by|writer|autor|autorin|autoren|auteur|autore|autora|text|texto|tekst|reporter)\s*:?$", re.I
+)
+_LABEL_XPATH = etree.XPath(
+    "//body//*[self::strong or self::b or self::dt or self::th or self::span or self::label]"
+    "[string-length(normalize-space()) < 16]"
+)
+
+
+# Lower case, as addresses are written: "St.Louis" or "J.R.R." in a name are not one.
+_DOMAIN_IN_CREDIT = re.compile(r"\b(?:www\.)?([a-z0-9-]+)\.[a-z]{2,6}\b")
+
+
+def _names_own_site(credit: str, publisher_names: list[str]) -> bool:
+    domain = _DOMAIN_IN_CREDIT.search(credit)
+    return domain is not None and _is_publisher(domain.group(1), publisher_names)
+
+
+def _labelled_byline(tree: HtmlElement, publisher_names: list[str]) -> tuple[str, ...]:
+    """A name the page labels as the author's, in a short facts list or table (no byline class, no markup)."""
+    for label in _LABEL_XPATH(tree)[:400]:
+        if not _AUTHOR_LABEL.match(clean(label.text_content())) or _in_other_story(label):
+            continue
+        holder = label.getnext() if label.tag in ("dt", "th") else label.getparent()
+        if holder is None:
+            continue
+        text = clean(holder.text_content())
+        if label.tag not in ("dt", "th"):
+            text = (
+                clean(text[len(clean(label.text_content())) :]) if text.startswith(clean(label.text_content())) else ""
+            )
+        if not text or len(text) > 80:
+            continue
+        names = tuple(
+            n for n in normalize_authors([text]) if _NAME_LIKE.match(n) and not _is_publisher(n, publisher_names)
+        )
+        if names:
+            return names[:4]
+    return ()
+
+
 def pick_authors(
     data: PageData, tree: HtmlElement, publisher_names: list[str], title: str | None = None
 ) -> tuple[str, ...]:
@@ -665,8 +708,17 @@ def pick_authors(
         # it is what the page gets when nothing below names a person.
         fallback = normalize_authors(ld_names)
         ld_names = []
-    # "hessenschau.de, Frankfurt, Germany": a credit that opens with the site's name goes on with its address.
-    meta = [n for n in data.all(*_AUTHOR_META) if not ("," in n and _is_publisher(n.split(",")[0], publisher_names))]
+    # "hessenschau.de, Frankfurt, Germany": a credit that opens with the site's name goes on with its address;
+    # "Deutsche Welle (www.dw.com)": a credit that gives the site's own address is the site's.
+    meta = [
+        n
+        for n in data.all(*_AUTHOR_META)
+        if not ("," in n and _is_publisher(n.split(",")[0], publisher_names))
+        and not _names_own_site(n, publisher_names)
+    ]
+    fallback = fallback or normalize_authors(
+        [n for n in data.all(*_AUTHOR_META) if _names_own_site(n, publisher_names)]
+    )
     for names in (ld_names, meta):
         authors = normalize_authors(names)
         people = tuple(a for a in authors if not _is_publisher(a, publisher_names))
@@ -690,7 +742,7 @@ def pick_authors(
             return credited
     start = h1 if h1 is not None else _heading_by_text(tree, title)
     credits = normalize_authors(_header_credits(tree, start)) if start is not None else ()
-    return credits or tuple(_bold_name_lines(tree)) or fallback
+    return credits or tuple(_bold_name_lines(tree)) or _labelled_byline(tree, publisher_names) or fallback
 
 
 # ----------------------------------------------------------------------------------------------- dates
