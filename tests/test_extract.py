@@ -1264,6 +1264,7 @@ def test_page_chrome_lines_inside_the_text_are_dropped(clutter: str) -> None:
         ["Write to Nina Magoley at nina.magoley@paper.test"],  # how to reach the author
         ["With files from The Associated Press"],  # who else worked on it
         ["Paper's Jane Roe and John Doe contributed to this report."],
+        ["(grh)"],  # the editor's initials
     ],
 )
 def test_prompts_under_the_story_are_dropped(prompts: list[str]) -> None:

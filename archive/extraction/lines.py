@@ -106,6 +106,8 @@ _PROMPT_PHRASE = re.compile(
     r"følg oss|följ oss|volg ons|wesprzyj nas|obserwuj nas|二维码|扫码关注|をフォローする",
     re.I,
 )
+# "(grh)", "(dpa/jk)": the editor's or agency's initials closing a story.
+_INITIALS_LINE = re.compile(r"^\(\w{2,5}(?:/\w{2,5})*\)$")
 _EMAIL = re.compile(r"\S+@\S+\.\w+")
 _URL = re.compile(r"https?://[!-~]+|www\.[!-~]+")  # printable ASCII: a Chinese sentence may follow with no space
 # The paywall's label before its prompt ("［有料会員限定］ この記事は会員限定です").
@@ -230,6 +232,11 @@ def clean_lines(text: str, headlines: Sequence[str | None], authors: tuple[str, 
             continue
         out.append(line)
     # Prompts close the story: drop them from the end, up to the last line of the story proper.
-    while out and (_is_prompt(out[-1]) or _is_contact(out[-1]) or _CONTRIBUTORS_LINE.search(out[-1])):
+    while out and (
+        _is_prompt(out[-1])
+        or _is_contact(out[-1])
+        or _CONTRIBUTORS_LINE.search(out[-1])
+        or _INITIALS_LINE.match(out[-1])
+    ):
         out.pop()
     return "\n".join(out)
