@@ -80,11 +80,11 @@ def _names_site(piece: str, site_names: list[str], edition: bool = False) -> boo
     "Headline：日本経済新聞" on a site that calls itself "日本経済新聞 電子版" (its digital edition). With
     `edition`, also a name that goes on after the site's ("Ultima Hora Mallorca" on ultimahora.es): only for
     text that can be nothing but a name (a link in the headline's tail), as "BBC bosses…" starts with "BBC"."""
-    key = re.sub(r"\W", "", _norm(piece))
+    key = _compact(piece)
     if not key:
         return False
     for site in site_names:
-        site_key = re.sub(r"\W", "", _norm(site)) if site else ""
+        site_key = _compact(site) if site else ""
         if not site_key:
             continue
         if key == site_key:
