@@ -150,10 +150,10 @@ def _hidden(el: HtmlElement) -> bool:
     return el.get("aria-hidden") == "true" or bool(words & {"offscreen", "sr", "visually", "hidden"})
 
 
-def heading_without_kicker(tree: HtmlElement, site_names: list[str] | None = None) -> str | None:
+def heading_without_kicker(tree: HtmlElement, site_names: list[str]) -> str | None:
     """The headline <h1> without a kicker the theme marks up as its own element inside it (and without
     screen-reader-only separators); None when the <h1> has no such kicker."""
-    h = headline_h1(tree, site_names or [])
+    h = headline_h1(tree, site_names)
     if h is None:
         return None
     kids = [c for c in h if isinstance(c.tag, str)]
@@ -251,13 +251,13 @@ def _heading_text(h: HtmlElement, site_names: list[str]) -> str:
     return clean(h.text_content())
 
 
-def headings(tree: HtmlElement, site_names: list[str] | None = None) -> list[str]:
+def headings(tree: HtmlElement, site_names: list[str]) -> list[str]:
     """The texts of the page's <h1>s, logos left out; the headline <h1> comes first."""
     out = []
     for h in tree.iter("h1"):
-        if _is_logo(h, site_names or []):
+        if _is_logo(h, site_names):
             continue
-        text = _heading_text(h, site_names or [])
+        text = _heading_text(h, site_names)
         if text and len(text) < 400:
             out.append(text)
     return out
@@ -288,9 +288,9 @@ def _in_trail(h: HtmlElement) -> bool:
     return False
 
 
-def trail_heading(tree: HtmlElement, site_names: list[str] | None = None) -> str | None:
+def trail_heading(tree: HtmlElement, site_names: list[str]) -> str | None:
     """The text of the page's headline <h1> when that <h1> is the end of a breadcrumb trail."""
-    h = headline_h1(tree, site_names or [])
+    h = headline_h1(tree, site_names)
     if h is None or not _in_trail(h):
         return None
     return clean(h.text_content())
@@ -930,7 +930,7 @@ def _headline_block_date(h1: HtmlElement) -> str | None:
 
 
 def pick_dates(
-    data: PageData, tree: HtmlElement, site_names: list[str] | None = None, title: str | None = None
+    data: PageData, tree: HtmlElement, site_names: list[str], title: str | None = None
 ) -> tuple[str | None, str | None]:
     art = data.ld_article or {}
     published = iso_date(art.get("datePublished")) or iso_date(art.get("dateCreated"))
@@ -947,7 +947,7 @@ def pick_dates(
     if not published:
         # Nothing declared: the date shown under the headline comes before a <time> elsewhere in the
         # article, which may be a sidebar list's or a site clock.
-        h1 = headline_h1(tree, site_names or [])
+        h1 = headline_h1(tree, site_names)
         if h1 is None:
             h1 = _heading_by_text(tree, title)
         published = _headline_block_date(h1) if h1 is not None else None
