@@ -33,7 +33,14 @@ from urllib.parse import urlsplit
 
 from archive.extract import ExtractionHints
 
-__all__ = ["ProfileError", "SiteProfile", "default_sites_file", "load_profiles", "select_profiles"]
+__all__ = [
+    "ProfileError",
+    "SiteProfile",
+    "default_sites_file",
+    "load_profiles",
+    "profiles_for_hints",
+    "select_profiles",
+]
 
 SITES_FILE_ENV = "NEWSARCHIVE_SITES_FILE"
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
@@ -212,6 +219,15 @@ def load_profiles(path: str | os.PathLike[str] | None = None) -> dict[str, SiteP
     except tomllib.TOMLDecodeError as exc:
         raise ProfileError(f"{file}: not valid TOML: {exc}") from None
     return parse_profiles(data, str(file))
+
+
+def profiles_for_hints(path: str | os.PathLike[str] | None = None) -> dict[str, SiteProfile]:
+    """Every profile of the sites file in force, for extraction hints: the file at *path*, else
+    ``default_sites_file()``, which may be missing (then no site has hints). The crawl and
+    re-extraction both load their hints here."""
+    if not path and not default_sites_file().is_file():
+        return {}
+    return load_profiles(path)
 
 
 def select_profiles(profiles: Mapping[str, SiteProfile], names: str | Iterable[str]) -> list[SiteProfile]:

@@ -1,36 +1,31 @@
 """Re-extraction: WARC records -> the crawl's ``extract()`` -> the crawl's ``store()``.
 
-The second way into the archive (see ARCHITECTURE.md): one process reads the WARC files
-(:class:`archive.warc.reader.WarcReader`), a pool of worker processes runs
-:func:`archive.extract.extract` on the HTML answers with status 200, and the results go to
-:func:`archive.store.store` in batched transactions, in record order, so versions are numbered in
-the order the pages were fetched. Because ``store()`` is idempotent and keyed on
-``(warc_file, warc_offset)``, a second run over the same files changes nothing, a run over the
-crawl's own files adds nothing the crawl stored, and a run into an empty database rebuilds sites,
-captures, articles, versions, authors and tags from the WARCs alone.
+The second way into the archive: one process reads the WARC files
+(:class:`archive.warc.reader.WarcReader`), the crawl's extraction pool
+(:class:`archive.extraction.pool.ExtractionPool`) runs ``extract()`` on the HTML answers with status
+200, given what the crawl gives it (:func:`archive.responses.page_input`: the same headers, charset,
+content codings and site hints), and the results go to :func:`archive.store.store_batch` in batches,
+in record order, so versions are numbered in the order the pages were fetched. Because ``store()``
+is idempotent and keyed on ``(warc_file, warc_offset)``, a second run over the same files changes
+nothing, a run over the crawl's own files adds nothing the crawl stored, and a run into an empty
+database rebuilds sites, captures, articles, versions, authors and tags from the WARCs alone.
 
-``dry_run`` reads the database only: a :class:`_DryRun` replays ``store()``'s decisions (new
-capture? new article? content hash equal to the current version, or already stored for this
-capture?) against what the database holds plus what the run itself would have added, and
-describes each article that would change.
+``dry_run`` runs the real ``store()`` in one transaction that is rolled back at the end (every
+batch a savepoint of it), and reports the versions it made there: what a real run would make.
 """
 
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
-import difflib
 import logging
-import multiprocessing
 import os
 import queue
 import sys
 import threading
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -42,16 +37,19 @@ from sqlalchemy.pool import StaticPool
 
 from archive import models
 from archive.capture import Capture
-from archive.db import as_utc, migrate, open_database
-from archive.extract import Article, NotAnArticle, extract
-from archive.profiles import ProfileError, hints_for_url, load_profiles
-from archive.store import ExtractionResult, StoreStats, article_url, is_recheck, store
+from archive.db import migrate, open_database
+from archive.dry_run import Change, last_version_id, rolled_back, versions_made
+from archive.extraction.pool import ExtractionPool
+from archive.profiles import profiles_for_hints
+from archive.responses import PageInput, profile_hints
+from archive.store import ExtractionResult, StoreStats, store_batch
 from archive.warc.reader import ReadRecord, ReadStats, Selection, Skipped, WarcReader
 from archive.warc.writer import closed_warc_files
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_BATCH_SIZE = 200
+Batch = list[tuple[Capture, ExtractionResult | None]]
+Flush = Callable[[Batch], None]
 MAX_LISTED_SKIPS = 1000  # the count is exact; the list of what was skipped is capped
 
 
@@ -64,14 +62,6 @@ def default_workers() -> int:
 
 
 # -- results -----------------------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class Change:
-    """An article a (dry) run creates or gives a new version, with a one-line summary."""
-
-    url: str
-    summary: str
-
-
 @dataclass(slots=True)
 class ReextractResult:
     read: ReadStats
@@ -94,225 +84,6 @@ class ReextractResult:
         return self.results["article"]
 
 
-# -- snapshots and diff summaries ---------------------------------------------------------------
-_COMPARED = ("title", "authors", "published", "modified", "language", "description", "section", "tags")
-
-
-def _snapshot(result: Article) -> dict[str, Any]:
-    return {
-        "title": result.title,
-        "text": result.text,
-        "authors": list(result.authors),
-        "published": result.published,
-        "modified": result.modified,
-        "language": result.language,
-        "description": result.description,
-        "section": result.section,
-        "tags": list(result.tags),
-        "extractor_version": result.extractor_version,
-    }
-
-
-def describe_change(old: dict[str, Any] | None, new: dict[str, Any], number: int) -> str:
-    """A one-line summary of what a new version changes: the fields, and paragraphs of text."""
-    if old is None:
-        words = len(new["text"].split())
-        return f"new article: {new['title'] or '(no title)'!r}, {words} words"
-    parts = [name for name in _COMPARED if old.get(name) != new.get(name)]
-    if old.get("text") != new["text"]:
-        before, after = (old.get("text") or "").splitlines(), new["text"].splitlines()
-        added = removed = 0
-        for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, before, after, autojunk=False).get_opcodes():
-            if tag in ("replace", "delete"):
-                removed += i2 - i1
-            if tag in ("replace", "insert"):
-                added += j2 - j1
-        parts.append(f"text +{added}/-{removed} paragraphs")
-    summary = f"v{number - 1} -> v{number}: {', '.join(parts) or 'content hash only'}"
-    if old.get("extractor_version") != new["extractor_version"]:
-        summary += f" (extractor {old.get('extractor_version')} -> {new['extractor_version']})"
-    return summary
-
-
-# -- dry run -----------------------------------------------------------------------------------
-@dataclass(slots=True)
-class _ArticleState:
-    versions: set[tuple[str, tuple[str, int]]]  # (content hash, capture key) of stored versions
-    current_hash: str | None
-    current: dict[str, Any] | None
-    number: int
-    exists: bool = False
-    last_captured_at: dt.datetime | None = None
-    removed_at: dt.datetime | None = None
-
-
-class _DryRun:
-    """Replays ``store()``'s decisions without writing (keep the two in step: the tests compare
-    a dry run's counts with the real run that follows it)."""
-
-    def __init__(self, session: Session) -> None:
-        self.session = session
-        self.articles: dict[str, _ArticleState] = {}
-        self.seen_captures: set[tuple[str, int]] = set()
-        self.capture_hashes: dict[tuple[str, int], str | None] = {}  # as store() would leave them
-        self.changes: list[Change] = []
-
-    def _capture_hash(self, key: tuple[str, int]) -> str | None:
-        C = models.Capture
-        query = select(C.content_hash).where(C.warc_file == key[0], C.warc_offset == key[1])
-        return self.session.scalar(query)
-
-    def _load(self, url: str) -> _ArticleState:
-        if url in self.articles:
-            return self.articles[url]
-        V, C = models.ArticleVersion, models.Capture
-        article = self.session.scalars(select(models.Article).where(models.Article.url == url)).one_or_none()
-        state = _ArticleState(set(), None, None, 0)
-        if article is not None:
-            state.exists = True
-            state.last_captured_at = as_utc(article.last_captured_at)
-            state.removed_at = as_utc(article.removed_at) if article.removed_at else None
-            rows = self.session.execute(
-                select(V.content_hash, V.number, C.warc_file, C.warc_offset)
-                .join(C, C.id == V.capture_id)
-                .where(V.article_id == article.id)
-            )
-            for content_hash, number, warc_file, warc_offset in rows:
-                state.versions.add((content_hash, (warc_file, warc_offset)))
-                state.number = max(state.number, number)
-            current = self.session.get(V, article.current_version_id) if article.current_version_id else None
-            if current is not None:
-                state.current_hash = current.content_hash
-                state.current = {
-                    "title": current.title,
-                    "text": current.text,
-                    "authors": [a.name for a in current.authors],
-                    "published": current.published,
-                    "modified": current.modified,
-                    "language": current.language,
-                    "description": current.description,
-                    "section": current.section,
-                    "tags": [t.name for t in current.tags],
-                    "extractor_version": current.extractor_version,
-                }
-        self.articles[url] = state
-        return state
-
-    def apply(self, batch: Sequence[tuple[Capture, ExtractionResult | None]]) -> StoreStats:
-        stats = StoreStats()
-        for capture, result in batch:
-            key = (capture.warc_file, capture.warc_offset)
-            stats.captures += 1
-            self.seen_captures.add(key)
-            if is_recheck(capture):
-                self._recheck(capture, stats)
-            if isinstance(result, NotAnArticle):
-                stats.not_articles += 1
-            if not isinstance(result, Article):
-                continue
-            url = article_url(capture.url, result)
-            state = self._load(url)
-            state.exists = True
-            state.last_captured_at = max(state.last_captured_at or capture.fetched_at, capture.fetched_at)
-            if state.removed_at is not None and capture.fetched_at > state.removed_at:
-                state.removed_at = None
-            content_hash = result.content_hash()
-            previous = self.capture_hashes[key] if key in self.capture_hashes else self._capture_hash(key)
-            self.capture_hashes[key] = content_hash
-            legacy_match = previous is None and (content_hash, key) in state.versions
-            if content_hash in (previous, state.current_hash) or legacy_match:
-                stats.unchanged += 1
-                continue
-            new = _snapshot(result)
-            state.number += 1
-            self.changes.append(Change(url, describe_change(state.current, new, state.number)))
-            stats.versions_new += 1
-            stats.articles_new += state.number == 1
-            state.versions.add((content_hash, key))
-            state.current_hash, state.current = content_hash, new
-        return stats
-
-    def _recheck(self, capture: Capture, stats: StoreStats) -> None:
-        # store(): a 304 re-confirms a stored article, a 404/410 after its last capture removes it.
-        state = self._load(capture.url)
-        if not state.exists or state.last_captured_at is None:
-            return
-        if capture.status == 304:
-            state.last_captured_at = max(state.last_captured_at, capture.fetched_at)
-        elif state.removed_at is None and capture.fetched_at >= state.last_captured_at:
-            state.removed_at = capture.fetched_at
-            stats.removed += 1
-
-
-# -- extraction pool ---------------------------------------------------------------------------
-def _warm_up() -> None:
-    """Import the heavy modules once per worker, before the first page waits on them."""
-    extract(b"<html><body><p>warm up</p></body></html>", "http://localhost/", {"Content-Type": "text/html"})
-
-
-@dataclass(slots=True)
-class _Pending:
-    capture: Capture
-    record: ReadRecord | None  # kept until the result is in, to resubmit after a worker crash
-    future: Future[ExtractionResult] | None
-    retried: bool = False
-
-
-class _Extractor:
-    """``extract()`` in worker processes (or in this one when *workers* is 0)."""
-
-    def __init__(self, workers: int) -> None:
-        self.workers = workers
-        self.pool: ProcessPoolExecutor | None = self._new_pool() if workers else None
-        # The same per-site hints the crawl uses, so a rebuild extracts what the crawl extracted.
-        try:
-            self.profiles = load_profiles()
-        except ProfileError:
-            self.profiles = {}
-
-    def _new_pool(self) -> ProcessPoolExecutor:
-        # spawn: the parent holds database connections and maybe a progress thread; forking those is unsafe.
-        pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
-        for _ in range(self.workers):
-            pool.submit(_warm_up)
-        return pool
-
-    def submit(self, record: ReadRecord) -> Future[ExtractionResult]:
-        assert record.payload is not None
-        hints = hints_for_url(self.profiles, record.capture.url)
-        if self.pool is None:
-            done: Future[ExtractionResult] = Future()
-            done.set_result(extract(record.payload, record.capture.url, record.headers, hints))
-            return done
-        return self.pool.submit(extract, record.payload, record.capture.url, record.headers, hints)
-
-    def result(self, pending: _Pending) -> ExtractionResult:
-        assert pending.future is not None and pending.record is not None
-        url = pending.capture.url
-        while True:
-            try:
-                return pending.future.result()
-            except BrokenProcessPool:
-                # A worker died (out of memory, a crash in C code). Every page in flight failed with
-                # it; each gets one more try in a fresh pool, then counts as an extraction error.
-                if self.pool is not None and self.pool._broken:  # type: ignore[attr-defined]
-                    logger.error("an extraction worker died; restarting the pool")
-                    self.pool.shutdown(wait=False, cancel_futures=True)
-                    self.pool = self._new_pool()
-                if pending.retried:
-                    return NotAnArticle(url=url, reason="extraction worker crashed", kind="error")
-                pending.retried = True
-                pending.future = self.submit(pending.record)
-            except Exception as exc:  # extract() never raises; pickling or the pool itself might
-                logger.exception("extraction failed on %s", url)
-                return NotAnArticle(url=url, reason=f"extraction failed: {exc}", kind="error")
-
-    def close(self) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
-            self.pool = None
-
-
 # -- batched writes ----------------------------------------------------------------------------
 class _BatchWriter:
     """Writes batches on a thread of its own, at most two queued behind the one being written.
@@ -323,9 +94,9 @@ class _BatchWriter:
     caller's thread at the next ``put`` or at ``close``.
     """
 
-    def __init__(self, write: Callable[[list[tuple[Capture, ExtractionResult | None]]], None]) -> None:
+    def __init__(self, write: Flush) -> None:
         self._write = write
-        self._queue: queue.Queue[list[tuple[Capture, ExtractionResult | None]] | None] = queue.Queue(maxsize=2)
+        self._queue: queue.Queue[Batch | None] = queue.Queue(maxsize=2)
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name="reextract-store", daemon=True)
         self._thread.start()
@@ -343,7 +114,7 @@ class _BatchWriter:
             error, self._error = self._error, None
             raise error
 
-    def put(self, batch: list[tuple[Capture, ExtractionResult | None]]) -> None:
+    def put(self, batch: Batch) -> None:
         self._raise()
         self._queue.put(batch)
 
@@ -450,30 +221,98 @@ def _existing_captures(session: Session, keys: set[tuple[str, int]]) -> set[tupl
     return found
 
 
-def reextract(
+@dataclass(frozen=True, slots=True)
+class ReextractSettings:
+    """What re-extraction reads from the crawl's settings, so both paths decide alike."""
+
+    sites_file: str | None  # NEWSARCHIVE_SITES_FILE: the profiles whose hints apply
+    max_size: int  # DOWNLOAD_MAXSIZE: the limit on a decoded body
+    niceness: int  # NEWSARCHIVE_EXTRACT_NICENESS
+    batch_size: int  # NEWSARCHIVE_STORE_BATCH_SIZE
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> ReextractSettings:
+        return cls(
+            sites_file=settings.get("NEWSARCHIVE_SITES_FILE") or None,
+            max_size=settings.getint("DOWNLOAD_MAXSIZE"),
+            niceness=settings.getint("NEWSARCHIVE_EXTRACT_NICENESS"),
+            batch_size=settings.getint("NEWSARCHIVE_STORE_BATCH_SIZE"),
+        )
+
+    @classmethod
+    def defaults(cls) -> ReextractSettings:
+        from archive.crawl import project_settings
+
+        return cls.from_settings(project_settings())
+
+
+@dataclass(slots=True)
+class _Pending:
+    capture: Capture
+    page: PageInput | None
+    future: Future[ExtractionResult] | None
+
+
+class _Run:
+    """One re-extraction: records in, extraction results out in record order, batches stored."""
+
+    def __init__(self, result: ReextractResult, config: ReextractSettings, workers: int, batch_size: int) -> None:
+        self.result = result
+        self.config = config
+        self.batch_size = batch_size
+        self.hints = profile_hints(profiles_for_hints(config.sites_file))
+        self.pool = ExtractionPool(workers, config.niceness)
+        self.window: deque[_Pending] = deque()
+        # Enough pages in flight to keep every worker busy while a batch is being written.
+        self.limit = max(32, 16 * max(1, workers))
+        self.batch: Batch = []
+
+    def page(self, record: ReadRecord) -> PageInput:
+        """The record's extraction input, by the rules the crawl applied to the same exchange."""
+        assert record.payload is not None
+        return PageInput(record.capture.url, record.payload, record.headers, self.hints(record.capture.url))
+
+    def feed(self, record: ReadRecord, flush: Flush) -> None:
+        if record.payload is not None:
+            self.result.extracted += 1
+            page = self.page(record)
+            self.window.append(_Pending(record.capture, page, self.pool.submit(page)))
+        else:
+            self.window.append(_Pending(record.capture, None, None))
+        while self.window and (len(self.window) > self.limit or _ready(self.window[0])):
+            self.settle(self.window.popleft(), flush)
+
+    def settle(self, entry: _Pending, flush: Flush) -> None:
+        outcome: ExtractionResult | None = None
+        if entry.future is not None and entry.page is not None:
+            outcome = self.pool.result(entry.page, entry.future)
+            self.result.results[outcome.kind] += 1
+        self.batch.append((entry.capture, outcome))
+        if len(self.batch) >= self.batch_size:
+            self.flush(flush)
+
+    def flush(self, flush: Flush) -> None:
+        if self.batch:
+            batch, self.batch = self.batch, []
+            flush(batch)
+
+    def drain(self, flush: Flush) -> None:
+        while self.window:
+            self.settle(self.window.popleft(), flush)
+        self.flush(flush)
+
+
+def _ready(entry: _Pending) -> bool:
+    return entry.future is None or entry.future.done()
+
+
+def _reader(
     paths: Iterable[Path],
-    *,
-    database_url: str,
-    warc_dir: Path | None = None,
-    selection: Selection | None = None,
-    workers: int | None = None,
-    dry_run: bool = False,
-    batch_size: int = DEFAULT_BATCH_SIZE,
-    progress: bool | None = None,
-    progress_stream: TextIO | None = None,
-    on_batch: Callable[[ReextractResult], None] | None = None,
-) -> ReextractResult:
-    """Re-extract every response record of *paths* (WARC files, or directories of them) into the
-    database at *database_url*.
-
-    *warc_dir* is the WARC directory: files inside it are stored by their path relative to it, as
-    the crawl stores them; others by absolute path. *workers* extraction processes (default: the
-    cores available; 0 = in this process). *progress*: ``None`` = a bar when stderr is a terminal.
-    """
-    started = time.monotonic()
-    workers = default_workers() if workers is None else max(0, workers)
-    sessions = _open(database_url, dry_run)
-
+    sessions: sessionmaker[Session],
+    result: ReextractResult,
+    warc_dir: Path | None,
+    selection: Selection | None,
+) -> WarcReader:
     def resolve_digest(digest: str) -> tuple[str, int] | None:
         C = models.Capture
         with sessions() as session:
@@ -485,8 +324,6 @@ def reextract(
             ).first()
         return (row[0], row[1]) if row else None
 
-    result = ReextractResult(read=ReadStats(), dry_run=dry_run, workers=workers)
-
     def on_skip(skip: Skipped) -> None:
         if len(result.skips) < MAX_LISTED_SKIPS:
             result.skips.append(skip)
@@ -495,78 +332,125 @@ def reextract(
         expand_paths(paths), warc_dir=warc_dir, select=selection, resolve_digest=resolve_digest, on_skip=on_skip
     )
     result.read = reader.stats
-    simulator: _DryRun | None = None
-    dry_session: Session | None = None
-    if dry_run:
-        dry_session = sessions()
-        simulator = _DryRun(dry_session)
+    return reader
 
-    def write(batch: list[tuple[Capture, ExtractionResult | None]]) -> None:
-        keys = {(c.warc_file, c.warc_offset) for c, _ in batch}
-        if simulator is not None and dry_session is not None:
-            existing = _existing_captures(dry_session, keys) | (keys & simulator.seen_captures)
-            stats = simulator.apply(batch)
-        else:
-            with sessions.begin() as session:
-                existing = _existing_captures(session, keys)
-                stats = store(session, batch)
-        result.captures_new += len(keys - existing)
-        result.store.add(stats)
-        if on_batch is not None:
-            on_batch(result)
 
-    writer = _BatchWriter(write)
+def reextract(
+    paths: Iterable[Path],
+    *,
+    database_url: str,
+    warc_dir: Path | None = None,
+    selection: Selection | None = None,
+    workers: int | None = None,
+    dry_run: bool = False,
+    batch_size: int | None = None,
+    settings: ReextractSettings | None = None,
+    progress: bool | None = None,
+    progress_stream: TextIO | None = None,
+    on_batch: Callable[[ReextractResult], None] | None = None,
+) -> ReextractResult:
+    """Re-extract every response record of *paths* (WARC files, or directories of them) into the
+    database at *database_url*.
 
-    def flush(batch: list[tuple[Capture, ExtractionResult | None]]) -> None:
-        if batch:
-            writer.put(list(batch))
-            batch.clear()
-
-    extractor = _Extractor(workers)
+    *warc_dir* is the WARC directory: files inside it are stored by their path relative to it, as
+    the crawl stores them; others by absolute path. *workers* extraction processes (default: the
+    cores available; 0 = in this process). *settings*: the crawl's (default: the project's).
+    *progress*: ``None`` = a bar when stderr is a terminal.
+    """
+    started = time.monotonic()
+    config = settings or ReextractSettings.defaults()
+    workers = default_workers() if workers is None else max(0, workers)
+    sessions = _open(database_url, dry_run)
+    result = ReextractResult(read=ReadStats(), dry_run=dry_run, workers=workers)
+    reader = _reader(paths, sessions, result, warc_dir, selection)
     reporter = _Progress(progress, progress_stream)
-    # Enough pages in flight to keep every worker busy while a batch is being written.
-    limit = max(32, 16 * max(1, workers))
-    window: deque[_Pending] = deque()
-    batch: list[tuple[Capture, ExtractionResult | None]] = []
-
-    def settle(entry: _Pending) -> None:
-        outcome: ExtractionResult | None = None
-        if entry.future is not None:
-            outcome = extractor.result(entry)
-            result.results[outcome.kind] += 1
-        batch.append((entry.capture, outcome))
-        if len(batch) >= batch_size:
-            flush(batch)
-
+    run = _Run(result, config, workers, batch_size or config.batch_size)
+    writer: _StoreWriter | _DryRunWriter = (
+        _DryRunWriter(sessions, result, on_batch) if dry_run else _StoreWriter(sessions, result, on_batch)
+    )
     try:
-        started_bar = False
-        for record in reader:
-            if not started_bar:
+        for number, record in enumerate(reader):
+            if number == 0:
                 reporter.start(reader.stats.bytes_total)
-                started_bar = True
-            if record.payload is not None:
-                result.extracted += 1
-                window.append(_Pending(record.capture, record, extractor.submit(record)))
-            else:
-                window.append(_Pending(record.capture, None, None))
-            while window and (len(window) > limit or window[0].future is None or window[0].future.done()):
-                settle(window.popleft())
+            run.feed(record, writer.put)
             reporter.update(result)
-        while window:
-            settle(window.popleft())
-        flush(batch)
-        writer.close()
+        run.drain(writer.put)
+        writer.finish()
     finally:
-        writer.close(abandon=True)
-        extractor.close()
-        if dry_session is not None:
-            dry_session.rollback()
-            dry_session.close()
+        writer.abort()  # nothing left to do after finish()
+        run.pool.close()
         result.elapsed = time.monotonic() - started
         reporter.close(result)
-    if simulator is not None:
-        result.changes = simulator.changes
     return result
+
+
+
+class _StoreWriter:
+    """Batches written on a thread of their own by ``store_batch()`` (deadlock retry), as the crawl
+    writes them."""
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        result: ReextractResult,
+        on_batch: Callable[[ReextractResult], None] | None,
+    ) -> None:
+        self.sessions = sessions
+        self.result = result
+        self.on_batch = on_batch
+        self.thread = _BatchWriter(self._write)
+
+    def _write(self, batch: Batch) -> None:
+        keys = {(c.warc_file, c.warc_offset) for c, _ in batch}
+        with self.sessions() as session:
+            existing = _existing_captures(session, keys)
+        self.result.store.add(store_batch(self.sessions, batch))
+        self.result.captures_new += len(keys - existing)
+        if self.on_batch is not None:
+            self.on_batch(self.result)
+
+    def put(self, batch: Batch) -> None:
+        self.thread.put(batch)
+
+    def finish(self) -> None:
+        self.thread.close()
+
+    def abort(self) -> None:
+        self.thread.close(abandon=True)
+
+
+class _DryRunWriter:
+    """Batches stored by the real ``store()`` in savepoints of one transaction that is rolled back at
+    the end; in the caller's thread, since that transaction's connection is not shared."""
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        result: ReextractResult,
+        on_batch: Callable[[ReextractResult], None] | None,
+    ) -> None:
+        self.result = result
+        self.on_batch = on_batch
+        self._stack = contextlib.ExitStack()
+        self.sessions = self._stack.enter_context(rolled_back(sessions))
+
+    def put(self, batch: Batch) -> None:
+        keys = {(c.warc_file, c.warc_offset) for c, _ in batch}
+        with self.sessions() as session:
+            existing = _existing_captures(session, keys)
+            after = last_version_id(session)
+        self.result.store.add(store_batch(self.sessions, batch))
+        with self.sessions() as session:
+            self.result.changes.extend(versions_made(session, keys, after))
+        self.result.captures_new += len(keys - existing)
+        if self.on_batch is not None:
+            self.on_batch(self.result)
+
+    def finish(self) -> None:
+        self._stack.close()
+
+    def abort(self) -> None:
+        self._stack.close()
 
 
 def summary_rows(result: ReextractResult) -> list[tuple[str, str]]:

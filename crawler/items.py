@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from archive.capture import Capture
-from archive.extract import Article, ExtractionHints, NotAnArticle
+from archive.extract import Article, NotAnArticle
+from archive.responses import PageInput
 
 
 @dataclass(slots=True)
@@ -14,7 +15,5 @@ class PageItem:
 
     url: str
     capture: Capture
-    body: bytes  # decoded from Content-Encoding
-    headers: dict[str, str]
-    hints: ExtractionHints | None = None  # from the site's profile, when it has any
+    page: PageInput | None  # what extract() is given; dropped once extracted
     result: Article | NotAnArticle | None = None  # set by the extraction pipeline

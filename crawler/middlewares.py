@@ -18,13 +18,14 @@ import scrapy
 from scrapy import Request, Spider, signals
 from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware
 from scrapy.exceptions import IgnoreRequest, NotConfigured
-from scrapy.http import HtmlResponse, Response, TextResponse
+from scrapy.http import HtmlResponse, Response
 from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
 from twisted.internet import threads
 from twisted.python.threadpool import ThreadPool
 
 from archive import __version__
 from archive.capture import Capture
+from archive.responses import capture_headers, header_pairs
 from archive.warc.writer import ExchangeRequest, ExchangeResponse, WarcWriter, WrittenRecord, warc_date
 from crawler.signals import exchange_archived
 
@@ -44,18 +45,7 @@ ORIGINALS_KEEP = 10_000
 
 
 def _header_pairs(headers: Any, drop: frozenset[bytes] = frozenset()) -> list[tuple[str, str]]:
-    pairs = []
-    for name, values in headers.items():
-        if name.lower() in drop:
-            continue
-        for value in values:
-            pairs.append((name.decode("latin-1"), value.decode("latin-1")))
-    return pairs
-
-
-def _first_header(headers: Any, name: bytes) -> str | None:
-    value = headers.get(name)
-    return value.decode("latin-1") if value else None
+    return [(name, value) for name, value in header_pairs(headers) if name.lower().encode("latin-1") not in drop]
 
 
 class WarcArchiveMiddleware:
@@ -195,6 +185,8 @@ class WarcArchiveMiddleware:
                 assert self.crawler.engine is not None
                 deferred_from_coro(self.crawler.engine.close_spider_async(reason="warc_write_error"))
             raise IgnoreRequest(f"WARC write failed: {exc}") from exc
+        # Read from the header lines as archived, by the rules the WARC reader applies to them.
+        recorded = capture_headers(exchange_response.headers)
         capture = Capture(
             url=request.url,
             status=response.status,
@@ -205,32 +197,15 @@ class WarcArchiveMiddleware:
             warc_record_id=written.record_id,
             record_type=written.record_type,
             method=request.method,
-            content_type=_first_header(response.headers, b"Content-Type"),
+            content_type=recorded.content_type,
             content_length=len(response.body),
             payload_digest=written.payload_digest,
             ip_address=exchange_response.ip_address,
-            etag=_first_header(response.headers, b"ETag"),
-            last_modified=_first_header(response.headers, b"Last-Modified"),
+            etag=recorded.etag,
+            last_modified=recorded.last_modified,
         )
         request.meta[CAPTURE_META_KEY] = capture
         self.crawler.signals.send_catch_log(exchange_archived, capture=capture)
-        return response
-
-
-class EncodedBodyMiddleware:
-    """Hands a still Content-Encoded response on as a plain ``Response``.
-
-    Scrapy types a response by its Content-Type before HttpCompressionMiddleware (590) decodes it;
-    that middleware's ``response.replace()`` then reads ``encoding`` of the compressed text response,
-    and with no charset in Content-Type that means charset detection over the compressed bytes
-    (about 2 ms of reactor time per gzip page). A plain ``Response`` has no encoding to read, and the
-    compression middleware types the decoded response afresh. Priority 595: after the WARC middleware
-    has archived the exchange as received, just before decoding.
-    """
-
-    def process_response(self, request: Request, response: Response, spider: Spider | None = None) -> Response:
-        if isinstance(response, TextResponse) and response.headers.get(b"Content-Encoding"):
-            return Response(**{name: getattr(response, name) for name in Response.attributes})
         return response
 
 

@@ -142,8 +142,10 @@ DOWNLOADER_MIDDLEWARES = {
     # decodes it and before RedirectMiddleware (600) and RetryMiddleware (550) act on it, so
     # every response, redirects and errors included, is archived exactly as received.
     "crawler.middlewares.WarcArchiveMiddleware": 950,
-    # Compressed responses reach HttpCompressionMiddleware untyped: no charset sniffing of gzip bytes.
-    "crawler.middlewares.EncodedBodyMiddleware": 595,
+    # Content-Encoding undone by the rules re-extraction applies (archive/responses.py), in the place
+    # of Scrapy's HttpCompressionMiddleware: an undecodable body goes on to extraction as an error.
+    "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
+    "crawler.content_decoding.ContentDecodingMiddleware": 590,
     # Meta refresh without decoding every page to unicode for it (Scrapy's own, at its priority).
     "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
     "crawler.middlewares.HeadMetaRefreshMiddleware": 580,

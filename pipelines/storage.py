@@ -21,6 +21,7 @@ from twisted.python.threadpool import ThreadPool
 
 from archive.capture import Capture
 from archive.db import DatabaseError, open_database
+from archive.responses import wants_extraction
 from archive.store import ExtractionResult, StoreStats, store_batch
 from crawler.items import PageItem
 from crawler.signals import exchange_archived
@@ -33,7 +34,6 @@ logger = logging.getLogger(__name__)
 # The capture of an HTML page comes back as an item once extracted; it waits this long for it in
 # the pending batch, so it is written once, with its result, instead of twice.
 ITEM_WAIT_SECONDS = 60.0
-_HTML_TYPES = ("text/html", "application/xhtml+xml")
 
 
 class StoragePipeline:
@@ -165,8 +165,7 @@ class StoragePipeline:
 
 def _expects_item(capture: Capture) -> bool:
     """An HTML page the spider turns into a ``PageItem`` (revisits included)."""
-    content_type = (capture.content_type or "").lower()
-    return capture.status == 200 and capture.method == "GET" and any(t in content_type for t in _HTML_TYPES)
+    return capture.method == "GET" and wants_extraction(capture.status, capture.content_type)
 
 
 def _reactor() -> Any:

@@ -7,6 +7,7 @@ import datetime as dt
 
 from archive.capture import Capture
 from archive.extract import Article, ExtractionHints
+from archive.responses import PageInput
 from crawler.items import PageItem
 from pipelines.extraction import ExtractionPipeline
 
@@ -34,8 +35,10 @@ class _Crawler:
 
 
 def _extract(hints: ExtractionHints | None) -> str:
-    pipeline = ExtractionPipeline(_Crawler(), workers=0)  # type: ignore[arg-type]
-    item = PageItem(url=CAPTURE.url, capture=CAPTURE, body=PAGE, headers={"Content-Type": "text/html"}, hints=hints)
+    pipeline = ExtractionPipeline(_Crawler(), workers=0, niceness=0)  # type: ignore[arg-type]
+    pipeline.open_spider()
+    page = PageInput(CAPTURE.url, PAGE, {"Content-Type": "text/html"}, hints)
+    item = PageItem(url=CAPTURE.url, capture=CAPTURE, page=page)
     result = asyncio.run(pipeline.process_item(item)).result
     assert isinstance(result, Article)
     return result.text

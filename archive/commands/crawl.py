@@ -5,7 +5,16 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from archive.commands.options import EXIT_FAILURE, EXIT_OK, UserError, add_db, add_warc_dir, subcommand
+from archive.commands.options import (
+    EXIT_FAILURE,
+    EXIT_OK,
+    UserError,
+    add_db,
+    add_set,
+    add_sites_file,
+    add_warc_dir,
+    subcommand,
+)
 from archive.config import database_url, warc_dir
 
 
@@ -26,21 +35,25 @@ def print_summary(summary: Any, db: str, warcs: str) -> None:
 
 
 def crawl_overrides(args: argparse.Namespace) -> dict[str, Any]:
-    """Scrapy settings from the shared options (--db, --warc-dir, --set NAME=VALUE)."""
-    overrides: dict[str, Any] = {
+    """Scrapy settings from the shared options (--db, --warc-dir, --sites-file, --set NAME=VALUE)."""
+    return {
         "NEWSARCHIVE_DATABASE_URL": database_url(args.db),
         "NEWSARCHIVE_WARC_DIR": warc_dir(args.warc_dir),
+        **setting_overrides(args),
     }
-    for item in args.set or []:
+
+
+def setting_overrides(args: argparse.Namespace) -> dict[str, Any]:
+    """Settings given by --sites-file and --set NAME=VALUE (the latter wins)."""
+    overrides: dict[str, Any] = {}
+    if getattr(args, "sites_file", None):
+        overrides["NEWSARCHIVE_SITES_FILE"] = args.sites_file
+    for item in getattr(args, "set", None) or []:
         name, sep, value = item.partition("=")
         if not sep or not name:
             raise UserError(f"--set wants NAME=VALUE, got {item!r}")
         overrides[name] = value
     return overrides
-
-
-def add_set(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--set", action="append", metavar="NAME=VALUE", help="override a Scrapy setting (repeatable)")
 
 
 def spider_args(args: argparse.Namespace, sites_file: str | None) -> dict[str, str]:
@@ -104,4 +117,5 @@ def register(sub: Any) -> None:
     p.add_argument("--refresh-all", action="store_true", help="re-check every archived article of the site(s)")
     add_db(p)
     add_warc_dir(p)
+    add_sites_file(p)
     add_set(p)

@@ -6,8 +6,8 @@ import argparse
 import sys
 from typing import Any
 
-from archive.commands.crawl import add_set, crawl_overrides, print_summary
-from archive.commands.options import EXIT_FAILURE, EXIT_OK, add_db, add_warc_dir, subcommand
+from archive.commands.crawl import crawl_overrides, print_summary
+from archive.commands.options import EXIT_FAILURE, EXIT_OK, add_db, add_set, add_warc_dir, subcommand
 
 DEMO_PORT = 8390
 

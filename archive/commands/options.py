@@ -46,6 +46,19 @@ def add_warc_dir(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_sites_file(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--sites-file",
+        metavar="FILE",
+        default=None,
+        help="site profiles (default: $NEWSARCHIVE_SITES_FILE, else sites.toml here, else the shipped one)",
+    )
+
+
+def add_set(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--set", action="append", metavar="NAME=VALUE", help="override a Scrapy setting (repeatable)")
+
+
 def add_filters(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--site", help="only this site (its name or host, e.g. example.com)")
     parser.add_argument("--author", help="only articles by this author (exact name)")

@@ -12,6 +12,8 @@ from archive.commands.options import (
     EXIT_OK,
     UserError,
     add_db,
+    add_set,
+    add_sites_file,
     add_warc_dir,
     parse_date,
     subcommand,
@@ -72,7 +74,9 @@ def _print_summary(result: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from archive.reextract import reextract
+    from archive.commands.crawl import setting_overrides
+    from archive.crawl import project_settings
+    from archive.reextract import ReextractSettings, reextract
     from archive.warc.reader import Selection
 
     if args.workers is not None and args.workers < 0:
@@ -87,6 +91,7 @@ def run(args: argparse.Namespace) -> int:
         workers=args.workers,
         dry_run=args.dry_run,
         batch_size=args.batch_size,
+        settings=ReextractSettings.from_settings(project_settings(setting_overrides(args))),
     )
     _print_summary(result)
     if result.skipped:
@@ -130,6 +135,11 @@ def register(sub: Any) -> None:
         Captures of files inside the WARC directory are stored by their path relative to it, as
         the crawl stores them; files elsewhere by their absolute path (keep them there).
 
+        Extraction is given what the crawl gave it: the same headers, charset and content-coding
+        rules, the crawl's size limit (DOWNLOAD_MAXSIZE) and the hints of the page's site profile
+        in the sites file in force (--sites-file, $NEWSARCHIVE_SITES_FILE, or sites.toml). Pass
+        the crawl's --sites-file / --set NAME=VALUE to re-extract as that crawl extracted.
+
         Bad input (a truncated or corrupt gzip member, a record whose digest does not match, a
         file that is not a WARC) is reported with file and offset, skipped, and the run goes on.
 
@@ -152,7 +162,12 @@ def register(sub: Any) -> None:
     )
     p.add_argument("--dry-run", action="store_true", help="write nothing; report what would change")
     p.add_argument(
-        "--batch-size", type=_batch_size, default=200, metavar="N", help="results per transaction (default 200)"
+        "--batch-size",
+        type=_batch_size,
+        metavar="N",
+        help="results per transaction (default: the crawl's NEWSARCHIVE_STORE_BATCH_SIZE, 200)",
     )
     add_db(p)
     add_warc_dir(p)
+    add_sites_file(p)
+    add_set(p)

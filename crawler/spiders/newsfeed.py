@@ -45,12 +45,14 @@ from twisted.python.failure import Failure
 from archive.profiles import (
     ProfileError,
     SiteProfile,
-    hints_for_url,
     load_profiles,
     profile_for_url,
+    profiles_for_hints,
     select_profiles,
 )
+from archive.responses import HeaderPairs, HintSource, first_header, header_pairs, is_html, page_input, profile_hints
 from archive.urls import canonicalize
+from crawler.content_decoding import DECODING_ERROR_META_KEY
 from crawler.discovery import feed_entries, is_listing_url, page_links, xml_root_name
 from crawler.download_errors import report_failure
 from crawler.extensions import ArchiveIndex, Known
@@ -67,7 +69,6 @@ SITE = "newsarchive_site"  # profile name
 HOSTS = "newsarchive_hosts"
 DEPTH = "newsarchive_depth"  # links followed from a start URL
 REASON = "newsarchive_reason"  # why an article is fetched: new | changed | fresh | refresh
-_HTML_TYPES = ("text/html", "application/xhtml+xml")
 _SITEMAP_MAX_BYTES = 50 * 1024 * 1024
 # Article answers the spider wants to see (to count them); the WARC middleware archives all anyway.
 _ARTICLE_STATUSES = [304, 404, 410]
@@ -104,6 +105,7 @@ def _origin(url: str) -> str:
 
 class NewsFeedSpider(scrapy.Spider):
     name = "newsfeed"
+    _hint_source: HintSource | None = None
 
     def __init__(
         self,
@@ -180,6 +182,7 @@ class NewsFeedSpider(scrapy.Spider):
 
     # -- start ---------------------------------------------------------------------------------
     async def start(self) -> AsyncIterator[scrapy.Request]:
+        self.page_hints()  # a sites file that cannot be read stops the crawl before its first request
         # A distributed worker started with -a site=/start_url= seeds the shared frontier too; the
         # shared dupefilter makes that idempotent when every worker is started the same way.
         async for request in self._seed_requests(list(self.profiles.values()), self.start_urls_given):
@@ -333,12 +336,18 @@ class NewsFeedSpider(scrapy.Spider):
             elif response.status in (404, 410):
                 self._inc("gone")
             return
-        content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1").lower()
+        pairs = header_pairs(response.headers)
+        content_type = first_header(pairs, "Content-Type")
+        html = is_html(content_type)
+        if response.meta.get(DECODING_ERROR_META_KEY):
+            # Archived as received; extraction records why it has no text (as re-extraction would).
+            if html:
+                yield self._page_item(response, pairs)
+            return
         body = response.body
         if response.url.endswith(".gz") and body[:2] == b"\x1f\x8b":
             body = _gunzip(body, _SITEMAP_MAX_BYTES)
-        is_html = any(t in content_type for t in _HTML_TYPES)
-        if not is_html or response.meta.get(ROLE) in ("feed", "sitemap"):
+        if not html or response.meta.get(ROLE) in ("feed", "sitemap"):
             root = xml_root_name(body) if b"<" in body[:2048] else None
             if root in ("urlset", "sitemapindex"):
                 async for request in self.parse_sitemap(response, body):
@@ -348,11 +357,35 @@ class NewsFeedSpider(scrapy.Spider):
                 async for request in self.parse_feed(response, body):
                     yield request
                 return
-        if is_html and isinstance(response, TextResponse):
-            async for output in self.parse_page(response):
-                yield output
+        if html:
+            item = self._page_item(response, pairs)
+            if item is not None:
+                yield item
+            if isinstance(response, TextResponse):
+                async for output in self.parse_page(response):
+                    yield output
         else:
             logger.debug("not HTML, archived only: %s (%s)", response.url, content_type or "no type")
+
+    def _page_item(self, response: Response, pairs: HeaderPairs) -> PageItem | None:
+        """The page on its way to extraction, with the input re-extraction would give it."""
+        capture = response.meta.get(CAPTURE_META_KEY)
+        if capture is None:
+            return None
+        limit = int(response.meta.get("download_maxsize", self.settings.getint("DOWNLOAD_MAXSIZE")))
+        page = page_input(response.url, pairs, response.body, self.page_hints(), limit=limit)
+        return PageItem(url=response.url, capture=capture, page=page)
+
+    def page_hints(self) -> HintSource:
+        """Hints by the profile of the page's host, among every profile of the sites file: the same
+        whether the crawl was started by profile or by URL, and the same as re-extraction's."""
+        if self._hint_source is None:
+            try:
+                profiles = profiles_for_hints(self.settings.get("NEWSARCHIVE_SITES_FILE"))
+            except ProfileError as exc:
+                raise ValueError(str(exc)) from None
+            self._hint_source = profile_hints(profiles)
+        return self._hint_source
 
     def _child_meta(self, response: Response, **extra: Any) -> dict[str, Any] | None:
         """Meta for a link followed from *response*, or None when it is past the profile's depth."""
@@ -375,16 +408,6 @@ class NewsFeedSpider(scrapy.Spider):
         return self._on_site(url) and (profile is None or profile.allows_article(url))
 
     async def parse_page(self, response: TextResponse) -> AsyncIterator[Any]:
-        capture = response.meta.get(CAPTURE_META_KEY)
-        if capture is not None:
-            headers = dict(response.headers.to_unicode_dict())
-            yield PageItem(
-                url=response.url,
-                capture=capture,
-                body=response.body,
-                headers=headers,
-                hints=hints_for_url(self.profiles, response.url),
-            )
         if response.meta.get(ROLE) != "listing":
             return  # articles are leaves: following their links would crawl the whole site
         max_links = self.settings.getint("NEWSARCHIVE_MAX_LINKS_PER_PAGE", 2000)
