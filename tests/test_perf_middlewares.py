@@ -4,43 +4,48 @@ from __future__ import annotations
 
 import gzip
 
-from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
 from scrapy.http import HtmlResponse, Request, Response
 from scrapy.utils.test import get_crawler
 
-from crawler.middlewares import EncodedBodyMiddleware, HeadMetaRefreshMiddleware
+from crawler.content_decoding import DECODING_ERROR_META_KEY, ContentDecodingMiddleware
+from crawler.middlewares import HeadMetaRefreshMiddleware
 
 PAGE = (
     "<html><head><meta charset='windows-1252'><title>Caf\xe9</title></head><body><p>Caf\xe9 cr\xe8me</p></body></html>"
 )
 
 
-def _decoded(content_type: bytes) -> Response:
+def _decoded(content_type: bytes, body: bytes | None = None) -> Response:
     request = Request("http://site.example/a")
     raw = HtmlResponse(
         request.url,
-        body=gzip.compress(PAGE.encode("cp1252")),
+        body=gzip.compress(PAGE.encode("cp1252")) if body is None else body,
         headers={"Content-Type": content_type, "Content-Encoding": "gzip"},
         request=request,
     )
-    untyped = EncodedBodyMiddleware().process_response(request, raw)
-    assert type(untyped) is Response
-    assert untyped.body == raw.body and untyped.headers == raw.headers and untyped.status == raw.status
-    return HttpCompressionMiddleware.from_crawler(get_crawler()).process_response(request, untyped)
+    return ContentDecodingMiddleware.from_crawler(get_crawler()).process_response(request, raw)
 
 
 def test_encoded_response_is_typed_and_decoded_after_decompression() -> None:
     response = _decoded(b"text/html")
     assert isinstance(response, HtmlResponse)
+    assert b"Content-Encoding" not in response.headers
     assert response.encoding == "cp1252"  # from the decoded page's <meta charset>
     assert "Caf\xe9 cr\xe8me" in response.text
     assert _decoded(b"text/html; charset=iso-8859-1").encoding == "cp1252"  # latin-1 is read as its superset
 
 
+def test_undecodable_response_goes_on_as_received_with_the_reason() -> None:
+    response = _decoded(b"text/html", body=b"\x00\x01 not gzip")
+    assert type(response) is Response and response.body == b"\x00\x01 not gzip"
+    assert response.request is not None
+    assert "cannot undo Content-Encoding gzip" in response.request.meta[DECODING_ERROR_META_KEY]
+
+
 def test_unencoded_response_passes_untouched() -> None:
     request = Request("http://site.example/a")
     response = HtmlResponse(request.url, body=b"<html></html>", headers={"Content-Type": "text/html"})
-    assert EncodedBodyMiddleware().process_response(request, response) is response
+    assert ContentDecodingMiddleware.from_crawler(get_crawler()).process_response(request, response) is response
 
 
 def _refresh(body: bytes) -> Request | Response:
