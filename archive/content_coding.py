@@ -7,8 +7,9 @@ gigabytes (a decompression bomb) stops at the limit in both instead of filling m
 
 from __future__ import annotations
 
+import io
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 
 import brotli  # a dependency of Scrapy, which decodes br with it too
 
@@ -70,43 +71,47 @@ def _deflate(body: bytes, limit: int) -> bytes:
         return _zlib(body, -zlib.MAX_WBITS, limit)  # raw deflate, as some servers send
 
 
-def _brotli(body: bytes, limit: int) -> bytes:
-    decompressor = brotli.Decompressor()
-    out = [decompressor.process(body, output_buffer_limit=_CHUNK)]
-    size = len(out[0])
-    _check(size, limit)
-    while not decompressor.is_finished():
-        chunk = decompressor.process(b"", output_buffer_limit=_CHUNK)
-        if not chunk:
-            break
+def _gathered(chunks: Iterator[bytes], limit: int) -> bytes:
+    out: list[bytes] = []
+    size = 0
+    for chunk in chunks:
         size += len(chunk)
         _check(size, limit)
         out.append(chunk)
     return b"".join(out)
 
 
-def _zstd(body: bytes, limit: int) -> bytes:
-    import io
+def _brotli(body: bytes, limit: int) -> bytes:
+    def chunks() -> Iterator[bytes]:
+        decompressor = brotli.Decompressor()
+        yield decompressor.process(body, output_buffer_limit=_CHUNK)
+        while not decompressor.is_finished():
+            chunk = decompressor.process(b"", output_buffer_limit=_CHUNK)
+            if not chunk:
+                return
+            yield chunk
 
+    return _gathered(chunks(), limit)
+
+
+def _zstd(body: bytes, limit: int) -> bytes:
     try:
         from compression import zstd  # type: ignore[import-not-found]  # Python 3.14
     except ImportError:
         from backports import zstd  # a dependency of Scrapy
 
-    out: list[bytes] = []
-    size = 0
-    with zstd.ZstdFile(io.BytesIO(body)) as stream:
-        while True:
-            try:
-                chunk = stream.read(_CHUNK)
-            except EOFError:
-                break  # truncated: keep what was decoded
-            if not chunk:
-                break
-            size += len(chunk)
-            _check(size, limit)
-            out.append(chunk)
-    return b"".join(out)
+    def chunks() -> Iterator[bytes]:
+        with zstd.ZstdFile(io.BytesIO(body)) as stream:
+            while True:
+                try:
+                    chunk = stream.read(_CHUNK)
+                except EOFError:
+                    return  # truncated: keep what was decoded
+                if not chunk:
+                    return
+                yield chunk
+
+    return _gathered(chunks(), limit)
 
 
 _DECODERS: dict[str, Callable[[bytes, int], bytes]] = {

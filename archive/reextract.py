@@ -385,10 +385,7 @@ def reextract(
 
 
 
-class _StoreWriter:
-    """Batches written on a thread of their own by ``store_batch()`` (deadlock retry), as the crawl
-    writes them."""
-
+class _Writer:
     def __init__(
         self,
         sessions: sessionmaker[Session],
@@ -398,28 +395,41 @@ class _StoreWriter:
         self.sessions = sessions
         self.result = result
         self.on_batch = on_batch
-        self.thread = _BatchWriter(self._write)
+
+    def _stored(self, stats: StoreStats, keys: set[tuple[str, int]], existing: set[tuple[str, int]]) -> None:
+        self.result.store.add(stats)
+        self.result.captures_new += len(keys - existing)
+        if self.on_batch is not None:
+            self.on_batch(self.result)
+
+
+class _StoreWriter(_Writer):
+    """Batches written on a thread of their own by ``store_batch()`` (deadlock retry), as the crawl
+    writes them."""
+
+    thread: _BatchWriter | None = None
 
     def _write(self, batch: Batch) -> None:
         keys = {(c.warc_file, c.warc_offset) for c, _ in batch}
         with self.sessions() as session:
             existing = _existing_captures(session, keys)
-        self.result.store.add(store_batch(self.sessions, batch))
-        self.result.captures_new += len(keys - existing)
-        if self.on_batch is not None:
-            self.on_batch(self.result)
+        self._stored(store_batch(self.sessions, batch), keys, existing)
 
     def put(self, batch: Batch) -> None:
+        if self.thread is None:
+            self.thread = _BatchWriter(self._write)
         self.thread.put(batch)
 
     def finish(self) -> None:
-        self.thread.close()
+        if self.thread is not None:
+            self.thread.close()
 
     def abort(self) -> None:
-        self.thread.close(abandon=True)
+        if self.thread is not None:
+            self.thread.close(abandon=True)
 
 
-class _DryRunWriter:
+class _DryRunWriter(_Writer):
     """Batches stored by the real ``store()`` in savepoints of one transaction that is rolled back at
     the end; in the caller's thread, since that transaction's connection is not shared."""
 
@@ -429,22 +439,18 @@ class _DryRunWriter:
         result: ReextractResult,
         on_batch: Callable[[ReextractResult], None] | None,
     ) -> None:
-        self.result = result
-        self.on_batch = on_batch
         self._stack = contextlib.ExitStack()
-        self.sessions = self._stack.enter_context(rolled_back(sessions))
+        super().__init__(self._stack.enter_context(rolled_back(sessions)), result, on_batch)
 
     def put(self, batch: Batch) -> None:
         keys = {(c.warc_file, c.warc_offset) for c, _ in batch}
         with self.sessions() as session:
             existing = _existing_captures(session, keys)
             after = last_version_id(session)
-        self.result.store.add(store_batch(self.sessions, batch))
+        stats = store_batch(self.sessions, batch)
         with self.sessions() as session:
             self.result.changes.extend(versions_made(session, keys, after))
-        self.result.captures_new += len(keys - existing)
-        if self.on_batch is not None:
-            self.on_batch(self.result)
+        self._stored(stats, keys, existing)
 
     def finish(self) -> None:
         self._stack.close()
