@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from archive import models
 from archive.db import as_utc
+from archive.sites import SiteSelector, as_selector
 from archive.urls import canonicalize
 
 EXPORT_FIELDS = (
@@ -50,7 +51,7 @@ EXPORT_FIELDS = (
 
 @dataclass(frozen=True, slots=True)
 class Filters:
-    site: str | None = None
+    site: SiteSelector | str | None = None  # a string is resolved as --site resolves it
     author: str | None = None
     since: dt.datetime | None = None  # published at or after (UTC)
     until: dt.datetime | None = None  # published before (UTC)
@@ -62,7 +63,7 @@ def apply_filters(query: Select[Any], filters: Filters) -> Select[Any]:
     ``article_versions`` in its FROM (sites and authors are reached by subqueries)."""
     V, A, S = models.ArticleVersion, models.Article, models.Site
     if filters.site:
-        query = query.where(A.site_id.in_(select(S.id).where((S.name == filters.site) | (S.host == filters.site))))
+        query = query.where(A.site_id.in_(select(S.id).where(as_selector(filters.site).sql(S.host))))
     if filters.language:
         query = query.where(V.language == filters.language)
     if filters.since:
@@ -372,7 +373,7 @@ def _iso(moment: Any) -> str | None:
     return as_utc(moment).isoformat()
 
 
-def site_stats(session: Session, site: str | None = None) -> list[SiteStats]:
+def site_stats(session: Session, site: SiteSelector | str | None = None) -> list[SiteStats]:
     """Per site: articles, captures (and their WARC bytes), versions, distinct authors and the
     range of publication dates of the current versions."""
     S, A, V, C, VA = models.Site, models.Article, models.ArticleVersion, models.Capture, models.ArticleVersionAuthor
@@ -396,7 +397,7 @@ def site_stats(session: Session, site: str | None = None) -> list[SiteStats]:
     )
     sites = select(S.id, S.name).order_by(S.name)
     if site:
-        sites = sites.where((S.name == site) | (S.host == site))
+        sites = sites.where(as_selector(site).sql(S.host))
     return [
         SiteStats(
             site=name,

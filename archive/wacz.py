@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from archive import models
 from archive.db import as_utc
+from archive.sites import SiteSelector
 from archive.warc.writer import warc_date
 
 logger = logging.getLogger(__name__)
@@ -47,17 +48,19 @@ class Selection:
     pages: list[Page]
 
 
-def _captures(site: str | None, since: dt.datetime | None) -> Select[tuple[models.Capture]]:
+def _captures(site: SiteSelector | None, since: dt.datetime | None) -> Select[tuple[models.Capture]]:
     C, S = models.Capture, models.Site
     query = select(C)
     if site:
-        query = query.join(S, S.id == C.site_id).where((S.name == site) | (S.host == site))
+        query = query.join(S, S.id == C.site_id).where(site.sql(S.host))
     if since:
         query = query.where(C.fetched_at >= since)
     return query
 
 
-def select_for_package(session: Session, *, site: str | None = None, since: dt.datetime | None = None) -> Selection:
+def select_for_package(
+    session: Session, *, site: SiteSelector | None = None, since: dt.datetime | None = None
+) -> Selection:
     """The WARC files holding captures of *site* fetched at or after *since*, and the articles
     among those captures as pages: each article once, at its newest version's capture."""
     captures = _captures(site, since).subquery()

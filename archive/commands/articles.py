@@ -18,9 +18,10 @@ def run(args: argparse.Namespace) -> int:
 
     if args.limit < 0:
         raise UserError("--limit must be 0 (no limit) or more")
+    filters = filters_from(args)  # a usage error is reported before the database is opened
     sessions = open_database(database_url(args.db), create=False)
     with sessions() as session:
-        rows = list_articles(session, filters_from(args), limit=args.limit or None, order=args.order)
+        rows = list_articles(session, filters, limit=args.limit or None, order=args.order)
     if args.format == "table":
         for row in rows:
             row["published"] = (row["published"] or "")[:16]

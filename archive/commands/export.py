@@ -85,9 +85,10 @@ def run(args: argparse.Namespace) -> int:
 
     if args.format == "parquet" and args.output is None and sys.stdout.isatty():
         raise UserError("Parquet is binary: give --output FILE.parquet or redirect stdout")
+    filters = filters_from(args)  # a usage error is reported before the database is opened
     sessions = open_database(database_url(args.db), create=False)
     with sessions() as session:
-        rows = iter_articles(session, filters_from(args))
+        rows = iter_articles(session, filters)
         if args.format == "parquet":
             write_parquet(rows, str(args.output) if args.output else sys.stdout.buffer)
             return EXIT_OK

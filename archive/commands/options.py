@@ -59,8 +59,29 @@ def add_set(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--set", action="append", metavar="NAME=VALUE", help="override a Scrapy setting (repeatable)")
 
 
+SITE_HELP = (
+    "only this site: a profile of the sites file (its hosts) or a host, e.g. example.com; subdomains and www. included"
+)
+
+
+def add_site(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--site", metavar="SITE", help=SITE_HELP)
+
+
+def site_from(args: argparse.Namespace) -> Any:
+    """The ``--site`` of *args* resolved (``archive.sites.SiteSelector``), or None."""
+    from archive.sites import UnknownSite, resolve_site
+
+    if not getattr(args, "site", None):
+        return None
+    try:
+        return resolve_site(args.site, getattr(args, "sites_file", None))
+    except UnknownSite as exc:
+        raise UserError(str(exc)) from None
+
+
 def add_filters(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--site", help="only this site (its name or host, e.g. example.com)")
+    add_site(parser)
     parser.add_argument("--author", help="only articles by this author (exact name)")
     parser.add_argument("--since", type=parse_date, metavar="DATE", help="published on or after DATE")
     parser.add_argument("--until", type=parse_date, metavar="DATE", help="published before DATE")
@@ -70,7 +91,7 @@ def add_filters(parser: argparse.ArgumentParser) -> None:
 def filters_from(args: argparse.Namespace) -> Any:
     from archive.query import Filters
 
-    return Filters(site=args.site, author=args.author, since=args.since, until=args.until, language=args.lang)
+    return Filters(site=site_from(args), author=args.author, since=args.since, until=args.until, language=args.lang)
 
 
 def subcommand(sub: Any, name: str, handler: Handler, summary: str, description: str) -> argparse.ArgumentParser:

@@ -13,9 +13,11 @@ from archive.commands.options import (
     UserError,
     add_db,
     add_set,
+    add_site,
     add_sites_file,
     add_warc_dir,
     parse_date,
+    site_from,
     subcommand,
 )
 from archive.config import database_url, warc_dir
@@ -82,12 +84,13 @@ def run(args: argparse.Namespace) -> int:
     if args.workers is not None and args.workers < 0:
         raise UserError("--workers must be 0 or more")
     directory = Path(warc_dir(args.warc_dir))
+    site = site_from(args)
     files = _files(args, directory)
     result = reextract(
         files,
         database_url=database_url(args.db),
         warc_dir=directory,
-        selection=Selection(since=args.since, site=args.site, url_glob=args.url_glob),
+        selection=Selection(since=args.since, site=site, url_glob=args.url_glob),
         workers=args.workers,
         dry_run=args.dry_run,
         batch_size=args.batch_size,
@@ -155,7 +158,7 @@ def register(sub: Any) -> None:
     )
     p.add_argument("warcs", nargs="*", type=Path, metavar="WARC", help="WARC files or directories of them")
     p.add_argument("--since", type=parse_date, metavar="DATE", help="only records fetched on or after DATE")
-    p.add_argument("--site", help="only this site (a host; its subdomains too), e.g. example.com")
+    add_site(p)
     p.add_argument("--url-glob", metavar="GLOB", help="only URLs matching this shell pattern, e.g. '*/news/*'")
     p.add_argument(
         "--workers", type=int, metavar="N", help="extraction processes (default: the number of cores; 0 = none)"

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import itertools
 import json
 import sys
 from typing import Any
 
-from archive.commands.options import EXIT_OK, UserError, add_db, subcommand
+from archive.commands.options import EXIT_OK, UserError, add_db, add_site, site_from, subcommand
 from archive.config import database_url
 
 COLUMNS = (
@@ -67,14 +68,15 @@ def run(args: argparse.Namespace) -> int:
 
     if args.limit < 1:
         raise UserError("--limit must be at least 1")
+    site = site_from(args)
     sessions = open_database(database_url(args.db), create=False)
     with sessions() as session:
         query = select(models.CrawlRun).order_by(models.CrawlRun.started_at.desc(), models.CrawlRun.id.desc())
-        if args.site:
-            query = query.where(models.CrawlRun.site.contains(args.site))
         if args.status:
             query = query.where(models.CrawlRun.status == args.status)
-        rows = [_row(r) for r in session.scalars(query.limit(args.limit))]
+        # A run's site column lists profile names or hosts: matched here, as --site matches everywhere.
+        runs = (r for r in session.scalars(query) if site is None or site.matches_run(r.site))
+        rows = [_row(r) for r in itertools.islice(runs, args.limit)]
     if args.json:
         for row in rows:
             sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
@@ -143,7 +145,7 @@ def register(sub: Any) -> None:
           newsarchive runs --json | jq 'select(.errors > 0)'
         """,
     )
-    p.add_argument("--site", help="only runs of this site (profile name or host)")
+    add_site(p)
     p.add_argument("--status", help="only runs with this status (e.g. running, finished)")
     p.add_argument("--limit", type=int, default=20, metavar="N", help="show at most N runs (default 20)")
     p.add_argument("--json", action="store_true", help="print JSON Lines, one run a line")

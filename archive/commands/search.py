@@ -30,6 +30,7 @@ def run(args: argparse.Namespace) -> int:
     if args.limit < 1:
         raise UserError("--limit must be at least 1")
     query = " ".join(args.text)
+    filters = filters_from(args)  # a usage error is reported before the database is opened
     sessions = open_database(database_url(args.db), create=False)
     if args.reindex:
         with sessions.begin() as session:
@@ -44,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
             write_rows([explain(query)], "json", ())
             return EXIT_OK
         with sessions() as session:
-            hits = search(session, query, filters_from(args), limit=args.limit)
+            hits = search(session, query, filters, limit=args.limit)
     except SearchError as exc:
         raise UserError(str(exc)) from None
     rich_table = args.format == "table" and is_terminal()

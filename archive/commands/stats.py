@@ -9,7 +9,7 @@ import json
 import sys
 from typing import Any
 
-from archive.commands.options import EXIT_OK, UserError, add_db, parse_date, subcommand
+from archive.commands.options import EXIT_OK, UserError, add_db, add_site, parse_date, site_from, subcommand
 from archive.commands.output import is_terminal, one_line_errors, write_rows
 from archive.config import database_url
 
@@ -43,12 +43,13 @@ def run(args: argparse.Namespace) -> int:
 
     if args.days < 1:
         raise UserError("--days must be at least 1")
+    site = site_from(args)
     sessions = open_database(database_url(args.db), create=False)
     with sessions() as session:
-        sites = site_stats(session, args.site)
-        if args.site and not sites:
+        sites = site_stats(session, site)
+        if site and not sites:
             raise UserError(f"no site {args.site!r} in the archive")
-        per_day = articles_per_day(session, Filters(site=args.site, since=args.since, until=args.until))
+        per_day = articles_per_day(session, Filters(site=site, since=args.since, until=args.until))
     if args.format == "json":
         payload = {
             "sites": [dataclasses.asdict(s) for s in sites],
@@ -94,7 +95,7 @@ def register(sub: Any) -> None:
         """,
         )
     )
-    p.add_argument("--site", help="only this site (its name or host)")
+    add_site(p)
     p.add_argument("--since", type=parse_date, metavar="DATE", help="chart: published on or after DATE")
     p.add_argument("--until", type=parse_date, metavar="DATE", help="chart: published before DATE")
     p.add_argument("--days", type=int, default=30, metavar="N", help="chart the last N days (default 30)")

@@ -7,7 +7,16 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from archive.commands.options import EXIT_OK, UserError, add_db, add_warc_dir, parse_date, subcommand
+from archive.commands.options import (
+    EXIT_OK,
+    UserError,
+    add_db,
+    add_site,
+    add_warc_dir,
+    parse_date,
+    site_from,
+    subcommand,
+)
 from archive.config import database_url, warc_dir
 
 
@@ -21,9 +30,10 @@ def run(args: argparse.Namespace) -> int:
     if output.is_dir():
         raise UserError(f"{output} is a directory")
     directory = Path(warc_dir(args.warc_dir))
+    site = site_from(args)
     sessions = open_database(database_url(args.db), create=False)
     with sessions() as session:
-        selection = select_for_package(session, site=args.site, since=args.since)
+        selection = select_for_package(session, site=site, since=args.since)
     scope = []
     if args.site:
         scope.append(f"of {args.site}")
@@ -65,7 +75,7 @@ def register(sub: Any) -> None:
         """,
     )
     p.add_argument("-o", "--output", required=True, metavar="FILE.wacz", help="the package to write")
-    p.add_argument("--site", help="only captures of this site (its name or host, e.g. example.com)")
+    add_site(p)
     p.add_argument("--since", type=parse_date, metavar="DATE", help="only captures fetched on or after DATE")
     p.add_argument("--title", help="the package's title (default: from --site and --since)")
     add_db(p)

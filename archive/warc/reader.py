@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from archive.capture import Capture
-from archive.urls import host_of
+from archive.sites import SiteSelector, as_selector
 
 logger = logging.getLogger(__name__)
 
@@ -113,21 +113,22 @@ def wants_html_ok(status: int, content_type: str | None) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class Selection:
-    """Which responses to yield: fetched at or after *since*, on *site* (host or a subdomain of
-    it), URL matching the shell-style *url_glob*. Empty fields select everything."""
+    """Which responses to yield: fetched at or after *since*, on *site* (as ``--site`` means it:
+    archive/sites.py), URL matching the shell-style *url_glob*. Empty fields select everything."""
 
     since: dt.datetime | None = None
-    site: str | None = None
+    site: SiteSelector | str | None = None  # a string is resolved as --site resolves it
     url_glob: str | None = None
+
+    def __post_init__(self) -> None:
+        if isinstance(self.site, str) and self.site:
+            object.__setattr__(self, "site", as_selector(self.site))
 
     def __call__(self, url: str, fetched_at: dt.datetime) -> bool:
         if self.since is not None and fetched_at < self.since:
             return False
-        if self.site:
-            host, site = host_of(url) or "", self.site.lower().removeprefix("www.")
-            host = host.removeprefix("www.")
-            if host != site and not host.endswith("." + site):
-                return False
+        if isinstance(self.site, SiteSelector) and not self.site.matches_url(url):
+            return False
         return not (self.url_glob and not fnmatch.fnmatchcase(url, self.url_glob))
 
 
