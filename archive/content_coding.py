@@ -125,7 +125,7 @@ _DECODERS: dict[str, Callable[[bytes, int], bytes]] = {
 
 def codings(values: Iterable[str]) -> list[str]:
     """The content codings of ``Content-Encoding`` header values, in the order they were applied."""
-    found = []
+    found: list[str] = []
     for value in values:
         found.extend(c.strip().lower() for c in value.split(",") if c.strip())
     return [c for c in found if c != "identity"]

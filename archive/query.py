@@ -378,7 +378,7 @@ def site_stats(session: Session, site: SiteSelector | str | None = None) -> list
     range of publication dates of the current versions."""
     S, A, V, C, VA = models.Site, models.Article, models.ArticleVersion, models.Capture, models.ArticleVersionAuthor
 
-    def per_site(query: Select[Any]) -> dict[int, Any]:
+    def per_site(query: Select[*tuple[Any, ...]]) -> dict[int, Any]:
         return {row[0]: row[1:] for row in session.execute(query)}
 
     articles = per_site(select(A.site_id, func.count()).group_by(A.site_id))

@@ -41,7 +41,6 @@ _WORDISH = re.compile(r"[^\W_]")
 _OPERATORS = {"AND", "OR", "NOT"}
 
 FTS_TABLE = table("article_search", column("rowid"), column("title"), column("text"))
-SEARCH_VECTOR = column("search_vector", TSVECTOR)  # article_versions.search_vector (PostgreSQL only)
 
 
 class SearchError(ValueError):
@@ -187,7 +186,8 @@ def _ranked(session: Session, parsed: ParsedQuery, filters: Filters, limit: int)
     """(version id, score) of the best *limit* current versions, best first; narrow rows only, so
     sorting many matches never drags their text along."""
     A, V = models.Article, models.ArticleVersion
-    query: Select[Any]
+    query: Select[*tuple[Any, ...]]
+    score: ColumnElement[Any]
     if session.get_bind().dialect.name == "sqlite":
         score = -func.bm25(literal_column("article_search"), 10.0, 1.0)  # title counts 10x
         query = (
@@ -224,7 +224,8 @@ def _snippets(session: Session, parsed: ParsedQuery, version_ids: list[int]) -> 
         return {row[0]: _squeeze(row[1]) for row in rows}
     V = models.ArticleVersion
     options = f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=30, MinWords=12, MaxFragments=2"
-    config, tsquery = literal_column("'simple'::regconfig"), to_tsquery(parsed)
+    config: ColumnElement[Any] = literal_column("'simple'::regconfig")
+    tsquery = to_tsquery(parsed)
     rows = session.execute(
         select(
             V.id,

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
@@ -103,7 +103,7 @@ class _Store:
         return sorted(values) if self.dialect == "postgresql" else list(values)
 
     def _insert(self, model: type[models.Base]) -> Any:
-        table = model.__table__  # type: ignore[attr-defined]
+        table: Table = model.__table__  # type: ignore[attr-defined, assignment]
         return postgresql.insert(table) if self.dialect == "postgresql" else sqlite.insert(table)
 
     def insert_ignore(self, model: type[models.Base], rows: list[dict[str, Any]], keys: list[str]) -> None:
@@ -230,13 +230,13 @@ class _Store:
         last_numbers: dict[int, int] = {}
         V = models.ArticleVersion
         for chunk in _chunks(current_ids):
-            query = select(V.id, V.content_hash, V.capture_id).where(V.id.in_(chunk))
-            current.update(
-                (version_id, (digest, capture_id)) for version_id, digest, capture_id in self.session.execute(query)
-            )
+            rows = self.session.execute(select(V.id, V.content_hash, V.capture_id).where(V.id.in_(chunk)))
+            current.update((version_id, (digest, capture_id)) for version_id, digest, capture_id in rows)
         for chunk in _chunks(sorted(by_id)):
-            query = select(V.article_id, func.max(V.number)).where(V.article_id.in_(chunk)).group_by(V.article_id)
-            last_numbers.update((article_id, number) for article_id, number in self.session.execute(query))
+            numbers = self.session.execute(
+                select(V.article_id, func.max(V.number)).where(V.article_id.in_(chunk)).group_by(V.article_id)
+            )
+            last_numbers.update((article_id, number) for article_id, number in numbers)
         for article_id, article in by_id.items():
             digest, capture_id = current.get(article.current_version_id or 0, (None, None))
             self.versions[article_id] = _VersionState(digest, capture_id, last_numbers.get(article_id, 0))
@@ -319,7 +319,7 @@ class _Store:
 
     def update_capture_hashes(self) -> None:
         if self.hash_updates:
-            table = models.Capture.__table__
+            table: Table = models.Capture.__table__  # type: ignore[assignment]
             statement = (
                 update(table).where(table.c.id == bindparam("capture_id")).values(content_hash=bindparam("hash"))
             )

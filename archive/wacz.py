@@ -48,7 +48,7 @@ class Selection:
     pages: list[Page]
 
 
-def _captures(site: SiteSelector | None, since: dt.datetime | None) -> Select[tuple[models.Capture]]:
+def _captures(site: SiteSelector | None, since: dt.datetime | None) -> Select[models.Capture]:
     C, S = models.Capture, models.Site
     query = select(C)
     if site:

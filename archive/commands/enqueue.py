@@ -54,10 +54,11 @@ def run(args: argparse.Namespace) -> int:
         shared = SharedRun(redis_client(url), prefix, SPIDER)
         if args.status:
             run_id = shared.server.get(shared.run_key)
+            run = run_id.decode() if isinstance(run_id, bytes) else run_id or "(none)"
             workers = shared.server.hlen(shared.workers_key)
             queued, waiting = shared.server.zcard(shared.queue_key), shared.server.llen(shared.seeds_key)
             print(
-                f"run {run_id.decode() if run_id else '(none)'}: {queued} requests queued, "
+                f"run {run}: {queued} requests queued, "
                 f"{waiting} seeds waiting, {workers} workers"
             )
             return EXIT_OK

@@ -70,7 +70,7 @@ def _print_diff(lines: list[str]) -> None:
         style = (
             "green" if line.startswith("+") else "red" if line.startswith("-") else "cyan" if line[:2] == "@@" else None
         )
-        console.print(Text(line, style=style))
+        console.print(Text(line, style=style or ""))
 
 
 def _diff_pair(args: argparse.Namespace, numbers: list[int]) -> tuple[int, int]:
