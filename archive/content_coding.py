@@ -23,7 +23,8 @@ class ContentDecodingError(ValueError):
 
 class TooLarge(ContentDecodingError):
     def __init__(self, limit: int) -> None:
-        super().__init__(f"decoded body over the size limit of {limit:,} bytes")
+        # The limit is the crawl's DOWNLOAD_MAXSIZE on both paths: name it, so the user knows what to raise.
+        super().__init__(f"decoded body exceeded DOWNLOAD_MAXSIZE ({limit:,} bytes)")
         self.limit = limit
 
 
