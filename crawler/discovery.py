@@ -14,6 +14,7 @@ from urllib.parse import urljoin, urlsplit
 import lxml.etree
 from parsel import Selector
 
+from archive.extraction.urlshape import is_listing_path, is_listing_segment
 from archive.urls import canonicalize
 
 NON_PAGE_EXTENSIONS = frozenset(
@@ -65,21 +66,10 @@ NON_PAGE_EXTENSIONS = frozenset(
         ".epub",
     ]
 )
-# Path segments of pages that are about many articles (or none), never one.
-LISTING_SEGMENTS = frozenset(
+# Path segments of utility pages, which are neither an article nor a listing of them: accounts, legal and
+# company pages, feeds. Listings' segments are `LISTING_SEGMENTS`, the list extraction judges pages by.
+UTILITY_SEGMENTS = frozenset(
     [
-        "tag",
-        "tags",
-        "topic",
-        "topics",
-        "category",
-        "categories",
-        "section",
-        "sections",
-        "author",
-        "authors",
-        "page",
-        "search",
         "login",
         "logout",
         "signin",
@@ -102,9 +92,6 @@ LISTING_SEGMENTS = frozenset(
         "rss",
         "atom",
         "amp-stories",
-        "archive",
-        "archives",
-        "profile",
         "user",
         "users",
         "membership",
@@ -137,14 +124,21 @@ def has_page_extension(url: str) -> bool:
 
 
 def is_listing_url(url: str) -> bool:
-    """A URL that names a listing or utility page by its path (``/tag/x/``, ``/author/y/``), or a
-    file that is not a page."""
-    segments = [s for s in urlsplit(url).path.lower().split("/") if s]
+    """A URL that is no article: a listing's path as extraction judges it (a front page, ``/tag/x/``,
+    ``/de/themen/y/``), a utility page by its first segment (``/login``, ``/about/``), a listing's next
+    page (``/page/2/``, ``?page=2``), or a file that is not a page."""
+    path = urlsplit(url).path
+    segments = [s for s in path.lower().split("/") if s]
     return (
         has_page_extension(url)
-        or bool(segments and segments[0] in LISTING_SEGMENTS)
+        or is_listing_path(path)
+        or bool(segments and segments[0] in UTILITY_SEGMENTS)
         or bool(PAGINATION_URL.search(url))
     )
+
+
+def _names_no_article(segment: str) -> bool:
+    return is_listing_segment(segment) or segment in UTILITY_SEGMENTS
 
 
 def looks_like_article_url(url: str) -> bool:
@@ -154,7 +148,7 @@ def looks_like_article_url(url: str) -> bool:
     if parts.scheme not in ("http", "https") or has_page_extension(url):
         return False
     segments = [s for s in parts.path.lower().split("/") if s]
-    if not segments or any(s in LISTING_SEGMENTS for s in segments[:-1] or segments):
+    if not segments or any(_names_no_article(s) for s in segments[:-1] or segments):
         return False
     if PAGINATION_URL.search(url):
         return False
@@ -214,12 +208,7 @@ def page_links(selector: Selector, base_url: str, max_links: int = 2000) -> Link
 def _headline_link(url: str, text: str) -> bool:
     # A teaser's link text is a headline: several words, pointing at a page that is no listing.
     parts = urlsplit(url)
-    return (
-        len(text.split()) >= 5
-        and parts.scheme in ("http", "https")
-        and parts.path.strip("/") != ""
-        and not is_listing_url(url)
-    )
+    return len(text.split()) >= 5 and parts.scheme in ("http", "https") and not is_listing_url(url)
 
 
 def _unique(urls: list[str]) -> list[str]:

@@ -716,7 +716,7 @@ def _ld(author: object) -> str:
     ],
 )
 def test_author_name_normalization(names: list[str], expected: tuple[str, ...]) -> None:
-    from archive.extraction.fields import normalize_authors
+    from archive.extraction.credits import normalize_authors
 
     assert normalize_authors(names) == expected
 
@@ -1455,7 +1455,7 @@ def test_a_time_in_a_list_of_other_stories_is_not_the_article_s_date() -> None:
     ],
 )
 def test_dates_shown_as_text(text: str, expected: str | None) -> None:
-    from archive.extraction.fields import shown_date
+    from archive.extraction.dates import shown_date
 
     assert shown_date(text) == expected
 

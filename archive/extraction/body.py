@@ -16,7 +16,7 @@ import trafilatura
 from lxml import etree
 from lxml.html import HtmlElement
 
-from .fields import _CLASS_WORDS, clean, letters
+from .normalize import CLASS_SPLIT, clean, letters
 
 # Class/id tokens of containers that never hold body text. Matched as whole tokens of the class/id
 # split on -, _ and spaces (so "share" hits "post-share-buttons" but not "shareholder").
@@ -472,7 +472,7 @@ def _block_text(item: Any) -> str:
     if not isinstance(item, dict):
         return ""
     kind = item.get("type") or item.get("_type") or item.get("__typename") or item.get("blockType")
-    if isinstance(kind, str) and _NON_TEXT_BLOCK_WORDS.intersection(w.lower() for w in _CLASS_WORDS.split(kind) if w):
+    if isinstance(kind, str) and _NON_TEXT_BLOCK_WORDS.intersection(w.lower() for w in CLASS_SPLIT.split(kind) if w):
         return ""
     for key in _BLOCK_TEXT_KEYS:
         value = item.get(key)

@@ -6,6 +6,7 @@ import itertools
 import re
 from collections.abc import Mapping
 from copy import deepcopy
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from lxml import etree
@@ -13,25 +14,16 @@ from lxml.html import HtmlElement
 from trafilatura.utils import load_html
 
 from . import body as bodymod
+from .authors import pick_authors
+from .dates import pick_dates
+from .declared import pick_canonical, pick_description, pick_image, pick_section, pick_site_name, pick_tags
 from .decode import decode_html, non_html_type
-from .fields import (
-    _norm,
-    clean,
-    headings,
-    pick_authors,
-    pick_canonical,
-    pick_dates,
-    pick_description,
-    pick_image,
-    pick_section,
-    pick_site_name,
-    pick_tags,
-    pick_title,
-)
 from .language import pick_language
 from .lines import byline_authors, clean_lines
-from .listing import listing_reason, measure
-from .structured import read_page_data
+from .listing import PageShape, listing_reason, measure
+from .normalize import clean, norm
+from .structured import PageData, read_page_data
+from .title import headings, pick_title
 from .types import Article, ExtractionHints, NotAnArticle
 
 MAX_BYTES = 15_000_000  # bigger "pages" are dumps or attacks; nothing a reader would call an article
@@ -57,6 +49,46 @@ def extract(
 def _extract(
     body: bytes, url: str, headers: Mapping[str, str] | None, hints: ExtractionHints | None
 ) -> Article | NotAnArticle:
+    tree = _parse(body, url, headers)
+    if isinstance(tree, NotAnArticle):
+        return tree
+    data = read_page_data(tree)
+    # The metadata is read before the body is cleaned: cleaning edits the tree in place.
+    meta = _read_metadata(data, tree, url)
+    body_tree = tree
+    if hints is not None and hints.body_xpath:
+        subtree = _subtree(tree, hints.body_xpath)
+        body_tree = subtree if subtree is not None else tree
+    hinted = body_tree is not tree
+    shape = measure(tree, url)
+    listing = listing_reason(data, shape, url, meta.canonical)
+    # A site profile's body_xpath that matched has found the story's container: the page is an article.
+    if listing and not hinted:
+        return NotAnArticle(url=url, reason=listing, kind="listing", canonical_url=meta.canonical, title=meta.title)
+    text = _trafilatura_text(body_tree, shape, url, hints, hinted)
+    authors = meta.authors or byline_authors(text)
+    text = _finished_text(text, data, tree, meta, authors)
+    if not text.strip():
+        return NotAnArticle(url=url, reason="empty body", kind="empty", canonical_url=meta.canonical, title=meta.title)
+    return Article(
+        url=url,
+        canonical_url=meta.canonical,
+        title=meta.title,
+        text=text,
+        authors=authors,
+        published=meta.published,
+        modified=meta.modified,
+        language=pick_language(data, text),
+        description=meta.description or None,
+        section=pick_section(data),
+        tags=pick_tags(data),
+        image=pick_image(data, url),
+        site_name=meta.site_name or None,
+    )
+
+
+def _parse(body: bytes, url: str, headers: Mapping[str, str] | None) -> HtmlElement | NotAnArticle:
+    """The page's tree, or why there is none: empty, huge, binary, not HTML, undecodable or too deep."""
     if isinstance(body, str):
         body = body.encode("utf-8", errors="replace")
     body = bytes(body or b"")
@@ -78,8 +110,23 @@ def _extract(
     n_elements = sum(1 for _ in tree.iter(etree.Element))
     if n_elements > MAX_ELEMENTS:
         return NotAnArticle(url=url, reason=f"too many elements ({n_elements})", kind="error")
+    return tree
 
-    data = read_page_data(tree)
+
+@dataclass(frozen=True, slots=True)
+class _Metadata:
+    canonical: str | None
+    site_name: str | None
+    h1s: list[str]
+    title: str | None
+    published: str | None
+    modified: str | None
+    authors: tuple[str, ...]
+    description: str | None
+
+
+def _read_metadata(data: PageData, tree: HtmlElement, url: str) -> _Metadata:
+    """The fields that come from what the page declares and from its headline block, not from the body."""
     canonical = pick_canonical(data, url)
     site_name = pick_site_name(data)
     site_names = [
@@ -87,32 +134,28 @@ def _extract(
     ]
     h1s = headings(tree, site_names)
     title = pick_title(data, h1s, site_names, tree)
-    published, modified = pick_dates(data, tree, site_names, title)
+    published, modified = pick_dates(data, tree, url, site_names, title)
     authors = pick_authors(data, tree, site_names, title)
-    if published is None:
-        published = _date_fallback(tree, url)
-    description = pick_description(data)
+    return _Metadata(canonical, site_name, h1s, title, published, modified, authors, pick_description(data))
 
-    body_tree = tree
-    if hints is not None and hints.body_xpath:
-        subtree = _subtree(tree, hints.body_xpath)
-        body_tree = subtree if subtree is not None else tree
-    body_tree_was_copied = body_tree is not tree
-    shape = measure(tree, url)
-    listing = listing_reason(data, shape, url, canonical)
-    if listing and not body_tree_was_copied:
-        return NotAnArticle(url=url, reason=listing, kind="listing", canonical_url=canonical, title=title)
 
-    bodymod.clean_tree(
-        body_tree, url, () if body_tree_was_copied else shape.prose_parents, hints.drop_xpaths if hints else ()
-    )
+def _trafilatura_text(
+    body_tree: HtmlElement, shape: PageShape, url: str, hints: ExtractionHints | None, hinted: bool
+) -> str:
+    """trafilatura's text of the cleaned tree, with the parts of the story it left out recovered. A tree cut to a
+    site profile's body_xpath is the story's container already: the page's shape says nothing about it."""
+    bodymod.clean_tree(body_tree, url, () if hinted else shape.prose_parents, hints.drop_xpaths if hints else ())
     text = bodymod.run_trafilatura(body_tree, url)
-    if not body_tree_was_copied:
+    if not hinted:
         text = _join_split_body(text, shape.main, shape.prose_parents, url)
         text = _with_whole_main(text, shape.main, url)
-    if not authors:
-        authors = byline_authors(text)
-    headlines = (title, h1s[0] if h1s else None, data.first("og:title"))
+    return text
+
+
+def _finished_text(text: str, data: PageData, tree: HtmlElement, meta: _Metadata, authors: tuple[str, ...]) -> str:
+    """The text without chrome lines, taken from JSON-LD or the page's script state when the DOM shows less of the
+    story, and with the standfirst in front."""
+    headlines = (meta.title, meta.h1s[0] if meta.h1s else None, data.first("og:title"))
     text = clean_lines(text, headlines, authors)
     ld_text = bodymod.ld_body(data.ld_article)
     # trafilatura's own fall-back may already have returned articleBody, flattened to one line.
@@ -123,25 +166,7 @@ def _extract(
         # The DOM shows nothing, or only the first lines of the story the state holds (a client-side "continue").
         if len(blob) > 2 * len(text) and (len(text) < 200 or _begins(blob, text)):
             text = clean_lines(blob, headlines, authors)
-    text = _with_lead(text, description, tree, [title or "", data.first("og:title") or ""])
-    if not text.strip():
-        return NotAnArticle(url=url, reason="empty body", kind="empty", canonical_url=canonical, title=title)
-
-    return Article(
-        url=url,
-        canonical_url=canonical,
-        title=title,
-        text=text,
-        authors=authors,
-        published=published,
-        modified=modified,
-        language=pick_language(data, text),
-        description=description or None,
-        section=pick_section(data),
-        tags=pick_tags(data),
-        image=pick_image(data, url),
-        site_name=site_name or None,
-    )
+    return _with_lead(text, meta.description, tree, [meta.title or "", data.first("og:title") or ""])
 
 
 def _extract_alone(el: HtmlElement, url: str) -> str:
@@ -238,15 +263,6 @@ def _subtree(tree: HtmlElement, xpath: str) -> HtmlElement | None:
     return load_html(etree.tostring(root, encoding="unicode"))
 
 
-def _date_fallback(tree: HtmlElement, url: str) -> str | None:
-    try:
-        from htmldate import find_date
-
-        return find_date(tree, url=url, original_date=True, extensive_search=False, outputformat="%Y-%m-%d") or None
-    except Exception:
-        return None
-
-
 # Class words sites give the standfirst block (deck, lead, intro...) in several languages. Only consulted for
 # blocks between the headline and the body's first line, so a "teaser" elsewhere on the page is never read.
 _LEAD_WORDS = frozenset(
@@ -327,7 +343,7 @@ def _class_words(el: HtmlElement) -> list[str]:
 
 
 def _word_key(s: str) -> str:
-    return " ".join(re.findall(r"\w+", _norm(s)))
+    return " ".join(re.findall(r"\w+", norm(s)))
 
 
 def _overlap(a: str, b_words: set[str]) -> float:
@@ -404,11 +420,11 @@ def _with_standfirst(text: str, description: str | None, tree: HtmlElement) -> s
     It is taken only when the page shows it (a visible element with exactly that text), not from meta alone."""
     if not description or len(description) < 40 or not text:
         return text
-    norm = " ".join(description.split())
-    if norm[:60] in " ".join(text.split()):
+    standfirst = " ".join(description.split())
+    if standfirst[:60] in " ".join(text.split()):
         return text
-    if len(norm) > 1000:
+    if len(standfirst) > 1000:
         return text
-    if _SHOWN_TEXT(tree, d=norm):
-        return f"{norm}\n{text}"
+    if _SHOWN_TEXT(tree, d=standfirst):
+        return f"{standfirst}\n{text}"
     return text

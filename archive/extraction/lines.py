@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from .fields import _NAME_LIKE, _norm, clean, letters, normalize_authors
+from .credits import NAME_LIKE, normalize_authors
+from .normalize import clean, letters, norm
 
 _BOILERPLATE_LINE = re.compile(
     r"^(?:\d+\s*(?:min|mins|minute|minutes|minuten|minutos|minuti)\.?\s*(?:read|lesezeit|de lectura|di lettura)?"
@@ -128,7 +129,7 @@ def byline_authors(text: str) -> tuple[str, ...]:
         if not match or len(match.group("names")) < 3:
             continue
         names = normalize_authors([match.group("names")])
-        if names and all(_NAME_LIKE.match(name) for name in names):
+        if names and all(NAME_LIKE.match(name) for name in names):
             return names
     return ()
 
@@ -148,7 +149,7 @@ def _is_stamp(line: str) -> bool:
 
 def _minus_authors(nline: str, authors: tuple[str, ...]) -> str:
     for name in authors:
-        nline = nline.replace(_norm(name), " ")
+        nline = nline.replace(norm(name), " ")
     return nline
 
 
@@ -157,14 +158,14 @@ def _is_byline(line: str, authors: tuple[str, ...]) -> bool:
     match = _BYLINE_LINE.match(line)
     if not match or not authors or len(match.group("names")) > 100:
         return False
-    return not _CONJUNCTIONS.sub(" ", _minus_authors(_norm(match.group("names")), authors)).strip()
+    return not _CONJUNCTIONS.sub(" ", _minus_authors(norm(match.group("names")), authors)).strip()
 
 
 def _names_only(line: str, authors: tuple[str, ...]) -> bool:
     """A line that only names the story's authors ("Jane Doe", "박준석 기자 외 1명", "NAME jane@paper.test")."""
     if not authors or len(line) > 150:
         return False
-    nline = _norm(line)
+    nline = norm(line)
     rest = _minus_authors(nline, authors)
     if rest == nline:
         return False
@@ -197,7 +198,7 @@ def _is_contact(line: str) -> bool:
 
 def _repeats_headline(line: str, ntitle: str) -> bool:
     """The headline above the text, with its kicker glued on ("Kicker: Headline", "KickerHeadline")."""
-    nline = _norm(line)
+    nline = norm(line)
     if nline == ntitle:
         return True
     return len(ntitle) >= 15 and nline.endswith(ntitle) and len(nline) - len(ntitle) <= 80
@@ -207,7 +208,7 @@ def clean_lines(text: str, headlines: Sequence[str | None], authors: tuple[str, 
     """The extracted text without the lines of page chrome that sit inside the story's container. `headlines`
     are the ways the page words its headline (the title picked, the <h1>, og:title): any of them repeated
     above the text is the headline again."""
-    ntitles = {_norm(h) for h in headlines if h}
+    ntitles = {norm(h) for h in headlines if h}
     out: list[str] = []
     lines = [clean(line) for line in text.split("\n")]
     lines = [line for line in lines if line]
@@ -215,7 +216,7 @@ def clean_lines(text: str, headlines: Sequence[str | None], authors: tuple[str, 
         bare = _BULLET.sub("", line)
         if _BOILERPLATE_LINE.match(bare) or (len(bare) < 160 and _RIGHTS_LINE.search(bare)):
             continue
-        if _norm(line) in ntitles or (number < 3 and any(_repeats_headline(line, t) for t in ntitles)):
+        if norm(line) in ntitles or (number < 3 and any(_repeats_headline(line, t) for t in ntitles)):
             continue  # the headline repeated above the image
         if _is_stamp(bare) or _CLIP_LENGTH.search(line) or _CONSENT_LINE.match(line) or _is_byline(bare, authors):
             continue

@@ -10,14 +10,7 @@ from lxml import etree
 from lxml.html import HtmlElement
 
 from .structured import PageData
-
-_LISTING_PATH = re.compile(
-    r"/(?:tags?|topics?|categor(?:y|ies)|authors?|section|sections|archives?|page|search|people|profile|"
-    r"schlagwort|thema|themen|stichwort|autor|autoren|rubrik|kategorie|etiqueta|tema|temas|categoria|"
-    r"auteur|sujet|rubrique|argomento)(?:/|$)",
-    re.I,
-)
-
+from .urlshape import is_listing_path
 
 _INLINE = frozenset(
     {
@@ -248,8 +241,7 @@ def listing_reason(data: PageData, shape: PageShape, url: str, canonical: str | 
         path = urlsplit(canonical or url).path
     except ValueError:
         path = ""
-    root_path = path.strip("/") == "" or re.fullmatch(r"/?[a-z]{2}(-[a-z]{2})?/?", path, re.I) is not None
-    listing_path = root_path or _LISTING_PATH.search(path) is not None
+    listing_path = is_listing_path(path)
     listing_declared = bool(data.ld_types & {"collectionpage", "itemlist", "searchresultspage", "profilepage"})
 
     teaser_note = f"{shape.teasers} teasers"

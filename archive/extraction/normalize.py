@@ -1,0 +1,72 @@
+"""Text normalization the metadata fields share: whitespace, markup left in declared values, comparison keys
+and class/id words. No field is picked here."""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from typing import Any
+
+from lxml.html import HtmlElement
+
+_WS = re.compile(r"\s+")
+# Two class splitters, which differ only at brackets: the body and byline checks cut utility classes such as
+# "w-[40%]" apart, the headline and date checks never did. One splitter for both would change which words
+# some elements are found to carry, and with them some pages' output.
+CLASS_SPLIT = re.compile(r"[\s_\-:/\[\]]+|(?<=[a-z])(?=[A-Z])")
+_HEADING_CLASS_SPLIT = re.compile(r"[\s_\-:/]+|(?<=[a-z])(?=[A-Z])")
+
+
+def clean(text: Any) -> str:
+    """Text with whitespace collapsed and soft hyphens / zero-width spaces gone; "" for anything not a str."""
+    if not isinstance(text, str):
+        return ""
+    return _WS.sub(" ", text.replace("\u00ad", "").replace("\u200b", "")).strip()
+
+
+def letters(text: str) -> int:
+    """Letters, not characters: dates, counts and punctuation beside a link ("2019-09-09 19:28", "评论 683") or an
+    address are not prose."""
+    return sum(map(str.isalpha, text))
+
+
+def strip_tags(text: str) -> str:
+    """Declared values sometimes carry escaped markup ("&lt;b&gt;", "<em>Headline</em>"): the reader sees text."""
+    if "<" in text and ">" in text:
+        text = clean(re.sub(r"<[^>]{0,400}>", " ", text))
+    if "&" in text:
+        text = html.unescape(text)
+    return text
+
+
+def ld_text(value: Any) -> str | None:
+    """A JSON-LD value that should be text: str, {"@value"}, {"name"}, or a list of those."""
+    if isinstance(value, list):
+        value = value[0] if value else None
+    if isinstance(value, dict):
+        value = value.get("@value") or value.get("name") or value.get("@id")
+    if isinstance(value, int | float):
+        value = str(value)
+    out = clean(value) if isinstance(value, str) else ""
+    return strip_tags(out) or None
+
+
+def norm(s: str) -> str:
+    """The comparison key of a text: the same headline or name typed with other quotes, dashes or case is equal."""
+    s = unicodedata.normalize("NFKC", s).casefold()
+    s = re.sub(r"[\u2018\u2019\u201a\u201b\u2032`´]", "'", s)
+    s = re.sub(r"[\u201c\u201d\u201e\u00ab\u00bb]", '"', s)
+    s = re.sub(r"[\u2010-\u2015\u2212]", "-", s)
+    return _WS.sub(" ", s).strip()
+
+
+def compact(s: str) -> str:
+    """`norm` without spaces or punctuation: "n-tv NACHRICHTEN" and "ntv Nachrichten" are one site name."""
+    return re.sub(r"\W|_", "", norm(s))
+
+
+def class_words(el: HtmlElement, with_id: bool = True) -> set[str]:
+    """The lower-cased words of the element's class (and id): what the theme calls the element."""
+    raw = f"{el.get('class') or ''} {el.get('id') or ''}" if with_id else el.get("class") or ""
+    return {w.lower() for w in _HEADING_CLASS_SPLIT.split(raw) if w}

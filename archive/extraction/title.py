@@ -1,0 +1,377 @@
+"""The headline: which <h1> shows it, and which of the page's versions of it (JSON-LD, og:title, <h1>) to
+keep, without "| Site" suffixes, glued-on kickers, breadcrumb SEO titles or an author credit after a <br>."""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+from lxml.html import HtmlElement
+
+from .credits import BY_PREFIX, CREDIT_ROLE
+from .normalize import class_words, clean, compact, ld_text, norm, strip_tags
+from .structured import PageData
+
+# Full-width separators (CJK titles: "Headline：Site", "Headline｜Site") need no spaces around them.
+_TITLE_SEPARATORS = re.compile(r"\s+(?:[|\-–—·•:»/]|::)\s+|\s*[：｜丨]\s*")
+
+
+# "Headline-Sectionㅣ Site": some CMSs glue the suffix on without spaces (Korean sites use the letter ㅣ as a bar).
+_GLUED_SITE_SUFFIX = re.compile(r"(?<=\S)[|｜ㅣ](?P<site>\S[^|｜ㅣ]{0,39})$")
+_GLUED_SECTION = re.compile(r"-[^\W\d_]{1,8}$")
+
+
+def _names_site(piece: str, site_names: list[str], edition: bool = False) -> bool:
+    """The piece is the site's name: equal to one, or (4+ letters) the start of a longer one, as in
+    "Headline：日本経済新聞" on a site that calls itself "日本経済新聞 電子版" (its digital edition). With
+    `edition`, also a name that goes on after the site's ("Ultima Hora Mallorca" on ultimahora.es): only for
+    text that can be nothing but a name (a link in the headline's tail), as "BBC bosses…" starts with "BBC"."""
+    key = compact(piece)
+    if not key:
+        return False
+    for site in site_names:
+        site_key = compact(site) if site else ""
+        if not site_key:
+            continue
+        if key == site_key:
+            return True
+        # Only a name-length site (application-name sometimes holds the headline) and most of it.
+        if len(site_key) <= 30 and len(key) >= max(4, len(site_key) / 2) and site_key.startswith(key):
+            return True
+        if edition and len(site_key) >= 4 and key.startswith(site_key) and len(key) <= 40:
+            return True
+    return False
+
+
+def _strip_site(title: str, site_names: list[str]) -> str:
+    """Drop a "| Site Name" (or "Site Name - ") part: a separator-delimited piece naming the site."""
+    glued = _GLUED_SITE_SUFFIX.search(title)
+    if glued and norm(glued.group("site")) in {norm(s) for s in site_names if s}:
+        head = title[: glued.start()].rstrip()
+        # With a CJK bar, the piece glued on before the site is the section ("-정치", politics).
+        if title[glued.start()] != "|":  # CJK bars only: in "anti-vax|Site" the hyphen is the headline's
+            head = _GLUED_SECTION.sub("", head)
+        if len(head) >= 10:
+            return head
+    parts = _TITLE_SEPARATORS.split(title)
+    if len(parts) < 2:
+        return title
+    kept = [p for p in parts if not _names_site(p, site_names)]
+    if kept and len(kept) < len(parts):
+        # Rejoin with the separator found in the original text between the kept parts.
+        first, last = kept[0], kept[-1]
+        start = title.find(first)
+        end = title.rfind(last) + len(last)
+        if 0 <= start < end:
+            return title[start:end].strip()
+    return title
+
+
+# Class words of the kicker (overline, roof line) that themes put inside the <h1> above the headline.
+_KICKER_WORDS = frozenset(
+    {
+        "kicker",
+        "overline",
+        "eyebrow",
+        "topline",
+        "dachzeile",
+        "roofline",
+        "supertitle",
+        "pretitle",
+        "overtitle",
+        "spitzmarke",
+        "flag",
+        "rubric",
+        "occhiello",
+        "antetitulo",
+        "surtitre",
+        "label",
+    }
+)
+
+
+def _hidden(el: HtmlElement) -> bool:
+    """Screen-reader-only or aria-hidden: a separator between kicker and headline that no reader sees."""
+    words = class_words(el, with_id=False)
+    return el.get("aria-hidden") == "true" or bool(words & {"offscreen", "sr", "visually", "hidden"})
+
+
+def heading_without_kicker(tree: HtmlElement, site_names: list[str]) -> str | None:
+    """The headline <h1> without a kicker the theme marks up as its own element inside it (and without
+    screen-reader-only separators); None when the <h1> has no such kicker."""
+    h = headline_h1(tree, site_names)
+    if h is None:
+        return None
+    kids = [c for c in h if isinstance(c.tag, str)]
+    if len(kids) < 2 or clean(h.text):
+        return None
+    words = class_words(kids[0], with_id=False)
+    if not words & _KICKER_WORDS:
+        return None
+    rest = clean(" ".join(clean(c.text_content()) + " " + clean(c.tail) for c in kids[1:] if not _hidden(c)))
+    return rest or None
+
+
+# Class/id words of the site's logo or name block. Some themes make the logo an <h1> on every page.
+_LOGO_WORDS = frozenset({"logo", "brand", "branding", "masthead", "sitename", "sitetitle"})
+
+
+def _is_logo(h: HtmlElement, site_names: list[str]) -> bool:
+    """The <h1> is the site's logo, not a headline: its text is the site's name, or it is a short text
+    (a name, not a sentence) in an element the theme calls a logo (h1#website-logo)."""
+    text = clean(h.text_content())
+    if len(text) > 40 or len(text.split()) > 4:
+        return False  # a sentence: the headline, even when application-name repeats it as the "site name"
+    if _names_site(text, site_names):
+        return True
+    for el in (h, *itertools.islice(h.iterancestors(), 2)):
+        words = class_words(el)
+        if words & _LOGO_WORDS or ("site" in words and words & {"title", "name"}):
+            return True
+    return False
+
+
+def headline_h1(tree: HtmlElement, site_names: list[str]) -> HtmlElement | None:
+    """The <h1> that holds the headline: the first one with text that is not the site's logo."""
+    for h in tree.iter("h1"):
+        if clean(h.text_content()) and not _is_logo(h, site_names):
+            return h
+    return None
+
+
+def _split_at_br(el: HtmlElement) -> list[str]:
+    """The element's text in document order, cut into pieces at each <br>."""
+    pieces = [""]
+
+    def walk(node: HtmlElement) -> None:
+        if node.tag == "br":
+            pieces.append("")
+        elif isinstance(node.tag, str):
+            pieces[-1] += " " + (node.text or "")
+            for child in node:
+                walk(child)
+                pieces[-1] += " " + (child.tail or "")
+
+    walk(el)
+    return [clean(p) for p in pieces]
+
+
+def headline_credit(h: HtmlElement) -> tuple[str, str] | None:
+    """(headline, credit) for an <h1> that shows the headline, a <br>, then the author's name and role:
+    the credit is not part of the headline. None when the part after the <br> does not credit a person."""
+    if h.find(".//br") is None:
+        return None
+    pieces = [p for p in _split_at_br(h) if p]
+    if len(pieces) != 2:
+        return None
+    head, credit = pieces
+    if len(credit) > 40 or not (BY_PREFIX.match(credit) or CREDIT_ROLE.search(credit)):
+        return None
+    return head, credit
+
+
+def _heading_text(h: HtmlElement, site_names: list[str]) -> str:
+    """The <h1>'s text without a site name linked at its end (…<a href="/">Site Name</a>) and without an
+    author credit after a <br>: neither is part of the headline."""
+    split = headline_credit(h)
+    if split:
+        return split[0]
+    kids = [c for c in h if isinstance(c.tag, str)]
+    last = kids[-1] if kids else None
+    if (
+        last is not None
+        and last.tag == "a"
+        and not clean(last.tail)
+        and _names_site(last.text_content(), site_names, edition=True)
+    ):
+        head = clean(" ".join([h.text or "", *(clean(c.text_content()) + " " + (c.tail or "") for c in kids[:-1])]))
+        if len(head) >= 10:
+            return head
+    return clean(h.text_content())
+
+
+def headings(tree: HtmlElement, site_names: list[str]) -> list[str]:
+    """The texts of the page's <h1>s, logos left out; the headline <h1> comes first."""
+    out = []
+    for h in tree.iter("h1"):
+        if _is_logo(h, site_names):
+            continue
+        text = _heading_text(h, site_names)
+        if text and len(text) < 400:
+            out.append(text)
+    return out
+
+
+# Class words of a breadcrumb trail. Themes that show the headline in an <h2> often put the SEO title in an
+# <h1> at the end of the trail: that <h1> is the search-engine title, not the headline a reader sees.
+_TRAIL_WORDS = frozenset({"breadcrumb", "breadcrumbs", "breadbar", "crumb", "crumbs", "crumbtrail", "seotitle"})
+_TRAIL_TAGS = frozenset({"nav", "li", "ol", "ul"})
+# A shown heading inside these is another story's (teaser cards, related rails), not this page's headline.
+_OTHER_STORY_WORDS = frozenset({"teaser", "teasers", "card", "cards", "related", "recommended", "promo", "carousel"})
+
+
+def _in_trail(h: HtmlElement) -> bool:
+    """The <h1> sits in a breadcrumb trail (a list or <nav>, or an element the theme names so)."""
+    if class_words(h) & _TRAIL_WORDS or any("breadcrumb" in name.lower() for name in h.attrib):
+        return True
+    for depth, anc in enumerate(h.iterancestors()):
+        if depth > 4 or anc.tag in ("body", "article", "main", "header"):
+            break
+        if anc.tag in _TRAIL_TAGS or class_words(anc) & _TRAIL_WORDS:
+            return True
+    return False
+
+
+def trail_heading(tree: HtmlElement, site_names: list[str]) -> str | None:
+    """The text of the page's headline <h1> when that <h1> is the end of a breadcrumb trail."""
+    h = headline_h1(tree, site_names)
+    if h is None or not _in_trail(h):
+        return None
+    return clean(h.text_content())
+
+
+def _shown_heading(tree: HtmlElement, declared: list[str]) -> str | None:
+    """The <h2> (or a part of it: kicker and headline are often two spans) that shows one of the declared
+    titles, outside other stories' teasers: the headline when the <h1> is only the breadcrumb's SEO title."""
+    wanted = {norm(d) for d in declared if d}
+    for n, h in enumerate(tree.iter("h2")):
+        if n >= 30:
+            break
+        if any(class_words(a) & _OTHER_STORY_WORDS or a.tag in ("aside", "footer") for a in h.iterancestors()):
+            continue
+        if class_words(h) & _OTHER_STORY_WORDS:
+            continue
+        for el in (h, *(c for c in h if isinstance(c.tag, str))):
+            text = clean(el.text_content())
+            if text and norm(text) in wanted:
+                return text
+    return None
+
+
+def heading_by_text(tree: HtmlElement, title: str | None) -> HtmlElement | None:
+    """The <h1>-<h3> showing the title: the headline element when the page has no headline <h1>."""
+    if not title:
+        return None
+    key = norm(title)
+    for n, h in enumerate(tree.iter("h1", "h2", "h3")):
+        if n > 60:
+            break
+        if norm(clean(h.text_content())) == key:
+            return h
+    return None
+
+
+# The punctuation that closes a kicker glued before the headline ("Ukraine: ", "LIVE | ").
+_KICKER_SEP = re.compile(r"[:|/»\-–—]\s*$")
+# What may follow the <h1>'s text in a declared title: a "- Site" suffix, or an aside in brackets the page does
+# not show in the headline ("Headline (photo: Reuters)", "Headline [video]").
+_DECLARED_EXTRA = re.compile(r"[:|/»\-–—(\[【]")
+
+
+# The versions of the headline by source. Their order is the tie-break of the vote: JSON-LD is written for the
+# article rather than for the share card or the layout.
+_Candidates = dict[str, str | None]
+
+
+def pick_title(data: PageData, h1s: list[str], site_names: list[str], tree: HtmlElement | None = None) -> str | None:
+    """The headline. Pages state it up to three times (JSON-LD headline, og:title, <h1>), often differently:
+    SEO variants, "| Site" suffixes, kickers glued on. The version most of them agree on wins; ties go
+    to JSON-LD."""
+    art = data.ld_article or {}
+    ld = _declared_title(ld_text(art.get("headline")), site_names)
+    og = _declared_title(data.first("og:title"), site_names)
+    cands: _Candidates = {"ld": ld, "og": og, "h1": _heading_vote(data, h1s, site_names, tree, ld, og)}
+    _cut_at_heading(cands)
+    _mend_cut_og_title(cands)
+    _drop_kickers(cands)
+    values = [v for v in cands.values() if v]
+    if values:
+        return _most_agreed(values)
+    for fallback in (data.first("twitter:title"), ld_text(art.get("name")), data.title_tag):
+        if fallback:
+            return _declared_title(fallback, site_names)
+    return None
+
+
+def _declared_title(value: str | None, site_names: list[str]) -> str | None:
+    return _strip_site(clean(strip_tags(value)), site_names) if value else None
+
+
+def _heading_vote(
+    data: PageData,
+    h1s: list[str],
+    site_names: list[str],
+    tree: HtmlElement | None,
+    ld: str | None,
+    og: str | None,
+) -> str | None:
+    """The headline as the page shows it: the first <h1>, unless that <h1> is a breadcrumb's SEO title or
+    carries a kicker that the declared titles (`ld`, `og`) leave out."""
+    h1 = h1s[0] if h1s else None
+    shown = None
+    if tree is not None and h1s and trail_heading(tree, site_names) is not None:
+        # The <h1> is the breadcrumb's SEO title. When an <h2> shows one of the declared titles (other than
+        # that SEO title), that is the headline a reader sees, and it takes the <h1>'s vote.
+        others = [data.first("twitter:title"), _declared_title(data.title_tag, site_names)]
+        seo = norm(h1s[0])
+        shown = _shown_heading(tree, [v for v in (ld, og, *others) if v and norm(v) != seo])
+        if shown:
+            h1 = shown
+    bare = heading_without_kicker(tree, site_names) if tree is not None and shown is None else None
+    if bare and h1 and norm(h1) not in {norm(v) for v in (ld, og) if v}:
+        # The declared titles do not carry the <h1>'s kicker: the headline proper is the rest of it.
+        h1 = bare
+    return h1
+
+
+def _cut_at_heading(cands: _Candidates) -> None:
+    """ "<h1> - Site Name": a declared title that goes on past the <h1>'s text with a separator or a bracketed
+    aside is the <h1>'s text plus a suffix, and the <h1> shows where the suffix starts."""
+    h1 = cands["h1"]
+    if not h1:
+        return
+    nh = norm(h1)
+    for key in ("ld", "og"):
+        value = cands[key]
+        if (
+            value
+            and len(nh) >= 8
+            and norm(value).startswith(nh)
+            and _DECLARED_EXTRA.match(norm(value)[len(nh) :].strip()[:1] or "x")
+        ):
+            cands[key] = h1
+
+
+def _mend_cut_og_title(cands: _Candidates) -> None:
+    """An unescaped quote inside the og:title attribute cuts it short (content="Boy writes "help" note" gives
+    "Boy writes "): an og:title that is a strict prefix of another title, which goes on with a quote, is
+    that cut, and the longer title is what it said."""
+    if not cands["og"]:
+        return
+    cut = norm(cands["og"])
+    for key in ("ld", "h1"):
+        full = norm(cands[key] or "")
+        if len(full) > len(cut) and full.startswith(cut) and full[len(cut) :].lstrip()[:1] in ('"', "'"):
+            cands["og"] = cands[key]
+            break
+
+
+def _drop_kickers(cands: _Candidates) -> None:
+    """ "Kicker: Headline" next to a plain "Headline": the issue asks for the headline without its kicker."""
+    for a in cands:
+        for b in cands:
+            va, vb = cands[a], cands[b]
+            if a == b or not va or not vb:
+                continue
+            na, nb = norm(va), norm(vb)
+            if len(nb) >= 12 and len(na) > len(nb) and na.endswith(nb) and _KICKER_SEP.search(na[: -len(nb)]):
+                cands[a] = vb
+
+
+def _most_agreed(values: list[str]) -> str:
+    """The first of the versions that most of them are equal to (compared as `norm` keys)."""
+    votes: dict[str, int] = {}
+    for v in values:
+        votes[norm(v)] = votes.get(norm(v), 0) + 1
+    top = max(votes.values())
+    return next(v for v in values if votes[norm(v)] == top)
