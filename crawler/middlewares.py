@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import hashlib
 import logging
 import platform
 import socket
@@ -26,6 +24,7 @@ from twisted.python.threadpool import ThreadPool
 from archive import __version__
 from archive.capture import Capture
 from archive.responses import capture_headers, header_pairs
+from archive.warc.digests import payload_digest
 from archive.warc.writer import ExchangeRequest, ExchangeResponse, WarcWriter, WrittenRecord, warc_date
 from crawler.signals import exchange_archived
 
@@ -230,11 +229,6 @@ class HeadMetaRefreshMiddleware(MetaRefreshMiddleware):
             if b"\x00" not in head and b"refresh" not in head.lower():
                 return response
         return super().process_response(request, response)
-
-
-def payload_digest(body: bytes) -> str:
-    """The WARC-Payload-Digest warcio writes for *body*: ``sha1:`` and the base32 SHA-1."""
-    return "sha1:" + base64.b32encode(hashlib.sha1(body).digest()).decode("ascii")
 
 
 @dataclass(frozen=True, slots=True)

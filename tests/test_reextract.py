@@ -31,7 +31,9 @@ from archive.extract import EXTRACTOR_NAME, EXTRACTOR_VERSION, Article, extract
 from archive.reextract import reextract
 from archive.sample_site import SampleSite, load_articles
 from archive.urls import canonicalize
-from archive.warc.reader import Selection, WarcReader, _digest_matches, dechunk
+from archive.warc.digests import digest_matches
+from archive.warc.httpblock import dechunk
+from archive.warc.reader import Selection, WarcReader
 from tests.conftest import CrawlRun, newsarchive, scrapy_crawl
 
 ARTICLES = load_articles()
@@ -469,7 +471,7 @@ def test_codings_and_digest_forms() -> None:
     assert dechunk(_chunked(body, 777)) == body
     with pytest.raises(ValueError):
         dechunk(body)
-    from archive.warc.reader import _Http, decode_payload
+    from archive.warc.httpblock import HttpBlock, decode_payload
 
     deflated = zlib.compress(body)
     raw_deflate = zlib.compressobj(6, zlib.DEFLATED, -zlib.MAX_WBITS)
@@ -477,19 +479,19 @@ def test_codings_and_digest_forms() -> None:
     for coding, encoded in (("gzip", gzip.compress(body)), ("deflate", deflated), ("deflate", raw),
                             ("br", brotli.compress(body))):  # fmt: skip
         headers = [("Content-Type", "text/html"), ("Content-Encoding", coding), ("Transfer-Encoding", "chunked")]
-        payload, kept = decode_payload(_Http(200, headers, _chunked(encoded)))
+        payload, kept = decode_payload(HttpBlock(200, headers, _chunked(encoded)))
         assert payload == body and kept == {"Content-Type": "text/html"}
     with pytest.raises(ValueError):
-        decode_payload(_Http(200, [("Content-Encoding", "gzip")], b"\x00\x01 not gzip"))
+        decode_payload(HttpBlock(200, [("Content-Encoding", "gzip")], b"\x00\x01 not gzip"))
     import base64
     import hashlib
 
     digest = hashlib.sha1(body).digest()
-    assert _digest_matches("sha1:" + base64.b32encode(digest).decode(), body)
-    assert _digest_matches("sha1:" + digest.hex(), body)
-    assert _digest_matches("sha1:" + base64.b64encode(digest).decode(), body)
-    assert _digest_matches("sha1:" + base64.b32encode(digest).decode(), body + b"!") is False
-    assert _digest_matches("whirlpool9:ABC", body) is None
+    assert digest_matches("sha1:" + base64.b32encode(digest).decode(), body)
+    assert digest_matches("sha1:" + digest.hex(), body)
+    assert digest_matches("sha1:" + base64.b64encode(digest).decode(), body)
+    assert digest_matches("sha1:" + base64.b32encode(digest).decode(), body + b"!") is False
+    assert digest_matches("whirlpool9:ABC", body) is None
 
 
 def test_a_later_404_marks_the_article_removed_and_dry_run_says_so(sample_site: SampleSite, tmp_path: Path) -> None:

@@ -75,11 +75,6 @@ def _scan(index: Path) -> tuple[set[str], int]:
     return names, lines
 
 
-def indexed_files(index: Path) -> set[str]:
-    """The WARC file names (relative to the WARC directory) an index has lines for."""
-    return _scan(index)[0]
-
-
 @contextlib.contextmanager
 def _locked(index: Path) -> Iterator[None]:
     index.parent.mkdir(parents=True, exist_ok=True)

@@ -29,10 +29,6 @@ class Recovery:
     dropped_bytes: int
 
 
-class NotAWarcMember(ValueError):
-    pass
-
-
 def _complete_record(data: bytes) -> bool:
     """True when *data* (one decompressed member) is a whole WARC record."""
     if not data.startswith(b"WARC/"):

@@ -1,0 +1,314 @@
+"""WARC framing: the records of a file as stored, and the stretches of it that hold none.
+
+Reads one gzip member per record, or uncompressed records one after another, and yields each as a
+:class:`RawRecord` (WARC headers and block, with its offset and stored length) or, for bad input,
+a :class:`BadStretch`: a truncated or corrupt gzip member, or an uncompressed record with a wrong
+``Content-Length``, costs that one record, and reading resumes at the next record that parses.
+Nothing above this module knows whether a file is compressed.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+GZIP_MAGIC = b"\x1f\x8b\x08"
+# Records bigger than this are not kept in memory: their capture is made from the headers, their
+# digests go unchecked and their payload is not extracted (extraction refuses 15 MB pages anyway).
+MAX_BLOCK = 32 * 1024 * 1024
+_CHUNK = 256 * 1024
+_RESYNC_WINDOW = 4 * 1024 * 1024
+_HEAD_KEEP = 65536  # of an oversized record, enough to read its HTTP headers
+
+
+@dataclass(slots=True)
+class RawRecord:
+    """One record as framed in its file: WARC headers (lower-case names) and block."""
+
+    offset: int
+    length: int
+    version: str
+    headers: dict[str, str]
+    block: bytes  # the whole block, or its first bytes when ``complete`` is false
+    block_length: int
+    complete: bool = True  # false for records over MAX_BLOCK: digests unchecked, payload not kept
+    trailer: int = 0  # uncompressed files: bytes of the record's closing CRLFs, not in ``length``
+
+
+class BadStretch(Exception):
+    """A record (or a stretch of a file) that cannot be read, at *offset*, and why.
+
+    Raised while framing, and yielded by :class:`Framer` in place of the records it cost."""
+
+    def __init__(self, offset: int, reason: str, resume_at: int | None = None) -> None:
+        super().__init__(reason)
+        self.offset = offset
+        self.reason = reason
+        self.resume_at = resume_at
+
+
+def parse_warc_head(head: bytes) -> tuple[str, dict[str, str]]:
+    """The version and headers (lower-case names, first value kept) of a record's head;
+    ``ValueError`` when it is no WARC head."""
+    lines = head.decode("utf-8", "replace").replace("\r\n", "\n").split("\n")
+    version = lines[0].strip()
+    if not version.startswith("WARC/"):
+        raise ValueError("no WARC version line")
+    headers: dict[str, str] = {}
+    last = None
+    for line in lines[1:]:
+        if not line:
+            continue
+        if line[0] in " \t" and last is not None:
+            headers[last] += " " + line.strip()
+            continue
+        name, sep, value = line.partition(":")
+        if not sep:
+            raise ValueError(f"malformed WARC header line {line[:60]!r}")
+        last = name.strip().lower()
+        headers.setdefault(last, value.strip())
+    if "content-length" not in headers:
+        raise ValueError("no Content-Length")
+    return version, headers
+
+
+def split_head(data: bytes) -> tuple[bytes, int] | None:
+    """(head, index where the block starts) of a record starting at data[0]."""
+    end = data.find(b"\r\n\r\n")
+    if end >= 0:
+        return data[:end], end + 4
+    end = data.find(b"\n\n")  # tolerated: some old tools wrote bare LF
+    return (data[:end], end + 2) if end >= 0 else None
+
+
+def _record_from_member(offset: int, length: int, data: bytes, complete: bool) -> RawRecord:
+    split = split_head(data)
+    if split is None:
+        raise BadStretch(offset, "gzip member holds no WARC record header")
+    head, start = split
+    try:
+        version, headers = parse_warc_head(head)
+        block_length = int(headers["content-length"])
+    except ValueError as exc:
+        raise BadStretch(offset, f"not a WARC record ({exc})") from None
+    if complete:
+        block = data[start : start + block_length]
+        if len(block) < block_length:
+            raise BadStretch(offset, f"record truncated ({len(block)} of {block_length} block bytes)")
+        trailer = data[start + block_length :]
+        if trailer.strip(b"\r\n") and trailer.lstrip(b"\r\n").startswith(b"WARC/"):
+            raise BadStretch(offset, "several records in one gzip member (recompress one record per member)")
+        return RawRecord(offset, length, version, headers, block, block_length)
+    return RawRecord(offset, length, version, headers, data[start:], block_length, complete=False)
+
+
+class Framer:
+    """Iterates the records of one file, raising nothing: bad stretches become ``BadStretch`` items."""
+
+    def __init__(self, stream: BinaryIO, size: int) -> None:
+        self.stream = stream
+        self.size = size
+        self.position = 0
+
+    def __iter__(self) -> Iterator[RawRecord | BadStretch]:
+        start = self.stream.read(8)
+        self.stream.seek(0)
+        if start.startswith(GZIP_MAGIC[:2]):
+            yield from self._gzip_records()
+        elif start.startswith(b"WARC/"):
+            yield from self._plain_records()
+        else:
+            self.position = self.size
+            yield BadStretch(0, "not a WARC file")
+
+    # gzip: one record per member -------------------------------------------------------------
+    def _gzip_records(self) -> Iterator[RawRecord | BadStretch]:
+        offset = 0
+        pending = b""  # bytes read past the end of the previous member
+        while offset < self.size:
+            try:
+                raw, consumed, pending = self._member(offset, pending)
+            except BadStretch as bad:
+                yield bad
+                resume = self._resync_gzip(offset + 1)
+                if resume is None:
+                    self.position = self.size
+                    return
+                offset, pending = resume, b""
+                self.stream.seek(offset)
+                continue
+            if raw is None:  # trailing padding
+                self.position = self.size
+                return
+            self.position = offset + consumed
+            yield raw
+            offset += consumed
+
+    def _member(self, offset: int, pending: bytes) -> tuple[RawRecord | None, int, bytes]:
+        data = pending
+        while len(data) < 16:
+            more = self.stream.read(_CHUNK)
+            if not more:
+                break
+            data += more
+        if not data.strip(b"\x00\r\n\t "):
+            return None, 0, b""  # end of file, or padding after the last member
+        if not data.startswith(GZIP_MAGIC):
+            raise BadStretch(offset, "not a gzip member where a record should start")
+        inflater = zlib.decompressobj(zlib.MAX_WBITS | 16)
+        parts: list[bytes] = []
+        kept = 0
+        complete = True
+        consumed = 0
+        while True:
+            try:
+                out = inflater.decompress(data)
+            except zlib.error as exc:
+                raise BadStretch(offset, f"corrupt gzip member ({exc})") from None
+            if complete:
+                if kept + len(out) > MAX_BLOCK + _HEAD_KEEP:
+                    # Keep the head (enough for the headers); drop the rest of a huge record.
+                    complete = False
+                    parts.append(out[: max(0, _HEAD_KEEP - kept)])
+                else:
+                    parts.append(out)
+                    kept += len(out)
+            if inflater.eof:
+                leftover = inflater.unused_data
+                consumed += len(data) - len(leftover)
+                break
+            consumed += len(data)
+            data = self.stream.read(_CHUNK)
+            if not data:
+                raise BadStretch(offset, "truncated gzip member (file ends inside it)")
+        raw = _record_from_member(offset, consumed, b"".join(parts), complete)
+        return raw, consumed, leftover
+
+    def _resync_gzip(self, start: int) -> int | None:
+        """Offset of the next gzip member at or after *start* that begins with a WARC record."""
+        position = start
+        while position < self.size:
+            self.stream.seek(position)
+            window = self.stream.read(_RESYNC_WINDOW + 2)
+            if not window:
+                return None
+            index = window.find(GZIP_MAGIC)
+            while index >= 0:
+                if self._member_starts_record(position + index):
+                    return position + index
+                index = window.find(GZIP_MAGIC, index + 1)
+            position += max(1, len(window) - 2)
+        return None
+
+    def _member_starts_record(self, offset: int) -> bool:
+        self.stream.seek(offset)
+        try:
+            head = zlib.decompressobj(zlib.MAX_WBITS | 16).decompress(self.stream.read(4096), 16)
+        except zlib.error:
+            return False
+        return head.startswith(b"WARC/")
+
+    # uncompressed ----------------------------------------------------------------------------
+    def _plain_records(self) -> Iterator[RawRecord | BadStretch]:
+        stream = self.stream
+        offset = 0
+        while offset < self.size:
+            stream.seek(offset)
+            try:
+                raw = self._plain_record(offset)
+            except BadStretch as bad:
+                yield bad
+                resume = self._resync_plain(offset + 1)
+                if resume is None:
+                    self.position = self.size
+                    return
+                offset = resume
+                continue
+            if raw is None:
+                self.position = self.size
+                return
+            offset = raw.offset + raw.length + raw.trailer
+            self.position = offset
+            yield raw
+
+    def _plain_record(self, offset: int) -> RawRecord | None:
+        stream = self.stream
+        first = stream.readline()
+        while first in (b"\r\n", b"\n"):  # tolerate extra blank lines between records
+            offset += len(first)
+            first = stream.readline()
+        if not first:
+            return None
+        if not first.startswith(b"WARC/"):
+            raise BadStretch(offset, "no WARC record where one should start")
+        lines = [first]
+        while True:
+            line = stream.readline()
+            if not line:
+                raise BadStretch(offset, "truncated record (file ends in its headers)")
+            if line in (b"\r\n", b"\n"):
+                break
+            lines.append(line)
+        head_length = sum(map(len, lines)) + len(line)
+        try:
+            version, headers = parse_warc_head(b"".join(lines))
+            block_length = int(headers["content-length"])
+        except ValueError as exc:
+            raise BadStretch(offset, f"not a WARC record ({exc})") from None
+        if offset + head_length + block_length > self.size:
+            raise BadStretch(offset, "record truncated (file ends inside its block)")
+        complete = block_length <= MAX_BLOCK
+        if complete:
+            block = stream.read(block_length)
+        else:
+            block = stream.read(_HEAD_KEEP)
+            stream.seek(offset + head_length + block_length)
+        trailer = stream.read(4)
+        if not trailer.startswith(b"\r\n\r\n") and not trailer.startswith(b"\n\n") and trailer:
+            # The next record does not start where Content-Length says: the length (or the file)
+            # is damaged, so this record's block cannot be trusted either.
+            raise BadStretch(offset, "record does not end where its Content-Length says")
+        trailer_length = 4 if trailer.startswith(b"\r\n\r\n") else (2 if trailer else 0)
+        # The length leaves the two closing CRLFs out, as warcio (and so its CDX indexes) counts it.
+        raw = RawRecord(offset, head_length + block_length, version, headers, block, block_length, complete=complete)
+        raw.trailer = trailer_length
+        return raw
+
+    def _resync_plain(self, start: int) -> int | None:
+        position = start
+        while position < self.size:
+            self.stream.seek(position)
+            window = self.stream.read(_RESYNC_WINDOW + 8)
+            if not window:
+                return None
+            index = window.find(b"\nWARC/1.")
+            if index >= 0:
+                return position + index + 1
+            position += max(1, len(window) - 8)
+        return None
+
+
+def read_record_at(path: Path, offset: int) -> RawRecord:
+    """The record at *offset* of *path* (compressed or not); raises ``BadStretch`` when unusable."""
+    size = path.stat().st_size
+    with path.open("rb") as stream:
+        stream.seek(offset)
+        framer = Framer(stream, size)
+        magic = stream.read(3)
+        stream.seek(offset)
+        if magic == GZIP_MAGIC:
+            raw, _, _ = framer._member(offset, b"")
+        else:
+            raw = framer._plain_record(offset)
+    if raw is None:
+        raise BadStretch(offset, "no record at this offset")
+    return raw
+
+
+def unbracket(value: str | None) -> str | None:
+    """A URI header's value without the angle brackets some writers put around it."""
+    # WARC 1.0's grammar put URIs in angle brackets and some writers followed it.
+    return value.strip().removeprefix("<").removesuffix(">") if value else value
