@@ -41,7 +41,7 @@ from archive.db import migrate, open_database
 from archive.dry_run import Change, last_version_id, rolled_back, versions_made
 from archive.extraction.pool import ExtractionPool
 from archive.profiles import profiles_for_hints
-from archive.responses import PageInput, profile_hints
+from archive.responses import PageInput, page_input, profile_hints
 from archive.store import ExtractionResult, StoreStats, store_batch
 from archive.warc.reader import ReadRecord, ReadStats, Selection, Skipped, WarcReader
 from archive.warc.writer import closed_warc_files
@@ -270,7 +270,9 @@ class _Run:
     def page(self, record: ReadRecord) -> PageInput:
         """The record's extraction input, by the rules the crawl applied to the same exchange."""
         assert record.payload is not None
-        return PageInput(record.capture.url, record.payload, record.headers, self.hints(record.capture.url))
+        return page_input(
+            record.capture.url, record.http_headers, record.payload, self.hints, limit=self.config.max_size
+        )
 
     def feed(self, record: ReadRecord, flush: Flush) -> None:
         if record.payload is not None:
@@ -312,6 +314,7 @@ def _reader(
     result: ReextractResult,
     warc_dir: Path | None,
     selection: Selection | None,
+    max_size: int,
 ) -> WarcReader:
     def resolve_digest(digest: str) -> tuple[str, int] | None:
         C = models.Capture
@@ -329,7 +332,12 @@ def _reader(
             result.skips.append(skip)
 
     reader = WarcReader(
-        expand_paths(paths), warc_dir=warc_dir, select=selection, resolve_digest=resolve_digest, on_skip=on_skip
+        expand_paths(paths),
+        warc_dir=warc_dir,
+        select=selection,
+        max_size=max_size,
+        resolve_digest=resolve_digest,
+        on_skip=on_skip,
     )
     result.read = reader.stats
     return reader
@@ -362,7 +370,7 @@ def reextract(
     workers = default_workers() if workers is None else max(0, workers)
     sessions = _open(database_url, dry_run)
     result = ReextractResult(read=ReadStats(), dry_run=dry_run, workers=workers)
-    reader = _reader(paths, sessions, result, warc_dir, selection)
+    reader = _reader(paths, sessions, result, warc_dir, selection, config.max_size)
     reporter = _Progress(progress, progress_stream)
     run = _Run(result, config, workers, batch_size or config.batch_size)
     writer: _StoreWriter | _DryRunWriter = (
@@ -382,7 +390,6 @@ def reextract(
         result.elapsed = time.monotonic() - started
         reporter.close(result)
     return result
-
 
 
 class _Writer:

@@ -479,10 +479,13 @@ def test_codings_and_digest_forms() -> None:
     for coding, encoded in (("gzip", gzip.compress(body)), ("deflate", deflated), ("deflate", raw),
                             ("br", brotli.compress(body))):  # fmt: skip
         headers = [("Content-Type", "text/html"), ("Content-Encoding", coding), ("Transfer-Encoding", "chunked")]
-        payload, kept = decode_payload(HttpBlock(200, headers, _chunked(encoded)))
-        assert payload == body and kept == {"Content-Type": "text/html"}
-    with pytest.raises(ValueError):
-        decode_payload(HttpBlock(200, [("Content-Encoding", "gzip")], b"\x00\x01 not gzip"))
+        payload = decode_payload(HttpBlock(200, headers, _chunked(encoded)), limit=len(body))
+        assert payload.body == body and payload.headers == [("Content-Type", "text/html")] and payload.error is None
+        too_big = decode_payload(HttpBlock(200, headers, _chunked(encoded)), limit=len(body) - 1)
+        assert too_big.error is not None and "DOWNLOAD_MAXSIZE" in too_big.error
+    broken = decode_payload(HttpBlock(200, [("Content-Encoding", "gzip")], b"\x00\x01 not gzip"), limit=0)
+    assert broken.error is not None and broken.error.startswith("cannot undo Content-Encoding gzip")
+    assert broken.body == b"\x00\x01 not gzip" and broken.headers == [("Content-Encoding", "gzip")]
     import base64
     import hashlib
 

@@ -57,10 +57,7 @@ def run(args: argparse.Namespace) -> int:
             run = run_id.decode() if isinstance(run_id, bytes) else run_id or "(none)"
             workers = shared.server.hlen(shared.workers_key)
             queued, waiting = shared.server.zcard(shared.queue_key), shared.server.llen(shared.seeds_key)
-            print(
-                f"run {run}: {queued} requests queued, "
-                f"{waiting} seeds waiting, {workers} workers"
-            )
+            print(f"run {run}: {queued} requests queued, {waiting} seeds waiting, {workers} workers")
             return EXIT_OK
         run_id = shared.join(seeds=seeds)
     except redis.RedisError as exc:

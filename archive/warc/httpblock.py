@@ -1,22 +1,17 @@
-"""The HTTP message in a WARC block: status, headers and body, and the body with its transfer and
-content codings undone.
-
-These are the decoding rules re-extraction applies to stored payloads; they live together here so
-they can be replaced as one.
+"""The HTTP message in a WARC block: status, headers and body, and the body with its transfer
+coding undone and its content codings undone by the rules the crawl applies (archive/responses.py).
 """
 
 from __future__ import annotations
 
 import logging
-import zlib
 from dataclasses import dataclass
 
+from archive.content_coding import ContentDecodingError, codings
+from archive.responses import HeaderPairs, decode_body, decoded_pairs
 from archive.warc.framing import split_head
 
 logger = logging.getLogger(__name__)
-
-# What the payload no longer has once decoded, so what a reader must not claim it still has.
-DROPPED_AFTER_DECODING = frozenset({"content-encoding", "transfer-encoding"})
 
 
 @dataclass(slots=True)
@@ -53,12 +48,6 @@ def parse_http(block: bytes) -> HttpBlock | None:
     return HttpBlock(int(status_line[1]), headers, block[start:])
 
 
-def first_header(headers: list[tuple[str, str]], name: str) -> str | None:
-    """The first value of header *name*, compared case-insensitively."""
-    lowered = name.lower()
-    return next((v for k, v in headers if k.lower() == lowered), None)
-
-
 def dechunk(body: bytes) -> bytes:
     """The body of a ``Transfer-Encoding: chunked`` message; ``ValueError`` if not chunked."""
     out: list[bytes] = []
@@ -83,60 +72,30 @@ def dechunk(body: bytes) -> bytes:
             position += 1
 
 
-def _decode_content(body: bytes, codings: list[str]) -> bytes:
-    for coding in reversed(codings):
-        if coding in ("gzip", "x-gzip"):
-            inflater = zlib.decompressobj(zlib.MAX_WBITS | 32)  # gzip or zlib header
-            body = inflater.decompress(body) + inflater.flush()
-        elif coding == "deflate":
-            try:
-                body = zlib.decompress(body)
-            except zlib.error:
-                body = zlib.decompress(body, -zlib.MAX_WBITS)  # raw deflate, as some servers send
-        elif coding == "br":
-            import brotli  # optional, as in Scrapy
+@dataclass(frozen=True, slots=True)
+class Payload:
+    """A stored body as re-extraction hands it on: decoded when its codings could be undone,
+    else as stored, with the header lines that describe it either way."""
 
-            body = brotli.decompress(body)
-        elif coding == "zstd":
-            import zstandard  # optional
-
-            body = zstandard.ZstdDecompressor().decompressobj().decompress(body)
-        elif coding not in ("identity", ""):
-            raise ValueError(f"unknown Content-Encoding {coding!r}")
-    return body
+    body: bytes
+    headers: HeaderPairs
+    error: str | None = None  # why the content codings could not be undone
 
 
-def decode_payload(http: HttpBlock) -> tuple[bytes, dict[str, str]]:
-    """Undo chunked transfer coding and content codings; headers as the crawl's extraction sees
-    them. Raises ``ValueError`` (or ``zlib.error``) when a declared coding cannot be undone."""
-    headers = header_dict(http.headers)
+def decode_payload(http: HttpBlock, limit: int, headers: HeaderPairs | None = None) -> Payload:
+    """Undo the chunked transfer coding, then the content codings by the crawl's rules
+    (:func:`archive.responses.decode_body`, within *limit*). *headers* describe the message when
+    they are not the block's own (a revisit's, over its original's body)."""
     body = http.body
-    transfer = _coding_list(first_header(http.headers, "Transfer-Encoding"))
-    if "chunked" in transfer:
+    if "chunked" in codings(v for k, v in http.headers if k.lower() == "transfer-encoding"):
         try:
             body = dechunk(body)
         except ValueError:
             # Some crawlers store the body de-chunked but keep the header (our crawl drops it).
             logger.debug("Transfer-Encoding: chunked over a body that is not chunked; used as stored")
-    codings = _coding_list(first_header(http.headers, "Content-Encoding"))
-    if codings:
-        try:
-            body = _decode_content(body, codings)
-        except Exception as exc:
-            # A few tools store the decoded body under the original header: accept what is
-            # plainly markup, refuse the rest.
-            if not body.lstrip()[:1] == b"<":
-                raise ValueError(f"cannot undo Content-Encoding {', '.join(codings)} ({exc})") from None
-    return body, {k: v for k, v in headers.items() if k.lower() not in DROPPED_AFTER_DECODING}
-
-
-def _coding_list(value: str | None) -> list[str]:
-    return [c.strip().lower() for c in (value or "").split(",") if c.strip()]
-
-
-def header_dict(pairs: list[tuple[str, str]]) -> dict[str, str]:
-    """Header pairs as a dict; a repeated name's values are joined by ", " as HTTP allows."""
-    headers: dict[str, str] = {}
-    for name, value in pairs:
-        headers[name] = f"{headers[name]}, {value}" if name in headers else value
-    return headers
+    described = [(k, v) for k, v in (headers or http.headers) if k.lower() != "transfer-encoding"]
+    try:
+        decoded = decode_body(http.headers, body, limit)
+    except ContentDecodingError as exc:
+        return Payload(body, described, str(exc))
+    return Payload(decoded, decoded_pairs(described))

@@ -37,30 +37,20 @@ import datetime as dt
 import fnmatch
 import functools
 import logging
-import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from archive.capture import Capture
+from archive.responses import HeaderPairs, capture_headers, first_header, header_dict, wants_extraction
 from archive.sites import SiteSelector, as_selector
 from archive.warc.digests import digest_matches
-from archive.warc.framing import BadStretch, Framer, RawRecord, unbracket
-from archive.warc.httpblock import (
-    DROPPED_AFTER_DECODING,
-    HttpBlock,
-    dechunk,
-    decode_payload,
-    first_header,
-    header_dict,
-    parse_http,
-)
+from archive.warc.framing import MAX_BLOCK, BadStretch, Framer, RawRecord, unbracket
+from archive.warc.httpblock import HttpBlock, dechunk, decode_payload, parse_http
 from archive.warc.revisits import DEFER, Deferred, Location, Originals
 
 logger = logging.getLogger(__name__)
-
-HTML_TYPES = ("text/html", "application/xhtml+xml")
 
 
 # -- results -----------------------------------------------------------------------------------
@@ -68,17 +58,23 @@ HTML_TYPES = ("text/html", "application/xhtml+xml")
 class ReadRecord:
     """One response (or resolved revisit) record.
 
-    ``payload`` is the body with transfer and content codings undone, or ``None`` when the record
-    was not selected for payload decoding (see ``WarcReader(want_payload=...)``) or is too big.
-    ``headers`` are the HTTP response headers (repeated names joined by ", "), minus
-    ``Content-Encoding``/``Transfer-Encoding`` once those have been undone, which is what the
-    crawl hands the extraction function.
+    ``payload`` is the body with transfer and content codings undone (by the crawl's rules,
+    archive/responses.py), or as stored when its content codings cannot be undone
+    (``decoding_error`` says why), or ``None`` when the record was not selected for payload
+    decoding (see ``WarcReader(want_payload=...)``) or is too big. ``http_headers`` are the
+    header lines that describe ``payload``: ``Content-Encoding`` and ``Transfer-Encoding`` are
+    gone once undone, as they are from the crawl's decoded response.
     """
 
     capture: Capture
     payload: bytes | None
-    headers: dict[str, str]
+    http_headers: HeaderPairs
     path: Path
+    decoding_error: str | None = None
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return header_dict(self.http_headers)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,16 +97,6 @@ class ReadStats:
     filtered: int = 0  # responses left out by the selection
     skipped: int = 0
     skip_reasons: Counter[str] = field(default_factory=Counter)
-
-
-def is_html(content_type: str | None) -> bool:
-    kind = (content_type or "").split(";", 1)[0].strip().lower()
-    return kind in HTML_TYPES
-
-
-def wants_html_ok(status: int, content_type: str | None) -> bool:
-    """The default payload selection: what the crawl extracts, HTML answers with status 200."""
-    return status == 200 and is_html(content_type)
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,7 +163,8 @@ class WarcReader:
     """Iterate the response records of *paths* as :class:`ReadRecord` (see the module doc).
 
     ``select(url, fetched_at)`` filters responses before their payload is decoded;
-    ``want_payload(status, content_type)`` says which payloads to decode (default: HTML, 200);
+    ``want_payload(status, content_type)`` says which payloads to decode (default: what the crawl
+    extracts, HTML with status 200), at most ``max_size`` bytes once decoded;
     ``resolve_digest(payload_digest)`` may return ``(warc_file, offset)`` of a stored response
     with that payload, for revisits whose original is not in *paths*; ``on_skip`` hears every
     skipped record. Statistics accumulate in ``stats``.
@@ -189,7 +176,8 @@ class WarcReader:
         *,
         warc_dir: Path | None = None,
         select: Callable[[str, dt.datetime], bool] | None = None,
-        want_payload: Callable[[int, str | None], bool] = wants_html_ok,
+        want_payload: Callable[[int, str | None], bool] = wants_extraction,
+        max_size: int = MAX_BLOCK,
         resolve_digest: Callable[[str], tuple[str, int] | None] | None = None,
         on_skip: Callable[[Skipped], None] | None = None,
         verify_digests: bool = True,
@@ -198,6 +186,7 @@ class WarcReader:
         self.warc_dir = warc_dir
         self.select = select
         self.want_payload = want_payload
+        self.max_size = max_size  # of a decoded payload: the crawl's DOWNLOAD_MAXSIZE
         self.resolve_digest = resolve_digest
         self.on_skip = on_skip
         self.verify_digests = verify_digests
@@ -325,6 +314,7 @@ class WarcReader:
         if not url or fetched_at is None or not record_id:
             self._skip(name, raw.offset, "record lacks WARC-Target-URI, WARC-Date or WARC-Record-ID")
             return None
+        recorded = capture_headers(http.headers)  # by the rules the crawl's WARC middleware applies
         return Capture(
             url=url,
             status=http.status,
@@ -334,27 +324,21 @@ class WarcReader:
             warc_length=raw.length,
             warc_record_id=record_id,
             record_type=record_type,
-            content_type=first_header(http.headers, "Content-Type"),
+            content_type=recorded.content_type,
             content_length=content_length,
             payload_digest=raw.headers.get("warc-payload-digest"),
             ip_address=raw.headers.get("warc-ip-address"),
-            etag=first_header(http.headers, "ETag"),
-            last_modified=first_header(http.headers, "Last-Modified"),
+            etag=recorded.etag,
+            last_modified=recorded.last_modified,
         )
 
-    def _decoded(
-        self, name: str, raw: RawRecord, capture: Capture, source: HttpBlock, headers: dict[str, str], path: Path
-    ) -> ReadRecord | None:
+    def _decoded(self, capture: Capture, source: HttpBlock, headers: HeaderPairs, path: Path) -> ReadRecord:
         if not self.want_payload(capture.status, capture.content_type):
             return ReadRecord(capture, None, headers, path)
-        try:
-            payload, _ = decode_payload(source)
-        except (ValueError, zlib.error, ImportError) as exc:
-            self._skip(name, raw.offset, str(exc))
-            return None
-        return ReadRecord(
-            capture, payload, {k: v for k, v in headers.items() if k.lower() not in DROPPED_AFTER_DECODING}, path
-        )
+        # Not a skip when the codings cannot be undone: the capture is stored, and extraction says
+        # why it has no text, as it does for the crawl's copy of the same exchange.
+        payload = decode_payload(source, self.max_size, headers)
+        return ReadRecord(capture, payload.body, payload.headers, path, payload.error)
 
     # -- record types --------------------------------------------------------------------------
     def _response(self, path: Path, name: str, raw: RawRecord) -> ReadRecord | None:
@@ -371,14 +355,14 @@ class WarcReader:
         capture = self._capture(name, raw, http, record_type="response", content_length=body_length)
         if capture is None:
             return None
-        if raw.complete and wants_html_ok(capture.status, capture.content_type):
+        if raw.complete and wants_extraction(capture.status, capture.content_type):
             self._originals.remember(Location(path, raw.offset), capture, raw.headers.get("warc-date", ""))
         if not self._selected(raw):
             return None
         if not raw.complete:
             logger.info("%s at offset %d: %d-byte record not decoded", name, raw.offset, raw.block_length)
-            return ReadRecord(capture, None, header_dict(http.headers), path)
-        return self._decoded(name, raw, capture, http, header_dict(http.headers), path)
+            return ReadRecord(capture, None, http.headers, path)
+        return self._decoded(capture, http, http.headers, path)
 
     def _revisit(self, path: Path, name: str, raw: RawRecord, *, final: bool) -> ReadRecord | Deferred | None:
         if not self._is_http(raw) or not raw.complete:
@@ -390,7 +374,7 @@ class WarcReader:
             # Nothing to extract (a 304 "server-not-modified" revisit, an image, a feed): the
             # capture is all there is to store, the original need not be found.
             capture = self._capture(name, raw, http, record_type="revisit", content_length=None)
-            return ReadRecord(capture, None, header_dict(http.headers), path) if capture else None
+            return ReadRecord(capture, None, http.headers, path) if capture else None
         original = self._originals.find(raw)
         if original is None and not final:
             return DEFER
@@ -411,4 +395,4 @@ class WarcReader:
         if capture is None:
             return None
         # Codings are undone as the original declared them: the bytes are the original's.
-        return self._decoded(name, raw, capture, source, header_dict(headers), path)
+        return self._decoded(capture, source, headers, path)
