@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from archive.config import env_setting
 from archive.extract import ExtractionHints
 
 __all__ = [
@@ -99,7 +100,7 @@ class SiteProfile:
 def default_sites_file() -> Path:
     """$NEWSARCHIVE_SITES_FILE, else ``sites.toml`` in the working directory, else the one shipped
     at the root of a source checkout."""
-    explicit = os.environ.get(SITES_FILE_ENV)
+    explicit = env_setting(SITES_FILE_ENV)
     if explicit:
         return Path(explicit)
     here = Path("sites.toml")

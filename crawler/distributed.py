@@ -38,7 +38,7 @@ import time
 import uuid
 import weakref
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
 from scrapy import Request, Spider, signals
@@ -55,6 +55,8 @@ if TYPE_CHECKING:
     from scrapy.settings import BaseSettings
 
 logger = logging.getLogger(__name__)
+
+_T = TypeVar("_T")
 
 SETTING = "NEWSARCHIVE_DISTRIBUTED"
 HEARTBEAT_SECONDS = 5.0
@@ -155,7 +157,7 @@ class SharedRun:
 
     def join(self, worker: str = "", seeds: Iterable[Mapping[str, Any]] = ()) -> str:
         """Join the current run (or start one) as *worker* and/or add *seeds*; returns the run id."""
-        args = [time.time(), WORKER_TTL_SECONDS, new_run_id(), self.dupefilter_prefix, worker]
+        args: list[str | float] = [time.time(), WORKER_TTL_SECONDS, new_run_id(), self.dupefilter_prefix, worker]
         args += [json.dumps(dict(seed), sort_keys=True) for seed in seeds]
         run = self._join(keys=self.keys, args=args)
         self.run_id = run.decode() if isinstance(run, bytes) else str(run)
@@ -198,7 +200,7 @@ class SharedRun:
 
 
 def shared_run_for(settings: BaseSettings, spider_name: str) -> SharedRun:
-    prefix = settings.get("NEWSARCHIVE_DISTRIBUTED_KEY_PREFIX") or "newsarchive"
+    prefix = settings.get("NEWSARCHIVE_DISTRIBUTED_KEY_PREFIX")
     return SharedRun(redis_client(distributed_url(settings)), prefix, spider_name)
 
 
@@ -378,8 +380,8 @@ class DistributedWorker:
             raise NotConfigured  # off by default: no warning for the usual case
         worker = cls(
             crawler,
-            settings.getfloat("NEWSARCHIVE_DISTRIBUTED_IDLE_SECONDS", 30.0),
-            max(1, settings.getint("NEWSARCHIVE_DISTRIBUTED_SEED_BATCH", 4)),
+            settings.getfloat("NEWSARCHIVE_DISTRIBUTED_IDLE_SECONDS"),
+            max(1, settings.getint("NEWSARCHIVE_DISTRIBUTED_SEED_BATCH")),
         )
         crawler.signals.connect(worker.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(worker.spider_idle, signal=signals.spider_idle)
@@ -412,7 +414,7 @@ class DistributedWorker:
         for seed in self.run.pop_seeds(self.seed_batch):
             d = deferred_from_coro(self._expand(spider, seed))
             self._expanding.add(d)
-            d.addBoth(lambda result, d=d: self._expanding.discard(d) or result)
+            d.addBoth(_discard_when_done, self._expanding, d)
         if self._expanding or self.run.pending():
             self._idle_since = None
             raise DontCloseSpider
@@ -451,6 +453,12 @@ class DistributedWorker:
                 logger.info("last worker out of drained run %s: run ended", self.run.run_id)
         except Exception as exc:
             logger.warning("cannot leave the distributed run cleanly: %s", exc)
+
+
+def _discard_when_done(result: _T, pending: set[Any], d: Any) -> _T:
+    """A Deferred's last callback: it is no longer pending; its result goes on unchanged."""
+    pending.discard(d)
+    return result
 
 
 def seed_for(target: str) -> dict[str, Any]:

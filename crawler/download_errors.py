@@ -164,7 +164,7 @@ def report_failure(failure: Failure, stats: StatsCollector | None) -> bool:
     (IgnoreRequest and its HttpError, errors raised by callbacks), which the caller re-raises."""
     exc = failure.value
     request = getattr(failure, "request", None)
-    if request is None or isinstance(exc, IgnoreRequest):
+    if request is None or exc is None or isinstance(exc, IgnoreRequest):
         return False
     report(request, exc, stats)
     return True

@@ -37,7 +37,7 @@ class IndexOnClose:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> IndexOnClose:
         settings = crawler.settings
-        if not settings.getbool("NEWSARCHIVE_INDEX_ON_CLOSE", True):
+        if not settings.getbool("NEWSARCHIVE_INDEX_ON_CLOSE"):
             raise NotConfigured("NEWSARCHIVE_INDEX_ON_CLOSE is off")
         directory = settings.get("NEWSARCHIVE_WARC_DIR")
         if not directory:

@@ -7,7 +7,6 @@ import logging
 import platform
 import socket
 from collections import OrderedDict
-from dataclasses import dataclass
 from http import HTTPStatus
 from importlib.metadata import version as package_version
 from typing import TYPE_CHECKING, Any
@@ -26,6 +25,8 @@ from archive.capture import Capture
 from archive.responses import capture_headers, header_pairs
 from archive.warc.digests import payload_digest
 from archive.warc.writer import ExchangeRequest, ExchangeResponse, WarcWriter, WrittenRecord, warc_date
+from crawler.archive_index import ArchiveIndex, Original
+from crawler.reactor import get_reactor
 from crawler.signals import exchange_archived
 
 if TYPE_CHECKING:
@@ -67,7 +68,7 @@ class WarcArchiveMiddleware:
         # Full records written by this crawl, by URL: not in the database yet when a URL comes twice.
         # The most recent ORIGINALS_KEEP only: one entry per URL would grow with the crawl (330 MB a
         # million URLs), and older ones are found in the database. Used on the writer thread only.
-        self._originals: OrderedDict[str, _Original] = OrderedDict()
+        self._originals: OrderedDict[str, Original] = OrderedDict()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> WarcArchiveMiddleware:
@@ -88,13 +89,13 @@ class WarcArchiveMiddleware:
         }
         writer = WarcWriter(
             directory,
-            prefix=settings.get("NEWSARCHIVE_WARC_PREFIX", "newsarchive"),
+            prefix=settings.get("NEWSARCHIVE_WARC_PREFIX"),
             max_size=settings.getint("NEWSARCHIVE_WARC_MAX_SIZE"),
-            gzip_level=settings.getint("NEWSARCHIVE_WARC_GZIP_LEVEL", 6),
+            gzip_level=settings.getint("NEWSARCHIVE_WARC_GZIP_LEVEL"),
             warcinfo={k: v for k, v in warcinfo.items() if v},
         )
         middleware = cls(crawler, writer, settings.getbool("NEWSARCHIVE_WARC_KEEP_CREDENTIALS"))
-        if settings.getbool("NEWSARCHIVE_WARC_REVISITS", True) and settings.get("NEWSARCHIVE_DATABASE_URL"):
+        if settings.getbool("NEWSARCHIVE_WARC_REVISITS") and settings.get("NEWSARCHIVE_DATABASE_URL"):
             middleware.revisits = _Revisits(settings.get("NEWSARCHIVE_DATABASE_URL"))
         crawler.signals.connect(middleware.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
@@ -163,7 +164,9 @@ class WarcArchiveMiddleware:
                 self.crawler.stats.inc_value("newsarchive/warc_revisits")
             return written
         written = self.writer.write_exchange(request, response)
-        self._originals[request.url] = _Original(request.url, response.fetched_at, written.payload_digest or digest)
+        self._originals[request.url] = Original(
+            request.url, response.fetched_at, written.payload_digest or digest, written.record_id
+        )
         self._originals.move_to_end(request.url)
         if len(self._originals) > ORIGINALS_KEEP:
             self._originals.popitem(last=False)
@@ -173,7 +176,7 @@ class WarcArchiveMiddleware:
         exchange_request, exchange_response = self._exchange(request, response)
         try:
             written: WrittenRecord = await maybe_deferred_to_future(
-                threads.deferToThreadPool(_reactor(), self._pool, self._write, exchange_request, exchange_response)
+                threads.deferToThreadPool(get_reactor(), self._pool, self._write, exchange_request, exchange_response)
             )
         except OSError as exc:
             # A record that cannot be written (disk full, permissions) must not become a DB row
@@ -231,11 +234,6 @@ class HeadMetaRefreshMiddleware(MetaRefreshMiddleware):
         return super().process_response(request, response)
 
 
-@dataclass(frozen=True, slots=True)
-class _Original:
-    url: str
-    fetched_at: dt.datetime
-    payload_digest: str
 
 
 class _Revisits:
@@ -243,15 +241,12 @@ class _Revisits:
 
     def __init__(self, database_url: str) -> None:
         self.database_url = database_url
-        self._index: Any = None
+        self._index: ArchiveIndex | None = None
 
-    def original(self, url: str, digest: str) -> _Original | None:
+    def original(self, url: str, digest: str) -> Original | None:
         if self._index is None:
-            from crawler.extensions import ArchiveIndex  # late: extensions imports this module's neighbours
-
             self._index = ArchiveIndex.from_url(self.database_url)
-        found = self._index.original(url, digest)
-        return _Original(found.url, found.fetched_at, digest) if found is not None else None
+        return self._index.original(url, digest)
 
     def close(self) -> None:
         if self._index is not None:
@@ -263,11 +258,3 @@ def _local_ip() -> str:
         return socket.gethostbyname(socket.gethostname())
     except OSError:
         return ""
-
-
-def _reactor() -> Any:
-    # Imported late: importing twisted.internet.reactor at module level installs the default
-    # reactor before Scrapy installs the asyncio one.
-    from twisted.internet import reactor
-
-    return reactor

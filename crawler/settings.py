@@ -1,6 +1,10 @@
 """Scrapy settings for newsarchive: every NEWSARCHIVE_* default lives here, each documented.
 
-Environment variables of the same name override the database and WARC locations, so
+Components read these without fallbacks of their own (``settings.getint(NAME)``), as Scrapy's
+components read ``scrapy/settings/default_settings.py``: a default is changed here, nowhere else.
+
+The names set from ``env_setting(...)`` are environment-backed (the table is ``archive/config.py``
+``ENV_SETTINGS``, which the CLI reads too): a variable of the same name overrides the default, so
 ``NEWSARCHIVE_DATABASE_URL=postgresql+psycopg://... scrapy crawl newsfeed`` works without editing
 this file; ``-s NAME=VALUE`` on the command line overrides everything.
 """
@@ -10,7 +14,7 @@ from __future__ import annotations
 import os
 
 from archive import __version__
-from archive.config import database_url, warc_dir
+from archive.config import env_setting
 
 BOT_NAME = "newsarchive"
 SPIDER_MODULES = ["crawler.spiders"]
@@ -18,11 +22,11 @@ NEWSPIDER_MODULE = "crawler.spiders"
 
 # --- where things go --------------------------------------------------------------------------
 # SQLAlchemy URL of the archive database; relative SQLite paths are relative to the working dir.
-NEWSARCHIVE_DATABASE_URL = database_url()
+NEWSARCHIVE_DATABASE_URL = env_setting("NEWSARCHIVE_DATABASE_URL")
 # Directory of the WARC files the crawl writes.
-NEWSARCHIVE_WARC_DIR = warc_dir()
+NEWSARCHIVE_WARC_DIR = env_setting("NEWSARCHIVE_WARC_DIR")
 # File name prefix of the WARC files (names are PREFIX-TIMESTAMP-SERIAL-HOST-PID.warc.gz).
-NEWSARCHIVE_WARC_PREFIX = os.environ.get("NEWSARCHIVE_WARC_PREFIX", "newsarchive")
+NEWSARCHIVE_WARC_PREFIX = env_setting("NEWSARCHIVE_WARC_PREFIX")
 # Rotate to a new WARC file once the current one reaches this many bytes.
 NEWSARCHIVE_WARC_MAX_SIZE = 1_000_000_000
 # gzip level of each WARC record. 6 costs half the CPU of warcio's 9 for ~2% more bytes.
@@ -31,12 +35,12 @@ NEWSARCHIVE_WARC_GZIP_LEVEL = 6
 # Off by default: credentials do not belong in an archive that may be shared.
 NEWSARCHIVE_WARC_KEEP_CREDENTIALS = False
 # Free text for the warcinfo record's "operator" field (who ran the crawl, how to reach them).
-NEWSARCHIVE_OPERATOR = os.environ.get("NEWSARCHIVE_OPERATOR", "")
+NEWSARCHIVE_OPERATOR = env_setting("NEWSARCHIVE_OPERATOR")
 # When a crawl ends, index the WARC files it closed into the CDXJ index (crawler/extensions_index.py),
 # so replay tools (pywb) see the whole archive. Only new WARC files are read.
 NEWSARCHIVE_INDEX_ON_CLOSE = True
 # That CDXJ index; empty: beside the WARC directory, named after it (data/warc -> data/warc.cdxj).
-NEWSARCHIVE_INDEX_FILE = os.environ.get("NEWSARCHIVE_INDEX_FILE", "")
+NEWSARCHIVE_INDEX_FILE = env_setting("NEWSARCHIVE_INDEX_FILE")
 
 # --- extraction and storage ---------------------------------------------------------------------
 # Worker processes for extraction; 0 extracts in the reactor thread (debugging only: it stalls the
@@ -61,7 +65,7 @@ NEWSARCHIVE_FOLLOW_ROBOTS_SITEMAPS = True
 NEWSARCHIVE_SITEMAP_MAX_AGE_DAYS = 0
 # Site profiles for `-a site=NAME` / `-a site=all` (see archive/profiles.py). Empty: $NEWSARCHIVE_SITES_FILE,
 # else sites.toml in the working directory, else the one at the root of the source checkout.
-NEWSARCHIVE_SITES_FILE = os.environ.get("NEWSARCHIVE_SITES_FILE", "")
+NEWSARCHIVE_SITES_FILE = env_setting("NEWSARCHIVE_SITES_FILE")
 
 # --- incremental crawls ---------------------------------------------------------------------------
 # Fetch an archived article again only when a feed/sitemap dates it after our last capture, when it
@@ -69,7 +73,7 @@ NEWSARCHIVE_SITES_FILE = os.environ.get("NEWSARCHIVE_SITES_FILE", "")
 NEWSARCHIVE_INCREMENTAL = True
 # Articles published (or first captured) less than this many hours ago are re-checked every run,
 # conditionally, even when nothing links them any more (fresh news gets edited, or retracted). 0: never.
-NEWSARCHIVE_REFRESH_WINDOW_HOURS = float(os.environ.get("NEWSARCHIVE_REFRESH_WINDOW_HOURS", "48"))
+NEWSARCHIVE_REFRESH_WINDOW_HOURS = env_setting("NEWSARCHIVE_REFRESH_WINDOW_HOURS")
 # Re-fetches send If-None-Match / If-Modified-Since from the last capture (an unchanged page is a
 # 304). Turn off only for a server whose validators lie.
 NEWSARCHIVE_CONDITIONAL_REQUESTS = True
@@ -90,7 +94,7 @@ NEWSARCHIVE_RUN_RECORD_INTERVAL = 30.0
 # Log the longest reactor stall (a 10 ms LoopingCall measuring its own lateness) and keep it in the
 # stats as newsarchive/probe/max_stall_ms; benchmarks/crawl.py turns it on. Off: it wakes the reactor 100x/s.
 NEWSARCHIVE_STALL_PROBE = False
-# gc.freeze() when the spider opens (crawler/extensions_probe.py GcFreeze): the start-up objects leave the
+# gc.freeze() when the spider opens (crawler/gc_freeze.py GcFreeze): the start-up objects leave the
 # garbage collector's full collections, which otherwise stall the reactor for 100-300 ms each.
 NEWSARCHIVE_GC_FREEZE = True
 
@@ -98,13 +102,13 @@ NEWSARCHIVE_GC_FREEZE = True
 # Redis URL of a frontier shared by several `scrapy crawl newsfeed` workers on one or more machines,
 # e.g. redis://10.0.0.5:6379/0 (empty: a local crawl). Switches to scrapy-redis's scheduler and
 # dupefilter; seeds go in with `newsarchive enqueue SITE|URL`. Use a PostgreSQL database with it.
-NEWSARCHIVE_DISTRIBUTED = os.environ.get("NEWSARCHIVE_DISTRIBUTED", "")
+NEWSARCHIVE_DISTRIBUTED = env_setting("NEWSARCHIVE_DISTRIBUTED")
 # Prefix of every Redis key of the shared frontier: separate deployments (or tests) sharing one
 # Redis use different prefixes.
-NEWSARCHIVE_DISTRIBUTED_KEY_PREFIX = os.environ.get("NEWSARCHIVE_DISTRIBUTED_KEY_PREFIX", "newsarchive")
+NEWSARCHIVE_DISTRIBUTED_KEY_PREFIX = env_setting("NEWSARCHIVE_DISTRIBUTED_KEY_PREFIX")
 # A worker exits once the shared frontier has had nothing for it this long (seconds), so cron runs
 # and tests end. Scrapy looks at an idle spider every 5 s, so the wait is rounded up to that.
-NEWSARCHIVE_DISTRIBUTED_IDLE_SECONDS = float(os.environ.get("NEWSARCHIVE_DISTRIBUTED_IDLE_SECONDS", "30"))
+NEWSARCHIVE_DISTRIBUTED_IDLE_SECONDS = env_setting("NEWSARCHIVE_DISTRIBUTED_IDLE_SECONDS")
 # Seeds an idle worker takes from the shared seed list at a time.
 NEWSARCHIVE_DISTRIBUTED_SEED_BATCH = 4
 
@@ -134,7 +138,7 @@ TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False
 # Listings link to many pages already seen; keep the log about what matters.
 DUPEFILTER_DEBUG = False
-LOG_LEVEL = os.environ.get("NEWSARCHIVE_LOG_LEVEL", "INFO")
+LOG_LEVEL = env_setting("NEWSARCHIVE_LOG_LEVEL")
 
 # --- components ---------------------------------------------------------------------------------
 DOWNLOADER_MIDDLEWARES = {
@@ -160,13 +164,13 @@ EXTENSIONS = {
     # Runs on engine_stopped, after WarcArchiveMiddleware has closed the last WARC file.
     "crawler.extensions_index.IndexOnClose": 500,
     # crawl_runs row and the per-site lock; early so a locked-out crawl closes before any request.
-    "crawler.extensions.CrawlRunRecorder": 100,
+    "crawler.run_records.CrawlRunRecorder": 100,
     # Distributed workers only (NotConfigured otherwise): seeds, idle wait, heartbeat.
     "crawler.distributed.DistributedWorker": 200,
     # Opt-in (NEWSARCHIVE_STALL_PROBE): measures how long the reactor thread is kept busy.
     "crawler.extensions_probe.StallProbe": 0,
     # gc.freeze() once the crawl is set up: full collections stop walking start-up objects.
-    "crawler.extensions_probe.GcFreeze": 0,
+    "crawler.gc_freeze.GcFreeze": 0,
 }
 # Scrapy's own scheduler for a local crawl, scrapy-redis's on the shared frontier when
 # NEWSARCHIVE_DISTRIBUTED is set (decided at crawl start, so `-s` works too).

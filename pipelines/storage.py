@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from scrapy import Spider
 from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
@@ -24,12 +24,14 @@ from archive.db import DatabaseError, open_database
 from archive.responses import wants_extraction
 from archive.store import ExtractionResult, StoreStats, store_batch
 from crawler.items import PageItem
+from crawler.reactor import get_reactor
 from crawler.signals import exchange_archived
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
 logger = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 # The capture of an HTML page comes back as an item once extracted; it waits this long for it in
 # the pending batch, so it is written once, with its result, instead of twice.
@@ -57,8 +59,8 @@ class StoragePipeline:
         pipeline = cls(
             crawler,
             settings.get("NEWSARCHIVE_DATABASE_URL"),
-            max(1, settings.getint("NEWSARCHIVE_STORE_BATCH_SIZE", 200)),
-            settings.getfloat("NEWSARCHIVE_STORE_INTERVAL", 2.0),
+            max(1, settings.getint("NEWSARCHIVE_STORE_BATCH_SIZE")),
+            settings.getfloat("NEWSARCHIVE_STORE_INTERVAL"),
         )
         crawler.signals.connect(pipeline.capture_archived, signal=exchange_archived)
         return pipeline
@@ -98,11 +100,15 @@ class StoragePipeline:
         batch = self._take_ready(final)
         if not batch:
             return None
-        d = threads.deferToThreadPool(_reactor(), self._pool, self._store_batch, batch)
+        d = threads.deferToThreadPool(get_reactor(), self._pool, self._store_batch, batch)
         self._in_flight.add(d)
         d.addCallbacks(self._stored, self._store_failed)
-        d.addBoth(lambda result: self._in_flight.discard(d) or result)
+        d.addBoth(self._done, d)
         return d
+
+    def _done(self, result: _T, d: defer.Deferred[Any]) -> _T:
+        self._in_flight.discard(d)
+        return result
 
     def _take_ready(self, final: bool) -> list[tuple[Capture, ExtractionResult | None]]:
         """The pending entries to write now: all of them at the end, else all but the captures still
@@ -166,11 +172,3 @@ class StoragePipeline:
 def _expects_item(capture: Capture) -> bool:
     """An HTML page the spider turns into a ``PageItem`` (revisits included)."""
     return capture.method == "GET" and wants_extraction(capture.status, capture.content_type)
-
-
-def _reactor() -> Any:
-    # Imported late: importing twisted.internet.reactor at module level installs the default
-    # reactor before Scrapy installs the asyncio one.
-    from twisted.internet import reactor
-
-    return reactor

@@ -227,7 +227,7 @@ def test_refresh_all_rechecks_every_article_conditionally(two_runs: TwoRuns, tmp
 
 
 def test_a_second_crawl_of_a_locked_site_exits_at_once(sample_site: SampleSite, tmp_path: Path) -> None:
-    from crawler.extensions import SiteLock
+    from crawler.site_lock import SiteLock
 
     database_url = f"sqlite:///{tmp_path / 'archive.db'}"
     holder = SiteLock(database_url, tmp_path)  # what a running crawl of 127.0.0.1 holds
@@ -250,7 +250,7 @@ def test_site_lock_on_postgres() -> None:
     url = os.environ.get("NEWSARCHIVE_TEST_POSTGRES_URL")
     if not url:
         pytest.skip("NEWSARCHIVE_TEST_POSTGRES_URL is not set (CI sets it)")
-    from crawler.extensions import SiteLock, SiteLockedError
+    from crawler.site_lock import SiteLock, SiteLockedError
 
     open_database(url)  # migrated, crawl_runs included
     first, second = SiteLock(url, "."), SiteLock(url, ".")

@@ -27,6 +27,7 @@ from scrapy.utils.test import get_crawler
 
 from archive.sample_site import SampleSite, load_articles
 from archive.warc.index import default_index_path
+from crawler import settings as project_settings
 from crawler.extensions_index import IndexOnClose
 from tests.conftest import CrawlRun, newsarchive, scrapy_crawl
 from tests.pywb_env import ensure_pywb
@@ -142,7 +143,9 @@ def test_close_hook_is_off_when_the_setting_says_so(tmp_path: Path) -> None:
         IndexOnClose.from_crawler(
             get_crawler(settings_dict={"NEWSARCHIVE_INDEX_ON_CLOSE": False, "NEWSARCHIVE_WARC_DIR": warcs})
         )
-    hook = IndexOnClose.from_crawler(get_crawler(settings_dict={"NEWSARCHIVE_WARC_DIR": warcs}))
+    # The project's defaults, as a crawl has them (get_crawler alone has Scrapy's only).
+    defaults = {k: v for k, v in vars(project_settings).items() if k.startswith("NEWSARCHIVE_")}
+    hook = IndexOnClose.from_crawler(get_crawler(settings_dict={**defaults, "NEWSARCHIVE_WARC_DIR": warcs}))
     assert hook.index == tmp_path / "warc.cdxj"
 
 

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from typing import Any
 from urllib.parse import urlsplit
 
 from archive.commands.options import EXIT_OK, UserError, subcommand
+from archive.config import env_setting
 
 SPIDER = "newsfeed"
 
 
 def _redis_url(explicit: str | None) -> str:
-    url = explicit or os.environ.get("NEWSARCHIVE_DISTRIBUTED") or ""
+    url = str(env_setting("NEWSARCHIVE_DISTRIBUTED", explicit))
     if not url:
         raise UserError("no Redis to enqueue into: pass --redis URL or set NEWSARCHIVE_DISTRIBUTED")
     if urlsplit(url).scheme not in ("redis", "rediss", "unix"):
@@ -48,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
     from crawler.distributed import SharedRun, redis_client
 
     url = _redis_url(args.redis)
-    prefix = args.prefix or os.environ.get("NEWSARCHIVE_DISTRIBUTED_KEY_PREFIX") or "newsarchive"
+    prefix = str(env_setting("NEWSARCHIVE_DISTRIBUTED_KEY_PREFIX", args.prefix))
     seeds = [] if args.status else _seeds(args.targets, args.sites_file)
     try:
         shared = SharedRun(redis_client(url), prefix, SPIDER)

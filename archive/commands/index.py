@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 from typing import Any
 
 from archive.commands.options import EXIT_OK, UserError, add_warc_dir, subcommand
-from archive.config import warc_dir
+from archive.config import env_setting, warc_dir
 
 
 def run(args: argparse.Namespace) -> int:
@@ -18,7 +17,7 @@ def run(args: argparse.Namespace) -> int:
     directory = Path(warc_dir(args.warc_dir))
     if not directory.is_dir():
         raise UserError(f"no WARC directory at {directory} (run a crawl first, or pass --warc-dir)")
-    output = Path(args.output or os.environ.get("NEWSARCHIVE_INDEX_FILE") or default_index_path(directory))
+    output = Path(env_setting("NEWSARCHIVE_INDEX_FILE", args.output) or default_index_path(directory))
     if output.exists() and output.is_dir():
         raise UserError(f"{output} is a directory; -o wants a file name")
     try:

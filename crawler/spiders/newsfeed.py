@@ -29,9 +29,9 @@ import datetime as dt
 import gzip
 import io
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import scrapy
@@ -52,12 +52,16 @@ from archive.profiles import (
 )
 from archive.responses import HeaderPairs, HintSource, first_header, header_pairs, is_html, page_input, profile_hints
 from archive.urls import canonicalize
+from crawler.archive_index import ArchiveIndex, Known
 from crawler.content_decoding import DECODING_ERROR_META_KEY
 from crawler.discovery import feed_entries, is_listing_url, page_links, xml_root_name
 from crawler.download_errors import report_failure
-from crawler.extensions import ArchiveIndex, Known
+from crawler.incremental import Decision, IncrementalPolicy, refresh_all
 from crawler.items import PageItem
 from crawler.middlewares import CAPTURE_META_KEY
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
 
 logger = logging.getLogger(__name__)
 
@@ -107,6 +111,16 @@ class NewsFeedSpider(scrapy.Spider):
     name = "newsfeed"
     _hint_source: HintSource | None = None
 
+    # Set by from_crawler from the settings (crawler/settings.py has their defaults).
+    policy: IncrementalPolicy  # the incremental decision (crawler/incremental.py)
+    index: ArchiveIndex | None = None  # what the archive holds; None: not incremental, or no database
+    distributed: bool = False  # a worker of a shared frontier (crawler/distributed.py)
+    follow_robots_sitemaps: bool
+    max_listing_pages: int
+    stop_after_known_pages: int
+    sitemap_max_age: dt.timedelta | None = None
+    _all_profiles: dict[str, SiteProfile] | None = None  # the whole sites file, read when first needed
+
     def __init__(
         self,
         start_url: str | None = None,
@@ -125,9 +139,8 @@ class NewsFeedSpider(scrapy.Spider):
                 "the newsfeed spider needs -a start_url=URL (a listing, feed, sitemap or home page) "
                 "or -a site=NAME (a profile of sites.toml, or all), one of the two"
             )
-        if refresh not in (None, "", "all", "none"):
-            raise ValueError(f"-a refresh= takes 'all' (re-check every archived article) or 'none', not {refresh!r}")
-        self.refresh_all = refresh == "all"
+        refresh_all(refresh)  # a bad value fails here, before anything else is set up
+        self.refresh = refresh
         self.sites_arg = site
         self.profiles: dict[str, SiteProfile] = {}
         self.start_urls_given = [canonicalize(u) for u in (start_url or "").split(",") if u.strip()]
@@ -141,11 +154,10 @@ class NewsFeedSpider(scrapy.Spider):
         self.allowed_domains = sorted(hosts | {h.removeprefix("www.") for h in hosts} - {""})
 
     @classmethod
-    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> NewsFeedSpider:
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsFeedSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         settings = crawler.settings
         spider.distributed = bool(settings.get("NEWSARCHIVE_DISTRIBUTED"))
-        spider._all_profiles = None
         if not spider.sites_arg and not spider.start_urls_given and not spider.distributed:
             raise ValueError(
                 "the newsfeed spider needs -a start_url=URL (a listing, feed, sitemap or home page) "
@@ -159,20 +171,17 @@ class NewsFeedSpider(scrapy.Spider):
             spider.profiles = {p.name: p for p in profiles}
             spider.site_names = [p.name for p in profiles]
             spider._set_domains({h for p in profiles for h in p.hosts})
-        spider.follow_robots_sitemaps = settings.getbool("NEWSARCHIVE_FOLLOW_ROBOTS_SITEMAPS", True)
+        spider.follow_robots_sitemaps = settings.getbool("NEWSARCHIVE_FOLLOW_ROBOTS_SITEMAPS")
         if spider.follow_robots_sitemaps:
             crawler.signals.connect(spider.robots_parsed, signal=signals.robots_parsed)
-        spider.max_listing_pages = settings.getint("NEWSARCHIVE_MAX_LISTING_PAGES", 50)
-        spider.stop_after_known_pages = settings.getint("NEWSARCHIVE_LISTING_STOP_AFTER_KNOWN_PAGES", 1)
-        spider.incremental = settings.getbool("NEWSARCHIVE_INCREMENTAL", True)
-        hours = settings.getfloat("NEWSARCHIVE_REFRESH_WINDOW_HOURS", 48.0)
-        spider.refresh_window = dt.timedelta(hours=hours) if hours > 0 else None
-        spider.conditional = settings.getbool("NEWSARCHIVE_CONDITIONAL_REQUESTS", True)
-        days = settings.getint("NEWSARCHIVE_SITEMAP_MAX_AGE_DAYS", 0)
+        spider.max_listing_pages = settings.getint("NEWSARCHIVE_MAX_LISTING_PAGES")
+        spider.stop_after_known_pages = settings.getint("NEWSARCHIVE_LISTING_STOP_AFTER_KNOWN_PAGES")
+        days = settings.getint("NEWSARCHIVE_SITEMAP_MAX_AGE_DAYS")
         spider.sitemap_max_age = dt.timedelta(days=days) if days > 0 else None
-        spider.index = None
-        if spider.incremental and settings.get("NEWSARCHIVE_DATABASE_URL"):
-            spider.index = ArchiveIndex.from_url(settings.get("NEWSARCHIVE_DATABASE_URL"))
+        spider.policy = IncrementalPolicy.from_settings(settings, spider.refresh)
+        database_url = settings.get("NEWSARCHIVE_DATABASE_URL")
+        if spider.policy.enabled and database_url:
+            spider.index = ArchiveIndex.from_url(database_url)
             crawler.signals.connect(spider._close_index, signal=signals.spider_closed)
         return spider
 
@@ -211,18 +220,17 @@ class NewsFeedSpider(scrapy.Spider):
     ) -> AsyncIterator[scrapy.Request]:
         """Conditional re-checks of archived articles nothing may link any more: the fresh ones
         (or all with ``refresh=all``)."""
-        if self.index is None or (self.refresh_window is None and not self.refresh_all):
+        if self.index is None or not self.policy.rechecks:
             return
-        since = None if self.refresh_all else dt.datetime.now(dt.UTC) - self.refresh_window  # type: ignore[operator]
+        since = self.policy.recheck_since(dt.datetime.now(dt.UTC))
         for site, origins in groups:
             origins = sorted({*origins, *(o.replace("://www.", "://", 1) for o in origins)})
             urls = await self._in_thread(self.index.articles_since, origins, since)
             known = await self._in_thread(self.index.lookup, urls)
-            reason = "refresh" if self.refresh_all else "fresh"
             self._inc("recheck", len(urls))
             for url in urls:
                 meta = {ROLE: "article", DEPTH: 0, **({SITE: site} if site else hosts)}
-                yield self._article_request(url, known.get(url), reason, meta)
+                yield self._article_request(url, self.policy.recheck(known.get(url)), meta)
 
     # -- distributed: seeds and requests from the shared frontier (crawler/distributed.py) ---------
     def _hosts_meta(self, urls: list[str]) -> dict[str, Any]:
@@ -410,7 +418,7 @@ class NewsFeedSpider(scrapy.Spider):
     async def parse_page(self, response: TextResponse) -> AsyncIterator[Any]:
         if response.meta.get(ROLE) != "listing":
             return  # articles are leaves: following their links would crawl the whole site
-        max_links = self.settings.getint("NEWSARCHIVE_MAX_LINKS_PER_PAGE", 2000)
+        max_links = self.settings.getint("NEWSARCHIVE_MAX_LINKS_PER_PAGE")
         links = page_links(response.selector, response.url, max_links)
         if links.truncated:
             logger.warning("%s has more than %d links; following the first %d", response.url, max_links, max_links)
@@ -485,7 +493,7 @@ class NewsFeedSpider(scrapy.Spider):
         return await self._in_thread(self.index.lookup, urls)
 
     async def _article_requests(
-        self, response: Response, candidates: list[tuple[str, dt.datetime | None]]
+        self, response: Response, candidates: Sequence[tuple[str, dt.datetime | None]]
     ) -> tuple[list[scrapy.Request], bool]:
         """Requests for the article candidates worth fetching, and whether none of them was new
         or flagged as changed (a listing page of such is where its pagination can stop)."""
@@ -497,36 +505,21 @@ class NewsFeedSpider(scrapy.Spider):
             meta = self._child_meta(response, **{ROLE: "article"})
             if meta is None:
                 continue
-            previous = known.get(url)
-            if previous is None:
+            decision = self.policy.decide(known.get(url), updated, now)
+            if decision.something_new:
                 nothing_new = False
-                requests.append(self._article_request(url, None, "new", meta))
-            elif updated is not None and updated > previous.checked_at:
-                nothing_new = False
-                requests.append(self._article_request(url, previous, "changed", meta))
-            elif self.refresh_all and not previous.removed:
-                requests.append(self._article_request(url, previous, "refresh", meta))
-            elif (
-                not previous.removed
-                and self.refresh_window is not None
-                and previous.born_at is not None
-                and now - previous.born_at < self.refresh_window
-            ):
-                requests.append(self._article_request(url, previous, "fresh", meta))
+            if decision.fetch:
+                requests.append(self._article_request(url, decision, meta))
             else:
                 self._inc("skipped")
         return requests, nothing_new
 
-    def _article_request(self, url: str, previous: Known | None, reason: str, meta: dict[str, Any]) -> scrapy.Request:
-        headers: dict[str, str] = {}
-        if previous is not None and self.conditional:
-            if previous.etag:
-                headers["If-None-Match"] = previous.etag
-            if previous.last_modified:
-                headers["If-Modified-Since"] = previous.last_modified
-        self._inc(f"fetch/{reason}")
+    def _article_request(self, url: str, decision: Decision, meta: dict[str, Any]) -> scrapy.Request:
+        self._inc(f"fetch/{decision.reason}")
         return self._request(
-            url, {**meta, REASON: reason, "handle_httpstatus_list": _ARTICLE_STATUSES}, headers=headers or None
+            url,
+            {**meta, REASON: decision.reason, "handle_httpstatus_list": _ARTICLE_STATUSES},
+            headers=dict(decision.headers) or None,
         )
 
 

@@ -13,17 +13,18 @@ from scrapy.utils.test import get_crawler
 
 from archive.warc.writer import ExchangeRequest, ExchangeResponse, WarcWriter
 from crawler import middlewares
-from crawler.middlewares import WarcArchiveMiddleware, _Original
+from crawler.archive_index import Original
+from crawler.middlewares import WarcArchiveMiddleware
 
 
 class StoredOriginals:
     """Stands in for the database lookup: knows every full record the middleware wrote."""
 
     def __init__(self) -> None:
-        self.stored: dict[str, _Original] = {}
+        self.stored: dict[str, Original] = {}
         self.asked: list[str] = []
 
-    def original(self, url: str, digest: str) -> _Original | None:
+    def original(self, url: str, digest: str) -> Original | None:
         self.asked.append(url)
         found = self.stored.get(url)
         return found if found is not None and found.payload_digest == digest else None

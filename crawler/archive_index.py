@@ -1,0 +1,190 @@
+"""What a crawl knows from the archive: read-only look-ups in batches.
+
+``ArchiveIndex`` answers what is already archived (last captures with their validators, articles
+with their age and removal) for the incremental crawl (crawler/incremental.py) and the WARC revisit
+records (crawler/middlewares.py). Its methods run SQL and are called from threads, never from the
+reactor.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine, and_, func, or_, select
+from sqlalchemy.engine import Connection
+
+from archive import models
+from archive.db import as_utc, create_db_engine
+
+_CHUNK = 500  # URLs per IN (...) list: well under SQLite's and PostgreSQL's parameter limits
+
+
+@dataclass(frozen=True, slots=True)
+class Known:
+    """What the archive knows about one URL."""
+
+    url: str
+    checked_at: dt.datetime  # the latest capture that answered 200 or 304: the page was as stored then
+    etag: str | None
+    last_modified: str | None
+    born_at: dt.datetime | None  # publication date of an article, else when it was first captured
+    removed: bool  # an article that answered 404/410 and has not come back
+
+
+@dataclass(frozen=True, slots=True)
+class Original:
+    """A full response record an identical payload can point a revisit record at."""
+
+    url: str
+    fetched_at: dt.datetime
+    payload_digest: str
+    record_id: str
+
+
+class ArchiveIndex:
+    """Batched, read-only queries on the archive for one crawl. Thread-safe; call from threads."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def from_url(cls, database_url: str) -> ArchiveIndex:
+        # No migration here: the storage pipeline opens (and migrates) the database before any
+        # request goes out, and these look-ups only ever run after that.
+        return cls(create_db_engine(database_url, create=True))
+
+    def lookup(self, urls: Iterable[str]) -> dict[str, Known]:
+        """What is archived of each of *urls*; URLs never fetched with success are absent."""
+        wanted = list(dict.fromkeys(urls))
+        found: dict[str, Known] = {}
+        with self.engine.connect() as connection:
+            for start in range(0, len(wanted), _CHUNK):
+                found.update(_lookup_chunk(connection, wanted[start : start + _CHUNK]))
+        return found
+
+    def articles_since(self, origins: Iterable[str], since: dt.datetime | None) -> list[str]:
+        """URLs of archived, not removed articles under *origins* (``scheme://host[:port]/``)
+        published (or first captured) at or after *since*; every one when *since* is None."""
+        prefixes = sorted(set(origins))
+        if not prefixes:
+            return []
+        a, v = models.Article, models.ArticleVersion
+        query = (
+            select(a.url)
+            .outerjoin(v, v.id == a.current_version_id)
+            .where(a.removed_at.is_(None), or_(*(a.url.startswith(p, autoescape=True) for p in prefixes)))
+        )
+        if since is not None:
+            query = query.where(func.coalesce(v.published_at, a.first_captured_at) >= since)
+        with self.engine.connect() as connection:
+            return list(connection.scalars(query.order_by(a.id)).all())
+
+    def original(self, url: str, payload_digest: str) -> Original | None:
+        """The latest full response record of *url* with this payload digest, if any."""
+        c = models.Capture
+        with self.engine.connect() as connection:
+            row = connection.execute(
+                select(c.url, c.fetched_at, c.warc_record_id)
+                .where(
+                    and_(c.url == url, c.payload_digest == payload_digest, c.record_type == "response", c.status == 200)
+                )
+                .order_by(c.fetched_at.desc())
+                .limit(1)
+            ).first()
+        if row is None:
+            return None
+        fetched = as_utc(row.fetched_at)
+        assert fetched is not None
+        return Original(row.url, fetched, payload_digest, row.warc_record_id)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+# ------------------------------------------------------------------------------------ lookup parts
+def _lookup_chunk(connection: Connection, urls: Sequence[str]) -> dict[str, Known]:
+    latest = _latest_good_captures(connection, urls)
+    # A 304 may carry no validators of its own: keep those of the latest capture that had some.
+    validators = _latest_validators(connection, [u for u, row in latest.items() if not (row.etag or row.last_modified)])
+    c = models.Capture
+    first = dict(connection.execute(select(c.url, func.min(c.fetched_at)).where(c.url.in_(urls)).group_by(c.url)).all())
+    articles = _articles(connection, urls)
+    result: dict[str, Known] = {}
+    for url in urls:
+        row = latest.get(url)
+        article = articles.get(url)
+        removed_at = as_utc(article.removed_at) if article is not None else None
+        if row is None and removed_at is None:
+            continue  # never fetched with success: new
+        etag, last_modified = (row.etag, row.last_modified) if row is not None else (None, None)
+        if not (etag or last_modified):
+            etag, last_modified = validators.get(url, (None, None))
+        born = None
+        if article is not None:
+            born = as_utc(article.published_at) or as_utc(article.first_captured_at)
+        checked = as_utc(row.fetched_at) if row is not None else removed_at
+        assert checked is not None
+        result[url] = Known(
+            url=url,
+            checked_at=checked,
+            etag=etag,
+            last_modified=last_modified,
+            born_at=born or as_utc(first.get(url)),
+            removed=removed_at is not None,
+        )
+    return result
+
+
+def _latest_good_captures(connection: Connection, urls: Sequence[str]) -> dict[str, Any]:
+    """The latest GET capture of each URL that answered 200 or 304, by URL."""
+    c = models.Capture
+    ranked = (
+        select(
+            c.url,
+            c.fetched_at,
+            c.etag,
+            c.last_modified,
+            func.row_number().over(partition_by=c.url, order_by=c.fetched_at.desc()).label("rank"),
+        )
+        .where(
+            c.url.in_(urls),
+            c.status.in_((200, 304)),
+            c.method == "GET",
+            # An HTML page counts as seen once its extraction is stored, not when its bytes are:
+            # a crawl killed in between must fetch it again.
+            or_(
+                c.status == 304,
+                c.extracted_as.is_not(None),
+                func.coalesce(c.content_type, "").not_like("%html%"),
+            ),
+        )
+        .subquery()
+    )
+    return {row.url: row for row in connection.execute(select(ranked).where(ranked.c.rank == 1)).all()}
+
+
+def _latest_validators(connection: Connection, urls: Sequence[str]) -> dict[str, tuple[str | None, str | None]]:
+    """``(etag, last_modified)`` of the latest 200 of each URL that had either."""
+    if not urls:
+        return {}
+    c = models.Capture
+    rows = connection.execute(
+        select(c.url, c.etag, c.last_modified)
+        .where(c.url.in_(urls), c.status == 200, or_(c.etag.is_not(None), c.last_modified.is_not(None)))
+        .order_by(c.fetched_at)
+    ).all()
+    return {row.url: (row.etag, row.last_modified) for row in rows}
+
+
+def _articles(connection: Connection, urls: Sequence[str]) -> dict[str, Any]:
+    """Removal, first capture and publication date of each URL that is an article, by URL."""
+    a, v = models.Article, models.ArticleVersion
+    rows = connection.execute(
+        select(a.url, a.removed_at, a.first_captured_at, v.published_at)
+        .outerjoin(v, v.id == a.current_version_id)
+        .where(a.url.in_(urls))
+    ).all()
+    return {row.url: row for row in rows}
