@@ -51,7 +51,7 @@ class ExtractionPipeline:
                 self.crawler.stats.set_value("newsarchive/extract/pool_underfed_s", round(self.idle_seconds, 2))
 
     async def process_item(self, item: Any, spider: Spider | None = None) -> Any:
-        if not isinstance(item, PageItem) or self.pool is None:
+        if not isinstance(item, PageItem) or item.page is None or self.pool is None:
             return item
         self._count_in_flight(+1)
         try:
