@@ -13,11 +13,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, and_, func, or_, select
+from sqlalchemy import ColumnElement, Engine, and_, func, not_, or_, select
 from sqlalchemy.engine import Connection
 
 from archive import models
 from archive.db import as_utc, create_db_engine
+from archive.responses import HTML_TYPES
 
 _CHUNK = 500  # URLs per IN (...) list: well under SQLite's and PostgreSQL's parameter limits
 
@@ -138,6 +139,12 @@ def _lookup_chunk(connection: Connection, urls: Sequence[str]) -> dict[str, Know
     return result
 
 
+def _is_html(content_type: Any) -> ColumnElement[bool]:
+    """``archive.responses.is_html`` in SQL: the media type, before its parameters, is an HTML type."""
+    media = func.lower(func.trim(func.coalesce(content_type, "")))
+    return or_(*(or_(media == t, media.like(f"{t};%"), media.like(f"{t} %")) for t in sorted(HTML_TYPES)))
+
+
 def _latest_good_captures(connection: Connection, urls: Sequence[str]) -> dict[str, Any]:
     """The latest GET capture of each URL that answered 200 or 304, by URL."""
     c = models.Capture
@@ -158,7 +165,7 @@ def _latest_good_captures(connection: Connection, urls: Sequence[str]) -> dict[s
             or_(
                 c.status == 304,
                 c.extracted_as.is_not(None),
-                func.coalesce(c.content_type, "").not_like("%html%"),
+                not_(_is_html(c.content_type)),
             ),
         )
         .subquery()
