@@ -232,15 +232,30 @@ def profiles_for_hints(path: str | os.PathLike[str] | None = None) -> dict[str, 
 
 
 def select_profiles(profiles: Mapping[str, SiteProfile], names: str | Iterable[str]) -> list[SiteProfile]:
-    """The profiles *names* asks for: ``all``, one name, or a comma-separated list."""
+    """The profiles *names* asks for: ``all``, one name, or a comma-separated list. A name may also
+    be a host of a profile (``--site`` means a profile or a host everywhere, archive/sites.py)."""
     wanted = [n.strip() for n in (names.split(",") if isinstance(names, str) else names) if n.strip()]
     if wanted == ["all"]:
         return list(profiles.values())
+    wanted = [_profile_named_or_hosting(profiles, n) for n in wanted]
     missing = [n for n in wanted if n not in profiles]
     if missing or not wanted:
         known = ", ".join(sorted(profiles)) or "none"
         raise ProfileError(f"unknown site {', '.join(missing) or '(empty)'!s}; known: {known}, or all")
     return [profiles[n] for n in dict.fromkeys(wanted)]
+
+
+def _profile_named_or_hosting(profiles: Mapping[str, SiteProfile], name: str) -> str:
+    """*name*, or the name of the one profile whose hosts it is (www. and subdomains as --site)."""
+    if name in profiles:
+        return name
+    from archive.sites import SiteSelector, host_key
+
+    host = host_key(name)
+    hosting = [
+        p.name for p in profiles.values() if SiteSelector(name, frozenset(map(host_key, p.hosts))).matches_host(host)
+    ]
+    return hosting[0] if len(hosting) == 1 else name
 
 
 def profile_for_url(profiles: Mapping[str, SiteProfile], url: str) -> SiteProfile | None:

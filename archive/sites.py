@@ -21,7 +21,8 @@ class UnknownSite(ValueError):
     """A ``--site`` value that is neither a profile name nor a host."""
 
 
-def _host(value: str) -> str:
+def host_key(value: str) -> str:
+    """A host, URL or --site value as the host it names: lower case, no www., no port."""
     return host_of(value if "://" in value else f"http://{value}")
 
 
@@ -32,7 +33,7 @@ class SiteSelector:
     profile: str | None = None  # the profile the spec named, if it named one
 
     def matches_host(self, host: str | None) -> bool:
-        host = _host(host or "")
+        host = host_key(host or "")
         return any(host == h or host.endswith("." + h) for h in self.hosts)
 
     def matches_url(self, url: str) -> bool:
@@ -59,8 +60,8 @@ def resolve_site(spec: str, sites_file: str | None = None) -> SiteSelector:
     spec = spec.strip()
     profile = profiles_for_hints(sites_file).get(spec)
     if profile is not None:
-        return SiteSelector(spec, frozenset(_host(h) for h in profile.hosts), profile.name)
-    host = _host(spec)
+        return SiteSelector(spec, frozenset(host_key(h) for h in profile.hosts), profile.name)
+    host = host_key(spec)
     if not host or any(c in host for c in " /?#@"):
         raise UnknownSite(f"--site {spec!r} is neither a site profile nor a host (e.g. example.com)")
     return SiteSelector(spec, frozenset({host}))

@@ -113,7 +113,9 @@ def register(sub: Any) -> None:
         """,
     )
     p.add_argument("urls", nargs="*", metavar="URL", help="entry point(s) of one site")
-    p.add_argument("--site", metavar="NAME", help="profile(s) of sites.toml, comma-separated, or all")
+    p.add_argument(
+        "--site", metavar="SITE", help="profile(s) of the sites file, or their hosts, comma-separated, or all"
+    )
     p.add_argument("--refresh-all", action="store_true", help="re-check every archived article of the site(s)")
     add_db(p)
     add_warc_dir(p)
