@@ -1,0 +1,67 @@
+"""The one extraction pool of the crawl and of reextract: a worker that dies costs a retry, not the run."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import threading
+import time
+
+from archive.extract import Article, NotAnArticle
+from archive.extraction.pool import ExtractionPool
+from archive.responses import PageInput
+
+PROSE = "The harbour authority said the new breakwater will be finished before the autumn storms arrive. "
+
+
+def _page(paragraphs: int) -> PageInput:
+    body = "".join(f"<p>{PROSE * 3} Paragraph {i}.</p>" for i in range(paragraphs))
+    html = f"<html lang='en'><head><title>Breakwater</title></head><body><article><h1>Breakwater</h1>{body}</article>"
+    return PageInput("http://example.com/news/breakwater-to-be-finished/", f"{html}</body></html>".encode(), {})
+
+
+def _kill_a_worker_soon(pool: ExtractionPool, delay: float = 0.3) -> None:
+    def kill() -> None:
+        time.sleep(delay)
+        processes = pool._pool._processes if pool._pool is not None else {}  # type: ignore[attr-defined]
+        for pid in list(processes or {}):
+            os.kill(pid, signal.SIGKILL)
+
+    threading.Thread(target=kill, daemon=True).start()
+
+
+def test_a_page_in_flight_when_a_worker_dies_is_extracted_in_a_fresh_pool() -> None:
+    pool = ExtractionPool(workers=1, niceness=0)
+    try:
+        assert isinstance(pool.result(_page(3), pool.submit(_page(3))), Article)  # warmed up
+        slow = _page(3000)
+        first = pool._pool
+        future = pool.submit(slow)
+        _kill_a_worker_soon(pool)
+        result = pool.result(slow, future)
+        assert pool._pool is not first  # the worker did die mid-page, and the pool was replaced
+        assert isinstance(result, Article) and "Paragraph 2999." in result.text
+        assert isinstance(pool.result(_page(3), pool.submit(_page(3))), Article)  # the pool works on
+    finally:
+        pool.close()
+
+
+def test_the_crawls_asyncio_path_has_the_same_policy() -> None:
+    pool = ExtractionPool(workers=1, niceness=0)
+    try:
+        assert isinstance(asyncio.run(pool.extract(_page(3))), Article)
+        first = pool._pool
+        _kill_a_worker_soon(pool)
+        result = asyncio.run(pool.extract(_page(3000)))
+        assert pool._pool is not first
+        assert isinstance(result, Article) and "Paragraph 2999." in result.text
+    finally:
+        pool.close()
+
+
+def test_an_undecodable_page_is_an_extraction_error_with_its_reason() -> None:
+    pool = ExtractionPool(workers=0, niceness=0)
+    page = PageInput("http://example.com/x", b"", {}, error="cannot undo Content-Encoding gzip (bad)")
+    result = pool.result(page, pool.submit(page))
+    assert isinstance(result, NotAnArticle) and result.kind == "error" and "Content-Encoding gzip" in result.reason
