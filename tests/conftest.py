@@ -1,76 +1,104 @@
-"""Shared fixtures: the sample news site on 127.0.0.1 and real `scrapy crawl` runs against it."""
+"""The fixtures the tests share, registered here once: tests use them by parameter name and never
+import them. Helpers (crawl runners, test data, servers) are in tests/support/."""
 
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy.orm import Session, sessionmaker
 
+from archive.db import open_database
 from archive.sample_site import SampleSite
+from tests.support.archive_data import (
+    BACKENDS,
+    POSTGRES_ENV,
+    ArchiveDB,
+    DatabaseFactory,
+    fresh_postgres_database,
+    fresh_postgres_schema,
+    fresh_sqlite_url,
+    populate,
+)
+from tests.support.crawls import CrawlRun, copy_crawl, crawl_fingerprint, scrapy_crawl
+from tests.support.sample_articles import many_articles
 
-ROOT = Path(__file__).resolve().parent.parent
 
-
+# -- the sample news site ------------------------------------------------------------------------
 @pytest.fixture(scope="session")
 def sample_site() -> Iterator[SampleSite]:
     with SampleSite() as site:
         yield site
 
 
-@dataclass(frozen=True)
-class CrawlRun:
-    database_url: str
-    warc_dir: Path
-    returncode: int
-    log: str
+@pytest.fixture(scope="module")
+def big_site() -> Iterator[SampleSite]:
+    """The sample site with each article five times over (60 articles): a crawl long enough to be
+    killed, stopped or paused in the middle of, or to fill a small disk."""
+    with SampleSite(articles=many_articles(5)) as site:
+        yield site
 
 
-def crawl_command(
-    tmp: Path, spider_args: Sequence[str], *settings: str, database_url: str | None = None, workers: int = 2
-) -> list[str]:
-    """`scrapy crawl newsfeed -a NAME=VALUE ... -s NAME=VALUE ...` archiving into *tmp* (archive.db, warc/),
-    autothrottle off, logging at INFO; *settings* come last and win."""
-    database_url = database_url or f"sqlite:///{tmp / 'archive.db'}"
-    command = [sys.executable, "-m", "scrapy", "crawl", "newsfeed"]
-    for argument in spider_args:
-        command += ["-a", argument]
-    for setting in (
-        f"NEWSARCHIVE_DATABASE_URL={database_url}",
-        f"NEWSARCHIVE_WARC_DIR={tmp / 'warc'}",
-        "AUTOTHROTTLE_ENABLED=False",
-        f"NEWSARCHIVE_EXTRACT_WORKERS={workers}",
-        "LOG_LEVEL=INFO",
-        *settings,
-    ):
-        command += ["-s", setting]
-    return command
+@pytest.fixture(scope="session")
+def sample_crawl(sample_site: SampleSite, tmp_path_factory: pytest.TempPathFactory) -> Iterator[CrawlRun]:
+    """The one real `scrapy crawl` of the sample site's news feed (default test settings) in a
+    session, shared by every test that reads a crawl of it. Read only: a test that writes to its
+    database or WARC directory takes ``sample_crawl_copy``; the session fails if the crawl was changed."""
+    run = scrapy_crawl(tmp_path_factory.mktemp("sample-crawl"), f"{sample_site.url}/news-feed/")
+    assert run.returncode == 0, run.log[-3000:]
+    before = crawl_fingerprint(run)
+    yield run
+    assert crawl_fingerprint(run) == before, "a test wrote to the shared sample_crawl: give it sample_crawl_copy"
 
 
-def crawl_env() -> dict[str, str]:
-    """The environment of a test crawl: none of the developer's NEWSARCHIVE_* variables leak in."""
-    return {k: v for k, v in os.environ.items() if not k.startswith("NEWSARCHIVE_")}
+@pytest.fixture
+def sample_crawl_copy(sample_crawl: CrawlRun, tmp_path: Path) -> CrawlRun:
+    """A copy of ``sample_crawl`` of the test's own, to change: database, WARC directory and CDXJ
+    index under tmp_path/sample-crawl/."""
+    return copy_crawl(sample_crawl, tmp_path / "sample-crawl")
 
 
-def scrapy_crawl(tmp: Path, start_url: str, *settings: str, database_url: str | None = None) -> CrawlRun:
-    """Run the real `scrapy crawl newsfeed` in the project directory, as a user would."""
-    database_url = database_url or f"sqlite:///{tmp / 'archive.db'}"
-    command = crawl_command(tmp, [f"start_url={start_url}"], *settings, database_url=database_url)
-    done = subprocess.run(command, cwd=ROOT, env=crawl_env(), capture_output=True, text=True, timeout=300)
-    return CrawlRun(database_url, tmp / "warc", done.returncode, done.stderr + done.stdout)
+# -- databases: SQLite, and PostgreSQL when NEWSARCHIVE_TEST_POSTGRES_URL is set -------------------
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str | None]:
+    """URL of a fresh database for this session on the test server, or None without a server."""
+    server = os.environ.get(POSTGRES_ENV)
+    if not server:
+        yield None
+        return
+    with fresh_postgres_database(server, "newsarchive_test") as url:
+        yield url
 
 
-def newsarchive(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    """Run the installed console script's code (`python -m archive.cli`), as a user would."""
-    return subprocess.run(
-        [sys.executable, "-m", "archive.cli", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, **(env or {})},
-    )
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest, postgres_database: str | None) -> str:
+    if request.param == "postgresql" and postgres_database is None:
+        pytest.skip(
+            f"PostgreSQL tests need {POSTGRES_ENV} (CI sets it; e.g. postgresql+psycopg://postgres@127.0.0.1/test)"
+        )
+    return str(request.param)
+
+
+@pytest.fixture(scope="session")
+def new_database_url(
+    tmp_path_factory: pytest.TempPathFactory, postgres_database: str | None
+) -> Iterator[DatabaseFactory]:
+    """A function: backend name -> URL of an empty database (not yet migrated)."""
+
+    def make(backend: str) -> str:
+        if backend == "sqlite":
+            return fresh_sqlite_url(tmp_path_factory.mktemp("db"))
+        assert postgres_database is not None
+        return fresh_postgres_schema(postgres_database)
+
+    yield make
+
+
+@pytest.fixture
+def archive_db(backend: str, new_database_url: DatabaseFactory) -> ArchiveDB:
+    """(URL, session factory, path -> article URL) of a freshly populated archive."""
+    url = new_database_url(backend)
+    sessions: sessionmaker[Session] = open_database(url)
+    return url, sessions, populate(sessions)

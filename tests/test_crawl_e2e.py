@@ -10,7 +10,6 @@ import sys
 from base64 import b32encode
 from pathlib import Path
 
-import pytest
 from sqlalchemy import func, select
 from warcio.archiveiterator import ArchiveIterator
 
@@ -18,16 +17,10 @@ from archive import models
 from archive.db import open_database
 from archive.sample_site import SampleSite, load_articles
 from archive.urls import canonicalize
-from tests.conftest import CrawlRun, newsarchive, scrapy_crawl
+from tests.support.cli import newsarchive
+from tests.support.crawls import CrawlRun, scrapy_crawl
 
 ARTICLES = load_articles()
-
-
-@pytest.fixture(scope="module")
-def feed_crawl(sample_site: SampleSite, tmp_path_factory: pytest.TempPathFactory) -> CrawlRun:
-    run = scrapy_crawl(tmp_path_factory.mktemp("feed"), f"{sample_site.url}/news-feed/")
-    assert run.returncode == 0, run.log[-3000:]
-    return run
 
 
 def _records(warc_dir: Path) -> list[tuple[str, dict[str, str], bytes, str, int]]:
@@ -56,19 +49,19 @@ def _sha1_b32(data: bytes) -> str:
     return "sha1:" + b32encode(hashlib.sha1(data).digest()).decode()
 
 
-def test_warc_files_are_closed_and_pass_warcio_check(feed_crawl: CrawlRun) -> None:
-    names = [p.name for p in feed_crawl.warc_dir.iterdir()]
+def test_warc_files_are_closed_and_pass_warcio_check(sample_crawl: CrawlRun) -> None:
+    names = [p.name for p in sample_crawl.warc_dir.iterdir()]
     assert names and all(n.endswith(".warc.gz") for n in names), names
     check = subprocess.run(
-        [sys.executable, "-m", "warcio.cli", "check", *map(str, feed_crawl.warc_dir.iterdir())],
+        [sys.executable, "-m", "warcio.cli", "check", *map(str, sample_crawl.warc_dir.iterdir())],
         capture_output=True,
         text=True,
     )
     assert check.returncode == 0, check.stdout + check.stderr
 
 
-def test_warc_records_are_exactly_what_the_server_sent(feed_crawl: CrawlRun, sample_site: SampleSite) -> None:
-    records = _records(feed_crawl.warc_dir)
+def test_warc_records_are_exactly_what_the_server_sent(sample_crawl: CrawlRun, sample_site: SampleSite) -> None:
+    records = _records(sample_crawl.warc_dir)
     assert records[0][0] == "warcinfo"
     assert b"robots: obey" in records[0][2]
     responses = {h["WARC-Record-ID"]: (h, p) for t, h, p, _, _ in records if t == "response"}
@@ -95,8 +88,8 @@ def test_warc_records_are_exactly_what_the_server_sent(feed_crawl: CrawlRun, sam
     assert not any(h.get("WARC-Target-URI", "").endswith("/private/secret/") for h, _ in responses.values())
 
 
-def test_database_holds_every_article_once_with_clean_text(feed_crawl: CrawlRun, sample_site: SampleSite) -> None:
-    sessions = open_database(feed_crawl.database_url, create=False)
+def test_database_holds_every_article_once_with_clean_text(sample_crawl: CrawlRun, sample_site: SampleSite) -> None:
+    sessions = open_database(sample_crawl.database_url, create=False)
     with sessions() as session:
         stored = {a.url: a for a in session.scalars(select(models.Article))}
         expected = {canonicalize(f"{sample_site.url}{a.path}"): a for a in ARTICLES}
@@ -116,7 +109,7 @@ def test_database_holds_every_article_once_with_clean_text(feed_crawl: CrawlRun,
         captures = session.scalars(select(models.Capture)).all()
         assert len(captures) >= len(expected) + 3  # + robots.txt, listing pages, feeds/sitemaps
         for capture in captures:
-            with (feed_crawl.warc_dir / capture.warc_file).open("rb") as stream:
+            with (sample_crawl.warc_dir / capture.warc_file).open("rb") as stream:
                 stream.seek(capture.warc_offset)
                 record = next(iter(ArchiveIterator(stream)))
                 assert record.rec_headers.get_header("WARC-Target-URI") == capture.url
@@ -124,8 +117,8 @@ def test_database_holds_every_article_once_with_clean_text(feed_crawl: CrawlRun,
         assert session.scalar(select(func.count()).select_from(models.Site)) == 1
 
 
-def test_export_lists_every_article(feed_crawl: CrawlRun) -> None:
-    done = newsarchive("export", "--format", "jsonl", "--db", feed_crawl.database_url)
+def test_export_lists_every_article(sample_crawl: CrawlRun) -> None:
+    done = newsarchive("export", "--format", "jsonl", "--db", sample_crawl.database_url)
     assert done.returncode == 0, done.stderr
     rows = [json.loads(line) for line in done.stdout.splitlines()]
     assert len(rows) == len(ARTICLES)
@@ -145,17 +138,17 @@ def test_export_lists_every_article(feed_crawl: CrawlRun) -> None:
     for row in rows:
         assert required <= row.keys()
         assert row["language"] == "en"
-        assert (feed_crawl.warc_dir / row["warc_file"]).is_file()
-    csv_done = newsarchive("export", "--format", "csv", "--db", feed_crawl.database_url)
+        assert (sample_crawl.warc_dir / row["warc_file"]).is_file()
+    csv_done = newsarchive("export", "--format", "csv", "--db", sample_crawl.database_url)
     assert csv_done.returncode == 0 and csv_done.stdout.count("\n") > len(ARTICLES)
 
 
 def test_second_crawl_adds_captures_but_no_versions(
-    feed_crawl: CrawlRun, sample_site: SampleSite, tmp_path: Path
+    sample_crawl_copy: CrawlRun, sample_site: SampleSite, tmp_path: Path
 ) -> None:
-    again = scrapy_crawl(tmp_path, f"{sample_site.url}/news-feed/", database_url=feed_crawl.database_url)
+    again = scrapy_crawl(tmp_path, f"{sample_site.url}/news-feed/", database_url=sample_crawl_copy.database_url)
     assert again.returncode == 0
-    sessions = open_database(feed_crawl.database_url, create=False)
+    sessions = open_database(sample_crawl_copy.database_url, create=False)
     with sessions() as session:
         assert session.scalar(select(func.count()).select_from(models.Article)) == len(ARTICLES)
         assert session.scalar(select(func.count()).select_from(models.ArticleVersion)) == len(ARTICLES)

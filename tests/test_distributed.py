@@ -7,7 +7,6 @@ key prefix whose keys it deletes, so runs never collide with each other or with 
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import json
 import os
@@ -27,11 +26,12 @@ from archive import models
 from archive.capture import Capture
 from archive.db import open_database
 from archive.extract import Article
-from archive.sample_site import SampleArticle, SampleSite, load_articles
+from archive.sample_site import SampleSite
 from archive.store import store_batch
 from crawler.distributed import JsonRequestSerializer, SharedRun, redis_client, seed_for
-from tests.archive_fixtures import fresh_postgres_database
-from tests.conftest import ROOT, newsarchive
+from tests.support.archive_data import fresh_postgres_database
+from tests.support.cli import ROOT, newsarchive
+from tests.support.sample_articles import many_articles
 
 REDIS_URL = os.environ.get("NEWSARCHIVE_TEST_REDIS_URL", "")
 POSTGRES_URL = os.environ.get("NEWSARCHIVE_TEST_POSTGRES_URL", "")
@@ -68,19 +68,10 @@ def redis_prefix() -> Iterator[str]:
         server.delete(*keys)
 
 
-def _many_articles() -> list[SampleArticle]:
-    return [
-        dataclasses.replace(
-            a, slug=f"{a.slug}-{n}", path=f"/news/{a.slug}-{n}/", title=f"{a.title} ({n})", related=None
-        )
-        for n in range(COPIES)
-        for a in load_articles()
-    ]
-
-
 @pytest.fixture(scope="module")
-def big_site() -> Iterator[SampleSite]:
-    with SampleSite(articles=_many_articles()) as site:
+def distributed_site() -> Iterator[SampleSite]:
+    """The sample site with each article COPIES times over, for the workers to share."""
+    with SampleSite(articles=many_articles(COPIES)) as site:
         yield site
 
 
@@ -152,15 +143,15 @@ def _warc_records(tmp: Path) -> dict[tuple[str, int], tuple[int, str]]:
 @needs_redis
 @needs_postgres
 def test_three_workers_share_one_frontier(
-    big_site: SampleSite, postgres_url: str, redis_prefix: str, tmp_path: Path
+    distributed_site: SampleSite, postgres_url: str, redis_prefix: str, tmp_path: Path
 ) -> None:
-    big_site.clear_requests()
-    _enqueue(redis_prefix, f"{big_site.url}/news-feed/")
+    distributed_site.clear_requests()
+    _enqueue(redis_prefix, f"{distributed_site.url}/news-feed/")
     logs = _run_workers(tmp_path, 3, postgres_url, redis_prefix)
 
     # Every article fetched exactly once, by all workers together.
-    paths = {a.path for a in _many_articles()}
-    fetched = Counter(path for method, path, _ in big_site.requests if method == "GET" and path in paths)
+    paths = {a.path for a in many_articles(COPIES)}
+    fetched = Counter(path for method, path, _ in distributed_site.requests if method == "GET" and path in paths)
     assert set(fetched) == paths, f"never fetched: {sorted(paths - set(fetched))[:5]}"
     assert [p for p, n in fetched.items() if n > 1] == []
     # ...and the work was shared, not done by one worker while the others waited.
@@ -190,11 +181,11 @@ def test_three_workers_share_one_frontier(
 
     # A second round: a new run, so the listings are fetched again, and the shared archive tells
     # every worker that the articles are known: not one is fetched again.
-    big_site.clear_requests()
-    _enqueue(redis_prefix, f"{big_site.url}/news-feed/")
+    distributed_site.clear_requests()
+    _enqueue(redis_prefix, f"{distributed_site.url}/news-feed/")
     (tmp_path / "again").mkdir()
     _run_workers(tmp_path / "again", 2, postgres_url, redis_prefix)
-    again = [path for method, path, _ in big_site.requests if method == "GET"]
+    again = [path for method, path, _ in distributed_site.requests if method == "GET"]
     assert "/news-feed/" in again
     assert [p for p in again if p in paths] == []
 

@@ -27,7 +27,9 @@ FIXTURES = Path(__file__).parent / "fixtures" / "extract"
 SITE = "https://feed-news.test"
 
 # ------------------------------------------------------------------------------------ feed article pages
-# The two shapes of ../shared/seeds: a Ghost-like "News Feed" article with every kind of clutter around it.
+# Two article pages shaped like a Ghost-built news site's "News Feed" articles (one with an inline
+# related-article link, one without), with every kind of clutter such pages put around the story:
+# the story must come out exactly, and none of the clutter.
 
 SEEDS = {
     "bakhmut-escalation": {

@@ -25,8 +25,8 @@ from warcio.archiveiterator import ArchiveIterator
 from archive import models
 from archive.db import open_database
 from archive.sample_site import SampleArticle, SampleSite, load_articles
-from tests.conftest import CrawlRun, newsarchive
-from tests.test_profiles import newsfeed_crawl
+from tests.support.cli import newsarchive
+from tests.support.crawls import CrawlRun, newsfeed_crawl
 
 NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
 OLD = load_articles()  # published July 2023

@@ -29,17 +29,11 @@ from archive.sample_site import SampleSite, load_articles
 from archive.warc.index import default_index_path
 from crawler import settings as project_settings
 from crawler.extensions_index import IndexOnClose
-from tests.conftest import CrawlRun, newsarchive, scrapy_crawl
 from tests.pywb_env import ensure_pywb
+from tests.support.cli import newsarchive
+from tests.support.crawls import CrawlRun
 
 ARTICLES = load_articles()
-
-
-@pytest.fixture(scope="module")
-def crawl(sample_site: SampleSite, tmp_path_factory: pytest.TempPathFactory) -> CrawlRun:
-    run = scrapy_crawl(tmp_path_factory.mktemp("interop"), f"{sample_site.url}/news-feed/")
-    assert run.returncode == 0, run.log[-3000:]
-    return run
 
 
 def _article_urls(site: SampleSite) -> set[str]:
@@ -63,14 +57,14 @@ def _assert_sorted(path: Path) -> None:
 
 
 def test_crawl_close_hook_indexes_every_article_after_the_warc_is_closed(
-    crawl: CrawlRun, sample_site: SampleSite
+    sample_crawl: CrawlRun, sample_site: SampleSite
 ) -> None:
     # The hook ran after WarcArchiveMiddleware closed the file: had it run before, the only WARC
     # would still have been .open and the index would be missing or empty.
-    index = default_index_path(crawl.warc_dir)
-    assert index.is_file(), crawl.log[-2000:]
+    index = default_index_path(sample_crawl.warc_dir)
+    assert index.is_file(), sample_crawl.log[-2000:]
     entries = _cdxj(index)
-    warcs = sorted(p.name for p in crawl.warc_dir.iterdir())
+    warcs = sorted(p.name for p in sample_crawl.warc_dir.iterdir())
     assert {fields["filename"] for _, _, fields in entries} == set(warcs)
     responses = {fields["url"] for _, _, fields in entries if fields.get("status") == "200"}
     assert _article_urls(sample_site) <= responses
@@ -78,10 +72,10 @@ def test_crawl_close_hook_indexes_every_article_after_the_warc_is_closed(
 
 
 def test_index_command_lists_every_article_and_is_incremental(
-    crawl: CrawlRun, sample_site: SampleSite, tmp_path: Path
+    sample_crawl: CrawlRun, sample_site: SampleSite, tmp_path: Path
 ) -> None:
     warc_dir = tmp_path / "warc"
-    shutil.copytree(crawl.warc_dir, warc_dir)
+    shutil.copytree(sample_crawl.warc_dir, warc_dir)
     index = tmp_path / "out" / "index.cdxj"
     done = newsarchive("index", "--warc-dir", str(warc_dir), "-o", str(index))
     assert done.returncode == 0, done.stderr
@@ -92,7 +86,7 @@ def test_index_command_lists_every_article_and_is_incremental(
         fields = by_url[url]
         assert fields["status"] == "200" and fields["mime"] == "text/html"
         assert int(fields["offset"]) >= 0 and int(fields["length"]) > 0
-    assert first == _cdxj(default_index_path(crawl.warc_dir))  # the hook wrote the same index
+    assert first == _cdxj(default_index_path(sample_crawl.warc_dir))  # the hook wrote the same index
     _assert_sorted(index)
 
     by_env = newsarchive("index", "--warc-dir", str(warc_dir), env={"NEWSARCHIVE_INDEX_FILE": str(tmp_path / "e.cdxj")})
@@ -153,10 +147,10 @@ def test_close_hook_is_off_when_the_setting_says_so(tmp_path: Path) -> None:
 
 
 def test_wacz_package_validates_and_lists_the_articles(
-    crawl: CrawlRun, sample_site: SampleSite, tmp_path: Path
+    sample_crawl: CrawlRun, sample_site: SampleSite, tmp_path: Path
 ) -> None:
     package = tmp_path / "site.wacz"
-    common = ["--db", crawl.database_url, "--warc-dir", str(crawl.warc_dir)]
+    common = ["--db", sample_crawl.database_url, "--warc-dir", str(sample_crawl.warc_dir)]
     done = newsarchive("wacz", "--site", "127.0.0.1", "--since", "2000-01-01", "-o", str(package), *common)
     assert done.returncode == 0, done.stderr
     assert f"{len(ARTICLES)} page(s)" in done.stderr
@@ -166,7 +160,7 @@ def test_wacz_package_validates_and_lists_the_articles(
     assert check.returncode == 0 and "Validation succeeded" in check.stdout, check.stdout + check.stderr
     with zipfile.ZipFile(package) as zf:
         names = set(zf.namelist())
-        assert {f"archive/{p.name}" for p in crawl.warc_dir.iterdir()} <= names
+        assert {f"archive/{p.name}" for p in sample_crawl.warc_dir.iterdir()} <= names
         assert {"indexes/index.cdx.gz", "indexes/index.idx", "datapackage.json"} <= names
         pages = [json.loads(line) for line in zf.read("pages/pages.jsonl").decode().splitlines()]
         index_text = gzip.decompress(zf.read("indexes/index.cdx.gz")).decode()
@@ -178,14 +172,21 @@ def test_wacz_package_validates_and_lists_the_articles(
         assert f'"url": "{url}"' in index_text
 
 
-def test_wacz_refuses_an_empty_selection_in_one_line(crawl: CrawlRun, tmp_path: Path) -> None:
-    common = ["--db", crawl.database_url, "--warc-dir", str(crawl.warc_dir), "-o", str(tmp_path / "x.wacz")]
+def test_wacz_refuses_an_empty_selection_in_one_line(sample_crawl: CrawlRun, tmp_path: Path) -> None:
+    common = [
+        "--db",
+        sample_crawl.database_url,
+        "--warc-dir",
+        str(sample_crawl.warc_dir),
+        "-o",
+        str(tmp_path / "x.wacz"),
+    ]
     for selection in (["--site", "elsewhere.example"], ["--since", "2999-01-01"]):
         done = newsarchive("wacz", *selection, *common)
         assert done.returncode == 2, done.stderr
         assert done.stderr.startswith("newsarchive: error: no captures match") and "Traceback" not in done.stderr
     assert not (tmp_path / "x.wacz").exists()
-    wrong = newsarchive("wacz", "--db", crawl.database_url, "-o", str(tmp_path / "x.zip"))
+    wrong = newsarchive("wacz", "--db", sample_crawl.database_url, "-o", str(tmp_path / "x.zip"))
     assert wrong.returncode == 2 and "must end in .wacz" in wrong.stderr
 
 
@@ -208,7 +209,7 @@ def _get(url: str) -> tuple[int, bytes, dict[str, str]]:
 
 
 @pytest.fixture(scope="module")
-def wayback(crawl: CrawlRun, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def wayback(sample_crawl: CrawlRun, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A pywb `wayback` server on 127.0.0.1 with one collection, "news": the crawl's WARC directory
     and the CDXJ index the crawl-close hook wrote. Yields its base URL."""
     try:
@@ -218,10 +219,10 @@ def wayback(crawl: CrawlRun, tmp_path_factory: pytest.TempPathFactory) -> Iterat
             pytest.fail(f"pywb could not be installed: {exc}")
         pytest.skip(f"pywb could not be installed in its virtualenv ({exc}); run `python -m tests.pywb_env`")
     root = tmp_path_factory.mktemp("pywb")
-    index = default_index_path(crawl.warc_dir)
+    index = default_index_path(sample_crawl.warc_dir)
     (root / "config.yaml").write_text(
         json.dumps(  # JSON is YAML
-            {"collections": {"news": {"index_paths": str(index), "archive_paths": f"{crawl.warc_dir}/"}}}
+            {"collections": {"news": {"index_paths": str(index), "archive_paths": f"{sample_crawl.warc_dir}/"}}}
         )
     )
     port = _free_port()
@@ -270,7 +271,9 @@ def test_pywb_replays_every_archived_article(wayback: str, sample_site: SampleSi
     assert ARTICLES[0].paragraphs[0] in body.decode("utf-8")
 
 
-def test_pywb_cdx_api_lists_every_archived_article(wayback: str, crawl: CrawlRun, sample_site: SampleSite) -> None:
+def test_pywb_cdx_api_lists_every_archived_article(
+    wayback: str, sample_crawl: CrawlRun, sample_site: SampleSite
+) -> None:
     query = urllib.parse.urlencode({"url": f"{sample_site.url}/", "matchType": "prefix", "output": "json"})
     status, body, _ = _get(f"{wayback}/news/cdx?{query}")
     assert status == 200, body[:500]
@@ -278,7 +281,7 @@ def test_pywb_cdx_api_lists_every_archived_article(wayback: str, crawl: CrawlRun
     listed = {row["url"] for row in rows if row.get("status") == "200"}
     assert _article_urls(sample_site) <= listed
     # pywb lists exactly what our index holds: nothing lost or added on the way.
-    indexed = {f["url"] for _, _, f in _cdxj(default_index_path(crawl.warc_dir)) if f.get("status") == "200"}
+    indexed = {f["url"] for _, _, f in _cdxj(default_index_path(sample_crawl.warc_dir)) if f.get("status") == "200"}
     assert listed == indexed
     missing = _get(f"{wayback}/news/2023id_/{sample_site.url}/never-archived/")
     assert missing[0] == 404

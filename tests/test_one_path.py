@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import CrawlRun, newsarchive, scrapy_crawl
+from tests.support.cli import newsarchive
+from tests.support.crawls import CrawlRun, scrapy_crawl
 from tests.support.raw_site import RawSite, response
 
 PROSE = (

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -24,26 +23,13 @@ from sqlalchemy import select
 from archive import models
 from archive.db import open_database
 from archive.profiles import ProfileError, load_profiles, parse_profiles, select_profiles
-from tests.conftest import ROOT, CrawlRun, crawl_command, crawl_env, newsarchive
+from tests.support.cli import ROOT, newsarchive
+from tests.support.crawls import CrawlRun, newsfeed_crawl
 
 FIXTURES = ROOT / "tests" / "fixtures" / "sites"
 EXPECTED = json.loads((FIXTURES / "expected.json").read_text(encoding="utf-8"))
 SITES = ("kyivindependent", "apnews", "bbc", "guardian")
 _TYPES = {".xml": "application/xml; charset=utf-8", ".html": "text/html; charset=utf-8"}
-
-
-def newsfeed_crawl(
-    tmp: Path, spider_args: list[str], *settings: str, database_url: str | None = None, wait: bool = True
-) -> Any:
-    """`scrapy crawl newsfeed -a NAME=VALUE ...` in the project directory, as cron would run it
-    (tests.conftest.scrapy_crawl always passes start_url). With *wait* false, the running process."""
-    database_url = database_url or f"sqlite:///{tmp / 'archive.db'}"
-    command = crawl_command(tmp, spider_args, *settings, database_url=database_url, workers=1)
-    env = crawl_env()
-    if not wait:
-        return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
-    return CrawlRun(database_url, tmp / "warc", done.returncode, done.stderr + done.stdout)
 
 
 class StaticSite:

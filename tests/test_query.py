@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (pytest fixtures imported from tests.archive_fixtures)
 """Listing, show (versions, diff, raw WARC bytes), stats and Parquet export, on SQLite and PostgreSQL;
 ``show --raw`` against a real crawl of the sample site."""
 
@@ -9,23 +8,13 @@ import json
 from pathlib import Path
 
 import pyarrow.parquet as pq
-import pytest
-from sqlalchemy.orm import Session, sessionmaker
 
 from archive.commands.stats import day_chart
 from archive.query import Filters, article_versions, find_article, list_articles, site_stats
 from archive.sample_site import SampleSite, load_articles
-from tests.archive_fixtures import (  # noqa: F401
-    OTHER,
-    SITE,
-    archive_db,
-    backend,
-    new_database_url,
-    postgres_database,
-)
-from tests.conftest import CrawlRun, newsarchive, scrapy_crawl
-
-ArchiveDB = tuple[str, sessionmaker[Session], dict[str, str]]
+from tests.support.archive_data import OTHER, SITE, ArchiveDB
+from tests.support.cli import newsarchive
+from tests.support.crawls import CrawlRun
 
 
 def test_list_filters_and_order(archive_db: ArchiveDB) -> None:
@@ -156,17 +145,12 @@ def test_missing_database_is_one_line(tmp_path: Path) -> None:
 # ------------------------------------------------------------------ a real crawl
 
 
-@pytest.fixture(scope="module")
-def crawl(sample_site: SampleSite, tmp_path_factory: pytest.TempPathFactory) -> CrawlRun:
-    run = scrapy_crawl(tmp_path_factory.mktemp("crawl"), f"{sample_site.url}/news-feed/")
-    assert run.returncode == 0, run.log[-3000:]
-    return run
-
-
-def test_show_raw_prints_the_archived_response_bytes(crawl: CrawlRun, sample_site: SampleSite) -> None:
+def test_show_raw_prints_the_archived_response_bytes(sample_crawl: CrawlRun, sample_site: SampleSite) -> None:
     sample = load_articles()[0]
     url = f"{sample_site.url}{sample.path}"
-    done = newsarchive_bytes("show", url, "--raw", "--db", crawl.database_url, "--warc-dir", str(crawl.warc_dir))
+    done = newsarchive_bytes(
+        "show", url, "--raw", "--db", sample_crawl.database_url, "--warc-dir", str(sample_crawl.warc_dir)
+    )
     assert done.returncode == 0, done.stderr
     head, _, body = done.stdout.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.") and b" 200 " in head.split(b"\r\n")[0]
@@ -175,16 +159,16 @@ def test_show_raw_prints_the_archived_response_bytes(crawl: CrawlRun, sample_sit
     # the bytes are the WARC record's block, byte for byte (read back with warcio)
     from warcio.archiveiterator import ArchiveIterator
 
-    found = json.loads(newsarchive("show", url, "--format", "json", "--db", crawl.database_url).stdout)
+    found = json.loads(newsarchive("show", url, "--format", "json", "--db", sample_crawl.database_url).stdout)
     version = found["version_list"][-1]
-    with (crawl.warc_dir / version["warc_file"]).open("rb") as stream:
+    with (sample_crawl.warc_dir / version["warc_file"]).open("rb") as stream:
         stream.seek(version["warc_offset"])
         record = next(iter(ArchiveIterator(stream)))
         assert record.raw_stream.read() == body
     # search and stats work on crawled data too
-    hits = newsarchive("search", f'"{sample.title}"', "--format", "jsonl", "--db", crawl.database_url)
+    hits = newsarchive("search", f'"{sample.title}"', "--format", "jsonl", "--db", sample_crawl.database_url)
     assert json.loads(hits.stdout.splitlines()[0])["url"].endswith(sample.path)
-    missing_warc = newsarchive("show", url, "--raw", "--db", crawl.database_url, "--warc-dir", "/nonexistent")
+    missing_warc = newsarchive("show", url, "--raw", "--db", sample_crawl.database_url, "--warc-dir", "/nonexistent")
     assert missing_warc.returncode == 2 and "WARC file not found" in missing_warc.stderr
 
 
@@ -192,7 +176,7 @@ def newsarchive_bytes(*args: str):
     import subprocess
     import sys
 
-    from tests.conftest import ROOT
+    from tests.support.cli import ROOT
 
     return subprocess.run([sys.executable, "-m", "archive.cli", *args], cwd=ROOT, capture_output=True, timeout=300)
 

@@ -34,7 +34,8 @@ from archive.urls import canonicalize
 from archive.warc.digests import digest_matches
 from archive.warc.httpblock import dechunk
 from archive.warc.reader import Selection, WarcReader
-from tests.conftest import CrawlRun, newsarchive, scrapy_crawl
+from tests.support.cli import newsarchive
+from tests.support.crawls import CrawlRun
 
 ARTICLES = load_articles()
 TABLES = (
@@ -134,23 +135,18 @@ def _warcio_responses(path: Path) -> list[tuple[int, int, str, str]]:
 
 # -- fixtures ----------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def crawl(sample_site: SampleSite, tmp_path_factory: pytest.TempPathFactory) -> CrawlRun:
-    run = scrapy_crawl(tmp_path_factory.mktemp("crawl"), f"{sample_site.url}/news-feed/")
-    assert run.returncode == 0, run.log[-3000:]
-    return run
-
-
-@pytest.fixture(scope="module")
-def rebuilt(crawl: CrawlRun, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, subprocess.CompletedProcess[str]]:
+def rebuilt(
+    sample_crawl: CrawlRun, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[str, subprocess.CompletedProcess[str]]:
     """`newsarchive reextract` of the crawl's WARC directory into an empty database."""
     database_url = f"sqlite:///{tmp_path_factory.mktemp('rebuilt') / 'rebuilt.db'}"
-    done = newsarchive("reextract", "--warc-dir", str(crawl.warc_dir), "--db", database_url, "--workers", "2")
+    done = newsarchive("reextract", "--warc-dir", str(sample_crawl.warc_dir), "--db", database_url, "--workers", "2")
     return database_url, done
 
 
 # -- rebuild and idempotence ---------------------------------------------------------------------
 def test_rebuild_into_empty_database_matches_the_crawl(
-    crawl: CrawlRun, rebuilt: tuple[str, subprocess.CompletedProcess[str]]
+    sample_crawl: CrawlRun, rebuilt: tuple[str, subprocess.CompletedProcess[str]]
 ) -> None:
     database_url, done = rebuilt
     assert done.returncode == 0, done.stderr
@@ -158,7 +154,7 @@ def test_rebuild_into_empty_database_matches_the_crawl(
     assert summary["skipped (bad input)"] == "0"
     assert summary["articles new"] == str(len(ARTICLES))
     assert "reextract: 100%" in done.stderr  # plain progress lines when not on a terminal
-    crawled, rebuilt_rows = _export(crawl.database_url), _export(database_url)
+    crawled, rebuilt_rows = _export(sample_crawl.database_url), _export(database_url)
     assert set(rebuilt_rows) == set(crawled) and len(crawled) == len(ARTICLES)
     for url, row in crawled.items():
         again = rebuilt_rows[url]
@@ -167,31 +163,35 @@ def test_rebuild_into_empty_database_matches_the_crawl(
         # the same record: the rebuild's captures point where the crawl's do
         for name in ("warc_file", "warc_offset", "warc_length", "fetched_at", "status"):
             assert again[name] == row[name], (url, name)
-    assert _counts(database_url) == _counts(crawl.database_url)
+    assert _counts(database_url) == _counts(sample_crawl.database_url)
 
 
-def test_second_run_changes_nothing(crawl: CrawlRun, rebuilt: tuple[str, subprocess.CompletedProcess[str]]) -> None:
+def test_second_run_changes_nothing(
+    sample_crawl: CrawlRun, rebuilt: tuple[str, subprocess.CompletedProcess[str]]
+) -> None:
     database_url, _ = rebuilt
     before = _dump(database_url)
-    result = reextract([crawl.warc_dir], database_url=database_url, warc_dir=crawl.warc_dir, workers=0)
+    result = reextract([sample_crawl.warc_dir], database_url=database_url, warc_dir=sample_crawl.warc_dir, workers=0)
     assert result.read.responses > len(ARTICLES) and result.articles == len(ARTICLES)
     assert (result.captures_new, result.store.articles_new, result.store.versions_new) == (0, 0, 0)
     assert result.store.unchanged == len(ARTICLES)
     assert _dump(database_url) == before
 
 
-def test_reextract_over_the_crawls_own_database_adds_nothing(crawl: CrawlRun, tmp_path: Path) -> None:
+def test_reextract_over_the_crawls_own_database_adds_nothing(sample_crawl: CrawlRun, tmp_path: Path) -> None:
     copy = tmp_path / "copy.db"
-    shutil.copy(crawl.database_url.removeprefix("sqlite:///"), copy)
+    shutil.copy(sample_crawl.database_url.removeprefix("sqlite:///"), copy)
     before = _dump(f"sqlite:///{copy}")
-    done = newsarchive("reextract", "--warc-dir", str(crawl.warc_dir), "--db", f"sqlite:///{copy}", "--workers", "1")
+    done = newsarchive(
+        "reextract", "--warc-dir", str(sample_crawl.warc_dir), "--db", f"sqlite:///{copy}", "--workers", "1"
+    )
     assert done.returncode == 0, done.stderr
     assert _summary(done.stdout)["captures new"].startswith("0 of ")
     assert _dump(f"sqlite:///{copy}") == before
 
 
 def test_changed_extraction_adds_a_version_and_dry_run_predicts_it(
-    crawl: CrawlRun, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    sample_crawl: CrawlRun, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     database_url = f"sqlite:///{tmp_path / 'changed.db'}"
     # An older extractor, honestly simulated: the same function, but its output carried a footer
@@ -205,13 +205,15 @@ def test_changed_extraction_adds_a_version_and_dry_run_predicts_it(
         return result
 
     monkeypatch.setattr(extraction_pool, "extract", older_extract)
-    first = reextract([crawl.warc_dir], database_url=database_url, warc_dir=crawl.warc_dir, workers=0)
+    first = reextract([sample_crawl.warc_dir], database_url=database_url, warc_dir=sample_crawl.warc_dir, workers=0)
     assert first.store.versions_new == len(ARTICLES)
     monkeypatch.undo()
 
     # a dry run says what would change and writes nothing
     before = _dump(database_url)
-    dry = reextract([crawl.warc_dir], database_url=database_url, warc_dir=crawl.warc_dir, workers=0, dry_run=True)
+    dry = reextract(
+        [sample_crawl.warc_dir], database_url=database_url, warc_dir=sample_crawl.warc_dir, workers=0, dry_run=True
+    )
     assert _dump(database_url) == before
     assert dry.store.versions_new == len(ARTICLES) and dry.store.articles_new == 0 and dry.captures_new == 0
     assert len(dry.changes) == len(ARTICLES)
@@ -219,10 +221,10 @@ def test_changed_extraction_adds_a_version_and_dry_run_predicts_it(
         assert change.summary.startswith("v1 -> v2: text +0/-1 paragraphs"), change
         assert f"extractor {old_version} -> {EXTRACTOR_VERSION}" in change.summary
 
-    real = reextract([crawl.warc_dir], database_url=database_url, warc_dir=crawl.warc_dir, workers=0)
+    real = reextract([sample_crawl.warc_dir], database_url=database_url, warc_dir=sample_crawl.warc_dir, workers=0)
     assert dataclasses.astuple(real.store) == dataclasses.astuple(dry.store)
     assert real.captures_new == dry.captures_new == 0
-    crawled, now = _export(crawl.database_url), _export(database_url)
+    crawled, now = _export(sample_crawl.database_url), _export(database_url)
     for url, row in now.items():
         assert row["version"] == 2
         assert (row["extractor"], row["extractor_version"]) == (EXTRACTOR_NAME, EXTRACTOR_VERSION)
@@ -231,27 +233,33 @@ def test_changed_extraction_adds_a_version_and_dry_run_predicts_it(
     with sessions() as session:
         old = session.scalars(select(models.ArticleVersion).where(models.ArticleVersion.number == 1)).all()
         assert len(old) == len(ARTICLES) and all(v.extractor_version == old_version for v in old)
-    again = reextract([crawl.warc_dir], database_url=database_url, warc_dir=crawl.warc_dir, workers=0)
+    again = reextract([sample_crawl.warc_dir], database_url=database_url, warc_dir=sample_crawl.warc_dir, workers=0)
     assert again.store.versions_new == 0
 
 
-def test_dry_run_into_missing_database_creates_nothing(crawl: CrawlRun, tmp_path: Path) -> None:
+def test_dry_run_into_missing_database_creates_nothing(sample_crawl: CrawlRun, tmp_path: Path) -> None:
     target = tmp_path / "never.db"
     dry = reextract(
-        [crawl.warc_dir], database_url=f"sqlite:///{target}", warc_dir=crawl.warc_dir, workers=0, dry_run=True
+        [sample_crawl.warc_dir],
+        database_url=f"sqlite:///{target}",
+        warc_dir=sample_crawl.warc_dir,
+        workers=0,
+        dry_run=True,
     )
     assert not target.exists()
     assert dry.store.articles_new == len(ARTICLES) and dry.captures_new == dry.read.responses
     assert all(c.summary.startswith("new article: ") for c in dry.changes)
-    real = reextract([crawl.warc_dir], database_url=f"sqlite:///{target}", warc_dir=crawl.warc_dir, workers=0)
+    real = reextract(
+        [sample_crawl.warc_dir], database_url=f"sqlite:///{target}", warc_dir=sample_crawl.warc_dir, workers=0
+    )
     assert dataclasses.astuple(real.store) == dataclasses.astuple(dry.store)
     assert real.captures_new == dry.captures_new
 
 
-def test_filters_select_records(crawl: CrawlRun, sample_site: SampleSite, tmp_path: Path) -> None:
+def test_filters_select_records(sample_crawl: CrawlRun, sample_site: SampleSite, tmp_path: Path) -> None:
     def run(selection: Selection) -> Any:
         return reextract(
-            [crawl.warc_dir], database_url=f"sqlite:///{tmp_path / 'f.db'}", warc_dir=crawl.warc_dir,
+            [sample_crawl.warc_dir], database_url=f"sqlite:///{tmp_path / 'f.db'}", warc_dir=sample_crawl.warc_dir,
             selection=selection, workers=0, dry_run=True,
         )  # fmt: skip
 
@@ -266,11 +274,11 @@ def test_filters_select_records(crawl: CrawlRun, sample_site: SampleSite, tmp_pa
     assert future.read.responses == 0 and future.read.filtered == everything.read.responses
 
 
-def test_reader_agrees_with_warcio_on_offsets(crawl: CrawlRun) -> None:
-    for path in crawl.warc_dir.iterdir():
+def test_reader_agrees_with_warcio_on_offsets(sample_crawl: CrawlRun) -> None:
+    for path in sample_crawl.warc_dir.iterdir():
         mine = [
             (r.capture.warc_offset, r.capture.warc_length, r.capture.record_type, r.capture.url)
-            for r in WarcReader([path], warc_dir=crawl.warc_dir)
+            for r in WarcReader([path], warc_dir=sample_crawl.warc_dir)
         ]
         assert mine == _warcio_responses(path)
 
@@ -405,8 +413,8 @@ def test_wget_warcs_and_revisits_resolved_through_the_database(sample_site: Samp
 
 
 # -- bad input ---------------------------------------------------------------------------------
-def test_bad_input_is_skipped_counted_and_the_run_goes_on(crawl: CrawlRun, tmp_path: Path) -> None:
-    source = next(crawl.warc_dir.iterdir())
+def test_bad_input_is_skipped_counted_and_the_run_goes_on(sample_crawl: CrawlRun, tmp_path: Path) -> None:
+    source = next(sample_crawl.warc_dir.iterdir())
     data = source.read_bytes()
     responses = [r for r in WarcReader([source]) if r.capture.url.rstrip("/").rsplit("/", 2)[-2] == "news"]
     assert len(responses) == len(ARTICLES)

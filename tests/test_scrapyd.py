@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 from archive import models
 from archive.db import open_database
 from archive.sample_site import SampleSite, load_articles
-from tests.conftest import ROOT
+from tests.support.cli import ROOT
 
 pytest.importorskip("scrapyd", reason="scrapyd is not installed (pip install -e '.[test]')")
 pytest.importorskip("scrapyd_client", reason="scrapyd-client is not installed (pip install -e '.[test]')")

@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (pytest fixtures imported from tests.archive_fixtures)
 """Full-text search on SQLite (FTS5) and PostgreSQL (tsvector): the query parser, ranking, filters,
 snippets, the index following the current version, hostile input, migration backfill."""
 
@@ -9,27 +8,14 @@ import json
 
 import pytest
 from sqlalchemy import text, update
-from sqlalchemy.orm import Session, sessionmaker
 
 from archive import models
 from archive.db import open_database
 from archive.query import Filters
 from archive.search import MARK_END, MARK_START, SearchError, Term, parse_query, search, to_fts5
 from archive.store import store
-from tests.archive_fixtures import (  # noqa: F401  (fixtures)
-    OTHER,
-    SITE,
-    T0,
-    archive_db,
-    article,
-    backend,
-    capture,
-    new_database_url,
-    postgres_database,
-)
-from tests.conftest import newsarchive
-
-ArchiveDB = tuple[str, sessionmaker[Session], dict[str, str]]
+from tests.support.archive_data import OTHER, SITE, T0, ArchiveDB, article, capture
+from tests.support.cli import newsarchive
 
 
 def _urls(hits: list) -> list[str]:

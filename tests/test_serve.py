@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (pytest fixtures imported from tests.archive_fixtures)
 """``newsarchive serve``: Datasette on a free port on 127.0.0.1, read-only, queried through its JSON
 API; the article list rendered in headless Chromium."""
 
@@ -20,8 +19,8 @@ from typing import Any
 
 import pytest
 
-from tests.archive_fixtures import SITE, new_database_url, populate, postgres_database  # noqa: F401
-from tests.conftest import ROOT, newsarchive
+from tests.support.archive_data import SITE, populate
+from tests.support.cli import ROOT, newsarchive
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from archive.sites import SiteSelector, UnknownSite, resolve_site
-from tests.conftest import newsarchive
+from tests.support.cli import newsarchive
 
 SITES = """
 [sites.daily]

@@ -1,5 +1,4 @@
 """store(): the one write path; idempotent, versioned."""
-# ruff: noqa: F811  (pytest fixtures imported from tests.archive_fixtures)
 
 from __future__ import annotations
 
@@ -15,7 +14,6 @@ from archive.capture import Capture
 from archive.db import open_database
 from archive.extract import Article
 from archive.store import store
-from tests.archive_fixtures import backend, new_database_url, postgres_database  # noqa: F401  (fixtures)
 
 CAPTURE = Capture(
     url="http://example.com/news/a-b-c/",

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import random
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,60 +16,9 @@ from warcio.archiveiterator import ArchiveIterator
 
 from archive import models
 from archive.db import open_database
-from archive.sample_site import SampleArticle, SampleSite, load_articles
-from tests.conftest import ROOT, crawl_command, crawl_env, newsarchive
-
-COPIES = 5  # 60 articles: a crawl long enough to be killed in the middle of
-
-
-def _many_articles() -> list[SampleArticle]:
-    articles = []
-    for copy in range(COPIES):
-        for article in load_articles():
-            slug = f"{article.slug}-{copy}"
-            articles.append(
-                dataclasses.replace(
-                    article, slug=slug, path=f"/news/{slug}/", title=f"{article.title} ({copy})", related=None
-                )
-            )
-    return articles
-
-
-@pytest.fixture(scope="module")
-def big_site() -> Iterator[SampleSite]:
-    with SampleSite(articles=_many_articles()) as site:
-        yield site
-
-
-def _start_crawl(site: SampleSite, tmp: Path, *settings: str) -> subprocess.Popen[str]:
-    command = crawl_command(
-        tmp,
-        [f"start_url={site.url}/news-feed/"],
-        # ~70 requests at 0.06 s: over 4 s of fetching, longer than the latest kill (3 s after archiving
-        # starts) however fast extraction is; at 0.03 a quick crawl could finish before it.
-        "DOWNLOAD_DELAY=0.06",
-        "CONCURRENT_REQUESTS=2",
-        "NEWSARCHIVE_STORE_BATCH_SIZE=4",
-        "NEWSARCHIVE_STORE_INTERVAL=0.2",
-        *settings,
-        workers=1,
-    )
-    env = crawl_env()
-    # Its own process group: SIGKILL then takes the extraction workers too, as `kill -9` of a
-    # crawl's process group (systemd, a container stop) would.
-    return subprocess.Popen(
-        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
-    )
-
-
-def _wait_until_archiving(warc_dir: Path, timeout: float = 60) -> None:
-    """Block until the crawl has a WARC file open with records in it (start-up time varies)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if any(p.stat().st_size > 20_000 for p in warc_dir.glob("*.open")):
-            return
-        time.sleep(0.05)
-    raise AssertionError("the crawl did not start archiving")
+from archive.sample_site import SampleSite
+from tests.support.cli import newsarchive
+from tests.support.crawls import start_slow_crawl, wait_until_archiving
 
 
 def _warcio_check(paths: list[Path]) -> None:
@@ -106,8 +53,8 @@ def _counts(tmp: Path) -> tuple[int, int]:
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_sigkill_then_recover_and_resume(big_site: SampleSite, tmp_path: Path, seed: int) -> None:
-    process = _start_crawl(big_site, tmp_path)
-    _wait_until_archiving(tmp_path / "warc")
+    process = start_slow_crawl(big_site, tmp_path)
+    wait_until_archiving(tmp_path / "warc")
     # Kill somewhere between "just started archiving" and "well into the articles".
     time.sleep(random.Random(seed).uniform(0.3, 3.0))
     os.killpg(process.pid, signal.SIGKILL)
@@ -126,7 +73,7 @@ def test_sigkill_then_recover_and_resume(big_site: SampleSite, tmp_path: Path, s
     _warcio_check(sorted(warc_dir.glob("*.warc.gz")))
     _assert_db_points_at_records(tmp_path)
 
-    resumed = _start_crawl(big_site, tmp_path)
+    resumed = start_slow_crawl(big_site, tmp_path)
     output, _ = resumed.communicate(timeout=240)
     assert resumed.returncode == 0, output[-3000:]
     articles, versions = _counts(tmp_path)
@@ -136,8 +83,8 @@ def test_sigkill_then_recover_and_resume(big_site: SampleSite, tmp_path: Path, s
 
 
 def test_sigterm_closes_files_and_commits(big_site: SampleSite, tmp_path: Path) -> None:
-    process = _start_crawl(big_site, tmp_path)
-    _wait_until_archiving(tmp_path / "warc")
+    process = start_slow_crawl(big_site, tmp_path)
+    wait_until_archiving(tmp_path / "warc")
     time.sleep(1.0)
     process.send_signal(signal.SIGTERM)
     output, _ = process.communicate(timeout=120)

@@ -12,8 +12,7 @@ from sqlalchemy import func, select
 from archive import models
 from archive.db import open_database
 from archive.sample_site import SampleSite
-from tests.conftest import scrapy_crawl
-from tests.reliability.test_crash import _start_crawl, _wait_until_archiving, big_site  # noqa: F401 (fixture)
+from tests.support.crawls import scrapy_crawl, start_slow_crawl, wait_until_archiving
 
 SECRET_HEADERS = json.dumps({"Authorization": "Bearer s3cr3t-token", "Cookie": "session=s3cr3t-cookie"})
 
@@ -45,15 +44,15 @@ def test_warc_names_do_not_follow_urls(sample_site: SampleSite, tmp_path: Path) 
     assert [p.parent for p in tmp_path.rglob("*.warc.gz")] == [run.warc_dir] * len(list(run.warc_dir.iterdir()))
 
 
-def test_jobdir_pause_and_resume(big_site: SampleSite, tmp_path: Path) -> None:  # noqa: F811
+def test_jobdir_pause_and_resume(big_site: SampleSite, tmp_path: Path) -> None:
     jobdir = f"JOBDIR={tmp_path / 'job'}"
-    first = _start_crawl(big_site, tmp_path, jobdir)
-    _wait_until_archiving(tmp_path / "warc")
+    first = start_slow_crawl(big_site, tmp_path, jobdir)
+    wait_until_archiving(tmp_path / "warc")
     first.send_signal(signal.SIGINT)  # Ctrl-C: Scrapy pauses, keeping its queue in JOBDIR
     output, _ = first.communicate(timeout=120)
     assert first.returncode == 0, output[-3000:]
     assert (tmp_path / "job" / "requests.queue").is_dir()
-    second = _start_crawl(big_site, tmp_path, jobdir)
+    second = start_slow_crawl(big_site, tmp_path, jobdir)
     output, _ = second.communicate(timeout=300)
     assert second.returncode == 0, output[-3000:]
     sessions = open_database(f"sqlite:///{tmp_path / 'archive.db'}", create=False)

@@ -15,8 +15,7 @@ from warcio.archiveiterator import ArchiveIterator
 from archive import models
 from archive.db import open_database
 from archive.sample_site import SampleSite
-from tests.conftest import scrapy_crawl
-from tests.reliability.test_crash import _many_articles
+from tests.support.crawls import scrapy_crawl
 
 
 def _mount_tmpfs(tmp_path: Path, size: str) -> Iterator[Path]:
@@ -45,14 +44,8 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
     yield from _mount_tmpfs(tmp_path, "4m")
 
 
-@pytest.fixture(scope="module")
-def site() -> Iterator[SampleSite]:
-    with SampleSite(articles=_many_articles()) as site:
-        yield site
-
-
-def test_warc_disk_full_stops_the_crawl_cleanly(site: SampleSite, tmp_path: Path, tiny_disk: Path) -> None:
-    run = scrapy_crawl(tmp_path, f"{site.url}/news-feed/", f"NEWSARCHIVE_WARC_DIR={tiny_disk}")
+def test_warc_disk_full_stops_the_crawl_cleanly(big_site: SampleSite, tmp_path: Path, tiny_disk: Path) -> None:
+    run = scrapy_crawl(tmp_path, f"{big_site.url}/news-feed/", f"NEWSARCHIVE_WARC_DIR={tiny_disk}")
     assert run.returncode == 0, run.log[-3000:]
     assert "cannot write WARC record" in run.log
     assert "'finish_reason': 'warc_write_error'" in run.log
@@ -74,13 +67,15 @@ def test_warc_disk_full_stops_the_crawl_cleanly(site: SampleSite, tmp_path: Path
                 )
 
 
-def test_database_disk_full_stops_the_crawl_cleanly(site: SampleSite, tmp_path: Path, small_disk: Path) -> None:
+def test_database_disk_full_stops_the_crawl_cleanly(big_site: SampleSite, tmp_path: Path, small_disk: Path) -> None:
     tiny_disk = small_disk
     database_url = f"sqlite:///{tiny_disk / 'archive.db'}"
     open_database(database_url)  # the schema fits...
     free = os.statvfs(tiny_disk).f_bavail * os.statvfs(tiny_disk).f_frsize
     (tiny_disk / "filler").write_bytes(b"\0" * max(0, free - 8_000))  # ...the crawl's rows do not
-    run = scrapy_crawl(tmp_path, f"{site.url}/news-feed/", "NEWSARCHIVE_STORE_BATCH_SIZE=4", database_url=database_url)
+    run = scrapy_crawl(
+        tmp_path, f"{big_site.url}/news-feed/", "NEWSARCHIVE_STORE_BATCH_SIZE=4", database_url=database_url
+    )
     assert run.returncode == 0, run.log[-3000:]
     assert "cannot write to the database" in run.log
     assert "'finish_reason': 'database_error'" in run.log

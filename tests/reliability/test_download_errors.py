@@ -21,8 +21,8 @@ from sqlalchemy import select
 
 from archive import models
 from archive.db import open_database
-from tests.conftest import CrawlRun, scrapy_crawl
-from tests.reliability.hostile_site import HostileSite
+from tests.support.crawls import CrawlRun, scrapy_crawl
+from tests.support.hostile_site import HostileSite
 
 MAX_SIZE = 200_000
 TIMEOUT = 2

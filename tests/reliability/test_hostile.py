@@ -13,8 +13,8 @@ from sqlalchemy import select
 
 from archive import models
 from archive.db import open_database
-from tests.conftest import CrawlRun, scrapy_crawl
-from tests.reliability.hostile_site import GOOD_TEXT, SECRET, HostileSite
+from tests.support.crawls import CrawlRun, scrapy_crawl
+from tests.support.hostile_site import GOOD_TEXT, SECRET, HostileSite
 
 MAX_SIZE = 8_000_000
 

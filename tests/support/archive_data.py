@@ -1,11 +1,10 @@
-"""Database fixtures for the query, search and serve tests, on SQLite and (when
-NEWSARCHIVE_TEST_POSTGRES_URL is set) PostgreSQL.
+"""Test archives for the query, search, serve and store tests: hand-made ``Capture`` + ``Article``
+objects stored through ``archive.store.store()``, the same write path the crawl uses, and fresh
+PostgreSQL databases (the fixtures that hand them out are in tests/conftest.py).
 
 PostgreSQL: one uniquely named database per test session, made through an AUTOCOMMIT connection
 to the given server and dropped at the end, so concurrent runs never collide; inside it each
 fresh archive is its own schema (``search_path`` in the URL), so tests never see each other's rows.
-Test data is hand-made ``Capture`` + ``Article`` objects stored through ``archive.store.store()``,
-the same write path the crawl uses.
 """
 
 from __future__ import annotations
@@ -16,15 +15,14 @@ import itertools
 import os
 import uuid
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from urllib.parse import quote
 
-import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from archive.capture import Capture
-from archive.db import open_database
 from archive.extract import Article
 from archive.store import store
 
@@ -33,17 +31,6 @@ SITE = "news.example"
 OTHER = "other.example"
 
 _counter = itertools.count(1)
-
-
-@pytest.fixture(scope="session")
-def postgres_database() -> Iterator[str | None]:
-    """URL of a fresh database for this session on the test server, or None without a server."""
-    server = os.environ.get(POSTGRES_ENV)
-    if not server:
-        yield None
-        return
-    with fresh_postgres_database(server, "newsarchive_test") as url:
-        yield url
 
 
 @contextlib.contextmanager
@@ -62,43 +49,28 @@ def fresh_postgres_database(server: str, prefix: str) -> Iterator[str]:
         admin.dispose()
 
 
+def fresh_sqlite_url(directory: Path) -> str:
+    """URL of a new SQLite archive file in *directory* (made when first opened)."""
+    return f"sqlite:///{directory / f'archive{next(_counter)}.db'}"
+
+
+def fresh_postgres_schema(database_url: str) -> str:
+    """URL of *database_url* with a new, empty schema of its own first on the ``search_path``, so
+    archives made in one PostgreSQL database never see each other's rows."""
+    schema = f"archive{next(_counter)}"
+    engine = create_engine(database_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    engine.dispose()
+    separator = "&" if "?" in database_url else "?"
+    return f"{database_url}{separator}options={quote(f'-csearch_path={schema}')}"
+
+
 BACKENDS = ["sqlite", "postgresql"]
 
+DatabaseFactory = Callable[[str], str]  # backend name -> URL of an empty database (not yet migrated)
 
-@pytest.fixture(params=BACKENDS)
-def backend(request: pytest.FixtureRequest, postgres_database: str | None) -> str:
-    if request.param == "postgresql" and postgres_database is None:
-        pytest.skip(
-            f"PostgreSQL tests need {POSTGRES_ENV} (CI sets it; e.g. postgresql+psycopg://postgres@127.0.0.1/test)"
-        )
-    return str(request.param)
-
-
-DatabaseFactory = Callable[[str], str]
-
-
-@pytest.fixture(scope="session")
-def new_database_url(
-    tmp_path_factory: pytest.TempPathFactory, postgres_database: str | None
-) -> Iterator[DatabaseFactory]:
-    """A function: backend name -> URL of an empty database (not yet migrated)."""
-    made: list[str] = []
-
-    def make(backend: str) -> str:
-        n = next(_counter)
-        if backend == "sqlite":
-            return f"sqlite:///{tmp_path_factory.mktemp('db') / f'archive{n}.db'}"
-        assert postgres_database is not None
-        schema = f"archive{n}"
-        engine = create_engine(postgres_database, isolation_level="AUTOCOMMIT")
-        with engine.connect() as connection:
-            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-        engine.dispose()
-        made.append(schema)
-        separator = "&" if "?" in postgres_database else "?"
-        return f"{postgres_database}{separator}options={quote(f'-csearch_path={schema}')}"
-
-    yield make
+ArchiveDB = tuple[str, sessionmaker[Session], dict[str, str]]  # (URL, session factory, path -> article URL)
 
 
 def capture(url: str, fetched_at: dt.datetime, offset: int, warc_file: str = "test-00001.warc.gz") -> Capture:
@@ -248,11 +220,3 @@ def populate(sessions: sessionmaker[Session]) -> dict[str, str]:
     with sessions.begin() as session:
         store(session, [(capture(urls[path], T0 + dt.timedelta(days=2), 60_000), edited)])
     return urls
-
-
-@pytest.fixture
-def archive_db(backend: str, new_database_url: DatabaseFactory) -> tuple[str, sessionmaker[Session], dict[str, str]]:
-    """(URL, session factory, path -> article URL) of a freshly populated archive."""
-    url = new_database_url(backend)
-    sessions = open_database(url)
-    return url, sessions, populate(sessions)

@@ -1,0 +1,142 @@
+"""Real `scrapy crawl newsfeed` runs in the project directory, as a user or cron would start them."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from archive.sample_site import SampleSite
+from archive.warc.index import default_index_path
+from tests.support.cli import ROOT
+
+
+@dataclass(frozen=True)
+class CrawlRun:
+    database_url: str
+    warc_dir: Path
+    returncode: int
+    log: str
+
+
+def crawl_command(
+    tmp: Path, spider_args: Sequence[str], *settings: str, database_url: str | None = None, workers: int = 2
+) -> list[str]:
+    """`scrapy crawl newsfeed -a NAME=VALUE ... -s NAME=VALUE ...` archiving into *tmp* (archive.db, warc/),
+    autothrottle off, logging at INFO; *settings* come last and win."""
+    database_url = database_url or f"sqlite:///{tmp / 'archive.db'}"
+    command = [sys.executable, "-m", "scrapy", "crawl", "newsfeed"]
+    for argument in spider_args:
+        command += ["-a", argument]
+    for setting in (
+        f"NEWSARCHIVE_DATABASE_URL={database_url}",
+        f"NEWSARCHIVE_WARC_DIR={tmp / 'warc'}",
+        "AUTOTHROTTLE_ENABLED=False",
+        f"NEWSARCHIVE_EXTRACT_WORKERS={workers}",
+        "LOG_LEVEL=INFO",
+        *settings,
+    ):
+        command += ["-s", setting]
+    return command
+
+
+def crawl_env() -> dict[str, str]:
+    """The environment of a test crawl: none of the developer's NEWSARCHIVE_* variables leak in."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("NEWSARCHIVE_")}
+
+
+def scrapy_crawl(tmp: Path, start_url: str, *settings: str, database_url: str | None = None) -> CrawlRun:
+    """Run the real `scrapy crawl newsfeed` in the project directory, as a user would."""
+    database_url = database_url or f"sqlite:///{tmp / 'archive.db'}"
+    command = crawl_command(tmp, [f"start_url={start_url}"], *settings, database_url=database_url)
+    done = subprocess.run(command, cwd=ROOT, env=crawl_env(), capture_output=True, text=True, timeout=300)
+    return CrawlRun(database_url, tmp / "warc", done.returncode, done.stderr + done.stdout)
+
+
+def newsfeed_crawl(
+    tmp: Path, spider_args: list[str], *settings: str, database_url: str | None = None, wait: bool = True
+) -> Any:
+    """`scrapy crawl newsfeed -a NAME=VALUE ...` in the project directory, as cron would run it
+    (scrapy_crawl always passes start_url), with one extraction worker. With *wait* false, the
+    running process."""
+    database_url = database_url or f"sqlite:///{tmp / 'archive.db'}"
+    command = crawl_command(tmp, spider_args, *settings, database_url=database_url, workers=1)
+    env = crawl_env()
+    if not wait:
+        return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    return CrawlRun(database_url, tmp / "warc", done.returncode, done.stderr + done.stdout)
+
+
+def start_slow_crawl(site: SampleSite, tmp: Path, *settings: str) -> subprocess.Popen[str]:
+    """A crawl of *site*'s news feed slow enough to be interrupted in the middle (killed, stopped,
+    paused), storing in small, frequent batches; the running process, in a process group of its own."""
+    command = crawl_command(
+        tmp,
+        [f"start_url={site.url}/news-feed/"],
+        # ~70 requests at 0.06 s: over 4 s of fetching, longer than the latest kill (3 s after archiving
+        # starts) however fast extraction is; at 0.03 a quick crawl could finish before it.
+        "DOWNLOAD_DELAY=0.06",
+        "CONCURRENT_REQUESTS=2",
+        "NEWSARCHIVE_STORE_BATCH_SIZE=4",
+        "NEWSARCHIVE_STORE_INTERVAL=0.2",
+        *settings,
+        workers=1,
+    )
+    env = crawl_env()
+    # Its own process group: SIGKILL then takes the extraction workers too, as `kill -9` of a
+    # crawl's process group (systemd, a container stop) would.
+    return subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
+    )
+
+
+def wait_until_archiving(warc_dir: Path, timeout: float = 60) -> None:
+    """Block until the crawl has a WARC file open with records in it (start-up time varies)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if any(p.stat().st_size > 20_000 for p in warc_dir.glob("*.open")):
+            return
+        time.sleep(0.05)
+    raise AssertionError("the crawl did not start archiving")
+
+
+def copy_crawl(run: CrawlRun, target: Path) -> CrawlRun:
+    """A copy of a finished SQLite crawl under *target*: its database (archive.db, copied through
+    SQLite's backup API, so a write-ahead log is taken along), its WARC directory (warc/) and the
+    CDXJ index the crawl wrote beside it (warc.cdxj). The same log and return code."""
+    source = Path(run.database_url.removeprefix("sqlite:///"))
+    target.mkdir(parents=True)
+    database = target / "archive.db"
+    with contextlib.closing(sqlite3.connect(source)) as original, contextlib.closing(sqlite3.connect(database)) as new:
+        original.backup(new)
+    warc_dir = target / "warc"
+    shutil.copytree(run.warc_dir, warc_dir)
+    index = default_index_path(run.warc_dir)
+    if index.exists():
+        shutil.copy2(index, default_index_path(warc_dir))
+    return CrawlRun(f"sqlite:///{database}", warc_dir, run.returncode, run.log)
+
+
+def crawl_fingerprint(run: CrawlRun) -> str:
+    """A digest of everything a SQLite crawl left: every row of its database, every file of its
+    WARC directory (names and bytes) and its CDXJ index. Equal fingerprints, untouched crawl."""
+    digest = hashlib.sha256()
+    with contextlib.closing(sqlite3.connect(run.database_url.removeprefix("sqlite:///"))) as database:
+        for statement in database.iterdump():
+            digest.update(statement.encode("utf-8", "surrogatepass") + b"\n")
+    index = default_index_path(run.warc_dir)
+    for path in sorted([*run.warc_dir.rglob("*"), *([index] if index.exists() else [])]):
+        digest.update(str(path.relative_to(run.warc_dir.parent)).encode() + b"\0")
+        if path.is_file():
+            digest.update(path.read_bytes())
+    return digest.hexdigest()

@@ -1,0 +1,22 @@
+"""Bigger versions of the sample site: its articles repeated under new slugs and titles."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from archive.sample_site import SampleArticle, load_articles
+
+
+def many_articles(copies: int) -> list[SampleArticle]:
+    """Every sample article *copies* times over, copy by copy: slug and path end in ``-N``, the title
+    in ``(N)``, and none links a related article (the slugs the originals name are not served)."""
+    articles = []
+    for copy in range(copies):
+        for article in load_articles():
+            slug = f"{article.slug}-{copy}"
+            articles.append(
+                dataclasses.replace(
+                    article, slug=slug, path=f"/news/{slug}/", title=f"{article.title} ({copy})", related=None
+                )
+            )
+    return articles
