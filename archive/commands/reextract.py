@@ -156,6 +156,10 @@ def register(sub: Any) -> None:
           newsarchive reextract --since 2024-06-01 --url-glob 'https://example.com/news/*'
         """,
     )
+    _add_options(p)
+
+
+def _add_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("warcs", nargs="*", type=Path, metavar="WARC", help="WARC files or directories of them")
     p.add_argument("--since", type=parse_date, metavar="DATE", help="only records fetched on or after DATE")
     add_site(p)
