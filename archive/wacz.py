@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from archive import models
 from archive.db import as_utc
 from archive.sites import SiteSelector
+from archive.warc.reader import OutsideWarcDir, locate
 from archive.warc.writer import warc_date
 
 logger = logging.getLogger(__name__)
@@ -107,7 +108,10 @@ def write_wacz(
     target = Path(output)
     if not selection.warc_files:
         raise WaczError("no captures match: nothing to package")
-    paths = [root / name for name in selection.warc_files]
+    try:
+        paths = [locate(name, root) for name in selection.warc_files]
+    except OutsideWarcDir as exc:
+        raise WaczError(f"{exc}: not packaging it (the database names it; is it yours?)") from None
     missing = [str(p) for p in paths if not p.is_file()]
     if missing:
         raise WaczError(f"WARC file(s) named in the database are missing: {', '.join(missing[:3])}")
