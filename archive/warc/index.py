@@ -110,6 +110,20 @@ def _not_a_warc(path: Path) -> str | None:
     return f"not a WARC file: {first.reason}" if isinstance(first, BadStretch) else None
 
 
+def index_lines(path: Path, warc_dir: Path, out: IO[str]) -> str | None:
+    """Write the CDXJ lines of *path* to *out*; ``None``, or why the file cannot be indexed (then
+    *out* may hold some of its lines). py-wacz indexes with cdxj-indexer too: what fails here
+    fails there."""
+    reason = _not_a_warc(path)
+    if reason is not None:
+        return reason
+    try:
+        CDXJIndexer(output=out, inputs=[str(path)], dir_root=str(warc_dir)).process_all()
+    except Exception as exc:  # whatever cdxj-indexer (warcio) raises on a record it cannot parse
+        return f"{type(exc).__name__}: {str(exc)[:200]}"
+    return None
+
+
 def _index_files(files: list[Path], warc_dir: Path, out: IO[str]) -> tuple[int, list[Skipped]]:
     """Write the sorted CDXJ lines of *files* to *out*; return how many, and the files skipped."""
     counter = _CountingWriter(out)
@@ -121,12 +135,7 @@ def _index_files(files: list[Path], warc_dir: Path, out: IO[str]) -> tuple[int, 
         # A file's lines go in only once all of them are made: lines of half a file would mark it
         # indexed, and it would never be indexed whole.
         with tempfile.SpooledTemporaryFile(max_size=_SPOOL, mode="w+", encoding="utf-8") as lines:
-            reason = _not_a_warc(path)
-            try:
-                if reason is None:
-                    CDXJIndexer(output=lines, inputs=[str(path)], dir_root=str(warc_dir)).process_all()
-            except Exception as exc:  # whatever cdxj-indexer (warcio) raises; the caller reports it
-                reason = f"{type(exc).__name__}: {str(exc)[:200]}"
+            reason = index_lines(path, warc_dir, lines)
             if reason is not None:
                 skipped.append(Skipped(path.relative_to(warc_dir).as_posix(), reason))
                 continue

@@ -1,12 +1,13 @@
-"""A WARC file name read from the database is followed only into the WARC directory: whoever can
-write to a shared database must not make `wacz` package, or `show --raw` print, any file the user
-can read."""
+"""The WARC files `wacz` and `show --raw` take from the database: a name is followed only into the
+WARC directory (whoever can write to a shared database must not make them package or print any file
+the user can read), and a file py-wacz cannot read costs that file, not the package."""
 
 from __future__ import annotations
 
 import sqlite3
 import subprocess
 import sys
+import zipfile
 from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
@@ -15,6 +16,7 @@ import pytest
 
 from tests.support.cli import ROOT, newsarchive
 from tests.support.crawls import CrawlRun
+from tests.support.warc_files import gzipped, response_record
 
 SECRET = "TOP-SECRET first line of a file outside the archive\n"
 
@@ -68,3 +70,22 @@ def test_show_raw_still_reads_a_name_inside_the_warc_directory(sample_crawl_copy
     )
     assert raw.returncode == 0, raw.stderr
     assert raw.stdout.startswith(b"HTTP/1.1 200")
+
+
+def test_wacz_leaves_out_a_warc_file_py_wacz_cannot_read(sample_crawl_copy: CrawlRun, tmp_path: Path) -> None:
+    # WARC-Date with an offset: our reader takes it, warcio's date parser (py-wacz's) raises on it.
+    foreign = sample_crawl_copy.warc_dir / "foreign.warc.gz"
+    record = response_record("http://news.example/news/offset-date/", date="2024-05-01T10:00:00+01:00")
+    foreign.write_bytes(gzipped(record))
+    common = ["--db", sample_crawl_copy.database_url, "--warc-dir", str(sample_crawl_copy.warc_dir)]
+    assert newsarchive("reextract", str(foreign), "--workers", "0", *common).returncode == 0
+    package = tmp_path / "out.wacz"
+
+    done = newsarchive("wacz", "-o", str(package), *common)
+
+    assert "Traceback" not in done.stderr, done.stderr[-3000:]
+    assert done.returncode == 1, done.stderr
+    assert "newsarchive: warning: foreign.warc.gz left out of the package (TypeError" in done.stderr
+    with zipfile.ZipFile(package) as wacz:
+        packaged = {Path(name).name for name in wacz.namelist() if name.startswith("archive/")}
+    assert packaged == {p.name for p in sample_crawl_copy.warc_dir.glob("*.warc.gz")} - {foreign.name}
