@@ -13,7 +13,7 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO
 
 GZIP_MAGIC = b"\x1f\x8b\x08"
 # Records bigger than this are not kept in memory: their capture is made from the headers, their
@@ -116,7 +116,7 @@ class Framer:
     *compressed* says how the file is framed when its first bytes cannot (they are damaged);
     ``None``: by those bytes, and a file that starts with neither is no WARC file."""
 
-    def __init__(self, stream: BinaryIO, size: int, compressed: bool | None = None) -> None:
+    def __init__(self, stream: IO[bytes], size: int, compressed: bool | None = None) -> None:
         self.stream = stream
         self.size = size
         self.position = 0
