@@ -118,7 +118,10 @@ class WarcWriter:
         self._file = open(self.directory / (name + OPEN_SUFFIX), "xb", buffering=0)  # noqa: SIM115
         # Held until the file has its final name: `newsarchive warc recover` leaves a file alone while
         # its writer lives, and the kernel drops the lock with the process however it dies.
-        fcntl.flock(self._file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        try:
+            fcntl.flock(self._file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:  # a file system without locks (NFS mounted nolock): archive anyway
+            logger.warning("cannot lock %s (%s): `newsarchive warc recover` cannot tell it is in use", name, exc)
         self._size = 0
         self._append(self._warcinfo_record(name))
 
