@@ -26,6 +26,8 @@ from sqlalchemy.orm import Session
 from archive import models
 from archive.db import as_utc
 from archive.sites import SiteSelector
+from archive.warc.index import Skipped, index_lines
+from archive.warc.reader import OutsideWarcDir, locate, stored_name
 from archive.warc.writer import warc_date
 
 logger = logging.getLogger(__name__)
@@ -91,6 +93,53 @@ def _pages_jsonl(pages: Iterable[Page], title: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+@dataclass(frozen=True, slots=True)
+class Packaged:
+    pages: int  # pages py-wacz matched to a record
+    left_out: tuple[Skipped, ...] = ()  # WARC files py-wacz could not read, not in the package
+
+
+def _warc_paths(root: Path, selection: Selection) -> list[Path]:
+    if not selection.warc_files:
+        raise WaczError("no captures match: nothing to package")
+    try:
+        paths = [locate(name, root) for name in selection.warc_files]
+    except OutsideWarcDir as exc:
+        raise WaczError(f"{exc}: not packaging it (the database names it; is it yours?)") from None
+    missing = [str(p) for p in paths if not p.is_file()]
+    if missing:
+        raise WaczError(f"WARC file(s) named in the database are missing: {', '.join(missing[:3])}")
+    names = [p.name for p in paths]
+    if len(set(names)) != len(names):
+        raise WaczError("two WARC files share a name in different folders; a WACZ keeps base names only")
+    return paths
+
+
+def _py_wacz(arguments: list[str], paths: list[Path]) -> str:
+    """Run py-wacz; what it printed. Raises ``Exception`` as py-wacz does on a record it cannot parse."""
+    from wacz.main import main as wacz_main
+
+    # py-wacz reports on stdout as it goes; keep it for the log, off the user's terminal.
+    chatter = io.StringIO()
+    with contextlib.redirect_stdout(chatter):
+        status = wacz_main([*arguments, *map(str, paths)])
+    for line in chatter.getvalue().splitlines():
+        logger.info("py-wacz: %s", line)
+    if status != 0:
+        raise WaczError(f"py-wacz could not create the package: {chatter.getvalue().strip()[-500:]}")
+    return chatter.getvalue()
+
+
+def _unreadable(paths: list[Path], root: Path) -> list[tuple[Path, Skipped]]:
+    """The files py-wacz's indexer cannot read, and why: looked for only once py-wacz has failed."""
+    found = []
+    for path in paths:
+        reason = index_lines(path, root, io.StringIO())
+        if reason is not None:
+            found.append((path, Skipped(stored_name(path, root), reason)))
+    return found
+
+
 def write_wacz(
     warc_dir: str | os.PathLike[str],
     selection: Selection,
@@ -98,22 +147,15 @@ def write_wacz(
     *,
     title: str = "newsarchive",
     description: str | None = None,
-) -> int:
+) -> Packaged:
     """Package *selection* from *warc_dir* into the WACZ file *output* (replaced atomically).
-    Returns the number of pages py-wacz matched to a record."""
-    from wacz.main import main as wacz_main
 
+    A WARC file py-wacz cannot read (a record its parser raises on) is left out, not the package:
+    ``Packaged.left_out`` names it."""
     root = Path(warc_dir)
     target = Path(output)
-    if not selection.warc_files:
-        raise WaczError("no captures match: nothing to package")
-    paths = [root / name for name in selection.warc_files]
-    missing = [str(p) for p in paths if not p.is_file()]
-    if missing:
-        raise WaczError(f"WARC file(s) named in the database are missing: {', '.join(missing[:3])}")
-    names = [p.name for p in paths]
-    if len(set(names)) != len(names):
-        raise WaczError("two WARC files share a name in different folders; a WACZ keeps base names only")
+    paths = _warc_paths(root, selection)
+    left_out: list[Skipped] = []
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=target.parent, prefix=".wacz-") as scratch:
         pages_file = Path(scratch) / "pages.jsonl"
@@ -122,14 +164,21 @@ def write_wacz(
         arguments = ["create", "-o", str(partial), "-p", str(pages_file), "--title", title]
         if description:
             arguments += ["--desc", description]
-        # py-wacz reports on stdout as it goes; keep it for the log, off the user's terminal.
-        chatter = io.StringIO()
-        with contextlib.redirect_stdout(chatter):
-            status = wacz_main([*arguments, *map(str, paths)])
-        for line in chatter.getvalue().splitlines():
-            logger.info("py-wacz: %s", line)
-        if status != 0:
-            raise WaczError(f"py-wacz could not create the package: {chatter.getvalue().strip()[-500:]}")
-        unmatched = sum(1 for line in chatter.getvalue().splitlines() if line.startswith("Invalid passed page"))
+        try:
+            chatter = _py_wacz(arguments, paths)
+        except WaczError:
+            raise
+        except Exception as exc:
+            unreadable = _unreadable(paths, root)
+            if not unreadable:
+                raise WaczError(f"py-wacz could not create the package ({type(exc).__name__}: {exc})") from None
+            left_out = [skip for _, skip in unreadable]
+            paths = [p for p in paths if p not in {path for path, _ in unreadable}]
+            if not paths:
+                first = left_out[0]
+                raise WaczError(f"py-wacz can read none of the WARC files: {first.name} ({first.reason})") from None
+            partial.unlink(missing_ok=True)
+            chatter = _py_wacz(arguments, paths)
+        unmatched = sum(1 for line in chatter.splitlines() if line.startswith("Invalid passed page"))
         os.replace(partial, target)
-    return len(selection.pages) - unmatched
+    return Packaged(len(selection.pages) - unmatched, tuple(left_out))

@@ -64,3 +64,5 @@ class IndexOnClose:
             result.lines_added,
             result.lines_total,
         )
+        for skip in result.skipped:
+            logger.warning("CDXJ index %s: %s left out, not indexed (%s)", result.index, skip.name, skip.reason)

@@ -7,12 +7,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from archive.commands.options import EXIT_OK, UserError, add_warc_dir, subcommand
+from archive.commands.options import EXIT_FAILURE, EXIT_OK, UserError, add_warc_dir, subcommand
 from archive.config import env_setting, warc_dir
 
 
 def run(args: argparse.Namespace) -> int:
-    from archive.warc.index import IndexingError, default_index_path, update_index
+    from archive.warc.index import default_index_path, update_index
 
     directory = Path(warc_dir(args.warc_dir))
     if not directory.is_dir():
@@ -22,8 +22,6 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"{output} is a directory; -o wants a file name")
     try:
         result = update_index(directory, output, rebuild=args.rebuild)
-    except IndexingError as exc:
-        raise UserError(str(exc)) from exc
     except OSError as exc:
         raise UserError(f"cannot write {output}: {exc.strerror or exc}") from exc
     print(
@@ -31,7 +29,9 @@ def run(args: argparse.Namespace) -> int:
         f"{result.lines_total} in all",
         file=sys.stderr,
     )
-    return EXIT_OK
+    for skip in result.skipped:
+        print(f"newsarchive: warning: {skip.name} skipped, not indexed ({skip.reason})", file=sys.stderr)
+    return EXIT_FAILURE if result.skipped else EXIT_OK
 
 
 def register(sub: Any) -> None:
@@ -48,7 +48,9 @@ def register(sub: Any) -> None:
         Incremental: WARC files the index already covers are not read again; new ones are
         indexed and merged in, and the file is replaced atomically. A crawl does this by itself
         when it ends (setting NEWSARCHIVE_INDEX_ON_CLOSE), so this command is needed only for
-        WARC files from elsewhere, or to rebuild.
+        WARC files from elsewhere, or to rebuild. A file that cannot be indexed (not a WARC file,
+        damaged beyond what cdxj-indexer reads) is left out with a warning naming it, the rest is
+        indexed, and the exit status is 1; every update tries that file again.
 
         The default index file sits beside the WARC directory, named after it: data/warc ->
         data/warc.cdxj. pywb reads it as a collection's index (see README, "Replay your archive").

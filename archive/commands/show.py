@@ -20,12 +20,17 @@ OPEN_SUFFIX = ".open"
 def read_warc_block(path: Path, offset: int, length: int) -> tuple[str, bytes]:
     """(WARC-Type, record block exactly as stored) of the record at *offset*: for a response, the
     HTTP status line, headers and body bytes as received (gzip still gzip)."""
+    if offset < 0 or length < 0:  # the database's numbers, not the file's
+        raise UserError(f"no WARC record at {path.name} offset {offset}")
     with path.open("rb") as stream:
         stream.seek(offset)
         data = stream.read(length)
     if data[:2] == b"\x1f\x8b":
         # One gzip member per record; decompress only this member.
-        data = zlib.decompressobj(wbits=31).decompress(data)
+        try:
+            data = zlib.decompressobj(wbits=31).decompress(data)
+        except zlib.error as exc:
+            raise UserError(f"the WARC record at {path.name} offset {offset} is damaged ({exc})") from None
     head, sep, rest = data.partition(b"\r\n\r\n")
     if not sep or not head.startswith(b"WARC/"):
         raise UserError(f"no WARC record at {path.name} offset {offset}")
@@ -33,15 +38,22 @@ def read_warc_block(path: Path, offset: int, length: int) -> tuple[str, bytes]:
     for line in head.split(b"\r\n")[1:]:
         name, _, value = line.partition(b":")
         fields[name.strip().lower()] = value.strip()
-    size = int(fields.get(b"content-length", b"0"))
-    return fields.get(b"warc-type", b"").decode("ascii", "replace"), rest[:size]
+    size = fields.get(b"content-length", b"0")
+    if not size.isdigit():
+        raise UserError(f"the WARC record at {path.name} offset {offset} has no usable Content-Length")
+    return fields.get(b"warc-type", b"").decode("ascii", "replace"), rest[: int(size)]
 
 
 def _warc_path(directory: str, name: str) -> Path:
-    path = Path(directory) / name
-    if not path.exists() and Path(str(path) + OPEN_SUFFIX).exists():
+    from archive.warc.reader import OutsideWarcDir, locate
+
+    try:
+        path = locate(name, Path(directory))
+    except OutsideWarcDir as exc:
+        raise UserError(f"{exc}: not reading it (the database names it; pass --warc-dir if it is yours)") from None
+    if not path.is_file() and Path(str(path) + OPEN_SUFFIX).is_file():
         return Path(str(path) + OPEN_SUFFIX)  # still being written; its finished records are readable
-    if not path.exists():
+    if not path.is_file():
         raise UserError(f"WARC file not found: {path} (pass --warc-dir)")
     return path
 

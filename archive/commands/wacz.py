@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from archive.commands.options import (
+    EXIT_FAILURE,
     EXIT_OK,
     UserError,
     add_db,
@@ -41,16 +42,16 @@ def run(args: argparse.Namespace) -> int:
         scope.append(f"since {args.since:%Y-%m-%d %H:%M} UTC")
     title = args.title or " ".join(["newsarchive", *scope])
     try:
-        matched = write_wacz(directory, selection, output, title=title)
+        packaged = write_wacz(directory, selection, output, title=title)
     except WaczError as exc:
         raise UserError(" ".join([str(exc), *scope])) from exc
     except OSError as exc:
         raise UserError(f"cannot write {output}: {exc.strerror or exc}") from exc
-    print(
-        f"{output}: {len(selection.warc_files)} WARC file(s), {matched} page(s), {output.stat().st_size:,} bytes",
-        file=sys.stderr,
-    )
-    return EXIT_OK
+    files = len(selection.warc_files) - len(packaged.left_out)
+    print(f"{output}: {files} WARC file(s), {packaged.pages} page(s), {output.stat().st_size:,} bytes", file=sys.stderr)
+    for skip in packaged.left_out:
+        print(f"newsarchive: warning: {skip.name} left out of the package ({skip.reason})", file=sys.stderr)
+    return EXIT_FAILURE if packaged.left_out else EXIT_OK
 
 
 def register(sub: Any) -> None:

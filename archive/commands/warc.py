@@ -11,27 +11,41 @@ from archive.commands.options import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UserErro
 from archive.config import warc_dir
 
 
-def run_recover(args: argparse.Namespace) -> int:
-    from archive.warc.recover import open_files, recover
+def _report(result: Any) -> None:
+    line = f"{result.path}: kept {result.records} complete records ({result.kept_bytes:,} bytes)"
+    if result.damaged is None:
+        print(line)
+        return
+    print(
+        f"{line}, each at its offset; {result.dropped_bytes:,} damaged or cut-short bytes left out; "
+        f"the file as it was: {result.damaged}"
+    )
 
-    paths = list(args.paths) or open_files(Path(warc_dir(args.warc_dir)))
+
+def run_recover(args: argparse.Namespace) -> int:
+    from archive.warc.recover import NothingToRecover, StillOpen, open_files, recover
+
+    named = list(args.paths)
+    for path in named:
+        if not path.is_file():
+            raise UserError(f"no such file: {path}")
+        if not path.name.endswith(".open"):
+            raise UserError(f"{path} is not an .open WARC file (recover finishes files a dead crawl left .open)")
+    paths = named or open_files(Path(warc_dir(args.warc_dir)))
     if not paths:
         print("nothing to recover: no .open WARC files", file=sys.stderr)
         return EXIT_OK
     failed = 0
     for path in paths:
-        if not path.is_file():
-            raise UserError(f"no such file: {path}")
         try:
-            result = recover(path)
-        except (ValueError, OSError) as exc:
+            _report(recover(path))
+        except StillOpen as exc:
+            # A crawl running now: expected when the whole directory is swept, an error when named.
+            print(f"newsarchive: {exc}; left alone", file=sys.stderr)
+            failed += bool(named)
+        except (NothingToRecover, ValueError, OSError) as exc:
             print(f"newsarchive: cannot recover {path}: {exc}", file=sys.stderr)
             failed += 1
-            continue
-        print(
-            f"{result.path}: kept {result.records} complete records ({result.kept_bytes:,} bytes), "
-            f"dropped {result.dropped_bytes:,} bytes"
-        )
     return EXIT_FAILURE if failed else EXIT_OK
 
 
@@ -60,8 +74,16 @@ def register(sub: Any) -> None:
         "finish WARC files a dead crawl left .open",
         """\
         A crawl that was killed (SIGKILL, power loss) leaves its current WARC file named *.warc.gz.open.
-        recover keeps every complete record, truncates a record cut short, and renames the file to
-        its final name, the one the database already refers to. It reports what was dropped.
+        recover gives it its final name, the one the database already refers to. If anything in it
+        is damaged (a record cut short, zeros a power loss left), the repaired file is written under
+        that name beside it: every complete record at its offset, so the database's offsets still
+        hold; damage in between replaced by filler WARC readers pass over; a record cut short at
+        the end left out. The original keeps every byte, renamed *.warc.gz.damaged. Uncompressed
+        .warc.open files and gzip members of several records are read too.
+
+        A file a running crawl still writes (it holds a lock on it) is left alone: when the WARC
+        directory is swept, with a note; when named, as an error. Exit status 1 when a file could
+        not be recovered.
 
         example:
           newsarchive warc recover

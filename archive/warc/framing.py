@@ -13,7 +13,7 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO
 
 GZIP_MAGIC = b"\x1f\x8b\x08"
 # Records bigger than this are not kept in memory: their capture is made from the headers, their
@@ -70,8 +70,13 @@ def parse_warc_head(head: bytes) -> tuple[str, dict[str, str]]:
             raise ValueError(f"malformed WARC header line {line[:60]!r}")
         last = name.strip().lower()
         headers.setdefault(last, value.strip())
-    if "content-length" not in headers:
+    length = headers.get("content-length")
+    if length is None:
         raise ValueError("no Content-Length")
+    # int() would take "-5", "+5", "1_000" and non-ASCII digits: a negative length reads the rest
+    # of the file, and no other WARC tool would frame the record the same way.
+    if not (length.isascii() and length.isdigit()):
+        raise ValueError(f"Content-Length {length[:40]!r} is not a number")
     return version, headers
 
 
@@ -106,19 +111,23 @@ def _record_from_member(offset: int, length: int, data: bytes, complete: bool) -
 
 
 class Framer:
-    """Iterates the records of one file, raising nothing: bad stretches become ``BadStretch`` items."""
+    """Iterates the records of one file, raising nothing: bad stretches become ``BadStretch`` items.
 
-    def __init__(self, stream: BinaryIO, size: int) -> None:
+    *compressed* says how the file is framed when its first bytes cannot (they are damaged);
+    ``None``: by those bytes, and a file that starts with neither is no WARC file."""
+
+    def __init__(self, stream: IO[bytes], size: int, compressed: bool | None = None) -> None:
         self.stream = stream
         self.size = size
         self.position = 0
+        self.compressed = compressed
 
     def __iter__(self) -> Iterator[RawRecord | BadStretch]:
         start = self.stream.read(8)
         self.stream.seek(0)
-        if start.startswith(GZIP_MAGIC[:2]):
+        if start.startswith(GZIP_MAGIC[:2]) or (self.compressed and not start.startswith(b"WARC/")):
             yield from self._gzip_records()
-        elif start.startswith(b"WARC/"):
+        elif start.startswith(b"WARC/") or self.compressed is False:
             yield from self._plain_records()
         else:
             self.position = self.size
@@ -133,21 +142,24 @@ class Framer:
                 raw, consumed, pending = self._member(offset, pending)
             except BadStretch as bad:
                 yield bad
-                resume = self._resync_gzip(offset + 1)
+                resume = self.resync_gzip(offset + 1)
                 if resume is None:
                     self.position = self.size
                     return
                 offset, pending = resume, b""
                 self.stream.seek(offset)
                 continue
-            if raw is None:  # trailing padding
+            if raw is None and not consumed:  # trailing padding
                 self.position = self.size
                 return
             self.position = offset + consumed
-            yield raw
+            if raw is not None:  # else an empty member: padding (`newsarchive warc recover` fills damage so)
+                yield raw
             offset += consumed
 
     def _member(self, offset: int, pending: bytes) -> tuple[RawRecord | None, int, bytes]:
+        """(record, compressed length, bytes read past it) of the member at *offset*; no record
+        for padding (length 0) or an empty member."""
         data = pending
         while len(data) < 16:
             more = self.stream.read(_CHUNK)
@@ -184,10 +196,12 @@ class Framer:
             data = self.stream.read(_CHUNK)
             if not data:
                 raise BadStretch(offset, "truncated gzip member (file ends inside it)")
-        raw = _record_from_member(offset, consumed, b"".join(parts), complete)
-        return raw, consumed, leftover
+        content = b"".join(parts)
+        if not content:
+            return None, consumed, leftover
+        return _record_from_member(offset, consumed, content, complete), consumed, leftover
 
-    def _resync_gzip(self, start: int) -> int | None:
+    def resync_gzip(self, start: int) -> int | None:
         """Offset of the next gzip member at or after *start* that begins with a WARC record."""
         position = start
         while position < self.size:
@@ -294,6 +308,8 @@ class Framer:
 def read_record_at(path: Path, offset: int) -> RawRecord:
     """The record at *offset* of *path* (compressed or not); raises ``BadStretch`` when unusable."""
     size = path.stat().st_size
+    if not 0 <= offset < size:  # an offset from the database, not from this file
+        raise BadStretch(offset, f"offset outside the file ({size} bytes)")
     with path.open("rb") as stream:
         stream.seek(offset)
         framer = Framer(stream, size)

@@ -23,6 +23,12 @@ class HttpBlock:
     body: bytes
 
 
+def _is_status(code: str) -> bool:
+    # Three ASCII digits (RFC 9110): str.isdigit() takes "²00", which int() refuses, and a longer
+    # number overflows the database's status column.
+    return len(code) == 3 and code.isascii() and code.isdigit()
+
+
 def parse_http(block: bytes) -> HttpBlock | None:
     """The HTTP response in *block*; ``None`` when it does not start with a status line."""
     split = split_head(block)
@@ -32,7 +38,7 @@ def parse_http(block: bytes) -> HttpBlock | None:
         head, start = split
     lines = head.decode("latin-1").replace("\r\n", "\n").split("\n")
     status_line = lines[0].split(None, 2)
-    if len(status_line) < 2 or not status_line[0].upper().startswith("HTTP/") or not status_line[1].isdigit():
+    if len(status_line) < 2 or not status_line[0].upper().startswith("HTTP/") or not _is_status(status_line[1]):
         return None
     headers: list[tuple[str, str]] = []
     for line in lines[1:]:

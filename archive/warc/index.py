@@ -28,6 +28,7 @@ from typing import IO
 
 from cdxj_indexer.main import CDXJIndexer, SortingWriter
 
+from archive.warc.framing import BadStretch, Framer
 from archive.warc.writer import closed_warc_files
 
 logger = logging.getLogger(__name__)
@@ -35,8 +36,15 @@ logger = logging.getLogger(__name__)
 INDEX_SUFFIX = ".cdxj"
 
 
-class IndexingError(Exception):
-    """A WARC file that cannot be indexed; the message names it."""
+_SPOOL = 8 * 1024 * 1024  # a file's lines held in memory before they spill to disk
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """A file in the WARC directory that could not be indexed (not a WARC, damaged), and why."""
+
+    name: str  # relative to the WARC directory
+    reason: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +54,7 @@ class IndexUpdate:
     lines_added: int
     lines_total: int
     seconds: float
+    skipped: tuple[Skipped, ...] = ()  # left out of the index; tried again by the next update
 
 
 def default_index_path(warc_dir: str | os.PathLike[str]) -> Path:
@@ -86,19 +95,55 @@ def _locked(index: Path) -> Iterator[None]:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-def _index_files(files: list[Path], warc_dir: Path, out: IO[str]) -> int:
-    """Write the sorted CDXJ lines of *files* to *out*; return how many."""
+def _not_a_warc(path: Path) -> str | None:
+    """Why *path* is no WARC file, by its first record as the reader frames it; ``None`` if it is one.
+
+    cdxj-indexer raises on some files that are not WARCs and reads others (a line of five words
+    passes for an ARC header) as records of nonsense: neither belongs in the index."""
+    try:
+        with path.open("rb") as stream:
+            first = next(iter(Framer(stream, path.stat().st_size)), None)
+    except OSError as exc:
+        return f"cannot read it ({exc.strerror or exc})"
+    if first is None:
+        return "empty"
+    return f"not a WARC file: {first.reason}" if isinstance(first, BadStretch) else None
+
+
+def index_lines(path: Path, warc_dir: Path, out: IO[str]) -> str | None:
+    """Write the CDXJ lines of *path* to *out*; ``None``, or why the file cannot be indexed (then
+    *out* may hold some of its lines). py-wacz indexes with cdxj-indexer too: what fails here
+    fails there."""
+    reason = _not_a_warc(path)
+    if reason is not None:
+        return reason
+    try:
+        CDXJIndexer(output=out, inputs=[str(path)], dir_root=str(warc_dir)).process_all()
+    except Exception as exc:  # whatever cdxj-indexer (warcio) raises on a record it cannot parse
+        return f"{type(exc).__name__}: {str(exc)[:200]}"
+    return None
+
+
+def _index_files(files: list[Path], warc_dir: Path, out: IO[str]) -> tuple[int, list[Skipped]]:
+    """Write the sorted CDXJ lines of *files* to *out*; return how many, and the files skipped."""
     counter = _CountingWriter(out)
     # SortingWriter spills to temporary files past 32 MB, so a rebuild of a large archive sorts
     # in bounded memory; it also drops duplicate lines.
     sorter = SortingWriter(counter)
+    skipped: list[Skipped] = []
     for path in files:
-        try:
-            CDXJIndexer(output=sorter, inputs=[str(path)], dir_root=str(warc_dir)).process_all()
-        except Exception as exc:
-            raise IndexingError(f"cannot index {path}: {exc}") from exc
+        # A file's lines go in only once all of them are made: lines of half a file would mark it
+        # indexed, and it would never be indexed whole.
+        with tempfile.SpooledTemporaryFile(max_size=_SPOOL, mode="w+", encoding="utf-8") as lines:
+            reason = index_lines(path, warc_dir, lines)
+            if reason is not None:
+                skipped.append(Skipped(path.relative_to(warc_dir).as_posix(), reason))
+                continue
+            lines.seek(0)
+            for line in lines:
+                sorter.write(line)
     sorter.flush()
-    return counter.count
+    return counter.count, skipped
 
 
 class _CountingWriter:
@@ -146,7 +191,7 @@ def update_index(
         with tempfile.TemporaryDirectory(dir=target.parent, prefix=".cdxj-") as scratch:
             fresh = Path(scratch) / "new.cdxj"
             with fresh.open("w", encoding="utf-8") as out:
-                added = _index_files(todo, root, out)
+                added, skipped = _index_files(todo, root, out)
             merged = Path(scratch) / "merged.cdxj"
             with merged.open("w", encoding="utf-8") as out:
                 old = target if target.exists() and not rebuild else None
@@ -154,9 +199,10 @@ def update_index(
                 out.flush()
                 os.fsync(out.fileno())
             os.replace(merged, target)
-    names = tuple(p.relative_to(root).as_posix() for p in todo)
+    left_out = {skip.name for skip in skipped}
+    names = tuple(name for name in (p.relative_to(root).as_posix() for p in todo) if name not in left_out)
     seconds = time.monotonic() - started
     logger.info(
         "indexed %d WARC file(s), %d line(s), into %s (%d lines, %.2fs)", len(names), added, target, total, seconds
     )
-    return IndexUpdate(target, names, added, total, seconds)
+    return IndexUpdate(target, names, added, total, seconds, tuple(skipped))

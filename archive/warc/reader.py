@@ -37,10 +37,12 @@ import datetime as dt
 import fnmatch
 import functools
 import logging
+import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from archive.capture import Capture
 from archive.responses import HeaderPairs, capture_headers, first_header, header_dict, wants_extraction
@@ -132,12 +134,42 @@ def stored_name(path: Path, warc_dir: Path | None) -> str:
     return str(resolved)
 
 
-def locate(warc_file: str, warc_dir: Path | None) -> Path:
-    """The path of a stored ``warc_file`` name (see :func:`stored_name`)."""
-    path = Path(warc_file)
-    if path.is_absolute() or warc_dir is None:
-        return path
-    return warc_dir / path
+class OutsideWarcDir(ValueError):
+    """A stored ``warc_file`` name that names no file inside the WARC directory."""
+
+
+def locate(warc_file: str, warc_dir: Path | None, *, also_in: Iterable[Path] = ()) -> Path:
+    """The path of a stored ``warc_file`` name (see :func:`stored_name`), which must lie inside
+    *warc_dir* or one of the directories *also_in*; raises :class:`OutsideWarcDir` otherwise.
+
+    Names come from the database, which other machines and tools write to: a name must not make a
+    command read (and package, or print) any file the user may read. So a name is followed only into
+    a directory the user gave: the WARC directory, and for ``reextract`` the directories of the
+    files it was given (whose absolute names it stored). The check is on the name (``..``, absolute
+    paths), not on symbolic links, which only the user can put in those directories.
+    """
+    if "\0" in warc_file:
+        raise OutsideWarcDir(f"WARC file name {warc_file!r} holds a NUL byte")
+    base = warc_dir if warc_dir is not None else Path.cwd()
+    path = Path(os.path.abspath(Path(base, warc_file)))  # an absolute name stays absolute
+    for directory in [*([warc_dir] if warc_dir is not None else []), *also_in]:
+        for root in {Path(os.path.abspath(directory)), Path(directory).resolve()}:
+            if path != root and path.is_relative_to(root):
+                return path
+    raise OutsideWarcDir(f"WARC file name {warc_file!r} lies outside the WARC directory {warc_dir}")
+
+
+def target_uri(headers: dict[str, str]) -> str | None:
+    """A record's ``WARC-Target-URI`` when it is a URL the archive can store and match (its host,
+    its port), else ``None``: ``http://[::1/bad`` would raise in every function handed it later."""
+    url = unbracket(headers.get("warc-target-uri"))
+    if not url:
+        return None
+    try:
+        _ = urlsplit(url).port  # urlsplit checks brackets; the port, only when asked for
+    except ValueError:
+        return None
+    return url
 
 
 # -- dates -------------------------------------------------------------------------------------
@@ -147,11 +179,20 @@ def parse_warc_date(value: str | None) -> dt.datetime | None:
         return None
     try:
         moment = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=dt.UTC)
+        return moment.astimezone(dt.UTC)
+    except (ValueError, OverflowError):  # "0001-01-01T00:00:00+01:00" is before year 1 in UTC
         return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    return moment.astimezone(dt.UTC)
+
+
+def _unusable_fields(headers: dict[str, str], url: str | None, fetched_at: dt.datetime | None) -> str:
+    """Why a record's URL, date or id cannot make a capture (the one reason, the field's value)."""
+    if url is None and headers.get("warc-target-uri"):
+        return f"WARC-Target-URI is not a URL ({headers['warc-target-uri'][:200]!r})"
+    if fetched_at is None and headers.get("warc-date"):
+        return f"WARC-Date is not a date ({headers['warc-date'][:60]!r})"
+    return "record lacks WARC-Target-URI, WARC-Date or WARC-Record-ID"
 
 
 # -- the reader --------------------------------------------------------------------------------
@@ -194,7 +235,8 @@ class WarcReader:
         # Originals a revisit may point at: HTML 200 responses only, the only ones worth following.
         self._originals = Originals(
             resolve_digest=resolve_digest,
-            locate=functools.partial(locate, warc_dir=warc_dir),
+            # Names from the database: into the WARC directory, or beside the files being read.
+            locate=functools.partial(locate, warc_dir=warc_dir, also_in={p.parent for p in self.paths}),
             verify_digests=verify_digests,
         )
 
@@ -239,18 +281,25 @@ class WarcReader:
                     self._skip(name, item.offset, item.reason)
                     continue
                 self.stats.records += 1
-                kind = item.headers.get("warc-type", "").lower()
-                if kind == "response":
-                    record = self._response(path, name, item)
-                elif kind == "revisit":
-                    outcome = self._revisit(path, name, item, final=False)
-                    if outcome is DEFER:
-                        deferred.append((path, name, item))
-                    record = outcome if isinstance(outcome, ReadRecord) else None
-                else:
+                try:
+                    record = self._record(path, name, item, deferred)
+                except (ValueError, OverflowError) as exc:
+                    # A field no check above foresaw: this record is lost, not the rest of the run.
+                    self._skip(name, item.offset, f"unreadable record ({type(exc).__name__}: {exc})")
                     continue
                 if record is not None:
                     yield self._counted(record)
+
+    def _record(self, path: Path, name: str, raw: RawRecord, deferred: list[_Pending]) -> ReadRecord | None:
+        kind = raw.headers.get("warc-type", "").lower()
+        if kind == "response":
+            return self._response(path, name, raw)
+        if kind == "revisit":
+            outcome = self._revisit(path, name, raw, final=False)
+            if outcome is DEFER:
+                deferred.append((path, name, raw))
+            return outcome if isinstance(outcome, ReadRecord) else None
+        return None
 
     def _counted(self, record: ReadRecord) -> ReadRecord:
         self.stats.responses += 1
@@ -298,7 +347,7 @@ class WarcReader:
     def _selected(self, raw: RawRecord) -> bool:
         if self.select is None:
             return True
-        url = unbracket(raw.headers.get("warc-target-uri"))
+        url = target_uri(raw.headers)
         fetched_at = parse_warc_date(raw.headers.get("warc-date"))
         if url and fetched_at and not self.select(url, fetched_at):
             self.stats.filtered += 1
@@ -308,11 +357,11 @@ class WarcReader:
     def _capture(
         self, name: str, raw: RawRecord, http: HttpBlock, *, record_type: str, content_length: int | None
     ) -> Capture | None:
-        url = unbracket(raw.headers.get("warc-target-uri"))
+        url = target_uri(raw.headers)
         fetched_at = parse_warc_date(raw.headers.get("warc-date"))
         record_id = raw.headers.get("warc-record-id")
         if not url or fetched_at is None or not record_id:
-            self._skip(name, raw.offset, "record lacks WARC-Target-URI, WARC-Date or WARC-Record-ID")
+            self._skip(name, raw.offset, _unusable_fields(raw.headers, url, fetched_at))
             return None
         recorded = capture_headers(http.headers)  # by the rules the crawl's WARC middleware applies
         return Capture(
@@ -379,7 +428,11 @@ class WarcReader:
         if original is None and not final:
             return DEFER
         if original is None:
-            original = self._originals.resolve_stored(raw)
+            try:
+                original = self._originals.resolve_stored(raw)
+            except BadStretch as bad:
+                self._skip(name, raw.offset, f"revisit whose original is unusable ({bad.reason})")
+                return None
         if original is None:
             self._skip(name, raw.offset, "revisit whose original record was not found")
             return None

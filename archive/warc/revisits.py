@@ -81,7 +81,8 @@ class Originals:
         return None
 
     def resolve_stored(self, raw: RawRecord) -> Location | None:
-        """The original of revisit *raw* as ``resolve_digest`` knows it, outside the files read."""
+        """The original of revisit *raw* as ``resolve_digest`` knows it, outside the files read;
+        raises ``BadStretch`` when its stored name is outside the WARC directory."""
         digest = raw.headers.get("warc-payload-digest")
         if not digest or self.resolve_digest is None:
             return None
@@ -89,7 +90,10 @@ class Originals:
         if found is None:
             return None
         warc_file, offset = found
-        return Location(self.locate(warc_file), offset)
+        try:
+            return Location(self.locate(warc_file), offset)
+        except ValueError as exc:  # OutsideWarcDir
+            raise BadStretch(raw.offset, str(exc)) from None
 
     def load(self, target: Location, hops: int = 0) -> HttpBlock:
         """The HTTP message of the response at *target*, following revisits of revisits a few

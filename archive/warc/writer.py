@@ -1,7 +1,8 @@
 """WARC writer: request/response pairs, one gzip member per record, rotation, atomic names.
 
 A file being written is named ``*.warc.gz.open`` and renamed to ``*.warc.gz`` only once it is
-closed, so no reader ever sees a half-written file under its final name. Records are built by
+complete, so no reader ever sees a half-written file under its final name; until then the writer
+holds an exclusive ``flock`` on it, which ``newsarchive warc recover`` respects. Records are built by
 warcio (headers, digests) and compressed here, because warcio hard-codes gzip level 9, which costs
 twice the CPU of level 6 for a few percent of size.
 """
@@ -9,6 +10,7 @@ twice the CPU of level 6 for a few percent of size.
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import io
 import itertools
 import logging
@@ -114,6 +116,12 @@ class WarcWriter:
         # 'x' refuses to clobber: names are unique, a collision is a bug worth failing on. Unbuffered,
         # so a failed write (disk full) leaves no buffered half-record behind to be flushed later.
         self._file = open(self.directory / (name + OPEN_SUFFIX), "xb", buffering=0)  # noqa: SIM115
+        # Held until the file has its final name: `newsarchive warc recover` leaves a file alone while
+        # its writer lives, and the kernel drops the lock with the process however it dies.
+        try:
+            fcntl.flock(self._file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:  # a file system without locks (NFS mounted nolock): archive anyway
+            logger.warning("cannot lock %s (%s): `newsarchive warc recover` cannot tell it is in use", name, exc)
         self._size = 0
         self._append(self._warcinfo_record(name))
 
@@ -136,17 +144,19 @@ class WarcWriter:
             os.fsync(self._file.fileno())
         except OSError as exc:
             logger.error("fsync of %s failed: %s", self._path.name, exc)
-        self._file.close()
-        if self._size == 0:  # not even its warcinfo fitted (disk full): nothing worth a name
-            os.unlink(str(self._path) + OPEN_SUFFIX)
+        path, self._path = self._path, None
+        # Renamed (or removed) before it is closed, so before its lock goes: recover never sees it
+        # unlocked under its .open name.
+        try:
+            if self._size == 0:  # not even its warcinfo fitted (disk full): nothing worth a name
+                os.unlink(str(path) + OPEN_SUFFIX)
+                return
+            os.replace(str(path) + OPEN_SUFFIX, path)
+        finally:
+            self._file.close()
             self._file = None
-            self._path = None
-            return
-        os.replace(str(self._path) + OPEN_SUFFIX, self._path)
-        self.files_written.append(self._path.name)
-        logger.info("closed WARC %s (%d bytes)", self._path.name, self._size)
-        self._file = None
-        self._path = None
+        self.files_written.append(path.name)
+        logger.info("closed WARC %s (%d bytes)", path.name, self._size)
 
     def sync(self) -> None:
         """fsync the current file: what is written survives a power loss, not only a crash."""
