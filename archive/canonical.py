@@ -8,9 +8,10 @@ story, a CMS that names the home page on every article), so the declaration alon
 page into another article. The canonical URL is followed when
 
 1. the site sent us here from it: its 3xx led to this fetch (``Capture.redirected_from``);
-2. otherwise, if it was captured as itself: only when this page extracted to exactly the content of
-   its latest version captured there (one story at two addresses: AMP, print, a query variant),
-   and never when it is a listing or an article marked removed;
+2. otherwise, never when it is a listing (by its path, archive/extraction/urlshape.py, or as
+   captured) or an article marked removed; if it was captured as itself, only when this page
+   extracted to exactly the content of its latest version captured there (one story at two
+   addresses: AMP, print, a query variant);
 3. otherwise (never captured as itself): when nothing else the page declares as its own URL
    (og:url, JSON-LD ``url`` / ``mainEntityOfPage``) names another one.
 
@@ -24,12 +25,15 @@ import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+from urllib.parse import urlsplit
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from archive import models
 from archive.capture import Capture
 from archive.extract import Article, NotAnArticle
+from archive.extraction.urlshape import is_listing_path
 from archive.urls import canonicalize, host_of
 
 logger = logging.getLogger(__name__)
@@ -88,14 +92,14 @@ def _follow(capture: Capture, result: Article, claimed: str, known: _Known) -> s
     """*claimed* when the evidence agrees that the page is that article; else the page's own URL."""
     if claimed in {canonicalize(url) for url in capture.redirected_from}:
         return claimed
-    if known.removed:
+    if known.listing or is_listing_path(urlsplit(claimed).path):
+        why = "that URL is a listing's"
+    elif known.removed:
         why = "that article is marked removed"
     elif known.latest_hash is not None:
         if known.latest_hash == result.content_hash():
             return claimed
         why = "that URL was captured as itself with other content"
-    elif known.listing:
-        why = "that URL is a listing"
     else:
         others = [url for url in result.declared_urls if canonicalize(url) != claimed]
         if not others:

@@ -90,3 +90,74 @@ def test_a_post_naming_a_captured_article_as_canonical_is_stored_as_itself(site:
     assert FORGED_TEXT in post
     assert f"canonical {site.url + ARTICLE} of {site.url + POST} not followed" in run.log
     assert rebuilt(run, tmp_path) == stored
+
+
+def test_a_post_naming_an_article_not_yet_captured_is_stored_as_itself(site: RawSite, tmp_path: Path) -> None:
+    # The community page's own head says where it lives; the canonical link came in with the post.
+    article, post = "/news/2024/03/13/harbour-reopens", "/community/user-posts/12346-harbour-closed-for-good"
+    site.routes[article] = response(page("Harbour reopens", REAL_TEXT, canonical(site.url + article)), HTML)
+    head = f"<meta property='og:url' content='{site.url + post}'>"
+    body = page("Harbour closed for good", FORGED_TEXT, head).replace(b"<article>", f"<article>{canonical(site.url + article)}".encode())
+    site.routes[post] = response(body, HTML)
+    run = crawl(tmp_path, site, post)
+    assert f"the page also names {site.url + post} as its own URL" in run.log
+    run = crawl(tmp_path, site, article)
+
+    stored = versions(run.database_url)
+    assert [FORGED_TEXT in text for text in stored[site.url + post]] == [True]
+    assert [REAL_TEXT in text for text in stored[site.url + article]] == [True]
+    assert rebuilt(run, tmp_path) == stored
+
+
+def test_the_same_story_at_another_address_joins_its_article(site: RawSite, tmp_path: Path) -> None:
+    """AMP and print copies, before and after the article itself was captured: one article, one version."""
+    article = "/news/2024/03/14/bridge-vote"
+    declared = canonical(site.url + article) + f"<meta property='og:url' content='{site.url + article}'>"
+    story = response(page("Council votes on the bridge", REAL_TEXT, declared), HTML)
+    site.routes.update({article: story, article + "/amp": story, article + "?output=print": story})
+    crawl(tmp_path, site, article + "/amp")
+    crawl(tmp_path, site, article)
+    run = crawl(tmp_path, site, article + "?output=print")
+
+    stored = versions(run.database_url)
+    assert list(stored) == [site.url + article] and len(stored[site.url + article]) == 1
+    assert "not followed" not in run.log
+    assert rebuilt(run, tmp_path) == stored
+
+
+def test_a_redirect_from_the_canonical_url_is_evidence_enough(site: RawSite, tmp_path: Path) -> None:
+    """The site moved its story and redirects the old address: the new page, naming the old one as
+    canonical, is the article's next version, on the crawl and on reextract."""
+    old, new = "/news/2024/03/15/ferry-strike", "/news/2024/03/15/ferry-strike-ends"
+    site.routes[old] = response(page("Ferry strike", REAL_TEXT, canonical(site.url + old)), HTML)
+    crawl(tmp_path, site, old)
+    head = canonical(site.url + old) + f"<meta property='og:url' content='{site.url + new}'>"
+    site.routes[new] = response(page("Ferry strike ends", FORGED_TEXT, head), HTML)
+    site.routes[old] = response(b"moved", ("Location", site.url + new), status="301 Moved Permanently")
+    run = crawl(tmp_path, site, old)
+
+    stored = versions(run.database_url)
+    assert list(stored) == [site.url + old]
+    assert [REAL_TEXT in text for text in stored[site.url + old]] == [True, False]
+    assert FORGED_TEXT in stored[site.url + old][1]
+    assert rebuilt(run, tmp_path) == stored
+
+
+def test_a_canonical_naming_a_listing_is_not_followed(site: RawSite, tmp_path: Path) -> None:
+    """A CMS that names the front page, or a section page, as every article's canonical."""
+    section = "/world"
+    stories = [f"/news/2024/03/16/story-number-{n}" for n in range(3)]
+    teasers = "".join(f"<article><h2><a href='{path}'>Story {n}</a></h2></article>" for n, path in enumerate(stories))
+    collection = "<script type='application/ld+json'>{\"@type\": \"CollectionPage\"}</script>"
+    site.routes[section] = response(f"<html><head>{collection}</head><body>{teasers}</body></html>".encode(), HTML)
+    crawl(tmp_path, site, section)
+    for n, path in enumerate(stories):
+        named = site.url + ("/" if n < 2 else section)
+        head = canonical(named) + f"<meta property='og:url' content='{named}'>"
+        site.routes[path] = response(page(f"Story {n}", f"{REAL_TEXT} Story {n}.", head), HTML)
+    run = crawl(tmp_path, site, *stories)
+
+    stored = versions(run.database_url)
+    assert sorted(stored) == sorted(site.url + path for path in stories)
+    assert run.log.count("is a listing's") == 3
+    assert rebuilt(run, tmp_path) == stored
