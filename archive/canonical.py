@@ -24,7 +24,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
@@ -62,26 +61,22 @@ def claimed_url(capture_url: str, result: Article) -> str | None:
     return claimed
 
 
-def article_owners(session: Session, entries: Sequence[Entry]) -> list[str | None]:
-    """Per entry, the URL of the article an ``Article`` result belongs to (None for other entries)."""
-    claims = {
-        i: claimed
-        for i, (capture, result) in enumerate(entries)
-        if isinstance(result, Article) and (claimed := claimed_url(capture.url, result)) is not None
-    }
-    spellings: dict[str, set[str]] = {}
-    for i, claimed in claims.items():
-        result = entries[i][1]
-        assert isinstance(result, Article) and result.canonical_url is not None
-        spellings.setdefault(claimed, {claimed}).add(result.canonical_url)
-    known = _load(session, spellings)
-    owners: list[str | None] = []
+def article_owners(session: Session, entries: Sequence[Entry]) -> list[str]:
+    """Per entry, the URL of the article it speaks of: for an ``Article`` result, its own URL or the
+    canonical it names, as the evidence says; for any other entry (a 304/404/410 re-check of an
+    article, a listing...), its own URL, canonicalized as articles' URLs are."""
+    claims: dict[int, str] = {}
+    spellings: dict[str, set[str]] = {}  # claimed URL -> as the pages wrote it
     for i, (capture, result) in enumerate(entries):
-        own = canonicalize(capture.url)
-        owner = None
-        if isinstance(result, Article):
-            claimed = claims.get(i)
-            owner = own if claimed is None else _follow(capture, result, claimed, known[claimed])
+        if isinstance(result, Article) and result.canonical_url and (claimed := claimed_url(capture.url, result)):
+            claims[i] = claimed
+            spellings.setdefault(claimed, {claimed}).add(result.canonical_url)
+    known = _load(session, spellings)
+    owners: list[str] = []
+    for i, (capture, result) in enumerate(entries):
+        own = owner = canonicalize(capture.url)
+        if i in claims and isinstance(result, Article):
+            owner = _follow(capture, result, claims[i], known[claims[i]])
         owners.append(owner)
         if own in known:
             _learn(known[own], capture, result, stored_as_itself=owner == own)
@@ -105,9 +100,7 @@ def _follow(capture: Capture, result: Article, claimed: str, known: _Known) -> s
         if not others:
             return claimed
         why = f"the page also names {others[0]} as its own URL"
-    logger.warning(
-        "canonical %s of %s not followed (%s): stored under its own URL", claimed, capture.url, why
-    )
+    logger.warning("canonical %s of %s not followed (%s): stored under its own URL", claimed, capture.url, why)
     return canonicalize(capture.url)
 
 

@@ -236,10 +236,10 @@ class _Store:
             self.versions[article_id] = _VersionState(digest, capture_id, last_numbers.get(article_id, 0))
 
     # -- one entry ----------------------------------------------------------------------------
-    def recheck(self, capture: Capture) -> None:
+    def recheck(self, capture: Capture, url: str) -> None:
         """A re-fetch of an archived article that brought no new content: a 304 says it is as
         stored (it was seen then); a 404/410 says it is gone (marked removed, never deleted)."""
-        article = self.articles.get(capture.url)
+        article = self.articles.get(url)
         if article is None:
             return
         if capture.status == 304:
@@ -400,13 +400,13 @@ def store(session: Session, entries: Iterable[tuple[Capture, ExtractionResult | 
     authors: dict[str, None] = {}  # first seen first: ids follow the order pages came in
     tags: dict[str, None] = {}
     for (capture, result), url in zip(entries, owners, strict=True):
-        if isinstance(result, Article) and url is not None:
+        if isinstance(result, Article):
             if urls.get(url) is None:
                 urls[url] = capture
             authors.update(dict.fromkeys(_names(result.authors)))
             tags.update(dict.fromkeys(_names(result.tags)))
         elif is_recheck(capture):
-            urls.setdefault(capture.url, None)
+            urls.setdefault(url, None)
     # One global order for what concurrent writers lock: sites, articles, authors, tags.
     writer.sites([c.url for c, _ in entries] + list(urls))
     writer.load_articles(urls)
@@ -415,13 +415,13 @@ def store(session: Session, entries: Iterable[tuple[Capture, ExtractionResult | 
     capture_ids = writer.captures(entries)
     made: list[tuple[models.ArticleVersion, Article]] = []
     for (capture, result), capture_id, url in zip(entries, capture_ids, owners, strict=True):
-        if isinstance(result, Article) and url is not None:
+        if isinstance(result, Article):
             version = writer.article(capture, capture_id, result, url)
             if version is not None:
                 made.append((version, result))
         else:
             if is_recheck(capture):
-                writer.recheck(capture)
+                writer.recheck(capture, url)
             if isinstance(result, NotAnArticle):
                 writer.stats.not_articles += 1
     writer.add_versions(made)

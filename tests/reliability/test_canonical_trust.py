@@ -97,7 +97,9 @@ def test_a_post_naming_an_article_not_yet_captured_is_stored_as_itself(site: Raw
     article, post = "/news/2024/03/13/harbour-reopens", "/community/user-posts/12346-harbour-closed-for-good"
     site.routes[article] = response(page("Harbour reopens", REAL_TEXT, canonical(site.url + article)), HTML)
     head = f"<meta property='og:url' content='{site.url + post}'>"
-    body = page("Harbour closed for good", FORGED_TEXT, head).replace(b"<article>", f"<article>{canonical(site.url + article)}".encode())
+    body = page("Harbour closed for good", FORGED_TEXT, head).replace(
+        b"<article>", f"<article>{canonical(site.url + article)}".encode()
+    )
     site.routes[post] = response(body, HTML)
     run = crawl(tmp_path, site, post)
     assert f"the page also names {site.url + post} as its own URL" in run.log
@@ -148,7 +150,7 @@ def test_a_canonical_naming_a_listing_is_not_followed(site: RawSite, tmp_path: P
     section = "/world"
     stories = [f"/news/2024/03/16/story-number-{n}" for n in range(3)]
     teasers = "".join(f"<article><h2><a href='{path}'>Story {n}</a></h2></article>" for n, path in enumerate(stories))
-    collection = "<script type='application/ld+json'>{\"@type\": \"CollectionPage\"}</script>"
+    collection = '<script type=\'application/ld+json\'>{"@type": "CollectionPage"}</script>'
     site.routes[section] = response(f"<html><head>{collection}</head><body>{teasers}</body></html>".encode(), HTML)
     crawl(tmp_path, site, section)
     for n, path in enumerate(stories):
@@ -160,4 +162,37 @@ def test_a_canonical_naming_a_listing_is_not_followed(site: RawSite, tmp_path: P
     stored = versions(run.database_url)
     assert sorted(stored) == sorted(site.url + path for path in stories)
     assert run.log.count("is a listing's") == 3
+    assert rebuilt(run, tmp_path) == stored
+
+
+def test_a_copy_does_not_bring_back_a_removed_article(site: RawSite, tmp_path: Path) -> None:
+    """The story was taken down (404); a stale copy elsewhere on the site still names it as canonical."""
+    article = "/news/2024/03/17/retracted-report"
+    story = response(page("A report later retracted", REAL_TEXT, canonical(site.url + article)), HTML)
+    site.routes.update({article: story, article + "/amp": story})
+    crawl(tmp_path, site, article)
+    site.routes[article] = response(b"gone", ("Content-Type", "text/plain"), status="404 Not Found")
+    crawl(tmp_path, site, article)
+    run = crawl(tmp_path, site, article + "/amp")
+
+    assert "that article is marked removed" in run.log
+    with sqlite3.connect(run.database_url.removeprefix("sqlite:///")) as db:
+        removed = dict(db.execute("SELECT url, removed_at IS NOT NULL FROM articles").fetchall())
+    assert removed == {site.url + article: 1, site.url + article + "/amp": 0}
+
+
+def test_a_meta_refresh_is_not_taken_for_a_redirect(site: RawSite, tmp_path: Path) -> None:
+    """A refresh is markup in a page, not a redirect the WARC records: the crawl and reextract both
+    keep the page it led to apart from an article it does not match."""
+    old, new = "/news/2024/03/18/tram-line", "/news/2024/03/18/tram-line-cancelled"
+    site.routes[old] = response(page("Tram line", REAL_TEXT, canonical(site.url + old)), HTML)
+    crawl(tmp_path, site, old)
+    refresh = f"<html><head><meta http-equiv='refresh' content='0; url={new}'></head><body></body></html>"
+    site.routes[old] = response(refresh.encode(), HTML)
+    site.routes[new] = response(page("Tram line cancelled", FORGED_TEXT, canonical(site.url + old)), HTML)
+    run = crawl(tmp_path, site, old)
+
+    stored = versions(run.database_url)
+    assert [REAL_TEXT in text for text in stored[site.url + old]] == [True]
+    assert [FORGED_TEXT in text for text in stored[site.url + new]] == [True]
     assert rebuilt(run, tmp_path) == stored
