@@ -7,12 +7,19 @@ sites on 127.0.0.1, then ``newsarchive reextract`` of their WARCs, which must de
 
 from __future__ import annotations
 
+import io
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
 
+from archive import models
+from archive.db import open_database
+from tests.support.archive_data import DatabaseFactory
 from tests.support.cli import newsarchive
 from tests.support.crawls import CrawlRun, scrapy_crawl
 from tests.support.raw_site import RawSite, response
@@ -50,38 +57,40 @@ def site() -> Iterator[RawSite]:
         yield raw
 
 
-def crawl(tmp: Path, site: RawSite, *paths: str) -> CrawlRun:
-    run = scrapy_crawl(tmp, ",".join(site.url + p for p in paths), "ROBOTSTXT_OBEY=False")
+def crawl(tmp: Path, site: RawSite, *paths: str, database_url: str | None = None) -> CrawlRun:
+    run = scrapy_crawl(tmp, ",".join(site.url + p for p in paths), "ROBOTSTXT_OBEY=False", database_url=database_url)
     assert run.returncode == 0, run.log[-3000:]
     return run
 
 
 def versions(database_url: str) -> dict[str, list[str]]:
     """Per article URL, the texts of its versions in order, the current one last."""
-    with sqlite3.connect(database_url.removeprefix("sqlite:///")) as db:
-        rows = db.execute(
-            "SELECT a.url, v.text FROM articles a JOIN article_versions v ON v.article_id = a.id "
-            "ORDER BY a.url, v.number"
-        ).fetchall()
-    found: dict[str, list[str]] = {}
-    for url, text in rows:
-        found.setdefault(url, []).append(text)
+    sessions = open_database(database_url, create=False)
+    A, V = models.Article, models.ArticleVersion
+    with sessions() as session:
+        rows = session.execute(select(A.url, V.text).join(V, V.article_id == A.id).order_by(A.url, V.number))
+        found: dict[str, list[str]] = {}
+        for url, text in rows:
+            found.setdefault(url, []).append(text)
+    sessions.kw["bind"].dispose()
     return found
 
 
-def rebuilt(run: CrawlRun, tmp: Path) -> dict[str, list[str]]:
-    """What `newsarchive reextract` of the crawl's WARCs makes of them in an empty database."""
-    database_url = f"sqlite:///{tmp / 'rebuilt.db'}"
+def rebuilt(run: CrawlRun, database_url: str) -> dict[str, list[str]]:
+    """What `newsarchive reextract` of the crawl's WARCs makes of them in the empty *database_url*."""
     done = newsarchive("reextract", "--warc-dir", str(run.warc_dir), "--db", database_url, "--workers", "0")
     assert done.returncode == 0, done.stderr[-3000:]
     return versions(database_url)
 
 
-def test_a_post_naming_a_captured_article_as_canonical_is_stored_as_itself(site: RawSite, tmp_path: Path) -> None:
+def test_a_post_naming_a_captured_article_as_canonical_is_stored_as_itself(
+    site: RawSite, tmp_path: Path, backend: str, new_database_url: DatabaseFactory
+) -> None:
     site.routes[ARTICLE] = response(page("Mayor announces new budget", REAL_TEXT, canonical(site.url + ARTICLE)), HTML)
     site.routes[POST] = response(page("The mayor resigns", FORGED_TEXT, canonical(site.url + ARTICLE)), HTML)
-    crawl(tmp_path, site, ARTICLE)
-    run = crawl(tmp_path, site, POST)
+    database_url = new_database_url(backend)
+    crawl(tmp_path, site, ARTICLE, database_url=database_url)
+    run = crawl(tmp_path, site, POST, database_url=database_url)
 
     stored = versions(run.database_url)
     (real,) = stored[site.url + ARTICLE]
@@ -89,7 +98,7 @@ def test_a_post_naming_a_captured_article_as_canonical_is_stored_as_itself(site:
     (post,) = stored[site.url + POST]
     assert FORGED_TEXT in post
     assert f"canonical {site.url + ARTICLE} of {site.url + POST} not followed" in run.log
-    assert rebuilt(run, tmp_path) == stored
+    assert rebuilt(run, new_database_url(backend)) == stored
 
 
 def test_a_post_naming_an_article_not_yet_captured_is_stored_as_itself(site: RawSite, tmp_path: Path) -> None:
@@ -108,7 +117,7 @@ def test_a_post_naming_an_article_not_yet_captured_is_stored_as_itself(site: Raw
     stored = versions(run.database_url)
     assert [FORGED_TEXT in text for text in stored[site.url + post]] == [True]
     assert [REAL_TEXT in text for text in stored[site.url + article]] == [True]
-    assert rebuilt(run, tmp_path) == stored
+    assert rebuilt(run, f"sqlite:///{tmp_path / 'rebuilt.db'}") == stored
 
 
 def test_the_same_story_at_another_address_joins_its_article(site: RawSite, tmp_path: Path) -> None:
@@ -124,7 +133,7 @@ def test_the_same_story_at_another_address_joins_its_article(site: RawSite, tmp_
     stored = versions(run.database_url)
     assert list(stored) == [site.url + article] and len(stored[site.url + article]) == 1
     assert "not followed" not in run.log
-    assert rebuilt(run, tmp_path) == stored
+    assert rebuilt(run, f"sqlite:///{tmp_path / 'rebuilt.db'}") == stored
 
 
 def test_a_redirect_from_the_canonical_url_is_evidence_enough(site: RawSite, tmp_path: Path) -> None:
@@ -142,7 +151,7 @@ def test_a_redirect_from_the_canonical_url_is_evidence_enough(site: RawSite, tmp
     assert list(stored) == [site.url + old]
     assert [REAL_TEXT in text for text in stored[site.url + old]] == [True, False]
     assert FORGED_TEXT in stored[site.url + old][1]
-    assert rebuilt(run, tmp_path) == stored
+    assert rebuilt(run, f"sqlite:///{tmp_path / 'rebuilt.db'}") == stored
 
 
 def test_a_canonical_naming_a_listing_is_not_followed(site: RawSite, tmp_path: Path) -> None:
@@ -162,7 +171,7 @@ def test_a_canonical_naming_a_listing_is_not_followed(site: RawSite, tmp_path: P
     stored = versions(run.database_url)
     assert sorted(stored) == sorted(site.url + path for path in stories)
     assert run.log.count("is a listing's") == 3
-    assert rebuilt(run, tmp_path) == stored
+    assert rebuilt(run, f"sqlite:///{tmp_path / 'rebuilt.db'}") == stored
 
 
 def test_a_copy_does_not_bring_back_a_removed_article(site: RawSite, tmp_path: Path) -> None:
@@ -195,4 +204,31 @@ def test_a_meta_refresh_is_not_taken_for_a_redirect(site: RawSite, tmp_path: Pat
     stored = versions(run.database_url)
     assert [REAL_TEXT in text for text in stored[site.url + old]] == [True]
     assert [FORGED_TEXT in text for text in stored[site.url + new]] == [True]
-    assert rebuilt(run, tmp_path) == stored
+    assert rebuilt(run, f"sqlite:///{tmp_path / 'rebuilt.db'}") == stored
+
+
+def test_a_later_404_of_a_tracking_link_removes_its_article(tmp_path: Path) -> None:
+    """Another tool's WARC fetched the story by its link from a feed, tracking parameters and all,
+    and later found it gone: the 404 is about the article the 200 was stored as."""
+    url = "https://news.example/news/2024/03/19/bus-fares-rise?utm_source=rss&utm_medium=feed"
+    warc = tmp_path / "warc" / "other-tool.warc.gz"
+    warc.parent.mkdir()
+    with warc.open("wb") as out:
+        writer = WARCWriter(out, gzip=True)
+        for status, body, date in (
+            ("200 OK", page("Bus fares rise", REAL_TEXT), "2024-03-19T10:00:00Z"),
+            ("404 Not Found", b"gone", "2024-03-25T10:00:00Z"),
+        ):
+            headers = StatusAndHeaders(status, [HTML], protocol="HTTP/1.1")
+            record = writer.create_warc_record(
+                url, "response", payload=io.BytesIO(body), http_headers=headers, warc_headers_dict={"WARC-Date": date}
+            )
+            writer.write_record(record)
+    database = tmp_path / "archive.db"
+    done = newsarchive("reextract", "--warc-dir", str(warc.parent), "--db", f"sqlite:///{database}", "--workers", "0")
+    assert done.returncode == 0, done.stderr[-3000:]
+    with sqlite3.connect(database) as db:
+        rows = db.execute("SELECT url, removed_at FROM articles").fetchall()
+    assert [(article, removed is not None) for article, removed in rows] == [
+        ("https://news.example/news/2024/03/19/bus-fares-rise", True)
+    ]
