@@ -19,6 +19,7 @@ from warcio.warcwriter import WARCWriter
 
 from archive import models
 from archive.db import open_database
+from archive.warc.redirects import RedirectChains
 from tests.support.archive_data import DatabaseFactory
 from tests.support.cli import newsarchive
 from tests.support.crawls import CrawlRun, scrapy_crawl
@@ -232,3 +233,13 @@ def test_a_later_404_of_a_tracking_link_removes_its_article(tmp_path: Path) -> N
     assert [(article, removed is not None) for article, removed in rows] == [
         ("https://news.example/news/2024/03/19/bus-fares-rise", True)
     ]
+
+
+def test_redirects_waiting_for_their_target_are_bounded() -> None:
+    """A run over millions of records keeps the most recent redirects not yet followed, not all of them."""
+    chains = RedirectChains(keep=3)
+    for n in range(5):
+        chains.answered(f"https://news.example/go/{n}", (), 301, f"/news/story-{n}?utm_source=go")
+    assert chains.arrived("https://news.example/news/story-0") == ()  # forgotten: its target never came
+    assert chains.arrived("https://news.example/news/story-4") == ("https://news.example/go/4",)
+    assert chains.arrived("https://news.example/news/story-4") == ()  # one fetch took it
