@@ -29,3 +29,6 @@ class Capture:
     ip_address: str | None = None
     etag: str | None = None
     last_modified: str | None = None
+    # The URLs whose HTTP redirects (3xx) led to this fetch, first first: evidence of which other
+    # URLs of the site this one stands for (archive/canonical.py).
+    redirected_from: tuple[str, ...] = ()

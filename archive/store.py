@@ -22,10 +22,11 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from archive import models
+from archive.canonical import article_owners
 from archive.capture import Capture
 from archive.db import as_utc
 from archive.extract import Article, NotAnArticle
-from archive.urls import canonicalize, host_of
+from archive.urls import host_of
 
 ExtractionResult = Article | NotAnArticle
 logger = logging.getLogger(__name__)
@@ -61,13 +62,6 @@ def parse_timestamp(value: str | None) -> dt.datetime | None:
 def is_recheck(capture: Capture) -> bool:
     """A re-fetch that says something about an archived article without new content: 304, 404, 410."""
     return capture.method == "GET" and capture.status in (304, 404, 410)
-
-
-def article_url(capture_url: str, result: Article) -> str:
-    """The article's identity: its canonical URL when the page names one on the same site."""
-    if result.canonical_url and host_of(result.canonical_url) == host_of(capture_url):
-        return canonicalize(result.canonical_url)
-    return canonicalize(capture_url)
 
 
 @dataclass(slots=True)
@@ -242,10 +236,10 @@ class _Store:
             self.versions[article_id] = _VersionState(digest, capture_id, last_numbers.get(article_id, 0))
 
     # -- one entry ----------------------------------------------------------------------------
-    def recheck(self, capture: Capture) -> None:
+    def recheck(self, capture: Capture, url: str) -> None:
         """A re-fetch of an archived article that brought no new content: a 304 says it is as
         stored (it was seen then); a 404/410 says it is gone (marked removed, never deleted)."""
-        article = self.articles.get(capture.url)
+        article = self.articles.get(url)
         if article is None:
             return
         if capture.status == 304:
@@ -254,9 +248,9 @@ class _Store:
             article.removed_at = capture.fetched_at
             self.stats.removed += 1
 
-    def article(self, capture: Capture, capture_id: int, result: Article) -> models.ArticleVersion | None:
-        """Update the article's capture dates; its new version, when the content changed."""
-        article = self.articles[article_url(capture.url, result)]
+    def article(self, capture: Capture, capture_id: int, result: Article, url: str) -> models.ArticleVersion | None:
+        """Update the capture dates of the article of *url*; its new version, when the content changed."""
+        article = self.articles[url]
         article.first_captured_at = min(as_utc(article.first_captured_at), capture.fetched_at)
         if article.removed_at is not None and capture.fetched_at > as_utc(article.removed_at):
             article.removed_at = None  # it is back
@@ -401,18 +395,18 @@ def store(session: Session, entries: Iterable[tuple[Capture, ExtractionResult | 
     give two versions when their content differs, numbered in entry order."""
     writer = _Store(session)
     entries = list(entries)
+    owners = article_owners(session, entries)  # which article each result belongs to
     urls: dict[str, Capture | None] = {}
     authors: dict[str, None] = {}  # first seen first: ids follow the order pages came in
     tags: dict[str, None] = {}
-    for capture, result in entries:
+    for (capture, result), url in zip(entries, owners, strict=True):
         if isinstance(result, Article):
-            url = article_url(capture.url, result)
             if urls.get(url) is None:
                 urls[url] = capture
             authors.update(dict.fromkeys(_names(result.authors)))
             tags.update(dict.fromkeys(_names(result.tags)))
         elif is_recheck(capture):
-            urls.setdefault(capture.url, None)
+            urls.setdefault(url, None)
     # One global order for what concurrent writers lock: sites, articles, authors, tags.
     writer.sites([c.url for c, _ in entries] + list(urls))
     writer.load_articles(urls)
@@ -420,14 +414,14 @@ def store(session: Session, entries: Iterable[tuple[Capture, ExtractionResult | 
     writer.names(models.Tag, tags)
     capture_ids = writer.captures(entries)
     made: list[tuple[models.ArticleVersion, Article]] = []
-    for (capture, result), capture_id in zip(entries, capture_ids, strict=True):
+    for (capture, result), capture_id, url in zip(entries, capture_ids, owners, strict=True):
         if isinstance(result, Article):
-            version = writer.article(capture, capture_id, result)
+            version = writer.article(capture, capture_id, result, url)
             if version is not None:
                 made.append((version, result))
         else:
             if is_recheck(capture):
-                writer.recheck(capture)
+                writer.recheck(capture, url)
             if isinstance(result, NotAnArticle):
                 writer.stats.not_articles += 1
     writer.add_versions(made)

@@ -205,10 +205,24 @@ class WarcArchiveMiddleware:
             ip_address=exchange_response.ip_address,
             etag=recorded.etag,
             last_modified=recorded.last_modified,
+            redirected_from=http_redirects(request.meta),
         )
         request.meta[CAPTURE_META_KEY] = capture
         self.crawler.signals.send_catch_log(exchange_archived, capture=capture)
         return response
+
+
+def http_redirects(meta: dict[str, Any]) -> tuple[str, ...]:
+    """The URLs whose 3xx answers led to this request: the hops of Scrapy's redirect chain after its
+    last meta refresh. A refresh is markup in a page, and not in the WARC as a redirect, so
+    re-extraction could not see it (archive/warc/redirects.py reads the same chain from the 3xx records)."""
+    urls, reasons = meta.get("redirect_urls") or [], meta.get("redirect_reasons") or []
+    chain: list[str] = []
+    for url, reason in zip(reversed(urls), reversed(reasons), strict=False):
+        if not isinstance(reason, int):
+            break
+        chain.append(url)
+    return tuple(reversed(chain))
 
 
 # Scrapy reads a meta refresh from the first 4096 characters: at most 16 KB in UTF-8 (and in any

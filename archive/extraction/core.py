@@ -16,7 +16,7 @@ from trafilatura.utils import load_html
 from . import body as bodymod
 from .authors import pick_authors
 from .dates import pick_dates
-from .declared import pick_canonical, pick_description, pick_image, pick_section, pick_site_name, pick_tags
+from .declared import declared_urls, pick_description, pick_image, pick_section, pick_site_name, pick_tags
 from .decode import decode_html, non_html_type
 from .language import pick_language
 from .lines import byline_authors, clean_lines
@@ -84,6 +84,7 @@ def _extract(
         tags=pick_tags(data),
         image=pick_image(data, url),
         site_name=meta.site_name or None,
+        declared_urls=meta.declared_urls,
     )
 
 
@@ -115,7 +116,7 @@ def _parse(body: bytes, url: str, headers: Mapping[str, str] | None) -> HtmlElem
 
 @dataclass(frozen=True, slots=True)
 class _Metadata:
-    canonical: str | None
+    declared_urls: tuple[str, ...]
     site_name: str | None
     h1s: list[str]
     title: str | None
@@ -124,10 +125,15 @@ class _Metadata:
     authors: tuple[str, ...]
     description: str | None
 
+    @property
+    def canonical(self) -> str | None:
+        return self.declared_urls[0] if self.declared_urls else None
+
 
 def _read_metadata(data: PageData, tree: HtmlElement, url: str) -> _Metadata:
     """The fields that come from what the page declares and from its headline block, not from the body."""
-    canonical = pick_canonical(data, url)
+    declared = declared_urls(data, url)
+    canonical = declared[0] if declared else None
     site_name = pick_site_name(data)
     site_names = [
         s for s in (site_name, data.ld_publisher, data.first("application-name"), _host_label(canonical or url)) if s
@@ -136,7 +142,7 @@ def _read_metadata(data: PageData, tree: HtmlElement, url: str) -> _Metadata:
     title = pick_title(data, h1s, site_names, tree)
     published, modified = pick_dates(data, tree, url, site_names, title)
     authors = pick_authors(data, tree, site_names, title)
-    return _Metadata(canonical, site_name, h1s, title, published, modified, authors, pick_description(data))
+    return _Metadata(declared, site_name, h1s, title, published, modified, authors, pick_description(data))
 
 
 def _trafilatura_text(

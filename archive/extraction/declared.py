@@ -23,16 +23,14 @@ def absolute(url: str | None, base: str) -> str | None:
     return out if urlsplit(out).scheme in ("http", "https") else None
 
 
-def pick_canonical(data: PageData, url: str) -> str | None:
-    """The URL the page names as its own: <link rel=canonical>, og:url, then JSON-LD url / mainEntityOfPage."""
+def declared_urls(data: PageData, url: str) -> tuple[str, ...]:
+    """Each URL the page names as its own, once, first the one trusted most: <link rel=canonical>,
+    og:url, then JSON-LD url / mainEntityOfPage. More than one is a page that disagrees with itself."""
     art = data.ld_article or {}
     main = art.get("mainEntityOfPage")
     ld_url = main.get("@id") if isinstance(main, dict) else main if isinstance(main, str) else None
-    for cand in (data.canonical_link, data.first("og:url"), ld_text(art.get("url")), ld_url):
-        out = absolute(cand, url)
-        if out:
-            return out
-    return None
+    named = (absolute(c, url) for c in (data.canonical_link, data.first("og:url"), ld_text(art.get("url")), ld_url))
+    return tuple(dict.fromkeys(u for u in named if u))
 
 
 def pick_image(data: PageData, url: str) -> str | None:

@@ -40,6 +40,9 @@ class Article:
     site_name: str | None
     extractor: str = EXTRACTOR_NAME
     extractor_version: str = EXTRACTOR_VERSION
+    # Every URL the page names as its own (canonical_url is the first): whether a canonical that
+    # points elsewhere is to be followed depends on whether the others agree (archive/canonical.py).
+    declared_urls: tuple[str, ...] = ()
 
     @property
     def kind(self) -> str:

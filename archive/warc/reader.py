@@ -50,6 +50,7 @@ from archive.sites import SiteSelector, as_selector
 from archive.warc.digests import digest_matches
 from archive.warc.framing import MAX_BLOCK, BadStretch, Framer, RawRecord, unbracket
 from archive.warc.httpblock import HttpBlock, dechunk, decode_payload, parse_http
+from archive.warc.redirects import RedirectChains
 from archive.warc.revisits import DEFER, Deferred, Location, Originals
 
 logger = logging.getLogger(__name__)
@@ -239,6 +240,7 @@ class WarcReader:
             locate=functools.partial(locate, warc_dir=warc_dir, also_in={p.parent for p in self.paths}),
             verify_digests=verify_digests,
         )
+        self._redirects = RedirectChains()
 
     def _skip(self, file: str, offset: int, reason: str) -> None:
         self.stats.skipped += 1
@@ -364,6 +366,8 @@ class WarcReader:
             self._skip(name, raw.offset, _unusable_fields(raw.headers, url, fetched_at))
             return None
         recorded = capture_headers(http.headers)  # by the rules the crawl's WARC middleware applies
+        chain = self._redirects.arrived(url)
+        self._redirects.answered(url, chain, http.status, first_header(http.headers, "Location"))
         return Capture(
             url=url,
             status=http.status,
@@ -379,6 +383,7 @@ class WarcReader:
             ip_address=raw.headers.get("warc-ip-address"),
             etag=recorded.etag,
             last_modified=recorded.last_modified,
+            redirected_from=chain,
         )
 
     def _decoded(self, capture: Capture, source: HttpBlock, headers: HeaderPairs, path: Path) -> ReadRecord:
