@@ -87,14 +87,13 @@ def bomb_crawl(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CrawlRun]:
     yield run
 
 
-def _reextract_measured(*args: str) -> tuple[subprocess.CompletedProcess[str], int]:
-    """`newsarchive reextract ARGS` in a subprocess of a small wrapper process, and the peak RSS in
-    bytes of the biggest process of that tree (the command and its extraction workers): the
-    wrapper's only children are those, so its RUSAGE_CHILDREN counts nothing else."""
+def _newsarchive_measured(*args: str) -> tuple[subprocess.CompletedProcess[str], int]:
+    """`newsarchive ARGS` in a subprocess of a small wrapper process, and the peak RSS in bytes of
+    the biggest process of that tree (the command and its extraction workers): the wrapper's only
+    children are those, so its RUSAGE_CHILDREN counts nothing else."""
     wrapper = (
         "import json, resource, subprocess, sys\n"
-        "done = subprocess.run([sys.executable, '-m', 'archive.cli', 'reextract', *sys.argv[1:]],"
-        " capture_output=True, text=True)\n"
+        "done = subprocess.run([sys.executable, '-m', 'archive.cli', *sys.argv[1:]], capture_output=True, text=True)\n"
         "peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
         "print(json.dumps({'rc': done.returncode, 'out': done.stdout, 'err': done.stderr, 'peak': peak_kib * 1024}))\n"
     )
@@ -108,7 +107,7 @@ def _reextract_measured(*args: str) -> tuple[subprocess.CompletedProcess[str], i
     )
     assert done.returncode == 0, done.stderr[-3000:]
     report = json.loads(done.stdout)
-    command = ["newsarchive", "reextract", *args]
+    command = ["newsarchive", *args]
     return subprocess.CompletedProcess(command, report["rc"], report["out"], report["err"]), int(report["peak"])
 
 
@@ -128,7 +127,9 @@ def test_reextract_refuses_the_bomb_within_download_maxsize_in_bounded_memory(
     bomb_crawl: CrawlRun, tmp_path: Path
 ) -> None:
     rebuilt = tmp_path / "rebuilt.db"
-    done, peak = _reextract_measured("--db", f"sqlite:///{rebuilt}", "--warc-dir", str(bomb_crawl.warc_dir))
+    done, peak = _newsarchive_measured(
+        "reextract", "--db", f"sqlite:///{rebuilt}", "--warc-dir", str(bomb_crawl.warc_dir)
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     assert peak < PEAK_RSS_LIMIT, f"reextract peaked at {peak / MB:,.0f} MB of RSS"
     captures = _captures(rebuilt)
@@ -137,6 +138,46 @@ def test_reextract_refuses_the_bomb_within_download_maxsize_in_bounded_memory(
     assert captures[bomb] == "error"  # stored, as the crawl stored it, and the run went on
     assert captures[honest] == "article"
     assert f"{bomb}: decoded body exceeded DOWNLOAD_MAXSIZE ({LIMIT:,} bytes)" in done.stderr
+
+
+def _foreign_warc_with_a_bomb(path: Path, url: str) -> None:
+    """A WARC as another tool might write it (one gzip member per record, ~1 MB) whose one response
+    record inflates to 1 GiB: its block is an HTML answer of zeros, declared at its full length."""
+    http = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n"
+    head = (
+        "WARC/1.0\r\nWARC-Type: response\r\nWARC-Record-ID: <urn:uuid:0e4b1a5c-6f1e-4d0b-9a59-3f0c1f9e2b7d>\r\n"
+        f"WARC-Target-URI: {url}\r\nWARC-Date: 2024-06-01T12:00:00Z\r\n"
+        f"Content-Type: application/http; msgtype=response\r\nContent-Length: {len(http) + INFLATED}\r\n\r\n"
+    ).encode()
+    deflater = zlib.compressobj(9, zlib.DEFLATED, zlib.MAX_WBITS | 16)
+    with path.open("wb") as warc:
+        warc.write(deflater.compress(head + http))
+        warc.write(_compressed(deflater.compress, lambda: deflater.compress(b"\r\n\r\n") + deflater.flush(), INFLATED))
+
+
+def test_reextract_of_a_foreign_warc_whose_record_inflates_to_a_gigabyte_stays_in_bounded_memory(
+    tmp_path: Path,
+) -> None:
+    warc = tmp_path / "foreign.warc.gz"
+    _foreign_warc_with_a_bomb(warc, "https://news.example/2024/06/01/bomb-story/")
+    assert warc.stat().st_size < 2 * MB
+    done, peak = _newsarchive_measured("reextract", "--db", f"sqlite:///{tmp_path / 'rebuilt.db'}", str(warc))
+    assert peak < PEAK_RSS_LIMIT, f"reextract peaked at {peak / MB:,.0f} MB of RSS"
+    assert done.returncode == 0, done.stderr[-3000:]
+    # The record's capture is made from its headers; a block over the reader's limit is not extracted.
+    assert _captures(tmp_path / "rebuilt.db") == {"https://news.example/2024/06/01/bomb-story/": None}
+
+
+def test_extract_of_a_gzipped_page_that_inflates_to_a_gigabyte_is_an_error_in_bounded_memory(tmp_path: Path) -> None:
+    page = tmp_path / "story.html.gz"
+    page.write_bytes(_zlib_bomb(INFLATED, zlib.MAX_WBITS | 16))
+    done, peak = _newsarchive_measured("extract", str(page), "--url", "https://news.example/story/")
+    assert peak < PEAK_RSS_LIMIT, f"extract peaked at {peak / MB:,.0f} MB of RSS"
+    assert done.returncode == 1, done.stderr[-3000:]
+    record = json.loads(done.stdout)
+    assert record["kind"] == "error"
+    assert f"exceeded DOWNLOAD_MAXSIZE ({LIMIT:,} bytes)" in record["reason"]
+    assert "Traceback" not in done.stderr
 
 
 @pytest.mark.parametrize(
