@@ -25,14 +25,16 @@ def _read_page(path: Path, limit: int) -> bytes:
 
 
 def _manifest_entries(manifest: Path) -> Iterator[tuple[Path, str]]:
+    from archive.extraction.nesting import load_json
+
     with manifest.open(encoding="utf-8") as lines:
         for number, line in enumerate(lines, 1):
             if not line.strip():
                 continue
             try:
-                entry = json.loads(line)
+                entry = load_json(line)  # a line nested too deep is bad JSON too, not a traceback
                 yield Path(entry["path"]), entry.get("url") or Path(entry["path"]).as_uri()
-            except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            except (ValueError, KeyError, TypeError) as exc:
                 raise UserError(f'{manifest}:{number}: not a {{"path", "url"}} JSON line ({exc})') from None
 
 

@@ -15,6 +15,7 @@ import pytest
 
 from archive.extraction.core import extract
 from archive.extraction.types import Article
+from tests.support.cli import newsarchive
 from tests.support.crawls import CrawlRun, scrapy_crawl
 from tests.support.hostile_site import GOOD_TEXT
 from tests.support.raw_site import RawSite, response
@@ -142,3 +143,14 @@ def test_a_body_read_from_a_state_blob_survives_a_deep_one_beside_it() -> None:
     result = extract(page, "https://news.example/news/breakwater/", {"Content-Type": HTML})
     assert isinstance(result, Article), result
     assert f"{GOOD_TEXT} Paragraph 3." in result.text
+
+
+def test_a_manifest_line_nested_too_deep_is_one_line_of_error(tmp_path: Path) -> None:
+    manifest = tmp_path / "pages.jsonl"
+    manifest.write_text("[" * DEEP + "]" * DEEP + "\n", encoding="utf-8")
+    done = newsarchive("extract", "--manifest", str(manifest))
+    assert done.returncode == 2
+    assert (
+        done.stderr
+        == f'newsarchive: error: {manifest}:1: not a {{"path", "url"}} JSON line (JSON nested too deep to parse)\n'
+    )
