@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from archive.commands.options import EXIT_OK, UserError, add_db, add_warc_dir, subcommand
-from archive.commands.output import is_terminal, one_line_errors, write_rows
+from archive.commands.output import for_terminal, is_terminal, one_line, one_line_errors, terminal_text, write_rows
 from archive.config import database_url, warc_dir
 
 OPEN_SUFFIX = ".open"
@@ -47,6 +47,9 @@ def _warc_path(directory: str, name: str) -> Path:
 
 
 def _print_raw(args: argparse.Namespace, version: Any) -> int:
+    if is_terminal():
+        # The bytes as stored are anybody's bytes: escape sequences in them would reach the terminal.
+        raise UserError("--raw prints the archived bytes exactly as stored: redirect it to a file or pipe it")
     capture = version.capture
     path = _warc_path(warc_dir(args.warc_dir), capture.warc_file)
     record_type, block = read_warc_block(path, capture.warc_offset, capture.warc_length)
@@ -59,6 +62,7 @@ def _print_raw(args: argparse.Namespace, version: Any) -> int:
 
 
 def _print_diff(lines: list[str]) -> None:
+    lines = [for_terminal(line, lines=True) for line in lines]
     if not is_terminal():
         sys.stdout.write("\n".join(lines) + "\n")
         return
@@ -181,12 +185,11 @@ def _print_detail(
         meta.add_column(style="bold")
         meta.add_column(overflow="fold")
         for key, value in fields:
-            meta.add_row(key, "; ".join(value) if isinstance(value, list) else str(value if value is not None else ""))
+            meta.add_row(key, terminal_text(value))
         console.print(meta)
     else:
         for key, value in fields:
-            shown = "; ".join(value) if isinstance(value, list) else ("" if value is None else str(value))
-            sys.stdout.write(f"{key}: {shown}\n")
+            sys.stdout.write(f"{key}: {one_line(value)}\n")
         sys.stdout.write("\n")
     write_rows(
         versions,
@@ -198,7 +201,7 @@ def _print_detail(
         sys.stdout.write("\n")
     write_rows(captures, "table", ("fetched_at", "status", "type", "warc", "url"), title="captures")
     if show_text:
-        sys.stdout.write(f"\n{detail['title'] or ''}\n\n{detail['text']}\n")
+        sys.stdout.write(f"\n{one_line(detail['title'])}\n\n{for_terminal(detail['text'], lines=True)}\n")
 
 
 def register(sub: Any) -> None:
@@ -217,7 +220,11 @@ def register(sub: Any) -> None:
         --version N   show version N instead of the latest
         --diff        diff the shown version against the one before it; --diff A B: A against B
         --raw         print the archived HTTP response exactly as stored in the WARC (status line,
-                      headers, body bytes; gzip still gzip) of the shown version's capture
+                      headers, body bytes; gzip still gzip) of the shown version's capture, to
+                      a file or a pipe (never to a terminal: the bytes may hold escape sequences)
+
+        Archived text is shown without escape sequences and control characters (a headline
+        cannot retitle or clear your terminal); --format json keeps every character exact.
 
         example:
           newsarchive show 42
