@@ -49,11 +49,6 @@ def terminal_text(value: Any, style: str | None = None) -> Any:
 # What makes a spreadsheet read a cell as a formula (OWASP, "CSV Injection"), and the full-width
 # forms some locales of Excel read the same way.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
-CSV_FORMULA_NOTE = (
-    "In CSV, a cell that starts with = + - @, a tab or a carriage return gets a leading ' so that "
-    "spreadsheets show it as text instead of running it as a formula (CSV injection); JSON Lines "
-    "(and Parquet) keep every value exact."
-)
 
 
 def csv_cell(value: Any) -> Any:
