@@ -89,6 +89,41 @@ def _diff_pair(args: argparse.Namespace, numbers: list[int]) -> tuple[int, int]:
     return older[-1], newer
 
 
+def _version_rows(versions: list[Any], *, full_hash: bool) -> list[dict[str, Any]]:
+    return [
+        {
+            "version": v.number,
+            "current": "*" if v.current else "",
+            "fetched_at": v.fetched_at[:19],
+            "content_hash": v.content_hash if full_hash else v.content_hash[:16],
+            "title": v.title,
+            "extractor": f"{v.extractor} {v.extractor_version}",
+            "warc": f"{v.warc_file}@{v.warc_offset}+{v.warc_length}",
+            "warc_file": v.warc_file,
+            "warc_offset": v.warc_offset,
+            "warc_length": v.warc_length,
+            "status": v.status,
+        }
+        for v in versions
+    ]
+
+
+def _capture_rows(captures: list[Any]) -> list[dict[str, Any]]:
+    from archive.db import as_utc
+
+    return [
+        {
+            "fetched_at": as_utc(c.fetched_at).isoformat()[:19],
+            "status": c.status,
+            "type": c.record_type,
+            "url": c.url,
+            "warc": f"{c.warc_file}@{c.warc_offset}+{c.warc_length}",
+            "payload_digest": c.payload_digest,
+        }
+        for c in captures
+    ]
+
+
 def run(args: argparse.Namespace) -> int:
     from archive.db import as_utc, open_database
     from archive.query import article_versions, captures_of, diff_versions, find_article, get_version
@@ -136,33 +171,8 @@ def run(args: argparse.Namespace) -> int:
             "last_captured_at": as_utc(captures[-1].fetched_at).isoformat() if captures else None,
             "text": version.text,
         }
-        version_rows = [
-            {
-                "version": v.number,
-                "current": "*" if v.current else "",
-                "fetched_at": v.fetched_at[:19],
-                "content_hash": v.content_hash if args.format == "json" else v.content_hash[:16],
-                "title": v.title,
-                "extractor": f"{v.extractor} {v.extractor_version}",
-                "warc": f"{v.warc_file}@{v.warc_offset}+{v.warc_length}",
-                "warc_file": v.warc_file,
-                "warc_offset": v.warc_offset,
-                "warc_length": v.warc_length,
-                "status": v.status,
-            }
-            for v in versions
-        ]
-        capture_rows = [
-            {
-                "fetched_at": as_utc(c.fetched_at).isoformat()[:19],
-                "status": c.status,
-                "type": c.record_type,
-                "url": c.url,
-                "warc": f"{c.warc_file}@{c.warc_offset}+{c.warc_length}",
-                "payload_digest": c.payload_digest,
-            }
-            for c in captures
-        ]
+        version_rows = _version_rows(versions, full_hash=args.format == "json")
+        capture_rows = _capture_rows(captures)
     if args.format == "json":
         json.dump(detail | {"version_list": version_rows, "captures": capture_rows}, sys.stdout, indent=2, default=str)
         sys.stdout.write("\n")

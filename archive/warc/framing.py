@@ -114,6 +114,7 @@ def _head(parts: list[bytes], size: int) -> bytes:
         head += part
     return bytes(head[:size])
 
+
 class _Inflation:
     """One gzip member inflated from *stream*, *data* being its first bytes already read."""
 
