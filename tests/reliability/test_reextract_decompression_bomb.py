@@ -20,7 +20,7 @@ import pytest
 from archive.content_coding import TooLarge, decode_content
 from tests.support.cli import ROOT
 from tests.support.crawls import CrawlRun, crawl_env, scrapy_crawl
-from tests.support.hostile_site import GOOD_TEXT
+from tests.support.hostile_site import good_article
 from tests.support.raw_site import RawSite, response
 
 INFLATED = 1 << 30  # 1 GiB of zeros: ~1 MB as gzip -9
@@ -59,15 +59,6 @@ def _listing(*slugs: str) -> bytes:
     return f"<html><body><h1>Latest news</h1><ul>{items}</ul></body></html>".encode()
 
 
-def _article(title: str) -> bytes:
-    paragraphs = "".join(f"<p>{GOOD_TEXT} Paragraph {i}.</p>" for i in range(4))
-    return (
-        f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{title}</title>'
-        f'<meta property="og:type" content="article"></head><body><article><h1>{title}</h1>{paragraphs}'
-        "</article></body></html>"
-    ).encode()
-
-
 @pytest.fixture(scope="module")
 def bomb_crawl(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CrawlRun]:
     """A default-settings crawl of a listing that links a gzip bomb as an article, beside an honest one."""
@@ -77,9 +68,7 @@ def bomb_crawl(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CrawlRun]:
         "/news/gzip-bomb-story/": response(
             _zlib_bomb(INFLATED, zlib.MAX_WBITS | 16), ("Content-Type", html), ("Content-Encoding", "gzip")
         ),
-        "/news/honest-breakwater-story/": response(
-            _article("Breakwater to be finished before autumn storms"), ("Content-Type", html)
-        ),
+        "/news/honest-breakwater-story/": response(good_article(), ("Content-Type", html)),
     }
     with RawSite(routes) as site:
         run = scrapy_crawl(tmp_path_factory.mktemp("bomb-crawl"), f"{site.url}/news-feed/")
