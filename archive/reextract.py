@@ -270,9 +270,14 @@ class _Run:
     def page(self, record: ReadRecord) -> PageInput:
         """The record's extraction input, by the rules the crawl applied to the same exchange."""
         assert record.payload is not None
-        return page_input(
+        page = page_input(
             record.capture.url, record.http_headers, record.payload, self.hints, limit=self.config.max_size
         )
+        if page.error is not None:
+            # The crawl logs the same line for the same exchange (crawler/content_decoding.py): without
+            # it the summary counts an error the user cannot trace to a page or a setting.
+            logger.warning("cannot decode %s: %s (stored as an extraction error)", page.url, page.error)
+        return page
 
     def feed(self, record: ReadRecord, flush: Flush) -> None:
         if record.payload is not None:

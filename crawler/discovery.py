@@ -6,6 +6,7 @@ rules can be tested on their own.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -16,6 +17,8 @@ from parsel import Selector
 
 from archive.extraction.urlshape import is_listing_path, is_listing_segment
 from archive.urls import canonicalize
+
+logger = logging.getLogger(__name__)
 
 NON_PAGE_EXTENSIONS = frozenset(
     [
@@ -229,6 +232,20 @@ def _safe_xml_parser() -> lxml.etree.XMLParser:
     )
 
 
+def _warn_if_cut_short(parser: lxml.etree.XMLParser, url: str) -> None:
+    """libxml2 stops reading a document nested deeper than 256 levels and, recovering, keeps what
+    came before: say so, or the entries after that point vanish without a word."""
+    deep = next((error for error in parser.error_log if "Excessive depth" in error.message), None)
+    if deep is not None:
+        logger.warning(
+            "feed %s nests elements deeper than the XML parser follows (256 levels, at line %d, column %d); "
+            "its entries after that point are ignored",
+            url,
+            deep.line,
+            deep.column,
+        )
+
+
 def xml_root_name(body: bytes) -> str | None:
     """The local name of the root element of an XML document, or None if it is not XML."""
     head = body[:2048].lstrip()
@@ -251,12 +268,14 @@ class FeedEntry:
 
 def feed_entries(body: bytes, base_url: str) -> Iterator[FeedEntry]:
     """Entries of an RSS 0.9x/1.0/2.0 or Atom feed: their link and last-change date."""
+    parser = _safe_xml_parser()
     try:
-        root = lxml.etree.fromstring(body, parser=_safe_xml_parser())
+        root = lxml.etree.fromstring(body, parser=parser)
     except (lxml.etree.XMLSyntaxError, ValueError):
         return
     if root is None:
         return
+    _warn_if_cut_short(parser, base_url)
     for element in root.iter("{*}item", "{*}entry"):
         link = None
         for candidate in element.iterchildren("{*}link"):

@@ -23,6 +23,7 @@ from tests.support.archive_data import (
     populate,
 )
 from tests.support.crawls import CrawlRun, copy_crawl, crawl_fingerprint, scrapy_crawl
+from tests.support.hostile_text import crawl_hostile_text
 from tests.support.sample_articles import many_articles
 
 
@@ -58,6 +59,13 @@ def sample_crawl_copy(sample_crawl: CrawlRun, tmp_path: Path) -> CrawlRun:
     """A copy of ``sample_crawl`` of the test's own, to change: database, WARC directory and CDXJ
     index under tmp_path/sample-crawl/."""
     return copy_crawl(sample_crawl, tmp_path / "sample-crawl")
+
+
+@pytest.fixture(scope="session")
+def hostile_text_crawl(tmp_path_factory: pytest.TempPathFactory) -> CrawlRun:
+    """A crawl of articles whose headlines, sections and tags carry terminal escapes, rich markup
+    and spreadsheet formulas (tests/support/hostile_text.py). Read only."""
+    return crawl_hostile_text(tmp_path_factory.mktemp("hostile-text"))
 
 
 # -- databases: SQLite, and PostgreSQL when NEWSARCHIVE_TEST_POSTGRES_URL is set -------------------

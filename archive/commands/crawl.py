@@ -15,6 +15,7 @@ from archive.commands.options import (
     add_warc_dir,
     subcommand,
 )
+from archive.commands.output import terminal_text
 from archive.config import database_url, warc_dir
 
 
@@ -28,9 +29,10 @@ def print_summary(summary: Any, db: str, warcs: str) -> None:
     table.add_row("new versions", str(summary.versions_new))
     table.add_row("WARC bytes", f"{summary.warc_bytes:,}")
     table.add_row("seconds", f"{summary.seconds:.1f}")
-    table.add_row("finish reason", summary.finish_reason)
-    table.add_row("database", db)
-    table.add_row("WARC directory", warcs)
+    # Names the user gave, shown as typed: "[" in a path is no rich markup (and "[/x]" no error).
+    table.add_row("finish reason", terminal_text(summary.finish_reason))
+    table.add_row("database", terminal_text(db))
+    table.add_row("WARC directory", terminal_text(warcs))
     Console(stderr=True).print(table)
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import datetime as dt
 import json
 import sys
@@ -12,6 +11,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from archive.commands.options import EXIT_OK, UserError, add_db, add_filters, filters_from, subcommand
+from archive.commands.output import write_csv
 from archive.config import database_url
 
 PARQUET_BATCH_ROWS = 1000
@@ -79,6 +79,13 @@ def write_parquet(
     return count
 
 
+def _csv_row(row: dict[str, Any]) -> list[Any]:
+    from archive.query import EXPORT_FIELDS
+
+    joined = {"authors": "; ".join(row["authors"]), "tags": "; ".join(row["tags"])}
+    return [joined.get(field, row.get(field)) for field in EXPORT_FIELDS]
+
+
 def run(args: argparse.Namespace) -> int:
     from archive.db import open_database
     from archive.query import EXPORT_FIELDS, iter_articles
@@ -98,12 +105,7 @@ def run(args: argparse.Namespace) -> int:
                 for row in rows:
                     out.write(json.dumps(row, ensure_ascii=False) + "\n")
             else:
-                writer = csv.DictWriter(out, fieldnames=EXPORT_FIELDS, extrasaction="ignore")
-                writer.writeheader()
-                for row in rows:
-                    row["authors"] = "; ".join(row["authors"])
-                    row["tags"] = "; ".join(row["tags"])
-                    writer.writerow(row)
+                write_csv(out, EXPORT_FIELDS, (_csv_row(row) for row in rows))
         finally:
             if out is not sys.stdout:
                 out.close()
@@ -120,6 +122,10 @@ def register(sub: Any) -> None:
         Print one record per article, its latest version: url, title, authors, published, modified,
         language, text, site, fetched_at, warc_file, warc_offset and more. Streams: memory stays flat
         however large the archive.
+
+        CSV is for spreadsheets, which run a cell that starts with = + - @ (or a tab or a carriage
+        return) as a formula: such a cell gets a leading ' (CSV injection, as OWASP advises), so
+        '=HYPERLINK(...)' is shown as the text it is. JSON Lines and Parquet keep every value exact.
 
         example:
           newsarchive export --format jsonl > articles.jsonl

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import logging
 import sys
@@ -14,26 +13,34 @@ from typing import Any
 from archive.commands.options import EXIT_FAILURE, EXIT_OK, UserError, subcommand
 
 
-def _read_page(path: Path) -> bytes:
+def _read_page(path: Path, limit: int) -> bytes:
+    """The page in *path*, gunzipped within *limit* (DOWNLOAD_MAXSIZE, as the crawl decodes): a
+    small .html.gz that inflates to gigabytes is refused at the limit instead of filling memory."""
+    from archive.content_coding import decode_content
+
     data = path.read_bytes()
     if path.suffix == ".gz" or data[:2] == b"\x1f\x8b":
-        data = gzip.decompress(data)
+        return decode_content(data, ["gzip"], limit)
     return data
 
 
 def _manifest_entries(manifest: Path) -> Iterator[tuple[Path, str]]:
+    from archive.extraction.nesting import load_json
+
     with manifest.open(encoding="utf-8") as lines:
         for number, line in enumerate(lines, 1):
             if not line.strip():
                 continue
             try:
-                entry = json.loads(line)
+                entry = load_json(line)  # a line nested too deep is bad JSON too, not a traceback
                 yield Path(entry["path"]), entry.get("url") or Path(entry["path"]).as_uri()
-            except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            except (ValueError, KeyError, TypeError) as exc:
                 raise UserError(f'{manifest}:{number}: not a {{"path", "url"}} JSON line ({exc})') from None
 
 
 def run(args: argparse.Namespace) -> int:
+    from archive.content_coding import ContentDecodingError
+    from archive.crawl import project_settings
     from archive.extract import NotAnArticle, extract, to_record
 
     entries: Iterable[tuple[Path, str]]
@@ -49,11 +56,12 @@ def run(args: argparse.Namespace) -> int:
         if args.url and len(args.paths) > 1:
             raise UserError("--url applies to one file; use --manifest for several")
         entries = [(p, args.url or p.resolve().as_uri()) for p in args.paths]
+    limit = project_settings().getint("DOWNLOAD_MAXSIZE")
     failures = 0
     for path, url in entries:
         try:
-            body = _read_page(path)
-        except (OSError, EOFError, gzip.BadGzipFile) as exc:
+            body = _read_page(path, limit)
+        except (OSError, ContentDecodingError) as exc:
             logging.getLogger("newsarchive").error("cannot read %s: %s", path, exc)
             result: Any = NotAnArticle(url=url, reason=f"unreadable: {exc}", kind="error")
             failures += 1

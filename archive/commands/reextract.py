@@ -20,6 +20,7 @@ from archive.commands.options import (
     site_from,
     subcommand,
 )
+from archive.commands.output import one_line, terminal_text
 from archive.config import database_url, warc_dir
 
 
@@ -57,7 +58,7 @@ def _print_summary(result: Any) -> None:
         table.add_column("what")
         table.add_column("count", justify="right")
         for label, value in rows:
-            table.add_row(label, value)
+            table.add_row(terminal_text(label), terminal_text(value))  # skip reasons name files and records
         console = Console()
         console.print(table)
         if result.changes:
@@ -65,14 +66,14 @@ def _print_summary(result: Any) -> None:
             changes.add_column("url", overflow="fold")
             changes.add_column("change", overflow="fold")
             for change in result.changes:
-                changes.add_row(change.url, change.summary)
+                changes.add_row(terminal_text(change.url), terminal_text(change.summary))
             console.print(changes)
         return
     print(title)
     for label, value in rows:
-        print(f"{label}: {value}")
+        print(f"{one_line(label)}: {one_line(value)}")
     for change in result.changes:
-        print(f"change: {change.url}: {change.summary}")
+        print(f"change: {one_line(change.url)}: {one_line(change.summary)}")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -10,6 +10,7 @@ import sys
 from typing import Any
 
 from archive.commands.options import EXIT_OK, UserError, add_db, add_site, site_from, subcommand
+from archive.commands.output import one_line, terminal_text
 from archive.config import database_url
 
 COLUMNS = (
@@ -86,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write("\t".join(COLUMNS) + "\n")
         for row in rows:
             values = [json.dumps(row[c]) if c == "spider_args" else row[c] for c in COLUMNS]
-            sys.stdout.write("\t".join("" if v is None else str(v) for v in values) + "\n")
+            sys.stdout.write("\t".join(one_line(v) for v in values) + "\n")
     return EXIT_OK
 
 
@@ -112,8 +113,8 @@ def _print_table(rows: list[dict[str, Any]]) -> None:
     for row in rows:
         table.add_row(
             str(row["id"]),
-            row["site"],
-            row["status"],
+            terminal_text(row["site"]),  # a profile name or a host, as the crawl was given it
+            terminal_text(row["status"]),
             row["started_at"] or "",
             "" if row["seconds"] is None else f"{row['seconds']:.1f}",
             str(row["pages_fetched"]),

@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 from archive.commands.options import EXIT_FAILURE, EXIT_OK, UserError, add_db, add_filters, filters_from, subcommand
-from archive.commands.output import add_format, is_terminal, one_line_errors, write_rows
+from archive.commands.output import add_format, for_terminal, is_terminal, one_line_errors, write_rows
 from archive.config import database_url
 
 COLUMNS = ("id", "score", "published", "site", "title", "authors", "snippet", "url")
@@ -19,7 +19,7 @@ def _snippet_cell(snippet: str) -> Any:
 
     text = Text()
     for i, part in enumerate(snippet.replace(MARK_END, MARK_START).split(MARK_START)):
-        text.append(part, style="bold yellow" if i % 2 else None)
+        text.append(for_terminal(part), style="bold yellow" if i % 2 else None)
     return text
 
 

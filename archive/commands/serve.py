@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import html
 import re
+import socket
 import sys
 from pathlib import Path
 from typing import Any
@@ -131,8 +132,9 @@ def _match_expression(text: str | None) -> str:
 
 
 def _prepare_connection(conn: Any, database: str, datasette: Any) -> None:
-    if database.startswith("_"):
-        return  # Datasette's own in-memory databases
+    served = datasette.databases.get(database)
+    if served is None or served.is_memory:
+        return  # Datasette's own ("_internal", "_memory"); an archive file may be named "_x.db" all the same
     conn.execute("PRAGMA query_only = 1")
     conn.create_function("newsarchive_match", 1, _match_expression, deterministic=True)
 
@@ -146,8 +148,10 @@ def _render_cell(value: Any, column: str, table: str | None, database: str, data
     if table is not None or value is None:
         return None  # table pages already link foreign keys
     if column == "article_id":
-        href = datasette.urls.table(database, "articles") + f"/{int(value)}"
-        return Markup(f'<a href="{html.escape(href)}">{int(value)}</a>')
+        if not isinstance(value, int) or isinstance(value, bool):
+            return None  # any query may name a column article_id ("select 'x' as article_id"): shown as it is
+        href = datasette.urls.table(database, "articles") + f"/{value}"
+        return Markup(f'<a href="{html.escape(href)}">{value}</a>')
     if column == "versions" and isinstance(value, int):
         return None
     if column == "snippet" and isinstance(value, str):
@@ -214,9 +218,29 @@ def run(args: argparse.Namespace) -> int:
     from asgiref.sync import async_to_sync  # datasette's own dependency
 
     async_to_sync(ds.invoke_startup)()
-    print(f"serving {path} read-only at http://{args.host}:{args.port}/{name} (Ctrl-C stops)", file=sys.stderr)
-    uvicorn.run(ds.app(), host=args.host, port=args.port, log_level=args.log_level, lifespan="on")
+    listening = _listen(args.host, args.port)
+    print(f"serving {path} read-only at {_page_url(listening, ds, name)} (Ctrl-C stops)", file=sys.stderr)
+    config = uvicorn.Config(ds.app(), log_level=args.log_level, lifespan="on")
+    uvicorn.Server(config).run(sockets=[listening])
     return EXIT_OK
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """The socket serve answers on, bound before the URL is printed: with --port 0 the URL names
+    the port the system chose, and a port in use is one line of error, not a server log."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        return socket.create_server((host, port), family=family)
+    except OSError as exc:
+        raise UserError(f"cannot listen on {host}:{port} ({exc.strerror or exc})") from None
+
+
+def _page_url(listening: socket.socket, ds: Any, name: str) -> str:
+    """The database page's URL: Datasette's own path for *name*, which tilde-encodes what is not a
+    plain name character ("my.archive" is /my~2Earchive; /my.archive would ask for the format "archive")."""
+    host, port = listening.getsockname()[:2]
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}{ds.urls.database(name)}"
 
 
 def register(sub: Any) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from archive.commands.options import EXIT_OK, UserError, add_db, add_warc_dir, subcommand
-from archive.commands.output import is_terminal, one_line_errors, write_rows
+from archive.commands.output import for_terminal, is_terminal, one_line, one_line_errors, terminal_text, write_rows
 from archive.config import database_url, warc_dir
 
 OPEN_SUFFIX = ".open"
@@ -59,6 +59,9 @@ def _warc_path(directory: str, name: str) -> Path:
 
 
 def _print_raw(args: argparse.Namespace, version: Any) -> int:
+    if is_terminal():
+        # The bytes as stored are anybody's bytes: escape sequences in them would reach the terminal.
+        raise UserError("--raw prints the archived bytes exactly as stored: redirect it to a file or pipe it")
     capture = version.capture
     path = _warc_path(warc_dir(args.warc_dir), capture.warc_file)
     record_type, block = read_warc_block(path, capture.warc_offset, capture.warc_length)
@@ -71,6 +74,7 @@ def _print_raw(args: argparse.Namespace, version: Any) -> int:
 
 
 def _print_diff(lines: list[str]) -> None:
+    lines = [for_terminal(line, lines=True) for line in lines]
     if not is_terminal():
         sys.stdout.write("\n".join(lines) + "\n")
         return
@@ -95,6 +99,41 @@ def _diff_pair(args: argparse.Namespace, numbers: list[int]) -> tuple[int, int]:
     if not older:
         raise UserError(f"version {newer} is the first: nothing to diff against (versions: {numbers})")
     return older[-1], newer
+
+
+def _version_rows(versions: list[Any], *, full_hash: bool) -> list[dict[str, Any]]:
+    return [
+        {
+            "version": v.number,
+            "current": "*" if v.current else "",
+            "fetched_at": v.fetched_at[:19],
+            "content_hash": v.content_hash if full_hash else v.content_hash[:16],
+            "title": v.title,
+            "extractor": f"{v.extractor} {v.extractor_version}",
+            "warc": f"{v.warc_file}@{v.warc_offset}+{v.warc_length}",
+            "warc_file": v.warc_file,
+            "warc_offset": v.warc_offset,
+            "warc_length": v.warc_length,
+            "status": v.status,
+        }
+        for v in versions
+    ]
+
+
+def _capture_rows(captures: list[Any]) -> list[dict[str, Any]]:
+    from archive.db import as_utc
+
+    return [
+        {
+            "fetched_at": as_utc(c.fetched_at).isoformat()[:19],
+            "status": c.status,
+            "type": c.record_type,
+            "url": c.url,
+            "warc": f"{c.warc_file}@{c.warc_offset}+{c.warc_length}",
+            "payload_digest": c.payload_digest,
+        }
+        for c in captures
+    ]
 
 
 def run(args: argparse.Namespace) -> int:
@@ -160,41 +199,6 @@ def _detail(article: Any, version: Any, versions: list[Any], captures: list[Any]
     }
 
 
-def _version_rows(versions: list[Any], *, full_hash: bool) -> list[dict[str, Any]]:
-    return [
-        {
-            "version": v.number,
-            "current": "*" if v.current else "",
-            "fetched_at": v.fetched_at[:19],
-            "content_hash": v.content_hash if full_hash else v.content_hash[:16],
-            "title": v.title,
-            "extractor": f"{v.extractor} {v.extractor_version}",
-            "warc": f"{v.warc_file}@{v.warc_offset}+{v.warc_length}",
-            "warc_file": v.warc_file,
-            "warc_offset": v.warc_offset,
-            "warc_length": v.warc_length,
-            "status": v.status,
-        }
-        for v in versions
-    ]
-
-
-def _capture_rows(captures: list[Any]) -> list[dict[str, Any]]:
-    from archive.db import as_utc
-
-    return [
-        {
-            "fetched_at": as_utc(c.fetched_at).isoformat()[:19],
-            "status": c.status,
-            "type": c.record_type,
-            "url": c.url,
-            "warc": f"{c.warc_file}@{c.warc_offset}+{c.warc_length}",
-            "payload_digest": c.payload_digest,
-        }
-        for c in captures
-    ]
-
-
 def _print_detail(
     detail: dict[str, Any], versions: list[dict[str, Any]], captures: list[dict[str, Any]], show_text: bool
 ) -> None:
@@ -209,12 +213,11 @@ def _print_detail(
         meta.add_column(style="bold")
         meta.add_column(overflow="fold")
         for key, value in fields:
-            meta.add_row(key, "; ".join(value) if isinstance(value, list) else str(value if value is not None else ""))
+            meta.add_row(key, terminal_text(value))
         console.print(meta)
     else:
         for key, value in fields:
-            shown = "; ".join(value) if isinstance(value, list) else ("" if value is None else str(value))
-            sys.stdout.write(f"{key}: {shown}\n")
+            sys.stdout.write(f"{key}: {one_line(value)}\n")
         sys.stdout.write("\n")
     write_rows(
         versions,
@@ -226,7 +229,7 @@ def _print_detail(
         sys.stdout.write("\n")
     write_rows(captures, "table", ("fetched_at", "status", "type", "warc", "url"), title="captures")
     if show_text:
-        sys.stdout.write(f"\n{detail['title'] or ''}\n\n{detail['text']}\n")
+        sys.stdout.write(f"\n{one_line(detail['title'])}\n\n{for_terminal(detail['text'], lines=True)}\n")
 
 
 def register(sub: Any) -> None:
@@ -245,7 +248,11 @@ def register(sub: Any) -> None:
         --version N   show version N instead of the latest
         --diff        diff the shown version against the one before it; --diff A B: A against B
         --raw         print the archived HTTP response exactly as stored in the WARC (status line,
-                      headers, body bytes; gzip still gzip) of the shown version's capture
+                      headers, body bytes; gzip still gzip) of the shown version's capture, to
+                      a file or a pipe (never to a terminal: the bytes may hold escape sequences)
+
+        Archived text is shown without escape sequences and control characters (a headline
+        cannot retitle or clear your terminal); --format json keeps every character exact.
 
         example:
           newsarchive show 42

@@ -16,6 +16,7 @@ import trafilatura
 from lxml import etree
 from lxml.html import HtmlElement
 
+from .nesting import decode_json_at, load_json
 from .normalize import CLASS_SPLIT, clean, letters
 
 # Class/id tokens of containers that never hold body text. Matched as whole tokens of the class/id
@@ -429,9 +430,9 @@ def _script_values(raw: str, min_chars: int) -> Iterator[Any]:
     text = raw.strip()
     if text[:1] in "{[":
         try:
-            yield json.loads(text)
+            yield load_json(text)
             return
-        except ValueError:
+        except ValueError:  # not JSON, or nested too deep: look for values inside it as a script
             pass
     decoder = json.JSONDecoder()
     consumed = attempts = 0
@@ -443,7 +444,7 @@ def _script_values(raw: str, min_chars: int) -> Iterator[Any]:
         if attempts > _MAX_STATE_ATTEMPTS:
             return
         try:
-            value, end = decoder.raw_decode(raw, start)
+            value, end = decode_json_at(decoder, raw, start)
         except ValueError:
             continue
         if end - start >= min_chars:

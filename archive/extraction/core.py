@@ -21,6 +21,7 @@ from .decode import decode_html, non_html_type
 from .language import pick_language
 from .lines import byline_authors, clean_lines
 from .listing import PageShape, listing_reason, measure
+from .nesting import within_depth
 from .normalize import clean, norm
 from .structured import PageData, read_page_data
 from .title import headings, pick_title
@@ -108,6 +109,7 @@ def _parse(body: bytes, url: str, headers: Mapping[str, str] | None) -> HtmlElem
     tree = load_html(html)
     if tree is None or not isinstance(tree, HtmlElement):
         return NotAnArticle(url=url, reason="unparseable HTML", kind="error")
+    tree = within_depth(tree, html)
     n_elements = sum(1 for _ in tree.iter(etree.Element))
     if n_elements > MAX_ELEMENTS:
         return NotAnArticle(url=url, reason=f"too many elements ({n_elements})", kind="error")

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from lxml.html import HtmlElement
+
+from .nesting import load_json
 
 ARTICLE_TYPES = frozenset(
     t.lower()
@@ -95,13 +96,13 @@ def _load_json(raw: str) -> Any:
         raw = raw[:-3]
     raw = raw.strip().rstrip(";")
     try:
-        return json.loads(raw, strict=False)
+        return load_json(raw, strict=False)
     except ValueError:
         # Hand-written JSON-LD often has trailing commas or raw newlines in strings.
         try:
-            return json.loads(re.sub(r",\s*([}\]])", r"\1", raw.replace("\n", " ")), strict=False)
+            return load_json(re.sub(r",\s*([}\]])", r"\1", raw.replace("\n", " ")), strict=False)
         except ValueError:
-            return None
+            return None  # not JSON, or nested too deep: this block is skipped, the page's other data kept
 
 
 def _article_score(obj: dict[str, Any]) -> int:

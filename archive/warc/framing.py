@@ -110,6 +110,57 @@ def _record_from_member(offset: int, length: int, data: bytes, complete: bool) -
     return RawRecord(offset, length, version, headers, data[start:], block_length, complete=False)
 
 
+def _head(parts: list[bytes], size: int) -> bytes:
+    """The first *size* bytes of *parts* joined, joining no more of them than that takes."""
+    head = bytearray()
+    for part in parts:
+        if len(head) >= size:
+            break
+        head += part
+    return bytes(head[:size])
+
+
+class _Inflation:
+    """One gzip member inflated from *stream*, *data* being its first bytes already read."""
+
+    def __init__(self, stream: IO[bytes], data: bytes) -> None:
+        self.stream = stream
+        self.inflater = zlib.decompressobj(zlib.MAX_WBITS | 16)
+        self.data = data
+        self.fed = len(data)  # compressed bytes given to the inflater
+
+    @property
+    def leftover(self) -> bytes:
+        """What was read past the member's end: the start of the next one."""
+        return self.inflater.unused_data
+
+    @property
+    def consumed(self) -> int:
+        return self.fed - len(self.leftover)
+
+    def chunks(self, offset: int) -> Iterator[bytes]:
+        """The member's inflated bytes, at most _CHUNK at a time: a member of a few kilobytes that
+        inflates to gigabytes (a bomb in a foreign WARC) then costs one step's output at a time,
+        never a whole input chunk's inflation at once."""
+        inflater, data = self.inflater, self.data
+        while True:
+            try:
+                out = inflater.decompress(data, _CHUNK)
+                # A full step may leave output pending even when all the input was taken in.
+                while not inflater.eof and (inflater.unconsumed_tail or len(out) == _CHUNK):
+                    yield out
+                    out = inflater.decompress(inflater.unconsumed_tail, _CHUNK)
+            except zlib.error as exc:
+                raise BadStretch(offset, f"corrupt gzip member ({exc})") from None
+            yield out
+            if inflater.eof:
+                return
+            data = self.stream.read(_CHUNK)
+            if not data:
+                raise BadStretch(offset, "truncated gzip member (file ends inside it)")
+            self.fed += len(data)
+
+
 class Framer:
     """Iterates the records of one file, raising nothing: bad stretches become ``BadStretch`` items.
 
@@ -170,36 +221,25 @@ class Framer:
             return None, 0, b""  # end of file, or padding after the last member
         if not data.startswith(GZIP_MAGIC):
             raise BadStretch(offset, "not a gzip member where a record should start")
-        inflater = zlib.decompressobj(zlib.MAX_WBITS | 16)
+        member = _Inflation(self.stream, data)
         parts: list[bytes] = []
         kept = 0
         complete = True
-        consumed = 0
-        while True:
-            try:
-                out = inflater.decompress(data)
-            except zlib.error as exc:
-                raise BadStretch(offset, f"corrupt gzip member ({exc})") from None
-            if complete:
-                if kept + len(out) > MAX_BLOCK + _HEAD_KEEP:
-                    # Keep the head (enough for the headers); drop the rest of a huge record.
-                    complete = False
-                    parts.append(out[: max(0, _HEAD_KEEP - kept)])
-                else:
-                    parts.append(out)
-                    kept += len(out)
-            if inflater.eof:
-                leftover = inflater.unused_data
-                consumed += len(data) - len(leftover)
-                break
-            consumed += len(data)
-            data = self.stream.read(_CHUNK)
-            if not data:
-                raise BadStretch(offset, "truncated gzip member (file ends inside it)")
+        for out in member.chunks(offset):
+            if not complete:
+                continue
+            if kept + len(out) > MAX_BLOCK + _HEAD_KEEP:
+                # Keep the head (enough for the headers); drop the rest of a huge record.
+                complete = False
+                parts = [_head([*parts, out], _HEAD_KEEP)]
+            else:
+                parts.append(out)
+                kept += len(out)
+        consumed = member.consumed
         content = b"".join(parts)
         if not content:
-            return None, consumed, leftover
-        return _record_from_member(offset, consumed, content, complete), consumed, leftover
+            return None, consumed, member.leftover  # an empty member: recover's filler for a damaged stretch
+        return _record_from_member(offset, consumed, content, complete), consumed, member.leftover
 
     def resync_gzip(self, start: int) -> int | None:
         """Offset of the next gzip member at or after *start* that begins with a WARC record."""

@@ -20,3 +20,33 @@ def newsarchive(*args: str, env: dict[str, str] | None = None) -> subprocess.Com
         timeout=300,
         env={**os.environ, **(env or {})},
     )
+
+
+def newsarchive_in_terminal(*args: str, columns: int = 200) -> tuple[int, str]:
+    """Run `newsarchive ARGS` with a pseudo-terminal for stdin, stdout and stderr, as a user at a
+    terminal runs it (rich output, isatty() true): (exit status, everything the terminal was sent)."""
+    import pty
+
+    controller, terminal = pty.openpty()
+    env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": str(columns), "LINES": "50"}
+    with subprocess.Popen(
+        [sys.executable, "-m", "archive.cli", *args],
+        cwd=ROOT,
+        stdin=terminal,
+        stdout=terminal,
+        stderr=terminal,
+        env=env,
+    ) as process:
+        os.close(terminal)
+        received = bytearray()
+        while True:
+            try:
+                chunk = os.read(controller, 65536)
+            except OSError:  # EIO: the command exited and the terminal's last writer is gone
+                break
+            if not chunk:
+                break
+            received += chunk
+        os.close(controller)
+        returncode = process.wait(timeout=300)
+    return returncode, received.decode("utf-8", "replace")

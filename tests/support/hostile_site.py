@@ -44,7 +44,8 @@ def _article(title: str, body: str, charset_meta: str = "utf-8") -> bytes:
     ).encode()
 
 
-def _good_article() -> bytes:
+def good_article() -> bytes:
+    """An honest article page: a headline and four paragraphs of GOOD_TEXT."""
     paragraphs = "".join(f"<p>{GOOD_TEXT} Paragraph {i}.</p>" for i in range(4))
     return _article("Breakwater to be finished before autumn storms", paragraphs)
 
@@ -118,7 +119,7 @@ class HostileSite:
             ),
             "/sitemap-bomb.xml": ok(billion_laughs.encode(), "application/xml"),
             "/rss-xxe/": ok(xxe_rss.encode(), "application/rss+xml"),
-            "/news/honest-breakwater-story/": ok(_good_article()),
+            "/news/honest-breakwater-story/": ok(good_article()),
             "/news/decompression-bomb-story/": ok(bomb, "text/html; charset=utf-8", "Content-Encoding: gzip\r\n"),
             "/news/huge-response-story/": ok(b"<p>" + b"x" * (self.max_size * 2) + b"</p>"),
             "/news/endless-response-story/": endless,
