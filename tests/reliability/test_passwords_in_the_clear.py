@@ -1,0 +1,108 @@
+"""Passwords are never printed, logged or recorded: database URLs, start URLs, Redis URLs.
+
+The crawl summary printed the database URL with its password; a start URL with credentials
+(``http://alice:S3cretPass@host/``) was kept verbatim in ``crawl_runs.spider_args`` and in the log,
+and could not even be fetched (Scrapy takes the userinfo for part of the host). Every one is now
+shown as ``user:***@`` (archive/urls.py ``redact_url``), and credentials in a start URL are refused
+up front with a line saying how to give them instead.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import make_url
+
+from archive.sample_site import SampleSite
+from tests.support.archive_data import fresh_postgres_schema
+from tests.support.cli import newsarchive
+from tests.support.crawls import newsfeed_crawl, scrapy_crawl
+
+PASSWORD = "S3cretPass"
+
+
+def test_the_crawl_summary_hides_the_database_password(
+    sample_site: SampleSite, postgres_database: str | None, tmp_path: Path
+) -> None:
+    if postgres_database is None:
+        pytest.skip("needs NEWSARCHIVE_TEST_POSTGRES_URL (a PostgreSQL URL with a password; CI sets it)")
+    url = fresh_postgres_schema(postgres_database)
+    password = make_url(url).password
+    assert password, "the test server's URL must carry a password"
+    done = newsarchive(
+        "crawl",
+        f"{sample_site.url}/news-feed/",
+        "--db",
+        url,
+        "--warc-dir",
+        str(tmp_path / "warc"),
+        "--set",
+        "AUTOTHROTTLE_ENABLED=False",
+        "--set",
+        "CLOSESPIDER_PAGECOUNT=3",
+        "--set",
+        "NEWSARCHIVE_EXTRACT_WORKERS=1",
+    )
+    assert done.returncode in (0, 1), done.stderr[-3000:]
+    output = done.stdout + done.stderr
+    assert "crawl summary" in output
+    assert f":{password}@" not in output
+    assert ":***@" in output
+
+
+def test_credentials_in_a_start_url_are_refused_without_showing_them(tmp_path: Path) -> None:
+    url = f"http://alice:{PASSWORD}@127.0.0.1:9/news-feed/"
+    done = newsarchive("crawl", url, "--db", f"sqlite:///{tmp_path / 'a.db'}", "--warc-dir", str(tmp_path / "warc"))
+    assert done.returncode == 2
+    assert done.stderr.startswith(
+        "newsarchive: error: credentials in a start URL are not supported: http://alice:***@127.0.0.1:9/news-feed/"
+    )
+    assert done.stderr.count("\n") == 1 and "HTTPAUTH_USER" in done.stderr
+    assert PASSWORD not in done.stdout + done.stderr
+    enqueued = newsarchive("enqueue", url, "--redis", "redis://127.0.0.1:1/0")
+    assert enqueued.returncode == 2 and "http://alice:***@127.0.0.1:9/" in enqueued.stderr
+    assert PASSWORD not in enqueued.stderr
+    run = scrapy_crawl(tmp_path / "scrapy", url)
+    assert run.returncode != 0
+    assert "credentials in a start URL are not supported: http://alice:***@" in run.log
+    assert PASSWORD not in run.log
+    assert not _recorded_arguments(tmp_path / "scrapy" / "archive.db")
+
+
+def _recorded_arguments(database: Path) -> list[str]:
+    if not database.exists():
+        return []
+    with sqlite3.connect(database) as connection:
+        return [row[0] for row in connection.execute("SELECT spider_args FROM crawl_runs")]
+
+
+def test_spider_arguments_are_recorded_without_passwords(sample_site: SampleSite, tmp_path: Path) -> None:
+    # Any -a argument is recorded in crawl_runs (and shown by `newsarchive runs`): a URL in one
+    # keeps its user and loses its password.
+    run = newsfeed_crawl(
+        tmp_path,
+        [f"start_url={sample_site.url}/news-feed/", f"upstream=https://bob:{PASSWORD}@feeds.example/all"],
+        "CLOSESPIDER_PAGECOUNT=2",
+    )
+    assert run.returncode == 0, run.log[-3000:]
+    recorded = [json.loads(args) for args in _recorded_arguments(tmp_path / "archive.db")]
+    assert recorded and recorded[0]["upstream"] == "https://bob:***@feeds.example/all"
+    assert PASSWORD not in json.dumps(recorded)
+
+
+def test_an_unreachable_redis_is_named_without_its_password() -> None:
+    done = newsarchive("enqueue", "https://news.example/", "--redis", f"redis://:{PASSWORD}@127.0.0.1:1/0")
+    assert done.returncode == 2
+    assert done.stderr.startswith("newsarchive: error: cannot reach Redis at redis://:***@127.0.0.1:1/0")
+    assert PASSWORD not in done.stderr
+
+
+def test_a_mistyped_database_url_is_named_without_its_password(tmp_path: Path) -> None:
+    # No scheme: SQLAlchemy cannot parse it, so cannot hide its password either.
+    done = newsarchive("runs", "--db", f"alice:{PASSWORD}@db.example/archive")
+    assert done.returncode != 0 and done.stderr.count("\n") == 1, done.stderr
+    assert "not a database URL" in done.stderr and "alice:***@db.example/archive" in done.stderr
+    assert PASSWORD not in done.stderr
