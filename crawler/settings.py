@@ -179,6 +179,8 @@ DOWNLOADER_MIDDLEWARES = {
 # The URL-length check is RequestGuardMiddleware's, for every request; Scrapy's saw only links.
 SPIDER_MIDDLEWARES = {"scrapy.spidermiddlewares.urllength.UrlLengthMiddleware": None}
 EXTENSIONS = {
+    # Scrapy logs the overridden settings at start-up, HTTPAUTH_PASS in the clear: hidden here.
+    "crawler.log_secrets.HideSecretsInLog": 0,
     # Runs on engine_stopped, after WarcArchiveMiddleware has closed the last WARC file.
     "crawler.extensions_index.IndexOnClose": 500,
     # crawl_runs row and the per-site lock; early so a locked-out crawl closes before any request.

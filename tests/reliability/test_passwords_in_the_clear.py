@@ -106,3 +106,18 @@ def test_a_mistyped_database_url_is_named_without_its_password(tmp_path: Path) -
     assert done.returncode != 0 and done.stderr.count("\n") == 1, done.stderr
     assert "not a database URL" in done.stderr and "alice:***@db.example/archive" in done.stderr
     assert PASSWORD not in done.stderr
+
+
+def test_credentials_given_as_the_refusal_advises_stay_out_of_the_log(sample_site: SampleSite, tmp_path: Path) -> None:
+    # Scrapy logs the settings a crawl overrides, HTTPAUTH_PASS in the clear.
+    run = newsfeed_crawl(
+        tmp_path,
+        [f"start_url={sample_site.url}/news-feed/"],
+        "HTTPAUTH_USER=alice",
+        f"HTTPAUTH_PASS={PASSWORD}",
+        "HTTPAUTH_DOMAIN=127.0.0.1",
+        "CLOSESPIDER_PAGECOUNT=2",
+    )
+    assert run.returncode == 0, run.log[-3000:]
+    assert "'HTTPAUTH_PASS': '***'" in run.log
+    assert PASSWORD not in run.log

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -70,21 +69,13 @@ def _trap_routes(base: str) -> dict[str, bytes]:
 
 
 @pytest.fixture(scope="module")
-def trap_site() -> Iterator[RawSite]:
+def trap_crawl(tmp_path_factory: pytest.TempPathFactory) -> CrawlRun:
+    """One crawl of a site holding every trap but the big sitemap, from its listing; robots.txt
+    names the sitemap chain and a long URL."""
+    settings = (f"NEWSARCHIVE_FEED_MAX_ENTRIES={FEED_CAP}", "RETRY_TIMES=0", "DOWNLOAD_TIMEOUT=10")
     with RawSite({}) as site:
         site.routes.update(_trap_routes(site.url))
-        yield site
-
-
-@pytest.fixture(scope="module")
-def trap_crawl(trap_site: RawSite, tmp_path_factory: pytest.TempPathFactory) -> CrawlRun:
-    return scrapy_crawl(
-        tmp_path_factory.mktemp("traps"),
-        f"{trap_site.url}/news-feed/",
-        f"NEWSARCHIVE_FEED_MAX_ENTRIES={FEED_CAP}",
-        "RETRY_TIMES=0",
-        "DOWNLOAD_TIMEOUT=10",
-    )
+        return scrapy_crawl(tmp_path_factory.mktemp("traps"), f"{site.url}/news-feed/", *settings)
 
 
 def _fetched(run: CrawlRun) -> list[str]:
