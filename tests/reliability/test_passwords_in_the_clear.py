@@ -10,18 +10,22 @@ up front with a line saying how to give them instead.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import uuid
 from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import make_url
 
 from archive.sample_site import SampleSite
+from crawler.distributed import SharedRun, redis_client
 from tests.support.archive_data import fresh_postgres_schema
 from tests.support.cli import newsarchive
 from tests.support.crawls import newsfeed_crawl, scrapy_crawl
 
 PASSWORD = "S3cretPass"
+REDIS_URL = os.environ.get("NEWSARCHIVE_TEST_REDIS_URL", "")
 
 
 def test_the_crawl_summary_hides_the_database_password(
@@ -121,3 +125,27 @@ def test_credentials_given_as_the_refusal_advises_stay_out_of_the_log(sample_sit
     assert run.returncode == 0, run.log[-3000:]
     assert "'HTTPAUTH_PASS': '***'" in run.log
     assert PASSWORD not in run.log
+
+
+@pytest.mark.skipif(not REDIS_URL, reason="NEWSARCHIVE_TEST_REDIS_URL is not set (e.g. redis://127.0.0.1:6379/0)")
+def test_a_seed_with_credentials_from_another_tool_is_refused_by_the_worker_without_showing_them(
+    tmp_path: Path,
+) -> None:
+    prefix = f"newsarchive-test-{uuid.uuid4().hex[:10]}"
+    server = redis_client(REDIS_URL)
+    try:
+        SharedRun(server, prefix, "newsfeed").join(seeds=[{"start_url": f"http://alice:{PASSWORD}@127.0.0.1:9/"}])
+        worker = newsfeed_crawl(
+            tmp_path,
+            [],
+            f"NEWSARCHIVE_DISTRIBUTED={REDIS_URL}",
+            f"NEWSARCHIVE_DISTRIBUTED_KEY_PREFIX={prefix}",
+            "NEWSARCHIVE_DISTRIBUTED_IDLE_SECONDS=1",
+        )
+    finally:
+        keys = list(server.scan_iter(match=f"{prefix}:*"))
+        if keys:
+            server.delete(*keys)
+    assert worker.returncode == 0, worker.log[-3000:]
+    assert 'ERROR: cannot start seed {"start_url": "http://alice:***@127.0.0.1:9/"}: credentials' in worker.log
+    assert PASSWORD not in worker.log
