@@ -9,6 +9,7 @@ up front with a line saying how to give them instead.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import sqlite3
@@ -18,6 +19,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import make_url
 
+from archive import models
+from archive.db import open_database
 from archive.sample_site import SampleSite
 from crawler.distributed import SharedRun, redis_client
 from tests.support.archive_data import fresh_postgres_schema
@@ -149,3 +152,29 @@ def test_a_seed_with_credentials_from_another_tool_is_refused_by_the_worker_with
     assert worker.returncode == 0, worker.log[-3000:]
     assert 'ERROR: cannot start seed {"start_url": "http://alice:***@127.0.0.1:9/"}: credentials' in worker.log
     assert PASSWORD not in worker.log
+
+
+def test_runs_recorded_before_the_masking_are_shown_without_passwords(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    sessions = open_database(url)
+    now = dt.datetime.now(dt.UTC)
+    with sessions.begin() as session:  # as a crawl before this fix recorded its arguments
+        session.add(
+            models.CrawlRun(
+                site="news.example",
+                spider="newsfeed",
+                spider_args=json.dumps({"start_url": f"http://alice:{PASSWORD}@news.example/"}),
+                status="finished",
+                started_at=now,
+                updated_at=now,
+                hostname="old",
+                pid=1,
+                **dict.fromkeys(["pages_fetched", "not_modified", "articles_new", "versions_new", "errors"], 0),
+                bytes_received=0,
+            )
+        )
+    for options in ((), ("--json",)):
+        done = newsarchive("runs", "--db", url, *options)
+        assert done.returncode == 0, done.stderr
+        assert "alice:***@" in done.stdout, done.stdout
+        assert PASSWORD not in done.stdout
