@@ -171,20 +171,11 @@ class Links:
 def page_links(selector: Selector, base_url: str, max_links: int = 2000) -> Links:
     """Classify the links of an HTML page: article candidates, pagination, feeds.
 
-    Looks at the first *max_links* anchors only: a page with 100,000 links is an attack or a
-    mistake, and walking it all would stall the reactor and flood the frontier."""
+    Looks at the first *max_links* anchors and the first *max_links* ``<link>`` elements only: a
+    page with 100,000 links (or 100,000 feeds announced in its head) is an attack or a mistake,
+    and walking it all would stall the reactor and flood the frontier."""
     root = selector.root
-    pagination: list[str] = []
-    feeds: list[str] = []
-    for link in root.iter("link"):
-        rel = (link.get("rel") or "").lower().split()
-        href = (link.get("href") or "").strip()
-        if not href:
-            continue
-        if "next" in rel:
-            pagination.append(urljoin(base_url, href))
-        elif "alternate" in rel and (link.get("type") or "").lower() in FEED_TYPES:
-            feeds.append(urljoin(base_url, href))
+    pagination, feeds, head_truncated = _head_links(root, base_url, max_links)
     articles: list[str] = []
     seen = 0
     for anchor in root.iter("a"):
@@ -205,8 +196,30 @@ def page_links(selector: Selector, base_url: str, max_links: int = 2000) -> Link
         elif looks_like_article_url(url) or _headline_link(url, text):
             articles.append(url)
     return Links(
-        articles=_unique(articles), pagination=_unique(pagination), feeds=_unique(feeds), truncated=seen > max_links
+        articles=_unique(articles),
+        pagination=_unique(pagination),
+        feeds=_unique(feeds),
+        truncated=seen > max_links or head_truncated,
     )
+
+
+def _head_links(root: lxml.etree._Element, base_url: str, max_links: int) -> tuple[list[str], list[str], bool]:
+    """``rel=next`` pagination and announced feeds of the first *max_links* ``<link>`` elements,
+    and whether there were more."""
+    pagination: list[str] = []
+    feeds: list[str] = []
+    for seen, link in enumerate(root.iter("link")):
+        if seen == max_links:
+            return pagination, feeds, True
+        rel = (link.get("rel") or "").lower().split()
+        href = (link.get("href") or "").strip()
+        if not href:
+            continue
+        if "next" in rel:
+            pagination.append(urljoin(base_url, href))
+        elif "alternate" in rel and (link.get("type") or "").lower() in FEED_TYPES:
+            feeds.append(urljoin(base_url, href))
+    return pagination, feeds, False
 
 
 def _headline_link(url: str, text: str) -> bool:

@@ -24,6 +24,8 @@ CHAIN = 60  # sitemap indexes, each naming the next
 FEED_ENTRIES = 2_000
 FEED_CAP = 40
 BIG_SITEMAP = 200_000
+HEAD_LINKS = 3_000  # feeds a listing announces in its head
+MAX_LINKS = 100
 LONG_PATH = "/news/" + "very-long-story-slug-" * 120 + "/"  # over Scrapy's URLLENGTH_LIMIT of 2083
 
 
@@ -54,7 +56,10 @@ def _trap_routes(base: str) -> dict[str, bytes]:
         ),
         "/news-feed/": _html(
             '<link rel="alternate" type="application/rss+xml" href="/all.rss">'
-            f'<a href="{LONG_PATH}">A story whose address goes on and on</a>'
+            + "".join(
+                f'<link rel="alternate" type="application/rss+xml" href="/feed-{i}.rss">' for i in range(HEAD_LINKS)
+            )
+            + f'<a href="{LONG_PATH}">A story whose address goes on and on</a>'
             '<a href="/news/redirect-to-a-long-story/">A story that moved somewhere very long</a>'
             '<a href="/news/bad-header-name-story/">A story served with a bad header name</a>'
         ),
@@ -72,7 +77,12 @@ def _trap_routes(base: str) -> dict[str, bytes]:
 def trap_crawl(tmp_path_factory: pytest.TempPathFactory) -> CrawlRun:
     """One crawl of a site holding every trap but the big sitemap, from its listing; robots.txt
     names the sitemap chain and a long URL."""
-    settings = (f"NEWSARCHIVE_FEED_MAX_ENTRIES={FEED_CAP}", "RETRY_TIMES=0", "DOWNLOAD_TIMEOUT=10")
+    settings = (
+        f"NEWSARCHIVE_FEED_MAX_ENTRIES={FEED_CAP}",
+        f"NEWSARCHIVE_MAX_LINKS_PER_PAGE={MAX_LINKS}",
+        "RETRY_TIMES=0",
+        "DOWNLOAD_TIMEOUT=10",
+    )
     with RawSite({}) as site:
         site.routes.update(_trap_routes(site.url))
         return scrapy_crawl(tmp_path_factory.mktemp("traps"), f"{site.url}/news-feed/", *settings)
@@ -105,6 +115,12 @@ def test_a_huge_feed_is_read_up_to_its_cap(trap_crawl: CrawlRun) -> None:
     assert re.search(rf"WARNING: \S+/all\.rss lists more than {FEED_CAP} entries: reading the first", trap_crawl.log)
     assert "NEWSARCHIVE_FEED_MAX_ENTRIES" in trap_crawl.log
     assert _stat(trap_crawl.log, "newsarchive/capped/feed_entries") == 1
+
+
+def test_a_listing_announcing_thousands_of_feeds_is_read_up_to_the_links_cap(trap_crawl: CrawlRun) -> None:
+    feeds = [url for url in _fetched(trap_crawl) if re.search(r"/feed-\d+\.rss$", url)]
+    assert len(feeds) == MAX_LINKS - 1  # /all.rss comes first
+    assert re.search(rf"/news-feed/ has more than {MAX_LINKS} links; following the first {MAX_LINKS}", trap_crawl.log)
 
 
 def test_urls_over_the_length_limit_are_logged_counted_and_never_fetched(trap_crawl: CrawlRun) -> None:
