@@ -13,7 +13,6 @@ from __future__ import annotations
 import gzip
 import os
 import re
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,9 +21,8 @@ from sqlalchemy import select
 
 from archive import models
 from archive.db import open_database
-from crawler.distributed import redis_client
 from tests.support.cli import newsarchive
-from tests.support.crawls import CrawlRun, newsfeed_crawl, scrapy_crawl
+from tests.support.crawls import CrawlRun, distributed_worker_crawl, redis_key_prefix, scrapy_crawl
 from tests.support.raw_site import RawSite, response
 
 SECRET = "root:x:0:0:the-local-file-that-must-never-be-archived"
@@ -142,22 +140,10 @@ def test_a_comma_in_a_start_url_keeps_it_one_url(tmp_path: Path, site: RawSite) 
 
 @pytest.mark.skipif(not REDIS_URL, reason="NEWSARCHIVE_TEST_REDIS_URL is not set (e.g. redis://127.0.0.1:6379/0)")
 def test_an_enqueued_start_url_with_a_comma_is_crawled_whole(tmp_path: Path, site: RawSite) -> None:
-    prefix = f"newsarchive-test-{uuid.uuid4().hex[:10]}"
-    try:
+    with redis_key_prefix(REDIS_URL) as prefix:
         done = newsarchive("enqueue", f"{site.url}{COMMA_PATH}", "--redis", REDIS_URL, "--prefix", prefix)
         assert done.returncode == 0, done.stderr
-        worker = newsfeed_crawl(
-            tmp_path,
-            [],
-            f"NEWSARCHIVE_DISTRIBUTED={REDIS_URL}",
-            f"NEWSARCHIVE_DISTRIBUTED_KEY_PREFIX={prefix}",
-            "NEWSARCHIVE_DISTRIBUTED_IDLE_SECONDS=1",
-        )
-    finally:
-        server = redis_client(REDIS_URL)
-        keys = list(server.scan_iter(match=f"{prefix}:*"))
-        if keys:
-            server.delete(*keys)
+        worker = distributed_worker_crawl(tmp_path, REDIS_URL, prefix)
     assert worker.returncode == 0, worker.log[-3000:]
     assert re.search(r"seed \{.*kraj,12345\.html.*\}: \d+ start requests", worker.log), worker.log[-3000:]
     assert f"{site.url}{COMMA_PATH}" in _fetched(worker)

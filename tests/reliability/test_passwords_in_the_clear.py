@@ -13,7 +13,6 @@ import datetime as dt
 import json
 import os
 import sqlite3
-import uuid
 from pathlib import Path
 
 import pytest
@@ -25,7 +24,7 @@ from archive.sample_site import SampleSite
 from crawler.distributed import SharedRun, redis_client
 from tests.support.archive_data import fresh_postgres_schema
 from tests.support.cli import newsarchive
-from tests.support.crawls import newsfeed_crawl, scrapy_crawl
+from tests.support.crawls import distributed_worker_crawl, newsfeed_crawl, redis_key_prefix, scrapy_crawl
 
 PASSWORD = "S3cretPass"
 REDIS_URL = os.environ.get("NEWSARCHIVE_TEST_REDIS_URL", "")
@@ -134,21 +133,10 @@ def test_credentials_given_as_the_refusal_advises_stay_out_of_the_log(sample_sit
 def test_a_seed_with_credentials_from_another_tool_is_refused_by_the_worker_without_showing_them(
     tmp_path: Path,
 ) -> None:
-    prefix = f"newsarchive-test-{uuid.uuid4().hex[:10]}"
-    server = redis_client(REDIS_URL)
-    try:
-        SharedRun(server, prefix, "newsfeed").join(seeds=[{"start_url": f"http://alice:{PASSWORD}@127.0.0.1:9/"}])
-        worker = newsfeed_crawl(
-            tmp_path,
-            [],
-            f"NEWSARCHIVE_DISTRIBUTED={REDIS_URL}",
-            f"NEWSARCHIVE_DISTRIBUTED_KEY_PREFIX={prefix}",
-            "NEWSARCHIVE_DISTRIBUTED_IDLE_SECONDS=1",
-        )
-    finally:
-        keys = list(server.scan_iter(match=f"{prefix}:*"))
-        if keys:
-            server.delete(*keys)
+    seed = {"start_url": f"http://alice:{PASSWORD}@127.0.0.1:9/"}
+    with redis_key_prefix(REDIS_URL) as prefix:
+        SharedRun(redis_client(REDIS_URL), prefix, "newsfeed").join(seeds=[seed])  # as another tool would
+        worker = distributed_worker_crawl(tmp_path, REDIS_URL, prefix)
     assert worker.returncode == 0, worker.log[-3000:]
     assert 'ERROR: cannot start seed {"start_url": "http://alice:***@127.0.0.1:9/"}: credentials' in worker.log
     assert PASSWORD not in worker.log
