@@ -6,10 +6,15 @@ rules can be tested on their own.
 
 from __future__ import annotations
 
+import datetime as dt
+import gzip
+import io
 import logging
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import lxml.etree
@@ -170,20 +175,11 @@ class Links:
 def page_links(selector: Selector, base_url: str, max_links: int = 2000) -> Links:
     """Classify the links of an HTML page: article candidates, pagination, feeds.
 
-    Looks at the first *max_links* anchors only: a page with 100,000 links is an attack or a
-    mistake, and walking it all would stall the reactor and flood the frontier."""
+    Looks at the first *max_links* anchors and the first *max_links* ``<link>`` elements only: a
+    page with 100,000 links (or 100,000 feeds announced in its head) is an attack or a mistake,
+    and walking it all would stall the reactor and flood the frontier."""
     root = selector.root
-    pagination: list[str] = []
-    feeds: list[str] = []
-    for link in root.iter("link"):
-        rel = (link.get("rel") or "").lower().split()
-        href = (link.get("href") or "").strip()
-        if not href:
-            continue
-        if "next" in rel:
-            pagination.append(urljoin(base_url, href))
-        elif "alternate" in rel and (link.get("type") or "").lower() in FEED_TYPES:
-            feeds.append(urljoin(base_url, href))
+    pagination, feeds, head_truncated = _head_links(root, base_url, max_links)
     articles: list[str] = []
     seen = 0
     for anchor in root.iter("a"):
@@ -204,8 +200,30 @@ def page_links(selector: Selector, base_url: str, max_links: int = 2000) -> Link
         elif looks_like_article_url(url) or _headline_link(url, text):
             articles.append(url)
     return Links(
-        articles=_unique(articles), pagination=_unique(pagination), feeds=_unique(feeds), truncated=seen > max_links
+        articles=_unique(articles),
+        pagination=_unique(pagination),
+        feeds=_unique(feeds),
+        truncated=seen > max_links or head_truncated,
     )
+
+
+def _head_links(root: lxml.etree._Element, base_url: str, max_links: int) -> tuple[list[str], list[str], bool]:
+    """``rel=next`` pagination and announced feeds of the first *max_links* ``<link>`` elements,
+    and whether there were more."""
+    pagination: list[str] = []
+    feeds: list[str] = []
+    for seen, link in enumerate(root.iter("link")):
+        if seen == max_links:
+            return pagination, feeds, True
+        rel = (link.get("rel") or "").lower().split()
+        href = (link.get("href") or "").strip()
+        if not href:
+            continue
+        if "next" in rel:
+            pagination.append(urljoin(base_url, href))
+        elif "alternate" in rel and (link.get("type") or "").lower() in FEED_TYPES:
+            feeds.append(urljoin(base_url, href))
+    return pagination, feeds, False
 
 
 def _headline_link(url: str, text: str) -> bool:
@@ -218,25 +236,74 @@ def _unique(urls: list[str]) -> list[str]:
     return list(dict.fromkeys(canonicalize(u) for u in urls))
 
 
-# --- feeds ----------------------------------------------------------------------------------
-def _safe_xml_parser() -> lxml.etree.XMLParser:
-    # No entity expansion, no network, no DTD loading: XML bombs and XXE stay inert.
-    return lxml.etree.XMLParser(
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        huge_tree=False,
-        recover=True,
-        remove_comments=True,
-        remove_pis=True,
-    )
+def parse_date(value: str | None) -> dt.datetime | None:
+    """A feed or sitemap date (ISO 8601 or RFC 2822) as aware UTC. A bare date means the end of
+    that day: a page changed later on the day we captured it must not look unchanged."""
+    if not value:
+        return None
+    value = value.strip()
+    moment: dt.datetime | None
+    try:
+        if len(value) == 10 and value[4] == "-":
+            moment = dt.datetime.fromisoformat(value) + dt.timedelta(days=1) - dt.timedelta(seconds=1)
+        else:
+            moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        try:
+            moment = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(dt.UTC)
 
 
-def _warn_if_cut_short(parser: lxml.etree.XMLParser, url: str) -> None:
+def gunzip_within(data: bytes, limit: int) -> bytes:
+    """Decompress at most *limit* bytes: a gzip bomb stops there instead of filling memory."""
+    try:
+        with gzip.GzipFile(fileobj=io.BytesIO(data)) as stream:
+            return stream.read(limit)
+    except (OSError, EOFError):
+        return data
+
+
+# --- feeds and sitemaps ----------------------------------------------------------------------
+# No entity expansion, no network, no DTD loading: XML bombs and XXE stay inert.
+_HARDENED_PARSE = {
+    "resolve_entities": False,
+    "no_network": True,
+    "load_dtd": False,
+    "huge_tree": False,
+    "recover": True,
+    "remove_comments": True,
+    "remove_pis": True,
+}
+
+
+def _streamed(body: bytes, tags: tuple[str, ...], url: str = "") -> Iterator[lxml.etree._Element]:
+    """The elements named *tags*, each as it ends, from a hardened streaming parse. Each one is
+    emptied, and the siblings read before it dropped, once the caller asks for the next: memory
+    stays flat however many entries a document has, and a caller that stops early stops the parse."""
+    events = lxml.etree.iterparse(io.BytesIO(body), events=("end",), tag=tags, **_HARDENED_PARSE)
+    try:
+        for _, element in events:
+            yield element
+            element.clear(keep_tail=False)
+            parent = element.getparent()
+            while parent is not None and element.getprevious() is not None:
+                del parent[0]
+    except lxml.etree.XMLSyntaxError:
+        pass  # what recovery cannot read ends the document; the entries before it count
+    _warn_if_cut_short(events.error_log, url)
+
+
+def _warn_if_cut_short(error_log: Any, url: str) -> None:
     """libxml2 stops reading a document nested deeper than 256 levels and, recovering, keeps what
     came before: say so, or the entries after that point vanish without a word."""
-    deep = next((error for error in parser.error_log if "Excessive depth" in error.message), None)
-    if deep is not None:
+    deep = next((error for error in error_log if "Excessive depth" in error.message), None)
+    if deep is not None and url:  # sitemaps: still cut without a word (their parser gets no URL yet)
         logger.warning(
             "feed %s nests elements deeper than the XML parser follows (256 levels, at line %d, column %d); "
             "its entries after that point are ignored",
@@ -247,17 +314,40 @@ def _warn_if_cut_short(parser: lxml.etree.XMLParser, url: str) -> None:
 
 
 def xml_root_name(body: bytes) -> str | None:
-    """The local name of the root element of an XML document, or None if it is not XML."""
+    """The local name of the root element of an XML document, or None if it is not XML. Reads the
+    document only up to that element."""
     head = body[:2048].lstrip()
     if not head.startswith(b"<"):
         return None
     try:
-        root = lxml.etree.fromstring(body, parser=_safe_xml_parser())
+        for _, root in lxml.etree.iterparse(io.BytesIO(body), events=("start",), **_HARDENED_PARSE):
+            return lxml.etree.QName(root).localname.lower()
     except (lxml.etree.XMLSyntaxError, ValueError):
         return None
-    if root is None:
-        return None
-    return lxml.etree.QName(root).localname.lower()
+    return None
+
+
+def _child_text(element: lxml.etree._Element, name: str) -> str | None:
+    for child in element.iterchildren("{*}" + name):
+        text = (child.text or "").strip()
+        if text:
+            return text
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class SitemapEntry:
+    url: str
+    lastmod: str | None
+
+
+def sitemap_entries(body: bytes, index: bool) -> Iterator[SitemapEntry]:
+    """The ``<url>`` entries of a sitemap, or the ``<sitemap>`` entries of a sitemap index
+    (*index*), as the document is read: a caller that stops early parses no further."""
+    for element in _streamed(body, ("{*}sitemap",) if index else ("{*}url",)):
+        loc = _child_text(element, "loc")
+        if loc:
+            yield SitemapEntry(loc, _child_text(element, "lastmod"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,34 +356,26 @@ class FeedEntry:
     updated: str | None
 
 
+_FEED_DATES = ("updated", "pubDate", "published", "date", "modified")
+
+
 def feed_entries(body: bytes, base_url: str) -> Iterator[FeedEntry]:
-    """Entries of an RSS 0.9x/1.0/2.0 or Atom feed: their link and last-change date."""
-    parser = _safe_xml_parser()
-    try:
-        root = lxml.etree.fromstring(body, parser=parser)
-    except (lxml.etree.XMLSyntaxError, ValueError):
-        return
-    if root is None:
-        return
-    _warn_if_cut_short(parser, base_url)
-    for element in root.iter("{*}item", "{*}entry"):
-        link = None
-        for candidate in element.iterchildren("{*}link"):
-            rel = candidate.get("rel", "alternate")
-            href = candidate.get("href") or (candidate.text or "").strip()
-            if href and rel == "alternate":
-                link = href
-                break
-        if not link:
-            guid = element.find("{*}guid")
-            if guid is not None and (guid.get("isPermaLink", "true") == "true") and guid.text:
-                link = guid.text.strip()
-        if not link:
-            continue
-        updated = None
-        for name in ("{*}updated", "{*}pubDate", "{*}published", "{*}date", "{*}modified"):
-            node = element.find(name)
-            if node is not None and node.text:
-                updated = node.text.strip()
-                break
-        yield FeedEntry(urljoin(base_url, link), updated)
+    """Entries of an RSS 0.9x/1.0/2.0 or Atom feed: their link and last-change date, as the feed
+    is read (a caller that stops early parses no further)."""
+    for element in _streamed(body, ("{*}item", "{*}entry"), base_url):
+        link = _entry_link(element)
+        if link:
+            updated = next(filter(None, (_child_text(element, name) for name in _FEED_DATES)), None)
+            yield FeedEntry(urljoin(base_url, link), updated)
+
+
+def _entry_link(element: lxml.etree._Element) -> str | None:
+    for candidate in element.iterchildren("{*}link"):
+        rel = candidate.get("rel", "alternate")
+        href = candidate.get("href") or (candidate.text or "").strip()
+        if href and rel == "alternate":
+            return href
+    guid = element.find("{*}guid")
+    if guid is not None and guid.get("isPermaLink", "true") == "true" and guid.text:
+        return guid.text.strip()
+    return None

@@ -49,6 +49,8 @@ from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.scheduler import Scheduler as RedisScheduler
 from twisted.internet import task
 
+from archive.urls import redact_urls
+
 if TYPE_CHECKING:
     import redis
     from scrapy.crawler import Crawler
@@ -435,11 +437,11 @@ class DistributedWorker:
                 engine.crawl(request)
                 count += 1
         except Exception as exc:
-            logger.error("cannot start seed %s: %s", json.dumps(seed, sort_keys=True), exc)
+            logger.error("cannot start seed %s: %s", redact_urls(json.dumps(seed, sort_keys=True)), exc)
             if self.crawler.stats is not None:
                 self.crawler.stats.inc_value("newsarchive/distributed/bad_seeds")
             return
-        logger.info("seed %s: %d start requests", json.dumps(seed, sort_keys=True), count)
+        logger.info("seed %s: %d start requests", redact_urls(json.dumps(seed, sort_keys=True)), count)
         if self.crawler.stats is not None:
             self.crawler.stats.inc_value("newsarchive/distributed/seeds")
 

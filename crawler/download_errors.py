@@ -38,6 +38,7 @@ from scrapy.exceptions import (
 )
 from twisted.internet import error as tx_error
 from twisted.web.client import ResponseFailed
+from twisted.web.http_headers import InvalidHeaderName
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -105,6 +106,10 @@ def _response_failed(exc: BaseException) -> tuple[str, str]:
     for reason in reasons:
         if isinstance(reason, tx_error.ConnectionLost | tx_error.ConnectionDone):
             return "connection_lost", "connection closed before the whole response"
+    for reason in reasons:
+        if isinstance(reason, InvalidHeaderName):  # Twisted refuses the whole response for one such header
+            name = reason.args[0] if reason.args else b""
+            return "invalid_header_name", f"invalid header name {name.decode('latin-1')!r} in the response"
     return "failed", f"download failed ({_one_line(reasons[0] if reasons else exc)})"
 
 

@@ -23,6 +23,7 @@ from twisted.python.threadpool import ThreadPool
 
 from archive import models
 from archive.db import DatabaseError, create_db_engine
+from archive.urls import redact_urls
 from crawler.reactor import get_reactor
 from crawler.site_lock import SiteLock, SiteLockedError
 
@@ -112,7 +113,9 @@ class CrawlRunRecorder:
     def _insert(self, spider: Spider, sites: list[str]) -> int:
         self.engine = create_db_engine(self.database_url)
         now = dt.datetime.now(dt.UTC)
-        arguments = dict(getattr(spider, "newsarchive_args", {}) or {})
+        # A password in an argument (a URL's, a seed's) is not kept: `newsarchive runs` shows them all.
+        given = getattr(spider, "newsarchive_args", {}) or {}
+        arguments = {name: redact_urls(str(value)) for name, value in given.items()}
         if self.distributed:
             from crawler.distributed import crawler_run_id
 

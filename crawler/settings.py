@@ -63,6 +63,14 @@ NEWSARCHIVE_MAX_LISTING_PAGES = 50
 NEWSARCHIVE_FOLLOW_ROBOTS_SITEMAPS = True
 # On sitemaps, follow only entries whose lastmod is this many days old or younger (0: all).
 NEWSARCHIVE_SITEMAP_MAX_AGE_DAYS = 0
+# Spider traps (a cap that bites is a warning and newsarchive/capped/<cap> in the stats):
+# follow sitemap indexes this many levels deep (1: the sitemaps an index lists, not the indexes
+# those list). The protocol allows 1; a few sites nest by year and month; a chain is a trap.
+NEWSARCHIVE_SITEMAP_MAX_DEPTH = 3
+# Read at most this many entries of one sitemap, sitemap index or robots.txt (the protocol's own limit).
+NEWSARCHIVE_SITEMAP_MAX_URLS = 50_000
+# Read at most this many entries of one RSS/Atom feed (news feeds carry tens).
+NEWSARCHIVE_FEED_MAX_ENTRIES = 10_000
 # Site profiles for `-a site=NAME` / `-a site=all` (see archive/profiles.py). Empty: $NEWSARCHIVE_SITES_FILE,
 # else sites.toml in the working directory, else the one at the root of the source checkout.
 NEWSARCHIVE_SITES_FILE = env_setting("NEWSARCHIVE_SITES_FILE")
@@ -131,6 +139,11 @@ RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 # Responses larger than this are dropped (and logged); news pages are well under it.
 DOWNLOAD_MAXSIZE = 32 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 8 * 1024 * 1024
+# Longer URLs are not fetched: a warning and newsarchive/skipped/url_too_long (crawler/request_guard.py).
+URLLENGTH_LIMIT = 2083
+# Only http and https are fetched (crawler/request_guard.py says so for any other URL); without a
+# handler, a file://, ftp://, s3:// or data: request that got past it still reads nothing.
+DOWNLOAD_HANDLERS = {"file": None, "ftp": None, "s3": None, "data": None}
 REDIRECT_MAX_TIMES = 10
 COOKIES_ENABLED = False
 # No way in: Scrapy's telnet console and its remote-control HTTP server both run code sent to them.
@@ -142,6 +155,9 @@ LOG_LEVEL = env_setting("NEWSARCHIVE_LOG_LEVEL")
 
 # --- components ---------------------------------------------------------------------------------
 DOWNLOADER_MIDDLEWARES = {
+    # First of all: a URL that is not http(s), or is over URLLENGTH_LIMIT, is not fetched, whichever
+    # way it came (a link, a redirect, robots.txt, a seed), with a warning and a stat.
+    "crawler.request_guard.RequestGuardMiddleware": 10,
     # Closest to the downloader: sees each exchange before HttpCompressionMiddleware (590)
     # decodes it and before RedirectMiddleware (600) and RetryMiddleware (550) act on it, so
     # every response, redirects and errors included, is archived exactly as received.
@@ -160,7 +176,11 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.download_errors.RetryMiddleware": 550,
     "crawler.download_errors.DownloadErrorMiddleware": 540,
 }
+# The URL-length check is RequestGuardMiddleware's, for every request; Scrapy's saw only links.
+SPIDER_MIDDLEWARES = {"scrapy.spidermiddlewares.urllength.UrlLengthMiddleware": None}
 EXTENSIONS = {
+    # Scrapy logs the overridden settings at start-up, HTTPAUTH_PASS in the clear: hidden here.
+    "crawler.log_secrets.HideSecretsInLog": 0,
     # Runs on engine_stopped, after WarcArchiveMiddleware has closed the last WARC file.
     "crawler.extensions_index.IndexOnClose": 500,
     # crawl_runs row and the per-site lock; early so a locked-out crawl closes before any request.

@@ -17,6 +17,7 @@ from archive.commands.options import (
 )
 from archive.commands.output import terminal_text
 from archive.config import database_url, warc_dir
+from archive.urls import join_start_urls, redact_url, start_url_problem
 
 
 def print_summary(summary: Any, db: str, warcs: str) -> None:
@@ -31,7 +32,7 @@ def print_summary(summary: Any, db: str, warcs: str) -> None:
     table.add_row("seconds", f"{summary.seconds:.1f}")
     # Names the user gave, shown as typed: "[" in a path is no rich markup (and "[/x]" no error).
     table.add_row("finish reason", terminal_text(summary.finish_reason))
-    table.add_row("database", terminal_text(db))
+    table.add_row("database", terminal_text(redact_url(db)))
     table.add_row("WARC directory", terminal_text(warcs))
     Console(stderr=True).print(table)
 
@@ -72,7 +73,11 @@ def spider_args(args: argparse.Namespace, sites_file: str | None) -> dict[str, s
             raise UserError(str(exc)) from None
         spider["site"] = args.site
     else:
-        spider["start_url"] = ",".join(args.urls)
+        for url in args.urls:
+            problem = start_url_problem(url.strip())
+            if problem:
+                raise UserError(problem)
+        spider["start_url"] = join_start_urls(args.urls)
     if args.refresh_all:
         spider["refresh"] = "all"
     return spider
@@ -96,7 +101,8 @@ def register(sub: Any) -> None:
         "crawl a news site into WARC and the database",
         """\
         Crawl a news site from one or more entry points: a news-feed listing, an RSS/Atom feed, a
-        sitemap or the home page. Same as `scrapy crawl newsfeed -a start_url=URL`, from any directory.
+        sitemap or the home page, http:// or https:// only. Same as `scrapy crawl newsfeed -a start_url=URL`
+        (several URLs there separated by spaces), from any directory.
 
         Or crawl the sites of sites.toml by profile name (`--site NAME`, several comma-separated, or
         `--site all`): same as `scrapy crawl newsfeed -a site=NAME`. Crawls are incremental: articles

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 from archive.commands.options import EXIT_OK, UserError, subcommand
 from archive.config import env_setting
+from archive.urls import join_start_urls, redact_url, start_url_problem
 
 SPIDER = "newsfeed"
 
@@ -18,7 +19,7 @@ def _redis_url(explicit: str | None) -> str:
     if not url:
         raise UserError("no Redis to enqueue into: pass --redis URL or set NEWSARCHIVE_DISTRIBUTED")
     if urlsplit(url).scheme not in ("redis", "rediss", "unix"):
-        raise UserError(f"not a Redis URL: {url!r} (e.g. redis://127.0.0.1:6379/0)")
+        raise UserError(f"not a Redis URL: {redact_url(url)!r} (e.g. redis://127.0.0.1:6379/0)")
     return url
 
 
@@ -26,7 +27,7 @@ def _seeds(targets: list[str], sites_file: str | None) -> list[dict[str, Any]]:
     from archive.profiles import ProfileError, load_profiles, select_profiles
     from crawler.distributed import seed_for
 
-    seeds = [seed_for(t) for t in targets if t.strip()]
+    seeds = [seed_for(_checked(t.strip())) for t in targets if t.strip()]
     if not seeds:
         raise UserError("nothing to enqueue: name a site profile or a URL")
     for seed in seeds:
@@ -40,6 +41,17 @@ def _seeds(targets: list[str], sites_file: str | None) -> list[dict[str, Any]]:
         except ProfileError as exc:
             raise UserError(str(exc)) from None
     return seeds
+
+
+def _checked(target: str) -> str:
+    """A URL target as its seed carries it (one URL, whitespace escaped), or a UserError saying
+    why the crawl cannot start from it; a profile name as it is."""
+    if "://" not in target:
+        return target
+    problem = start_url_problem(target)
+    if problem:
+        raise UserError(problem)
+    return join_start_urls([target])
 
 
 def run(args: argparse.Namespace) -> int:
@@ -61,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
             return EXIT_OK
         run_id = shared.join(seeds=seeds)
     except redis.RedisError as exc:
-        raise UserError(f"cannot reach Redis at {url}: {exc}") from None
+        raise UserError(f"cannot reach Redis at {redact_url(url)}: {exc}") from None
     except ValueError as exc:
         raise UserError(str(exc)) from None
     for seed in seeds:

@@ -12,6 +12,7 @@ from typing import Any
 from archive.commands.options import EXIT_OK, UserError, add_db, add_site, site_from, subcommand
 from archive.commands.output import one_line, terminal_text
 from archive.config import database_url
+from archive.urls import redact_urls
 
 COLUMNS = (
     "id",
@@ -55,7 +56,8 @@ def _row(run: Any) -> dict[str, Any]:
         "versions_new": run.versions_new,
         "errors": run.errors,
         "bytes_received": run.bytes_received,
-        "spider_args": json.loads(run.spider_args or "{}"),
+        # Rows written before passwords were masked at the source still hold them.
+        "spider_args": json.loads(redact_urls(run.spider_args or "{}")),
         "hostname": run.hostname,
         "pid": run.pid,
     }

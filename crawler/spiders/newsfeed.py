@@ -1,7 +1,8 @@
 """The ``newsfeed`` spider: discovery only, incremental.
 
 Give it any entry point of a news site (``-a start_url=URL``: a news-feed listing, an RSS/Atom
-feed, a sitemap or sitemap index, or the home page) or the name of a site profile from
+feed, a sitemap or sitemap index, or the home page; http or https; several separated by spaces,
+since a comma belongs to URLs like ``/kraj,12345.html``) or the name of a site profile from
 ``sites.toml`` (``-a site=NAME``, ``-a site=all``) and it finds the articles: listing pagination
 ("Show More", ``rel=next``, ``/page/N/``), feed autodiscovery, sitemaps named in robots.txt. Every
 HTML page it fetches becomes a ``PageItem``; deciding whether a page is an article is the
@@ -21,24 +22,26 @@ so an unchanged page costs a 304. A listing's pagination stops once
 ``NEWSARCHIVE_LISTING_STOP_AFTER_KNOWN_PAGES`` pages in a row held only archived articles that
 nothing flagged as changed. Everything the spider knows of the archive it asks the database, in
 batches, on a thread.
+
+Traps are capped, each cap a setting, and a cap that bites is a warning and a
+``newsarchive/capped/<cap>`` stat: sitemap indexes are followed ``NEWSARCHIVE_SITEMAP_MAX_DEPTH``
+levels deep, a sitemap (or robots.txt) is read for ``NEWSARCHIVE_SITEMAP_MAX_URLS`` entries, a feed
+for ``NEWSARCHIVE_FEED_MAX_ENTRIES``. Both are read as a stream, so a huge one costs no more
+memory than a small one, and its entries become requests in batches, never all at once.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import gzip
-import io
 import logging
-from collections.abc import AsyncIterator, Sequence
-from email.utils import parsedate_to_datetime
-from typing import TYPE_CHECKING, Any
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
 import scrapy
 from scrapy import signals
 from scrapy.http import Response, TextResponse
 from scrapy.utils.defer import maybe_deferred_to_future
-from scrapy.utils.sitemap import Sitemap
 from twisted.internet import threads
 from twisted.python.failure import Failure
 
@@ -51,10 +54,18 @@ from archive.profiles import (
     select_profiles,
 )
 from archive.responses import HeaderPairs, HintSource, first_header, header_pairs, is_html, page_input, profile_hints
-from archive.urls import canonicalize
+from archive.urls import canonicalize, is_crawlable, start_urls
 from crawler.archive_index import ArchiveIndex, Known
 from crawler.content_decoding import DECODING_ERROR_META_KEY
-from crawler.discovery import feed_entries, is_listing_url, page_links, xml_root_name
+from crawler.discovery import (
+    feed_entries,
+    gunzip_within,
+    is_listing_url,
+    page_links,
+    parse_date,
+    sitemap_entries,
+    xml_root_name,
+)
 from crawler.download_errors import report_failure
 from crawler.incremental import Decision, IncrementalPolicy, refresh_all
 from crawler.items import PageItem
@@ -72,34 +83,16 @@ SITE = "newsarchive_site"  # profile name
 # Hosts a request of a URL seed may stay on: a distributed worker that pops it learns them from here.
 HOSTS = "newsarchive_hosts"
 DEPTH = "newsarchive_depth"  # links followed from a start URL
+SITEMAP_DEPTH = "newsarchive_sitemap_depth"  # sitemap indexes above this sitemap
 REASON = "newsarchive_reason"  # why an article is fetched: new | changed | fresh | refresh
+# What a .gz sitemap may decompress to: the sitemap protocol's own limit.
 _SITEMAP_MAX_BYTES = 50 * 1024 * 1024
+# Entries of a sitemap or feed turned into requests at a time, the database asked about them in
+# one query: the reactor gets its turn between batches, however long the document.
+_ENTRY_BATCH = 1000
+_T = TypeVar("_T")
 # Article answers the spider wants to see (to count them); the WARC middleware archives all anyway.
 _ARTICLE_STATUSES = [304, 404, 410]
-
-
-def parse_date(value: str | None) -> dt.datetime | None:
-    """A feed or sitemap date (ISO 8601 or RFC 2822) as aware UTC. A bare date means the end of
-    that day: a page changed later on the day we captured it must not look unchanged."""
-    if not value:
-        return None
-    value = value.strip()
-    moment: dt.datetime | None
-    try:
-        if len(value) == 10 and value[4] == "-":
-            moment = dt.datetime.fromisoformat(value) + dt.timedelta(days=1) - dt.timedelta(seconds=1)
-        else:
-            moment = dt.datetime.fromisoformat(value)
-    except ValueError:
-        try:
-            moment = parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError):
-            return None
-    if moment is None:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    return moment.astimezone(dt.UTC)
 
 
 def _origin(url: str) -> str:
@@ -119,6 +112,9 @@ class NewsFeedSpider(scrapy.Spider):
     max_listing_pages: int
     stop_after_known_pages: int
     sitemap_max_age: dt.timedelta | None = None
+    sitemap_max_depth: int
+    sitemap_max_urls: int
+    feed_max_entries: int
     _all_profiles: dict[str, SiteProfile] | None = None  # the whole sites file, read when first needed
 
     def __init__(
@@ -143,7 +139,7 @@ class NewsFeedSpider(scrapy.Spider):
         self.refresh = refresh
         self.sites_arg = site
         self.profiles: dict[str, SiteProfile] = {}
-        self.start_urls_given = [canonicalize(u) for u in (start_url or "").split(",") if u.strip()]
+        self.start_urls_given = start_urls(start_url or "")
         self.site_names: list[str] = []
         if not site:
             hosts = {urlsplit(u).hostname or "" for u in self.start_urls_given}
@@ -178,6 +174,9 @@ class NewsFeedSpider(scrapy.Spider):
         spider.stop_after_known_pages = settings.getint("NEWSARCHIVE_LISTING_STOP_AFTER_KNOWN_PAGES")
         days = settings.getint("NEWSARCHIVE_SITEMAP_MAX_AGE_DAYS")
         spider.sitemap_max_age = dt.timedelta(days=days) if days > 0 else None
+        spider.sitemap_max_depth = settings.getint("NEWSARCHIVE_SITEMAP_MAX_DEPTH")
+        spider.sitemap_max_urls = settings.getint("NEWSARCHIVE_SITEMAP_MAX_URLS")
+        spider.feed_max_entries = settings.getint("NEWSARCHIVE_FEED_MAX_ENTRIES")
         spider.policy = IncrementalPolicy.from_settings(settings, spider.refresh)
         database_url = settings.get("NEWSARCHIVE_DATABASE_URL")
         if spider.policy.enabled and database_url:
@@ -205,7 +204,7 @@ class NewsFeedSpider(scrapy.Spider):
             for url in profile.feeds:
                 yield self._request(url, {**meta, ROLE: "feed"})
             for url in profile.sitemaps:
-                yield self._request(url, {**meta, ROLE: "sitemap"})
+                yield self._request(url, {**meta, ROLE: "sitemap", SITEMAP_DEPTH: 0})
         hosts = self._hosts_meta(start_urls)
         for url in start_urls:
             yield self._request(url, {ROLE: "listing", LISTING_PAGE: 1, DEPTH: 0, **hosts})
@@ -253,7 +252,7 @@ class NewsFeedSpider(scrapy.Spider):
             async for request in self._seed_requests(profiles, []):
                 yield request
         elif seed.get("start_url"):
-            urls = [canonicalize(u) for u in str(seed["start_url"]).split(",") if u.strip()]
+            urls = start_urls(str(seed["start_url"]))
             self._adopt_hosts(self._hosts_meta(urls).get(HOSTS, []))
             async for request in self._seed_requests([], urls):
                 yield request
@@ -306,12 +305,12 @@ class NewsFeedSpider(scrapy.Spider):
         profile = self._profile_for(request.url)
         if profile is not None and profile.sitemaps:
             return
-        meta: dict[str, Any] = {ROLE: "sitemap", DEPTH: 1}
+        meta: dict[str, Any] = {ROLE: "sitemap", DEPTH: 1, SITEMAP_DEPTH: 0}
         if profile is not None:
             meta[SITE] = profile.name
         else:
             meta.update(self._hosts_meta([request.url]))
-        for url in sitemaps:
+        for url in self._capped(sitemaps, self.sitemap_max_urls, request.url, "sitemap_urls"):
             if engine is not None and self._on_site(url):
                 engine.crawl(self._request(canonicalize(url), dict(meta)))
 
@@ -319,8 +318,25 @@ class NewsFeedSpider(scrapy.Spider):
         return profile_for_url(self.profiles, url)
 
     def _on_site(self, url: str) -> bool:
+        """Whether *url* is on the crawl's hosts and fetchable: a file:// or ftp:// link is not,
+        whatever its host."""
+        if not is_crawlable(url):
+            return False
         host = (urlsplit(url).hostname or "").lower()
         return any(host == d or host.endswith("." + d) for d in self.allowed_domains)
+
+    def _capped(self, items: Iterable[_T], limit: int, url: str, cap: str) -> Iterator[_T]:
+        """The first *limit* of *items*, read lazily; one more is a warning and a stat."""
+        for count, item in enumerate(items):
+            if count == limit:
+                logger.warning("%s lists more than %d entries: reading the first (%s)", url, limit, _CAPS[cap])
+                self._count_capped(cap)
+                return
+            yield item
+
+    def _count_capped(self, cap: str) -> None:
+        if self.crawler.stats is not None:
+            self.crawler.stats.inc_value(f"newsarchive/capped/{cap}")
 
     def _inc(self, name: str, count: int = 1) -> None:
         if self.crawler.stats is not None and count:
@@ -354,11 +370,11 @@ class NewsFeedSpider(scrapy.Spider):
             return
         body = response.body
         if response.url.endswith(".gz") and body[:2] == b"\x1f\x8b":
-            body = _gunzip(body, _SITEMAP_MAX_BYTES)
+            body = self._gunzipped(response.url, body)
         if not html or response.meta.get(ROLE) in ("feed", "sitemap"):
             root = xml_root_name(body) if b"<" in body[:2048] else None
             if root in ("urlset", "sitemapindex"):
-                async for request in self.parse_sitemap(response, body):
+                async for request in self.parse_sitemap(response, body, index=root == "sitemapindex"):
                     yield request
                 return
             if root in ("rss", "feed", "rdf"):
@@ -443,48 +459,76 @@ class NewsFeedSpider(scrapy.Spider):
         if page < max_pages:
             for url in links.pagination:
                 meta = self._child_meta(response, **{ROLE: "listing", LISTING_PAGE: page + 1, KNOWN_PAGES: known_pages})
-                if meta is not None:
+                if meta is not None and self._on_site(url):
                     yield response.follow(url, callback=self.parse, errback=self.download_failed, meta=meta)
 
     async def parse_feed(self, response: Response, body: bytes) -> AsyncIterator[scrapy.Request]:
-        candidates = []
-        for entry in feed_entries(body, response.url):
-            url = canonicalize(entry.url)
-            if self._wanted(response, url):
-                candidates.append((url, parse_date(entry.updated)))
-        requests, _ = await self._article_requests(response, candidates)
-        for request in requests:
-            yield request
+        entries = self._capped(feed_entries(body, response.url), self.feed_max_entries, response.url, "feed_entries")
+        candidates = ((canonicalize(entry.url), parse_date(entry.updated)) for entry in entries)
+        for batch in _batches((url, updated) for url, updated in candidates if self._wanted(response, url)):
+            requests, _ = await self._article_requests(response, batch)
+            for request in requests:
+                yield request
 
-    async def parse_sitemap(self, response: Response, body: bytes) -> AsyncIterator[scrapy.Request]:
-        sitemap = Sitemap(body)
-        oldest = dt.datetime.now(dt.UTC) - self.sitemap_max_age if self.sitemap_max_age else None
-        entries: list[tuple[str, dt.datetime | None]] = []
-        for entry in sitemap:
-            loc = entry.get("loc")
-            if not loc:
-                continue
-            lastmod = parse_date(entry.get("lastmod"))
-            if oldest is not None and lastmod is not None and lastmod < oldest:
-                continue
-            entries.append((canonicalize(loc), lastmod))
-        if sitemap.type == "sitemapindex":
-            # A child sitemap not changed since we last read it lists nothing we have not seen.
-            known = await self._lookup([url for url, lastmod in entries if lastmod is not None])
-            for url, lastmod in entries:
-                previous = known.get(url)
-                if previous is not None and lastmod is not None and lastmod <= previous.checked_at:
-                    self._inc("sitemap_unchanged")
-                    continue
-                meta = self._child_meta(response, **{ROLE: "sitemap"})
-                if meta is not None and self._on_site(url):
-                    yield self._request(url, meta)
+    async def parse_sitemap(self, response: Response, body: bytes, *, index: bool) -> AsyncIterator[scrapy.Request]:
+        depth = int(response.meta.get(SITEMAP_DEPTH, 0))
+        if index and depth >= self.sitemap_max_depth:
+            logger.warning(
+                "%s is a sitemap index nested %d deep: not following its sitemaps (NEWSARCHIVE_SITEMAP_MAX_DEPTH=%d)",
+                response.url,
+                depth,
+                self.sitemap_max_depth,
+            )
+            self._count_capped("sitemap_depth")
             return
+        entries = self._capped(sitemap_entries(body, index), self.sitemap_max_urls, response.url, "sitemap_urls")
+        for batch in _batches(self._recent(entries)):
+            if index:
+                requests = await self._child_sitemaps(response, batch, depth + 1)
+            else:
+                requests = await self._sitemap_articles(response, batch)
+            for request in requests:
+                yield request
+
+    def _recent(self, entries: Iterable[Any]) -> Iterator[tuple[str, dt.datetime | None]]:
+        """Sitemap entries as (URL, lastmod), without those older than NEWSARCHIVE_SITEMAP_MAX_AGE_DAYS."""
+        oldest = dt.datetime.now(dt.UTC) - self.sitemap_max_age if self.sitemap_max_age else None
+        for entry in entries:
+            lastmod = parse_date(entry.lastmod)
+            if oldest is None or lastmod is None or lastmod >= oldest:
+                yield canonicalize(entry.url), lastmod
+
+    async def _child_sitemaps(
+        self, response: Response, entries: list[tuple[str, dt.datetime | None]], depth: int
+    ) -> list[scrapy.Request]:
+        # A child sitemap not changed since we last read it lists nothing we have not seen.
+        known = await self._lookup([url for url, lastmod in entries if lastmod is not None])
+        requests = []
+        for url, lastmod in entries:
+            previous = known.get(url)
+            if previous is not None and lastmod is not None and lastmod <= previous.checked_at:
+                self._inc("sitemap_unchanged")
+                continue
+            meta = self._child_meta(response, **{ROLE: "sitemap", SITEMAP_DEPTH: depth})
+            if meta is not None and self._on_site(url):
+                requests.append(self._request(url, meta))
+        return requests
+
+    async def _sitemap_articles(
+        self, response: Response, entries: list[tuple[str, dt.datetime | None]]
+    ) -> list[scrapy.Request]:
         # Sitemaps list tag and author pages too; those are not what we archive articles from.
         candidates = [(u, m) for u, m in entries if not is_listing_url(u) and self._wanted(response, u)]
         requests, _ = await self._article_requests(response, candidates)
-        for request in requests:
-            yield request
+        return requests
+
+    def _gunzipped(self, url: str, body: bytes) -> bytes:
+        data = gunzip_within(body, _SITEMAP_MAX_BYTES + 1)
+        if len(data) > _SITEMAP_MAX_BYTES:
+            logger.warning("%s decompresses to more than %d bytes: reading those", url, _SITEMAP_MAX_BYTES)
+            self._count_capped("sitemap_bytes")
+            return data[:_SITEMAP_MAX_BYTES]
+        return data
 
     # -- the incremental decision --------------------------------------------------------------
     async def _lookup(self, urls: list[str]) -> dict[str, Known]:
@@ -523,13 +567,19 @@ class NewsFeedSpider(scrapy.Spider):
         )
 
 
-def _gunzip(data: bytes, limit: int) -> bytes:
-    """Decompress at most *limit* bytes: a gzip bomb stops there instead of filling memory."""
-    try:
-        with gzip.GzipFile(fileobj=io.BytesIO(data)) as stream:
-            return stream.read(limit)
-    except (OSError, EOFError):
-        return data
+# cap (its stat's last part) -> the setting, named in the warning a cap that bites is.
+_CAPS = {"sitemap_urls": "NEWSARCHIVE_SITEMAP_MAX_URLS", "feed_entries": "NEWSARCHIVE_FEED_MAX_ENTRIES"}
 
 
-__all__ = ["NewsFeedSpider", "parse_date"]
+def _batches(items: Iterable[_T], size: int = _ENTRY_BATCH) -> Iterator[list[_T]]:
+    batch: list[_T] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+__all__ = ["NewsFeedSpider"]

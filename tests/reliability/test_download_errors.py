@@ -121,7 +121,7 @@ def site() -> Iterator[FailingSite]:
 def crawl(site: FailingSite, tmp_path_factory: pytest.TempPathFactory) -> CrawlRun:
     return scrapy_crawl(
         tmp_path_factory.mktemp("download-errors"),
-        f"{site.url}/news-feed/,http://news.nonexistent.invalid/news-feed/",
+        f"{site.url}/news-feed/ http://news.nonexistent.invalid/news-feed/",
         f"DOWNLOAD_MAXSIZE={MAX_SIZE}",
         "DOWNLOAD_WARNSIZE=0",  # its warning would name the oversized URLs once more
         f"DOWNLOAD_TIMEOUT={TIMEOUT}",

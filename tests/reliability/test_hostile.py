@@ -30,7 +30,7 @@ def hostile_crawl(hostile: HostileSite, tmp_path_factory: pytest.TempPathFactory
     started = time.monotonic()
     run = scrapy_crawl(
         tmp_path_factory.mktemp("hostile"),
-        f"{hostile.url}/news-feed/,{hostile.url}/links-flood/",
+        f"{hostile.url}/news-feed/ {hostile.url}/links-flood/",
         f"DOWNLOAD_MAXSIZE={MAX_SIZE}",
         f"DOWNLOAD_WARNSIZE={MAX_SIZE // 2}",
         "DOWNLOAD_TIMEOUT=5",

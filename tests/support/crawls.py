@@ -10,7 +10,8 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+import uuid
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -140,3 +141,30 @@ def crawl_fingerprint(run: CrawlRun) -> str:
         if path.is_file():
             digest.update(path.read_bytes())
     return digest.hexdigest()
+
+
+@contextlib.contextmanager
+def redis_key_prefix(redis_url: str) -> Iterator[str]:
+    """A Redis key prefix of the test's own for a shared frontier; its keys are deleted afterwards."""
+    from crawler.distributed import redis_client
+
+    prefix = f"newsarchive-test-{uuid.uuid4().hex[:10]}"
+    try:
+        yield prefix
+    finally:
+        server = redis_client(redis_url)
+        keys = list(server.scan_iter(match=f"{prefix}:*"))
+        if keys:
+            server.delete(*keys)
+
+
+def distributed_worker_crawl(tmp: Path, redis_url: str, prefix: str) -> CrawlRun:
+    """One `scrapy crawl newsfeed` worker of the shared frontier at *prefix*, started without
+    seeds of its own, as on a crawl machine; it leaves a second after the frontier runs dry."""
+    return newsfeed_crawl(
+        tmp,
+        [],
+        f"NEWSARCHIVE_DISTRIBUTED={redis_url}",
+        f"NEWSARCHIVE_DISTRIBUTED_KEY_PREFIX={prefix}",
+        "NEWSARCHIVE_DISTRIBUTED_IDLE_SECONDS=1",
+    )
