@@ -84,7 +84,7 @@ def deep_crawl(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CrawlRun]:
         **{f"/news/{slug}/": response(_page(slug), ("Content-Type", HTML)) for slug in TRAPS},
     }
     with RawSite(routes) as site:
-        run = scrapy_crawl(tmp_path_factory.mktemp("deep-crawl"), f"{site.url}/news-feed/,{site.url}/feed.xml")
+        run = scrapy_crawl(tmp_path_factory.mktemp("deep-crawl"), f"{site.url}/news-feed/ {site.url}/feed.xml")
     assert run.returncode == 0, run.log[-3000:]
     yield run
 
