@@ -53,6 +53,10 @@ from archive.warc.revisits import DEFER, Deferred, Location, Originals
 logger = logging.getLogger(__name__)
 
 
+def _is_chunked(headers: HeaderPairs) -> bool:
+    return any(name.lower() == "transfer-encoding" and "chunked" in value.lower() for name, value in headers)
+
+
 # -- results -----------------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class ReadRecord:
@@ -352,6 +356,10 @@ class WarcReader:
         if not self._payload_ok(name, raw, http):
             return None
         body_length = len(http.body) + (raw.block_length - len(raw.block))
+        if raw.complete and _is_chunked(http.headers):
+            # The crawl counts the entity body as Scrapy has it, de-chunked: so does the reader.
+            with contextlib.suppress(ValueError):
+                body_length = len(dechunk(http.body))
         capture = self._capture(name, raw, http, record_type="response", content_length=body_length)
         if capture is None:
             return None
