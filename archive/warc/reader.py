@@ -315,6 +315,9 @@ class WarcReader:
         url = unbracket(raw.headers.get("warc-target-uri"))
         fetched_at = parse_warc_date(raw.headers.get("warc-date"))
         record_id = raw.headers.get("warc-record-id")
+        if fetched_at is None and raw.headers.get("warc-date"):
+            self._skip(name, raw.offset, f"unreadable WARC-Date ({raw.headers['warc-date'][:40]!r})")
+            return None
         if not url or fetched_at is None or not record_id:
             self._skip(name, raw.offset, "record lacks WARC-Target-URI, WARC-Date or WARC-Record-ID")
             return None
