@@ -288,8 +288,6 @@ class HeadMetaRefreshMiddleware(MetaRefreshMiddleware):
         return super().process_response(request, response)
 
 
-
-
 class _Revisits:
     """Finds the earlier full record of a URL with the same payload, in the archive database."""
 

@@ -101,6 +101,7 @@ class ReadStats:
     filtered: int = 0  # responses left out by the selection
     skipped: int = 0
     skip_reasons: Counter[str] = field(default_factory=Counter)
+    bad_payload_digests: int = 0  # records kept whose declared payload digest is wrong
 
 
 @dataclass(frozen=True, slots=True)
@@ -279,18 +280,23 @@ class WarcReader:
         declared = raw.headers.get("warc-payload-digest")
         if not self.verify_digests or not declared or not raw.complete:
             return True
-        if "warc-block-digest" in raw.headers:
-            # Checked already, and it covers every byte of the payload: hashing the payload again
-            # would cost a third of the reading time to catch only a writer's arithmetic.
-            return True
         verdict = digest_matches(declared, http.body)
         if verdict is False:
             # Tools disagree on whether the payload digest covers the chunked framing: accept either.
             with contextlib.suppress(ValueError):
                 verdict = digest_matches(declared, dechunk(http.body))
-        if verdict is False:
+        if verdict is not False:
+            return True
+        if "warc-block-digest" not in raw.headers:
             self._skip(name, raw.offset, "wrong WARC-Payload-Digest")
             return False
+        # The block digest vouches for the bytes: only the writer's payload digest is wrong. The
+        # record is kept without it, so no revisit is ever matched to it (warcio and FastWARC flag it too).
+        self.stats.bad_payload_digests += 1
+        logger.warning(
+            "%s at offset %d: wrong WARC-Payload-Digest %s (block intact; digest not used)", name, raw.offset, declared
+        )
+        del raw.headers["warc-payload-digest"]
         return True
 
     @staticmethod

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+import uuid
 from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator
 
+from archive.warc.digests import payload_digest
 from tests.support.cli import newsarchive
 
 PROSE = "The city library reopened on Saturday after a two-year renovation of its reading rooms. " * 5
@@ -28,16 +30,23 @@ def _page(title: str) -> bytes:
 
 
 def _record(
-    url: str, body: bytes, *, version: str = "WARC/1.0", date: str = "2024-03-04T05:06:07Z", trailer: bytes
+    url: str,
+    body: bytes,
+    *,
+    version: str = "WARC/1.0",
+    date: str = "2024-03-04T05:06:07Z",
+    trailer: bytes,
+    digests: tuple[str, str] | None = None,
 ) -> bytes:
     block = b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n" + (
         f"Content-Length: {len(body)}\r\n\r\n".encode() + body
     )
-    record_id = hashlib.sha1(url.encode()).hexdigest()
+    record_id = uuid.UUID(hashlib.md5(url.encode()).hexdigest())
     head = (
-        f"{version}\r\nWARC-Type: response\r\nWARC-Record-ID: <urn:uuid:{record_id[:8]}-0000-0000-0000-{record_id[:12]}>"
+        f"{version}\r\nWARC-Type: response\r\nWARC-Record-ID: <urn:uuid:{record_id}>"
         f"\r\nWARC-Date: {date}\r\nWARC-Target-URI: {url}\r\nContent-Type: application/http; msgtype=response\r\n"
-        f"Content-Length: {len(block)}\r\n\r\n"
+        + (f"WARC-Block-Digest: {digests[0]}\r\nWARC-Payload-Digest: {digests[1]}\r\n" if digests else "")
+        + f"Content-Length: {len(block)}\r\n\r\n"
     )
     return head.encode() + block + trailer
 
@@ -92,3 +101,25 @@ def test_an_unreadable_warc_date_is_reported_as_such(tmp_path: Path) -> None:
     output, captures = _reextract(tmp_path, "dates", data, exit_code=1)
     assert captures == 1, output
     assert "unreadable WARC-Date" in output and "lacks WARC-Target-URI" not in output
+
+
+def _block(body: bytes) -> bytes:
+    return _record("x", body, trailer=b"").split(b"\r\n\r\n", 1)[1]
+
+
+def test_a_wrong_payload_digest_is_flagged_and_never_used(tmp_path: Path) -> None:
+    # The block digest is right (the bytes are intact), the payload digest is not (a writer's bug):
+    # the page is stored, its capture carries no digest a revisit could be matched to, the run says so.
+    body = _page("Wrong payload digest")
+    good_block = payload_digest(_block(body))
+    data = _record("https://news.example/wrong/", body, trailer=b"\r\n\r\n", digests=(good_block, payload_digest(b"x")))
+    right = payload_digest(body)
+    data += _record("https://news.example/right/", _page("Right"), trailer=b"\r\n\r\n")
+    data += _record("https://news.example/both/", body, trailer=b"\r\n\r\n", digests=(good_block, right))
+    output, captures = _reextract(tmp_path, "digests", data)
+    assert captures == 3, output
+    assert "wrong payload digests (records kept, digest not used)" in output
+    with sqlite3.connect(tmp_path / "digests.db") as db:
+        digests = dict(db.execute("SELECT url, payload_digest FROM captures").fetchall())
+    assert digests["https://news.example/wrong/"] is None
+    assert digests["https://news.example/both/"] == right

@@ -208,7 +208,7 @@ _CAPTURE_COLUMNS = (
 
 def _captures(database_url: str) -> set[tuple[object, ...]]:
     with sqlite3.connect(database_url.removeprefix("sqlite:///")) as db:
-        return set(db.execute(f"SELECT {_CAPTURE_COLUMNS} FROM captures").fetchall())  # noqa: S608 (constant)
+        return set(db.execute(f"SELECT {_CAPTURE_COLUMNS} FROM captures").fetchall())
 
 
 def test_reextract_of_wire_records_reads_every_capture_as_the_crawl_did(
