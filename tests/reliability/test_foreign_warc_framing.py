@@ -17,16 +17,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from archive.warc.digests import payload_digest
 from tests.support.cli import newsarchive
-
-PROSE = "The city library reopened on Saturday after a two-year renovation of its reading rooms. " * 5
-
-
-def _page(title: str) -> bytes:
-    paragraphs = "".join(f"<p>{PROSE} Part {i}.</p>" for i in range(4))
-    return (
-        f"<!doctype html><html><head><title>{title}</title><meta property='og:type' content='article'></head>"
-        f"<body><article><h1>{title}</h1>{paragraphs}</article></body></html>"
-    ).encode()
+from tests.support.sample_articles import article_html
 
 
 def _record(
@@ -65,7 +56,7 @@ def _reextract(tmp_path: Path, name: str, data: bytes, *, exit_code: int = 0) ->
 
 def test_records_closed_by_one_crlf_are_all_read(tmp_path: Path) -> None:
     data = b"".join(
-        _record(f"https://news.example/story-{i}/", _page(f"Story {i}"), trailer=b"\r\n") for i in range(30)
+        _record(f"https://news.example/story-{i}/", article_html(f"Story {i}"), trailer=b"\r\n") for i in range(30)
     )
     with (tmp_path / "check.warc").open("wb") as out:
         out.write(data)
@@ -79,7 +70,7 @@ def test_records_closed_by_one_crlf_are_all_read(tmp_path: Path) -> None:
 def test_bare_lf_and_missing_trailers_are_read_too(tmp_path: Path) -> None:
     trailers = [b"\n\n", b"\n", b"", b"\r\n\r\n\r\n"]
     data = b"".join(
-        _record(f"https://news.example/lf-{i}/", _page(f"Trailer {i}"), trailer=trailer)
+        _record(f"https://news.example/lf-{i}/", article_html(f"Trailer {i}"), trailer=trailer)
         for i, trailer in enumerate(trailers)
     )
     output, captures = _reextract(tmp_path, "trailers", data)
@@ -88,7 +79,7 @@ def test_bare_lf_and_missing_trailers_are_read_too(tmp_path: Path) -> None:
 
 def test_a_lower_case_version_line_is_read(tmp_path: Path) -> None:
     data = b"".join(
-        _record(f"https://news.example/lower-{i}/", _page(f"Lower {i}"), version="warc/1.0", trailer=b"\r\n\r\n")
+        _record(f"https://news.example/lower-{i}/", article_html(f"Lower {i}"), version="warc/1.0", trailer=b"\r\n\r\n")
         for i in range(3)
     )
     output, captures = _reextract(tmp_path, "lower", data)
@@ -96,8 +87,10 @@ def test_a_lower_case_version_line_is_read(tmp_path: Path) -> None:
 
 
 def test_an_unreadable_warc_date_is_reported_as_such(tmp_path: Path) -> None:
-    data = _record("https://news.example/bad-date/", _page("Bad date"), date="yesterday-ish", trailer=b"\r\n\r\n")
-    data += _record("https://news.example/good-date/", _page("Good date"), trailer=b"\r\n\r\n")
+    data = _record(
+        "https://news.example/bad-date/", article_html("Bad date"), date="yesterday-ish", trailer=b"\r\n\r\n"
+    )
+    data += _record("https://news.example/good-date/", article_html("Good date"), trailer=b"\r\n\r\n")
     output, captures = _reextract(tmp_path, "dates", data, exit_code=1)
     assert captures == 1, output
     assert "unreadable WARC-Date" in output and "lacks WARC-Target-URI" not in output
@@ -110,11 +103,11 @@ def _block(body: bytes) -> bytes:
 def test_a_wrong_payload_digest_is_flagged_and_never_used(tmp_path: Path) -> None:
     # The block digest is right (the bytes are intact), the payload digest is not (a writer's bug):
     # the page is stored, its capture carries no digest a revisit could be matched to, the run says so.
-    body = _page("Wrong payload digest")
+    body = article_html("Wrong payload digest")
     good_block = payload_digest(_block(body))
     data = _record("https://news.example/wrong/", body, trailer=b"\r\n\r\n", digests=(good_block, payload_digest(b"x")))
     right = payload_digest(body)
-    data += _record("https://news.example/right/", _page("Right"), trailer=b"\r\n\r\n")
+    data += _record("https://news.example/right/", article_html("Right"), trailer=b"\r\n\r\n")
     data += _record("https://news.example/both/", body, trailer=b"\r\n\r\n", digests=(good_block, right))
     output, captures = _reextract(tmp_path, "digests", data)
     assert captures == 3, output

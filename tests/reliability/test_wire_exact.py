@@ -23,17 +23,7 @@ from archive.warc.digests import payload_digest
 from tests.support.cli import newsarchive
 from tests.support.crawls import CrawlRun, scrapy_crawl
 from tests.support.raw_site import RawSite, chunked_response, response, self_signed_tls
-
-PROSE = "The harbour authority said on Monday that the new ferry terminal will open in the spring. " * 6
-
-
-def _article(title: str) -> bytes:
-    paragraphs = "".join(f"<p>{PROSE} Part {i} of {title.lower()}.</p>" for i in range(4))
-    return (
-        f"<!doctype html><html lang='en'><head><title>{title}</title><meta property='og:type' content='article'>"
-        f"</head><body><article><h1>{title}</h1>{paragraphs}</article></body></html>"
-    ).encode()
-
+from tests.support.sample_articles import article_html
 
 HTML = ("Content-Type", "text/html; charset=utf-8")
 ODD_HEADERS = (
@@ -48,25 +38,25 @@ ODD_HEADERS = (
 )
 ARTICLES = {
     "/news/odd-reason-story/": response(
-        _article("Odd reason phrase"), *ODD_HEADERS, HTML, status="200 Fine Thanks", close=False
+        article_html("Odd reason phrase"), *ODD_HEADERS, HTML, status="200 Fine Thanks", close=False
     ),
     "/news/a-gzip-coded-story/": response(
-        gzip.compress(_article("Gzip body")),
+        gzip.compress(article_html("Gzip body")),
         HTML,
         ("Content-Encoding", "gzip"),
         ("Vary", "Accept-Encoding"),
         close=False,
     ),
     "/news/a-chunked-body-story/": chunked_response(
-        [_article("Chunked body")[:700], _article("Chunked body")[700:]], HTML, ("Connection", "keep-alive")
+        [article_html("Chunked body")[:700], article_html("Chunked body")[700:]], HTML, ("Connection", "keep-alive")
     ),
     "/news/moved-elsewhere-story/": response(
         b"", ("Location", "/news/landed-after-redirect-story/"), status="301 Moved", close=False
     ),
     "/news/after-an-interim-story/": b"HTTP/1.1 100 Continue\r\n\r\n"
-    + response(_article("After an interim 100"), HTML),
+    + response(article_html("After an interim 100"), HTML),
 }
-LANDED = response(_article("Landed after a redirect"), HTML, ("x-lower-case", "yes"), close=False)
+LANDED = response(article_html("Landed after a redirect"), HTML, ("x-lower-case", "yes"), close=False)
 # What the record of each path holds: the final response, without the interim 100 Twisted skips.
 EXPECTED_BLOCK = {"/news/after-an-interim-story/": ARTICLES["/news/after-an-interim-story/"].split(b"\r\n\r\n", 1)[1]}
 
@@ -107,14 +97,19 @@ def crawled(
         yield site, run
 
 
+def _blocks(site: RawSite, run: CrawlRun, warc_type: str) -> dict[str, bytes]:
+    """The block of each record of *warc_type*, by the path of its URL."""
+    return {
+        fields["WARC-Target-URI"].removeprefix(site.url): block
+        for fields, block in _warc_records(run.warc_dir)
+        if fields["WARC-Type"] == warc_type
+    }
+
+
 def test_every_response_record_holds_the_bytes_the_server_wrote(crawled: tuple[RawSite, CrawlRun]) -> None:
     site, run = crawled
     sent = {exchange.path: exchange.response for exchange in site.exchanges}
-    recorded = {
-        fields["WARC-Target-URI"].removeprefix(site.url): block
-        for fields, block in _warc_records(run.warc_dir)
-        if fields["WARC-Type"] == "response"
-    }
+    recorded = _blocks(site, run, "response")
     assert set(recorded) == set(sent) >= {*ARTICLES, "/news/landed-after-redirect-story/", "/robots.txt"}
     for path, block in recorded.items():
         assert block == EXPECTED_BLOCK.get(path, sent[path]), path
@@ -123,12 +118,7 @@ def test_every_response_record_holds_the_bytes_the_server_wrote(crawled: tuple[R
 def test_every_request_record_holds_the_bytes_the_server_read(crawled: tuple[RawSite, CrawlRun]) -> None:
     site, run = crawled
     read = {exchange.path: exchange.request for exchange in site.exchanges}
-    recorded = {
-        fields["WARC-Target-URI"].removeprefix(site.url): block
-        for fields, block in _warc_records(run.warc_dir)
-        if fields["WARC-Type"] == "request"
-    }
-    assert recorded == read
+    assert _blocks(site, run, "request") == read
 
 
 def test_connections_are_kept_alive(crawled: tuple[RawSite, CrawlRun]) -> None:
@@ -151,7 +141,7 @@ def test_warcio_checks_every_digest_and_reads_every_record_de_chunked(crawled: t
                 if record.digest_checker.passed is False:
                     problems[url.split("/", 3)[3]] = list(record.digest_checker.problems)
     chunked = "news/a-chunked-body-story/"
-    assert bodies[chunked] == _article("Chunked body")
+    assert bodies[chunked] == article_html("Chunked body")
     # warcio hashes the chunked framing for the payload digest (warcio#74, open); WARC 1.1 §6.3.2 says
     # "with any transfer-encoding removed", as Heritrix and warcprox do: that record's payload digest
     # is the one difference, and it is the digest of the de-chunked body.
@@ -161,7 +151,7 @@ def test_warcio_checks_every_digest_and_reads_every_record_de_chunked(crawled: t
     records = {
         f["WARC-Target-URI"].split("/", 3)[3]: f for f, _ in _warc_records(run.warc_dir) if f["WARC-Type"] == "response"
     }
-    assert records[chunked]["WARC-Payload-Digest"] == payload_digest(_article("Chunked body"))
+    assert records[chunked]["WARC-Payload-Digest"] == payload_digest(article_html("Chunked body"))
 
 
 def test_warcio_check_passes_on_a_crawl_without_chunked_bodies(sample_crawl: CrawlRun) -> None:
@@ -188,7 +178,9 @@ def test_capture_rows_read_the_recorded_header_lines(crawled: tuple[RawSite, Cra
 
 def test_large_bodies_are_recorded_exactly_through_the_spool(tmp_path: Path) -> None:
     # Over NEWSARCHIVE_WARC_SPOOL_BYTES the body goes to a temporary file: the record is the same bytes.
-    big = _article("A very long report").replace(b"</article>", b"<p>" + b"more words " * 60_000 + b"</p></article>")
+    big = article_html("A very long report").replace(
+        b"</article>", b"<p>" + b"more words " * 60_000 + b"</p></article>"
+    )
     routes = {
         "/news/": response(b"<html><body><a href='/news/a-long-report-story/'>long</a></body></html>", HTML),
         "/news/a-long-report-story/": chunked_response([big[i : i + 50_000] for i in range(0, len(big), 50_000)], HTML),
