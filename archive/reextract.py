@@ -492,6 +492,8 @@ def summary_rows(result: ReextractResult) -> list[tuple[str, str]]:
         ("workers", f"{result.workers}"),
         ("time", f"{result.elapsed:.1f} s ({result.extracted / max(result.elapsed, 1e-6):,.1f} pages/s)"),
     ]
+    if read.bad_payload_digests:
+        rows.append(("wrong payload digests (records kept, digest not used)", f"{read.bad_payload_digests:,}"))
     for reason, count in read.skip_reasons.most_common():
         rows.append((f"  skipped: {reason}", f"{count:,}"))
     return rows

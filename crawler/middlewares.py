@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import platform
 import socket
 from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import replace
 from http import HTTPStatus
 from importlib.metadata import version as package_version
 from typing import TYPE_CHECKING, Any
@@ -23,11 +26,14 @@ from twisted.python.threadpool import ThreadPool
 from archive import __version__
 from archive.capture import Capture
 from archive.responses import capture_headers, header_pairs
+from archive.warc.blocks import Block, RevisitOf, WireExchange
 from archive.warc.digests import payload_digest
+from archive.warc.httpblock import parse_http
 from archive.warc.writer import ExchangeRequest, ExchangeResponse, WarcWriter, WrittenRecord, warc_date
 from crawler.archive_index import ArchiveIndex, Original
 from crawler.reactor import get_reactor
 from crawler.signals import exchange_archived
+from crawler.wire import WireRecording, recording_of
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -84,8 +90,9 @@ class WarcArchiveMiddleware:
             "http-header-user-agent": settings.get("USER_AGENT"),
             "robots": "obey" if settings.getbool("ROBOTSTXT_OBEY") else "ignore",
             "python": platform.python_version(),
-            "description": "Responses are stored as received, Content-Encoding included; Twisted removes "
-            "chunked Transfer-Encoding, so that header is dropped and the body stored de-chunked.",
+            "description": "Request and response records hold the HTTP messages as they crossed the "
+            "connection (above TLS), chunked framing included; WARC-Payload-Digest is over the de-chunked "
+            "body. A response Scrapy made itself is rebuilt from its parsed form, without Transfer-Encoding.",
         }
         writer = WarcWriter(
             directory,
@@ -125,7 +132,6 @@ class WarcArchiveMiddleware:
             reason = HTTPStatus(response.status).phrase
         except ValueError:
             reason = ""
-        ip = getattr(response, "ip_address", None)
         return (
             ExchangeRequest(request.method, request.url, request_headers, request.body or b""),
             ExchangeResponse(
@@ -134,7 +140,7 @@ class WarcArchiveMiddleware:
                 headers=_header_pairs(response.headers, _DROPPED_RESPONSE_HEADERS),
                 body=response.body,
                 protocol=getattr(response, "protocol", None) or "HTTP/1.1",
-                ip_address=str(ip) if ip else None,
+                ip_address=_ip_of(response),
                 fetched_at=dt.datetime.now(dt.UTC),
             ),
         )
@@ -145,54 +151,89 @@ class WarcArchiveMiddleware:
         if self.revisits is None or response.status != 200 or request.method != "GET":
             return self.writer.write_exchange(request, response)
         digest = payload_digest(response.body)
-        original = self._originals.get(request.url)
+        original = self._original(request.url, digest)
+        if original is not None:
+            return self._counted_revisit(
+                self.writer.write_revisit(
+                    request,
+                    response,
+                    refers_to_uri=original.url,
+                    refers_to_date=warc_date(original.fetched_at),
+                    payload_digest=digest,
+                )
+            )
+        written = self.writer.write_exchange(request, response)
+        self._remember(request.url, response.fetched_at, written.payload_digest or digest, written.record_id)
+        return written
+
+    def _write_wire(self, request: Request, response: Response, recording: WireRecording) -> WrittenRecord:
+        """Runs on the writer thread: the exchange as recorded on the connection, a revisit by the
+        same rule as :meth:`_write` (its block then the response's header block only)."""
+        try:
+            drop = frozenset() if self.keep_credentials else CREDENTIAL_HEADERS
+            digest = payload_digest(response.body)  # the entity body, de-chunked (WARC 1.1)
+            exchange = WireExchange(
+                url=request.url,
+                response=Block(recording.response_chunks, recording.response_length),
+                request=Block.of(recording.request_block(drop)),
+                date=warc_date(recording.started_at),
+                payload_digest=digest,
+                ip_address=_ip_of(response),
+            )
+            wants_revisit = self.revisits is not None and response.status == 200 and request.method == "GET"
+            original = self._original(request.url, digest) if wants_revisit else None
+            if original is not None:
+                head_only = replace(exchange, response=Block.of(recording.head or b""))
+                revisit = RevisitOf(original.url, warc_date(original.fetched_at))
+                return self._counted_revisit(self.writer.write_blocks(head_only, revisit))
+            written = self.writer.write_blocks(exchange)
+            if wants_revisit:
+                self._remember(request.url, recording.started_at, digest, written.record_id)
+            return written
+        finally:
+            recording.close()
+
+    def _original(self, url: str, digest: str) -> Original | None:
+        """The earlier full record of *url* with this payload, from this crawl or the database."""
+        assert self.revisits is not None
+        original = self._originals.get(url)
         if original is None or original.payload_digest != digest:
             try:
-                original = self.revisits.original(request.url, digest)
+                original = self.revisits.original(url, digest)
             except Exception as exc:  # no revisit is worth a failed write: store the full record
-                logger.warning("cannot look up earlier captures of %s: %s", request.url, exc)
+                logger.warning("cannot look up earlier captures of %s: %s", url, exc)
                 original = None
-        if original is not None and original.payload_digest == digest:
-            written = self.writer.write_revisit(
-                request,
-                response,
-                refers_to_uri=original.url,
-                refers_to_date=warc_date(original.fetched_at),
-                payload_digest=digest,
-            )
-            if self.crawler.stats is not None:
-                self.crawler.stats.inc_value("newsarchive/warc_revisits")
-            return written
-        written = self.writer.write_exchange(request, response)
-        self._originals[request.url] = Original(
-            request.url, response.fetched_at, written.payload_digest or digest, written.record_id
-        )
-        self._originals.move_to_end(request.url)
+        return original if original is not None and original.payload_digest == digest else None
+
+    def _remember(self, url: str, fetched_at: dt.datetime, digest: str, record_id: str) -> None:
+        self._originals[url] = Original(url, fetched_at, digest, record_id)
+        self._originals.move_to_end(url)
         if len(self._originals) > ORIGINALS_KEEP:
             self._originals.popitem(last=False)
+
+    def _counted_revisit(self, written: WrittenRecord) -> WrittenRecord:
+        if self.crawler.stats is not None:
+            self.crawler.stats.inc_value("newsarchive/warc_revisits")
         return written
 
     async def process_response(self, request: Request, response: Response) -> Response:
-        exchange_request, exchange_response = self._exchange(request, response)
-        try:
-            written: WrittenRecord = await maybe_deferred_to_future(
-                threads.deferToThreadPool(get_reactor(), self._pool, self._write, exchange_request, exchange_response)
-            )
-        except OSError as exc:
-            # A record that cannot be written (disk full, permissions) must not become a DB row
-            # pointing at nothing: stop the crawl cleanly instead of archiving holes.
-            if not self._failed:
-                self._failed = True
-                logger.error("cannot write WARC record (%s); stopping the crawl", exc)
-                assert self.crawler.engine is not None
-                deferred_from_coro(self.crawler.engine.close_spider_async(reason="warc_write_error"))
-            raise IgnoreRequest(f"WARC write failed: {exc}") from exc
-        # Read from the header lines as archived, by the rules the WARC reader applies to them.
-        recorded = capture_headers(exchange_response.headers)
+        recording = recording_of(response)
+        if recording is not None:
+            # The header lines as the record holds them, read by the WARC reader's own parser.
+            http = parse_http(recording.head or b"")
+            recorded_pairs = http.headers if http is not None else header_pairs(response.headers)
+            fetched_at = recording.started_at
+            job = functools.partial(self._write_wire, request, response, recording)
+        else:
+            exchange_request, exchange_response = self._exchange(request, response)
+            recorded_pairs, fetched_at = exchange_response.headers, exchange_response.fetched_at
+            job = functools.partial(self._write, exchange_request, exchange_response)
+        written = await self._written(job)
+        recorded = capture_headers(recorded_pairs)  # by the rules the WARC reader applies to them
         capture = Capture(
             url=request.url,
             status=response.status,
-            fetched_at=exchange_response.fetched_at,
+            fetched_at=fetched_at,
             warc_file=written.warc_file,
             warc_offset=written.offset,
             warc_length=written.length,
@@ -202,7 +243,7 @@ class WarcArchiveMiddleware:
             content_type=recorded.content_type,
             content_length=len(response.body),
             payload_digest=written.payload_digest,
-            ip_address=exchange_response.ip_address,
+            ip_address=_ip_of(response),
             etag=recorded.etag,
             last_modified=recorded.last_modified,
             redirected_from=http_redirects(request.meta),
@@ -210,6 +251,19 @@ class WarcArchiveMiddleware:
         request.meta[CAPTURE_META_KEY] = capture
         self.crawler.signals.send_catch_log(exchange_archived, capture=capture)
         return response
+
+    async def _written(self, job: Callable[[], WrittenRecord]) -> WrittenRecord:
+        try:
+            return await maybe_deferred_to_future(threads.deferToThreadPool(get_reactor(), self._pool, job))
+        except OSError as exc:
+            # A record that cannot be written (disk full, permissions) must not become a DB row
+            # pointing at nothing: stop the crawl cleanly instead of archiving holes.
+            if not self._failed:
+                self._failed = True
+                logger.error("cannot write WARC record (%s); stopping the crawl", exc)
+                assert self.crawler.engine is not None
+                deferred_from_coro(self.crawler.engine.close_spider_async(reason="warc_write_error"))
+            raise IgnoreRequest(f"WARC write failed: {exc}") from exc
 
 
 def http_redirects(meta: dict[str, Any]) -> tuple[str, ...]:
@@ -248,8 +302,6 @@ class HeadMetaRefreshMiddleware(MetaRefreshMiddleware):
         return super().process_response(request, response)
 
 
-
-
 class _Revisits:
     """Finds the earlier full record of a URL with the same payload, in the archive database."""
 
@@ -265,6 +317,11 @@ class _Revisits:
     def close(self) -> None:
         if self._index is not None:
             self._index.close()
+
+
+def _ip_of(response: Response) -> str | None:
+    ip = getattr(response, "ip_address", None)
+    return str(ip) if ip else None
 
 
 def _local_ip() -> str:

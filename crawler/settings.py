@@ -34,6 +34,9 @@ NEWSARCHIVE_WARC_GZIP_LEVEL = 6
 # Write Authorization, Proxy-Authorization and Cookie request headers into WARC request records.
 # Off by default: credentials do not belong in an archive that may be shared.
 NEWSARCHIVE_WARC_KEEP_CREDENTIALS = False
+# The wire-exact download handler (crawler/wire/) keeps each response's bytes as read for its WARC
+# record; a body over this many bytes is kept in a temporary file, not a second copy in memory.
+NEWSARCHIVE_WARC_SPOOL_BYTES = 1024 * 1024
 # Free text for the warcinfo record's "operator" field (who ran the crawl, how to reach them).
 NEWSARCHIVE_OPERATOR = env_setting("NEWSARCHIVE_OPERATOR")
 # When a crawl ends, index the WARC files it closed into the CDXJ index (crawler/extensions_index.py),
@@ -154,6 +157,11 @@ DUPEFILTER_DEBUG = False
 LOG_LEVEL = env_setting("NEWSARCHIVE_LOG_LEVEL")
 
 # --- components ---------------------------------------------------------------------------------
+# Scrapy's HTTP/1.1 handler, recording each exchange's bytes so WARC records hold them verbatim.
+DOWNLOAD_HANDLERS = {
+    "http": "crawler.wire.handler.WireDownloadHandler",
+    "https": "crawler.wire.handler.WireDownloadHandler",
+}
 DOWNLOADER_MIDDLEWARES = {
     # First of all: a URL that is not http(s), or is over URLLENGTH_LIMIT, is not fetched, whichever
     # way it came (a link, a redirect, robots.txt, a seed), with a warning and a stat.

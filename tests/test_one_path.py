@@ -62,6 +62,14 @@ PAGES: dict[str, bytes] = {
     "/news/body-cannot-be-decoded-story/": response(
         b"\x00\x01 not gzip at all \xff" * 20, HTML, ("Content-Encoding", "gzip")
     ),
+    # The record holds header lines as the wire had them: both paths read the first of each, in any case.
+    "/news/headers-twice-in-odd-case-story/": response(
+        _article("Headers twice in odd case"),
+        ("content-TYPE", "text/html; charset=utf-8"),
+        ("etag", '"first"'),
+        ("ETag", '"second"'),
+        ("Content-Type", "text/plain"),
+    ),
 }
 LISTING = "".join(f"<li><a href='{path}'>{path.split('/')[2]}</a></li>" for path in PAGES)
 
@@ -135,6 +143,8 @@ def test_the_crawl_extracted_every_case_as_a_reader_expects(crawl: CrawlRun, sit
     assert promo[2] == "article" and PROMO not in str(promo[4]) and "Paragraph 3" in str(promo[4])
     assert rows[f"{url}/news/too-big-once-decoded-story/"][2] == "error"
     assert rows[f"{url}/news/body-cannot-be-decoded-story/"][2] == "error"
+    odd_case = rows[f"{url}/news/headers-twice-in-odd-case-story/"]
+    assert odd_case[:3] == ("text/html; charset=utf-8", '"first"', "article")
 
 
 def test_reextract_into_an_empty_database_yields_what_the_crawl_stored(crawl: CrawlRun, rebuilt: str) -> None:

@@ -54,7 +54,8 @@ def parse_warc_head(head: bytes) -> tuple[str, dict[str, str]]:
     """The version and headers (lower-case names, first value kept) of a record's head;
     ``ValueError`` when it is no WARC head."""
     lines = head.decode("utf-8", "replace").replace("\r\n", "\n").split("\n")
-    version = lines[0].strip()
+    # Upper case by the spec; some writers (and hand-made files) write "warc/1.0", which warcio reads.
+    version = lines[0].strip().upper()
     if not version.startswith("WARC/"):
         raise ValueError("no WARC version line")
     headers: dict[str, str] = {}
@@ -178,7 +179,7 @@ class Framer:
         self.stream.seek(0)
         if start.startswith(GZIP_MAGIC[:2]) or (self.compressed and not start.startswith(b"WARC/")):
             yield from self._gzip_records()
-        elif start.startswith(b"WARC/") or self.compressed is False:
+        elif start.upper().startswith(b"WARC/") or self.compressed is False:
             yield from self._plain_records()
         else:
             self.position = self.size
@@ -263,7 +264,7 @@ class Framer:
             head = zlib.decompressobj(zlib.MAX_WBITS | 16).decompress(self.stream.read(4096), 16)
         except zlib.error:
             return False
-        return head.startswith(b"WARC/")
+        return head.upper().startswith(b"WARC/")
 
     # uncompressed ----------------------------------------------------------------------------
     def _plain_records(self) -> Iterator[RawRecord | BadStretch]:
@@ -296,7 +297,7 @@ class Framer:
             first = stream.readline()
         if not first:
             return None
-        if not first.startswith(b"WARC/"):
+        if not first.upper().startswith(b"WARC/"):
             raise BadStretch(offset, "no WARC record where one should start")
         lines = [first]
         while True:
@@ -321,11 +322,14 @@ class Framer:
             block = stream.read(_HEAD_KEEP)
             stream.seek(offset + head_length + block_length)
         trailer = stream.read(4)
-        if not trailer.startswith(b"\r\n\r\n") and not trailer.startswith(b"\n\n") and trailer:
+        # Two CRLFs by the spec; one (node-warc), bare LFs or none are read as warcio reads them,
+        # as long as the next record (or the end of the file) follows.
+        trailer_length = len(trailer) - len(trailer.lstrip(b"\r\n"))
+        following = trailer[trailer_length:].upper()
+        if following and not b"WARC/".startswith(following):
             # The next record does not start where Content-Length says: the length (or the file)
             # is damaged, so this record's block cannot be trusted either.
             raise BadStretch(offset, "record does not end where its Content-Length says")
-        trailer_length = 4 if trailer.startswith(b"\r\n\r\n") else (2 if trailer else 0)
         # The length leaves the two closing CRLFs out, as warcio (and so its CDX indexes) counts it.
         raw = RawRecord(offset, head_length + block_length, version, headers, block, block_length, complete=complete)
         raw.trailer = trailer_length

@@ -56,6 +56,10 @@ from archive.warc.revisits import DEFER, Deferred, Location, Originals
 logger = logging.getLogger(__name__)
 
 
+def _is_chunked(headers: HeaderPairs) -> bool:
+    return any(name.lower() == "transfer-encoding" and "chunked" in value.lower() for name, value in headers)
+
+
 # -- results -----------------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class ReadRecord:
@@ -100,6 +104,7 @@ class ReadStats:
     filtered: int = 0  # responses left out by the selection
     skipped: int = 0
     skip_reasons: Counter[str] = field(default_factory=Counter)
+    bad_payload_digests: int = 0  # records kept whose declared payload digest is wrong
 
 
 @dataclass(frozen=True, slots=True)
@@ -326,18 +331,23 @@ class WarcReader:
         declared = raw.headers.get("warc-payload-digest")
         if not self.verify_digests or not declared or not raw.complete:
             return True
-        if "warc-block-digest" in raw.headers:
-            # Checked already, and it covers every byte of the payload: hashing the payload again
-            # would cost a third of the reading time to catch only a writer's arithmetic.
-            return True
         verdict = digest_matches(declared, http.body)
         if verdict is False:
             # Tools disagree on whether the payload digest covers the chunked framing: accept either.
             with contextlib.suppress(ValueError):
                 verdict = digest_matches(declared, dechunk(http.body))
-        if verdict is False:
+        if verdict is not False:
+            return True
+        if "warc-block-digest" not in raw.headers:
             self._skip(name, raw.offset, "wrong WARC-Payload-Digest")
             return False
+        # The block digest vouches for the bytes: only the writer's payload digest is wrong. The
+        # record is kept without it, so no revisit is ever matched to it (warcio and FastWARC flag it too).
+        self.stats.bad_payload_digests += 1
+        logger.warning(
+            "%s at offset %d: wrong WARC-Payload-Digest %s (block intact; digest not used)", name, raw.offset, declared
+        )
+        del raw.headers["warc-payload-digest"]
         return True
 
     @staticmethod
@@ -362,6 +372,9 @@ class WarcReader:
         url = target_uri(raw.headers)
         fetched_at = parse_warc_date(raw.headers.get("warc-date"))
         record_id = raw.headers.get("warc-record-id")
+        if fetched_at is None and raw.headers.get("warc-date"):
+            self._skip(name, raw.offset, f"unreadable WARC-Date ({raw.headers['warc-date'][:40]!r})")
+            return None
         if not url or fetched_at is None or not record_id:
             self._skip(name, raw.offset, _unusable_fields(raw.headers, url, fetched_at))
             return None
@@ -406,6 +419,10 @@ class WarcReader:
         if not self._payload_ok(name, raw, http):
             return None
         body_length = len(http.body) + (raw.block_length - len(raw.block))
+        if raw.complete and _is_chunked(http.headers):
+            # The crawl counts the entity body as Scrapy has it, de-chunked: so does the reader.
+            with contextlib.suppress(ValueError):
+                body_length = len(dechunk(http.body))
         capture = self._capture(name, raw, http, record_type="response", content_length=body_length)
         if capture is None:
             return None

@@ -26,6 +26,16 @@ from pathlib import Path
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import BufferWARCWriter
 
+from archive.warc.blocks import (
+    RevisitOf,
+    WireExchange,
+    gzip_member,
+    new_record_id,
+    record_head,
+    request_fields,
+    response_fields,
+)
+
 logger = logging.getLogger(__name__)
 
 OPEN_SUFFIX = ".open"
@@ -172,23 +182,27 @@ class WarcWriter:
         compressor = zlib.compressobj(self.gzip_level, zlib.DEFLATED, zlib.MAX_WBITS | 16)
         return compressor.compress(raw) + compressor.flush()
 
-    def _append(self, member: bytes) -> tuple[int, int]:
+    def _append(self, member: bytes | Iterable[bytes]) -> tuple[int, int]:
+        """Append one record's gzip member, given whole or as the parts it is compressed into."""
         assert self._file is not None
         offset = self._size
-        view = memoryview(member)
+        length = 0
         try:
-            while view:
-                written = self._file.write(view)
-                view = view[written or 0 :]
+            for part in [member] if isinstance(member, bytes) else member:
+                view = memoryview(part)
+                while view:
+                    written = self._file.write(view)
+                    view = view[written or 0 :]
+                length += len(part)
         except OSError:
             # Disk full or an I/O error: cut the file back to its last whole record, so what is
             # on disk stays a valid WARC, then let the caller decide.
             self._file.truncate(offset)
             self._file.seek(offset)
             raise
-        self._size += len(member)
-        self.bytes_written += len(member)
-        return offset, len(member)
+        self._size += length
+        self.bytes_written += length
+        return offset, length
 
     def _ensure_open(self) -> None:
         if self._file is not None and self._size >= self.max_size:
@@ -258,6 +272,23 @@ class WarcWriter:
         payload_digest = record.rec_headers.get_header("WARC-Payload-Digest")  # type: ignore[attr-defined]
         record_type = record.rec_headers.get_header("WARC-Type")  # type: ignore[attr-defined]
         request_member = self._serialize(self._request_record(request, date, record_id))
+        name, offset, length = self._append_pair(response_member, request_member)
+        return WrittenRecord(name, offset, length, record_id, record_type, payload_digest, date)
+
+    def write_blocks(self, exchange: WireExchange, revisit: RevisitOf | None = None) -> WrittenRecord:
+        """Write the response (a revisit of *revisit*, when given) and request records of
+        *exchange*, each record's block exactly the bytes given."""
+        record_id = new_record_id()
+        version = self.warc_version
+        response_head = record_head(version, response_fields(exchange, record_id, version, revisit), exchange.response)
+        request_head = record_head(version, request_fields(exchange, new_record_id(), record_id), exchange.request)
+        request_member = b"".join(gzip_member(request_head, exchange.request, self.gzip_level))
+        response_member = gzip_member(response_head, exchange.response, self.gzip_level)
+        name, offset, length = self._append_pair(response_member, request_member)
+        record_type = "revisit" if revisit else "response"
+        return WrittenRecord(name, offset, length, record_id, record_type, exchange.payload_digest, exchange.date)
+
+    def _append_pair(self, response_member: bytes | Iterable[bytes], request_member: bytes) -> tuple[str, int, int]:
         with self._lock:
             self._ensure_open()
             assert self._path is not None
@@ -272,7 +303,7 @@ class WarcWriter:
                 self._size = offset
                 raise
             # Unbuffered writes: the OS has the pair, so a killed process loses nothing written.
-            return WrittenRecord(self._path.name, offset, length, record_id, record_type, payload_digest, date)
+            return self._path.name, offset, length
 
     def __enter__(self) -> WarcWriter:
         return self

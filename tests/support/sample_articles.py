@@ -20,3 +20,16 @@ def many_articles(copies: int) -> list[SampleArticle]:
                 )
             )
     return articles
+
+
+_PROSE = "The harbour authority said on Monday that the new ferry terminal will open in the spring. " * 6
+
+
+def article_html(title: str) -> bytes:
+    """A small page every extractor takes for one article titled *title* (og:type article, four
+    paragraphs of prose that name the title)."""
+    paragraphs = "".join(f"<p>{_PROSE} Part {i} of {title.lower()}.</p>" for i in range(4))
+    return (
+        f"<!doctype html><html lang='en'><head><title>{title}</title><meta property='og:type' content='article'>"
+        f"</head><body><article><h1>{title}</h1>{paragraphs}</article></body></html>"
+    ).encode()
