@@ -144,9 +144,6 @@ DOWNLOAD_MAXSIZE = 32 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 8 * 1024 * 1024
 # Longer URLs are not fetched: a warning and newsarchive/skipped/url_too_long (crawler/request_guard.py).
 URLLENGTH_LIMIT = 2083
-# Only http and https are fetched (crawler/request_guard.py says so for any other URL); without a
-# handler, a file://, ftp://, s3:// or data: request that got past it still reads nothing.
-DOWNLOAD_HANDLERS = {"file": None, "ftp": None, "s3": None, "data": None}
 REDIRECT_MAX_TIMES = 10
 COOKIES_ENABLED = False
 # No way in: Scrapy's telnet console and its remote-control HTTP server both run code sent to them.
@@ -157,10 +154,16 @@ DUPEFILTER_DEBUG = False
 LOG_LEVEL = env_setting("NEWSARCHIVE_LOG_LEVEL")
 
 # --- components ---------------------------------------------------------------------------------
-# Scrapy's HTTP/1.1 handler, recording each exchange's bytes so WARC records hold them verbatim.
-DOWNLOAD_HANDLERS = {
+# Only http and https are fetched (crawler/request_guard.py says so for any other URL); without a
+# handler, a file://, ftp://, s3:// or data: request that got past it still reads nothing. http(s) go
+# through Scrapy's HTTP/1.1 handler recording each exchange's bytes, so WARC records hold them verbatim.
+DOWNLOAD_HANDLERS: dict[str, str | None] = {
     "http": "crawler.wire.handler.WireDownloadHandler",
     "https": "crawler.wire.handler.WireDownloadHandler",
+    "file": None,
+    "ftp": None,
+    "s3": None,
+    "data": None,
 }
 DOWNLOADER_MIDDLEWARES = {
     # First of all: a URL that is not http(s), or is over URLLENGTH_LIMIT, is not fetched, whichever
