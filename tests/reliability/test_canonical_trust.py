@@ -59,7 +59,7 @@ def site() -> Iterator[RawSite]:
 
 
 def crawl(tmp: Path, site: RawSite, *paths: str, database_url: str | None = None) -> CrawlRun:
-    run = scrapy_crawl(tmp, ",".join(site.url + p for p in paths), "ROBOTSTXT_OBEY=False", database_url=database_url)
+    run = scrapy_crawl(tmp, " ".join(site.url + p for p in paths), "ROBOTSTXT_OBEY=False", database_url=database_url)
     assert run.returncode == 0, run.log[-3000:]
     return run
 
