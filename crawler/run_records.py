@@ -23,6 +23,7 @@ from twisted.python.threadpool import ThreadPool
 
 from archive import models
 from archive.db import DatabaseError, create_db_engine
+from crawler.outcome import run_status
 from crawler.reactor import get_reactor
 from crawler.site_lock import SiteLock, SiteLockedError
 
@@ -154,7 +155,8 @@ class CrawlRunRecorder:
             self._ticker.stop()
         try:
             if self.run_id is not None:
-                final = {**self._counters(), "status": reason, "ended_at": dt.datetime.now(dt.UTC)}
+                stats = self.crawler.stats.get_stats() if self.crawler.stats is not None else {}
+                final = {**self._counters(), "status": run_status(reason, stats), "ended_at": dt.datetime.now(dt.UTC)}
                 if self.distributed:  # a worker learns its sites from the seeds and requests it takes
                     final["site"] = ",".join(run_sites(spider))[:255]
                 try:

@@ -24,6 +24,7 @@ from archive.db import DatabaseError, open_database
 from archive.responses import wants_extraction
 from archive.store import ExtractionResult, StoreStats, store_batch
 from crawler.items import PageItem
+from crawler.outcome import LOST_STAT
 from crawler.reactor import get_reactor
 from crawler.signals import exchange_archived
 
@@ -102,7 +103,7 @@ class StoragePipeline:
             return None
         d = threads.deferToThreadPool(get_reactor(), self._pool, self._store_batch, batch)
         self._in_flight.add(d)
-        d.addCallbacks(self._stored, self._store_failed)
+        d.addCallbacks(self._stored, self._store_failed, errbackArgs=(len(batch),))
         d.addBoth(self._done, d)
         return d
 
@@ -140,8 +141,9 @@ class StoragePipeline:
             for name in stats.__slots__:
                 self.crawler.stats.inc_value(f"newsarchive/store/{name}", getattr(stats, name))
 
-    def _store_failed(self, failure: Any) -> None:
+    def _store_failed(self, failure: Any, entries: int) -> None:
         # The WARC still holds every record of the lost batch: `newsarchive reextract` rebuilds it.
+        self._count_lost(entries)
         if not self._failed:
             self._failed = True
             logger.error(
@@ -152,12 +154,18 @@ class StoragePipeline:
             if self.crawler.engine is not None:
                 deferred_from_coro(self.crawler.engine.close_spider_async(reason="database_error"))
 
+    def _count_lost(self, entries: int) -> None:
+        if self.crawler.stats is not None and entries:
+            self.crawler.stats.inc_value(LOST_STAT, entries)
+
     async def close_spider(self, spider: Spider | None = None) -> None:
         if self._ticker.running:
             self._ticker.stop()
         self.flush(final=True)
         if self._in_flight:
             await maybe_deferred_to_future(defer.DeferredList(list(self._in_flight)))
+        if self._failed:  # never written: the database failed before their batch was due
+            self._count_lost(len(self.pending))
         self._pool.stop()
         logger.info(
             "stored %d captures, %d new articles, %d new versions (%d unchanged, %d not articles)",
