@@ -1,9 +1,10 @@
 """A crawl's outcome: Scrapy's finish reason, unless the run lost something on the way.
 
 Scrapy says ``finished`` whenever the spider ran out of requests, even when the database refused
-pages or threw a whole batch away at the final flush. ``run_status()`` is the one rule for what a
-run is called: the ``finish_reason`` stat (what ``newsarchive crawl`` and ``demo`` exit by, what
-``scrapy crawl`` prints) and the ``crawl_runs`` row (what ``newsarchive runs`` shows) both use it.
+pages, threw a whole batch away at the final flush, or when not one page could be downloaded.
+``run_status()`` is the one rule for what a run is called: the ``finish_reason`` stat (what
+``newsarchive crawl`` and ``demo`` exit by, what ``scrapy crawl`` prints) and the ``crawl_runs``
+row (what ``newsarchive runs`` shows) both use it.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
 
 LOST_STAT = "newsarchive/store/lost"  # entries of batches the database failed on: all of them lost
 SKIPPED_STAT = "newsarchive/store/skipped"  # entries the database refused alone
+DOWNLOAD_ERRORS_STAT = "newsarchive/download_errors/count"  # crawler/download_errors.py
 
 
 def run_status(reason: str, stats: Mapping[str, Any]) -> str:
@@ -28,7 +30,15 @@ def run_status(reason: str, stats: Mapping[str, Any]) -> str:
         return "database_error"
     if stats.get(SKIPPED_STAT):
         return "store_skipped"
+    if stats.get(DOWNLOAD_ERRORS_STAT) and not _pages_received(stats):
+        return "all_downloads_failed"
     return reason
+
+
+def _pages_received(stats: Mapping[str, Any]) -> int:
+    # robots.txt is no page: a site whose robots.txt answers and whose every page fails fetched nothing.
+    responses = int(stats.get("downloader/response_count", 0) or 0)
+    return responses - int(stats.get("robotstxt/response_count", 0) or 0)
 
 
 class RunOutcome:

@@ -103,7 +103,8 @@ def register(sub: Any) -> None:
         archived article of the site, with conditional requests.
 
         Exit status: 0 when the crawl finished, 1 when it stopped early (another run holds the site's
-        lock, the disk or database failed, Ctrl-C), 2 on a usage error.
+        lock, the disk or database failed, Ctrl-C) or lost something (every download failed:
+        all_downloads_failed; the database refused pages: store_skipped), 2 on a usage error.
 
         example:
           newsarchive crawl https://example-news.site/news-feed/
