@@ -17,6 +17,7 @@ from scrapy import Spider, signals
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
+DATABASE_ERROR = "database_error"  # the finish reason of a run whose database failed
 LOST_STAT = "newsarchive/store/lost"  # entries of batches the database failed on: all of them lost
 SKIPPED_STAT = "newsarchive/store/skipped"  # entries the database refused alone
 DOWNLOAD_ERRORS_STAT = "newsarchive/download_errors/count"  # crawler/download_errors.py
@@ -27,7 +28,7 @@ def run_status(reason: str, stats: Mapping[str, Any]) -> str:
     if reason != "finished":
         return reason
     if stats.get(LOST_STAT):
-        return "database_error"
+        return DATABASE_ERROR
     if stats.get(SKIPPED_STAT):
         return "store_skipped"
     if stats.get(DOWNLOAD_ERRORS_STAT) and not _pages_received(stats):

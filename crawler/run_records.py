@@ -18,12 +18,13 @@ from scrapy import Spider, signals
 from scrapy.exceptions import CloseSpider, NotConfigured
 from scrapy.utils.defer import maybe_deferred_to_future
 from sqlalchemy import Engine, insert, update
+from sqlalchemy.exc import SQLAlchemyError
 from twisted.internet import task, threads
 from twisted.python.threadpool import ThreadPool
 
 from archive import models
 from archive.db import DatabaseError, create_db_engine
-from crawler.outcome import run_status
+from crawler.outcome import DATABASE_ERROR, run_status
 from crawler.reactor import get_reactor
 from crawler.site_lock import SiteLock, SiteLockedError
 
@@ -102,6 +103,10 @@ class CrawlRunRecorder:
         except SiteLockedError as exc:
             logger.error("%s; this run exits without crawling", exc)
             raise CloseSpider("site_locked") from None
+        except (SQLAlchemyError, OSError) as exc:  # no database for the advisory lock, no room for the lock file
+            reason = str(getattr(exc, "orig", None) or exc).strip().splitlines() or [type(exc).__name__]
+            logger.warning("cannot take the site lock: %s", reason[0])
+            raise CloseSpider(DATABASE_ERROR) from None
         try:
             self.run_id = await self._in_thread(self._insert, spider, sites)
         except (DatabaseError, Exception) as exc:  # a run record is worth a warning, not the crawl

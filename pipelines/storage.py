@@ -14,6 +14,7 @@ import time
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from scrapy import Spider
+from scrapy.exceptions import CloseSpider
 from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
 from sqlalchemy.orm import Session, sessionmaker
 from twisted.internet import defer, task, threads
@@ -24,7 +25,7 @@ from archive.db import DatabaseError, open_database
 from archive.responses import wants_extraction
 from archive.store import ExtractionResult, StoreStats, store_batch
 from crawler.items import PageItem
-from crawler.outcome import LOST_STAT
+from crawler.outcome import DATABASE_ERROR, LOST_STAT
 from crawler.reactor import get_reactor
 from crawler.signals import exchange_archived
 
@@ -66,12 +67,15 @@ class StoragePipeline:
         crawler.signals.connect(pipeline.capture_archived, signal=exchange_archived)
         return pipeline
 
-    def open_spider(self, spider: Spider | None = None) -> None:
+    async def open_spider(self, spider: Spider | None = None) -> None:
+        # A coroutine, so that its CloseSpider is raised as it is awaited, beside the other pipelines'.
         try:
             self.sessions = open_database(self.database_url)
         except DatabaseError as exc:
-            logger.error("%s", exc)
-            raise
+            # CloseSpider is what Scrapy lets a component that fails to start close the crawl with;
+            # any other exception leaves its engine half-open, idling forever.
+            logger.error("%s; this run exits without crawling", exc)
+            raise CloseSpider(DATABASE_ERROR) from None
         self._pool.start()
         self._ticker.start(self.interval, now=False)
 
@@ -152,7 +156,7 @@ class StoragePipeline:
                 failure.getErrorMessage(),
             )
             if self.crawler.engine is not None:
-                deferred_from_coro(self.crawler.engine.close_spider_async(reason="database_error"))
+                deferred_from_coro(self.crawler.engine.close_spider_async(reason=DATABASE_ERROR))
 
     def _count_lost(self, entries: int) -> None:
         if self.crawler.stats is not None and entries:
@@ -166,7 +170,8 @@ class StoragePipeline:
             await maybe_deferred_to_future(defer.DeferredList(list(self._in_flight)))
         if self._failed:  # never written: the database failed before their batch was due
             self._count_lost(len(self.pending))
-        self._pool.stop()
+        if self._pool.started:
+            self._pool.stop()
         logger.info(
             "stored %d captures, %d new articles, %d new versions (%d unchanged, %d not articles)",
             self.totals.captures,
