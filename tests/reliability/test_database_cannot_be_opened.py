@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 from pathlib import Path
 
@@ -11,12 +10,7 @@ import pytest
 
 from tests.support.cli import ROOT, newsarchive
 from tests.support.crawls import crawl_command, crawl_env
-
-
-def _closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+from tests.support.raw_site import closed_port
 
 
 def _unopenable(kind: str, tmp: Path) -> str:
@@ -29,7 +23,7 @@ def _unopenable(kind: str, tmp: Path) -> str:
         return f"sqlite:///{tmp / 'a-directory.db'}"
     if kind == "proc":
         return "sqlite:////proc/x.db"
-    return f"postgresql+psycopg://postgres@127.0.0.1:{_closed_port()}/archive"
+    return f"postgresql+psycopg://postgres@127.0.0.1:{closed_port()}/archive"
 
 
 KINDS = ["truncated", "directory", "proc", "postgresql-port-closed"]

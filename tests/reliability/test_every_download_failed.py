@@ -4,22 +4,15 @@ cron must see it fail, and so must ``newsarchive runs``."""
 from __future__ import annotations
 
 import json
-import socket
 from pathlib import Path
 
 from tests.support.cli import newsarchive
 from tests.support.crawls import scrapy_crawl
-
-
-def _closed_port() -> int:
-    """A port on 127.0.0.1 with nothing listening: every connection is refused at once."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+from tests.support.raw_site import closed_port
 
 
 def test_a_crawl_whose_every_download_failed_fails(tmp_path: Path) -> None:
-    url = f"http://127.0.0.1:{_closed_port()}/news/"
+    url = f"http://127.0.0.1:{closed_port()}/news/"
     run = scrapy_crawl(tmp_path / "scrapy", url, "RETRY_TIMES=0")
     assert "'finish_reason': 'all_downloads_failed'" in run.log, run.log[-3000:]
 

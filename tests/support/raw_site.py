@@ -22,6 +22,13 @@ def response(body: bytes, *headers: tuple[str, bytes | str], status: str = "200 
     return b"\r\n".join(lines) + b"\r\n\r\n" + body
 
 
+def closed_port() -> int:
+    """A port on 127.0.0.1 with nothing listening: every connection to it is refused at once."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 class RawSite:
     def __init__(self, routes: dict[str, bytes]) -> None:
         self.routes = routes  # path -> the whole response
