@@ -106,5 +106,7 @@ def open_database(url: str, *, create: bool = True) -> sessionmaker[Session]:
     except Exception as exc:
         if isinstance(exc, DatabaseError):
             raise
-        raise DatabaseError(f"cannot open database {engine.url.render_as_string()}: {exc}") from exc
+        # The driver's own words, without SQLAlchemy's statement and "Background on this error" lines.
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines() or [type(exc).__name__]
+        raise DatabaseError(f"cannot open database {engine.url.render_as_string()}: {reason[0]}") from exc
     return sessionmaker(engine, expire_on_commit=False)

@@ -23,8 +23,10 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    TypeDecorator,
     UniqueConstraint,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 NAMING_CONVENTION = {
@@ -36,6 +38,38 @@ NAMING_CONVENTION = {
 }
 
 
+def storable(value: str, length: int | None = None) -> str:
+    """*value* as every supported database takes it: PostgreSQL refuses a NUL in any string and a
+    VARCHAR longer than declared, where SQLite stores both without a word."""
+    value = value.replace("\x00", "")
+    return value if length is None else value[:length]
+
+
+class StorableString(TypeDecorator[str]):
+    """``String(length)`` whose values are made to fit (NULs dropped, cut at *length*) as they are
+    bound: a page's header or metadata never costs its batch."""
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, length: int) -> None:
+        super().__init__(length)
+        self.length = length
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        return None if value is None else storable(value, self.length)
+
+
+class StorableText(TypeDecorator[str]):
+    """``Text`` without NULs, which PostgreSQL cannot hold."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        return None if value is None else storable(value)
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {dt.datetime: DateTime(timezone=True)}  # noqa: RUF012 (SQLAlchemy API)
@@ -45,8 +79,8 @@ class Site(Base):
     __tablename__ = "sites"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(255), unique=True)
-    host: Mapped[str] = mapped_column(String(255), unique=True)
+    name: Mapped[str] = mapped_column(StorableString(255), unique=True)
+    host: Mapped[str] = mapped_column(StorableString(255), unique=True)
     created_at: Mapped[dt.datetime]
 
     articles: Mapped[list[Article]] = relationship(back_populates="site")
@@ -61,28 +95,28 @@ class Capture(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
-    url: Mapped[str] = mapped_column(Text)
-    method: Mapped[str] = mapped_column(String(16))
+    url: Mapped[str] = mapped_column(StorableText())
+    method: Mapped[str] = mapped_column(StorableString(16))
     status: Mapped[int] = mapped_column(Integer)
     fetched_at: Mapped[dt.datetime]
-    content_type: Mapped[str | None] = mapped_column(String(255))
+    content_type: Mapped[str | None] = mapped_column(StorableText())  # parameters have no bound
     content_length: Mapped[int | None] = mapped_column(BigInteger)
-    payload_digest: Mapped[str | None] = mapped_column(String(128), index=True)
-    record_type: Mapped[str] = mapped_column(String(16))
-    warc_file: Mapped[str] = mapped_column(String(255))
+    payload_digest: Mapped[str | None] = mapped_column(StorableString(128), index=True)
+    record_type: Mapped[str] = mapped_column(StorableString(16))
+    warc_file: Mapped[str] = mapped_column(StorableString(255))
     warc_offset: Mapped[int] = mapped_column(BigInteger)
     warc_length: Mapped[int] = mapped_column(BigInteger)
-    warc_record_id: Mapped[str] = mapped_column(String(128))
-    ip_address: Mapped[str | None] = mapped_column(String(64))
-    etag: Mapped[str | None] = mapped_column(String(255))
-    last_modified: Mapped[str | None] = mapped_column(String(64))
+    warc_record_id: Mapped[str] = mapped_column(StorableString(128))
+    ip_address: Mapped[str | None] = mapped_column(StorableString(64))
+    etag: Mapped[str | None] = mapped_column(StorableText())  # whole: sent back in If-None-Match
+    last_modified: Mapped[str | None] = mapped_column(StorableString(64))
     # What extraction made of this capture: "article", or NotAnArticle.kind ("listing", "non-html",
     # "empty", "error"). NULL until its result is stored: a page archived by a crawl that died
     # before extracting it is not yet "seen", so the next run fetches it again.
-    extracted_as: Mapped[str | None] = mapped_column(String(16))
+    extracted_as: Mapped[str | None] = mapped_column(StorableString(16))
     # Content hash of the article this capture last extracted to, whether or not that made a new
     # version: re-extracting it to the same content is then a no-op, whatever the current version is.
-    content_hash: Mapped[str | None] = mapped_column(String(64))
+    content_hash: Mapped[str | None] = mapped_column(StorableString(64))
 
     site: Mapped[Site] = relationship()
 
@@ -92,7 +126,7 @@ class Article(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
-    url: Mapped[str] = mapped_column(Text, unique=True)
+    url: Mapped[str] = mapped_column(StorableText(), unique=True)
     first_captured_at: Mapped[dt.datetime]
     last_captured_at: Mapped[dt.datetime]
     removed_at: Mapped[dt.datetime | None]
@@ -118,21 +152,21 @@ class ArticleVersion(Base):
     article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), index=True)
     number: Mapped[int] = mapped_column(Integer)  # 1, 2, ... per article
     capture_id: Mapped[int] = mapped_column(ForeignKey("captures.id"), index=True)
-    content_hash: Mapped[str] = mapped_column(String(64), index=True)
+    content_hash: Mapped[str] = mapped_column(StorableString(64), index=True)
     created_at: Mapped[dt.datetime]
-    extractor: Mapped[str] = mapped_column(String(64))
-    extractor_version: Mapped[str] = mapped_column(String(64))
-    title: Mapped[str | None] = mapped_column(Text)
-    text: Mapped[str] = mapped_column(Text)
-    published: Mapped[str | None] = mapped_column(String(64))  # as the page gave it (ISO 8601, offset kept)
+    extractor: Mapped[str] = mapped_column(StorableString(64))
+    extractor_version: Mapped[str] = mapped_column(StorableString(64))
+    title: Mapped[str | None] = mapped_column(StorableText())
+    text: Mapped[str] = mapped_column(StorableText())
+    published: Mapped[str | None] = mapped_column(StorableString(64))  # as the page gave it (ISO 8601, offset kept)
     published_at: Mapped[dt.datetime | None]  # the same instant in UTC, for filtering and sorting
-    modified: Mapped[str | None] = mapped_column(String(64))
-    language: Mapped[str | None] = mapped_column(String(16), index=True)
-    description: Mapped[str | None] = mapped_column(Text)
-    section: Mapped[str | None] = mapped_column(String(255))
-    image: Mapped[str | None] = mapped_column(Text)
-    canonical_url: Mapped[str | None] = mapped_column(Text)
-    site_name: Mapped[str | None] = mapped_column(String(255))
+    modified: Mapped[str | None] = mapped_column(StorableString(64))
+    language: Mapped[str | None] = mapped_column(StorableString(16), index=True)
+    description: Mapped[str | None] = mapped_column(StorableText())
+    section: Mapped[str | None] = mapped_column(StorableString(255))
+    image: Mapped[str | None] = mapped_column(StorableText())
+    canonical_url: Mapped[str | None] = mapped_column(StorableText())
+    site_name: Mapped[str | None] = mapped_column(StorableString(255))
 
     article: Mapped[Article] = relationship(back_populates="versions", foreign_keys=[article_id])
     capture: Mapped[Capture] = relationship()
@@ -148,7 +182,7 @@ class Author(Base):
     __tablename__ = "authors"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(255), unique=True)
+    name: Mapped[str] = mapped_column(StorableString(255), unique=True)
 
 
 class ArticleVersionAuthor(Base):
@@ -163,7 +197,7 @@ class Tag(Base):
     __tablename__ = "tags"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(255), unique=True)
+    name: Mapped[str] = mapped_column(StorableString(255), unique=True)
 
 
 class ArticleVersionTag(Base):
@@ -186,14 +220,14 @@ class CrawlRun(Base):
     __table_args__ = (Index("ix_crawl_runs_site_started_at", "site", "started_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    site: Mapped[str] = mapped_column(String(255))  # profile name(s), comma-separated, or the host crawled
-    spider: Mapped[str] = mapped_column(String(64))
-    spider_args: Mapped[str] = mapped_column(Text)  # JSON object of the -a arguments
-    status: Mapped[str] = mapped_column(String(64))
+    site: Mapped[str] = mapped_column(StorableString(255))  # profile name(s), comma-separated, or the host crawled
+    spider: Mapped[str] = mapped_column(StorableString(64))
+    spider_args: Mapped[str] = mapped_column(StorableText())  # JSON object of the -a arguments
+    status: Mapped[str] = mapped_column(StorableString(64))
     started_at: Mapped[dt.datetime]
     updated_at: Mapped[dt.datetime]
     ended_at: Mapped[dt.datetime | None]
-    hostname: Mapped[str | None] = mapped_column(String(255))
+    hostname: Mapped[str | None] = mapped_column(StorableString(255))
     pid: Mapped[int | None] = mapped_column(Integer)
     pages_fetched: Mapped[int] = mapped_column(Integer, default=0)
     not_modified: Mapped[int] = mapped_column(Integer, default=0)  # 304 answers to conditional requests

@@ -489,6 +489,7 @@ def summary_rows(result: ReextractResult) -> list[tuple[str, str]]:
         ("unchanged", f"{store_stats.unchanged:,}"),
         (f"articles {would}marked removed (404/410)", f"{store_stats.removed:,}"),
         ("skipped (bad input)", f"{read.skipped:,}"),
+        ("refused by the database", f"{store_stats.skipped:,}"),
         ("workers", f"{result.workers}"),
         ("time", f"{result.elapsed:.1f} s ({result.extracted / max(result.elapsed, 1e-6):,.1f} pages/s)"),
     ]

@@ -8,6 +8,7 @@ Conflicts are resolved by the database's own ``ON CONFLICT`` so concurrent write
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import random
@@ -18,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from archive import models
@@ -40,6 +41,7 @@ class StoreStats:
     unchanged: int = 0
     not_articles: int = 0
     removed: int = 0  # articles that started to answer 404/410
+    skipped: int = 0  # entries the database refused even alone: logged, their WARC records kept
 
     def add(self, other: StoreStats) -> None:
         for name in self.__slots__:
@@ -105,9 +107,7 @@ class _Store:
             self.session.execute(self._insert(model).on_conflict_do_nothing(index_elements=keys), rows)
 
     def sites(self, urls: Iterable[str]) -> None:
-        hosts = self.in_insert_order(
-            h for h in dict.fromkeys(host_of(url) or "unknown" for url in urls) if h not in self.site_ids
-        )
+        hosts = self.in_insert_order(h for h in dict.fromkeys(map(_site_host, urls)) if h not in self.site_ids)
         if not hosts:
             return
         now = dt.datetime.now(dt.UTC)
@@ -121,7 +121,7 @@ class _Store:
             )
 
     def site_id(self, url: str) -> int:
-        host = host_of(url) or "unknown"
+        host = _site_host(url)
         if host not in self.site_ids:
             self.sites([url])
         return self.site_ids[host]
@@ -347,9 +347,16 @@ class _Store:
         self.session.flush()
 
 
+def _site_host(url: str) -> str:
+    """The sites row of *url*, by host as stored: the batch's lookups are keyed by what the database
+    hands back."""
+    return models.storable(host_of(url) or "unknown", 255)
+
+
 def _names(values: Iterable[str]) -> list[str]:
-    """Author or tag names as stored: stripped, at most 255 characters, first occurrence kept."""
-    return list(dict.fromkeys(v.strip()[:255] for v in values if v.strip()))
+    """Author or tag names as stored: without NULs, stripped, at most 255 characters, first occurrence kept."""
+    names = (models.storable(v).strip()[:255] for v in values)
+    return list(dict.fromkeys(name for name in names if name))
 
 
 def _chunks(values: Sequence[Any], size: int = 500) -> Iterable[Sequence[Any]]:
@@ -374,7 +381,26 @@ def store_batch(
     attempts: int = 5,
 ) -> StoreStats:
     """``store()`` *entries* in one transaction of its own, retried when the database aborted it
-    for a deadlock or a serialization failure (concurrent writers: several crawl workers)."""
+    for a deadlock or a serialization failure (concurrent writers: several crawl workers).
+
+    A batch the database refuses for what is in it is stored in halves, down to the one entry it
+    refuses: that entry alone is skipped and logged (``StoreStats.skipped``), its capture kept
+    without its result when the database takes that, so the next crawl or a reextract tries again."""
+    try:
+        return _store_retrying(sessions, entries, attempts)
+    except (DataError, IntegrityError) as exc:
+        if len(entries) == 1:
+            return _skip(sessions, entries[0], attempts, exc)
+    middle = len(entries) // 2
+    stats = StoreStats()
+    for half in (entries[:middle], entries[middle:]):
+        stats.add(store_batch(sessions, half, attempts=attempts))
+    return stats
+
+
+def _store_retrying(
+    sessions: sessionmaker[Session], entries: Sequence[tuple[Capture, ExtractionResult | None]], attempts: int
+) -> StoreStats:
     for attempt in range(1, attempts + 1):
         try:
             with sessions.begin() as session:
@@ -385,6 +411,29 @@ def store_batch(
             logger.info("store: transaction aborted (%s); retrying, attempt %d", exc.orig, attempt + 1)
             time.sleep(random.uniform(0.05, 0.2) * attempt)
     raise AssertionError("unreachable")
+
+
+def _skip(
+    sessions: sessionmaker[Session],
+    entry: tuple[Capture, ExtractionResult | None],
+    attempts: int,
+    refusal: DBAPIError,
+) -> StoreStats:
+    capture, result = entry
+    logger.error(
+        "store: the database refused %s (WARC %s at offset %d): %s; skipped, the WARC record is kept for "
+        "`newsarchive reextract`",
+        capture.url,
+        capture.warc_file,
+        capture.warc_offset,
+        str(refusal.orig).strip().splitlines()[0] if str(refusal.orig).strip() else type(refusal.orig).__name__,
+    )
+    stats = StoreStats(skipped=1)
+    if result is not None:
+        # Refused too, the capture row: then the WARC record is all there is.
+        with contextlib.suppress(DataError, IntegrityError):
+            stats.add(_store_retrying(sessions, [(capture, None)], attempts))
+    return stats
 
 
 def store(session: Session, entries: Iterable[tuple[Capture, ExtractionResult | None]]) -> StoreStats:

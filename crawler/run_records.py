@@ -18,12 +18,14 @@ from scrapy import Spider, signals
 from scrapy.exceptions import CloseSpider, NotConfigured
 from scrapy.utils.defer import maybe_deferred_to_future
 from sqlalchemy import Engine, insert, update
+from sqlalchemy.exc import SQLAlchemyError
 from twisted.internet import task, threads
 from twisted.python.threadpool import ThreadPool
 
 from archive import models
 from archive.db import DatabaseError, create_db_engine
 from archive.urls import redact_urls
+from crawler.outcome import DATABASE_ERROR, run_status
 from crawler.reactor import get_reactor
 from crawler.site_lock import SiteLock, SiteLockedError
 
@@ -102,6 +104,10 @@ class CrawlRunRecorder:
         except SiteLockedError as exc:
             logger.error("%s; this run exits without crawling", exc)
             raise CloseSpider("site_locked") from None
+        except (SQLAlchemyError, OSError) as exc:  # no database for the advisory lock, no room for the lock file
+            reason = str(getattr(exc, "orig", None) or exc).strip().splitlines() or [type(exc).__name__]
+            logger.warning("cannot take the site lock: %s", reason[0])
+            raise CloseSpider(DATABASE_ERROR) from None
         try:
             self.run_id = await self._in_thread(self._insert, spider, sites)
         except (DatabaseError, Exception) as exc:  # a run record is worth a warning, not the crawl
@@ -157,7 +163,8 @@ class CrawlRunRecorder:
             self._ticker.stop()
         try:
             if self.run_id is not None:
-                final = {**self._counters(), "status": reason, "ended_at": dt.datetime.now(dt.UTC)}
+                stats = self.crawler.stats.get_stats() if self.crawler.stats is not None else {}
+                final = {**self._counters(), "status": run_status(reason, stats), "ended_at": dt.datetime.now(dt.UTC)}
                 if self.distributed:  # a worker learns its sites from the seeds and requests it takes
                     final["site"] = ",".join(run_sites(spider))[:255]
                 try:

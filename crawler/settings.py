@@ -202,6 +202,8 @@ EXTENSIONS = {
     "crawler.extensions_probe.StallProbe": 0,
     # gc.freeze() once the crawl is set up: full collections stop walking start-up objects.
     "crawler.gc_freeze.GcFreeze": 0,
+    # A "finished" run that lost pages says so in finish_reason; after Scrapy's CoreStats (0) sets it.
+    "crawler.outcome.RunOutcome": 1000,
 }
 # Scrapy's own scheduler for a local crawl, scrapy-redis's on the shared frontier when
 # NEWSARCHIVE_DISTRIBUTED is set (decided at crawl start, so `-s` works too).

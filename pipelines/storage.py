@@ -14,6 +14,7 @@ import time
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from scrapy import Spider
+from scrapy.exceptions import CloseSpider
 from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
 from sqlalchemy.orm import Session, sessionmaker
 from twisted.internet import defer, task, threads
@@ -24,6 +25,7 @@ from archive.db import DatabaseError, open_database
 from archive.responses import wants_extraction
 from archive.store import ExtractionResult, StoreStats, store_batch
 from crawler.items import PageItem
+from crawler.outcome import DATABASE_ERROR, LOST_STAT
 from crawler.reactor import get_reactor
 from crawler.signals import exchange_archived
 
@@ -65,12 +67,15 @@ class StoragePipeline:
         crawler.signals.connect(pipeline.capture_archived, signal=exchange_archived)
         return pipeline
 
-    def open_spider(self, spider: Spider | None = None) -> None:
+    async def open_spider(self, spider: Spider | None = None) -> None:
+        # A coroutine, so that its CloseSpider is raised as it is awaited, beside the other pipelines'.
         try:
             self.sessions = open_database(self.database_url)
         except DatabaseError as exc:
-            logger.error("%s", exc)
-            raise
+            # CloseSpider is what Scrapy lets a component that fails to start close the crawl with;
+            # any other exception leaves its engine half-open, idling forever.
+            logger.error("%s; this run exits without crawling", exc)
+            raise CloseSpider(DATABASE_ERROR) from None
         self._pool.start()
         self._ticker.start(self.interval, now=False)
 
@@ -102,7 +107,7 @@ class StoragePipeline:
             return None
         d = threads.deferToThreadPool(get_reactor(), self._pool, self._store_batch, batch)
         self._in_flight.add(d)
-        d.addCallbacks(self._stored, self._store_failed)
+        d.addCallbacks(self._stored, self._store_failed, errbackArgs=(len(batch),))
         d.addBoth(self._done, d)
         return d
 
@@ -140,8 +145,9 @@ class StoragePipeline:
             for name in stats.__slots__:
                 self.crawler.stats.inc_value(f"newsarchive/store/{name}", getattr(stats, name))
 
-    def _store_failed(self, failure: Any) -> None:
+    def _store_failed(self, failure: Any, entries: int) -> None:
         # The WARC still holds every record of the lost batch: `newsarchive reextract` rebuilds it.
+        self._count_lost(entries)
         if not self._failed:
             self._failed = True
             logger.error(
@@ -150,7 +156,11 @@ class StoragePipeline:
                 failure.getErrorMessage(),
             )
             if self.crawler.engine is not None:
-                deferred_from_coro(self.crawler.engine.close_spider_async(reason="database_error"))
+                deferred_from_coro(self.crawler.engine.close_spider_async(reason=DATABASE_ERROR))
+
+    def _count_lost(self, entries: int) -> None:
+        if self.crawler.stats is not None and entries:
+            self.crawler.stats.inc_value(LOST_STAT, entries)
 
     async def close_spider(self, spider: Spider | None = None) -> None:
         if self._ticker.running:
@@ -158,7 +168,10 @@ class StoragePipeline:
         self.flush(final=True)
         if self._in_flight:
             await maybe_deferred_to_future(defer.DeferredList(list(self._in_flight)))
-        self._pool.stop()
+        if self._failed:  # never written: the database failed before their batch was due
+            self._count_lost(len(self.pending))
+        if self._pool.started:
+            self._pool.stop()
         logger.info(
             "stored %d captures, %d new articles, %d new versions (%d unchanged, %d not articles)",
             self.totals.captures,

@@ -59,6 +59,14 @@ def setting_overrides(args: argparse.Namespace) -> dict[str, Any]:
     return overrides
 
 
+def check_database(url: str) -> None:
+    """Open (and migrate) the crawl's database before Scrapy starts: one that cannot be opened is one
+    line (DatabaseError), not a crawl's worth of log closing at once."""
+    from archive.db import open_database
+
+    open_database(url).kw["bind"].dispose()
+
+
 def spider_args(args: argparse.Namespace, sites_file: str | None) -> dict[str, str]:
     """The newsfeed spider's -a arguments, checked here so a typo is one line, not a traceback."""
     if bool(args.urls) == bool(args.site):
@@ -88,7 +96,9 @@ def run(args: argparse.Namespace) -> int:
 
     overrides = crawl_overrides(args)
     sites_file = project_settings(overrides).get("NEWSARCHIVE_SITES_FILE")
-    summary = run_crawl(spider_args(args, sites_file), overrides)
+    arguments = spider_args(args, sites_file)
+    check_database(overrides["NEWSARCHIVE_DATABASE_URL"])
+    summary = run_crawl(arguments, overrides)
     print_summary(summary, overrides["NEWSARCHIVE_DATABASE_URL"], overrides["NEWSARCHIVE_WARC_DIR"])
     return EXIT_OK if summary.finish_reason == "finished" else EXIT_FAILURE
 
@@ -111,7 +121,8 @@ def register(sub: Any) -> None:
         archived article of the site, with conditional requests.
 
         Exit status: 0 when the crawl finished, 1 when it stopped early (another run holds the site's
-        lock, the disk or database failed, Ctrl-C), 2 on a usage error.
+        lock, the disk or database failed, Ctrl-C) or lost something (every download failed:
+        all_downloads_failed; the database refused pages: store_skipped), 2 on a usage error.
 
         example:
           newsarchive crawl https://example-news.site/news-feed/

@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from archive.commands.crawl import crawl_overrides, print_summary
+from archive.commands.crawl import check_database, crawl_overrides, print_summary
 from archive.commands.options import EXIT_FAILURE, EXIT_OK, add_db, add_set, add_warc_dir, subcommand
 
 DEMO_PORT = 8390
@@ -17,6 +17,7 @@ def run(args: argparse.Namespace) -> int:
     from archive.sample_site import SampleSite
 
     overrides = crawl_overrides(args)
+    check_database(overrides["NEWSARCHIVE_DATABASE_URL"])
     # The sample site is on loopback: no need to be gentle with it.
     overrides.update({"AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0, "LOG_LEVEL": args.log_level})
     site = SampleSite(port=args.port)

@@ -98,13 +98,17 @@ def run(args: argparse.Namespace) -> int:
         settings=ReextractSettings.from_settings(project_settings(setting_overrides(args))),
     )
     _print_summary(result)
+    if result.store.skipped:
+        print(
+            f"newsarchive: {result.store.skipped} page(s) refused by the database, not stored (see the errors above)",
+            file=sys.stderr,
+        )
     if result.skipped:
         print(
             f"newsarchive: {result.skipped} record(s) skipped as unreadable (see the warnings above)",
             file=sys.stderr,
         )
-        return EXIT_FAILURE
-    return EXIT_OK
+    return EXIT_FAILURE if result.skipped or result.store.skipped else EXIT_OK
 
 
 def _batch_size(text: str) -> int:

@@ -78,6 +78,13 @@ def _read_request(sock: socket.socket, buffered: bytes) -> tuple[bytes, bytes] |
     return data[: head_end + length], data[head_end + length :]
 
 
+def closed_port() -> int:
+    """A port on 127.0.0.1 with nothing listening: every connection to it is refused at once."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 class RawSite:
     def __init__(self, routes: dict[str, bytes], *, tls: ssl.SSLContext | None = None) -> None:
         self.routes = routes  # path -> the whole response
