@@ -54,7 +54,7 @@ def test_reextract_skips_and_counts_each_bad_record_and_stores_the_rest(
     assert f"newsarchive: {skipped} record(s) skipped as unreadable" in done.stderr
     assert f"skipped (bad input): {skipped}" in done.stdout
     assert "skipped: WARC-Target-URI is not a URL: 2" in done.stdout
-    assert "skipped: WARC-Date is not a date: 1" in done.stdout
+    assert "skipped: unreadable WARC-Date: 1" in done.stdout
     assert "http://[::1/bad" in done.stderr  # the warning names the record's field
     sessions = open_database(database_url, create=False)
     with sessions() as session:
