@@ -197,7 +197,7 @@ def _unusable_fields(headers: dict[str, str], url: str | None, fetched_at: dt.da
     if url is None and headers.get("warc-target-uri"):
         return f"WARC-Target-URI is not a URL ({headers['warc-target-uri'][:200]!r})"
     if fetched_at is None and headers.get("warc-date"):
-        return f"WARC-Date is not a date ({headers['warc-date'][:60]!r})"
+        return f"unreadable WARC-Date ({headers['warc-date'][:60]!r})"
     return "record lacks WARC-Target-URI, WARC-Date or WARC-Record-ID"
 
 
@@ -372,9 +372,6 @@ class WarcReader:
         url = target_uri(raw.headers)
         fetched_at = parse_warc_date(raw.headers.get("warc-date"))
         record_id = raw.headers.get("warc-record-id")
-        if fetched_at is None and raw.headers.get("warc-date"):
-            self._skip(name, raw.offset, f"unreadable WARC-Date ({raw.headers['warc-date'][:40]!r})")
-            return None
         if not url or fetched_at is None or not record_id:
             self._skip(name, raw.offset, _unusable_fields(raw.headers, url, fetched_at))
             return None
