@@ -22,7 +22,7 @@ from .language import pick_language
 from .lines import byline_authors, clean_lines
 from .listing import PageShape, listing_reason, measure
 from .nesting import within_depth
-from .normalize import clean, norm
+from .normalize import clean, nfc, norm
 from .structured import PageData, read_page_data
 from .title import headings, pick_title
 from .types import Article, ExtractionHints, NotAnArticle
@@ -65,26 +65,30 @@ def _extract(
     listing = listing_reason(data, shape, url, meta.canonical)
     # A site profile's body_xpath that matched has found the story's container: the page is an article.
     if listing and not hinted:
-        return NotAnArticle(url=url, reason=listing, kind="listing", canonical_url=meta.canonical, title=meta.title)
+        return NotAnArticle(
+            url=url, reason=listing, kind="listing", canonical_url=meta.canonical, title=nfc(meta.title)
+        )
     text = _trafilatura_text(body_tree, shape, url, hints, hinted)
     authors = meta.authors or byline_authors(text)
     text = _finished_text(text, data, tree, meta, authors)
     if not text.strip():
         return NotAnArticle(url=url, reason="empty body", kind="empty", canonical_url=meta.canonical, title=meta.title)
+    section = pick_section(data)
+    # One spelling of every character (NFC): pages and trafilatura's bare extraction pass decomposed text through.
     return Article(
         url=url,
         canonical_url=meta.canonical,
-        title=meta.title,
-        text=text,
-        authors=authors,
+        title=nfc(meta.title),
+        text=nfc(text),
+        authors=tuple(nfc(name) for name in authors),
         published=meta.published,
         modified=meta.modified,
         language=pick_language(data, text),
-        description=meta.description or None,
-        section=pick_section(data),
-        tags=pick_tags(data),
+        description=nfc(meta.description) or None,
+        section=nfc(section),
+        tags=tuple(nfc(tag) for tag in pick_tags(data)),
         image=pick_image(data, url),
-        site_name=meta.site_name or None,
+        site_name=nfc(meta.site_name) or None,
         declared_urls=meta.declared_urls,
     )
 

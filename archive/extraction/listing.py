@@ -10,7 +10,7 @@ from lxml import etree
 from lxml.html import HtmlElement
 
 from .structured import PageData
-from .urlshape import is_listing_path
+from .urlshape import is_front_page, is_listing_path
 
 _INLINE = frozenset(
     {
@@ -173,12 +173,38 @@ def _inside(el: HtmlElement, blocks: set[HtmlElement]) -> bool:
     return False
 
 
+def _links_elsewhere(link: HtmlElement, url: str) -> bool:
+    href = (link.get("href") or "").strip()
+    if not href or href.startswith(("#", "javascript:")):
+        return False
+    try:
+        return not url or _page_key(urljoin(url, href)) != _page_key(url)
+    except ValueError:
+        return False
+
+
+def _teaser_headings(tree: HtmlElement, url: str) -> list[HtmlElement]:
+    """Headings that are links to other pages: a teaser's. A heading whose link is an anchor on this page (a table
+    of contents' target, a "¶" permalink) or a small part of its text ("History [edit]") heads a section of this one."""
+    found = []
+    for heading in _TEASER_XPATH(tree):
+        parent = heading.getparent()
+        if parent is not None and parent.tag == "a":
+            if _links_elsewhere(parent, url):
+                found.append(heading)
+            continue
+        linked = sum(len("".join(a.text_content().split())) for a in heading.iter("a") if _links_elsewhere(a, url))
+        if linked and linked >= 0.5 * len("".join(heading.text_content().split())):
+            found.append(heading)
+    return found
+
+
 def measure(tree: HtmlElement, url: str = "") -> PageShape:
     items, item_chars = _link_items(tree)
     n_cards, card_chars, card_blocks = _cards(tree, url)
     chars: dict[HtmlElement, int] = {}
     blocks: dict[HtmlElement, int] = {}
-    teaser_headings = _TEASER_XPATH(tree)
+    teaser_headings = _teaser_headings(tree, url)
     # A card: a linked headline with its summary beside it. Those summaries are not article prose.
     teaser_blocks = {h.getparent() for h in teaser_headings}
     teaser_blocks |= {h.getparent().getparent() for h in teaser_headings if h.getparent() is not None}
@@ -226,6 +252,18 @@ def _latin_equivalent(shape: PageShape) -> float:
     return shape.paragraph_cluster * (1 + 2 * share)
 
 
+def _listing_url(url: str, canonical: str | None) -> tuple[str, bool]:
+    """The path the page is known by and whether it is a listing's. A canonical URL that names the site's front page
+    from a page that is not one is the theme's default, not the page's place: it says nothing of the page."""
+    try:
+        own, declared = urlsplit(url), urlsplit(canonical or url)
+    except ValueError:
+        return "", False
+    if is_front_page(declared.path, declared.query) and not is_front_page(own.path, own.query):
+        declared = own
+    return declared.path, is_listing_path(declared.path, declared.query)
+
+
 def listing_reason(data: PageData, shape: PageShape, url: str, canonical: str | None) -> str | None:
     """A human-readable reason when the page is a listing, None when it is an article."""
     art = data.ld_article
@@ -237,11 +275,7 @@ def listing_reason(data: PageData, shape: PageShape, url: str, canonical: str | 
         ld_is_this_page = ld_is_this_page and bool(art.get("headline") or art.get("articleBody"))
     og_type = (data.first("og:type") or "").lower()
     declared_article = ld_is_this_page or og_type == "article" or data.first("article:published_time") is not None
-    try:
-        path = urlsplit(canonical or url).path
-    except ValueError:
-        path = ""
-    listing_path = is_listing_path(path)
+    path, listing_path = _listing_url(url, canonical)
     listing_declared = bool(data.ld_types & {"collectionpage", "itemlist", "searchresultspage", "profilepage"})
 
     teaser_note = f"{shape.teasers} teasers"

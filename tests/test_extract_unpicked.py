@@ -1,0 +1,99 @@
+"""Extraction on the page shapes of publishers nobody here picked (issue 20): each test is one failure class of the
+issue, on a crafted page that shows it, and fails without the fix it names."""
+
+from __future__ import annotations
+
+import unicodedata
+
+import pytest
+
+from archive.extract import Article, NotAnArticle, extract
+
+_PARAGRAPHS = (
+    "The district council approved the new cycling plan on Tuesday evening after a debate of almost four hours.",
+    "Under the plan, twenty kilometres of protected lanes will be built along the main roads within three years.",
+    "Shop owners on the high street had asked for more delivery bays, and the final version includes eleven of them.",
+    "The first works are due to start in March, once the regional government has released its share of the money.",
+)
+_RELATED = "".join(
+    f'<h3><a href="/news/other-story-{i}.html">Another story of the district, number {i}, with its headline</a></h3>'
+    for i in range(4)
+)
+
+
+def story_page(
+    *, head: str = "", title: str = "Council approves the cycling plan", lines: tuple[str, ...] = _PARAGRAPHS
+) -> bytes:
+    paragraphs = "".join(f"<p>{line}</p>" for line in lines)
+    return f"""<html lang="en"><head><title>{title}</title>{head}</head><body>
+<header><nav><a href="/">Home</a></nav></header><main><h1>{title}</h1>
+<div class="content">{paragraphs}</div><div class="more">{_RELATED}</div></main></body></html>""".encode()
+
+
+def assert_article(result: Article | NotAnArticle) -> Article:
+    assert isinstance(result, Article), result
+    return result
+
+
+# ------------------------------------------------------------------ 1. real stories refused as "not an article"
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://ministry.test/DE/themen/verkehr/radverkehr/radplan-beschlossen.html",  # a page deep in a topic
+        "https://blog.test/themen/der-rat-beschliesst-den-neuen-radverkehrsplan",  # a story's slug after the word
+        "https://blog.test/page/how-the-council-approved-the-cycling-plan",  # "page" as a path word
+        "https://blog.test/?p=31228",  # a WordPress post by its id, on the root path
+        "https://headlines.test/hl?a=20170309-35097838-sci",  # an edition-like path with the document in the query
+    ],
+)
+def test_a_story_at_a_url_with_a_listing_word_is_an_article(url: str) -> None:
+    result = assert_article(extract(story_page(), url))
+    assert result.text.split("\n")[0] == _PARAGRAPHS[0]
+
+
+def test_a_story_whose_canonical_url_is_the_front_page_is_an_article() -> None:
+    head = '<link rel="canonical" href="https://paper.test/es/"><meta property="og:type" content="article">'
+    assert_article(extract(story_page(head=head), "https://paper.test/es/2016/11/30/el-plan-de-bicicletas/"))
+
+
+def test_a_page_whose_headings_link_to_its_own_sections_is_one_story() -> None:
+    sections = "".join(
+        f'<h2><a href="#part-{i}">Part {i} of the plan</a></h2><p>{line}</p>' for i, line in enumerate(_PARAGRAPHS * 2)
+    )
+    toc = "".join(f'<li><a href="#part-{i}">Part {i}</a></li>' for i in range(8))
+    html = f"""<html><head><title>The cycling plan</title></head><body><h1>The cycling plan</h1>
+<ul class="toc">{toc}</ul><div id="content">{sections}</div></body></html>"""
+    result = assert_article(extract(html.encode(), "https://wiki.test/wiki/Cycling_plan"))
+    assert _PARAGRAPHS[3] in result.text
+
+
+# ------------------------------------------------------------------------ 4. the line filter drops real lines
+def test_addresses_phone_numbers_and_the_first_line_of_the_story_are_kept() -> None:
+    lines = (
+        "Residents who want the lanes sooner can sign the petition. The council said: the cycling plan",
+        *_PARAGRAPHS,
+        "http://www.openpetition.test",
+        "+81 158-23-2012",
+        "Questions about the works can be sent to the district office at verkehr@district.test.",
+    )
+    result = assert_article(extract(story_page(title="The cycling plan", lines=lines), "https://paper.test/news/plan"))
+    assert result.text.split("\n") == list(lines)
+
+
+def test_a_label_with_an_address_and_a_contact_line_still_go() -> None:
+    lines = (*_PARAGRAPHS, "Follow us on Facebook https://facebook.test/paper", "Write to the desk at desk@paper.test")
+    result = assert_article(extract(story_page(lines=lines), "https://paper.test/news/plan"))
+    assert result.text.split("\n") == list(_PARAGRAPHS)
+
+
+# ---------------------------------------------------------------------------------------- 5. Unicode NFC
+def test_text_and_fields_are_composed() -> None:
+    decomposed = unicodedata.normalize("NFD", "Müller fordert größere Radwege in Köln")
+    lines = (unicodedata.normalize("NFD", "Jürgen Müller, der Sprecher der Bürgerinitiative, begrüßte den Plan."),)
+    head = f'<meta name="author" content="{unicodedata.normalize("NFD", "Jürgen Müller")}">'
+    result = assert_article(
+        extract(story_page(head=head, title=decomposed, lines=lines + _PARAGRAPHS), "https://p.test/a/b")
+    )
+    for value in (result.title, result.text, *result.authors):
+        assert value == unicodedata.normalize("NFC", value), value
+    assert result.title == "Müller fordert größere Radwege in Köln"
