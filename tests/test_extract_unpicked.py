@@ -97,3 +97,67 @@ def test_text_and_fields_are_composed() -> None:
     for value in (result.title, result.text, *result.authors):
         assert value == unicodedata.normalize("NFC", value), value
     assert result.title == "Müller fordert größere Radwege in Köln"
+
+
+# ------------------------------------------------------------ 3. class-name clutter rules that fire on the story
+_SIDEBAR = (
+    '<div class="widget HTML"><h2>Blogroll</h2><ul>'
+    + "".join(f'<li><a href="/blogroll-{i}">A blog we read, number {i}</a></li>' for i in range(6))
+    + "</ul></div>"
+)
+_COMMENTS = '<div class="comments"><h3>2 comments</h3><p>Great news, about time this city did something.</p></div>'
+
+
+def blocks_page(blocks: str) -> bytes:
+    return f"""<html><head><title>Council approves the cycling plan</title><meta property="og:type" content="article">
+</head><body><h1>Council approves the cycling plan</h1>{blocks}{_SIDEBAR}{_COMMENTS}</body></html>""".encode()
+
+
+@pytest.mark.parametrize(
+    "blocks",
+    [
+        # a page builder's text widgets, one a paragraph
+        "".join(
+            '<div class="elementor-element elementor-widget elementor-widget-text-editor">'
+            f'<div class="elementor-widget-container"><p>{line}</p></div></div>'
+            for line in _PARAGRAPHS
+        ),
+        # a live ticker's entries
+        '<div class="ticker">'
+        + "".join(
+            f'<div class="live-match-comment"><span class="minute">{10 * i}.</span><p>{line}</p></div>'
+            for i, line in enumerate(_PARAGRAPHS)
+        )
+        + "</div>",
+        # a video page whose text is the videos' descriptions
+        '<div class="videos">'
+        + "".join(f'<div class="video"><div class="video-caption"><p>{line}</p></div></div>' for line in _PARAGRAPHS)
+        + "</div>",
+        # a gallery whose captions are the story
+        '<div class="gallery">'
+        + "".join(
+            f'<figure><img src="/{i}.jpg" alt=""><figcaption>{line}</figcaption></figure>'
+            for i, line in enumerate(_PARAGRAPHS)
+        )
+        + "</div>",
+    ],
+    ids=["widget", "comment", "caption", "figure"],
+)
+def test_a_class_word_that_names_most_of_the_page_s_prose_is_not_clutter_there(blocks: str) -> None:
+    result = assert_article(extract(blocks_page(blocks), "https://blog.test/2024/05/cycling-plan.html"))
+    assert result.text.split("\n") == list(_PARAGRAPHS)
+
+
+def test_a_list_of_links_to_other_sites_inside_the_story_is_its_text() -> None:
+    sources = "".join(
+        f'<li><a href="https://statistics-{i}.test/report">The report number {i} on the state of the lanes</a></li>'
+        for i in range(4)
+    )
+    rail = "".join(
+        f'<li><a href="/news/story-{i}.html">Another story of this site, number {i}</a></li>' for i in range(4)
+    )
+    blocks = f'<div class="body"><p>{_PARAGRAPHS[0]}</p><ul>{sources}</ul><p>{_PARAGRAPHS[1]}</p><ul>{rail}</ul>'
+    blocks += "".join(f"<p>{line}</p>" for line in _PARAGRAPHS[2:]) + "</div>"
+    result = assert_article(extract(blocks_page(blocks), "https://blog.test/2024/05/cycling-plan.html"))
+    assert "The report number 3 on the state of the lanes" in result.text
+    assert "Another story of this site" not in result.text
