@@ -161,3 +161,39 @@ def test_a_list_of_links_to_other_sites_inside_the_story_is_its_text() -> None:
     result = assert_article(extract(blocks_page(blocks), "https://blog.test/2024/05/cycling-plan.html"))
     assert "The report number 3 on the state of the lanes" in result.text
     assert "Another story of this site" not in result.text
+
+
+# ------------------------------------------------------------------ 2. a site's own pages are not news articles
+_YOAST_GRAPH = (
+    '<script type="application/ld+json">{"@context": "https://schema.org", "@graph": ['
+    '{"@type": "WebPage", "@id": "https://blog.test/privacy-policy/", "name": "Privacy Policy"},'
+    '{"@type": "WebSite", "@id": "https://blog.test/#website", "name": "Blog"}]}</script>'
+    '<meta property="og:type" content="article">'
+)
+_POLICY = (
+    "This privacy policy explains which personal data this website collects when you visit it and why.",
+    "We store the address of your computer for seven days to protect the website against attacks.",
+    "You may ask us at any time which data we hold about you, and have it corrected or deleted.",
+)
+
+
+@pytest.mark.parametrize(
+    ("url", "head"),
+    [
+        ("https://blog.test/privacy-policy/", _YOAST_GRAPH),  # a WordPress page: og:type article, a WebPage
+        ("https://blog.test/about-us/", ""),
+        ("https://verein.test/de/impressum.html", ""),
+        ("https://blog.test/team/", '<script type="application/ld+json">{"@type": "AboutPage"}</script>'),
+    ],
+)
+def test_a_site_s_page_about_itself_is_archived_but_not_as_an_article(url: str, head: str) -> None:
+    result = extract(story_page(head=head, title="Privacy Policy", lines=_POLICY), url)
+    assert isinstance(result, NotAnArticle), result
+    assert result.kind == "site-page"
+    assert result.title == "Privacy Policy"
+
+
+def test_a_story_that_declares_itself_an_article_at_a_site_page_word_is_an_article() -> None:
+    ld = '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "The new privacy rules"}</script>'
+    result = extract(story_page(head=ld, title="The new privacy rules"), "https://paper.test/2024/05/privacy/")
+    assert_article(result)

@@ -20,7 +20,7 @@ from .declared import declared_urls, pick_description, pick_image, pick_section,
 from .decode import decode_html, non_html_type
 from .language import pick_language
 from .lines import byline_authors, clean_lines
-from .listing import PageShape, listing_reason, measure
+from .listing import PageShape, listing_reason, measure, site_page_reason
 from .nesting import within_depth
 from .normalize import clean, nfc, norm
 from .structured import PageData, read_page_data
@@ -67,6 +67,11 @@ def _extract(
     if listing and not hinted:
         return NotAnArticle(
             url=url, reason=listing, kind="listing", canonical_url=meta.canonical, title=nfc(meta.title)
+        )
+    site_page = None if hinted else site_page_reason(data, url, meta.canonical)
+    if site_page:
+        return NotAnArticle(
+            url=url, reason=site_page, kind="site-page", canonical_url=meta.canonical, title=nfc(meta.title)
         )
     text = _trafilatura_text(body_tree, shape, url, hints, hinted)
     authors = meta.authors or byline_authors(text)

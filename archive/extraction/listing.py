@@ -10,7 +10,7 @@ from lxml import etree
 from lxml.html import HtmlElement
 
 from .structured import PageData
-from .urlshape import is_front_page, is_listing_path
+from .urlshape import is_front_page, is_listing_path, is_site_page_path
 
 _INLINE = frozenset(
     {
@@ -250,6 +250,28 @@ def _latin_equivalent(shape: PageShape) -> float:
     text = "".join(shape.main.text_content().split())
     share = len(_CJK.findall(text)) / len(text) if text else 0.0
     return shape.paragraph_cluster * (1 + 2 * share)
+
+
+# schema.org's types of a site's pages about itself.
+_SITE_PAGE_TYPES = frozenset(("aboutpage", "contactpage"))
+
+
+def site_page_reason(data: PageData, url: str, canonical: str | None) -> str | None:
+    """Why the page is one of the site's pages about itself (About us, Contact, Privacy policy, Impressum), None when
+    it is not: it declares itself one, or its URL names one and it declares no article. WordPress themes give such
+    pages og:type=article and a WebPage in Yoast's @graph, so only an article in JSON-LD counts against the URL."""
+    if data.ld_types & _SITE_PAGE_TYPES:
+        return f"site page (declared {'/'.join(sorted(data.ld_types & _SITE_PAGE_TYPES))})"
+    if data.ld_article is not None:
+        return None
+    for candidate in (canonical, url):
+        try:
+            path = urlsplit(candidate or "").path
+        except ValueError:
+            continue
+        if is_site_page_path(path):
+            return f"site page (URL {path})"
+    return None
 
 
 def _listing_url(url: str, canonical: str | None) -> tuple[str, bool]:

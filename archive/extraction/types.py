@@ -71,7 +71,7 @@ class Article:
 class NotAnArticle:
     url: str
     reason: str
-    kind: str  # "listing" | "non-html" | "empty" | "error"
+    kind: str  # "listing" | "site-page" | "non-html" | "empty" | "error"
     canonical_url: str | None = None
     title: str | None = None
 

@@ -55,6 +55,70 @@ _DOCUMENT_SEGMENT = re.compile(r"\.(?:s?html?|php|aspx?|jsp|cfm)$|^(?:[^\W_]+[-_
 _DOCUMENT_QUERY = re.compile(r"(?:^|&)(?!utm_)[^=&]+=[^&]*\d{4,}", re.I)
 
 
+# The last path segment of a site's pages about itself (who runs it, how to reach them, its legal texts), in the
+# languages of the sites archived so far. Such a page is archived, but it is not a story.
+SITE_PAGE_SEGMENTS: frozenset[str] = frozenset(
+    [
+        "about",
+        "about-us",
+        "aboutus",
+        "about-me",
+        "who-we-are",
+        "contact",
+        "contact-us",
+        "contacts",
+        "imprint",
+        "impressum",
+        "legal",
+        "legal-notice",
+        "privacy",
+        "privacy-policy",
+        "privacy-notice",
+        "privacy-statement",
+        "cookie-policy",
+        "cookies",
+        "cookie-notice",
+        "terms",
+        "terms-of-use",
+        "terms-of-service",
+        "terms-and-conditions",
+        "disclaimer",
+        "accessibility",
+        "kontakt",
+        "ueber-uns",
+        "uber-uns",
+        "über-uns",
+        "datenschutz",
+        "datenschutzerklaerung",
+        "datenschutzerklärung",
+        "agb",
+        "nutzungsbedingungen",
+        "mentions-legales",
+        "qui-sommes-nous",
+        "politique-de-confidentialite",
+        "nous-contacter",
+        "aviso-legal",
+        "quienes-somos",
+        "sobre-nosotros",
+        "contacto",
+        "politica-de-privacidad",
+        "politica-de-privacidade",
+        "privacidad",
+        "chi-siamo",
+        "contatti",
+        "note-legali",
+        "informativa-privacy",
+    ]
+)
+_PAGE_EXTENSION = re.compile(r"\.(?:s?html?|php|aspx?)$", re.I)
+
+
+def is_site_page_path(path: str) -> bool:
+    """The path is one of the site's pages about itself: "/about-us/", "/privacy-policy", "/de/impressum.html"."""
+    segments = [s for s in path.lower().split("/") if s]
+    return bool(segments) and _PAGE_EXTENSION.sub("", segments[-1]) in SITE_PAGE_SEGMENTS
+
+
 def is_listing_segment(segment: str) -> bool:
     """The path segment (no slashes) is one of `LISTING_SEGMENTS`, in any case."""
     return _LISTING_SEGMENT.fullmatch(segment) is not None
