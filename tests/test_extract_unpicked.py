@@ -197,3 +197,55 @@ def test_a_story_that_declares_itself_an_article_at_a_site_page_word_is_an_artic
     ld = '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "The new privacy rules"}</script>'
     result = extract(story_page(head=ld, title="The new privacy rules"), "https://paper.test/2024/05/privacy/")
     assert_article(result)
+
+
+# ------------------------------------------------------- 6. the standfirst, articleBody and split-body steps
+def test_another_story_s_teaser_between_the_headline_and_the_body_is_not_the_standfirst() -> None:
+    card = (
+        '<div class="card"><h3><a href="/news/the-bridge-reopens.html">The old bridge reopens after two years</a></h3>'
+        '<p class="teaser">Engineers finished the repairs a month early; the first buses crossed on Monday.</p></div>'
+    )
+    paragraphs = "".join(f"<p>{line}</p>" for line in _PARAGRAPHS)
+    html = f"""<html><head><title>Council approves the cycling plan</title><meta property="og:type" content="article">
+</head><body><main><h1>Council approves the cycling plan</h1>{card}<div class="content">{paragraphs}</div></main>
+</body></html>"""
+    result = assert_article(extract(html.encode(), "https://paper.test/news/cycling-plan.html"))
+    assert result.text.split("\n") == list(_PARAGRAPHS)
+
+
+def test_the_article_body_of_a_story_the_page_only_links_to_is_not_this_page_s_text() -> None:
+    other = " ".join(f"Sentence {i} of the other story, about the harbour and its new cranes." for i in range(40))
+    ld = (
+        '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "The harbour gets new cranes",'
+        f' "mainEntityOfPage": "https://paper.test/news/harbour-cranes.html", "articleBody": "{other}"}}</script>'
+        '<meta property="og:type" content="article">'
+        '<link rel="canonical" href="https://paper.test/news/cycling-plan.html">'
+    )
+    result = assert_article(extract(story_page(head=ld), "https://paper.test/news/cycling-plan.html"))
+    assert result.text.split("\n") == list(_PARAGRAPHS)
+
+
+def test_sections_of_the_next_story_loaded_below_are_not_joined_to_this_one() -> None:
+    from trafilatura.utils import load_html
+
+    from archive.extraction.core import _join_split_body
+    from archive.extraction.listing import measure
+
+    one = [f"Part {i} of the cycling story: the council heard residents, engineers and shop owners." for i in range(6)]
+    more = [
+        f"Part {i} of the cycling story, continued after the advert, with the timetable of the works." for i in range(5)
+    ]
+    next_story = [
+        f"Part {i} of the harbour story: the new cranes arrive in spring and cost millions." for i in range(4)
+    ]
+
+    def section(lines: list[str]) -> str:
+        return '<div class="row"><div class="story-body">' + "".join(f"<p>{p}</p>" for p in lines) + "</div></div>"
+
+    html = f"""<html><head><title>Cycling plan</title></head><body><main><h1>Council approves the cycling plan</h1>
+{section(one)}<div class="advert">Advertisement</div>{section(more)}<h1>The harbour gets new cranes</h1>
+{section(next_story)}</main></body></html>"""
+    tree = load_html(html)
+    shape = measure(tree)
+    joined = _join_split_body("\n".join(one), shape.main, shape.prose_parents, "https://paper.test/news/cycling-plan")
+    assert joined.split("\n") == one + more

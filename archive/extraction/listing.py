@@ -173,7 +173,8 @@ def _inside(el: HtmlElement, blocks: set[HtmlElement]) -> bool:
     return False
 
 
-def _links_elsewhere(link: HtmlElement, url: str) -> bool:
+def links_elsewhere(link: HtmlElement, url: str) -> bool:
+    """The link goes to another page than `url` (not to an anchor of it, nor to itself)."""
     href = (link.get("href") or "").strip()
     if not href or href.startswith(("#", "javascript:")):
         return False
@@ -190,10 +191,10 @@ def _teaser_headings(tree: HtmlElement, url: str) -> list[HtmlElement]:
     for heading in _TEASER_XPATH(tree):
         parent = heading.getparent()
         if parent is not None and parent.tag == "a":
-            if _links_elsewhere(parent, url):
+            if links_elsewhere(parent, url):
                 found.append(heading)
             continue
-        linked = sum(len("".join(a.text_content().split())) for a in heading.iter("a") if _links_elsewhere(a, url))
+        linked = sum(len("".join(a.text_content().split())) for a in heading.iter("a") if links_elsewhere(a, url))
         if linked and linked >= 0.5 * len("".join(heading.text_content().split())):
             found.append(heading)
     return found
@@ -286,15 +287,21 @@ def _listing_url(url: str, canonical: str | None) -> tuple[str, bool]:
     return declared.path, is_listing_path(declared.path, declared.query)
 
 
+def ld_article_is_this_page(data: PageData, url: str, canonical: str | None) -> bool:
+    """The JSON-LD article is this page's story, not one it links to: it names no other page as its own, and it has a
+    headline or a body."""
+    art = data.ld_article
+    if art is None:
+        return False
+    main = art.get("mainEntityOfPage")
+    ld_url = main.get("@id") if isinstance(main, dict) else main if isinstance(main, str) else art.get("url")
+    this_page = not isinstance(ld_url, str) or _same_page(ld_url, canonical or url) or _same_page(ld_url, url)
+    return this_page and bool(art.get("headline") or art.get("articleBody"))
+
+
 def listing_reason(data: PageData, shape: PageShape, url: str, canonical: str | None) -> str | None:
     """A human-readable reason when the page is a listing, None when it is an article."""
-    art = data.ld_article
-    ld_is_this_page = False
-    if art is not None:
-        main = art.get("mainEntityOfPage")
-        ld_url = main.get("@id") if isinstance(main, dict) else main if isinstance(main, str) else art.get("url")
-        ld_is_this_page = not isinstance(ld_url, str) or _same_page(ld_url, canonical or url) or _same_page(ld_url, url)
-        ld_is_this_page = ld_is_this_page and bool(art.get("headline") or art.get("articleBody"))
+    ld_is_this_page = ld_article_is_this_page(data, url, canonical)
     og_type = (data.first("og:type") or "").lower()
     declared_article = ld_is_this_page or og_type == "article" or data.first("article:published_time") is not None
     path, listing_path = _listing_url(url, canonical)
