@@ -249,3 +249,43 @@ def test_sections_of_the_next_story_loaded_below_are_not_joined_to_this_one() ->
     shape = measure(tree)
     joined = _join_split_body("\n".join(one), shape.main, shape.prose_parents, "https://paper.test/news/cycling-plan")
     assert joined.split("\n") == one + more
+
+
+# ------------------------------------------------------------------------------ 7. titles and dates
+def _undeclared_page(headings: str, title_tag: str) -> bytes:
+    paragraphs = "".join(f"<p>{line}</p>" for line in _PARAGRAPHS)
+    header = headings if "</header>" in headings else f"{headings}</header><main>"
+    return f"""<html><head><title>{title_tag}</title></head><body><header>{header}
+<div class="content">{paragraphs}</div></main></body></html>""".encode()
+
+
+@pytest.mark.parametrize(
+    ("headings", "title_tag"),
+    [
+        # the site's logo is the first <h1>, the headline the second
+        (
+            '<h1><a href="/">Engine Notes</a></h1><nav><a href="/">Home</a></nav></header><main>'
+            "<h1>Council approves the cycling plan</h1>",
+            "Council approves the cycling plan · Engine Notes",
+        ),
+        # the only <h1> names the section; the <title> tag holds the headline
+        ("<h1>Transport and Mobility Centre</h1>", "Council approves the cycling plan"),
+    ],
+    ids=["logo-h1", "section-h1"],
+)
+def test_without_declared_titles_the_title_tag_tells_which_heading_is_the_headline(
+    headings: str, title_tag: str
+) -> None:
+    result = assert_article(extract(_undeclared_page(headings, title_tag), "https://blog.test/2024/05/cycling-plan"))
+    assert result.title == "Council approves the cycling plan"
+
+
+def test_json_ld_wrapped_in_cdata_is_read() -> None:
+    ld = (
+        '<script type="application/ld+json"><![CDATA[ [{"@context": "https://schema.org", "@type": "NewsArticle",'
+        ' "headline": "Council approves the cycling plan", "datePublished": "2020-07-10T14:15:42+00:00",'
+        ' "dateModified": "2025-01-07T09:08:22+00:00"}] ]]></script>'
+        '<meta property="article:modified_time" content="2025-01-07T09:08:22+00:00">'
+    )
+    result = assert_article(extract(story_page(head=ld), "https://paper.test/news/cycling-plan.html"))
+    assert result.published == "2020-07-10T14:15:42+00:00"
