@@ -289,3 +289,15 @@ def test_json_ld_wrapped_in_cdata_is_read() -> None:
     )
     result = assert_article(extract(story_page(head=ld), "https://paper.test/news/cycling-plan.html"))
     assert result.published == "2020-07-10T14:15:42+00:00"
+
+
+def test_a_listicle_whose_item_headings_link_to_other_sites_is_one_story() -> None:
+    items = "".join(
+        f'<h2><a href="https://cafe-{i}.test/">Café number {i} by the river</a></h2>'
+        f"<p>Good coffee, a quiet terrace and cakes baked on the spot, open every day {i}.</p>"
+        for i in range(8)
+    )
+    html = f"""<html><head><title>The best cafés of the city</title><meta property="og:type" content="website">
+</head><body><h1>The best cafés of the city</h1><div class="content">{items}</div></body></html>"""
+    result = assert_article(extract(html.encode(), "https://guide.test/best-cafes-of-the-city"))
+    assert "Café number 7 by the river" in result.text

@@ -184,17 +184,34 @@ def links_elsewhere(link: HtmlElement, url: str) -> bool:
         return False
 
 
+def _site(host: str | None) -> str:
+    return (host or "").lower().removeprefix("www.")
+
+
+def _links_to_this_site(link: HtmlElement, url: str) -> bool:
+    """The link goes to another page of this page's site: where a teaser leads."""
+    if not links_elsewhere(link, url):
+        return False
+    try:
+        return not url or _site(urlsplit(urljoin(url, (link.get("href") or "").strip())).hostname) == _site(
+            urlsplit(url).hostname
+        )
+    except ValueError:
+        return False
+
+
 def _teaser_headings(tree: HtmlElement, url: str) -> list[HtmlElement]:
-    """Headings that are links to other pages: a teaser's. A heading whose link is an anchor on this page (a table
-    of contents' target, a "¶" permalink) or a small part of its text ("History [edit]") heads a section of this one."""
+    """Headings that are links to other pages of the site: a teaser's. A heading whose link is an anchor on this page
+    (a table of contents' target, a "¶" permalink) or a small part of its text ("History [edit]") heads a section of
+    this one; one that links to another site names what a listicle's item is about."""
     found = []
     for heading in _TEASER_XPATH(tree):
         parent = heading.getparent()
         if parent is not None and parent.tag == "a":
-            if links_elsewhere(parent, url):
+            if _links_to_this_site(parent, url):
                 found.append(heading)
             continue
-        linked = sum(len("".join(a.text_content().split())) for a in heading.iter("a") if links_elsewhere(a, url))
+        linked = sum(len("".join(a.text_content().split())) for a in heading.iter("a") if _links_to_this_site(a, url))
         if linked and linked >= 0.5 * len("".join(heading.text_content().split())):
             found.append(heading)
     return found
