@@ -339,13 +339,19 @@ def _spared_hints(
     Blogger "widget", Elementor's text "widget"s, a live ticker's "comment"s, a video page's "caption"s), or the
     figures are a gallery whose captions are the text. A class is spared when the story's container bears it too or
     its blocks lie inside the story; figures by their share alone."""
-    page = counts.prose(root)
-    if not page:
-        return set()
     groups: dict[str, list[HtmlElement]] = {}
     for el, hint in doomed:
         if hint.startswith("class ") or hint == _FIGURE_HINT:
             groups.setdefault(hint, []).append(el)
+    # A first cut on raw text lengths, which lxml gives at C speed: a group with half the page's prose has a tenth
+    # of its text however much of that text is links and layout whitespace, and most groups have far less.
+    page_chars = len(root.text_content())
+    groups = {h: m for h, m in groups.items() if sum(len(el.text_content()) for el in m) >= 0.1 * page_chars}
+    if not groups:
+        return set()
+    page = counts.prose(root)
+    if not page:
+        return set()
     kept_classes = {_class_hint(el) for el in keep}
     spared = set()
     for hint, members in groups.items():
