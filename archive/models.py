@@ -110,7 +110,7 @@ class Capture(Base):
     ip_address: Mapped[str | None] = mapped_column(StorableString(64))
     etag: Mapped[str | None] = mapped_column(StorableText())  # whole: sent back in If-None-Match
     last_modified: Mapped[str | None] = mapped_column(StorableString(64))
-    # What extraction made of this capture: "article", or NotAnArticle.kind ("listing", "non-html",
+    # What extraction made of this capture: "article", or NotAnArticle.kind ("listing", "site-page", "non-html",
     # "empty", "error"). NULL until its result is stored: a page archived by a crawl that died
     # before extracting it is not yet "seen", so the next run fetches it again.
     extracted_as: Mapped[str | None] = mapped_column(StorableString(16))

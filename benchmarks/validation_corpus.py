@@ -1,4 +1,4 @@
-"""Validation corpus: extraction scored on pages from two other extractors' test suites (not the dev corpus).
+"""Validation corpus: extraction scored on pages from three other extractors' test suites (not the dev corpus).
 
 usage:
   python benchmarks/validation_corpus.py build [--out DIR] [--cache DIR]
@@ -18,8 +18,17 @@ in the layout of ../shared/tools/extract_eval.py (DIR/<name>/truth.jsonl + DIR/<
   at links, so each gne line is re-anchored on the page's own text block (``gne_reanchor``), then non-body
   lines are dropped (原标题, 本文来源, 责任编辑, captions, related-story boxes ...).
 
-Title, authors and published were checked by hand against every page (the values below): title = the
-visible headline; authors from the visible byline ([] only where the page verifiably has none, null
+* readability/ (125 pages: news, blogs, docs, wikis, and Readability's own markup unit tests): Mozilla
+  Readability's test/test-pages at READABILITY_COMMIT, read from a git directory of the repository (the search
+  tool's `fetch` leaves one at DEFAULT_READABILITY_REPO; `git clone --bare` does too). The truth text is
+  expected.html (Readability's own regression output) as text blocks, figures and their captions left out;
+  pages whose expected text is under 200 characters are left out. title / lang / published are
+  expected-metadata.json's, unchecked: Readability's title is the <title> tag with the site's suffix on most
+  pages, so the title columns measure that convention more than headlines. Authors are not scored (a byline
+  string, kept as ``byline``). Used in issue 20 to find refusals and title failures, so not blind either.
+
+Title, authors and published of newspaper4k and gne were checked by hand against every page (the values
+below): title = the visible headline; authors from the visible byline ([] only where the page verifiably has none, null
 where unclear or an organisation; on gne pages gne's "author" is mostly the responsible editor, so
 authors is null except one column author, and gne's guess is kept as ``gne_author``); published from the
 page. Each record also has ``fixture`` (file in the sdist), ``sha256`` (of the raw HTML) and ``note``
@@ -34,7 +43,7 @@ extraction errors in the session that built it, so it is no longer a blind held-
 Provenance: built first by /work/valcorpus/tools/build.py (outside the repository); this script is a
 port of it and writes byte-identical truth.jsonl and pages.
 
-`eval` runs ../shared/tools/extract_eval.py on both corpora, for our extractor
+`eval` runs ../shared/tools/extract_eval.py on the three corpora, for our extractor
 (``python benchmarks/extract_manifest.py {manifest}``, cwd = repository root) and for
 ``--baseline trafilatura``, and prints both tables, each with a breakdown by source (newspaper4k / gne:
 the per-corpus rows are labelled by their path, which the tool cuts to 34 characters). Our ms/page is
@@ -62,6 +71,8 @@ import lxml.html
 ROOT = Path(__file__).resolve().parents[1]
 EVAL = ROOT.parent / "shared" / "tools" / "extract_eval.py"
 DEFAULT_OUT = ROOT / "benchmarks" / ".validation"
+# Where the search tool's `fetch` leaves a repository snapshot on this machine.
+DEFAULT_READABILITY_REPO = Path("/work/.mirror/mozilla+readability/repo")
 
 
 @dataclass(frozen=True)
@@ -753,10 +764,78 @@ def build_gne(src: Path, out: Path) -> list[dict[str, Any]]:
     return records
 
 
+# ------------------------------------------------------------------------------------------------ readability
+READABILITY_REPO = "mozilla/readability"
+READABILITY_COMMIT = "ab4027a8b37669745016869a37a504727992b2ba"  # the snapshot the figures were measured on
+READABILITY_URL = "http://fakehost/test/page.html"  # what Readability's own test runner passes as the page's URL
+READABILITY_MIN_CHARS = 200  # shorter expected texts are unit tests of one markup rule, not pages
+
+
+def git_show(repo: Path, commit: str, path: str) -> bytes:
+    return subprocess.run(
+        ["git", f"--git-dir={repo}", "show", f"{commit}:{path}"], check=True, capture_output=True
+    ).stdout
+
+
+def readability_truth_text(expected_html: str) -> str:
+    """Readability's expected content as text blocks, without figures and their captions (the dev corpus's notion
+    of a body: a caption says what a picture shows, not what the story says)."""
+    root = lxml.html.fromstring(expected_html)
+    for el in root.xpath("//figure | //figcaption"):
+        el.drop_tree()
+    return "\n".join(text_blocks(root))
+
+
+def build_readability(repo: Path, out: Path) -> list[dict[str, Any]]:
+    """Mozilla Readability's test/test-pages at READABILITY_COMMIT: source.html, expected.html (Readability's own
+    regression output) and expected-metadata.json (title, byline, lang, publishedTime). Authors are not scored:
+    the byline is one free-text string ("By Jane Doe, Staff Writer"), not a list of people."""
+    listing = subprocess.run(
+        ["git", f"--git-dir={repo}", "ls-tree", "--name-only", f"{READABILITY_COMMIT}:test/test-pages"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.split()
+    staging = out / "src"
+    staging.mkdir(parents=True, exist_ok=True)
+    records = []
+    for name in listing:
+        base = f"test/test-pages/{name}"
+        meta = json.loads(git_show(repo, READABILITY_COMMIT, f"{base}/expected-metadata.json"))
+        text = readability_truth_text(git_show(repo, READABILITY_COMMIT, f"{base}/expected.html").decode("utf-8"))
+        if len(text) < READABILITY_MIN_CHARS:
+            continue
+        page_id = "rdb_" + re.sub(r"[^A-Za-z0-9]+", "_", name)
+        src = staging / f"{page_id}.html"
+        src.write_bytes(git_show(repo, READABILITY_COMMIT, f"{base}/source.html"))
+        rel, digest = write_page(out, page_id, src)
+        src.unlink()
+        records.append(
+            {
+                "id": page_id,
+                "path": rel,
+                "url": READABILITY_URL,
+                "title": meta.get("title") or None,
+                "authors": None,
+                "published": meta.get("publishedTime") or None,
+                "language": meta.get("lang") or None,
+                "text": text,
+                "source": "readability",
+                "publisher": name,
+                "fixture": f"{base}/source.html",
+                "sha256": digest,
+                "byline": meta.get("byline"),
+            }
+        )
+    staging.rmdir()
+    write_truth(out, records)
+    return records
+
+
 # ---------------------------------------------------------------------------------------------------- main
-def build(out: Path, cache: Path) -> int:
+def build(out: Path, cache: Path, readability_repo: Path) -> int:
     roots = fetch_sdists(cache)
-    for name in ("newspaper4k", "gne"):
+    for name in ("newspaper4k", "gne", "readability"):
         old = out / name / "pages"
         if old.is_dir():
             for f in old.glob("*.html.gz"):
@@ -765,11 +844,20 @@ def build(out: Path, cache: Path) -> int:
     print(f"{out / 'newspaper4k'}: {len(np_records)} pages")
     gne_records = build_gne(roots["gne"], out / "gne")
     print(f"{out / 'gne'}: {len(gne_records)} pages")
+    if not (readability_repo / "HEAD").exists():
+        print(
+            f"{readability_repo}: no git directory of {READABILITY_REPO}; clone it "
+            f"(git clone --bare https://github.com/{READABILITY_REPO}) and pass --readability-repo",
+            file=sys.stderr,
+        )
+        return 2
+    rdb_records = build_readability(readability_repo, out / "readability")
+    print(f"{out / 'readability'}: {len(rdb_records)} pages")
     return 0
 
 
 def evaluate(out: Path, cmd: str, by: str | None, worst: int, eval_script: Path) -> int:
-    corpora = [out / "newspaper4k", out / "gne"]
+    corpora = [out / "newspaper4k", out / "gne", out / "readability"]
     if not all((c / "truth.jsonl").exists() for c in corpora):
         print(f"no corpus under {out}: run `python benchmarks/validation_corpus.py build` first", file=sys.stderr)
         return 2
@@ -794,9 +882,16 @@ def evaluate(out: Path, cmd: str, by: str | None, worst: int, eval_script: Path)
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
-    p_build = sub.add_parser("build", help="download the sdists and write the two corpora")
+    p_build = sub.add_parser("build", help="fetch the sdists and Readability's pages, write the corpora")
     p_build.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"output directory (default {DEFAULT_OUT})")
     p_build.add_argument("--cache", type=Path, help="where the sdists go and are unpacked (default OUT/sdists)")
+    p_build.add_argument(
+        "--readability-repo",
+        type=Path,
+        default=DEFAULT_READABILITY_REPO,
+        help=f"git directory of {READABILITY_REPO} holding commit {READABILITY_COMMIT[:12]} "
+        f"(default {DEFAULT_READABILITY_REPO})",
+    )
     p_eval = sub.add_parser("eval", help="score our extractor and trafilatura on the corpora")
     p_eval.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"corpus directory (default {DEFAULT_OUT})")
     p_eval.add_argument(
@@ -815,7 +910,7 @@ def main(argv: list[str] | None = None) -> int:
     opts = parser.parse_args(argv)
     out = opts.out.resolve()
     if opts.command == "build":
-        return build(out, (opts.cache or out / "sdists").resolve())
+        return build(out, (opts.cache or out / "sdists").resolve(), opts.readability_repo)
     by = None if opts.by == "none" else opts.by
     return evaluate(out, opts.cmd, by, opts.worst, opts.eval_script)
 

@@ -167,6 +167,11 @@ class _LetterCounts:
         self._text[el], self._links[el] = n, links
         return n, links
 
+    def prose(self, el: HtmlElement) -> int:
+        """Letters of the block's text outside links."""
+        total, links = self._count(el)
+        return total - sum(links)
+
     def is_link_list(self, el: HtmlElement) -> bool:
         """A block that is mostly links: three or more, whose letters are most of the block's (rows of other
         stories' headlines with a date, "latest from" boxes, menus), or a list whose every item is one short
@@ -194,6 +199,19 @@ def _is_caption(p: HtmlElement) -> bool:
     """<p class="wp-caption-text">: paragraphs are kept whatever their class says, but not a picture's caption."""
     raw = p.get("class")
     return bool(raw) and any(t.lower() in _CAPTION_TOKENS for t in _TOKEN_SPLIT.split(raw))
+
+
+def _host(url: str | None) -> str:
+    try:
+        return (urlsplit(url or "").hostname or "").removeprefix("www.")
+    except ValueError:
+        return ""
+
+
+def _links_off_site(el: HtmlElement, own_host: str) -> bool:
+    """Most links of the block go to other sites: sources and references, not this site's other stories."""
+    hosts = [_host(a.get("href")) for a in el.iter("a")]
+    return bool(own_host) and sum(1 for h in hosts if h and h != own_host) > 0.5 * len(hosts)
 
 
 def _own_path(url: str | None) -> str:
@@ -259,11 +277,109 @@ def _rail_blocks(root: HtmlElement, keep: set[HtmlElement]) -> list[HtmlElement]
     return out
 
 
+_DROPPED_TAGS = frozenset(("figure", "figcaption", "aside", "nav", "button", "dialog", "template"))
+# What a block is dropped for: a hint about it, weighed against the prose it holds (`_spared_hints`), or a verdict.
+_FIGURE_HINT = "figure"
+_VERDICTS = frozenset(("tag", "hidden"))
+
+
+def _class_hint(el: HtmlElement) -> str:
+    return f"class {el.get('class') or ''} {el.get('id') or ''}"
+
+
+def _hint(el: HtmlElement, counts: _LetterCounts, in_story: bool, own_host: str) -> str | None:
+    """Why `el` looks like clutter: "class <its class>", "figure", "links", "tag", "hidden"; None when it does not.
+    Inside the story a list of links to other sites is the story's references, not a rail of this site's stories."""
+    tag = el.tag
+    if tag in _DROPPED_TAGS:
+        return _FIGURE_HINT if tag in ("figure", "figcaption") else "tag"
+    if _is_hidden(el):
+        return "hidden"
+    if el.find(".//h1") is not None:
+        return None
+    if _is_clutter(el):
+        return _class_hint(el)
+    if tag in _LINK_LIST_TAGS and counts.is_link_list(el) and not (in_story and _links_off_site(el, own_host)):
+        return "links"
+    return None
+
+
+def _doomed(
+    root: HtmlElement,
+    keep: set[HtmlElement],
+    story: set[HtmlElement],
+    spared: set[str],
+    counts: _LetterCounts,
+    own_host: str,
+) -> list[tuple[HtmlElement, str]]:
+    """The blocks to drop, each with its hint. Depth first, in document order, not descending into what goes: its
+    inside goes with it."""
+    doomed: list[tuple[HtmlElement, str]] = []
+    stack = [(child, False) for child in reversed(root) if isinstance(child.tag, str)]
+    while stack:
+        el, in_story = stack.pop()
+        tag = el.tag
+        # Paragraphs stay even when hidden: metered sites hide the rest of the story until a script shows it.
+        if (tag not in _PROTECTED or (tag == "p" and _is_caption(el))) and el not in keep:
+            hint = _hint(el, counts, in_story, own_host)
+            if hint is not None and hint not in spared:
+                doomed.append((el, hint))
+                continue
+        if tag == "p" and el.get("aria-hidden") == "true":
+            del el.attrib["aria-hidden"]  # trafilatura would drop it
+        inner = in_story or el in story
+        stack.extend((child, inner) for child in reversed(el) if isinstance(child.tag, str))
+    return doomed
+
+
+def _spared_hints(
+    doomed: list[tuple[HtmlElement, str]], keep: set[HtmlElement], root: HtmlElement, counts: _LetterCounts
+) -> set[str]:
+    """Hints that would take most of the page's prose: on this page the class names the story's own blocks (a
+    Blogger "widget", Elementor's text "widget"s, a live ticker's "comment"s, a video page's "caption"s), or the
+    figures are a gallery whose captions are the text. A class is spared when the story's container bears it too or
+    its blocks lie inside the story; figures by their share alone."""
+    groups: dict[str, list[HtmlElement]] = {}
+    for el, hint in doomed:
+        if hint.startswith("class ") or hint == _FIGURE_HINT:
+            groups.setdefault(hint, []).append(el)
+    # A first cut on raw text lengths, which lxml gives at C speed: a group with half the page's prose has a tenth
+    # of its text however much of that text is links and layout whitespace, and most groups have far less.
+    page_chars = len(root.text_content())
+    groups = {h: m for h, m in groups.items() if sum(len(el.text_content()) for el in m) >= 0.1 * page_chars}
+    if not groups:
+        return set()
+    page = counts.prose(root)
+    if not page:
+        return set()
+    kept_classes = {_class_hint(el) for el in keep}
+    spared = set()
+    for hint, members in groups.items():
+        if sum(counts.prose(el) for el in members) < 0.5 * page:
+            continue
+        if hint == _FIGURE_HINT or hint in kept_classes or any(keep.intersection(el.iterancestors()) for el in members):
+            spared.add(hint)
+    return spared
+
+
+_SPARING_ROUNDS = 4
+
+
+def _drop_spared_classes(root: HtmlElement, spared: set[str]) -> None:
+    """The story's blocks lose the class words found not to be clutter here, so that trafilatura, which reads the
+    same words ("widget") as boilerplate, does not drop them either."""
+    for el in root.iter(etree.Element):
+        if (el.get("class") or el.get("id")) and _class_hint(el) in spared:
+            el.attrib.pop("class", None)
+            el.attrib.pop("id", None)
+
+
 def clean_tree(
     tree: HtmlElement, url: str, prose_parents: tuple[HtmlElement, ...], drop_xpaths: tuple[str, ...] = ()
 ) -> None:
     """Remove clutter in place before trafilatura sees the tree. `prose_parents` hold the main prose; they and
-    their ancestors are kept whatever their class says (themes name wrappers "paywall", "widget"...)."""
+    their ancestors are kept whatever their class says (themes name wrappers "paywall", "widget"...), and a class
+    word that would take most of the page's prose is not clutter on that page."""
     for xp in drop_xpaths:
         try:
             for el in tree.xpath(xp):
@@ -277,32 +393,21 @@ def clean_tree(
     for parent in prose_parents:
         keep.add(parent)
         keep.update(parent.iterancestors())
-    doomed: list[HtmlElement] = []
+    story = set(prose_parents)
     counts = _LetterCounts()
-    # Depth first, in document order, not descending into what goes: its inside goes with it.
-    stack = [child for child in reversed(root) if isinstance(child.tag, str)]
-    while stack:
-        el = stack.pop()
-        tag = el.tag
-        dropped_tag = tag in ("figure", "figcaption", "aside", "nav", "button", "dialog", "template")
-        # Paragraphs stay even when hidden: metered sites hide the rest of the story until a script shows it.
-        if (
-            (tag not in _PROTECTED or (tag == "p" and _is_caption(el)))
-            and el not in keep
-            and (
-                dropped_tag
-                or _is_hidden(el)
-                or (
-                    (_is_clutter(el) or (tag in _LINK_LIST_TAGS and counts.is_link_list(el)))
-                    and el.find(".//h1") is None
-                )
-            )
-        ):
-            doomed.append(el)
-            continue
-        if tag == "p" and el.get("aria-hidden") == "true":
-            del el.attrib["aria-hidden"]  # trafilatura would drop it
-        stack.extend(child for child in reversed(el) if isinstance(child.tag, str))
+    own_host = _host(url)
+    spared: set[str] = set()
+    found = _doomed(root, keep, story, spared, counts, own_host)
+    # Sparing a wrapper opens it to the walk, which may meet the next wrapper of the same story ("widget-container").
+    for _ in range(_SPARING_ROUNDS):
+        more = _spared_hints(found, keep, root, counts) - spared
+        if not more:
+            break
+        spared |= more
+        found = _doomed(root, keep, story, spared, counts, own_host)
+    if spared:
+        _drop_spared_classes(root, spared)
+    doomed = [el for el, _ in found]
     doomed.extend(_rail_blocks(root, keep))
     for el in doomed:
         if el.getparent() is not None:

@@ -20,9 +20,9 @@ from .declared import declared_urls, pick_description, pick_image, pick_section,
 from .decode import decode_html, non_html_type
 from .language import pick_language
 from .lines import byline_authors, clean_lines
-from .listing import PageShape, listing_reason, measure
+from .listing import PageShape, ld_article_is_this_page, links_elsewhere, listing_reason, measure, site_page_reason
 from .nesting import within_depth
-from .normalize import clean, norm
+from .normalize import clean, nfc, norm
 from .structured import PageData, read_page_data
 from .title import headings, pick_title
 from .types import Article, ExtractionHints, NotAnArticle
@@ -65,26 +65,37 @@ def _extract(
     listing = listing_reason(data, shape, url, meta.canonical)
     # A site profile's body_xpath that matched has found the story's container: the page is an article.
     if listing and not hinted:
-        return NotAnArticle(url=url, reason=listing, kind="listing", canonical_url=meta.canonical, title=meta.title)
+        return NotAnArticle(
+            url=url, reason=listing, kind="listing", canonical_url=meta.canonical, title=nfc(meta.title)
+        )
+    site_page = None if hinted else site_page_reason(data, url, meta.canonical)
+    if site_page:
+        return NotAnArticle(
+            url=url, reason=site_page, kind="site-page", canonical_url=meta.canonical, title=nfc(meta.title)
+        )
     text = _trafilatura_text(body_tree, shape, url, hints, hinted)
     authors = meta.authors or byline_authors(text)
-    text = _finished_text(text, data, tree, meta, authors)
+    ld_text = bodymod.ld_body(data.ld_article) if ld_article_is_this_page(data, url, meta.canonical) else ""
+    text = _finished_text(text, ld_text, data, tree, meta, authors)
+    text = _with_lead(text, meta.description, tree, [meta.title or "", data.first("og:title") or ""], shape.main, url)
     if not text.strip():
         return NotAnArticle(url=url, reason="empty body", kind="empty", canonical_url=meta.canonical, title=meta.title)
+    section = pick_section(data)
+    # One spelling of every character (NFC): pages and trafilatura's bare extraction pass decomposed text through.
     return Article(
         url=url,
         canonical_url=meta.canonical,
-        title=meta.title,
-        text=text,
-        authors=authors,
+        title=nfc(meta.title),
+        text=nfc(text),
+        authors=tuple(nfc(name) for name in authors),
         published=meta.published,
         modified=meta.modified,
         language=pick_language(data, text),
-        description=meta.description or None,
-        section=pick_section(data),
-        tags=pick_tags(data),
+        description=nfc(meta.description) or None,
+        section=nfc(section),
+        tags=tuple(nfc(tag) for tag in pick_tags(data)),
         image=pick_image(data, url),
-        site_name=meta.site_name or None,
+        site_name=nfc(meta.site_name) or None,
         declared_urls=meta.declared_urls,
     )
 
@@ -160,12 +171,13 @@ def _trafilatura_text(
     return text
 
 
-def _finished_text(text: str, data: PageData, tree: HtmlElement, meta: _Metadata, authors: tuple[str, ...]) -> str:
-    """The text without chrome lines, taken from JSON-LD or the page's script state when the DOM shows less of the
-    story, and with the standfirst in front."""
+def _finished_text(
+    text: str, ld_text: str, data: PageData, tree: HtmlElement, meta: _Metadata, authors: tuple[str, ...]
+) -> str:
+    """The text without chrome lines, taken from this story's JSON-LD `articleBody` (`ld_text`) or the page's script
+    state when the DOM shows less of the story."""
     headlines = (meta.title, meta.h1s[0] if meta.h1s else None, data.first("og:title"))
     text = clean_lines(text, headlines, authors)
-    ld_text = bodymod.ld_body(data.ld_article)
     # trafilatura's own fall-back may already have returned articleBody, flattened to one line.
     if ld_text and (len(text) < 0.5 * len(ld_text) or text.split() == ld_text.split()):
         text = clean_lines(ld_text, headlines, authors)
@@ -174,7 +186,7 @@ def _finished_text(text: str, data: PageData, tree: HtmlElement, meta: _Metadata
         # The DOM shows nothing, or only the first lines of the story the state holds (a client-side "continue").
         if len(blob) > 2 * len(text) and (len(text) < 200 or _begins(blob, text)):
             text = clean_lines(blob, headlines, authors)
-    return _with_lead(text, meta.description, tree, [meta.title or "", data.first("og:title") or ""])
+    return text
 
 
 def _extract_alone(el: HtmlElement, url: str) -> str:
@@ -209,6 +221,9 @@ def _join_split_body(text: str, main: HtmlElement | None, parents: tuple[HtmlEle
         return text
     order = {el: i for i, el in enumerate(same[0].getroottree().getroot().iter())}
     same.sort(key=lambda el: order.get(el, 0))
+    same = _before_next_headline(same, order)
+    if len(same) < 2:
+        return text
     pieces: list[str] = []
     for section in same:
         piece = _extract_alone(section, url)
@@ -216,6 +231,15 @@ def _join_split_body(text: str, main: HtmlElement | None, parents: tuple[HtmlEle
             pieces.append(piece)
     joined = "\n".join(pieces)
     return joined if len(joined) > 1.15 * len(text) else text
+
+
+def _before_next_headline(sections: list[HtmlElement], order: dict[HtmlElement, int]) -> list[HtmlElement]:
+    """The sections up to the next story's headline: an <h1> after the first section opens the story the page loads
+    below this one, whose sections share this one's class."""
+    first = order.get(sections[0], 0)
+    inside = set(sections)
+    later = [i for el, i in order.items() if el.tag == "h1" and i > first and inside.isdisjoint(el.iterancestors())]
+    return [el for el in sections if order.get(el, 0) < min(later)] if later else sections
 
 
 _TEXT_BLOCKS = ("p", "li", "h2", "h3", "h4", "h5", "h6", "blockquote")
@@ -359,10 +383,12 @@ def _overlap(a: str, b_words: set[str]) -> float:
     return len(words & b_words) / max(len(words), len(b_words), 1)
 
 
-def _header_lead(tree: HtmlElement, text: str, description: str | None, titles: list[str]) -> str | None:
+def _header_lead(
+    tree: HtmlElement, text: str, description: str | None, titles: list[str], main: HtmlElement | None, url: str
+) -> str | None:
     """The standfirst shown between the headline and the first line of the body. A block qualifies by its
     class words or by saying (nearly) what the page's description says; it must be a leaf block of prose
-    that is not the headline again, a caption or page chrome."""
+    that is not the headline again, a caption, page chrome or another story's teaser."""
     body = tree.find("body")
     start = _word_key(text.split("\n", 1)[0])[:60]
     if body is None or not start:
@@ -407,15 +433,37 @@ def _header_lead(tree: HtmlElement, text: str, description: str | None, titles: 
             _LEAD_BAD_ANCESTOR_WORDS.intersection(_class_words(a)) for a in itertools.islice(el.iterancestors(), 3)
         ):
             continue
+        if _other_story(el, main, url):
+            continue
         if by_class or (len(desc_words) >= 5 and _overlap(key, desc_words) >= 0.6):
             return value
     return None
 
 
-def _with_lead(text: str, description: str | None, tree: HtmlElement, titles: list[str]) -> str:
+def _other_story(el: HtmlElement, main: HtmlElement | None, url: str) -> bool:
+    """The block belongs to another story: it sits in an <article> that does not hold the body, or in a card beside
+    a headline link to another page."""
+    article = next(el.iterancestors("article"), None)
+    if article is not None and main is not None and article is not main and article not in set(main.iterancestors()):
+        return True
+    for block in itertools.islice(el.iterancestors(), 2):
+        for link in block.iter("a"):
+            words = len(clean(link.text_content()).split())
+            in_heading = (
+                any(a.tag in ("h2", "h3", "h4") for a in link.iterancestors()) or link.find(".//h2") is not None
+            )
+            if (words >= 5 or (in_heading and words >= 2)) and links_elsewhere(link, url):
+                return True
+    return False
+
+
+def _with_lead(
+    text: str, description: str | None, tree: HtmlElement, titles: list[str], main: HtmlElement | None, url: str
+) -> str:
+    """The text with the standfirst in front."""
     if not text:
         return text
-    lead = _header_lead(tree, text, description, titles)
+    lead = _header_lead(tree, text, description, titles, main, url)
     if not lead:
         return _with_standfirst(text, description, tree)
     if _word_key(lead)[:80] in _word_key(text):

@@ -134,8 +134,12 @@ def byline_authors(text: str) -> tuple[str, ...]:
     return ()
 
 
+# A telephone number the story gives ("+81 158-23-2012", "(030) 1234-567"): digits that only look like a date.
+_PHONE = re.compile(r"\+\d|\(\d{2,5}\)\s*\d")
+
+
 def _is_stamp(line: str) -> bool:
-    if len(line) > 80:
+    if len(line) > 80 or _PHONE.search(line):
         return False
     words = re.findall(r"[^\W\d_]+", _CJK_DATE.sub(" ", line).lower())
     if not all(w in _STAMP_WORDS for w in words):
@@ -188,12 +192,20 @@ def _is_link_label(line: str) -> bool:
     if not _URL.search(line):
         return False
     rest = _URL.sub(" ", line)
-    return len(rest.split()) <= 4 and letters(rest) < 25
+    # A bare address is what the story points the reader to ("http://www.openpetition.de"); a label makes it chrome.
+    return 0 < letters(rest) < 25 and len(rest.split()) <= 4
 
 
-def _is_contact(line: str) -> bool:
-    """ "Write to Jane Doe at jane@paper.test": how to reach the author, under the story."""
-    return len(line) < 150 and _EMAIL.search(line) is not None
+# How a contact line under the story opens: "Write to Jane Doe at ...", "Contact the author: ...", "E-Mail: ...".
+_CONTACT_OPENING = re.compile(r"^\W*(?:write to|contact|reach|e-?mail|mail|kontakt|schreiben sie)\b", re.I)
+
+
+def _is_contact(line: str, authors: tuple[str, ...]) -> bool:
+    """ "Write to Jane Doe at jane@paper.test": how to reach the author, under the story. An address the story gives
+    its readers ("Hinweise an info@polizei.example") is a sentence of the story."""
+    if len(line) >= 150 or _EMAIL.search(line) is None:
+        return False
+    return _CONTACT_OPENING.match(line) is not None or _minus_authors(norm(line), authors) != norm(line)
 
 
 def _repeats_headline(line: str, ntitle: str) -> bool:
@@ -201,7 +213,11 @@ def _repeats_headline(line: str, ntitle: str) -> bool:
     nline = norm(line)
     if nline == ntitle:
         return True
-    return len(ntitle) >= 15 and nline.endswith(ntitle) and len(nline) - len(ntitle) <= 80
+    if len(ntitle) < 15 or not nline.endswith(ntitle):
+        return False
+    # The kicker is a label ("Analysis:", "EXKLUSIV"), not a sentence that happens to end in the headline's words.
+    kicker = nline[: len(nline) - len(ntitle)]
+    return len(kicker) <= 60 and not re.search(r"[.!?。]\s*\S", kicker)
 
 
 def clean_lines(text: str, headlines: Sequence[str | None], authors: tuple[str, ...]) -> str:
@@ -235,7 +251,7 @@ def clean_lines(text: str, headlines: Sequence[str | None], authors: tuple[str, 
     # Prompts close the story: drop them from the end, up to the last line of the story proper.
     while out and (
         _is_prompt(out[-1])
-        or _is_contact(out[-1])
+        or _is_contact(out[-1], authors)
         or _CONTRIBUTORS_LINE.search(out[-1])
         or _INITIALS_LINE.match(out[-1])
     ):

@@ -10,7 +10,7 @@ from lxml import etree
 from lxml.html import HtmlElement
 
 from .structured import PageData
-from .urlshape import is_listing_path
+from .urlshape import is_front_page, is_listing_path, is_site_page_path
 
 _INLINE = frozenset(
     {
@@ -173,12 +173,56 @@ def _inside(el: HtmlElement, blocks: set[HtmlElement]) -> bool:
     return False
 
 
+def links_elsewhere(link: HtmlElement, url: str) -> bool:
+    """The link goes to another page than `url` (not to an anchor of it, nor to itself)."""
+    href = (link.get("href") or "").strip()
+    if not href or href.startswith(("#", "javascript:")):
+        return False
+    try:
+        return not url or _page_key(urljoin(url, href)) != _page_key(url)
+    except ValueError:
+        return False
+
+
+def _site(host: str | None) -> str:
+    return (host or "").lower().removeprefix("www.")
+
+
+def _links_to_this_site(link: HtmlElement, url: str) -> bool:
+    """The link goes to another page of this page's site: where a teaser leads."""
+    if not links_elsewhere(link, url):
+        return False
+    try:
+        return not url or _site(urlsplit(urljoin(url, (link.get("href") or "").strip())).hostname) == _site(
+            urlsplit(url).hostname
+        )
+    except ValueError:
+        return False
+
+
+def _teaser_headings(tree: HtmlElement, url: str) -> list[HtmlElement]:
+    """Headings that are links to other pages of the site: a teaser's. A heading whose link is an anchor on this page
+    (a table of contents' target, a "¶" permalink) or a small part of its text ("History [edit]") heads a section of
+    this one; one that links to another site names what a listicle's item is about."""
+    found = []
+    for heading in _TEASER_XPATH(tree):
+        parent = heading.getparent()
+        if parent is not None and parent.tag == "a":
+            if _links_to_this_site(parent, url):
+                found.append(heading)
+            continue
+        linked = sum(len("".join(a.text_content().split())) for a in heading.iter("a") if _links_to_this_site(a, url))
+        if linked and linked >= 0.5 * len("".join(heading.text_content().split())):
+            found.append(heading)
+    return found
+
+
 def measure(tree: HtmlElement, url: str = "") -> PageShape:
     items, item_chars = _link_items(tree)
     n_cards, card_chars, card_blocks = _cards(tree, url)
     chars: dict[HtmlElement, int] = {}
     blocks: dict[HtmlElement, int] = {}
-    teaser_headings = _TEASER_XPATH(tree)
+    teaser_headings = _teaser_headings(tree, url)
     # A card: a linked headline with its summary beside it. Those summaries are not article prose.
     teaser_blocks = {h.getparent() for h in teaser_headings}
     teaser_blocks |= {h.getparent().getparent() for h in teaser_headings if h.getparent() is not None}
@@ -226,22 +270,58 @@ def _latin_equivalent(shape: PageShape) -> float:
     return shape.paragraph_cluster * (1 + 2 * share)
 
 
+# schema.org's types of a site's pages about itself.
+_SITE_PAGE_TYPES = frozenset(("aboutpage", "contactpage"))
+
+
+def site_page_reason(data: PageData, url: str, canonical: str | None) -> str | None:
+    """Why the page is one of the site's pages about itself (About us, Contact, Privacy policy, Impressum), None when
+    it is not: it declares itself one, or its URL names one and it declares no article. WordPress themes give such
+    pages og:type=article and a WebPage in Yoast's @graph, so only an article in JSON-LD counts against the URL."""
+    if data.ld_types & _SITE_PAGE_TYPES:
+        return f"site page (declared {'/'.join(sorted(data.ld_types & _SITE_PAGE_TYPES))})"
+    if data.ld_article is not None:
+        return None
+    for candidate in (canonical, url):
+        try:
+            path = urlsplit(candidate or "").path
+        except ValueError:
+            continue
+        if is_site_page_path(path):
+            return f"site page (URL {path})"
+    return None
+
+
+def _listing_url(url: str, canonical: str | None) -> tuple[str, bool]:
+    """The path the page is known by and whether it is a listing's. A canonical URL that names the site's front page
+    from a page that is not one is the theme's default, not the page's place: it says nothing of the page."""
+    try:
+        own, declared = urlsplit(url), urlsplit(canonical or url)
+    except ValueError:
+        return "", False
+    if is_front_page(declared.path, declared.query) and not is_front_page(own.path, own.query):
+        declared = own
+    return declared.path, is_listing_path(declared.path, declared.query)
+
+
+def ld_article_is_this_page(data: PageData, url: str, canonical: str | None) -> bool:
+    """The JSON-LD article is this page's story, not one it links to: it names no other page as its own, and it has a
+    headline or a body."""
+    art = data.ld_article
+    if art is None:
+        return False
+    main = art.get("mainEntityOfPage")
+    ld_url = main.get("@id") if isinstance(main, dict) else main if isinstance(main, str) else art.get("url")
+    this_page = not isinstance(ld_url, str) or _same_page(ld_url, canonical or url) or _same_page(ld_url, url)
+    return this_page and bool(art.get("headline") or art.get("articleBody"))
+
+
 def listing_reason(data: PageData, shape: PageShape, url: str, canonical: str | None) -> str | None:
     """A human-readable reason when the page is a listing, None when it is an article."""
-    art = data.ld_article
-    ld_is_this_page = False
-    if art is not None:
-        main = art.get("mainEntityOfPage")
-        ld_url = main.get("@id") if isinstance(main, dict) else main if isinstance(main, str) else art.get("url")
-        ld_is_this_page = not isinstance(ld_url, str) or _same_page(ld_url, canonical or url) or _same_page(ld_url, url)
-        ld_is_this_page = ld_is_this_page and bool(art.get("headline") or art.get("articleBody"))
+    ld_is_this_page = ld_article_is_this_page(data, url, canonical)
     og_type = (data.first("og:type") or "").lower()
     declared_article = ld_is_this_page or og_type == "article" or data.first("article:published_time") is not None
-    try:
-        path = urlsplit(canonical or url).path
-    except ValueError:
-        path = ""
-    listing_path = is_listing_path(path)
+    path, listing_path = _listing_url(url, canonical)
     listing_declared = bool(data.ld_types & {"collectionpage", "itemlist", "searchresultspage", "profilepage"})
 
     teaser_note = f"{shape.teasers} teasers"

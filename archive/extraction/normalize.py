@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from typing import Any
+from typing import Any, overload
 
 from lxml.html import HtmlElement
 
@@ -23,6 +23,15 @@ def clean(text: Any) -> str:
     if not isinstance(text, str):
         return ""
     return _WS.sub(" ", text.replace("\u00ad", "").replace("\u200b", "")).strip()
+
+
+@overload
+def nfc(text: str) -> str: ...
+@overload
+def nfc(text: None) -> None: ...
+def nfc(text: str | None) -> str | None:
+    """The composed form of a text (NFC): "u" + combining diaeresis and "ü" are one string to store and search."""
+    return unicodedata.normalize("NFC", text) if text else text
 
 
 def letters(text: str) -> int:

@@ -88,12 +88,14 @@ def ld_types(obj: dict[str, Any]) -> set[str]:
     return set()
 
 
+# Wrappers themes put around a script's JSON for old XHTML parsers: "<!-- ... -->", "<![CDATA[ ... ]]>", each
+# possibly behind a JavaScript comment ("//<![CDATA[").
+_WRAPPER_START = re.compile(r"^(?:\s*(?://|/\*)?\s*(?:<!--|<!\[CDATA\[)\s*(?:\*/)?)+")
+_WRAPPER_END = re.compile(r"(?:\s*(?://|/\*)?\s*(?:-->|\]\]>)\s*(?:\*/)?)+\s*$")
+
+
 def _load_json(raw: str) -> Any:
-    raw = raw.strip()
-    if raw.startswith("<!--"):
-        raw = raw[4:]
-    if raw.endswith("-->"):
-        raw = raw[:-3]
+    raw = _WRAPPER_END.sub("", _WRAPPER_START.sub("", raw.strip()))
     raw = raw.strip().rstrip(";")
     try:
         return load_json(raw, strict=False)

@@ -280,7 +280,10 @@ def pick_title(data: PageData, h1s: list[str], site_names: list[str], tree: Html
     art = data.ld_article or {}
     ld = _declared_title(ld_text(art.get("headline")), site_names)
     og = _declared_title(data.first("og:title"), site_names)
-    cands: _Candidates = {"ld": ld, "og": og, "h1": _heading_vote(data, h1s, site_names, tree, ld, og)}
+    h1 = _heading_vote(data, h1s, site_names, tree, ld, og)
+    if not ld and not og:
+        h1 = _heading_the_title_tag_names(data, h1, h1s, site_names)
+    cands: _Candidates = {"ld": ld, "og": og, "h1": h1}
     _cut_at_heading(cands)
     _mend_cut_og_title(cands)
     _drop_kickers(cands)
@@ -375,3 +378,17 @@ def _most_agreed(values: list[str]) -> str:
         votes[norm(v)] = votes.get(norm(v), 0) + 1
     top = max(votes.values())
     return next(v for v in values if votes[norm(v)] == top)
+
+
+def _heading_the_title_tag_names(data: PageData, h1: str | None, h1s: list[str], site_names: list[str]) -> str | None:
+    """With no JSON-LD or og:title, the <title> tag tells which <h1> is the headline: a site's logo and a section's
+    name are <h1>s too. When it names none of them, the <title> tag (without the site's name) is the headline."""
+    if not data.title_tag:
+        return h1
+    tag = norm(data.title_tag)
+    # The longest: the site's name in the <title> tag's suffix may be a logo <h1> too.
+    named = [h for h in ([h1] if h1 else []) + h1s if len(norm(h)) >= 8 and norm(h) in tag]
+    if named:
+        return max(named, key=len)
+    stripped = _declared_title(data.title_tag, [*site_names, *h1s[:1]])
+    return stripped if stripped and len(stripped) >= 20 else h1

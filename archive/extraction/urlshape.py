@@ -46,9 +46,77 @@ LISTING_SEGMENTS: tuple[str, ...] = (
 )
 _WORDS = "|".join(map(re.escape, LISTING_SEGMENTS))
 _LISTING_SEGMENT = re.compile(rf"(?:{_WORDS})", re.I)
-_LISTING_IN_PATH = re.compile(rf"/(?:{_WORDS})(?:/|$)", re.I)
 # A language edition's front page: "/en/", "/pt-br".
 _EDITION_ROOT = re.compile(r"/?[a-z]{2}(-[a-z]{2})?/?", re.I)
+# What names one document rather than a list of them: a file name ("artikel.html"), a slug of four or more words,
+# a long number ("ld.1688234").
+_DOCUMENT_SEGMENT = re.compile(r"\.(?:s?html?|php|aspx?|jsp|cfm)$|^(?:[^\W_]+[-_+]){3,}[^\W_]+|\d{5,}", re.I)
+# A query that picks one document on a front page's path ("/?p=31228", "/hl?a=20170309-35097838"): a long number.
+_DOCUMENT_QUERY = re.compile(r"(?:^|&)(?!utm_)[^=&]+=[^&]*\d{4,}", re.I)
+
+
+# The last path segment of a site's pages about itself (who runs it, how to reach them, its legal texts), in the
+# languages of the sites archived so far. Such a page is archived, but it is not a story.
+SITE_PAGE_SEGMENTS: frozenset[str] = frozenset(
+    [
+        "about",
+        "about-us",
+        "aboutus",
+        "about-me",
+        "who-we-are",
+        "contact",
+        "contact-us",
+        "contacts",
+        "imprint",
+        "impressum",
+        "legal",
+        "legal-notice",
+        "privacy",
+        "privacy-policy",
+        "privacy-notice",
+        "privacy-statement",
+        "cookie-policy",
+        "cookies",
+        "cookie-notice",
+        "terms",
+        "terms-of-use",
+        "terms-of-service",
+        "terms-and-conditions",
+        "disclaimer",
+        "accessibility",
+        "kontakt",
+        "ueber-uns",
+        "uber-uns",
+        "über-uns",
+        "datenschutz",
+        "datenschutzerklaerung",
+        "datenschutzerklärung",
+        "agb",
+        "nutzungsbedingungen",
+        "mentions-legales",
+        "qui-sommes-nous",
+        "politique-de-confidentialite",
+        "nous-contacter",
+        "aviso-legal",
+        "quienes-somos",
+        "sobre-nosotros",
+        "contacto",
+        "politica-de-privacidad",
+        "politica-de-privacidade",
+        "privacidad",
+        "chi-siamo",
+        "contatti",
+        "note-legali",
+        "informativa-privacy",
+    ]
+)
+_PAGE_EXTENSION = re.compile(r"\.(?:s?html?|php|aspx?)$", re.I)
+
+
+def is_site_page_path(path: str) -> bool:
+    """The path is one of the site's pages about itself: "/about-us/", "/privacy-policy", "/de/impressum.html"."""
+    segments = [s for s in path.lower().split("/") if s]
+    return bool(segments) and _PAGE_EXTENSION.sub("", segments[-1]) in SITE_PAGE_SEGMENTS
 
 
 def is_listing_segment(segment: str) -> bool:
@@ -57,15 +125,27 @@ def is_listing_segment(segment: str) -> bool:
 
 
 def names_listing(path: str) -> bool:
-    """A segment anywhere in the path names a listing: "/tag/x", "/de/themen/klima/", "/news/autor/jan"."""
-    return _LISTING_IN_PATH.search(path) is not None
+    """A listing word names the page: "/tag/x", "/de/themen/klima/", "/news/autor/jan", "/page/2". What sits deeper
+    below the word, or a document's name right after it, is a page of that section, not the list:
+    "/DE/themen/gesundheit/pflege/artikel.html", "/page/how-we-rebuilt-the-old-mill"."""
+    segments = [s for s in path.split("/") if s]
+    for i, segment in enumerate(segments):
+        if not is_listing_segment(segment):
+            continue
+        rest = segments[i + 1 :]
+        if not rest or (len(rest) == 1 and not _DOCUMENT_SEGMENT.search(rest[0])):
+            return True
+    return False
 
 
-def is_front_page(path: str) -> bool:
-    """The site's home page or a language edition's: "", "/", "/en/", "/pt-br"."""
+def is_front_page(path: str, query: str = "") -> bool:
+    """The site's home page or a language edition's: "", "/", "/en/", "/pt-br"; not when the query picks one
+    document there ("/?p=31228")."""
+    if _DOCUMENT_QUERY.search(query):
+        return False
     return path.strip("/") == "" or _EDITION_ROOT.fullmatch(path) is not None
 
 
-def is_listing_path(path: str) -> bool:
-    """The path is a listing's: a front page, or one with a segment that names a listing."""
-    return is_front_page(path) or names_listing(path)
+def is_listing_path(path: str, query: str = "") -> bool:
+    """The path (with its query) is a listing's: a front page, or one that a listing word names."""
+    return is_front_page(path, query) or names_listing(path)

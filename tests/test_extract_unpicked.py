@@ -1,0 +1,303 @@
+"""Extraction on the page shapes of publishers nobody here picked (issue 20): each test is one failure class of the
+issue, on a crafted page that shows it, and fails without the fix it names."""
+
+from __future__ import annotations
+
+import unicodedata
+
+import pytest
+
+from archive.extract import Article, NotAnArticle, extract
+
+_PARAGRAPHS = (
+    "The district council approved the new cycling plan on Tuesday evening after a debate of almost four hours.",
+    "Under the plan, twenty kilometres of protected lanes will be built along the main roads within three years.",
+    "Shop owners on the high street had asked for more delivery bays, and the final version includes eleven of them.",
+    "The first works are due to start in March, once the regional government has released its share of the money.",
+)
+_RELATED = "".join(
+    f'<h3><a href="/news/other-story-{i}.html">Another story of the district, number {i}, with its headline</a></h3>'
+    for i in range(4)
+)
+
+
+def story_page(
+    *, head: str = "", title: str = "Council approves the cycling plan", lines: tuple[str, ...] = _PARAGRAPHS
+) -> bytes:
+    paragraphs = "".join(f"<p>{line}</p>" for line in lines)
+    return f"""<html lang="en"><head><title>{title}</title>{head}</head><body>
+<header><nav><a href="/">Home</a></nav></header><main><h1>{title}</h1>
+<div class="content">{paragraphs}</div><div class="more">{_RELATED}</div></main></body></html>""".encode()
+
+
+def assert_article(result: Article | NotAnArticle) -> Article:
+    assert isinstance(result, Article), result
+    return result
+
+
+# ------------------------------------------------------------------ 1. real stories refused as "not an article"
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://ministry.test/DE/themen/verkehr/radverkehr/radplan-beschlossen.html",  # a page deep in a topic
+        "https://blog.test/themen/der-rat-beschliesst-den-neuen-radverkehrsplan",  # a story's slug after the word
+        "https://blog.test/page/how-the-council-approved-the-cycling-plan",  # "page" as a path word
+        "https://blog.test/?p=31228",  # a WordPress post by its id, on the root path
+        "https://headlines.test/hl?a=20170309-35097838-sci",  # an edition-like path with the document in the query
+    ],
+)
+def test_a_story_at_a_url_with_a_listing_word_is_an_article(url: str) -> None:
+    result = assert_article(extract(story_page(), url))
+    assert result.text.split("\n")[0] == _PARAGRAPHS[0]
+
+
+def test_a_story_whose_canonical_url_is_the_front_page_is_an_article() -> None:
+    head = '<link rel="canonical" href="https://paper.test/es/"><meta property="og:type" content="article">'
+    assert_article(extract(story_page(head=head), "https://paper.test/es/2016/11/30/el-plan-de-bicicletas/"))
+
+
+def test_a_page_whose_headings_link_to_its_own_sections_is_one_story() -> None:
+    sections = "".join(
+        f'<h2><a href="#part-{i}">Part {i} of the plan</a></h2><p>{line}</p>' for i, line in enumerate(_PARAGRAPHS * 2)
+    )
+    toc = "".join(f'<li><a href="#part-{i}">Part {i}</a></li>' for i in range(8))
+    html = f"""<html><head><title>The cycling plan</title></head><body><h1>The cycling plan</h1>
+<ul class="toc">{toc}</ul><div id="content">{sections}</div></body></html>"""
+    result = assert_article(extract(html.encode(), "https://wiki.test/wiki/Cycling_plan"))
+    assert _PARAGRAPHS[3] in result.text
+
+
+# ------------------------------------------------------------------------ 4. the line filter drops real lines
+def test_addresses_phone_numbers_and_the_first_line_of_the_story_are_kept() -> None:
+    lines = (
+        "Residents who want the lanes sooner can sign the petition. The council said: the cycling plan",
+        *_PARAGRAPHS,
+        "http://www.openpetition.test",
+        "+81 158-23-2012",
+        "Questions about the works can be sent to the district office at verkehr@district.test.",
+    )
+    result = assert_article(extract(story_page(title="The cycling plan", lines=lines), "https://paper.test/news/plan"))
+    assert result.text.split("\n") == list(lines)
+
+
+def test_a_label_with_an_address_and_a_contact_line_still_go() -> None:
+    lines = (*_PARAGRAPHS, "Follow us on Facebook https://facebook.test/paper", "Write to the desk at desk@paper.test")
+    result = assert_article(extract(story_page(lines=lines), "https://paper.test/news/plan"))
+    assert result.text.split("\n") == list(_PARAGRAPHS)
+
+
+# ---------------------------------------------------------------------------------------- 5. Unicode NFC
+def test_text_and_fields_are_composed() -> None:
+    decomposed = unicodedata.normalize("NFD", "Müller fordert größere Radwege in Köln")
+    lines = (unicodedata.normalize("NFD", "Jürgen Müller, der Sprecher der Bürgerinitiative, begrüßte den Plan."),)
+    head = f'<meta name="author" content="{unicodedata.normalize("NFD", "Jürgen Müller")}">'
+    result = assert_article(
+        extract(story_page(head=head, title=decomposed, lines=lines + _PARAGRAPHS), "https://p.test/a/b")
+    )
+    for value in (result.title, result.text, *result.authors):
+        assert value == unicodedata.normalize("NFC", value), value
+    assert result.title == "Müller fordert größere Radwege in Köln"
+
+
+# ------------------------------------------------------------ 3. class-name clutter rules that fire on the story
+_SIDEBAR = (
+    '<div class="widget HTML"><h2>Blogroll</h2><ul>'
+    + "".join(f'<li><a href="/blogroll-{i}">A blog we read, number {i}</a></li>' for i in range(6))
+    + "</ul></div>"
+)
+_COMMENTS = '<div class="comments"><h3>2 comments</h3><p>Great news, about time this city did something.</p></div>'
+
+
+def blocks_page(blocks: str) -> bytes:
+    return f"""<html><head><title>Council approves the cycling plan</title><meta property="og:type" content="article">
+</head><body><h1>Council approves the cycling plan</h1>{blocks}{_SIDEBAR}{_COMMENTS}</body></html>""".encode()
+
+
+@pytest.mark.parametrize(
+    "blocks",
+    [
+        # a page builder's text widgets, one a paragraph
+        "".join(
+            '<div class="elementor-element elementor-widget elementor-widget-text-editor">'
+            f'<div class="elementor-widget-container"><p>{line}</p></div></div>'
+            for line in _PARAGRAPHS
+        ),
+        # a live ticker's entries
+        '<div class="ticker">'
+        + "".join(
+            f'<div class="live-match-comment"><span class="minute">{10 * i}.</span><p>{line}</p></div>'
+            for i, line in enumerate(_PARAGRAPHS)
+        )
+        + "</div>",
+        # a video page whose text is the videos' descriptions
+        '<div class="videos">'
+        + "".join(f'<div class="video"><div class="video-caption"><p>{line}</p></div></div>' for line in _PARAGRAPHS)
+        + "</div>",
+        # a gallery whose captions are the story
+        '<div class="gallery">'
+        + "".join(
+            f'<figure><img src="/{i}.jpg" alt=""><figcaption>{line}</figcaption></figure>'
+            for i, line in enumerate(_PARAGRAPHS)
+        )
+        + "</div>",
+    ],
+    ids=["widget", "comment", "caption", "figure"],
+)
+def test_a_class_word_that_names_most_of_the_page_s_prose_is_not_clutter_there(blocks: str) -> None:
+    result = assert_article(extract(blocks_page(blocks), "https://blog.test/2024/05/cycling-plan.html"))
+    assert result.text.split("\n") == list(_PARAGRAPHS)
+
+
+def test_a_list_of_links_to_other_sites_inside_the_story_is_its_text() -> None:
+    sources = "".join(
+        f'<li><a href="https://statistics-{i}.test/report">The report number {i} on the state of the lanes</a></li>'
+        for i in range(4)
+    )
+    rail = "".join(
+        f'<li><a href="/news/story-{i}.html">Another story of this site, number {i}</a></li>' for i in range(4)
+    )
+    blocks = f'<div class="body"><p>{_PARAGRAPHS[0]}</p><ul>{sources}</ul><p>{_PARAGRAPHS[1]}</p><ul>{rail}</ul>'
+    blocks += "".join(f"<p>{line}</p>" for line in _PARAGRAPHS[2:]) + "</div>"
+    result = assert_article(extract(blocks_page(blocks), "https://blog.test/2024/05/cycling-plan.html"))
+    assert "The report number 3 on the state of the lanes" in result.text
+    assert "Another story of this site" not in result.text
+
+
+# ------------------------------------------------------------------ 2. a site's own pages are not news articles
+_YOAST_GRAPH = (
+    '<script type="application/ld+json">{"@context": "https://schema.org", "@graph": ['
+    '{"@type": "WebPage", "@id": "https://blog.test/privacy-policy/", "name": "Privacy Policy"},'
+    '{"@type": "WebSite", "@id": "https://blog.test/#website", "name": "Blog"}]}</script>'
+    '<meta property="og:type" content="article">'
+)
+_POLICY = (
+    "This privacy policy explains which personal data this website collects when you visit it and why.",
+    "We store the address of your computer for seven days to protect the website against attacks.",
+    "You may ask us at any time which data we hold about you, and have it corrected or deleted.",
+)
+
+
+@pytest.mark.parametrize(
+    ("url", "head"),
+    [
+        ("https://blog.test/privacy-policy/", _YOAST_GRAPH),  # a WordPress page: og:type article, a WebPage
+        ("https://blog.test/about-us/", ""),
+        ("https://verein.test/de/impressum.html", ""),
+        ("https://blog.test/team/", '<script type="application/ld+json">{"@type": "AboutPage"}</script>'),
+    ],
+)
+def test_a_site_s_page_about_itself_is_archived_but_not_as_an_article(url: str, head: str) -> None:
+    result = extract(story_page(head=head, title="Privacy Policy", lines=_POLICY), url)
+    assert isinstance(result, NotAnArticle), result
+    assert result.kind == "site-page"
+    assert result.title == "Privacy Policy"
+
+
+def test_a_story_that_declares_itself_an_article_at_a_site_page_word_is_an_article() -> None:
+    ld = '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "The new privacy rules"}</script>'
+    result = extract(story_page(head=ld, title="The new privacy rules"), "https://paper.test/2024/05/privacy/")
+    assert_article(result)
+
+
+# ------------------------------------------------------- 6. the standfirst, articleBody and split-body steps
+def test_another_story_s_teaser_between_the_headline_and_the_body_is_not_the_standfirst() -> None:
+    card = (
+        '<div class="card"><h3><a href="/news/the-bridge-reopens.html">The old bridge reopens after two years</a></h3>'
+        '<p class="teaser">Engineers finished the repairs a month early; the first buses crossed on Monday.</p></div>'
+    )
+    paragraphs = "".join(f"<p>{line}</p>" for line in _PARAGRAPHS)
+    html = f"""<html><head><title>Council approves the cycling plan</title><meta property="og:type" content="article">
+</head><body><main><h1>Council approves the cycling plan</h1>{card}<div class="content">{paragraphs}</div></main>
+</body></html>"""
+    result = assert_article(extract(html.encode(), "https://paper.test/news/cycling-plan.html"))
+    assert result.text.split("\n") == list(_PARAGRAPHS)
+
+
+def test_the_article_body_of_a_story_the_page_only_links_to_is_not_this_page_s_text() -> None:
+    other = " ".join(f"Sentence {i} of the other story, about the harbour and its new cranes." for i in range(40))
+    ld = (
+        '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "The harbour gets new cranes",'
+        f' "mainEntityOfPage": "https://paper.test/news/harbour-cranes.html", "articleBody": "{other}"}}</script>'
+        '<meta property="og:type" content="article">'
+        '<link rel="canonical" href="https://paper.test/news/cycling-plan.html">'
+    )
+    result = assert_article(extract(story_page(head=ld), "https://paper.test/news/cycling-plan.html"))
+    assert result.text.split("\n") == list(_PARAGRAPHS)
+
+
+def test_sections_of_the_next_story_loaded_below_are_not_joined_to_this_one() -> None:
+    from trafilatura.utils import load_html
+
+    from archive.extraction.core import _join_split_body
+    from archive.extraction.listing import measure
+
+    one = [f"Part {i} of the cycling story: the council heard residents, engineers and shop owners." for i in range(6)]
+    more = [
+        f"Part {i} of the cycling story, continued after the advert, with the timetable of the works." for i in range(5)
+    ]
+    next_story = [
+        f"Part {i} of the harbour story: the new cranes arrive in spring and cost millions." for i in range(4)
+    ]
+
+    def section(lines: list[str]) -> str:
+        return '<div class="row"><div class="story-body">' + "".join(f"<p>{p}</p>" for p in lines) + "</div></div>"
+
+    html = f"""<html><head><title>Cycling plan</title></head><body><main><h1>Council approves the cycling plan</h1>
+{section(one)}<div class="advert">Advertisement</div>{section(more)}<h1>The harbour gets new cranes</h1>
+{section(next_story)}</main></body></html>"""
+    tree = load_html(html)
+    shape = measure(tree)
+    joined = _join_split_body("\n".join(one), shape.main, shape.prose_parents, "https://paper.test/news/cycling-plan")
+    assert joined.split("\n") == one + more
+
+
+# ------------------------------------------------------------------------------ 7. titles and dates
+def _undeclared_page(headings: str, title_tag: str) -> bytes:
+    paragraphs = "".join(f"<p>{line}</p>" for line in _PARAGRAPHS)
+    header = headings if "</header>" in headings else f"{headings}</header><main>"
+    return f"""<html><head><title>{title_tag}</title></head><body><header>{header}
+<div class="content">{paragraphs}</div></main></body></html>""".encode()
+
+
+@pytest.mark.parametrize(
+    ("headings", "title_tag"),
+    [
+        # the site's logo is the first <h1>, the headline the second
+        (
+            '<h1><a href="/">Engine Notes</a></h1><nav><a href="/">Home</a></nav></header><main>'
+            "<h1>Council approves the cycling plan</h1>",
+            "Council approves the cycling plan · Engine Notes",
+        ),
+        # the only <h1> names the section; the <title> tag holds the headline
+        ("<h1>Transport and Mobility Centre</h1>", "Council approves the cycling plan"),
+    ],
+    ids=["logo-h1", "section-h1"],
+)
+def test_without_declared_titles_the_title_tag_tells_which_heading_is_the_headline(
+    headings: str, title_tag: str
+) -> None:
+    result = assert_article(extract(_undeclared_page(headings, title_tag), "https://blog.test/2024/05/cycling-plan"))
+    assert result.title == "Council approves the cycling plan"
+
+
+def test_json_ld_wrapped_in_cdata_is_read() -> None:
+    ld = (
+        '<script type="application/ld+json"><![CDATA[ [{"@context": "https://schema.org", "@type": "NewsArticle",'
+        ' "headline": "Council approves the cycling plan", "datePublished": "2020-07-10T14:15:42+00:00",'
+        ' "dateModified": "2025-01-07T09:08:22+00:00"}] ]]></script>'
+        '<meta property="article:modified_time" content="2025-01-07T09:08:22+00:00">'
+    )
+    result = assert_article(extract(story_page(head=ld), "https://paper.test/news/cycling-plan.html"))
+    assert result.published == "2020-07-10T14:15:42+00:00"
+
+
+def test_a_listicle_whose_item_headings_link_to_other_sites_is_one_story() -> None:
+    items = "".join(
+        f'<h2><a href="https://cafe-{i}.test/">Café number {i} by the river</a></h2>'
+        f"<p>Good coffee, a quiet terrace and cakes baked on the spot, open every day {i}.</p>"
+        for i in range(8)
+    )
+    html = f"""<html><head><title>The best cafés of the city</title><meta property="og:type" content="website">
+</head><body><h1>The best cafés of the city</h1><div class="content">{items}</div></body></html>"""
+    result = assert_article(extract(html.encode(), "https://guide.test/best-cafes-of-the-city"))
+    assert "Café number 7 by the river" in result.text
