@@ -25,17 +25,17 @@ from archive.config import database_url, warc_dir
 
 
 def _files(args: argparse.Namespace, directory: Path) -> list[Path]:
-    from archive.warc.writer import closed_warc_files
+    from archive.warc.writer import READABLE_SUFFIXES, closed_warc_files
 
     if not args.warcs:
-        files = list(closed_warc_files(directory))
+        files = list(closed_warc_files(directory, READABLE_SUFFIXES))
         if not files:
             raise UserError(f"no WARC files under {directory} (give WARC files, or --warc-dir DIR)")
         return files
     files = []
     for given in args.warcs:
         if given.is_dir():
-            files.extend(closed_warc_files(given))
+            files.extend(closed_warc_files(given, READABLE_SUFFIXES))
         elif given.is_file():
             files.append(given)
         else:

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from archive.warc.arc import ARC_LINE, ARC_VERSION, arc_headers, starts_arc
+
 GZIP_MAGIC = b"\x1f\x8b\x08"
 # Records bigger than this are not kept in memory: their capture is made from the headers, their
 # digests go unchecked and their payload is not extracted (extraction refuses 15 MB pages anyway).
@@ -90,7 +92,27 @@ def split_head(data: bytes) -> tuple[bytes, int] | None:
     return (data[:end], end + 2) if end >= 0 else None
 
 
+def _arc_record(offset: int, line: bytes, block: bytes, complete: bool) -> RawRecord:
+    """The ARC record whose header *line* (its newline included) is followed by *block* (the
+    whole block, or its first bytes when not *complete*)."""
+    try:
+        headers = arc_headers(line, offset, block[:8])
+    except ValueError as exc:
+        raise BadStretch(offset, f"not an ARC record ({exc})") from None
+    block_length = int(headers["content-length"])
+    if complete and len(block) < block_length:
+        raise BadStretch(offset, f"record truncated ({len(block)} of {block_length} block bytes)")
+    return RawRecord(
+        offset, len(line) + block_length, ARC_VERSION, headers, block[:block_length], block_length, complete=complete
+    )
+
+
 def _record_from_member(offset: int, length: int, data: bytes, complete: bool) -> RawRecord:
+    if not data[:5].upper().startswith(b"WARC/") and starts_arc(data):
+        line_end = data.find(b"\n") + 1
+        raw = _arc_record(offset, data[:line_end], data[line_end:], complete)
+        raw.length = length
+        return raw
     split = split_head(data)
     if split is None:
         raise BadStretch(offset, "gzip member holds no WARC record header")
@@ -179,7 +201,7 @@ class Framer:
         self.stream.seek(0)
         if start.startswith(GZIP_MAGIC[:2]) or (self.compressed and not start.startswith(b"WARC/")):
             yield from self._gzip_records()
-        elif start.upper().startswith(b"WARC/") or self.compressed is False:
+        elif start.upper().startswith(b"WARC/") or starts_arc(self.stream.read(4096)) or self.compressed is False:
             yield from self._plain_records()
         else:
             self.position = self.size
@@ -297,6 +319,8 @@ class Framer:
             first = stream.readline()
         if not first:
             return None
+        if starts_arc(first):
+            return self._plain_arc_record(offset, first)
         if not first.upper().startswith(b"WARC/"):
             raise BadStretch(offset, "no WARC record where one should start")
         lines = [first]
@@ -335,6 +359,21 @@ class Framer:
         raw.trailer = trailer_length
         return raw
 
+    def _plain_arc_record(self, offset: int, line: bytes) -> RawRecord:
+        try:
+            block_length = int(arc_headers(line, offset, b"")["content-length"])
+        except ValueError as exc:
+            raise BadStretch(offset, f"not an ARC record ({exc})") from None
+        if offset + len(line) + block_length > self.size:
+            raise BadStretch(offset, "record truncated (file ends inside its block)")
+        complete = block_length <= MAX_BLOCK
+        block = self.stream.read(block_length if complete else _HEAD_KEEP)
+        self.stream.seek(offset + len(line) + block_length)
+        raw = _arc_record(offset, line, block, complete)
+        following = self.stream.read(2)
+        raw.trailer = len(following) - len(following.lstrip(b"\r\n"))  # one newline by the spec
+        return raw
+
     def _resync_plain(self, start: int) -> int | None:
         position = start
         while position < self.size:
@@ -343,6 +382,11 @@ class Framer:
             if not window:
                 return None
             index = window.find(b"\nWARC/1.")
+            arc = ARC_LINE.search(window)  # an ARC file's next header line
+            while arc is not None and arc.start() and window[arc.start() - 1 : arc.start()] != b"\n":
+                arc = ARC_LINE.search(window, arc.start() + 1)
+            if arc is not None and (index < 0 or arc.start() < index):
+                return position + arc.start()
             if index >= 0:
                 return position + index + 1
             position += max(1, len(window) - 8)

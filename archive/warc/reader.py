@@ -49,7 +49,7 @@ from archive.responses import HeaderPairs, capture_headers, first_header, header
 from archive.sites import SiteSelector, as_selector
 from archive.warc.digests import digest_matches
 from archive.warc.framing import MAX_BLOCK, BadStretch, Framer, RawRecord, unbracket
-from archive.warc.httpblock import HttpBlock, dechunk, decode_payload, parse_http
+from archive.warc.httpblock import HttpBlock, dechunk, decode_payload, http_message_type, parse_http, resource_block
 from archive.warc.redirects import RedirectChains
 from archive.warc.revisits import DEFER, Deferred, Location, Originals
 
@@ -105,6 +105,20 @@ class ReadStats:
     skipped: int = 0
     skip_reasons: Counter[str] = field(default_factory=Counter)
     bad_payload_digests: int = 0  # records kept whose declared payload digest is wrong
+    # Every record read, by type ("dns" for the response records of DNS lookups), and what became
+    # of each: (type, outcome) -> count; every record has exactly one outcome.
+    types: Counter[str] = field(default_factory=Counter)
+    outcomes: Counter[tuple[str, str]] = field(default_factory=Counter)
+
+
+# What became of a record (the outcomes of ``ReadStats.outcomes`` besides "skipped: REASON").
+EXTRACTED = "extracted"
+CAPTURE_ONLY = "stored as a capture (not HTML, or not 200)"
+TOO_LARGE = "stored as a capture (too large to decode)"
+REQUISITE = "stored as a capture (a requisite: not in the package's pages)"
+FILTERED = "left out by filters"
+NOT_HTTP = "not read (its block is no HTTP message)"
+NOTHING = "nothing to extract"
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,6 +215,15 @@ def _unusable_fields(headers: dict[str, str], url: str | None, fetched_at: dt.da
     return "record lacks WARC-Target-URI, WARC-Date or WARC-Record-ID"
 
 
+def record_kind(headers: dict[str, str]) -> str:
+    """A record's type as the summary counts it: its ``WARC-Type``, and ``dns:`` for the response
+    records of DNS lookups (Heritrix, Browsertrix), which hold no HTTP message."""
+    kind = headers.get("warc-type", "").strip().lower() or "(no WARC-Type)"
+    if kind in {"response", "resource"} and headers.get("warc-target-uri", "").lower().startswith("dns:"):
+        return "dns"
+    return kind[:40]
+
+
 # -- the reader --------------------------------------------------------------------------------
 # A revisit put off until every file is read: its file, its stored name, the record.
 _Pending = tuple[Path, str, RawRecord]
@@ -246,10 +269,18 @@ class WarcReader:
             verify_digests=verify_digests,
         )
         self._redirects = RedirectChains()
+        self._kind: str | None = None  # the type of the record being read, until its outcome is noted
+
+    def _note(self, outcome: str) -> None:
+        """What became of the record being read (once: the first outcome noted is its outcome)."""
+        if self._kind is not None:
+            self.stats.outcomes[self._kind, outcome] += 1
+            self._kind = None
 
     def _skip(self, file: str, offset: int, reason: str) -> None:
         self.stats.skipped += 1
         self.stats.skip_reasons[reason.split(" (", 1)[0]] += 1
+        self._note("skipped: " + reason.split(" (", 1)[0])
         logger.warning("skipped %s at offset %d: %s", file, offset, reason)
         if self.on_skip is not None:
             self.on_skip(Skipped(file, offset, reason))
@@ -269,9 +300,11 @@ class WarcReader:
             done += sizes[path]
             self.stats.bytes_read = done
         for path, name, raw in deferred:
+            self._kind = "revisit"
             record = self._revisit(path, name, raw, final=True)
             if isinstance(record, ReadRecord):
                 yield self._counted(record)
+            self._note(NOTHING)
 
     def _file(self, path: Path, size: int, done: int, deferred: list[_Pending]) -> Iterator[ReadRecord]:
         name = stored_name(path, self.warc_dir)
@@ -288,29 +321,40 @@ class WarcReader:
                     self._skip(name, item.offset, item.reason)
                     continue
                 self.stats.records += 1
+                self._kind = record_kind(item.headers)
+                self.stats.types[self._kind] += 1
                 try:
                     record = self._record(path, name, item, deferred)
                 except (ValueError, OverflowError) as exc:
                     # A field no check above foresaw: this record is lost, not the rest of the run.
                     self._skip(name, item.offset, f"unreadable record ({type(exc).__name__}: {exc})")
                     continue
-                if record is not None:
+                if isinstance(record, ReadRecord):
                     yield self._counted(record)
+                elif record is None:
+                    self._note(NOTHING)
 
-    def _record(self, path: Path, name: str, raw: RawRecord, deferred: list[_Pending]) -> ReadRecord | None:
+    def _record(self, path: Path, name: str, raw: RawRecord, deferred: list[_Pending]) -> ReadRecord | Deferred | None:
         kind = raw.headers.get("warc-type", "").lower()
         if kind == "response":
             return self._response(path, name, raw)
+        if kind == "resource":
+            return self._resource(path, name, raw)
         if kind == "revisit":
             outcome = self._revisit(path, name, raw, final=False)
             if outcome is DEFER:
                 deferred.append((path, name, raw))
-            return outcome if isinstance(outcome, ReadRecord) else None
+            return outcome
         return None
 
     def _counted(self, record: ReadRecord) -> ReadRecord:
         self.stats.responses += 1
         self.stats.revisits += record.capture.record_type == "revisit"
+        if record.payload is not None:
+            self._note(EXTRACTED)
+        elif record.capture.content_length is not None and record.capture.content_length > self.max_size:
+            self._note(TOO_LARGE)
+        self._note(CAPTURE_ONLY)
         return record
 
     # -- checks --------------------------------------------------------------------------------
@@ -350,11 +394,11 @@ class WarcReader:
         del raw.headers["warc-payload-digest"]
         return True
 
-    @staticmethod
-    def _is_http(raw: RawRecord) -> bool:
-        content_type = raw.headers.get("content-type", "").lower()
-        # Some writers leave the type out; the status line decides then.
-        return "application/http" in content_type or not content_type
+    def _is_http(self, raw: RawRecord) -> bool:
+        if http_message_type(raw.headers.get("content-type")):
+            return True
+        self._note(NOT_HTTP)
+        return False
 
     def _selected(self, raw: RawRecord) -> bool:
         if self.select is None:
@@ -363,6 +407,7 @@ class WarcReader:
         fetched_at = parse_warc_date(raw.headers.get("warc-date"))
         if url and fetched_at and not self.select(url, fetched_at):
             self.stats.filtered += 1
+            self._note(FILTERED)
             return False
         return True
 
@@ -404,6 +449,18 @@ class WarcReader:
         payload = decode_payload(source, self.max_size, headers)
         return ReadRecord(capture, payload.body, payload.headers, path, payload.error)
 
+    def _answer(self, path: Path, name: str, raw: RawRecord, http: HttpBlock, capture: Capture) -> ReadRecord | None:
+        """A response's or resource's capture: indexed as an original revisits may point at,
+        selected, its payload decoded."""
+        if raw.complete and wants_extraction(capture.status, capture.content_type):
+            self._originals.remember(Location(path, raw.offset), capture, raw.headers.get("warc-date", ""))
+        if not self._selected(raw):
+            return None
+        if not raw.complete:
+            logger.info("%s at offset %d: %d-byte record not decoded", name, raw.offset, raw.block_length)
+            return ReadRecord(capture, None, http.headers, path)
+        return self._decoded(capture, http, http.headers, path)
+
     # -- record types --------------------------------------------------------------------------
     def _response(self, path: Path, name: str, raw: RawRecord) -> ReadRecord | None:
         if not self._is_http(raw) or not self._block_ok(name, raw):
@@ -421,23 +478,28 @@ class WarcReader:
             with contextlib.suppress(ValueError):
                 body_length = len(dechunk(http.body))
         capture = self._capture(name, raw, http, record_type="response", content_length=body_length)
-        if capture is None:
+        return self._answer(path, name, raw, http, capture) if capture is not None else None
+
+    def _resource(self, path: Path, name: str, raw: RawRecord) -> ReadRecord | None:
+        """A page a browser-based crawler stored as a ``resource`` (no HTTP message): read as the
+        200 answer it stands for, with the record's Content-Type (archive/responses.py)."""
+        if not self._block_ok(name, raw):
             return None
-        if raw.complete and wants_extraction(capture.status, capture.content_type):
-            self._originals.remember(Location(path, raw.offset), capture, raw.headers.get("warc-date", ""))
-        if not self._selected(raw):
+        http = resource_block(raw)
+        if not self._payload_ok(name, raw, http):
             return None
-        if not raw.complete:
-            logger.info("%s at offset %d: %d-byte record not decoded", name, raw.offset, raw.block_length)
-            return ReadRecord(capture, None, http.headers, path)
-        return self._decoded(capture, http, http.headers, path)
+        capture = self._capture(name, raw, http, record_type="resource", content_length=raw.block_length)
+        return self._answer(path, name, raw, http, capture) if capture is not None else None
 
     def _revisit(self, path: Path, name: str, raw: RawRecord, *, final: bool) -> ReadRecord | Deferred | None:
-        if not self._is_http(raw) or not raw.complete:
+        if not raw.complete:
+            self._note(TOO_LARGE)
             return None
         if not final and (not self._block_ok(name, raw) or not self._selected(raw)):
             return None
-        http = parse_http(raw.block) if raw.block.strip() else None
+        # A revisit of a resource holds no HTTP message: status and headers are then the original's.
+        has_http = http_message_type(raw.headers.get("content-type")) and raw.block.strip()
+        http = parse_http(raw.block) if has_http else None
         if http is not None and not self.want_payload(http.status, first_header(http.headers, "Content-Type")):
             # Nothing to extract (a 304 "server-not-modified" revisit, an image, a feed): the
             # capture is all there is to store, the original need not be found.
