@@ -42,6 +42,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 from urllib.parse import urlsplit
 
 from archive.capture import Capture
@@ -50,6 +51,7 @@ from archive.sites import SiteSelector, as_selector
 from archive.warc.digests import digest_matches
 from archive.warc.framing import MAX_BLOCK, BadStretch, Framer, RawRecord, unbracket
 from archive.warc.httpblock import HttpBlock, dechunk, decode_payload, http_message_type, parse_http, resource_block
+from archive.warc.packages import Package, PackageError, Window, open_package
 from archive.warc.redirects import RedirectChains
 from archive.warc.revisits import DEFER, Deferred, Location, Originals
 
@@ -270,6 +272,7 @@ class WarcReader:
         )
         self._redirects = RedirectChains()
         self._kind: str | None = None  # the type of the record being read, until its outcome is noted
+        self._pages: Package | None = None  # the package being read, which says what is a page
 
     def _note(self, outcome: str) -> None:
         """What became of the record being read (once: the first outcome noted is its outcome)."""
@@ -314,25 +317,53 @@ class WarcReader:
             self._skip(str(path), 0, f"cannot open ({exc.strerror or exc})")
             return
         with stream:
-            framer = Framer(stream, size)
-            for item in framer:
-                self.stats.bytes_read = done + framer.position
-                if isinstance(item, BadStretch):
-                    self._skip(name, item.offset, item.reason)
-                    continue
-                self.stats.records += 1
-                self._kind = record_kind(item.headers)
-                self.stats.types[self._kind] += 1
-                try:
-                    record = self._record(path, name, item, deferred)
-                except (ValueError, OverflowError) as exc:
-                    # A field no check above foresaw: this record is lost, not the rest of the run.
-                    self._skip(name, item.offset, f"unreadable record ({type(exc).__name__}: {exc})")
-                    continue
-                if isinstance(record, ReadRecord):
-                    yield self._counted(record)
-                elif record is None:
-                    self._note(NOTHING)
+            if path.name.endswith(".wacz"):
+                yield from self._package(path, name, stream, done, deferred)
+            else:
+                yield from self._frames(path, name, Framer(stream, size), 0, done, deferred)
+
+    def _package(
+        self, path: Path, name: str, stream: IO[bytes], done: int, deferred: list[_Pending]
+    ) -> Iterator[ReadRecord]:
+        """The WARCs inside a WACZ, read in place: their records' offsets are offsets in the package."""
+        try:
+            package = open_package(path)
+        except PackageError as exc:
+            self._skip(name, 0, str(exc))
+            return
+        for member, why in package.unreadable:
+            self._skip(name, 0, f"{why} ({member})")
+        self._pages = package
+        try:
+            for warc in package.warcs:
+                framer = Framer(Window(stream, warc.start, warc.size), warc.size)  # type: ignore[arg-type]
+                yield from self._frames(path, name, framer, warc.start, done + warc.start, deferred)
+        finally:
+            self._pages = None
+
+    def _frames(
+        self, path: Path, name: str, framer: Framer, base: int, done: int, deferred: list[_Pending]
+    ) -> Iterator[ReadRecord]:
+        """The records *framer* finds, at *base* in the file *path* (a package's WARC lies inside it)."""
+        for item in framer:
+            self.stats.bytes_read = done + framer.position
+            item.offset += base
+            if isinstance(item, BadStretch):
+                self._skip(name, item.offset, item.reason)
+                continue
+            self.stats.records += 1
+            self._kind = record_kind(item.headers)
+            self.stats.types[self._kind] += 1
+            try:
+                record = self._record(path, name, item, deferred)
+            except (ValueError, OverflowError) as exc:
+                # A field no check above foresaw: this record is lost, not the rest of the run.
+                self._skip(name, item.offset, f"unreadable record ({type(exc).__name__}: {exc})")
+                continue
+            if isinstance(record, ReadRecord):
+                yield self._counted(record)
+            elif record is None:
+                self._note(NOTHING)
 
     def _record(self, path: Path, name: str, raw: RawRecord, deferred: list[_Pending]) -> ReadRecord | Deferred | None:
         kind = raw.headers.get("warc-type", "").lower()
@@ -443,6 +474,9 @@ class WarcReader:
 
     def _decoded(self, capture: Capture, source: HttpBlock, headers: HeaderPairs, path: Path) -> ReadRecord:
         if not self.want_payload(capture.status, capture.content_type):
+            return ReadRecord(capture, None, headers, path)
+        if self._pages is not None and not self._pages.is_page(capture.url):
+            self._note(REQUISITE)  # a package names its pages: this HTML is a frame, an ad, a widget
             return ReadRecord(capture, None, headers, path)
         # Not a skip when the codings cannot be undone: the capture is stored, and extraction says
         # why it has no text, as it does for the crawl's copy of the same exchange.

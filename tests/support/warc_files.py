@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 import zlib
+from pathlib import Path
 
 ARTICLE = (
     b"<html><head><title>A story</title></head><body><article><h1>A story worth keeping</h1>"
@@ -86,3 +87,20 @@ def arc_file(*records: bytes, name: str = "crawl.arc") -> bytes:
     """An uncompressed ARC file: the ``filedesc`` record, then *records*."""
     version = b"1 0 hand-made\nURL IP-address Archive-date Content-type Archive-length\n"
     return arc_record(f"filedesc://{name}", version, content_type="text/plain") + b"".join(records)
+
+
+def wacz(path: Path, warcs: dict[str, bytes], pages: list[str], *, deflated: tuple[str, ...] = ()) -> Path:
+    """A WACZ package at *path*: *warcs* under ``archive/`` (stored, as the spec has them, unless
+    named in *deflated*), and ``pages/pages.jsonl`` listing the URLs *pages*."""
+    import json
+    import zipfile
+
+    lines = [json.dumps({"format": "json-pages-1.0", "id": "pages", "title": "All Pages"})]
+    lines += [json.dumps({"url": url, "ts": "2024-05-01T10:00:00Z", "title": url}) for url in pages]
+    with zipfile.ZipFile(path, "w") as package:
+        for name, data in warcs.items():
+            method = zipfile.ZIP_DEFLATED if name in deflated else zipfile.ZIP_STORED
+            package.writestr(f"archive/{name}", data, compress_type=method)
+        package.writestr("pages/pages.jsonl", "\n".join(lines) + "\n", compress_type=zipfile.ZIP_DEFLATED)
+        package.writestr("datapackage.json", json.dumps({"profile": "data-package", "resources": []}))
+    return path
