@@ -482,6 +482,40 @@ def record_type_rows(read: ReadStats) -> list[tuple[str, str]]:
     return rows
 
 
+def summary_json(result: ReextractResult) -> dict[str, Any]:
+    """The run's figures as one JSON object: what ``--format json`` prints."""
+    read, stored = result.read, result.store
+    records = {
+        kind: {"read": count, "outcomes": {o: n for (k, o), n in sorted(read.outcomes.items()) if k == kind}}
+        for kind, count in sorted(read.types.items())
+    }
+    return {
+        "dry_run": result.dry_run,
+        "files": read.files,
+        "records_read": read.records,
+        "records": records,
+        "responses": read.responses,
+        "revisits": read.revisits,
+        "filtered": read.filtered,
+        "pages_extracted": result.extracted,
+        "results": dict(sorted(result.results.items())),
+        "captures": stored.captures,
+        "captures_new": result.captures_new,
+        "articles_new": stored.articles_new,
+        "versions_new": stored.versions_new,
+        "unchanged": stored.unchanged,
+        "removed": stored.removed,
+        "refused_by_database": stored.skipped,
+        "wrong_payload_digests": read.bad_payload_digests,
+        "skipped": read.skipped,
+        "skip_reasons": dict(read.skip_reasons.most_common()),
+        "skips": [{"file": s.file, "offset": s.offset, "reason": s.reason} for s in result.skips],
+        "changes": [{"url": c.url, "change": c.summary} for c in result.changes],
+        "workers": result.workers,
+        "seconds": round(result.elapsed, 3),
+    }
+
+
 def summary_rows(result: ReextractResult) -> list[tuple[str, str]]:
     """The run's figures as (label, value) rows, for the CLI's table or plain output."""
     store_stats = result.store

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -45,8 +46,13 @@ def _files(args: argparse.Namespace, directory: Path) -> list[Path]:
     return files
 
 
-def _print_summary(result: Any) -> None:
-    from archive.reextract import summary_rows
+def _print_summary(result: Any, fmt: str) -> None:
+    from archive.reextract import summary_json, summary_rows
+
+    if fmt == "json":
+        json.dump(summary_json(result), sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+        return
 
     rows = summary_rows(result)
     title = "reextract (dry run: nothing written)" if result.dry_run else "reextract"
@@ -97,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
         batch_size=args.batch_size,
         settings=ReextractSettings.from_settings(project_settings(setting_overrides(args))),
     )
-    _print_summary(result)
+    _print_summary(result, args.format)
     if result.store.skipped:
         print(
             f"newsarchive: {result.store.skipped} page(s) refused by the database, not stored (see the errors above)",
@@ -173,6 +179,12 @@ def _add_options(p: argparse.ArgumentParser) -> None:
         "--workers", type=int, metavar="N", help="extraction processes (default: the number of cores; 0 = none)"
     )
     p.add_argument("--dry-run", action="store_true", help="write nothing; report what would change")
+    p.add_argument(
+        "--format",
+        choices=("table", "json"),
+        default="table",
+        help="the summary as a table (rich on a terminal, 'label: value' lines when piped) or as one JSON object",
+    )
     p.add_argument(
         "--batch-size",
         type=_batch_size,

@@ -9,6 +9,7 @@ summary. The summary had no totals per record type either, so ``dns:``, ``metada
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
@@ -88,3 +89,22 @@ def test_the_summary_counts_every_record_type_and_what_became_of_it(tmp_path: Pa
     assert rows["resource records"] == "extracted 1; stored as a capture (not HTML, or not 200) 1", output
     assert rows["revisit records"] == "extracted 1", output
     assert rows["warcinfo records"] == "nothing to extract 1", output
+
+
+def test_the_json_summary_carries_the_same_totals(tmp_path: Path) -> None:
+    warc_dir = tmp_path / "warcs"
+    warc_dir.mkdir()
+    (warc_dir / "browser.warc.gz").write_bytes(_browser_crawl())
+    database = tmp_path / "archive.db"
+    done = newsarchive(
+        "reextract", "--warc-dir", str(warc_dir), "--db", f"sqlite:///{database}", "--workers", "0", "--format", "json"
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    summary = json.loads(done.stdout)
+    assert summary["records_read"] == 8
+    assert summary["records"]["resource"] == {
+        "read": 2,
+        "outcomes": {"extracted": 1, "stored as a capture (not HTML, or not 200)": 1},
+    }
+    assert summary["records"]["dns"]["outcomes"] == {"not read (its block is no HTTP message)": 1}
+    assert summary["captures_new"] == 4 and summary["skipped"] == 0
