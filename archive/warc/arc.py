@@ -25,6 +25,12 @@ def starts_arc(data: bytes) -> bool:
     return ARC_LINE.match(data) is not None
 
 
+def derived_record_id(url: str, date: str, offset: int) -> str:
+    """A record id for a record that has none (every ARC record, some WARC writers' records):
+    derived from the record, so every read of the file gives it the same one."""
+    return f"<urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'{url} {date} {offset}')}>"
+
+
 def _warc_date(stamp: str) -> str:
     # 14 digits by the spec; some writers add milliseconds (warcio keeps the first 14).
     digits = (stamp + "0" * 14)[:14]
@@ -48,7 +54,7 @@ def arc_headers(line: bytes, offset: int, block_start: bytes) -> dict[str, str]:
     headers = {
         "warc-target-uri": url,
         "warc-date": _warc_date(date),
-        "warc-record-id": f"<urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'{url} {date} {offset}')}>",
+        "warc-record-id": derived_record_id(url, date, offset),
         "warc-ip-address": fields[date_at - 1],
         "content-length": length,
     }

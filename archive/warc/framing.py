@@ -10,6 +10,7 @@ Nothing above this module knows whether a file is compressed.
 from __future__ import annotations
 
 import gzip
+import re
 import sys
 import zlib
 from collections.abc import Iterator
@@ -86,13 +87,15 @@ def parse_warc_head(head: bytes) -> tuple[str, dict[str, str]]:
     return version, headers
 
 
+# The blank line that ends a head: CRLF CRLF by the spec; bare LFs (old tools) and CR CR LF (a
+# writer that added CR to lines already ending in CRLF) are read as warcio reads them.
+_BLANK_LINE = re.compile(rb"\r?\n\r*\n")
+
+
 def split_head(data: bytes) -> tuple[bytes, int] | None:
     """(head, index where the block starts) of a record starting at data[0]."""
-    end = data.find(b"\r\n\r\n")
-    if end >= 0:
-        return data[:end], end + 4
-    end = data.find(b"\n\n")  # tolerated: some old tools wrote bare LF
-    return (data[:end], end + 2) if end >= 0 else None
+    end = _BLANK_LINE.search(data)
+    return (data[: end.start()], end.end()) if end is not None else None
 
 
 def _arc_record(offset: int, line: bytes, block: bytes, complete: bool) -> RawRecord:
@@ -378,7 +381,7 @@ class Framer:
     def _plain_record(self, offset: int) -> RawRecord | None:
         stream = self.stream
         first = stream.readline()
-        while first in (b"\r\n", b"\n"):  # tolerate extra blank lines between records
+        while first and not first.strip(b"\r\n"):  # tolerate extra blank lines between records
             offset += len(first)
             first = stream.readline()
         if not first:
@@ -392,7 +395,7 @@ class Framer:
             line = stream.readline()
             if not line:
                 raise BadStretch(offset, "truncated record (file ends in its headers)")
-            if line in (b"\r\n", b"\n"):
+            if not line.strip(b"\r\n"):
                 break
             lines.append(line)
         head_length = sum(map(len, lines)) + len(line)

@@ -38,6 +38,7 @@ import fnmatch
 import functools
 import logging
 import os
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -48,6 +49,7 @@ from urllib.parse import urlsplit
 from archive.capture import Capture
 from archive.responses import HeaderPairs, capture_headers, first_header, header_dict, wants_extraction
 from archive.sites import SiteSelector, as_selector
+from archive.warc.arc import derived_record_id
 from archive.warc.digests import digest_matches
 from archive.warc.framing import MAX_BLOCK, BadStretch, Framer, RawRecord, unbracket
 from archive.warc.httpblock import HttpBlock, dechunk, decode_payload, http_message_type, parse_http, resource_block
@@ -195,12 +197,22 @@ def target_uri(headers: dict[str, str]) -> str | None:
 
 
 # -- dates -------------------------------------------------------------------------------------
+# ClueWeb09's writer put the day of the year where the day of the month goes: 2008-10-294T05:21:46-0700.
+_DAY_OF_YEAR = re.compile(r"(\d{4})-\d{2}-(\d{3})(T.*)")
+
+
 def parse_warc_date(value: str | None) -> dt.datetime | None:
     """A ``WARC-Date`` as an aware UTC datetime (naive values taken as UTC); ``None`` if unusable."""
     if not value:
         return None
+    value = value.strip()
+    quirk = _DAY_OF_YEAR.fullmatch(value)
+    if quirk is not None:
+        with contextlib.suppress(ValueError):
+            day = dt.date(int(quirk[1]), 1, 1) + dt.timedelta(days=int(quirk[2]) - 1)
+            value = day.isoformat() + quirk[3]
     try:
-        moment = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=dt.UTC)
         return moment.astimezone(dt.UTC)
@@ -214,7 +226,7 @@ def _unusable_fields(headers: dict[str, str], url: str | None, fetched_at: dt.da
         return f"WARC-Target-URI is not a URL ({headers['warc-target-uri'][:200]!r})"
     if fetched_at is None and headers.get("warc-date"):
         return f"unreadable WARC-Date ({headers['warc-date'][:60]!r})"
-    return "record lacks WARC-Target-URI, WARC-Date or WARC-Record-ID"
+    return "record lacks WARC-Target-URI or WARC-Date"
 
 
 def record_kind(headers: dict[str, str]) -> str:
@@ -447,8 +459,11 @@ class WarcReader:
     ) -> Capture | None:
         url = target_uri(raw.headers)
         fetched_at = parse_warc_date(raw.headers.get("warc-date"))
-        record_id = raw.headers.get("warc-record-id")
-        if not url or fetched_at is None or not record_id:
+        # Mandatory, yet some writers leave it out: an id derived from the record, the same every read.
+        record_id = raw.headers.get("warc-record-id") or derived_record_id(
+            url or "", raw.headers.get("warc-date", ""), raw.offset
+        )
+        if not url or fetched_at is None:
             self._skip(name, raw.offset, _unusable_fields(raw.headers, url, fetched_at))
             return None
         recorded = capture_headers(http.headers)  # by the rules the crawl's WARC middleware applies
