@@ -50,6 +50,7 @@ REPOSITORIES = (
     "iipc/webarchive-commons",
     "internetarchive/gowarc",
     "N0taN3rd/node-warc",
+    "webrecorder/warcio.js",
 )
 SUFFIXES = (".warc", ".warc.gz", ".arc", ".arc.gz", ".wacz")
 HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -72,10 +73,15 @@ def build(out: Path, mirrors: Path) -> int:
         ]
         target = out / name.replace("/", "+")
         target.mkdir(parents=True, exist_ok=True)
+        kept = 0
         for path in paths:
-            (target / path.replace("/", "__")).write_bytes(_git(repo, "show", f"HEAD:{path}"))
-        written += len(paths)
-        print(f"{name}: {len(paths)} files")
+            data = _git(repo, "show", f"HEAD:{path}")
+            if data.startswith(b"version https://git-lfs"):
+                continue  # a Git LFS pointer: the file itself is not in the snapshot
+            (target / path.replace("/", "__")).write_bytes(data)
+            kept += 1
+        written += kept
+        print(f"{name}: {kept} files ({len(paths) - kept} Git LFS pointers left out)")
     print(f"{written} files in {out}")
     return 0
 
@@ -176,6 +182,7 @@ def our_count(path: Path, scratch: Path) -> OurCount:
 @dataclass(slots=True)
 class Totals:
     html: int = 0
+    stored: int = 0  # of those, stored as captures (the rest reported)
     accounted: int = 0
     lost: int = 0
     our_digests: int = 0
@@ -190,6 +197,7 @@ def _compare(path: Path, out: Path, scratch: Path, totals: Totals) -> tuple[int,
     lost = theirs.http_records > 0 and ours.captures == 0 and ours.reported == 0
     totals.html += theirs.html
     totals.accounted += accounted
+    totals.stored += min(theirs.html, ours.html_stored)
     totals.lost += lost
     totals.our_digests += ours.bad_digests
     totals.warcio_digests += theirs.bad_digests
@@ -225,7 +233,7 @@ def run(out: Path, worst: int) -> int:
     share = 100 * totals.accounted / max(1, totals.html)
     print(
         f"\n{len(files)} files; HTML records warcio reads: {totals.html}; stored or explicitly reported: "
-        f"{totals.accounted} ({share:.1f} %); files lost whole: {totals.lost}; reextract crashed: "
+        f"{totals.accounted} ({share:.1f} %; stored {100 * totals.stored / max(1, totals.html):.1f} %); files lost whole: {totals.lost}; reextract crashed: "
         f"{totals.crashed}; bad digests flagged: {totals.our_digests} (warcio: {totals.warcio_digests})"
     )
     together_share = 100 * min(totals.html, together.html_stored + together.reported) / max(1, totals.html)

@@ -134,9 +134,13 @@ def register(sub: Any) -> None:
         Read WARC files, run the crawl's own extraction function on every HTML answer with status
         200, and store the results exactly as a crawl would: captures, articles, versions, authors,
         tags. Use it when extraction improved, when a site changed its markup, to rebuild a lost
-        database, or to import WARCs written elsewhere (wget --warc-file, Heritrix, Browsertrix,
-        warcio; WARC 1.0 or 1.1, gzipped per record or not). Revisit records are followed to the
-        payload they refer to: in the files given, else through the captures already stored.
+        database, or to import archives written elsewhere (wget --warc-file, Heritrix, Browsertrix,
+        ArchiveWeb.page, warcio): WARC 1.0 or 1.1, gzipped per record, gzipped whole or not at all;
+        ARC files (.arc, .arc.gz); WACZ packages, whose WARCs are read in place and whose
+        pages.jsonl says which HTML records are pages (the others are stored as captures only).
+        Response records, resource records holding HTML (browser-based crawlers) and revisits
+        are read; revisits are followed to the payload they refer to: in the files given, else
+        through the captures already stored.
 
         Running it twice changes nothing the second time. An article whose extracted content
         differs from its latest stored version gets a new version, stamped with the extractor's
@@ -145,7 +149,8 @@ def register(sub: Any) -> None:
         added/removed).
 
         With no WARC arguments, every closed WARC under the WARC directory is read (never the
-        *.open files of a running crawl). A directory argument stands for the WARCs under it.
+        *.open files of a running crawl). A directory argument stands for the WARC, ARC and WACZ
+        files under it.
         Captures of files inside the WARC directory are stored by their path relative to it, as
         the crawl stores them; files elsewhere by their absolute path (keep them there).
 
@@ -156,6 +161,9 @@ def register(sub: Any) -> None:
 
         Bad input (a truncated or corrupt gzip member, a record whose digest does not match, a
         file that is not a WARC) is reported with file and offset, skipped, and the run goes on.
+        The summary counts every record read by type (warcinfo, request, response, revisit,
+        resource, metadata, dns...) and what became of each; --format json prints it as one
+        JSON object.
 
         exit status: 0 all records read; 1 some records were skipped (the summary says how many
         and why); 2 usage error.
@@ -165,13 +173,16 @@ def register(sub: Any) -> None:
           newsarchive reextract --dry-run --site example.com
           newsarchive reextract crawl.warc.gz --db sqlite:///rebuilt.db --workers 4
           newsarchive reextract --since 2024-06-01 --url-glob 'https://example.com/news/*'
+          newsarchive reextract browsertrix-crawl.wacz old-collection/ --format json
         """,
     )
     _add_options(p)
 
 
 def _add_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("warcs", nargs="*", type=Path, metavar="WARC", help="WARC files or directories of them")
+    p.add_argument(
+        "warcs", nargs="*", type=Path, metavar="WARC", help="WARC, ARC or WACZ files, or directories of them"
+    )
     p.add_argument("--since", type=parse_date, metavar="DATE", help="only records fetched on or after DATE")
     add_site(p)
     p.add_argument("--url-glob", metavar="GLOB", help="only URLs matching this shell pattern, e.g. '*/news/*'")
