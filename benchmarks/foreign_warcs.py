@@ -231,10 +231,12 @@ def run(out: Path, worst: int) -> int:
         for _, line in sorted(lines, key=lambda item: -item[0])[:worst]:
             print(line)
     share = 100 * totals.accounted / max(1, totals.html)
+    stored_share = 100 * totals.stored / max(1, totals.html)
     print(
         f"\n{len(files)} files; HTML records warcio reads: {totals.html}; stored or explicitly reported: "
-        f"{totals.accounted} ({share:.1f} %; stored {100 * totals.stored / max(1, totals.html):.1f} %); files lost whole: {totals.lost}; reextract crashed: "
-        f"{totals.crashed}; bad digests flagged: {totals.our_digests} (warcio: {totals.warcio_digests})"
+        f"{totals.accounted} ({share:.1f} %; stored {stored_share:.1f} %); files lost whole: {totals.lost}; "
+        f"reextract crashed: {totals.crashed}; bad digests flagged: {totals.our_digests} "
+        f"(warcio: {totals.warcio_digests})"
     )
     together_share = 100 * min(totals.html, together.html_stored + together.reported) / max(1, totals.html)
     crashed = f"; CRASHED {together.crashed}" if together.crashed else ""
