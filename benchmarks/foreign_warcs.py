@@ -191,7 +191,7 @@ class Totals:
 
 
 def _compare(path: Path, out: Path, scratch: Path, totals: Totals) -> tuple[int, str]:
-    """One file read by warcio and by reextract: (HTML records unaccounted for, its report line)."""
+    """One file read by warcio and by reextract: (HTML records not stored, its report line)."""
     theirs, ours = warcio_count(path), our_count(path, scratch)
     accounted = min(theirs.html, ours.html_stored + ours.reported)
     lost = theirs.http_records > 0 and ours.captures == 0 and ours.reported == 0
@@ -210,7 +210,7 @@ def _compare(path: Path, out: Path, scratch: Path, totals: Totals) -> tuple[int,
         f"{ours.bad_digests:3}/{theirs.bad_digests:<3} exit {ours.exit_code}{' LOST' if lost else ''}  "
         f"{note[:120]}{warcio_note}"
     )
-    return theirs.html - accounted, line
+    return theirs.html - min(theirs.html, ours.html_stored), line
 
 
 def run(out: Path, worst: int) -> int:
@@ -255,7 +255,7 @@ def main() -> int:
     b.add_argument("--mirrors", type=Path, default=DEFAULT_MIRRORS)
     r = sub.add_parser("run", help="warcio's count beside reextract's, per file and in all")
     r.add_argument("--out", type=Path, default=DEFAULT_OUT)
-    r.add_argument("--worst", type=int, default=0, help="list the N files with the most HTML records unaccounted for")
+    r.add_argument("--worst", type=int, default=0, help="list the N files with the most HTML records not stored")
     args = parser.parse_args()
     return build(args.out, args.mirrors) if args.command == "build" else run(args.out, args.worst)
 

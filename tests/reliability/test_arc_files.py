@@ -5,11 +5,13 @@ even looked at."""
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator
 
-from tests.support.cli import newsarchive
+from tests.support.cli import ROOT, newsarchive
 from tests.support.sample_articles import article_html
 from tests.support.warc_files import arc_file, arc_record, gzip_member, http_response
 
@@ -57,3 +59,20 @@ def test_arc_and_arc_gz_files_are_read_and_reextracted(tmp_path: Path) -> None:
     assert stored["dns:old.example"] == 0, done.stdout  # kept as a capture, nothing to extract
     assert fetched.startswith("2024-05-01 10:00:00")
     assert "WARC files: 2" in done.stdout and "warcinfo records: nothing to extract 2" in done.stdout
+
+
+def test_show_raw_prints_the_http_message_an_arc_record_holds(tmp_path: Path) -> None:
+    warc_dir = tmp_path / "collection"
+    warc_dir.mkdir()
+    message = http_response(article_html("Shown from an ARC"))
+    (warc_dir / "old.arc.gz").write_bytes(
+        b"".join(map(gzip_member, [arc_file(name="old.arc.gz"), arc_record("https://old.example/shown/", message)]))
+    )
+    common = ("--db", f"sqlite:///{tmp_path / 'archive.db'}", "--warc-dir", str(warc_dir))
+    assert newsarchive("reextract", *common, "--workers", "0").returncode == 0
+    shown = subprocess.run(  # bytes: text mode would turn the CRLFs into LFs
+        [sys.executable, "-m", "archive.cli", "show", "https://old.example/shown/", "--raw", *common],
+        cwd=ROOT, capture_output=True, timeout=120,
+    )  # fmt: skip
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout == message
