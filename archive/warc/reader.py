@@ -395,7 +395,9 @@ class WarcReader:
         self.stats.revisits += record.capture.record_type == "revisit"
         if record.payload is not None:
             self._note(EXTRACTED)
-        elif record.capture.content_length is not None and record.capture.content_length > self.max_size:
+        elif (record.capture.content_length or 0) > MAX_BLOCK and self.want_payload(
+            record.capture.status, record.capture.content_type
+        ):  # an HTML page over the reader's in-memory limit: its capture only
             self._note(TOO_LARGE)
         self._note(CAPTURE_ONLY)
         return record
