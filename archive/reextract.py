@@ -44,7 +44,8 @@ from archive.profiles import profiles_for_hints
 from archive.responses import PageInput, page_input, profile_hints
 from archive.store import ExtractionResult, StoreStats, store_batch
 from archive.warc.reader import ReadRecord, ReadStats, Selection, Skipped, WarcReader
-from archive.warc.writer import closed_warc_files
+from archive.warc.revisits import ORIGINAL_TYPES
+from archive.warc.writer import READABLE_SUFFIXES, closed_warc_files
 
 logger = logging.getLogger(__name__)
 
@@ -206,7 +207,7 @@ def expand_paths(paths: Iterable[Path]) -> list[Path]:
     """Files as given; a directory stands for every closed WARC under it (never ``*.open``)."""
     files: list[Path] = []
     for path in map(Path, paths):
-        files.extend(closed_warc_files(path) if path.is_dir() else [path])
+        files.extend(closed_warc_files(path, READABLE_SUFFIXES) if path.is_dir() else [path])
     return files
 
 
@@ -326,7 +327,7 @@ def _reader(
         with sessions() as session:
             row = session.execute(
                 select(C.warc_file, C.warc_offset)
-                .where(C.payload_digest == digest, C.record_type == "response")
+                .where(C.payload_digest == digest, C.record_type.in_(ORIGINAL_TYPES))
                 .order_by(C.id)
                 .limit(1)
             ).first()
@@ -471,6 +472,50 @@ class _DryRunWriter(_Writer):
         self._stack.close()
 
 
+def record_type_rows(read: ReadStats) -> list[tuple[str, str]]:
+    """Every record read, per type, and what became of the records of each type."""
+    kinds = ", ".join(f"{kind} {count:,}" for kind, count in sorted(read.types.items()))
+    rows = [("records read", f"{read.records:,}" + (f" ({kinds})" if kinds else ""))]
+    for kind in sorted(read.types):
+        outcomes = sorted(((outcome, n) for (k, outcome), n in read.outcomes.items() if k == kind), key=lambda o: -o[1])
+        rows.append((f"{kind} records", "; ".join(f"{outcome} {n:,}" for outcome, n in outcomes)))
+    return rows
+
+
+def summary_json(result: ReextractResult) -> dict[str, Any]:
+    """The run's figures as one JSON object: what ``--format json`` prints."""
+    read, stored = result.read, result.store
+    records = {
+        kind: {"read": count, "outcomes": {o: n for (k, o), n in sorted(read.outcomes.items()) if k == kind}}
+        for kind, count in sorted(read.types.items())
+    }
+    return {
+        "dry_run": result.dry_run,
+        "files": read.files,
+        "records_read": read.records,
+        "records": records,
+        "responses": read.responses,
+        "revisits": read.revisits,
+        "filtered": read.filtered,
+        "pages_extracted": result.extracted,
+        "results": dict(sorted(result.results.items())),
+        "captures": stored.captures,
+        "captures_new": result.captures_new,
+        "articles_new": stored.articles_new,
+        "versions_new": stored.versions_new,
+        "unchanged": stored.unchanged,
+        "removed": stored.removed,
+        "refused_by_database": stored.skipped,
+        "wrong_payload_digests": read.bad_payload_digests,
+        "skipped": read.skipped,
+        "skip_reasons": dict(read.skip_reasons.most_common()),
+        "skips": [{"file": s.file, "offset": s.offset, "reason": s.reason} for s in result.skips],
+        "changes": [{"url": c.url, "change": c.summary} for c in result.changes],
+        "workers": result.workers,
+        "seconds": round(result.elapsed, 3),
+    }
+
+
 def summary_rows(result: ReextractResult) -> list[tuple[str, str]]:
     """The run's figures as (label, value) rows, for the CLI's table or plain output."""
     store_stats = result.store
@@ -493,6 +538,7 @@ def summary_rows(result: ReextractResult) -> list[tuple[str, str]]:
         ("workers", f"{result.workers}"),
         ("time", f"{result.elapsed:.1f} s ({result.extracted / max(result.elapsed, 1e-6):,.1f} pages/s)"),
     ]
+    rows.extend(record_type_rows(read))
     if read.bad_payload_digests:
         rows.append(("wrong payload digests (records kept, digest not used)", f"{read.bad_payload_digests:,}"))
     for reason, count in read.skip_reasons.most_common():

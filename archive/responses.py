@@ -89,6 +89,16 @@ def wants_extraction(status: int, content_type: str | None) -> bool:
     return status == 200 and is_html(content_type)
 
 
+def resource_answer(content_type: str | None) -> tuple[int, HeaderPairs]:
+    """The HTTP answer a WARC ``resource`` record stands for: status 200 and, as its only header,
+    the record's own ``Content-Type``.
+
+    Browser-based crawlers (ArchiveWeb.page, Browsertrix, the pages of a WACZ) store a page as a
+    resource: the content with no HTTP message around it. Both ways in decide about it as about
+    the response the crawl would have made of the same page (HTML and 200: extracted)."""
+    return 200, [("Content-Type", content_type)] if content_type else []
+
+
 @dataclass(frozen=True, slots=True)
 class CaptureHeaders:
     """The header values a capture row records."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -25,17 +26,17 @@ from archive.config import database_url, warc_dir
 
 
 def _files(args: argparse.Namespace, directory: Path) -> list[Path]:
-    from archive.warc.writer import closed_warc_files
+    from archive.warc.writer import READABLE_SUFFIXES, closed_warc_files
 
     if not args.warcs:
-        files = list(closed_warc_files(directory))
+        files = list(closed_warc_files(directory, READABLE_SUFFIXES))
         if not files:
             raise UserError(f"no WARC files under {directory} (give WARC files, or --warc-dir DIR)")
         return files
     files = []
     for given in args.warcs:
         if given.is_dir():
-            files.extend(closed_warc_files(given))
+            files.extend(closed_warc_files(given, READABLE_SUFFIXES))
         elif given.is_file():
             files.append(given)
         else:
@@ -45,8 +46,13 @@ def _files(args: argparse.Namespace, directory: Path) -> list[Path]:
     return files
 
 
-def _print_summary(result: Any) -> None:
-    from archive.reextract import summary_rows
+def _print_summary(result: Any, fmt: str) -> None:
+    from archive.reextract import summary_json, summary_rows
+
+    if fmt == "json":
+        json.dump(summary_json(result), sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+        return
 
     rows = summary_rows(result)
     title = "reextract (dry run: nothing written)" if result.dry_run else "reextract"
@@ -97,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
         batch_size=args.batch_size,
         settings=ReextractSettings.from_settings(project_settings(setting_overrides(args))),
     )
-    _print_summary(result)
+    _print_summary(result, args.format)
     if result.store.skipped:
         print(
             f"newsarchive: {result.store.skipped} page(s) refused by the database, not stored (see the errors above)",
@@ -128,9 +134,13 @@ def register(sub: Any) -> None:
         Read WARC files, run the crawl's own extraction function on every HTML answer with status
         200, and store the results exactly as a crawl would: captures, articles, versions, authors,
         tags. Use it when extraction improved, when a site changed its markup, to rebuild a lost
-        database, or to import WARCs written elsewhere (wget --warc-file, Heritrix, Browsertrix,
-        warcio; WARC 1.0 or 1.1, gzipped per record or not). Revisit records are followed to the
-        payload they refer to: in the files given, else through the captures already stored.
+        database, or to import archives written elsewhere (wget --warc-file, Heritrix, Browsertrix,
+        ArchiveWeb.page, warcio): WARC 1.0 or 1.1, gzipped per record, gzipped whole or not at all;
+        ARC files (.arc, .arc.gz); WACZ packages, whose WARCs are read in place and whose
+        pages.jsonl says which HTML records are pages (the others are stored as captures only).
+        Response records, resource records holding HTML (browser-based crawlers) and revisits
+        are read; revisits are followed to the payload they refer to: in the files given, else
+        through the captures already stored.
 
         Running it twice changes nothing the second time. An article whose extracted content
         differs from its latest stored version gets a new version, stamped with the extractor's
@@ -139,7 +149,8 @@ def register(sub: Any) -> None:
         added/removed).
 
         With no WARC arguments, every closed WARC under the WARC directory is read (never the
-        *.open files of a running crawl). A directory argument stands for the WARCs under it.
+        *.open files of a running crawl). A directory argument stands for the WARC, ARC and WACZ
+        files under it.
         Captures of files inside the WARC directory are stored by their path relative to it, as
         the crawl stores them; files elsewhere by their absolute path (keep them there).
 
@@ -150,6 +161,9 @@ def register(sub: Any) -> None:
 
         Bad input (a truncated or corrupt gzip member, a record whose digest does not match, a
         file that is not a WARC) is reported with file and offset, skipped, and the run goes on.
+        The summary counts every record read by type (warcinfo, request, response, revisit,
+        resource, metadata, dns...) and what became of each; --format json prints it as one
+        JSON object.
 
         exit status: 0 all records read; 1 some records were skipped (the summary says how many
         and why); 2 usage error.
@@ -159,13 +173,16 @@ def register(sub: Any) -> None:
           newsarchive reextract --dry-run --site example.com
           newsarchive reextract crawl.warc.gz --db sqlite:///rebuilt.db --workers 4
           newsarchive reextract --since 2024-06-01 --url-glob 'https://example.com/news/*'
+          newsarchive reextract browsertrix-crawl.wacz old-collection/ --format json
         """,
     )
     _add_options(p)
 
 
 def _add_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("warcs", nargs="*", type=Path, metavar="WARC", help="WARC files or directories of them")
+    p.add_argument(
+        "warcs", nargs="*", type=Path, metavar="WARC", help="WARC, ARC or WACZ files, or directories of them"
+    )
     p.add_argument("--since", type=parse_date, metavar="DATE", help="only records fetched on or after DATE")
     add_site(p)
     p.add_argument("--url-glob", metavar="GLOB", help="only URLs matching this shell pattern, e.g. '*/news/*'")
@@ -173,6 +190,12 @@ def _add_options(p: argparse.ArgumentParser) -> None:
         "--workers", type=int, metavar="N", help="extraction processes (default: the number of cores; 0 = none)"
     )
     p.add_argument("--dry-run", action="store_true", help="write nothing; report what would change")
+    p.add_argument(
+        "--format",
+        choices=("table", "json"),
+        default="table",
+        help="the summary as a table (rich on a terminal, 'label: value' lines when piped) or as one JSON object",
+    )
     p.add_argument(
         "--batch-size",
         type=_batch_size,

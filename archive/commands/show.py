@@ -20,8 +20,18 @@ OPEN_SUFFIX = ".open"
 def read_warc_block(path: Path, offset: int, length: int) -> tuple[str, bytes]:
     """(WARC-Type, record block exactly as stored) of the record at *offset*: for a response, the
     HTTP status line, headers and body bytes as received (gzip still gzip)."""
+    from archive.warc.framing import BadStretch, read_record_at
+
     if offset < 0 or length < 0:  # the database's numbers, not the file's
         raise UserError(f"no WARC record at {path.name} offset {offset}")
+    try:
+        # The reader's own framing: ARC files, WACZ packages and WARCs gzipped whole read as reextract read them.
+        raw = read_record_at(path, offset)
+    except BadStretch as bad:
+        raise UserError(f"no usable WARC record at {path.name} offset {offset} ({bad.reason})") from None
+    if raw.complete:
+        return raw.headers.get("warc-type", ""), raw.block
+    # Over the reader's in-memory limit: the record's stored bytes, read whole as before.
     with path.open("rb") as stream:
         stream.seek(offset)
         data = stream.read(length)

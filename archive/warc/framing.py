@@ -9,11 +9,16 @@ Nothing above this module knows whether a file is compressed.
 
 from __future__ import annotations
 
+import gzip
+import re
+import sys
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
+
+from archive.warc.arc import ARC_LINE, ARC_VERSION, arc_headers, starts_arc
 
 GZIP_MAGIC = b"\x1f\x8b\x08"
 # Records bigger than this are not kept in memory: their capture is made from the headers, their
@@ -22,6 +27,7 @@ MAX_BLOCK = 32 * 1024 * 1024
 _CHUNK = 256 * 1024
 _RESYNC_WINDOW = 4 * 1024 * 1024
 _HEAD_KEEP = 65536  # of an oversized record, enough to read its HTTP headers
+_UNBOUNDED = sys.maxsize  # the size of a stream whose size is not known before it is read
 
 
 @dataclass(slots=True)
@@ -81,16 +87,38 @@ def parse_warc_head(head: bytes) -> tuple[str, dict[str, str]]:
     return version, headers
 
 
+# The blank line that ends a head: CRLF CRLF by the spec; bare LFs (old tools) and CR CR LF (a
+# writer that added CR to lines already ending in CRLF) are read as warcio reads them.
+_BLANK_LINE = re.compile(rb"\r?\n\r*\n")
+
+
 def split_head(data: bytes) -> tuple[bytes, int] | None:
     """(head, index where the block starts) of a record starting at data[0]."""
-    end = data.find(b"\r\n\r\n")
-    if end >= 0:
-        return data[:end], end + 4
-    end = data.find(b"\n\n")  # tolerated: some old tools wrote bare LF
-    return (data[:end], end + 2) if end >= 0 else None
+    end = _BLANK_LINE.search(data)
+    return (data[: end.start()], end.end()) if end is not None else None
+
+
+def _arc_record(offset: int, line: bytes, block: bytes, complete: bool) -> RawRecord:
+    """The ARC record whose header *line* (its newline included) is followed by *block* (the
+    whole block, or its first bytes when not *complete*)."""
+    try:
+        headers = arc_headers(line, offset, block[:8])
+    except ValueError as exc:
+        raise BadStretch(offset, f"not an ARC record ({exc})") from None
+    block_length = int(headers["content-length"])
+    if complete and len(block) < block_length:
+        raise BadStretch(offset, f"record truncated ({len(block)} of {block_length} block bytes)")
+    return RawRecord(
+        offset, len(line) + block_length, ARC_VERSION, headers, block[:block_length], block_length, complete=complete
+    )
 
 
 def _record_from_member(offset: int, length: int, data: bytes, complete: bool) -> RawRecord:
+    if not data[:5].upper().startswith(b"WARC/") and starts_arc(data):
+        line_end = data.find(b"\n") + 1
+        raw = _arc_record(offset, data[:line_end], data[line_end:], complete)
+        raw.length = length
+        return raw
     split = split_head(data)
     if split is None:
         raise BadStretch(offset, "gzip member holds no WARC record header")
@@ -109,6 +137,19 @@ def _record_from_member(offset: int, length: int, data: bytes, complete: bool) -
             raise BadStretch(offset, "several records in one gzip member (recompress one record per member)")
         return RawRecord(offset, length, version, headers, block, block_length)
     return RawRecord(offset, length, version, headers, data[start:], block_length, complete=False)
+
+
+def _record_end(data: bytes) -> int | None:
+    """Where the record starting at data[0] ends (its closing CRLFs not included), when its head
+    is in *data*; ``None`` otherwise."""
+    split = split_head(data)
+    if split is None:
+        return None
+    try:
+        _, headers = parse_warc_head(split[0])
+    except ValueError:
+        return None
+    return split[1] + int(headers["content-length"])
 
 
 def _head(parts: list[bytes], size: int) -> bytes:
@@ -177,13 +218,61 @@ class Framer:
     def __iter__(self) -> Iterator[RawRecord | BadStretch]:
         start = self.stream.read(8)
         self.stream.seek(0)
-        if start.startswith(GZIP_MAGIC[:2]) or (self.compressed and not start.startswith(b"WARC/")):
+        if start.startswith(GZIP_MAGIC[:2]) and self.compressed is None and self.whole_file_gzip():
+            yield from self._whole_file_records()
+        elif start.startswith(GZIP_MAGIC[:2]) or (self.compressed and not start.startswith(b"WARC/")):
             yield from self._gzip_records()
-        elif start.upper().startswith(b"WARC/") or self.compressed is False:
+        elif start.upper().startswith(b"WARC/") or starts_arc(self.stream.read(4096)) or self.compressed is False:
             yield from self._plain_records()
         else:
             self.position = self.size
             yield BadStretch(0, "not a WARC file")
+
+    # gzip: the whole file one stream ---------------------------------------------------------
+    def whole_file_gzip(self) -> bool:
+        """Whether the file's first gzip member holds more than one record: the whole file
+        gzipped as one stream (``gzip crawl.warc``), not one member per record. Inflates the
+        first record once more, keeping its head only."""
+        self.stream.seek(0)
+        member = _Inflation(self.stream, self.stream.read(_CHUNK))
+        head = bytearray()  # the member's first bytes, until they hold the first record's head
+        record_end: int | None = None
+        inflated = 0  # bytes of the member before ``out``
+        following = bytearray()  # the first bytes after the first record, its CRLFs stripped
+        try:
+            for out in member.chunks(0):
+                if record_end is None:
+                    head += out
+                    record_end = _record_end(bytes(head[:_HEAD_KEEP]))
+                    if record_end is None:
+                        if len(head) > _HEAD_KEEP:
+                            return False  # no record head: reading member by member reports it
+                        continue
+                    out, inflated = bytes(head), 0
+                if inflated + len(out) > record_end:
+                    following += out[max(0, record_end - inflated) :][:64]
+                    stripped = bytes(following).lstrip(b"\r\n")
+                    if len(stripped) >= 5:
+                        return stripped[:5].upper() == b"WARC/"
+                inflated += len(out)
+        except BadStretch:
+            return False
+        finally:
+            self.stream.seek(0)
+        return False
+
+    def _whole_file_records(self) -> Iterator[RawRecord | BadStretch]:
+        """The records of a file gzipped whole, read as one uncompressed stream, never held whole:
+        offsets are positions in the inflated stream (``read_record_at`` takes them so)."""
+        inflated = gzip.GzipFile(fileobj=self.stream, mode="rb")
+        inner = Framer(inflated, _UNBOUNDED, compressed=False)  # type: ignore[arg-type]
+        try:
+            for item in inner:
+                self.position = min(self.stream.tell(), self.size)
+                yield item
+        except (OSError, EOFError, zlib.error) as exc:  # gzip.BadGzipFile is an OSError
+            yield BadStretch(inner.position, f"corrupt or truncated gzip stream; the rest of the file is lost ({exc})")
+        self.position = self.size
 
     # gzip: one record per member -------------------------------------------------------------
     def _gzip_records(self) -> Iterator[RawRecord | BadStretch]:
@@ -292,11 +381,13 @@ class Framer:
     def _plain_record(self, offset: int) -> RawRecord | None:
         stream = self.stream
         first = stream.readline()
-        while first in (b"\r\n", b"\n"):  # tolerate extra blank lines between records
+        while first and not first.strip(b"\r\n"):  # tolerate extra blank lines between records
             offset += len(first)
             first = stream.readline()
         if not first:
             return None
+        if starts_arc(first):
+            return self._plain_arc_record(offset, first)
         if not first.upper().startswith(b"WARC/"):
             raise BadStretch(offset, "no WARC record where one should start")
         lines = [first]
@@ -304,7 +395,7 @@ class Framer:
             line = stream.readline()
             if not line:
                 raise BadStretch(offset, "truncated record (file ends in its headers)")
-            if line in (b"\r\n", b"\n"):
+            if not line.strip(b"\r\n"):
                 break
             lines.append(line)
         head_length = sum(map(len, lines)) + len(line)
@@ -321,6 +412,9 @@ class Framer:
         else:
             block = stream.read(_HEAD_KEEP)
             stream.seek(offset + head_length + block_length)
+        if (len(block) if complete else stream.tell() - offset - head_length) < block_length:
+            # A stream of unknown size (a gzip stream) ends early: the check above cannot see it.
+            raise BadStretch(offset, "record truncated (file ends inside its block)")
         trailer = stream.read(4)
         # Two CRLFs by the spec; one (node-warc), bare LFs or none are read as warcio reads them,
         # as long as the next record (or the end of the file) follows.
@@ -335,6 +429,21 @@ class Framer:
         raw.trailer = trailer_length
         return raw
 
+    def _plain_arc_record(self, offset: int, line: bytes) -> RawRecord:
+        try:
+            block_length = int(arc_headers(line, offset, b"")["content-length"])
+        except ValueError as exc:
+            raise BadStretch(offset, f"not an ARC record ({exc})") from None
+        if offset + len(line) + block_length > self.size:
+            raise BadStretch(offset, "record truncated (file ends inside its block)")
+        complete = block_length <= MAX_BLOCK
+        block = self.stream.read(block_length if complete else _HEAD_KEEP)
+        self.stream.seek(offset + len(line) + block_length)
+        raw = _arc_record(offset, line, block, complete)
+        following = self.stream.read(2)
+        raw.trailer = len(following) - len(following.lstrip(b"\r\n"))  # one newline by the spec
+        return raw
+
     def _resync_plain(self, start: int) -> int | None:
         position = start
         while position < self.size:
@@ -343,6 +452,11 @@ class Framer:
             if not window:
                 return None
             index = window.find(b"\nWARC/1.")
+            arc = ARC_LINE.search(window)  # an ARC file's next header line
+            while arc is not None and arc.start() and window[arc.start() - 1 : arc.start()] != b"\n":
+                arc = ARC_LINE.search(window, arc.start() + 1)
+            if arc is not None and (index < 0 or arc.start() < index):
+                return position + arc.start()
             if index >= 0:
                 return position + index + 1
             position += max(1, len(window) - 8)
@@ -352,11 +466,24 @@ class Framer:
 def read_record_at(path: Path, offset: int) -> RawRecord:
     """The record at *offset* of *path* (compressed or not); raises ``BadStretch`` when unusable."""
     size = path.stat().st_size
-    if not 0 <= offset < size:  # an offset from the database, not from this file
-        raise BadStretch(offset, f"offset outside the file ({size} bytes)")
+    if offset < 0:
+        raise BadStretch(offset, "negative offset")
     with path.open("rb") as stream:
-        stream.seek(offset)
         framer = Framer(stream, size)
+        if stream.read(3) == GZIP_MAGIC and framer.whole_file_gzip():
+            # An offset in the inflated stream: inflated up to it (seeking a gzip stream reads it).
+            inflated = gzip.GzipFile(fileobj=stream, mode="rb")
+            try:
+                inflated.seek(offset)
+                raw = Framer(inflated, _UNBOUNDED)._plain_record(offset)  # type: ignore[arg-type]
+            except (OSError, EOFError, zlib.error) as exc:
+                raise BadStretch(offset, f"corrupt or truncated gzip stream ({exc})") from None
+            if raw is None:
+                raise BadStretch(offset, "no record at this offset")
+            return raw
+        if offset >= size:  # an offset from the database, not from this file
+            raise BadStretch(offset, f"offset outside the file ({size} bytes)")
+        stream.seek(offset)
         magic = stream.read(3)
         stream.seek(offset)
         if magic == GZIP_MAGIC:

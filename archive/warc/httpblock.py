@@ -8,8 +8,8 @@ import logging
 from dataclasses import dataclass
 
 from archive.content_coding import ContentDecodingError, codings
-from archive.responses import HeaderPairs, decode_body, decoded_pairs
-from archive.warc.framing import split_head
+from archive.responses import HeaderPairs, decode_body, decoded_pairs, resource_answer
+from archive.warc.framing import RawRecord, split_head
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +52,19 @@ def parse_http(block: bytes) -> HttpBlock | None:
         if sep:
             headers.append((name.strip(), value.strip()))
     return HttpBlock(int(status_line[1]), headers, block[start:])
+
+
+def http_message_type(content_type: str | None) -> bool:
+    """Whether a record's ``Content-Type`` says its block is an HTTP message (``application/http``,
+    or ``message/http`` as some writers have it); a missing type leaves it to the status line."""
+    media = (content_type or "").split(";", 1)[0].strip().lower()
+    return media in {"application/http", "message/http", ""}
+
+
+def resource_block(raw: RawRecord) -> HttpBlock:
+    """A ``resource`` record as the HTTP answer it stands for (:func:`archive.responses.resource_answer`)."""
+    status, headers = resource_answer(raw.headers.get("content-type"))
+    return HttpBlock(status, headers, raw.block)
 
 
 def dechunk(body: bytes) -> bytes:

@@ -38,18 +38,22 @@ import fnmatch
 import functools
 import logging
 import os
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 from urllib.parse import urlsplit
 
 from archive.capture import Capture
 from archive.responses import HeaderPairs, capture_headers, first_header, header_dict, wants_extraction
 from archive.sites import SiteSelector, as_selector
+from archive.warc.arc import derived_record_id
 from archive.warc.digests import digest_matches
 from archive.warc.framing import MAX_BLOCK, BadStretch, Framer, RawRecord, unbracket
-from archive.warc.httpblock import HttpBlock, dechunk, decode_payload, parse_http
+from archive.warc.httpblock import HttpBlock, dechunk, decode_payload, http_message_type, parse_http, resource_block
+from archive.warc.packages import Package, PackageError, Window, open_package
 from archive.warc.redirects import RedirectChains
 from archive.warc.revisits import DEFER, Deferred, Location, Originals
 
@@ -105,6 +109,20 @@ class ReadStats:
     skipped: int = 0
     skip_reasons: Counter[str] = field(default_factory=Counter)
     bad_payload_digests: int = 0  # records kept whose declared payload digest is wrong
+    # Every record read, by type ("dns" for the response records of DNS lookups), and what became
+    # of each: (type, outcome) -> count; every record has exactly one outcome.
+    types: Counter[str] = field(default_factory=Counter)
+    outcomes: Counter[tuple[str, str]] = field(default_factory=Counter)
+
+
+# What became of a record (the outcomes of ``ReadStats.outcomes`` besides "skipped: REASON").
+EXTRACTED = "extracted"
+CAPTURE_ONLY = "stored as a capture (not HTML, or not 200)"
+TOO_LARGE = "stored as a capture (too large to decode)"
+REQUISITE = "stored as a capture (a requisite: not in the package's pages)"
+FILTERED = "left out by filters"
+NOT_HTTP = "not read (its block is no HTTP message)"
+NOTHING = "nothing to extract"
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,12 +197,22 @@ def target_uri(headers: dict[str, str]) -> str | None:
 
 
 # -- dates -------------------------------------------------------------------------------------
+# ClueWeb09's writer put the day of the year where the day of the month goes: 2008-10-294T05:21:46-0700.
+_DAY_OF_YEAR = re.compile(r"(\d{4})-\d{2}-(\d{3})(T.*)")
+
+
 def parse_warc_date(value: str | None) -> dt.datetime | None:
     """A ``WARC-Date`` as an aware UTC datetime (naive values taken as UTC); ``None`` if unusable."""
     if not value:
         return None
+    value = value.strip()
+    quirk = _DAY_OF_YEAR.fullmatch(value)
+    if quirk is not None:
+        with contextlib.suppress(ValueError):
+            day = dt.date(int(quirk[1]), 1, 1) + dt.timedelta(days=int(quirk[2]) - 1)
+            value = day.isoformat() + quirk[3]
     try:
-        moment = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=dt.UTC)
         return moment.astimezone(dt.UTC)
@@ -198,7 +226,16 @@ def _unusable_fields(headers: dict[str, str], url: str | None, fetched_at: dt.da
         return f"WARC-Target-URI is not a URL ({headers['warc-target-uri'][:200]!r})"
     if fetched_at is None and headers.get("warc-date"):
         return f"unreadable WARC-Date ({headers['warc-date'][:60]!r})"
-    return "record lacks WARC-Target-URI, WARC-Date or WARC-Record-ID"
+    return "record lacks WARC-Target-URI or WARC-Date"
+
+
+def record_kind(headers: dict[str, str]) -> str:
+    """A record's type as the summary counts it: its ``WARC-Type``, and ``dns:`` for the response
+    records of DNS lookups (Heritrix, Browsertrix), which hold no HTTP message."""
+    kind = headers.get("warc-type", "").strip().lower() or "(no WARC-Type)"
+    if kind in {"response", "resource"} and headers.get("warc-target-uri", "").lower().startswith("dns:"):
+        return "dns"
+    return kind[:40]
 
 
 # -- the reader --------------------------------------------------------------------------------
@@ -246,10 +283,19 @@ class WarcReader:
             verify_digests=verify_digests,
         )
         self._redirects = RedirectChains()
+        self._kind: str | None = None  # the type of the record being read, until its outcome is noted
+        self._pages: Package | None = None  # the package being read, which says what is a page
+
+    def _note(self, outcome: str) -> None:
+        """What became of the record being read (once: the first outcome noted is its outcome)."""
+        if self._kind is not None:
+            self.stats.outcomes[self._kind, outcome] += 1
+            self._kind = None
 
     def _skip(self, file: str, offset: int, reason: str) -> None:
         self.stats.skipped += 1
         self.stats.skip_reasons[reason.split(" (", 1)[0]] += 1
+        self._note("skipped: " + reason.split(" (", 1)[0])
         logger.warning("skipped %s at offset %d: %s", file, offset, reason)
         if self.on_skip is not None:
             self.on_skip(Skipped(file, offset, reason))
@@ -269,9 +315,11 @@ class WarcReader:
             done += sizes[path]
             self.stats.bytes_read = done
         for path, name, raw in deferred:
+            self._kind = "revisit"
             record = self._revisit(path, name, raw, final=True)
             if isinstance(record, ReadRecord):
                 yield self._counted(record)
+            self._note(NOTHING)
 
     def _file(self, path: Path, size: int, done: int, deferred: list[_Pending]) -> Iterator[ReadRecord]:
         name = stored_name(path, self.warc_dir)
@@ -281,36 +329,77 @@ class WarcReader:
             self._skip(str(path), 0, f"cannot open ({exc.strerror or exc})")
             return
         with stream:
-            framer = Framer(stream, size)
-            for item in framer:
-                self.stats.bytes_read = done + framer.position
-                if isinstance(item, BadStretch):
-                    self._skip(name, item.offset, item.reason)
-                    continue
-                self.stats.records += 1
-                try:
-                    record = self._record(path, name, item, deferred)
-                except (ValueError, OverflowError) as exc:
-                    # A field no check above foresaw: this record is lost, not the rest of the run.
-                    self._skip(name, item.offset, f"unreadable record ({type(exc).__name__}: {exc})")
-                    continue
-                if record is not None:
-                    yield self._counted(record)
+            if path.name.endswith(".wacz"):
+                yield from self._package(path, name, stream, done, deferred)
+            else:
+                yield from self._frames(path, name, Framer(stream, size), 0, done, deferred)
 
-    def _record(self, path: Path, name: str, raw: RawRecord, deferred: list[_Pending]) -> ReadRecord | None:
+    def _package(
+        self, path: Path, name: str, stream: IO[bytes], done: int, deferred: list[_Pending]
+    ) -> Iterator[ReadRecord]:
+        """The WARCs inside a WACZ, read in place: their records' offsets are offsets in the package."""
+        try:
+            package = open_package(path)
+        except PackageError as exc:
+            self._skip(name, 0, str(exc))
+            return
+        for member, why in package.unreadable:
+            self._skip(name, 0, f"{why} ({member})")
+        self._pages = package
+        try:
+            for warc in package.warcs:
+                framer = Framer(Window(stream, warc.start, warc.size), warc.size)  # type: ignore[arg-type]
+                yield from self._frames(path, name, framer, warc.start, done + warc.start, deferred)
+        finally:
+            self._pages = None
+
+    def _frames(
+        self, path: Path, name: str, framer: Framer, base: int, done: int, deferred: list[_Pending]
+    ) -> Iterator[ReadRecord]:
+        """The records *framer* finds, at *base* in the file *path* (a package's WARC lies inside it)."""
+        for item in framer:
+            self.stats.bytes_read = done + framer.position
+            item.offset += base
+            if isinstance(item, BadStretch):
+                self._skip(name, item.offset, item.reason)
+                continue
+            self.stats.records += 1
+            self._kind = record_kind(item.headers)
+            self.stats.types[self._kind] += 1
+            try:
+                record = self._record(path, name, item, deferred)
+            except (ValueError, OverflowError) as exc:
+                # A field no check above foresaw: this record is lost, not the rest of the run.
+                self._skip(name, item.offset, f"unreadable record ({type(exc).__name__}: {exc})")
+                continue
+            if isinstance(record, ReadRecord):
+                yield self._counted(record)
+            elif record is None:
+                self._note(NOTHING)
+
+    def _record(self, path: Path, name: str, raw: RawRecord, deferred: list[_Pending]) -> ReadRecord | Deferred | None:
         kind = raw.headers.get("warc-type", "").lower()
         if kind == "response":
             return self._response(path, name, raw)
+        if kind == "resource":
+            return self._resource(path, name, raw)
         if kind == "revisit":
             outcome = self._revisit(path, name, raw, final=False)
             if outcome is DEFER:
                 deferred.append((path, name, raw))
-            return outcome if isinstance(outcome, ReadRecord) else None
+            return outcome
         return None
 
     def _counted(self, record: ReadRecord) -> ReadRecord:
         self.stats.responses += 1
         self.stats.revisits += record.capture.record_type == "revisit"
+        if record.payload is not None:
+            self._note(EXTRACTED)
+        elif (record.capture.content_length or 0) > MAX_BLOCK and self.want_payload(
+            record.capture.status, record.capture.content_type
+        ):  # an HTML page over the reader's in-memory limit: its capture only
+            self._note(TOO_LARGE)
+        self._note(CAPTURE_ONLY)
         return record
 
     # -- checks --------------------------------------------------------------------------------
@@ -350,11 +439,11 @@ class WarcReader:
         del raw.headers["warc-payload-digest"]
         return True
 
-    @staticmethod
-    def _is_http(raw: RawRecord) -> bool:
-        content_type = raw.headers.get("content-type", "").lower()
-        # Some writers leave the type out; the status line decides then.
-        return "application/http" in content_type or not content_type
+    def _is_http(self, raw: RawRecord) -> bool:
+        if http_message_type(raw.headers.get("content-type")):
+            return True
+        self._note(NOT_HTTP)
+        return False
 
     def _selected(self, raw: RawRecord) -> bool:
         if self.select is None:
@@ -363,6 +452,7 @@ class WarcReader:
         fetched_at = parse_warc_date(raw.headers.get("warc-date"))
         if url and fetched_at and not self.select(url, fetched_at):
             self.stats.filtered += 1
+            self._note(FILTERED)
             return False
         return True
 
@@ -371,8 +461,11 @@ class WarcReader:
     ) -> Capture | None:
         url = target_uri(raw.headers)
         fetched_at = parse_warc_date(raw.headers.get("warc-date"))
-        record_id = raw.headers.get("warc-record-id")
-        if not url or fetched_at is None or not record_id:
+        # Mandatory, yet some writers leave it out: an id derived from the record, the same every read.
+        record_id = raw.headers.get("warc-record-id") or derived_record_id(
+            url or "", raw.headers.get("warc-date", ""), raw.offset
+        )
+        if not url or fetched_at is None:
             self._skip(name, raw.offset, _unusable_fields(raw.headers, url, fetched_at))
             return None
         recorded = capture_headers(http.headers)  # by the rules the crawl's WARC middleware applies
@@ -399,10 +492,25 @@ class WarcReader:
     def _decoded(self, capture: Capture, source: HttpBlock, headers: HeaderPairs, path: Path) -> ReadRecord:
         if not self.want_payload(capture.status, capture.content_type):
             return ReadRecord(capture, None, headers, path)
+        if self._pages is not None and not self._pages.is_page(capture.url):
+            self._note(REQUISITE)  # a package names its pages: this HTML is a frame, an ad, a widget
+            return ReadRecord(capture, None, headers, path)
         # Not a skip when the codings cannot be undone: the capture is stored, and extraction says
         # why it has no text, as it does for the crawl's copy of the same exchange.
         payload = decode_payload(source, self.max_size, headers)
         return ReadRecord(capture, payload.body, payload.headers, path, payload.error)
+
+    def _answer(self, path: Path, name: str, raw: RawRecord, http: HttpBlock, capture: Capture) -> ReadRecord | None:
+        """A response's or resource's capture: indexed as an original revisits may point at,
+        selected, its payload decoded."""
+        if raw.complete and wants_extraction(capture.status, capture.content_type):
+            self._originals.remember(Location(path, raw.offset), capture, raw.headers.get("warc-date", ""))
+        if not self._selected(raw):
+            return None
+        if not raw.complete:
+            logger.info("%s at offset %d: %d-byte record not decoded", name, raw.offset, raw.block_length)
+            return ReadRecord(capture, None, http.headers, path)
+        return self._decoded(capture, http, http.headers, path)
 
     # -- record types --------------------------------------------------------------------------
     def _response(self, path: Path, name: str, raw: RawRecord) -> ReadRecord | None:
@@ -421,23 +529,28 @@ class WarcReader:
             with contextlib.suppress(ValueError):
                 body_length = len(dechunk(http.body))
         capture = self._capture(name, raw, http, record_type="response", content_length=body_length)
-        if capture is None:
+        return self._answer(path, name, raw, http, capture) if capture is not None else None
+
+    def _resource(self, path: Path, name: str, raw: RawRecord) -> ReadRecord | None:
+        """A page a browser-based crawler stored as a ``resource`` (no HTTP message): read as the
+        200 answer it stands for, with the record's Content-Type (archive/responses.py)."""
+        if not self._block_ok(name, raw):
             return None
-        if raw.complete and wants_extraction(capture.status, capture.content_type):
-            self._originals.remember(Location(path, raw.offset), capture, raw.headers.get("warc-date", ""))
-        if not self._selected(raw):
+        http = resource_block(raw)
+        if not self._payload_ok(name, raw, http):
             return None
-        if not raw.complete:
-            logger.info("%s at offset %d: %d-byte record not decoded", name, raw.offset, raw.block_length)
-            return ReadRecord(capture, None, http.headers, path)
-        return self._decoded(capture, http, http.headers, path)
+        capture = self._capture(name, raw, http, record_type="resource", content_length=raw.block_length)
+        return self._answer(path, name, raw, http, capture) if capture is not None else None
 
     def _revisit(self, path: Path, name: str, raw: RawRecord, *, final: bool) -> ReadRecord | Deferred | None:
-        if not self._is_http(raw) or not raw.complete:
+        if not raw.complete:
+            self._note(TOO_LARGE)
             return None
         if not final and (not self._block_ok(name, raw) or not self._selected(raw)):
             return None
-        http = parse_http(raw.block) if raw.block.strip() else None
+        # A revisit of a resource holds no HTTP message: status and headers are then the original's.
+        has_http = http_message_type(raw.headers.get("content-type")) and raw.block.strip()
+        http = parse_http(raw.block) if has_http else None
         if http is not None and not self.want_payload(http.status, first_header(http.headers, "Content-Type")):
             # Nothing to extract (a 304 "server-not-modified" revisit, an image, a feed): the
             # capture is all there is to store, the original need not be found.

@@ -17,9 +17,11 @@ from pathlib import Path
 from archive.capture import Capture
 from archive.warc.digests import digest_matches
 from archive.warc.framing import BadStretch, RawRecord, read_record_at, unbracket
-from archive.warc.httpblock import HttpBlock, parse_http
+from archive.warc.httpblock import HttpBlock, parse_http, resource_block
 
 _MAX_REVISIT_HOPS = 4
+# The record types a revisit may stand for: those holding a payload.
+ORIGINAL_TYPES = frozenset({"response", "resource"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,11 +112,13 @@ class Originals:
             if nested is None:
                 raise BadStretch(target.offset, "original is itself a revisit that cannot be followed")
             return self.load(nested, hops + 1)
-        if kind != "response":
+        if kind not in ORIGINAL_TYPES:
             raise BadStretch(target.offset, f"original is a {kind or 'typeless'} record")
         declared = raw.headers.get("warc-block-digest")
         if self.verify_digests and declared and digest_matches(declared, raw.block) is False:
             raise BadStretch(target.offset, "wrong WARC-Block-Digest")
+        if kind == "resource":  # a browser-based crawler's page: the content, no HTTP message
+            return resource_block(raw)
         http = parse_http(raw.block)
         if http is None:
             raise BadStretch(target.offset, "original has no HTTP status line")

@@ -322,9 +322,16 @@ def _request_target(url: str) -> str:
     return target
 
 
-def closed_warc_files(directory: str | os.PathLike[str]) -> Iterable[Path]:
-    """Every closed WARC under *directory* (never ``.open`` ones), oldest name first."""
+# What ``reextract`` reads besides WARC files: ARC files and WACZ packages (archive/warc/packages.py).
+READABLE_SUFFIXES = (".warc.gz", ".warc", ".arc.gz", ".arc", ".wacz")
+
+
+def closed_warc_files(
+    directory: str | os.PathLike[str], suffixes: tuple[str, ...] = (".warc.gz", ".warc")
+) -> Iterable[Path]:
+    """Every closed WARC under *directory* (never ``.open`` ones), oldest name first; with
+    ``suffixes=READABLE_SUFFIXES``, every ARC and WACZ too."""
     root = Path(directory)
     if not root.is_dir():
         return []
-    return sorted(p for p in root.rglob("*") if p.is_file() and p.name.endswith((".warc.gz", ".warc")))
+    return sorted(p for p in root.rglob("*") if p.is_file() and p.name.endswith(suffixes))

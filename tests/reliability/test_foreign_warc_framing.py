@@ -116,3 +116,32 @@ def test_a_wrong_payload_digest_is_flagged_and_never_used(tmp_path: Path) -> Non
         digests = dict(db.execute("SELECT url, payload_digest FROM captures").fetchall())
     assert digests["https://news.example/wrong/"] is None
     assert digests["https://news.example/both/"] == right
+
+
+def test_clueweb_dates_records_without_an_id_and_cr_cr_lf_lines_are_read(tmp_path: Path) -> None:
+    # ClueWeb09 wrote the day of the year as the day (294: 20 October 2008); webarchive-commons'
+    # test data has records without WARC-Record-ID; pywb's, header lines ending in CR CR LF.
+    clueweb = _record("https://news.example/clueweb/", article_html("Clueweb"), date="2008-10-294T05:21:46-0700",
+                      trailer=b"\r\n\r\n")  # fmt: skip
+    no_id = _record("https://news.example/no-id/", article_html("No id"), trailer=b"\r\n\r\n")
+    no_id = no_id.replace(no_id[no_id.index(b"WARC-Record-ID") : no_id.index(b"\r\nWARC-Date")], b"X-No-Id: 1")
+    crcr = _record("https://news.example/cr-cr-lf/", article_html("CR CR LF"), trailer=b"\r\n\r\n")
+    head_end = crcr.index(b"\r\n\r\n") + 4
+    crcr = crcr[:head_end].replace(b"\r\n", b"\r\r\n") + crcr[head_end:]
+    output, captures = _reextract(tmp_path, "quirks", clueweb + no_id + crcr)
+    assert captures == 3, output
+    with sqlite3.connect(tmp_path / "quirks.db") as db:
+        rows = dict(db.execute("SELECT url, fetched_at FROM captures").fetchall())
+        (versions,) = db.execute("SELECT count(*) FROM article_versions").fetchone()
+    assert rows["https://news.example/clueweb/"].startswith("2008-10-20 12:21:46"), rows
+    assert versions == 3, output
+    again = newsarchive(
+        "reextract",
+        "--warc-dir",
+        str(tmp_path / "quirks"),
+        "--db",
+        f"sqlite:///{tmp_path / 'quirks.db'}",
+        "--workers",
+        "0",
+    )
+    assert "captures new: 0 of 3" in again.stdout, again.stdout  # a second read adds nothing
