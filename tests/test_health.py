@@ -1,0 +1,155 @@
+"""Extraction health: a site's template change that empties its articles is flagged, stable runs are not.
+
+The sample site publishes a new day's stories before each crawl (the same twelve stories under new
+URLs, as a news site publishes new ones), with its usual template for four crawls; then it switches
+to a redesign that renders articles in the browser: every download still succeeds, but the article
+pages hold no story, no byline and no date. Real `scrapy crawl` and `newsarchive crawl` runs into one
+SQLite archive; the verdicts are read back through `newsarchive crawl`'s summary and exit status,
+`newsarchive health` and `newsarchive runs`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from archive.sample_site import APP_SHELL, GHOST, SampleArticle, SampleSite, load_articles
+from tests.support.cli import newsarchive
+from tests.support.crawls import newsfeed_crawl
+
+STABLE_DAYS = 4  # the first three teach the site's normal range (NEWSARCHIVE_HEALTH_MIN_RUNS), the fourth is judged
+
+
+def day_of_news(day: int) -> list[SampleArticle]:
+    """The sample site's stories as published on *day*: new URLs, new headlines, the same kind of text."""
+    return [
+        dataclasses.replace(
+            article,
+            slug=f"{article.slug}-day-{day}",
+            path=f"/news/{article.slug}-day-{day}/",
+            title=f"{article.title}, day {day}",
+        )
+        for article in load_articles()
+    ]
+
+
+@dataclass
+class Crawls:
+    database_url: str
+    stable: subprocess.CompletedProcess[str]  # the fourth stable crawl, judged: --fail-on-drift
+    broken: subprocess.CompletedProcess[str]  # the first crawl of the redesign: --fail-on-drift
+    broken_again: subprocess.CompletedProcess[str]  # the second, without --fail-on-drift
+
+
+def _newsarchive_crawl(
+    site: SampleSite, tmp: Path, database_url: str, *options: str
+) -> subprocess.CompletedProcess[str]:
+    return newsarchive(
+        "crawl",
+        f"{site.url}/news-feed/",
+        "--db",
+        database_url,
+        "--warc-dir",
+        str(tmp / "warc"),
+        "--set",
+        "AUTOTHROTTLE_ENABLED=False",
+        "--set",
+        "NEWSARCHIVE_EXTRACT_WORKERS=1",
+        *options,
+    )
+
+
+@pytest.fixture(scope="module")
+def crawls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Crawls]:
+    tmp = tmp_path_factory.mktemp("health")
+    database_url = f"sqlite:///{tmp / 'archive.db'}"
+    for day in range(1, STABLE_DAYS):
+        with SampleSite(articles=day_of_news(day), template=GHOST) as site:
+            run = newsfeed_crawl(tmp, [f"start_url={site.url}/news-feed/"], database_url=database_url)
+            assert run.returncode == 0, run.log[-3000:]
+    with SampleSite(articles=day_of_news(STABLE_DAYS), template=GHOST) as site:
+        stable = _newsarchive_crawl(site, tmp, database_url, "--fail-on-drift")
+    with SampleSite(articles=day_of_news(STABLE_DAYS + 1), template=APP_SHELL) as site:
+        broken = _newsarchive_crawl(site, tmp, database_url, "--fail-on-drift")
+    with SampleSite(articles=day_of_news(STABLE_DAYS + 2), template=APP_SHELL) as site:
+        broken_again = _newsarchive_crawl(site, tmp, database_url)
+    yield Crawls(database_url, stable, broken, broken_again)
+
+
+def _health(crawls: Crawls) -> list[dict]:
+    done = newsarchive("health", "--format", "json", "--db", crawls.database_url)
+    assert done.returncode == 0, done.stderr
+    rows: list[dict] = json.loads(done.stdout)
+    return rows
+
+
+def _summary_health(crawl: subprocess.CompletedProcess[str]) -> str:
+    """The crawl summary's "extraction health" row (the summary table ends stderr)."""
+    rows = [line for line in crawl.stderr.splitlines() if line.startswith("│ extraction health")]
+    assert len(rows) == 1, crawl.stderr[-3000:]
+    return rows[0].removeprefix("│ extraction health").strip(" │")
+
+
+def test_a_stable_template_is_judged_ok_and_the_crawl_exits_0(crawls: Crawls) -> None:
+    assert crawls.stable.returncode == 0, crawls.stable.stderr[-3000:]
+    assert _summary_health(crawls.stable) == "127.0.0.1: ok"
+    assert "WARNING: extraction health" not in crawls.stable.stderr
+
+
+def test_the_redesign_is_flagged_and_fail_on_drift_exits_1(crawls: Crawls) -> None:
+    assert crawls.broken.returncode == 1, crawls.broken.stderr[-3000:]
+    assert "│ finish reason     │ finished" in crawls.broken.stderr  # every download worked: only extraction broke
+    assert _summary_health(crawls.broken).startswith("127.0.0.1: drift: ")
+    # The log says what drifted from what, for `scrapy crawl` from cron as well.
+    warning = next(line for line in crawls.broken.stderr.splitlines() if "WARNING: extraction health" in line)
+    assert "median body length" in warning and "articles with an author 0% (normal 85%–100%)" in warning
+    # Without --fail-on-drift the same drift is reported and the crawl exits 0.
+    assert crawls.broken_again.returncode == 0, crawls.broken_again.stderr[-3000:]
+    assert _summary_health(crawls.broken_again).startswith("127.0.0.1: drift: ")
+
+
+def test_health_lists_every_run_with_its_figures_and_flags(crawls: Crawls) -> None:
+    rows = _health(crawls)[::-1]  # oldest first
+    assert [row["status"] for row in rows] == ["learning"] * 3 + ["ok", "drift", "drift"]
+    stable, broken = rows[3], rows[4]
+    assert stable["drifted"] == []
+    assert stable["counts"]["articles"] == 12 and stable["figures"]["author_share"]["value"] == 1.0
+    assert stable["figures"]["median_body_chars"]["value"] > 500
+    assert {"median_body_chars", "author_share", "date_share"} <= set(broken["drifted"])
+    assert broken["figures"]["author_share"] == {
+        "value": 0.0,
+        "low": pytest.approx(0.85),
+        "high": 1.0,
+        "drifted": True,
+    }
+    body = broken["figures"]["median_body_chars"]
+    assert body["value"] < body["low"] < stable["figures"]["median_body_chars"]["value"] < body["high"]
+
+
+def test_health_and_runs_agree_on_each_run(crawls: Crawls) -> None:
+    by_run = {row["run_id"]: row["status"] for row in _health(crawls)}
+    done = newsarchive("runs", "--json", "--db", crawls.database_url)
+    assert done.returncode == 0, done.stderr
+    runs = [json.loads(line) for line in done.stdout.splitlines()]
+    assert len(runs) == len(by_run) == STABLE_DAYS + 2
+    for run in runs:
+        status = by_run[run["id"]]
+        assert run["health"].split(":")[0] == status
+    assert "articles with an author" in runs[0]["health"]  # newest first: the redesign
+    plain = newsarchive("runs", "--db", crawls.database_url)
+    assert plain.stdout.splitlines()[0].split("\t")[-2] == "health"
+
+
+def test_health_site_filter_and_bad_site(crawls: Crawls) -> None:
+    only = newsarchive("health", "--site", "127.0.0.1", "--limit", "2", "--format", "json", "--db", crawls.database_url)
+    assert [row["status"] for row in json.loads(only.stdout)] == ["drift", "drift"]
+    other = newsarchive("health", "--site", "other.example", "--format", "json", "--db", crawls.database_url)
+    assert json.loads(other.stdout) == []
+    bad = newsarchive("health", "--site", "not a host/x", "--db", crawls.database_url)
+    assert bad.returncode == 2 and bad.stderr.startswith("newsarchive: error:") and "Traceback" not in bad.stderr
