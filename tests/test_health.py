@@ -11,6 +11,7 @@ SQLite archive; the verdicts are read back through `newsarchive crawl`'s summary
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
 import subprocess
 from collections.abc import Iterator
@@ -153,3 +154,58 @@ def test_health_site_filter_and_bad_site(crawls: Crawls) -> None:
     assert json.loads(other.stdout) == []
     bad = newsarchive("health", "--site", "not a host/x", "--db", crawls.database_url)
     assert bad.returncode == 2 and bad.stderr.startswith("newsarchive: error:") and "Traceback" not in bad.stderr
+
+
+# -- bodies that change without a declared modification ----------------------------------------------
+def fresh_news() -> list[SampleArticle]:
+    """The stories published in the last hours: inside the refresh window, so every crawl re-fetches them."""
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    stories = []
+    for hours, article in enumerate(load_articles(), start=1):
+        moment = (now - dt.timedelta(hours=hours)).isoformat()
+        stories.append(dataclasses.replace(article, published=moment, modified=moment))
+    return stories
+
+
+def leaked_template(stories: list[SampleArticle]) -> list[SampleArticle]:
+    """The same stories after a template change that puts a promotion into every body, dates untouched,
+    and one story edited for real (its modification date moves): that one declared its change."""
+    leaked = [dataclasses.replace(s, paragraphs=(*s.paragraphs, "Advertisement: read the app.")) for s in stories]
+    edited = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+    leaked[0] = dataclasses.replace(leaked[0], modified=edited)
+    return leaked
+
+
+@pytest.fixture(scope="module")
+def silent_changes(tmp_path_factory: pytest.TempPathFactory) -> list[dict]:
+    """Four crawls re-fetching the same fresh stories (validators off: each one a full 200, a WARC
+    revisit record), then one after the template change. `newsarchive health`'s rows, oldest first."""
+    tmp = tmp_path_factory.mktemp("health-silent")
+    database_url = f"sqlite:///{tmp / 'archive.db'}"
+    stories = fresh_news()
+    port = 0  # the first free one, then the same: an article's URL carries it
+    for articles in [stories] * STABLE_DAYS + [leaked_template(stories)]:
+        with SampleSite(port=port, articles=articles) as site:
+            port = site.port
+            run = newsfeed_crawl(
+                tmp,
+                [f"start_url={site.url}/news-feed/"],
+                "NEWSARCHIVE_CONDITIONAL_REQUESTS=False",
+                database_url=database_url,
+            )
+            assert run.returncode == 0, run.log[-3000:]
+    done = newsarchive("health", "--format", "json", "--db", database_url)
+    assert done.returncode == 0, done.stderr
+    rows: list[dict] = json.loads(done.stdout)[::-1]
+    return rows
+
+
+def test_bodies_changed_without_a_declared_modification_are_flagged(silent_changes: list[dict]) -> None:
+    first, *stable, leaked = silent_changes
+    assert first["counts"]["revisited"] == 0  # nothing to compare with yet
+    for run in stable:  # the same stories again: compared, none changed
+        assert (run["counts"]["revisited"], run["counts"]["silent_changes"]) == (12, 0)
+    assert stable[-1]["status"] == "ok" and stable[-1]["figures"]["silent_change_share"]["value"] == 0.0
+    # Eleven bodies changed with their dates as they were; the edited story declared its change.
+    assert (leaked["counts"]["revisited"], leaked["counts"]["silent_changes"]) == (12, 11)
+    assert leaked["status"] == "drift" and leaked["drifted"] == ["silent_change_share"]
