@@ -347,6 +347,8 @@ def run_health(verdicts_of_run: Sequence[Verdict]) -> str | None:
     if not verdicts_of_run:
         return None
     drifted = [v for v in verdicts_of_run if v.status == "drift"]
+    if len(verdicts_of_run) == 1 and drifted:  # the run's one site: its name is in the row already
+        return "drift: " + ", ".join(reading.figure.label for reading in drifted[0].drifts)
     if drifted:
         return "drift: " + ", ".join(
             f"{v.figures.site} ({', '.join(r.figure.label for r in v.drifts)})" for v in drifted
