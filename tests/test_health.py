@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from archive.sample_site import APP_SHELL, GHOST, SampleArticle, SampleSite, load_articles
+from tests.support.archive_data import POSTGRES_ENV, fresh_postgres_schema
 from tests.support.cli import newsarchive
 from tests.support.crawls import newsfeed_crawl
 
@@ -209,3 +210,20 @@ def test_bodies_changed_without_a_declared_modification_are_flagged(silent_chang
     # Eleven bodies changed with their dates as they were; the edited story declared its change.
     assert (leaked["counts"]["revisited"], leaked["counts"]["silent_changes"]) == (12, 11)
     assert leaked["status"] == "drift" and leaked["drifted"] == ["silent_change_share"]
+
+
+def test_health_is_recorded_and_judged_on_postgresql(postgres_database: str | None, tmp_path: Path) -> None:
+    if postgres_database is None:
+        pytest.skip(f"needs {POSTGRES_ENV} (a PostgreSQL server to make a test database on)")
+    database_url = fresh_postgres_schema(postgres_database)
+    for day in range(1, STABLE_DAYS + 1):
+        template = APP_SHELL if day == STABLE_DAYS else GHOST  # three runs to learn from, then the redesign
+        with SampleSite(articles=day_of_news(day), template=template) as site:
+            run = newsfeed_crawl(tmp_path, [f"start_url={site.url}/news-feed/"], database_url=database_url)
+            assert run.returncode == 0, run.log[-3000:]
+    done = newsarchive("health", "--format", "json", "--db", database_url)
+    assert done.returncode == 0, done.stderr
+    rows = json.loads(done.stdout)[::-1]
+    assert [row["status"] for row in rows] == ["learning"] * (STABLE_DAYS - 1) + ["drift"]
+    assert {"median_body_chars", "author_share", "date_share"} <= set(rows[-1]["drifted"])
+    assert "WARNING: extraction health of 127.0.0.1: drift:" in run.log
