@@ -63,9 +63,7 @@ class HealthRecorder:
             return
         run_id = self.crawler.stats.get_value(RUN_ID_STAT) if self.crawler.stats is not None else None
         try:
-            verdicts = await maybe_deferred_to_future(
-                threads.deferToThread(self._record_and_judge, run_id, figures)  # type: ignore[arg-type]
-            )
+            verdicts = await maybe_deferred_to_future(threads.deferToThread(self._record_and_judge, run_id, figures))
         except Exception as exc:  # the health of a run is worth a warning, not the run
             logger.warning("cannot record the extraction health: %s", exc)
             return

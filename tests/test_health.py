@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from archive.health import HealthRules, SiteFigures, judge
 from archive.sample_site import APP_SHELL, GHOST, SampleArticle, SampleSite, load_articles
 from tests.support.archive_data import POSTGRES_ENV, fresh_postgres_schema
 from tests.support.cli import newsarchive
@@ -227,3 +228,35 @@ def test_health_is_recorded_and_judged_on_postgresql(postgres_database: str | No
     assert [row["status"] for row in rows] == ["learning"] * (STABLE_DAYS - 1) + ["drift"]
     assert {"median_body_chars", "author_share", "date_share"} <= set(rows[-1]["drifted"])
     assert "WARNING: extraction health of 127.0.0.1: drift:" in run.log
+
+
+# -- the judgement itself ------------------------------------------------------------------------------
+RULES = HealthRules(history_runs=10, min_runs=3, min_pages=5, tolerance=3.0)
+
+
+def _run(articles: int, with_author: int, pages: int = 20, body: int = 2000) -> SiteFigures:
+    return SiteFigures(
+        "news.example",
+        pages=pages,
+        articles=articles,
+        with_title=articles,
+        with_author=with_author,
+        with_date=articles,
+        median_body_chars=body,
+    )
+
+
+def test_one_broken_run_in_the_history_neither_hides_a_drift_nor_flags_the_recovery() -> None:
+    history = [_run(15, 15, body=b) for b in (1900, 2100, 2000, 1950, 2050, 2000, 1980, 2020)]
+    history.insert(2, _run(15, 0, body=80))  # an earlier breakage, fixed since
+    broken = judge(_run(15, 0, body=80), history, RULES)
+    assert {r.figure.name for r in broken.drifts} == {"author_share", "median_body_chars"}
+    assert judge(_run(15, 15, body=2010), history, RULES).status == "ok"
+
+
+def test_too_small_a_run_or_history_is_not_judged() -> None:
+    history = [_run(15, 15)] * 5
+    tiny = judge(_run(2, 0, pages=4, body=80), history, RULES)  # two stories, four pages: says little
+    assert tiny.status == "learning" and not tiny.drifts
+    assert judge(_run(15, 0), history[:2], RULES).status == "learning"  # two earlier runs: not yet
+    assert judge(_run(15, 0), history[:3], RULES).status == "drift"
