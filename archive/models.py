@@ -235,3 +235,30 @@ class CrawlRun(Base):
     versions_new: Mapped[int] = mapped_column(Integer, default=0)
     errors: Mapped[int] = mapped_column(Integer, default=0)
     bytes_received: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class SiteRunHealth(Base):
+    """What one crawl run's extraction made of one site's pages (archive/health.py): counts, so that
+    every share is exact and a run is comparable with the site's earlier runs.
+
+    ``pages`` are the HTML pages the run sent to extraction (listings included), ``articles`` those that
+    became articles; ``with_*`` count articles with a title, an author, a publication date; ``revisited``
+    counts article pages of an article already archived and ``silent_changes`` those among them whose
+    body changed while the page declared no new modification date.
+    """
+
+    __tablename__ = "site_run_health"
+    __table_args__ = (Index("ix_site_run_health_site_started_at", "site", "started_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"), index=True)
+    site: Mapped[str] = mapped_column(StorableString(255))  # sites.host
+    started_at: Mapped[dt.datetime]  # the run's start
+    pages: Mapped[int] = mapped_column(Integer)
+    articles: Mapped[int] = mapped_column(Integer)
+    with_title: Mapped[int] = mapped_column(Integer)
+    with_author: Mapped[int] = mapped_column(Integer)
+    with_date: Mapped[int] = mapped_column(Integer)
+    median_body_chars: Mapped[int | None] = mapped_column(Integer)  # None: no article
+    revisited: Mapped[int] = mapped_column(Integer)
+    silent_changes: Mapped[int] = mapped_column(Integer)

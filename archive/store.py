@@ -13,8 +13,9 @@ import datetime as dt
 import logging
 import random
 import time
+from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Table, bindparam, func, select, update
@@ -42,10 +43,19 @@ class StoreStats:
     not_articles: int = 0
     removed: int = 0  # articles that started to answer 404/410
     skipped: int = 0  # entries the database refused even alone: logged, their WARC records kept
+    # By site host, for the extraction health (archive/health.py): article pages of an article that
+    # already had a version, and those among them whose body changed while the page declared no new
+    # modification date. Only store() knows the previous version, so it counts them.
+    revisited: Counter[str] = field(default_factory=Counter)
+    silent_changes: Counter[str] = field(default_factory=Counter)
+
+    COUNTERS = ("captures", "articles_new", "versions_new", "unchanged", "not_articles", "removed", "skipped")
 
     def add(self, other: StoreStats) -> None:
-        for name in self.__slots__:
+        for name in self.COUNTERS:
             setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.revisited.update(other.revisited)
+        self.silent_changes.update(other.silent_changes)
 
 
 def parse_timestamp(value: str | None) -> dt.datetime | None:
@@ -73,6 +83,8 @@ class _VersionState:
     current_hash: str | None  # None: the article has no version yet
     current_capture_id: int | None
     last_number: int
+    current_id: int | None = None  # the current version's row, for its body (read only when it changed)
+    current_body: tuple[str, str | None] | None = None  # its text and declared modification date
 
 
 class _Store:
@@ -107,7 +119,7 @@ class _Store:
             self.session.execute(self._insert(model).on_conflict_do_nothing(index_elements=keys), rows)
 
     def sites(self, urls: Iterable[str]) -> None:
-        hosts = self.in_insert_order(h for h in dict.fromkeys(map(_site_host, urls)) if h not in self.site_ids)
+        hosts = self.in_insert_order(h for h in dict.fromkeys(map(site_host, urls)) if h not in self.site_ids)
         if not hosts:
             return
         now = dt.datetime.now(dt.UTC)
@@ -121,7 +133,7 @@ class _Store:
             )
 
     def site_id(self, url: str) -> int:
-        host = _site_host(url)
+        host = site_host(url)
         if host not in self.site_ids:
             self.sites([url])
         return self.site_ids[host]
@@ -233,7 +245,9 @@ class _Store:
             last_numbers.update((article_id, number) for article_id, number in numbers)
         for article_id, article in by_id.items():
             digest, capture_id = current.get(article.current_version_id or 0, (None, None))
-            self.versions[article_id] = _VersionState(digest, capture_id, last_numbers.get(article_id, 0))
+            self.versions[article_id] = _VersionState(
+                digest, capture_id, last_numbers.get(article_id, 0), article.current_version_id
+            )
 
     # -- one entry ----------------------------------------------------------------------------
     def recheck(self, capture: Capture, url: str) -> None:
@@ -261,6 +275,8 @@ class _Store:
         previous = self.capture_hashes.get(capture_id)
         if previous != content_hash:
             self.capture_hashes[capture_id] = self.hash_updates[capture_id] = content_hash
+        if state.current_hash is not None:
+            self.stats.revisited[site_host(capture.url)] += 1
         # Re-extracting a capture to what it gave last time changes nothing, even when a later
         # capture's content is current; but when a capture now extracts differently (an extractor
         # change, even one rolled back) and that differs from the current version, that is a new
@@ -277,6 +293,8 @@ class _Store:
         ):
             self.stats.unchanged += 1
             return None
+        if state.current_hash is not None and self._changed_silently(state, result):
+            self.stats.silent_changes[site_host(capture.url)] += 1
         state.last_number += 1
         version = models.ArticleVersion(
             article_id=article.id,
@@ -299,10 +317,21 @@ class _Store:
             site_name=result.site_name,
         )
         state.current_hash, state.current_capture_id = content_hash, capture_id
+        state.current_body = (result.text, result.modified)
         if state.last_number == 1:
             self.stats.articles_new += 1
         self.stats.versions_new += 1
         return version
+
+    def _changed_silently(self, state: _VersionState, result: Article) -> bool:
+        """Whether *result*'s body differs from the current version's while its declared modification
+        date is the same: an edit nobody announced, or a template change leaking into the bodies."""
+        if state.current_body is None:
+            V = models.ArticleVersion
+            row = self.session.execute(select(V.text, V.modified).where(V.id == state.current_id)).one_or_none()
+            state.current_body = (row[0], row[1]) if row is not None else (result.text, None)
+        text, modified = state.current_body
+        return text != result.text and modified == result.modified
 
     def _has_version(self, article_id: int, content_hash: str, capture_id: int) -> bool:
         V = models.ArticleVersion
@@ -347,7 +376,7 @@ class _Store:
         self.session.flush()
 
 
-def _site_host(url: str) -> str:
+def site_host(url: str) -> str:
     """The sites row of *url*, by host as stored: the batch's lookups are keyed by what the database
     hands back."""
     return models.storable(host_of(url) or "unknown", 255)

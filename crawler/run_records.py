@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+RUN_ID_STAT = "newsarchive/run_id"  # the crawl_runs row of this crawl
+
 # crawl_runs column -> the Scrapy stat it is read from
 _COUNTERS = {
     "pages_fetched": "downloader/response_count",
@@ -114,6 +116,8 @@ class CrawlRunRecorder:
             logger.warning("cannot write the crawl_runs row: %s", exc)
             return
         logger.info("crawl run %d of %s", self.run_id, ", ".join(sites))
+        if self.crawler.stats is not None:  # what the run's other records (site_run_health) point at
+            self.crawler.stats.set_value(RUN_ID_STAT, self.run_id)
         self._ticker.start(self.interval, now=False)
 
     def _insert(self, spider: Spider, sites: list[str]) -> int:

@@ -102,6 +102,21 @@ NEWSARCHIVE_RUN_RECORDS = True
 # Update the crawl_runs row's counters this often (seconds) while the crawl runs.
 NEWSARCHIVE_RUN_RECORD_INTERVAL = 30.0
 
+# --- extraction health (archive/health.py) --------------------------------------------------------------
+# Record per site and run what extraction made of the pages (site_run_health) and judge it against the
+# site's recent runs: the crawl summary says so, `newsarchive runs` and `newsarchive health` show it.
+NEWSARCHIVE_HEALTH = True
+# A run is compared with the site's last this many runs...
+NEWSARCHIVE_HEALTH_HISTORY_RUNS = 10
+# ...and judged on a figure only when at least this many of them had it: until then, "learning".
+NEWSARCHIVE_HEALTH_MIN_RUNS = 3
+# A run's figure counts only when it rests on at least this many pages (articles, for the article
+# figures; re-fetched articles, for undeclared changes): a run that found two new stories says little.
+NEWSARCHIVE_HEALTH_MIN_PAGES = 5
+# A figure drifts when it is more than this many MADs (scaled to a standard deviation) from the median
+# of those runs, and outside the figure's floor (15 points of a share, 30% of a median length).
+NEWSARCHIVE_HEALTH_TOLERANCE = 3.0
+
 # Log the longest reactor stall (a 10 ms LoopingCall measuring its own lateness) and keep it in the
 # stats as newsarchive/probe/max_stall_ms; benchmarks/crawl.py turns it on. Off: it wakes the reactor 100x/s.
 NEWSARCHIVE_STALL_PROBE = False
@@ -202,6 +217,8 @@ EXTENSIONS = {
     "crawler.extensions_probe.StallProbe": 0,
     # gc.freeze() once the crawl is set up: full collections stop walking start-up objects.
     "crawler.gc_freeze.GcFreeze": 0,
+    # Extraction health per site (NEWSARCHIVE_HEALTH): tallied from the stored batches, judged at close.
+    "crawler.health_records.HealthRecorder": 300,
     # A "finished" run that lost pages says so in finish_reason; after Scrapy's CoreStats (0) sets it.
     "crawler.outcome.RunOutcome": 1000,
 }

@@ -27,7 +27,7 @@ from archive.store import ExtractionResult, StoreStats, store_batch
 from crawler.items import PageItem
 from crawler.outcome import DATABASE_ERROR, LOST_STAT
 from crawler.reactor import get_reactor
-from crawler.signals import exchange_archived
+from crawler.signals import batch_stored, exchange_archived
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -107,7 +107,7 @@ class StoragePipeline:
             return None
         d = threads.deferToThreadPool(get_reactor(), self._pool, self._store_batch, batch)
         self._in_flight.add(d)
-        d.addCallbacks(self._stored, self._store_failed, errbackArgs=(len(batch),))
+        d.addCallbacks(self._stored, self._store_failed, callbackArgs=(batch,), errbackArgs=(len(batch),))
         d.addBoth(self._done, d)
         return d
 
@@ -139,11 +139,12 @@ class StoragePipeline:
         # Own transaction, retried on deadlock: distributed workers write the same rows at once.
         return store_batch(self.sessions, batch)
 
-    def _stored(self, stats: StoreStats) -> None:
+    def _stored(self, stats: StoreStats, batch: list[tuple[Capture, ExtractionResult | None]]) -> None:
         self.totals.add(stats)
         if self.crawler.stats is not None:
-            for name in stats.__slots__:
+            for name in stats.COUNTERS:
                 self.crawler.stats.inc_value(f"newsarchive/store/{name}", getattr(stats, name))
+        self.crawler.signals.send_catch_log(batch_stored, entries=batch, stats=stats)
 
     def _store_failed(self, failure: Any, entries: int) -> None:
         # The WARC still holds every record of the lost batch: `newsarchive reextract` rebuilds it.

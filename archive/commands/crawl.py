@@ -17,6 +17,7 @@ from archive.commands.options import (
 )
 from archive.commands.output import terminal_text
 from archive.config import database_url, warc_dir
+from archive.health import drifted, summary_line
 from archive.urls import join_start_urls, redact_url, start_url_problem
 
 
@@ -32,6 +33,9 @@ def print_summary(summary: Any, db: str, warcs: str) -> None:
     table.add_row("seconds", f"{summary.seconds:.1f}")
     # Names the user gave, shown as typed: "[" in a path is no rich markup (and "[/x]" no error).
     table.add_row("finish reason", terminal_text(summary.finish_reason))
+    health = summary_line(summary.stats)
+    if health is not None:  # one line per site crawled: ok, learning, or what drifted
+        table.add_row("extraction health", terminal_text(health))
     table.add_row("database", terminal_text(redact_url(db)))
     table.add_row("WARC directory", terminal_text(warcs))
     Console(stderr=True).print(table)
@@ -100,7 +104,9 @@ def run(args: argparse.Namespace) -> int:
     check_database(overrides["NEWSARCHIVE_DATABASE_URL"])
     summary = run_crawl(arguments, overrides)
     print_summary(summary, overrides["NEWSARCHIVE_DATABASE_URL"], overrides["NEWSARCHIVE_WARC_DIR"])
-    return EXIT_OK if summary.finish_reason == "finished" else EXIT_FAILURE
+    if summary.finish_reason != "finished" or (args.fail_on_drift and drifted(summary.stats)):
+        return EXIT_FAILURE
+    return EXIT_OK
 
 
 def register(sub: Any) -> None:
@@ -122,13 +128,16 @@ def register(sub: Any) -> None:
 
         Exit status: 0 when the crawl finished, 1 when it stopped early (another run holds the site's
         lock, the disk or database failed, Ctrl-C) or lost something (every download failed:
-        all_downloads_failed; the database refused pages: store_skipped), 2 on a usage error.
+        all_downloads_failed; the database refused pages: store_skipped) or, with --fail-on-drift,
+        when the extraction of a site drifted from its normal range (see `newsarchive health`), 2 on
+        a usage error.
 
         example:
           newsarchive crawl https://example-news.site/news-feed/
           newsarchive crawl https://example-news.site/rss/ --set CLOSESPIDER_PAGECOUNT=50
           newsarchive crawl --site kyivindependent
           newsarchive crawl --site all --refresh-all
+          newsarchive crawl --site kyivindependent --fail-on-drift   # from cron: exit 1 on a broken template
         """,
     )
     p.add_argument("urls", nargs="*", metavar="URL", help="entry point(s) of one site")
@@ -136,6 +145,11 @@ def register(sub: Any) -> None:
         "--site", metavar="SITE", help="profile(s) of the sites file, or their hosts, comma-separated, or all"
     )
     p.add_argument("--refresh-all", action="store_true", help="re-check every archived article of the site(s)")
+    p.add_argument(
+        "--fail-on-drift",
+        action="store_true",
+        help="exit 1 when a site's extraction drifted from its normal range (see newsarchive health)",
+    )
     add_db(p)
     add_warc_dir(p)
     add_sites_file(p)

@@ -27,6 +27,7 @@ COLUMNS = (
     "versions_new",
     "errors",
     "bytes_received",
+    "health",
     "spider_args",
 )
 
@@ -63,6 +64,15 @@ def _row(run: Any) -> dict[str, Any]:
     }
 
 
+def add_health(session: Any, rows: list[dict[str, Any]]) -> None:
+    """Each run's extraction health (archive/health.py): ok, learning, drift and what drifted, or -."""
+    from archive.health import HealthRules, run_health, run_verdicts
+
+    verdicts = run_verdicts(session, (row["id"] for row in rows), HealthRules.from_project())
+    for row in rows:
+        row["health"] = run_health(verdicts.get(row["id"], []))
+
+
 def run(args: argparse.Namespace) -> int:
     from sqlalchemy import select
 
@@ -80,6 +90,7 @@ def run(args: argparse.Namespace) -> int:
         # A run's site column lists profile names or hosts: matched here, as --site matches everywhere.
         runs = (r for r in session.scalars(query) if site is None or site.matches_run(r.site))
         rows = [_row(r) for r in itertools.islice(runs, args.limit)]
+        add_health(session, rows)
     if args.json:
         for row in rows:
             sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
@@ -110,6 +121,7 @@ def _print_table(rows: list[dict[str, Any]]) -> None:
         ("new versions", "right"),
         ("errors", "right"),
         ("bytes", "right"),
+        ("health", "left"),
     ):
         table.add_column(name, justify=justify)  # type: ignore[arg-type]
     for row in rows:
@@ -125,6 +137,7 @@ def _print_table(rows: list[dict[str, Any]]) -> None:
             str(row["versions_new"]),
             str(row["errors"]),
             f"{row['bytes_received']:,}",
+            terminal_text(row["health"], "bold red" if (row["health"] or "").startswith("drift") else None),
         )
     Console().print(table)
 
@@ -138,9 +151,10 @@ def register(sub: Any) -> None:
         """\
         List the crawls recorded in the database (table crawl_runs), newest first: site, status
         (running, finished, or why it stopped), start time and length, pages fetched, 304 answers,
-        new articles, new versions, errors and bytes received. A run still "running" whose process
-        is gone was killed. A table on a terminal, tab-separated values when piped, --json for
-        JSON Lines.
+        new articles, new versions, errors, bytes received and the extraction health (ok; learning,
+        while the site has too few earlier runs to judge by; drift and the figures that drifted: see
+        `newsarchive health`). A run still "running" whose process is gone was killed. A table on
+        a terminal, tab-separated values when piped, --json for JSON Lines.
 
         example:
           newsarchive runs

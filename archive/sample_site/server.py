@@ -16,6 +16,8 @@ Routes (see ``SampleSite.routes()`` for the full list after start):
 * traps: ``/go/<n>`` (301 to the n-th article, oldest first), ``/private/secret/`` (disallowed, linked
   from every footer), ``/files/report.pdf``, PNG images under ``/content/images/``, a link to a 404
   page, tracking-parameter and ``#comments`` links, links to ``http://other-site.example/``;
+* ``template=APP_SHELL`` serves every article as a browser-rendered shell (chrome and a loading notice,
+  no story in the HTML): a template change that breaks extraction without breaking a download;
 * a path without its trailing slash gets a 301 to the slashed path, ``/news-feed/page/1/`` a 301 to
   ``/news-feed/``; query strings are ignored when routing (``?utm_source=...`` serves the same page).
 """
@@ -41,7 +43,17 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-__all__ = ["SITE_NAME", "SampleArticle", "SampleSite", "SampleTweet", "load_articles", "main"]
+__all__ = [
+    "APP_SHELL",
+    "GHOST",
+    "SITE_NAME",
+    "TEMPLATES",
+    "SampleArticle",
+    "SampleSite",
+    "SampleTweet",
+    "load_articles",
+    "main",
+]
 
 SITE_NAME = "The Sample Independent"
 DATA_FILE = Path(__file__).with_name("articles.json")
@@ -277,6 +289,11 @@ class _Resource:
 
 
 HTML_UTF8 = "text/html; charset=utf-8"
+# The article templates SampleSite can serve: the Ghost theme, or a redesign that renders articles in the
+# browser (an extractor then finds no story in the HTML: what a site's silent template change looks like).
+GHOST = "ghost"
+APP_SHELL = "app-shell"
+TEMPLATES = (GHOST, APP_SHELL)
 XML_UTF8 = "application/xml; charset=utf-8"
 RSS_UTF8 = "application/rss+xml; charset=utf-8"
 
@@ -284,8 +301,11 @@ RSS_UTF8 = "application/rss+xml; charset=utf-8"
 class _Renderer:
     """Renders every page of the site for one base URL."""
 
-    def __init__(self, base: str, articles: Sequence[SampleArticle], data: dict[str, Any]) -> None:
+    def __init__(
+        self, base: str, articles: Sequence[SampleArticle], data: dict[str, Any], template: str = "ghost"
+    ) -> None:
         self.base = base
+        self.template = template
         self.articles = list(articles)
         self.newest = _newest_first(self.articles)
         self.by_slug = {a.slug: a for a in self.articles}
@@ -493,6 +513,8 @@ class _Renderer:
         }
 
     def article(self, a: SampleArticle) -> str:
+        if self.template == APP_SHELL:
+            return self.app_shell()
         canonical = self.abs(a.path)
         title = f"{a.title} | {SITE_NAME}"
         extra = (
@@ -579,6 +601,27 @@ class _Renderer:
         </aside>"""
         body_class = "post-template " + " ".join("tag-" + s for s in a.tag_slugs)
         return self.document(head, body_class, main)
+
+    def app_shell(self) -> str:
+        """An article page after a redesign that renders the story in the browser: the HTML holds only
+        the site's chrome and a loading notice, the story comes from an API a crawler never calls."""
+        return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+    <meta charset="utf-8">
+    <title>{SITE_NAME}</title>
+    <link rel="stylesheet" href="/assets/app/app.css">
+</head>
+<body>
+<div id="app" class="app-shell">
+    <nav><a href="/">Home</a> <a href="/news-feed/">News Feed</a></nav>
+    <div class="loading">Loading the story…</div>
+</div>
+<noscript>Please enable JavaScript to read {SITE_NAME}.</noscript>
+<script src="/assets/app/app.js"></script>
+</body>
+</html>
+"""
 
     # ---------------------------------------------------------------------------------------- listings
     def listing_pages(
@@ -1090,9 +1133,18 @@ class SampleSite:
     PDF_PATH: str = PDF_PATH
     EXTERNAL_HOST: str = EXTERNAL_HOST
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, articles: list[SampleArticle] | None = None) -> None:
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        articles: list[SampleArticle] | None = None,
+        template: str = GHOST,
+    ) -> None:
+        if template not in TEMPLATES:
+            raise ValueError(f"template {template!r} is not one of {', '.join(TEMPLATES)}")
         self.host = host
         self.port = port
+        self.template = template
         self.articles: list[SampleArticle] = list(articles) if articles is not None else load_articles()
         self.requests: list[tuple[str, str, dict[str, str]]] = []
         self._lock = threading.Lock()
@@ -1118,7 +1170,7 @@ class SampleSite:
         host, port = server.server_address[:2]
         self.port = int(port)
         self._url = f"http://{host if isinstance(host, str) else self.host}:{self.port}"
-        renderer = _Renderer(self._url, self.articles, _load_data())
+        renderer = _Renderer(self._url, self.articles, _load_data(), self.template)
         self._routes = renderer.routes()
         self._not_found = _Resource(404, HTML_UTF8, renderer.not_found().encode("utf-8"))
         self._date_header = _http_date(renderer.now)
