@@ -73,16 +73,24 @@ def word_counts(old: str, new: str) -> WordCounts:
     return WordCounts(added=added, removed=removed)
 
 
+def _marked(piece: Piece) -> str:
+    words = " ".join(piece.text.split())
+    return f"[-{words}-]" if piece.operation == "delete" else f"{{+{words}+}}"
+
+
 def _changed_hunks(pieces: list[Piece], context_words: int) -> Iterator[str]:
-    for index, piece in enumerate(pieces):
-        if piece.operation == "equal":
+    index = 0
+    while index < len(pieces):
+        if pieces[index].operation == "equal":
+            index += 1
             continue
-        before = pieces[index - 1] if index and pieces[index - 1].operation == "equal" else None
-        lead = " ".join(before.text.split()[-context_words:]) if before else ""
-        words = " ".join(piece.text.split())
-        marked = f"[-{words}-]" if piece.operation == "delete" else f"{{+{words}+}}"
-        following = pieces[index + 1] if index + 1 < len(pieces) and pieces[index + 1].operation == "equal" else None
-        tail = " ".join(following.text.split()[:context_words]) if following else ""
+        # A replacement is a delete followed by an insert: one hunk, as a reader reads it.
+        first = index
+        while index < len(pieces) and pieces[index].operation != "equal":
+            index += 1
+        lead = " ".join(pieces[first - 1].text.split()[-context_words:]) if first else ""
+        tail = " ".join(pieces[index].text.split()[:context_words]) if index < len(pieces) else ""
+        marked = " ".join(_marked(piece) for piece in pieces[first:index])
         yield " ".join(part for part in (lead, marked, tail) if part)
 
 
