@@ -22,8 +22,10 @@ import logging
 import re
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from scrapy import Request
+from scrapy.core.downloader.handlers.http11 import TunnelError
 from scrapy.downloadermiddlewares.retry import RetryMiddleware as ScrapyRetryMiddleware
 from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.exceptions import (
@@ -48,6 +50,11 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 STATS_PREFIX = "newsarchive/download_errors"
+# Scrapy's TunnelError message (and crawler.wire.handler.ProxyRefused's): "... proxy HOST:PORT
+# [{'status': 407, 'reason': b'Proxy Authentication Required'}]".
+_PROXY_ANSWER = re.compile(
+    r"proxy (?P<proxy>[^\s\[]+) \[\{'status': (?P<status>\d+), 'reason': b?(?P<q>['\"])(?P<reason>.*?)(?P=q)\}\]"
+)
 _TOOK_LONGER = re.compile(r"took longer than ([\d.]+) seconds")
 # The download handlers' message (scrapy.utils._download_handlers.get_maxsize_msg), in their
 # warning and in the exception when Content-Length announced the size.
@@ -67,6 +74,8 @@ def classify(exc: BaseException, oversize: tuple[int, int] | None = None) -> tup
     """``(kind, reason)`` of a download exception: the kind names the stats key, the reason is
     what a person reading the log needs, on one line. *oversize* is ``(bytes, limit)`` when the
     download handler noted that this download went over DOWNLOAD_MAXSIZE."""
+    if isinstance(exc, TunnelError):
+        return _proxy_refused(exc)
     if isinstance(exc, CannotResolveHostError | tx_error.DNSLookupError):
         return "dns", "DNS lookup failed"
     if isinstance(exc, DownloadConnectionRefusedError | tx_error.ConnectionRefusedError):
@@ -94,6 +103,26 @@ def classify(exc: BaseException, oversize: tuple[int, int] | None = None) -> tup
     if isinstance(exc, tx_error.ConnectError):
         return "connect_error", f"cannot connect ({_one_line(exc)})"
     return "other", f"{type(exc).__name__}: {_one_line(exc)}"
+
+
+def _proxy_refused(exc: TunnelError) -> tuple[str, str]:
+    found = _PROXY_ANSWER.search(str(exc))
+    if found is None:
+        return "proxy_tunnel", f"the proxy refused the tunnel ({_one_line(exc)})"
+    status, reason = found.group("status"), found.group("reason").strip()
+    kind = "proxy_auth" if status == "407" else "proxy_tunnel"
+    return kind, f"proxy {found.group('proxy')} refused: {status} {reason}".rstrip()
+
+
+# Kinds that, through a proxy, are about the connection to the proxy: the origin is the proxy's to reach.
+_PROXY_CONNECTION_KINDS = frozenset({"dns", "connection_refused", "connect_error"})
+
+
+def _through_proxy(kind: str, reason: str, proxy: str) -> tuple[str, str]:
+    if kind not in _PROXY_CONNECTION_KINDS:
+        return kind, reason
+    parts = urlsplit(proxy if "://" in proxy else f"http://{proxy}")
+    return "proxy_unreachable", f"proxy {parts.hostname}:{parts.port}: {reason}"
 
 
 def _response_failed(exc: BaseException) -> tuple[str, str]:
@@ -155,6 +184,9 @@ _max_size_notes = _MaxSizeNotes()
 def report(request: Request, exc: BaseException, stats: StatsCollector | None) -> str:
     """Log the one line for *request*'s failed download and count it; returns the kind."""
     kind, reason = classify(exc, _max_size_notes.take(request.url))
+    proxy = request.meta.get("proxy")
+    if proxy:
+        kind, reason = _through_proxy(kind, reason, proxy)
     retries = int(request.meta.get("retry_times", 0))
     after = f" (after {retries} {'retry' if retries == 1 else 'retries'})" if retries else ""
     logger.error("download failed: %s: %s%s", request.url, reason, after)

@@ -40,7 +40,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-CREDENTIAL_HEADERS = frozenset({b"authorization", b"proxy-authorization", b"cookie"})
+# Proxy-* request headers (Proxy-Authorization included) are the proxy's, never the origin's: never recorded.
+CREDENTIAL_HEADERS = frozenset({b"authorization", b"cookie"})
 # Twisted removes the chunked framing before Scrapy sees the body; a stored "Transfer-Encoding:
 # chunked" over a de-chunked body would make readers try to de-chunk it again.
 _DROPPED_RESPONSE_HEADERS = frozenset({b"transfer-encoding"})
@@ -52,6 +53,10 @@ ORIGINALS_KEEP = 10_000
 
 def _header_pairs(headers: Any, drop: frozenset[bytes] = frozenset()) -> list[tuple[str, str]]:
     return [(name, value) for name, value in header_pairs(headers) if name.lower().encode("latin-1") not in drop]
+
+
+def _request_header_pairs(headers: Any, drop: frozenset[bytes]) -> list[tuple[str, str]]:
+    return [(name, value) for name, value in _header_pairs(headers, drop) if not name.lower().startswith("proxy-")]
 
 
 class WarcArchiveMiddleware:
@@ -124,7 +129,7 @@ class WarcArchiveMiddleware:
 
     def _exchange(self, request: Request, response: Response) -> tuple[ExchangeRequest, ExchangeResponse]:
         drop = frozenset() if self.keep_credentials else CREDENTIAL_HEADERS
-        request_headers = _header_pairs(request.headers, drop)
+        request_headers = _request_header_pairs(request.headers, drop)
         if not any(name.lower() == "host" for name, _ in request_headers):
             host = request.url.split("/", 3)[2] if "://" in request.url else ""
             request_headers.insert(0, ("Host", host))
@@ -140,7 +145,7 @@ class WarcArchiveMiddleware:
                 headers=_header_pairs(response.headers, _DROPPED_RESPONSE_HEADERS),
                 body=response.body,
                 protocol=getattr(response, "protocol", None) or "HTTP/1.1",
-                ip_address=_ip_of(response),
+                ip_address=_ip_of(request, response),
                 fetched_at=dt.datetime.now(dt.UTC),
             ),
         )
@@ -178,7 +183,7 @@ class WarcArchiveMiddleware:
                 request=Block.of(recording.request_block(drop)),
                 date=warc_date(recording.started_at),
                 payload_digest=digest,
-                ip_address=_ip_of(response),
+                ip_address=_ip_of(request, response),
             )
             wants_revisit = self.revisits is not None and response.status == 200 and request.method == "GET"
             original = self._original(request.url, digest) if wants_revisit else None
@@ -243,7 +248,7 @@ class WarcArchiveMiddleware:
             content_type=recorded.content_type,
             content_length=len(response.body),
             payload_digest=written.payload_digest,
-            ip_address=_ip_of(response),
+            ip_address=_ip_of(request, response),
             etag=recorded.etag,
             last_modified=recorded.last_modified,
             redirected_from=http_redirects(request.meta),
@@ -319,7 +324,10 @@ class _Revisits:
             self._index.close()
 
 
-def _ip_of(response: Response) -> str | None:
+def _ip_of(request: Request, response: Response) -> str | None:
+    """The origin's address; unknown through a proxy (the connection's peer is the proxy)."""
+    if request.meta.get("proxy"):
+        return None
     ip = getattr(response, "ip_address", None)
     return str(ip) if ip else None
 

@@ -31,8 +31,9 @@ NEWSARCHIVE_WARC_PREFIX = env_setting("NEWSARCHIVE_WARC_PREFIX")
 NEWSARCHIVE_WARC_MAX_SIZE = 1_000_000_000
 # gzip level of each WARC record. 6 costs half the CPU of warcio's 9 for ~2% more bytes.
 NEWSARCHIVE_WARC_GZIP_LEVEL = 6
-# Write Authorization, Proxy-Authorization and Cookie request headers into WARC request records.
-# Off by default: credentials do not belong in an archive that may be shared.
+# Write Authorization and Cookie request headers into WARC request records. Off by default:
+# credentials do not belong in an archive that may be shared. (Proxy-* headers never are: they
+# are not part of the request the origin reads.)
 NEWSARCHIVE_WARC_KEEP_CREDENTIALS = False
 # The wire-exact download handler (crawler/wire/) keeps each response's bytes as read for its WARC
 # record; a body over this many bytes is kept in a temporary file, not a second copy in memory.

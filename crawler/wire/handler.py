@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler, _ResultT, _ScrapyAgent
+from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler, TunnelError, _ResultT, _ScrapyAgent
 from scrapy.exceptions import ResponseDataLossError
 from scrapy.http import Response
 from scrapy.utils._download_handlers import get_dataloss_msg, wrap_twisted_exceptions
 from scrapy.utils.defer import maybe_deferred_to_future
 
-from crawler.wire import remember
+from crawler.wire import recording_of, remember
 from crawler.wire.protocol import WIRE_ATTRIBUTE, wire_factory
 
 if TYPE_CHECKING:
@@ -26,8 +26,20 @@ if TYPE_CHECKING:
     from crawler.wire.recording import WireRecording
 
 import logging
+from urllib.parse import urlsplit
 
 logger = logging.getLogger(__name__)
+
+
+class ProxyRefused(TunnelError):
+    """A forward proxy answered an http request itself with 407: what a CONNECT tunnel refused
+    with 407 raises (TunnelError), so both are retried, reported and counted alike."""
+
+    def __init__(self, proxy: str, status: int, reason: bytes) -> None:
+        parts = urlsplit(proxy if "://" in proxy else f"http://{proxy}")
+        # Worded as Scrapy words a refused tunnel, which crawler/download_errors.py reads.
+        extra = {"status": status, "reason": reason}
+        super().__init__(f"Could not send the request through proxy {parts.hostname}:{parts.port} [{extra!r}]")
 
 
 class _WireAgent(_ScrapyAgent):
@@ -60,9 +72,18 @@ class WireDownloadHandler(HTTP11DownloadHandler):
         )
         try:
             with wrap_twisted_exceptions():
-                return await maybe_deferred_to_future(agent.download_request(request))
+                response = await maybe_deferred_to_future(agent.download_request(request))
         except ResponseDataLossError:
             if not self._fail_on_dataloss_warned:
                 logger.warning(get_dataloss_msg(request.url))
                 self._fail_on_dataloss_warned = True
             raise
+        proxy = request.meta.get("proxy")
+        if proxy and response.status == 407 and request.url.startswith("http:"):
+            # The proxy's own answer, not the page's: never archived as the page.
+            recording = recording_of(response)
+            status_line = (recording.head or b"").split(b"\r\n", 1)[0] if recording is not None else b""
+            if recording is not None:
+                recording.close()
+            raise ProxyRefused(proxy, 407, (status_line.split(b" ", 2)[2:] or [b""])[0].strip())
+        return response

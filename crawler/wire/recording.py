@@ -92,14 +92,14 @@ class WireRecording:
             yield chunk
 
     def request_block(self, drop: frozenset[bytes] = frozenset()) -> bytes:
-        """The request as written, without the header lines named in *drop* (lower case)."""
-        if not drop:
-            return bytes(self.request)
+        """The request as the origin reads it: as written, without ``Proxy-*`` header lines (meant
+        for a proxy, credentials among them) nor those named in *drop* (lower case), and with an
+        absolute-form target (written so to a forward proxy) in origin form, as the proxy passes it on."""
         end = _HEAD_END.search(self.request)
         split = end.end() if end else len(self.request)
-        lines = bytes(self.request[:split]).split(b"\n")
-        kept = [line for line in lines if line.split(b":", 1)[0].strip().lower() not in drop]
-        return b"\n".join(kept) + bytes(self.request[split:])
+        request_line, *lines = bytes(self.request[:split]).split(b"\n")
+        kept = [line for line in lines if not _dropped(line.split(b":", 1)[0].strip().lower(), drop)]
+        return b"\n".join([_origin_form(request_line), *kept]) + bytes(self.request[split:])
 
     def close(self) -> None:
         self._body.close()
@@ -108,3 +108,17 @@ class WireRecording:
 def _is_interim(head: bytes) -> bool:
     parts = head.split(None, 2)
     return len(parts) > 1 and len(parts[1]) == 3 and parts[1][:1] == b"1" and parts[1].isdigit()
+
+
+def _dropped(name: bytes, drop: frozenset[bytes]) -> bool:
+    return name.startswith(b"proxy-") or name in drop
+
+
+def _origin_form(request_line: bytes) -> bytes:
+    """``GET http://host:port/path?q HTTP/1.1`` as ``GET /path?q HTTP/1.1``; other lines unchanged."""
+    parts = request_line.split(b" ", 2)
+    if len(parts) != 3 or b"://" not in parts[1]:
+        return request_line
+    method, target, version = parts
+    path = target.split(b"://", 1)[1].partition(b"/")
+    return b" ".join([method, b"/" + path[2], version])

@@ -12,7 +12,6 @@ import gzip
 import sqlite3
 import subprocess
 import sys
-import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,6 +23,7 @@ from tests.support.cli import newsarchive
 from tests.support.crawls import CrawlRun, scrapy_crawl
 from tests.support.raw_site import RawSite, chunked_response, response, self_signed_tls
 from tests.support.sample_articles import article_html
+from tests.support.warc_files import warc_records
 
 HTML = ("Content-Type", "text/html; charset=utf-8")
 ODD_HEADERS = (
@@ -71,21 +71,6 @@ def _routes() -> dict[str, bytes]:
     }
 
 
-def _warc_records(warc_dir: Path) -> Iterator[tuple[dict[str, str], bytes]]:
-    """(WARC header fields, block) of every record, framed by hand so no reader rewrites a byte."""
-    for path in sorted(warc_dir.glob("*.warc.gz")):
-        data = path.read_bytes()
-        while data:
-            member = zlib.decompressobj(zlib.MAX_WBITS | 16)
-            record = member.decompress(data)
-            data = member.unused_data
-            head, _, rest = record.partition(b"\r\n\r\n")
-            fields = dict(line.split(": ", 1) for line in head.decode().split("\r\n")[1:])
-            length = int(fields["Content-Length"])
-            assert rest[length:] == b"\r\n\r\n", "a record ends with two CRLF"
-            yield fields, rest[:length]
-
-
 @pytest.fixture(scope="module", params=["http", "https"])
 def crawled(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
@@ -101,7 +86,7 @@ def _blocks(site: RawSite, run: CrawlRun, warc_type: str) -> dict[str, bytes]:
     """The block of each record of *warc_type*, by the path of its URL."""
     return {
         fields["WARC-Target-URI"].removeprefix(site.url): block
-        for fields, block in _warc_records(run.warc_dir)
+        for fields, block in warc_records(run.warc_dir)
         if fields["WARC-Type"] == warc_type
     }
 
@@ -149,7 +134,7 @@ def test_warcio_checks_every_digest_and_reads_every_record_de_chunked(crawled: t
         chunked: ["payload digest failed"]
     }
     records = {
-        f["WARC-Target-URI"].split("/", 3)[3]: f for f, _ in _warc_records(run.warc_dir) if f["WARC-Type"] == "response"
+        f["WARC-Target-URI"].split("/", 3)[3]: f for f, _ in warc_records(run.warc_dir) if f["WARC-Type"] == "response"
     }
     assert records[chunked]["WARC-Payload-Digest"] == payload_digest(article_html("Chunked body"))
 
@@ -188,7 +173,7 @@ def test_large_bodies_are_recorded_exactly_through_the_spool(tmp_path: Path) -> 
     with RawSite(routes) as site:
         run = scrapy_crawl(tmp_path, f"{site.url}/news/", "ROBOTSTXT_OBEY=False", "NEWSARCHIVE_WARC_SPOOL_BYTES=65536")
         assert run.returncode == 0, run.log[-3000:]
-    blocks = {f["WARC-Target-URI"]: b for f, b in _warc_records(run.warc_dir) if f["WARC-Type"] == "response"}
+    blocks = {f["WARC-Target-URI"]: b for f, b in warc_records(run.warc_dir) if f["WARC-Type"] == "response"}
     assert blocks[f"{site.url}/news/a-long-report-story/"] == routes["/news/a-long-report-story/"]
 
 

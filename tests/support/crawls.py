@@ -55,11 +55,15 @@ def crawl_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith("NEWSARCHIVE_")}
 
 
-def scrapy_crawl(tmp: Path, start_url: str, *settings: str, database_url: str | None = None) -> CrawlRun:
-    """Run the real `scrapy crawl newsfeed` in the project directory, as a user would."""
+def scrapy_crawl(
+    tmp: Path, start_url: str, *settings: str, database_url: str | None = None, env: dict[str, str] | None = None
+) -> CrawlRun:
+    """Run the real `scrapy crawl newsfeed` in the project directory, as a user would; *env* is
+    added to its environment (HTTP_PROXY ...)."""
     database_url = database_url or f"sqlite:///{tmp / 'archive.db'}"
     command = crawl_command(tmp, [f"start_url={start_url}"], *settings, database_url=database_url)
-    done = subprocess.run(command, cwd=ROOT, env=crawl_env(), capture_output=True, text=True, timeout=300)
+    environment = {**crawl_env(), **(env or {})}
+    done = subprocess.run(command, cwd=ROOT, env=environment, capture_output=True, text=True, timeout=300)
     return CrawlRun(database_url, tmp / "warc", done.returncode, done.stderr + done.stdout)
 
 

@@ -16,6 +16,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
+from typing import Self
 
 CLOSE = b"connection: close"
 
@@ -85,15 +86,49 @@ def closed_port() -> int:
         return int(probe.getsockname()[1])
 
 
-class RawSite:
+class LocalServer:
+    """A threading server on a free port of 127.0.0.1 while in its ``with`` block; ``_serve`` gets
+    each connection, and ``url`` is ``SCHEME://127.0.0.1:PORT``."""
+
+    url = ""
+    _server: socketserver.ThreadingTCPServer | None = None
+
+    def _scheme(self) -> str:
+        return "http"
+
+    def _serve(self, sock: socket.socket) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        serve = self._serve
+
+        class Handler(socketserver.BaseRequestHandler):
+            def handle(self) -> None:
+                try:
+                    serve(self.request)
+                except OSError:  # ssl.SSLError included
+                    return  # the other side went away mid-exchange
+
+        socketserver.ThreadingTCPServer.allow_reuse_address = True
+        self._server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        self.url = f"{self._scheme()}://127.0.0.1:{self._server.server_address[1]}"
+        return self
+
+    def __exit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+
+
+class RawSite(LocalServer):
     def __init__(self, routes: dict[str, bytes], *, tls: ssl.SSLContext | None = None) -> None:
         self.routes = routes  # path -> the whole response
         self.tls = tls
-        self.url = ""
         self.exchanges: list[Exchange] = []
         self._lock = threading.Lock()
         self._connections = 0
-        self._server: socketserver.ThreadingTCPServer | None = None
 
     @property
     def connections(self) -> int:
@@ -116,28 +151,8 @@ class RawSite:
             if CLOSE in answer.split(b"\r\n\r\n", 1)[0].lower():
                 return
 
-    def __enter__(self) -> RawSite:
-        site = self
-
-        class Handler(socketserver.BaseRequestHandler):
-            def handle(self) -> None:
-                try:
-                    site._serve(self.request)
-                except (OSError, ssl.SSLError):
-                    return  # the client went away mid-exchange
-
-        socketserver.ThreadingTCPServer.allow_reuse_address = True
-        self._server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        scheme = "https" if self.tls is not None else "http"
-        self.url = f"{scheme}://127.0.0.1:{self._server.server_address[1]}"
-        return self
-
-    def __exit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+    def _scheme(self) -> str:
+        return "https" if self.tls is not None else "http"
 
 
 def self_signed_tls(directory: Path) -> ssl.SSLContext:
