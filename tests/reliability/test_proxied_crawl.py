@@ -20,7 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.crawls import CrawlRun, scrapy_crawl
+from tests.support.cli import newsarchive
+from tests.support.crawls import CrawlRun, capture_rows, scrapy_crawl
 from tests.support.forward_proxy import ForwardProxy
 from tests.support.raw_site import RawSite, closed_port, response, self_signed_tls
 from tests.support.sample_articles import article_html
@@ -152,6 +153,14 @@ def test_the_pages_are_stored(proxied: ProxiedCrawl) -> None:
     with sqlite3.connect(run.database_url.removeprefix("sqlite:///")) as db:
         titles = {row[0] for row in db.execute("SELECT title FROM article_versions")}
     assert titles >= {"Odd reason phrase", "Gzip body", "Landed after a redirect"}
+
+
+def test_reextract_reads_every_capture_as_the_crawl_did(proxied: ProxiedCrawl, tmp_path: Path) -> None:
+    _, _, run = proxied
+    database_url = f"sqlite:///{tmp_path / 'again.db'}"
+    done = newsarchive("reextract", "--warc-dir", str(run.warc_dir), "--db", database_url, "--workers", "0")
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert capture_rows(database_url) == capture_rows(run.database_url)
 
 
 # -- proxies that refuse -------------------------------------------------------------------------

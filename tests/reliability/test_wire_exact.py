@@ -20,7 +20,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from archive.warc.digests import payload_digest
 from tests.support.cli import newsarchive
-from tests.support.crawls import CrawlRun, scrapy_crawl
+from tests.support.crawls import CrawlRun, capture_rows, scrapy_crawl
 from tests.support.raw_site import RawSite, chunked_response, response, self_signed_tls
 from tests.support.sample_articles import article_html
 from tests.support.warc_files import warc_records
@@ -177,17 +177,6 @@ def test_large_bodies_are_recorded_exactly_through_the_spool(tmp_path: Path) -> 
     assert blocks[f"{site.url}/news/a-long-report-story/"] == routes["/news/a-long-report-story/"]
 
 
-_CAPTURE_COLUMNS = (
-    "url, method, status, fetched_at, content_type, content_length, payload_digest, record_type, warc_file, "
-    "warc_offset, warc_length, warc_record_id, ip_address, etag, last_modified, extracted_as"
-)
-
-
-def _captures(database_url: str) -> set[tuple[object, ...]]:
-    with sqlite3.connect(database_url.removeprefix("sqlite:///")) as db:
-        return set(db.execute(f"SELECT {_CAPTURE_COLUMNS} FROM captures").fetchall())
-
-
 def test_reextract_of_wire_records_reads_every_capture_as_the_crawl_did(
     crawled: tuple[RawSite, CrawlRun], tmp_path: Path
 ) -> None:
@@ -197,4 +186,4 @@ def test_reextract_of_wire_records_reads_every_capture_as_the_crawl_did(
     database_url = f"sqlite:///{tmp_path / 'again.db'}"
     done = newsarchive("reextract", "--warc-dir", str(run.warc_dir), "--db", database_url, "--workers", "0")
     assert done.returncode == 0, done.stderr[-3000:]
-    assert _captures(database_url) == _captures(run.database_url)
+    assert capture_rows(database_url) == capture_rows(run.database_url)

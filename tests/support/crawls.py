@@ -172,3 +172,15 @@ def distributed_worker_crawl(tmp: Path, redis_url: str, prefix: str) -> CrawlRun
         f"NEWSARCHIVE_DISTRIBUTED_KEY_PREFIX={prefix}",
         "NEWSARCHIVE_DISTRIBUTED_IDLE_SECONDS=1",
     )
+
+
+_CAPTURE_COLUMNS = (
+    "url, method, status, fetched_at, content_type, content_length, payload_digest, record_type, warc_file, "
+    "warc_offset, warc_length, warc_record_id, ip_address, etag, last_modified, extracted_as"
+)
+
+
+def capture_rows(database_url: str) -> set[tuple[object, ...]]:
+    """Every capture row of a SQLite archive, as comparable tuples (ids left out)."""
+    with contextlib.closing(sqlite3.connect(database_url.removeprefix("sqlite:///"))) as db:
+        return set(db.execute(f"SELECT {_CAPTURE_COLUMNS} FROM captures").fetchall())
