@@ -22,7 +22,6 @@ import logging
 import re
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 from scrapy import Request
 from scrapy.core.downloader.handlers.http11 import TunnelError
@@ -41,6 +40,8 @@ from scrapy.exceptions import (
 from twisted.internet import error as tx_error
 from twisted.web.client import ResponseFailed
 from twisted.web.http_headers import InvalidHeaderName
+
+from crawler.wire.handler import proxy_address
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -121,8 +122,7 @@ _PROXY_CONNECTION_KINDS = frozenset({"dns", "connection_refused", "connect_error
 def _through_proxy(kind: str, reason: str, proxy: str) -> tuple[str, str]:
     if kind not in _PROXY_CONNECTION_KINDS:
         return kind, reason
-    parts = urlsplit(proxy if "://" in proxy else f"http://{proxy}")
-    return "proxy_unreachable", f"proxy {parts.hostname}:{parts.port}: {reason}"
+    return "proxy_unreachable", f"proxy {proxy_address(proxy)}: {reason}"
 
 
 def _response_failed(exc: BaseException) -> tuple[str, str]:

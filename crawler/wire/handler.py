@@ -8,7 +8,9 @@ middleware writes as the record's block.
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler, TunnelError, _ResultT, _ScrapyAgent
 from scrapy.exceptions import ResponseDataLossError
@@ -25,10 +27,13 @@ if TYPE_CHECKING:
 
     from crawler.wire.recording import WireRecording
 
-import logging
-from urllib.parse import urlsplit
-
 logger = logging.getLogger(__name__)
+
+
+def proxy_address(proxy: str) -> str:
+    """``host:port`` of a ``meta["proxy"]`` URL, as Scrapy connects to it (never its credentials)."""
+    parts = urlsplit(proxy if "://" in proxy else f"http://{proxy}")
+    return f"{parts.hostname}:{parts.port or (443 if parts.scheme == 'https' else 80)}"
 
 
 class ProxyRefused(TunnelError):
@@ -36,10 +41,9 @@ class ProxyRefused(TunnelError):
     with 407 raises (TunnelError), so both are retried, reported and counted alike."""
 
     def __init__(self, proxy: str, status: int, reason: bytes) -> None:
-        parts = urlsplit(proxy if "://" in proxy else f"http://{proxy}")
         # Worded as Scrapy words a refused tunnel, which crawler/download_errors.py reads.
         extra = {"status": status, "reason": reason}
-        super().__init__(f"Could not send the request through proxy {parts.hostname}:{parts.port} [{extra!r}]")
+        super().__init__(f"Could not send the request through proxy {proxy_address(proxy)} [{extra!r}]")
 
 
 class _WireAgent(_ScrapyAgent):
