@@ -105,6 +105,12 @@ def test_the_crawl_went_through_the_proxy(proxied: ProxiedCrawl) -> None:
         assert all(asked.header("Proxy-Authorization") for asked in proxy.asked)
 
 
+def test_connections_are_kept_alive_through_the_proxy(proxied: ProxiedCrawl) -> None:
+    site, _, _ = proxied
+    # The proxy keeps one origin connection per client connection (a tunnel is one by nature).
+    assert site.connections < len(site.exchanges)
+
+
 def test_every_response_record_holds_the_bytes_the_origin_wrote(proxied: ProxiedCrawl) -> None:
     site, _, run = proxied
     sent = {exchange.path: exchange.response for exchange in site.exchanges}
