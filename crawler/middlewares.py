@@ -249,6 +249,8 @@ class WarcArchiveMiddleware:
             redirected_from=http_redirects(request.meta),
         )
         request.meta[CAPTURE_META_KEY] = capture
+        if self.crawler.stats is not None:  # the progress display's "archived"
+            self.crawler.stats.inc_value("newsarchive/warc_responses")
         self.crawler.signals.send_catch_log(exchange_archived, capture=capture)
         return response
 

@@ -59,6 +59,19 @@ def add_set(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--set", action="append", metavar="NAME=VALUE", help="override a Scrapy setting (repeatable)")
 
 
+def add_voice(parser: argparse.ArgumentParser) -> None:
+    """How much a command that crawls says on the console (archive/progress.py); the whole log is in a file."""
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="Scrapy's INFO lines on the console too"
+    )
+    parser.add_argument("-q", "--quiet", action="store_true", help="print the summary only: no progress, no log lines")
+    parser.add_argument(
+        "--log-level",
+        metavar="LEVEL",
+        help="log records of LEVEL and above on the console (DEBUG, INFO, WARNING, ERROR; default WARNING)",
+    )
+
+
 SITE_HELP = (
     "only this site: a profile of the sites file (its hosts) or a host, e.g. example.com; subdomains and www. included"
 )
