@@ -19,7 +19,7 @@ from archive.commands.options import (
     add_warc_dir,
     subcommand,
 )
-from archive.commands.output import terminal_text
+from archive.commands.output import for_terminal, terminal_text
 from archive.config import database_url, warc_dir
 from archive.health import drifted, summary_line
 from archive.urls import join_start_urls, redact_url, start_url_problem
@@ -70,15 +70,25 @@ def print_summary(summary: Any, db: str, warcs: str, output_format: str = "table
     from rich.console import Console
     from rich.table import Table
 
+    console = Console(stderr=True)
+    shown = [(name, _human(value)) for name, value in rows]
+    if not console.is_terminal:  # piped, cron: plain lines, whole (a table would wrap long paths at 80)
+        width = max(len(name) for name, _ in shown)
+        for name, text in shown:
+            print(f"{name:<{width}}  {for_terminal(text)}", file=sys.stderr)
+        return
     table = Table(title="crawl summary", show_header=False)
-    for name, value in rows:
-        if isinstance(value, int):
-            table.add_row(name, f"{value:,}")
-        elif isinstance(value, float):
-            table.add_row(name, f"{value:,.1f}")
-        else:  # names the user gave, shown as typed: "[" in a path is no rich markup (and "[/x]" no error)
-            table.add_row(name, terminal_text(value))
-    Console(stderr=True).print(table)
+    for name, text in shown:
+        # names the user gave, shown as typed: "[" in a path is no rich markup (and "[/x]" no error)
+        table.add_row(name, terminal_text(text))
+    console.print(table)
+
+
+def _human(value: Any) -> str:
+    """A summary value for a person: thousands separators in numbers."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    return f"{value:,.1f}" if isinstance(value, float) else f"{value:,}"
 
 
 def crawl_voice(args: argparse.Namespace, overrides: dict[str, Any]) -> tuple[Any, Path]:
