@@ -49,7 +49,9 @@ class CrawlSummary:
     @property
     def bytes_received(self) -> int:
         """The bytes of the HTTP responses as they came off the wire (crawler/middlewares.py)."""
-        return int(self.stats.get("newsarchive/bytes_received", 0))
+        from crawler.middlewares import BYTES_RECEIVED_STAT
+
+        return int(self.stats.get(BYTES_RECEIVED_STAT, 0))
 
     @property
     def warc_bytes(self) -> int:

@@ -25,6 +25,7 @@ from twisted.python.threadpool import ThreadPool
 from archive import models
 from archive.db import DatabaseError, create_db_engine
 from archive.urls import redact_urls
+from crawler.middlewares import BYTES_RECEIVED_STAT
 from crawler.outcome import DATABASE_ERROR, crawler_status
 from crawler.reactor import get_reactor
 from crawler.site_lock import SiteLock, SiteLockedError
@@ -43,7 +44,7 @@ _COUNTERS = {
     "articles_new": "newsarchive/store/articles_new",
     "versions_new": "newsarchive/store/versions_new",
     "errors": "log_count/ERROR",
-    "bytes_received": "downloader/response_bytes",
+    "bytes_received": BYTES_RECEIVED_STAT,
 }
 
 
