@@ -137,7 +137,7 @@ def test_health_lists_every_run_with_its_figures_and_flags(crawls: Crawls) -> No
 
 def test_health_and_runs_agree_on_each_run(crawls: Crawls) -> None:
     by_run = {row["run_id"]: row["status"] for row in _health(crawls)}
-    done = newsarchive("runs", "--json", "--db", crawls.database_url)
+    done = newsarchive("runs", "--format", "jsonl", "--db", crawls.database_url)
     assert done.returncode == 0, done.stderr
     runs = [json.loads(line) for line in done.stdout.splitlines()]
     assert len(runs) == len(by_run) == STABLE_DAYS + 2

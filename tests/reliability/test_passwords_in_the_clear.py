@@ -161,7 +161,7 @@ def test_runs_recorded_before_the_masking_are_shown_without_passwords(tmp_path: 
                 bytes_received=0,
             )
         )
-    for options in ((), ("--json",)):
+    for options in ((), ("--format", "jsonl")):
         done = newsarchive("runs", "--db", url, *options)
         assert done.returncode == 0, done.stderr
         assert "alice:***@" in done.stdout, done.stdout
