@@ -159,8 +159,18 @@ def setting_overrides(args: argparse.Namespace) -> dict[str, Any]:
 def check_database(url: str) -> None:
     """Open (and migrate) the crawl's database before Scrapy starts: one that cannot be opened is one
     line (DatabaseError), not a crawl's worth of log closing at once."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
     from archive.db import open_database
 
+    try:
+        make_url(url)
+    except ArgumentError:
+        raise UserError(
+            f"--db wants a database URL, e.g. sqlite:///data/newsarchive.db or postgresql+psycopg://HOST/NAME, "
+            f"not {redact_url(url)!r}"
+        ) from None
     open_database(url).kw["bind"].dispose()
 
 
