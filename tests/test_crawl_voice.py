@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import json
 import re
+import signal
 import sqlite3
+import time
 from pathlib import Path
 
 from archive.db import open_database
+from archive.sample_site import SampleSite
 from tests.support.cli import newsarchive, newsarchive_in_terminal
-from tests.support.crawls import scrapy_crawl
+from tests.support.crawls import scrapy_crawl, start_slow_crawl, wait_until_archiving
 from tests.support.raw_site import RawSite, closed_port, response
 
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # escape sequences, carriage returns: a terminal's
@@ -137,3 +140,15 @@ def test_a_crawl_that_lost_a_page_exits_1(tmp_path: Path) -> None:
         done = newsarchive("crawl", f"{site.url}/news/", *_places(tmp_path), "--set", "ROBOTSTXT_OBEY=False")
     assert done.returncode == 1, done.stderr[-3000:]
     assert re.search(r"finish reason\s+store_skipped", done.stderr), done.stderr
+
+
+def test_a_paused_crawl_exits_1_and_says_it_can_resume(big_site: SampleSite, tmp_path: Path) -> None:
+    process = start_slow_crawl(big_site, tmp_path, f"JOBDIR={tmp_path / 'job'}")
+    wait_until_archiving(tmp_path / "warc")
+    time.sleep(0.5)  # not a timed assertion: only so that the pause comes mid-crawl
+    process.send_signal(signal.SIGINT)  # Ctrl-C: Scrapy stops gracefully, its queue kept in JOBDIR
+    output, _ = process.communicate(timeout=120)
+    assert process.returncode == 1, output[-3000:]
+    assert "'finish_reason': 'paused'" in output, output[-3000:]
+    runs = newsarchive("runs", "--db", f"sqlite:///{tmp_path / 'archive.db'}", "--format", "jsonl")
+    assert [json.loads(line)["status"] for line in runs.stdout.splitlines()] == ["paused"]
