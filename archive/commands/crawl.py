@@ -6,6 +6,7 @@ import argparse
 import json
 import logging
 import sys
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -217,7 +218,8 @@ def register(sub: Any) -> None:
         "crawl",
         run,
         "crawl a news site into WARC and the database",
-        """\
+        textwrap.dedent(
+            """\
         Crawl a news site from one or more entry points: a news-feed listing, an RSS/Atom feed, a
         sitemap or the home page, http:// or https:// only. Same as `scrapy crawl newsfeed -a start_url=URL`
         (several URLs there separated by spaces), from any directory.
@@ -236,6 +238,7 @@ def register(sub: Any) -> None:
           newsarchive crawl --site kyivindependent --fail-on-drift   # from cron: exit 1 on a broken template
 
         """
+        )
         + EXIT_STATUS_HELP,
     )
     p.add_argument("urls", nargs="*", metavar="URL", help="entry point(s) of one site")

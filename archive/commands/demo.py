@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import textwrap
 from typing import Any
 
 from archive.commands.crawl import (
@@ -54,7 +55,8 @@ def register(sub: Any) -> None:
         "demo",
         run,
         "serve the bundled sample site and crawl it (offline)",
-        """\
+        textwrap.dedent(
+            """\
         Start the bundled sample news site on 127.0.0.1 and crawl it with the real pipeline: WARC
         files, extraction, database. Nothing leaves the machine. Writes to the same places a crawl
         does (data/warc and data/newsarchive.db unless told otherwise), so export works afterwards.
@@ -63,6 +65,7 @@ def register(sub: Any) -> None:
           newsarchive demo && newsarchive export --format jsonl | head
 
         """
+        )
         + EXIT_STATUS_HELP,
     )
     add_db(p)
