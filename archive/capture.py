@@ -25,6 +25,9 @@ class Capture:
     method: str = "GET"
     content_type: str | None = None
     content_length: int | None = None  # payload bytes as received (before content decoding)
+    # The response as it came off the connection: status line, header lines and body before any
+    # decoding, i.e. the HTTP block of the WARC response record. Summed, a crawl's "bytes received".
+    bytes_received: int | None = None
     payload_digest: str | None = None  # "sha1:BASE32"
     ip_address: str | None = None
     etag: str | None = None

@@ -28,6 +28,8 @@ ENV_SETTINGS: dict[str, Any] = {
     "NEWSARCHIVE_DISTRIBUTED_IDLE_SECONDS": 30.0,
     # Scrapy's LOG_LEVEL for crawls (crawler/settings.py).
     "NEWSARCHIVE_LOG_LEVEL": "INFO",
+    # Where `newsarchive crawl` and `demo` write Scrapy's log, one file per crawl (archive/progress.py).
+    "NEWSARCHIVE_LOG_DIR": "data/logs",
 }
 
 DEFAULT_DATABASE_URL: str = ENV_SETTINGS["NEWSARCHIVE_DATABASE_URL"]

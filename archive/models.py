@@ -101,6 +101,7 @@ class Capture(Base):
     fetched_at: Mapped[dt.datetime]
     content_type: Mapped[str | None] = mapped_column(StorableText())  # parameters have no bound
     content_length: Mapped[int | None] = mapped_column(BigInteger)
+    bytes_received: Mapped[int | None] = mapped_column(BigInteger)  # archive/capture.py: the one byte total
     payload_digest: Mapped[str | None] = mapped_column(StorableString(128), index=True)
     record_type: Mapped[str] = mapped_column(StorableString(16))
     warc_file: Mapped[str] = mapped_column(StorableString(255))

@@ -362,7 +362,8 @@ class SiteStats:
     authors: int
     first_published: str | None
     last_published: str | None
-    warc_bytes: int
+    warc_bytes: int  # the stored length of the captures' WARC records (compressed): disk, not network
+    bytes_received: int = 0  # the captures' bytes_received (archive/capture.py): what crawls fetched
 
 
 def _iso(moment: Any) -> str | None:
@@ -382,7 +383,14 @@ def site_stats(session: Session, site: SiteSelector | str | None = None) -> list
         return {row[0]: row[1:] for row in session.execute(query)}
 
     articles = per_site(select(A.site_id, func.count()).group_by(A.site_id))
-    captures = per_site(select(C.site_id, func.count(), func.coalesce(func.sum(C.warc_length), 0)).group_by(C.site_id))
+    captures = per_site(
+        select(
+            C.site_id,
+            func.count(),
+            func.coalesce(func.sum(C.warc_length), 0),
+            func.coalesce(func.sum(C.bytes_received), 0),
+        ).group_by(C.site_id)
+    )
     versions = per_site(select(A.site_id, func.count()).join(V, V.article_id == A.id).group_by(A.site_id))
     authors = per_site(
         select(A.site_id, func.count(func.distinct(VA.author_id)))
@@ -407,7 +415,8 @@ def site_stats(session: Session, site: SiteSelector | str | None = None) -> list
             authors=authors.get(site_id, (0,))[0],
             first_published=_iso(published.get(site_id, (None, None))[0]),
             last_published=_iso(published.get(site_id, (None, None))[1]),
-            warc_bytes=int(captures.get(site_id, (0, 0))[1]),
+            warc_bytes=int(captures.get(site_id, (0, 0, 0))[1]),
+            bytes_received=int(captures.get(site_id, (0, 0, 0))[2]),
         )
         for site_id, name in session.execute(sites)
     ]

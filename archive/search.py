@@ -182,7 +182,7 @@ def highlight(snippet: str, start: str, end: str) -> str:
     return snippet.replace(MARK_START, start).replace(MARK_END, end)
 
 
-def _ranked(session: Session, parsed: ParsedQuery, filters: Filters, limit: int) -> list[tuple[int, float]]:
+def _ranked(session: Session, parsed: ParsedQuery, filters: Filters, limit: int | None) -> list[tuple[int, float]]:
     """(version id, score) of the best *limit* current versions, best first; narrow rows only, so
     sorting many matches never drags their text along."""
     A, V = models.Article, models.ArticleVersion
@@ -241,8 +241,8 @@ def _squeeze(snippet: str | None) -> str:
     return " ".join((snippet or "").split())
 
 
-def search(session: Session, query: str, filters: Filters | None = None, limit: int = 20) -> list[SearchHit]:
-    """The *limit* best matches of *query* among current versions, best first."""
+def search(session: Session, query: str, filters: Filters | None = None, limit: int | None = 20) -> list[SearchHit]:
+    """The *limit* best matches of *query* among current versions, best first (None: every match)."""
     parsed = parse_query(query)
     ranked = _ranked(session, parsed, filters or Filters(), limit)
     if not ranked:

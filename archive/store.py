@@ -173,6 +173,7 @@ class _Store:
                 "fetched_at": capture.fetched_at,
                 "content_type": capture.content_type,
                 "content_length": capture.content_length,
+                "bytes_received": capture.bytes_received,
                 "payload_digest": capture.payload_digest,
                 "record_type": capture.record_type,
                 "warc_file": capture.warc_file,

@@ -112,6 +112,8 @@ def start_url_problem(url: str) -> str | None:
         parts.port  # noqa: B018 - raises on a port that is not a number
     except ValueError as exc:
         return f"not a URL: {shown} ({exc})"
+    if "://" not in url and parts.scheme.lower() not in CRAWLED_SCHEMES:  # example.com, or example.com:8080/x
+        return f"no scheme in {shown}: give the whole URL, e.g. https://{shown}"
     if parts.scheme.lower() not in CRAWLED_SCHEMES:
         return f"only http and https URLs are crawled, not {shown}"
     if not parts.hostname:

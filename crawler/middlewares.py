@@ -46,6 +46,9 @@ CREDENTIAL_HEADERS = frozenset({b"authorization", b"cookie"})
 # chunked" over a de-chunked body would make readers try to de-chunk it again.
 _DROPPED_RESPONSE_HEADERS = frozenset({b"transfer-encoding"})
 CAPTURE_META_KEY = "newsarchive_capture"
+# The crawl's one byte total: the sum of its captures' bytes_received (archive/capture.py), which
+# the crawl summary, `newsarchive runs` (crawl_runs.bytes_received) and `newsarchive stats` all show.
+BYTES_RECEIVED_STAT = "newsarchive/bytes_received"
 # Full records of this crawl remembered by URL for revisits (~330 bytes each). A URL fetched again
 # after this many others is in the database by then (store batches flush within a minute).
 ORIGINALS_KEEP = 10_000
@@ -247,6 +250,7 @@ class WarcArchiveMiddleware:
             method=request.method,
             content_type=recorded.content_type,
             content_length=len(response.body),
+            bytes_received=_bytes_received(recording, response),
             payload_digest=written.payload_digest,
             ip_address=_ip_of(request, response),
             etag=recorded.etag,
@@ -254,6 +258,9 @@ class WarcArchiveMiddleware:
             redirected_from=http_redirects(request.meta),
         )
         request.meta[CAPTURE_META_KEY] = capture
+        if self.crawler.stats is not None:  # the progress display's "archived"; the crawl's one byte total
+            self.crawler.stats.inc_value("newsarchive/warc_responses")
+            self.crawler.stats.inc_value(BYTES_RECEIVED_STAT, capture.bytes_received or 0)
         self.crawler.signals.send_catch_log(exchange_archived, capture=capture)
         return response
 
@@ -337,3 +344,12 @@ def _local_ip() -> str:
         return socket.gethostbyname(socket.gethostname())
     except OSError:
         return ""
+
+
+def _bytes_received(recording: WireRecording | None, response: Response) -> int:
+    """The response's bytes as they came off the connection (archive/capture.py ``bytes_received``):
+    the recorded head and body, or, for a response Scrapy made itself, its headers and body as rebuilt."""
+    if recording is not None:
+        return len(recording.head or b"") + recording.body_length
+    head = sum(len(name) + len(value) + 4 for name, values in response.headers.items() for value in values)
+    return head + len(response.body)

@@ -25,7 +25,8 @@ from twisted.python.threadpool import ThreadPool
 from archive import models
 from archive.db import DatabaseError, create_db_engine
 from archive.urls import redact_urls
-from crawler.outcome import DATABASE_ERROR, run_status
+from crawler.middlewares import BYTES_RECEIVED_STAT
+from crawler.outcome import DATABASE_ERROR, crawler_status
 from crawler.reactor import get_reactor
 from crawler.site_lock import SiteLock, SiteLockedError
 
@@ -43,7 +44,7 @@ _COUNTERS = {
     "articles_new": "newsarchive/store/articles_new",
     "versions_new": "newsarchive/store/versions_new",
     "errors": "log_count/ERROR",
-    "bytes_received": "downloader/response_bytes",
+    "bytes_received": BYTES_RECEIVED_STAT,
 }
 
 
@@ -167,8 +168,8 @@ class CrawlRunRecorder:
             self._ticker.stop()
         try:
             if self.run_id is not None:
-                stats = self.crawler.stats.get_stats() if self.crawler.stats is not None else {}
-                final = {**self._counters(), "status": run_status(reason, stats), "ended_at": dt.datetime.now(dt.UTC)}
+                status = crawler_status(self.crawler, reason)
+                final = {**self._counters(), "status": status, "ended_at": dt.datetime.now(dt.UTC)}
                 if self.distributed:  # a worker learns its sites from the seeds and requests it takes
                     final["site"] = ",".join(run_sites(spider))[:255]
                 try:

@@ -168,6 +168,10 @@ REMOTE_CONTROL_ENABLED = False
 # Listings link to many pages already seen; keep the log about what matters.
 DUPEFILTER_DEBUG = False
 LOG_LEVEL = env_setting("NEWSARCHIVE_LOG_LEVEL")
+# `newsarchive crawl` and `demo` put Scrapy's log in a file here and keep the console for progress,
+# warnings and errors (archive/progress.py); piped, a progress line every this many seconds (0: none).
+NEWSARCHIVE_LOG_DIR = env_setting("NEWSARCHIVE_LOG_DIR")
+NEWSARCHIVE_PROGRESS_INTERVAL = 30.0
 
 # --- components ---------------------------------------------------------------------------------
 # Only http and https are fetched (crawler/request_guard.py says so for any other URL); without a
@@ -232,6 +236,9 @@ ITEM_PIPELINES = {
 }
 # Items carry page bytes to the extraction pool; a few in flight per response is plenty.
 CONCURRENT_ITEMS = 16
+
+# `scrapy crawl` exits 1 when the run lost something (crawler/commands/crawl.py), as `newsarchive crawl` does.
+COMMANDS_MODULE = "crawler.commands"
 
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"

@@ -190,7 +190,7 @@ def test_identical_payloads_become_revisit_records(two_runs: TwoRuns) -> None:
 
 
 def test_run_records_and_runs_command(two_runs: TwoRuns) -> None:
-    done = newsarchive("runs", "--json", "--db", two_runs.second.database_url)
+    done = newsarchive("runs", "--format", "jsonl", "--db", two_runs.second.database_url)
     assert done.returncode == 0, done.stderr
     runs = [json.loads(line) for line in done.stdout.splitlines()]
     assert [r["status"] for r in runs] == ["finished", "finished"]

@@ -7,7 +7,7 @@ import sys
 from typing import Any
 from urllib.parse import urlsplit
 
-from archive.commands.options import EXIT_OK, UserError, subcommand
+from archive.commands.options import EXIT_OK, UserError, add_summary_format, print_json, subcommand
 from archive.config import env_setting
 from archive.urls import join_start_urls, redact_url, start_url_problem
 
@@ -69,7 +69,10 @@ def run(args: argparse.Namespace) -> int:
             run = run_id.decode() if isinstance(run_id, bytes) else run_id or "(none)"
             workers = shared.server.hlen(shared.workers_key)
             queued, waiting = shared.server.zcard(shared.queue_key), shared.server.llen(shared.seeds_key)
-            print(f"run {run}: {queued} requests queued, {waiting} seeds waiting, {workers} workers")
+            if args.format == "json":
+                print_json({"run": run, "requests_queued": queued, "seeds_waiting": waiting, "workers": workers})
+            else:
+                print(f"run {run}: {queued:,} requests queued, {waiting:,} seeds waiting, {workers:,} workers")
             return EXIT_OK
         run_id = shared.join(seeds=seeds)
     except redis.RedisError as exc:
@@ -125,3 +128,4 @@ def register(sub: Any) -> None:
         help="sites file to check profile names against (default: $NEWSARCHIVE_SITES_FILE, else sites.toml)",
     )
     p.add_argument("--status", action="store_true", help="show the current run instead of enqueueing")
+    add_summary_format(p)

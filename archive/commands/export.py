@@ -10,7 +10,15 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from archive.commands.options import EXIT_OK, UserError, add_db, add_filters, filters_from, subcommand
+from archive.commands.options import (
+    EXIT_OK,
+    UserError,
+    add_db,
+    add_filters,
+    filters_from,
+    output_file_problem,
+    subcommand,
+)
 from archive.commands.output import write_csv
 from archive.config import database_url
 
@@ -92,6 +100,10 @@ def run(args: argparse.Namespace) -> int:
 
     if args.format == "parquet" and args.output is None and sys.stdout.isatty():
         raise UserError("Parquet is binary: give --output FILE.parquet or redirect stdout")
+    if args.output is not None:
+        problem = output_file_problem(args.output)
+        if problem:
+            raise UserError(problem)
     filters = filters_from(args)  # a usage error is reported before the database is opened
     sessions = open_database(database_url(args.db), create=False)
     with sessions() as session:

@@ -7,7 +7,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from archive.commands.options import EXIT_FAILURE, EXIT_OK, UserError, add_warc_dir, subcommand
+from archive.commands.options import (
+    EXIT_FAILURE,
+    EXIT_OK,
+    UserError,
+    add_summary_format,
+    add_warc_dir,
+    print_json,
+    subcommand,
+)
 from archive.config import env_setting, warc_dir
 
 
@@ -24,9 +32,20 @@ def run(args: argparse.Namespace) -> int:
         result = update_index(directory, output, rebuild=args.rebuild)
     except OSError as exc:
         raise UserError(f"cannot write {output}: {exc.strerror or exc}") from exc
+    if args.format == "json":
+        print_json(
+            {
+                "index": str(output),
+                "files_added": len(result.files_added),
+                "records_added": result.lines_added,
+                "records": result.lines_total,
+                "skipped": [{"file": skip.name, "reason": skip.reason} for skip in result.skipped],
+            }
+        )
+        return EXIT_FAILURE if result.skipped else EXIT_OK
     print(
-        f"{output}: {len(result.files_added)} WARC file(s) indexed, {result.lines_added} record(s) added, "
-        f"{result.lines_total} in all",
+        f"{output}: {len(result.files_added)} WARC file(s) indexed, {result.lines_added:,} record(s) added, "
+        f"{result.lines_total:,} in all",
         file=sys.stderr,
     )
     for skip in result.skipped:
@@ -69,3 +88,4 @@ def register(sub: Any) -> None:
         help="the index file (default: $NEWSARCHIVE_INDEX_FILE, else beside the WARC directory: DIR.cdxj)",
     )
     p.add_argument("--rebuild", action="store_true", help="index every WARC file again, not only new ones")
+    add_summary_format(p)

@@ -59,6 +59,49 @@ def add_set(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--set", action="append", metavar="NAME=VALUE", help="override a Scrapy setting (repeatable)")
 
 
+def add_voice(parser: argparse.ArgumentParser) -> None:
+    """How much a command that crawls says on the console (archive/progress.py); the whole log is in a file."""
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="Scrapy's INFO lines on the console too"
+    )
+    parser.add_argument("-q", "--quiet", action="store_true", help="print the summary only: no progress, no log lines")
+    parser.add_argument(
+        "--log-level",
+        metavar="LEVEL",
+        help="log records of LEVEL and above on the console (DEBUG, INFO, WARNING, ERROR; default WARNING)",
+    )
+
+
+def output_file_problem(path: Any) -> str | None:
+    """Why the file *path* (an -o/--output) cannot be written, as one line, or None."""
+    from pathlib import Path
+
+    path = Path(path)
+    if path.is_dir():
+        return f"{path} is a directory; -o wants a file name, e.g. {path / 'articles.jsonl'}"
+    if not path.parent.is_dir():
+        return f"no folder {path.parent} for {path}: create it first"
+    return None
+
+
+def add_summary_format(parser: argparse.ArgumentParser) -> None:
+    """--format of a command that reports what it did: lines for a person, or one JSON object."""
+    parser.add_argument(
+        "--format",
+        choices=("table", "json"),
+        default="table",
+        help="what was done as lines for a person (table, the default) or as JSON on stdout",
+    )
+
+
+def print_json(value: Any) -> None:
+    """*value* as JSON on stdout, one document: what --format json prints."""
+    import json
+    import sys
+
+    sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
 SITE_HELP = (
     "only this site: a profile of the sites file (its hosts) or a host, e.g. example.com; subdomains and www. included"
 )

@@ -131,6 +131,13 @@ def write_rows(
             out.write("\t".join(one_line(row.get(c)) for c in columns) + "\n")
 
 
+def _human(column: str, value: Any) -> Any:
+    """A count as a person reads it (68,535), for terminal tables; ids stay as typed back (`show 1234`)."""
+    if isinstance(value, int) and not isinstance(value, bool) and column != "id" and not column.endswith("_id"):
+        return f"{value:,}"
+    return value
+
+
 def _print_table(
     rows: Iterable[dict[str, Any]],
     columns: Sequence[str],
@@ -148,6 +155,6 @@ def _print_table(
         cells = []
         for column in columns:
             render = rich_cells.get(column)
-            cells.append(render(row.get(column)) if render else terminal_text(row.get(column)))
+            cells.append(render(row.get(column)) if render else terminal_text(_human(column, row.get(column))))
         table.add_row(*cells)
     Console().print(table)

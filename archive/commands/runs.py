@@ -79,8 +79,8 @@ def run(args: argparse.Namespace) -> int:
     from archive import models
     from archive.db import open_database
 
-    if args.limit < 1:
-        raise UserError("--limit must be at least 1")
+    if args.limit < 0:
+        raise UserError("--limit must be 0 (all) or more")
     site = site_from(args)
     sessions = open_database(database_url(args.db), create=False)
     with sessions() as session:
@@ -89,9 +89,11 @@ def run(args: argparse.Namespace) -> int:
             query = query.where(models.CrawlRun.status == args.status)
         # A run's site column lists profile names or hosts: matched here, as --site matches everywhere.
         runs = (r for r in session.scalars(query) if site is None or site.matches_run(r.site))
-        rows = [_row(r) for r in itertools.islice(runs, args.limit)]
+        rows = [_row(r) for r in itertools.islice(runs, args.limit or None)]
         add_health(session, rows)
-    if args.json:
+    if args.format == "json":
+        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+    elif args.format == "jsonl":
         for row in rows:
             sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
     elif sys.stdout.isatty():
@@ -154,16 +156,23 @@ def register(sub: Any) -> None:
         new articles, new versions, errors, bytes received and the extraction health (ok; learning,
         while the site has too few earlier runs to judge by; drift and the figures that drifted: see
         `newsarchive health`). A run still "running" whose process is gone was killed. A table on
-        a terminal, tab-separated values when piped, --json for JSON Lines.
+        a terminal, tab-separated values when piped, --format json for a JSON array, jsonl for JSON
+        Lines. bytes received is the sum of the run's responses as they came off the wire (status
+        line, headers, body before decoding), the figure the crawl summary and `newsarchive stats` show.
 
         example:
           newsarchive runs
           newsarchive runs --site kyivindependent --limit 5
-          newsarchive runs --json | jq 'select(.errors > 0)'
+          newsarchive runs --format jsonl | jq 'select(.errors > 0)'
         """,
     )
     add_site(p)
     p.add_argument("--status", help="only runs with this status (e.g. running, finished)")
-    p.add_argument("--limit", type=int, default=20, metavar="N", help="show at most N runs (default 20)")
-    p.add_argument("--json", action="store_true", help="print JSON Lines, one run a line")
+    p.add_argument("--limit", type=int, default=20, metavar="N", help="show at most N runs (default 20; 0: all)")
+    p.add_argument(
+        "--format",
+        choices=("table", "json", "jsonl"),
+        default="table",
+        help="table (rich on a terminal, tab-separated when piped), json (an array) or jsonl (one run a line)",
+    )
     add_db(p)

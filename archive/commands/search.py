@@ -27,8 +27,8 @@ def run(args: argparse.Namespace) -> int:
     from archive.db import open_database
     from archive.search import SearchError, explain, reindex, search
 
-    if args.limit < 1:
-        raise UserError("--limit must be at least 1")
+    if args.limit < 0:
+        raise UserError("--limit must be 0 (no limit) or more")
     query = " ".join(args.text)
     filters = filters_from(args)  # a usage error is reported before the database is opened
     sessions = open_database(database_url(args.db), create=False)
@@ -45,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
             write_rows([explain(query)], "json", ())
             return EXIT_OK
         with sessions() as session:
-            hits = search(session, query, filters, limit=args.limit)
+            hits = search(session, query, filters, limit=args.limit or None)
     except SearchError as exc:
         raise UserError(str(exc)) from None
     rich_table = args.format == "table" and is_terminal()
@@ -93,8 +93,13 @@ def register(sub: Any) -> None:
         )
     )
     p.add_argument("text", nargs="*", metavar="TEXT", help="what to search for (quote it in the shell)")
+    # `search strike -teachers`: the shell hands "-teachers" over as an option; say to quote.
+    p.set_defaults(
+        unknown_option_hint="to search for a word with a leading -, quote the whole query: "
+        "newsarchive search 'strike -teachers'"
+    )
     add_filters(p)
-    p.add_argument("--limit", type=int, default=20, metavar="N", help="at most N results (default 20)")
+    p.add_argument("--limit", type=int, default=20, metavar="N", help="at most N results (default 20; 0: all)")
     add_format(p)
     p.add_argument("--explain", action="store_true", help="print how the query was understood, do not search")
     p.add_argument(

@@ -83,6 +83,33 @@ def _print_raw(args: argparse.Namespace, version: Any) -> int:
     return EXIT_OK
 
 
+def _print_body(args: argparse.Namespace, version: Any) -> int:
+    """The archived page as HTML text: content codings undone, its charset decoded (the reader's rules)."""
+    from archive.extraction.decode import decode_html
+    from archive.responses import ContentDecodingError, decode_body, is_html
+    from archive.warc.httpblock import parse_http
+
+    capture = version.capture
+    path = _warc_path(warc_dir(args.warc_dir), capture.warc_file)
+    record_type, block = read_warc_block(path, capture.warc_offset, capture.warc_length)
+    http = parse_http(block) if record_type in ("response", "resource") else None
+    if http is None:
+        raise UserError(f"a {record_type} record holds no body of its own: show an earlier version's capture")
+    if not is_html(capture.content_type):
+        raise UserError(
+            f"the archived body is {capture.content_type or 'of no declared type'}, not HTML: use --raw > FILE"
+        )
+    try:
+        body = decode_body(http.headers, http.body, 0)
+    except ContentDecodingError as exc:
+        raise UserError(f"the archived body cannot be decoded ({exc}): use --raw > FILE") from None
+    text = decode_html(body, dict((name.lower(), value) for name, value in http.headers))
+    sys.stdout.write(for_terminal(text, lines=True) if is_terminal() else text)
+    if not text.endswith("\n"):
+        sys.stdout.write("\n")
+    return EXIT_OK
+
+
 def _print_diff(lines: list[str]) -> None:
     lines = [for_terminal(line, lines=True) for line in lines]
     if not is_terminal():
@@ -150,8 +177,8 @@ def run(args: argparse.Namespace) -> int:
     from archive.db import open_database
     from archive.query import article_versions, captures_of, diff_versions, find_article, get_version
 
-    if args.diff is not None and args.raw:
-        raise UserError("--diff and --raw do not go together")
+    if sum((args.diff is not None, args.raw, args.body)) > 1:
+        raise UserError("--diff, --raw and --body: one at a time")
     sessions = open_database(database_url(args.db), create=False)
     with sessions() as session:
         article = find_article(session, args.article)
@@ -166,6 +193,8 @@ def run(args: argparse.Namespace) -> int:
             raise UserError(f"article {article.id} has no version {args.version} (versions: {numbers})")
         if args.raw:
             return _print_raw(args, version)
+        if args.body:
+            return _print_body(args, version)
         if args.diff is not None:
             old_n, new_n = _diff_pair(args, numbers)
             old, new = get_version(session, article, old_n), get_version(session, article, new_n)
@@ -260,6 +289,9 @@ def register(sub: Any) -> None:
         --raw         print the archived HTTP response exactly as stored in the WARC (status line,
                       headers, body bytes; gzip still gzip) of the shown version's capture, to
                       a file or a pipe (never to a terminal: the bytes may hold escape sequences)
+        --body        print the archived page as HTML text: content codings (gzip, br) undone and
+                      its charset decoded, as extraction read it (on a terminal without escape
+                      sequences)
 
         Archived text is shown without escape sequences and control characters (a headline
         cannot retitle or clear your terminal); --format json keeps every character exact.
@@ -275,6 +307,7 @@ def register(sub: Any) -> None:
     p.add_argument("--version", type=int, metavar="N", help="this version instead of the latest")
     p.add_argument("--diff", nargs="*", type=int, metavar="A B", help="diff versions (default: previous vs shown)")
     p.add_argument("--raw", action="store_true", help="the archived HTTP response, bytes as stored")
+    p.add_argument("--body", action="store_true", help="the archived page as decoded HTML text")
     p.add_argument("--no-text", action="store_true", help="metadata, versions and captures only")
     p.add_argument("--format", choices=("table", "json"), default="table", help="table (default) or json")
     add_db(p)

@@ -13,7 +13,7 @@ from archive.commands.options import EXIT_OK, UserError, add_db, add_site, parse
 from archive.commands.output import is_terminal, one_line_errors, write_rows
 from archive.config import database_url
 
-COLUMNS = ("site", "articles", "captures", "versions", "authors", "first_published", "last_published", "warc_bytes")
+COLUMNS = ("site", "articles", "captures", "versions", "authors", "first_published", "last_published", "bytes_received")
 BAR_WIDTH = 50
 
 
@@ -85,8 +85,9 @@ def register(sub: Any) -> None:
             "per-site counts and an articles-per-day chart",
             """\
         Per site: articles, captures (every fetch), versions, distinct authors, first and last
-        publication date, and the bytes of WARC records written; then the number of articles per
-        day of publication (UTC) as a bar chart.
+        publication date, and the bytes received (every response as it came off the wire: status
+        line, headers, body before decoding; the figure the crawl summary and `newsarchive runs` show);
+        then the number of articles per day of publication (UTC) as a bar chart.
 
         example:
           newsarchive stats

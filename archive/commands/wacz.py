@@ -13,8 +13,10 @@ from archive.commands.options import (
     UserError,
     add_db,
     add_site,
+    add_summary_format,
     add_warc_dir,
     parse_date,
+    print_json,
     site_from,
     subcommand,
 )
@@ -48,7 +50,16 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise UserError(f"cannot write {output}: {exc.strerror or exc}") from exc
     files = len(selection.warc_files) - len(packaged.left_out)
-    print(f"{output}: {files} WARC file(s), {packaged.pages} page(s), {output.stat().st_size:,} bytes", file=sys.stderr)
+    if args.format == "json":
+        left_out = [{"file": skip.name, "reason": skip.reason} for skip in packaged.left_out]
+        print_json(
+            {"package": str(output), "warc_files": files, "pages": packaged.pages, "bytes": output.stat().st_size}
+            | {"left_out": left_out}
+        )
+        return EXIT_FAILURE if packaged.left_out else EXIT_OK
+    print(
+        f"{output}: {files} WARC file(s), {packaged.pages:,} page(s), {output.stat().st_size:,} bytes", file=sys.stderr
+    )
     for skip in packaged.left_out:
         print(f"newsarchive: warning: {skip.name} left out of the package ({skip.reason})", file=sys.stderr)
     return EXIT_FAILURE if packaged.left_out else EXIT_OK
@@ -81,3 +92,4 @@ def register(sub: Any) -> None:
     p.add_argument("--title", help="the package's title (default: from --site and --since)")
     add_db(p)
     add_warc_dir(p)
+    add_summary_format(p)

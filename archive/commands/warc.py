@@ -3,16 +3,36 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 from typing import Any
 
-from archive.commands.options import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UserError, add_warc_dir, subcommand
+from archive.commands.options import (
+    EXIT_FAILURE,
+    EXIT_OK,
+    EXIT_USAGE,
+    UserError,
+    add_summary_format,
+    add_warc_dir,
+    subcommand,
+)
 from archive.config import warc_dir
 
 
-def _report(result: Any) -> None:
-    line = f"{result.path}: kept {result.records} complete records ({result.kept_bytes:,} bytes)"
+def _report(result: Any, output_format: str = "table") -> None:
+    if output_format == "json":
+        print(
+            json.dumps(
+                {"file": str(result.path), "records": result.records, "kept_bytes": result.kept_bytes}
+                | {
+                    "dropped_bytes": result.dropped_bytes if result.damaged else 0,
+                    "damaged_copy": str(result.damaged) if result.damaged else None,
+                }
+            )
+        )
+        return
+    line = f"{result.path}: kept {result.records:,} complete records ({result.kept_bytes:,} bytes)"
     if result.damaged is None:
         print(line)
         return
@@ -38,7 +58,7 @@ def run_recover(args: argparse.Namespace) -> int:
     failed = 0
     for path in paths:
         try:
-            _report(recover(path))
+            _report(recover(path), args.format)
         except StillOpen as exc:
             # A crawl running now: expected when the whole directory is swept, an error when named.
             print(f"newsarchive: {exc}; left alone", file=sys.stderr)
@@ -92,3 +112,4 @@ def register(sub: Any) -> None:
     )
     p.add_argument("paths", nargs="*", type=Path, metavar="FILE", help=".open files (default: all in the WARC dir)")
     add_warc_dir(p)
+    add_summary_format(p)  # json: one object a line, one line a file

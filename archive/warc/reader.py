@@ -471,10 +471,13 @@ class WarcReader:
         recorded = capture_headers(http.headers)  # by the rules the crawl's WARC middleware applies
         chain = self._redirects.arrived(url)
         self._redirects.answered(url, chain, http.status, first_header(http.headers, "Location"))
+        # A revisit's block holds the headers only; its payload, when known, was received too.
+        received = raw.block_length + ((content_length or 0) if record_type == "revisit" else 0)
         return Capture(
             url=url,
             status=http.status,
             fetched_at=fetched_at,
+            bytes_received=received,
             warc_file=name,
             warc_offset=raw.offset,
             warc_length=raw.length,

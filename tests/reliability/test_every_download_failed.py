@@ -21,7 +21,7 @@ def test_a_crawl_whose_every_download_failed_fails(tmp_path: Path) -> None:
     assert cli.returncode == 1, cli.stderr[-3000:]
     assert "all_downloads_failed" in cli.stderr
 
-    runs = newsarchive("runs", "--db", database, "--json")
+    runs = newsarchive("runs", "--db", database, "--format", "jsonl")
     assert runs.returncode == 0, runs.stderr
     assert [json.loads(line)["status"] for line in runs.stdout.splitlines()] == ["all_downloads_failed"]
 
