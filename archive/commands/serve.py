@@ -25,9 +25,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from archive.commands.options import EXIT_OK, UserError, add_db, subcommand
+from archive.commands.options import EXIT_OK, UserError, add_db, add_warc_dir, subcommand
 from archive.commands.output import one_line_errors
-from archive.config import database_url
+from archive.config import database_url, warc_dir
 
 NO_MATCH = '""'  # an FTS5 expression that matches nothing (an empty or refused query)
 
@@ -207,6 +207,10 @@ def run(args: argparse.Namespace) -> int:
     name = path.stem
     if pm.get_plugin("newsarchive") is None:
         pm.register(_plugin(), name="newsarchive")
+    from archive.reader import plugin as reader_plugin
+
+    if pm.get_plugin("newsarchive-reader") is None:
+        pm.register(reader_plugin(path, Path(warc_dir(args.warc_dir)), name), name="newsarchive-reader")
     settings = {"default_page_size": 50, "sql_time_limit_ms": 5000, "facet_time_limit_ms": 500}
     for key, value in args.setting or []:
         settings[key] = int(value) if value.isdigit() else value
@@ -219,7 +223,11 @@ def run(args: argparse.Namespace) -> int:
 
     async_to_sync(ds.invoke_startup)()
     listening = _listen(args.host, args.port)
-    print(f"serving {path} read-only at {_page_url(listening, ds, name)} (Ctrl-C stops)", file=sys.stderr)
+    print(
+        f"serving {path} read-only at {_page_url(listening, ds, '')}/ (the data: {_page_url(listening, ds, name)}; "
+        "Ctrl-C stops)",
+        file=sys.stderr,
+    )
     config = uvicorn.Config(ds.app(), log_level=args.log_level, lifespan="on")
     uvicorn.Server(config).run(sockets=[listening])
     return EXIT_OK
@@ -240,7 +248,7 @@ def _page_url(listening: socket.socket, ds: Any, name: str) -> str:
     plain name character ("my.archive" is /my~2Earchive; /my.archive would ask for the format "archive")."""
     host, port = listening.getsockname()[:2]
     shown = f"[{host}]" if ":" in host else host
-    return f"http://{shown}:{port}{ds.urls.database(name)}"
+    return f"http://{shown}:{port}{ds.urls.database(name) if name else ''}"
 
 
 def register(sub: Any) -> None:
@@ -275,3 +283,4 @@ def register(sub: Any) -> None:
     )
     p.add_argument("--log-level", default="warning", help="uvicorn log level (default warning)")
     add_db(p)
+    add_warc_dir(p)
