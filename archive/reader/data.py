@@ -54,7 +54,11 @@ def parse_day(text: str | None) -> dt.datetime | None:
     """A YYYY-MM-DD filter as a UTC midnight; ValueError for anything else, None when empty."""
     if not text:
         return None
-    return dt.datetime.combine(dt.date.fromisoformat(text.strip()), dt.time(), dt.UTC)
+    try:
+        day = dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(f"dates are YYYY-MM-DD, not {text!r}") from None
+    return dt.datetime.combine(day, dt.time(), dt.UTC)
 
 
 @dataclass(frozen=True, slots=True)
