@@ -1,4 +1,4 @@
-"""``newsarchive serve``: a read-only web view of a SQLite archive with Datasette.
+"""``newsarchive serve``: the web reader (archive/reader/) and Datasette on a SQLite archive, read-only.
 
 Datasette runs in this process with this module registered as a plugin, which
 - makes every connection ``PRAGMA query_only`` (reads are ``mode=ro`` already; this also covers
@@ -257,19 +257,29 @@ def register(sub: Any) -> None:
             sub,
             "serve",
             run,
-            "browse the archive in a web browser (Datasette, read-only)",
+            "read the archive in a web browser (read-only, 127.0.0.1)",
             """\
-            Serve a read-only web view of the archive with Datasette on 127.0.0.1: canned queries for
-            full-text search (same syntax as `newsarchive search`, with site, author and date filters),
-            the article list, an article's versions with their WARC locations and articles per day;
-            every table with facets (site, language, publication date, author, status); each article
-            page links to its versions. Every page has a JSON form: add .json to the path.
+            Serve the web reader on 127.0.0.1, read-only:
+
+              /                      sites, the latest articles, a search box
+              /search?q=             full-text search (same syntax as `newsarchive search`) with
+                                     site, author and date filters
+              /article/ID            the article, its versions and a word diff between any two,
+                                     each capture's WARC record and the page as archived (sandboxed:
+                                     it runs no script and loads nothing)
+              /site/NAME             articles per day and the extraction health of recent runs
+              /edits, /edits.atom    versions made in the last ?since=7d, as a page and a feed
+
+            Datasette serves the data under /DATABASE for analysts: canned queries (search, the article
+            list, versions with their WARC locations, articles per day), every table with facets; every
+            Datasette page has a JSON form (add .json to the path). WARC records are read from
+            --warc-dir.
 
             Needs a SQLite archive (Datasette reads SQLite only). While a crawl is writing, the view is
             live; --immutable is faster for a file nothing writes any more.
 
             example:
-              newsarchive serve                      # http://127.0.0.1:8001/newsarchive
+              newsarchive serve                      # http://127.0.0.1:8001/
               newsarchive serve --db sqlite:///archive.db --port 8080
               curl 'http://127.0.0.1:8001/newsarchive/search.json?q=bakhmut&site=&author=&since=&until=&_shape=array'
             """,
