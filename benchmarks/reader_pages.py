@@ -17,12 +17,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import func, select  # noqa: E402
+from sqlalchemy import func, select
 
-from archive import models  # noqa: E402
-from archive.commands.serve import metadata, sqlite_path  # noqa: E402
-from archive.db import open_database  # noqa: E402
-from archive.reader import plugin  # noqa: E402
+from archive import models
+from archive.commands.serve import metadata, sqlite_path
+from archive.db import open_database
+from archive.reader import plugin
 
 
 def _pages(url: str) -> list[tuple[str, str]]:
