@@ -116,7 +116,7 @@ class Reader:
                 page_size=data.PAGE_SIZE,
                 previous=_page_link(query, form, number - 1) if number > 1 else None,
                 next=_page_link(query, form, number + 1) if len(hits) > number * data.PAGE_SIZE else None,
-                sites=data.sites(session),
+                sites=data.site_names(session),
                 marks=_marks,
             )
 

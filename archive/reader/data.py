@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from archive import models
 from archive.db import as_utc
-from archive.query import Filters, articles_per_day, names_by_version, site_stats
+from archive.query import Filters, articles_per_day, names_by_version
 from archive.textdiff import Piece, short_diff, word_diff
 
 PAGE_SIZE = 20
@@ -138,12 +138,20 @@ def _iso(moment: dt.datetime | None) -> str | None:
 
 
 def sites(session: Session) -> list[SiteRow]:
-    """Every site with its article count (``newsarchive stats``'s) and the time of its last capture."""
-    C = models.Capture
+    """Every site with its number of articles and the time of its last capture: two grouped
+    counts on indexed columns (``site_stats`` would also count versions and authors, which the
+    home page does not show, at ten times the cost)."""
+    A, C, S = models.Article, models.Capture, models.Site
     last = {row[0]: row[1] for row in session.execute(select(C.site_id, func.max(C.fetched_at)).group_by(C.site_id))}
-    counts = {stats.site: stats.articles for stats in site_stats(session)}
-    rows = session.execute(select(models.Site.id, models.Site.name, models.Site.host).order_by(models.Site.name))
-    return [SiteRow(name, host, counts.get(name, 0), _iso(_moment(last.get(site_id)))) for site_id, name, host in rows]
+    counts = {row[0]: row[1] for row in session.execute(select(A.site_id, func.count()).group_by(A.site_id))}
+    rows = session.execute(select(S.id, S.name, S.host).order_by(S.name))
+    return [
+        SiteRow(name, host, counts.get(site_id, 0), _iso(_moment(last.get(site_id)))) for site_id, name, host in rows
+    ]
+
+
+def site_names(session: Session) -> list[str]:
+    return list(session.scalars(select(models.Site.name).order_by(models.Site.name)))
 
 
 def _moment(value: Any) -> dt.datetime | None:
@@ -158,7 +166,8 @@ def latest_articles(session: Session, limit: int = LATEST) -> list[ArticleRow]:
         select(A.id, V.id, V.title, S.name, V.published)
         .join(V, V.id == A.current_version_id)
         .join(S, S.id == A.site_id)
-        .order_by(V.published_at.is_(None), V.published_at.desc(), A.id.desc())
+        # Descending, SQLite sorts NULLs last by itself, and the published_at index gives the order.
+        .order_by(V.published_at.desc(), A.id.desc())
         .limit(limit)
     ).all()
     authors = names_by_version(session, models.ArticleVersionAuthor, models.Author, "author_id", [r[1] for r in rows])
