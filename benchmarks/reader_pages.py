@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 
 from archive import models
 from archive.commands.serve import metadata, sqlite_path
+from archive.crawl import project_settings
 from archive.db import open_database
 from archive.reader import plugin
 
@@ -53,7 +54,7 @@ async def _measure(url: str, repeat: int) -> list[tuple[str, float, float, int]]
     from datasette.plugins import pm
 
     path = sqlite_path(url)
-    pm.register(plugin(path, path.parent / "warc", path.stem), name="newsarchive-reader")
+    pm.register(plugin(path, path.parent / "warc", path.stem, project_settings()), name="newsarchive-reader")
     ds = Datasette([], immutables=[str(path)], metadata=metadata(path.stem))
     await ds.invoke_startup()
     results = []

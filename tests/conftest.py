@@ -24,7 +24,7 @@ from tests.support.archive_data import (
 )
 from tests.support.crawls import CrawlRun, copy_crawl, crawl_fingerprint, scrapy_crawl
 from tests.support.hostile_text import crawl_hostile_text
-from tests.support.reader import CHROMIUM, ReaderArchive, Served, serving, two_crawls
+from tests.support.reader import CHROMIUM, READER_PAGE_SIZE, ReaderArchive, Served, serving, two_crawls
 from tests.support.sample_articles import many_articles
 
 
@@ -78,9 +78,9 @@ def reader_archive(tmp_path_factory: pytest.TempPathFactory) -> ReaderArchive:
 
 @pytest.fixture(scope="module")
 def reader(reader_archive: ReaderArchive) -> Iterator[Served]:
-    """`newsarchive serve` over ``reader_archive`` on a free port of 127.0.0.1."""
+    """`newsarchive serve` over ``reader_archive`` on a free port of 127.0.0.1, five hits a page."""
     run = reader_archive.run
-    with serving(run.database_url, "--warc-dir", str(run.warc_dir)) as base:
+    with serving(run.database_url, "--warc-dir", str(run.warc_dir), "--set", f"{READER_PAGE_SIZE}=5") as base:
         yield Served(base, reader_archive)
 
 

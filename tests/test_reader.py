@@ -87,6 +87,26 @@ def test_search_finds_an_article_with_a_highlighted_snippet_and_filters(
         assert "at least one term that must occur" in page.inner_text("p.error")
 
 
+def test_search_pages_through_every_hit_once(reader: Served, chromium: str, tmp_path: Path) -> None:
+    """Five hits a page (the fixture's --set): "valdoria" is in most of the sample's articles."""
+    with chromium_page(tmp_path) as page:
+        _visit(page, reader.url("/search?q=valdoria"), tmp_path / "search-page-1.png")
+        seen, pages = [], 0
+        while True:
+            pages += 1
+            hits = page.locator("li.hit > a").all_inner_texts()
+            assert 1 <= len(hits) <= 5
+            seen += hits
+            assert (page.locator("a[rel=prev]").count() == 1) == (pages > 1)
+            if page.locator("a[rel=next]").count() == 0:
+                break
+            page.click("a[rel=next]")
+            page.wait_for_url(f"**page={pages + 1}")
+            page.screenshot(path=str(tmp_path / f"search-page-{pages + 1}.png"), full_page=True)
+        assert pages >= 2 and len(seen) == len(set(seen)) > 5
+        assert page.locator("ol.hits").get_attribute("start") == str((pages - 1) * 5 + 1)
+
+
 def test_article_page_shows_body_versions_and_their_word_diff(reader: Served, chromium: str, tmp_path: Path) -> None:
     edited = reader.archive.edited
     with chromium_page(tmp_path) as page:

@@ -120,6 +120,17 @@ def test_article_list_renders_in_headless_chromium(served: Served, tmp_path: Pat
     assert dom.count(f'href="/{served.db}/articles/') == 8
 
 
+def test_serve_refuses_reader_settings_out_of_range(served: Served) -> None:
+    url = f"sqlite:///{served.path}"
+    for setting, words in (
+        ("NEWSARCHIVE_READER_PAGE_SIZE=0", "NEWSARCHIVE_READER_PAGE_SIZE must be 1 or more, not 0"),
+        ("NEWSARCHIVE_READER_EDITS_SINCE=soon", "since must be a number and h, d or w"),
+        ("NEWSARCHIVE_READER_LATEST=many", "many"),
+    ):
+        done = newsarchive("serve", "--db", url, "--port", "0", "--set", setting)
+        assert done.returncode == 2 and words in done.stderr and done.stderr.count("\n") == 1, done.stderr
+
+
 def test_serve_refuses_postgres_and_missing_files(tmp_path: Path) -> None:
     done = newsarchive("serve", "--db", "postgresql+psycopg://u@127.0.0.1/x")
     assert done.returncode == 2 and "serve needs a SQLite database" in done.stderr and done.stderr.count("\n") == 1

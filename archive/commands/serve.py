@@ -25,7 +25,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from archive.commands.options import EXIT_OK, UserError, add_db, add_warc_dir, subcommand
+from archive.commands.options import EXIT_OK, UserError, add_db, add_set, add_warc_dir, subcommand
 from archive.commands.output import one_line_errors
 from archive.config import database_url, warc_dir
 
@@ -207,10 +207,16 @@ def run(args: argparse.Namespace) -> int:
     name = path.stem
     if pm.get_plugin("newsarchive") is None:
         pm.register(_plugin(), name="newsarchive")
+    from archive.commands.crawl import setting_overrides
+    from archive.crawl import project_settings
     from archive.reader import plugin as reader_plugin
 
     if pm.get_plugin("newsarchive-reader") is None:
-        pm.register(reader_plugin(path, Path(warc_dir(args.warc_dir)), name), name="newsarchive-reader")
+        try:
+            reader = reader_plugin(path, Path(warc_dir(args.warc_dir)), name, project_settings(setting_overrides(args)))
+        except ValueError as exc:  # a --set value out of range, or not a number
+            raise UserError(str(exc)) from None
+        pm.register(reader, name="newsarchive-reader")
     settings = {"default_page_size": 50, "sql_time_limit_ms": 5000, "facet_time_limit_ms": 500}
     for key, value in args.setting or []:
         settings[key] = int(value) if value.isdigit() else value
@@ -273,7 +279,8 @@ def register(sub: Any) -> None:
             Datasette serves the data under /DATABASE for analysts: canned queries (search, the article
             list, versions with their WARC locations, articles per day), every table with facets; every
             Datasette page has a JSON form (add .json to the path). WARC records are read from
-            --warc-dir.
+            --warc-dir. The reader's settings (NEWSARCHIVE_READER_*: hits a page, the edits' window and
+            their most) and the health rules (NEWSARCHIVE_HEALTH_*) take --set NAME=VALUE.
 
             Needs a SQLite archive (Datasette reads SQLite only). While a crawl is writing, the view is
             live; --immutable is faster for a file nothing writes any more.
@@ -294,3 +301,4 @@ def register(sub: Any) -> None:
     p.add_argument("--log-level", default="warning", help="uvicorn log level (default warning)")
     add_db(p)
     add_warc_dir(p)
+    add_set(p)

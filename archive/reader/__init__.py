@@ -30,7 +30,8 @@ class Reader:
 
     __name__ = "newsarchive-reader"
 
-    def __init__(self, database: Path, warc_dir: Path, datasette_name: str) -> None:
+    def __init__(self, database: Path, warc_dir: Path, datasette_name: str, settings: data.ReaderSettings) -> None:
+        self.settings = settings
         self.sessions = data.read_only_sessions(database)
         self.warc_dir = warc_dir
         self.datasette_name = datasette_name
@@ -78,7 +79,10 @@ class Reader:
     async def home(self, request: Any) -> Any:
         return await self._page(
             lambda s: self._render(
-                "home.html", title="newsarchive", sites=data.sites(s), articles=data.latest_articles(s)
+                "home.html",
+                title="newsarchive",
+                sites=data.sites(s),
+                articles=data.latest_articles(s, self.settings.latest),
             )
         )
 
@@ -92,6 +96,7 @@ class Reader:
             from archive.search import SearchError, search
 
             number = int(page) if page.isdigit() and int(page) > 0 else 1
+            size = self.settings.page_size
             filters = Filters(
                 site=data.site_by_name(session, form["site"]).host if form["site"] else None,
                 author=form["author"] or None,
@@ -101,10 +106,10 @@ class Reader:
             hits, error = [], None
             if query:
                 try:
-                    hits = search(session, query, filters, limit=number * data.PAGE_SIZE + 1)
+                    hits = search(session, query, filters, limit=number * size + 1)
                 except SearchError as refused:
                     error = str(refused)
-            shown = hits[(number - 1) * data.PAGE_SIZE : number * data.PAGE_SIZE]
+            shown = hits[(number - 1) * size : number * size]
             return self._render(
                 "search.html",
                 title=query or "Search",
@@ -113,9 +118,9 @@ class Reader:
                 hits=shown,
                 error=error,
                 page=number,
-                page_size=data.PAGE_SIZE,
+                page_size=size,
                 previous=_page_link(query, form, number - 1) if number > 1 else None,
-                next=_page_link(query, form, number + 1) if len(hits) > number * data.PAGE_SIZE else None,
+                next=_page_link(query, form, number + 1) if len(hits) > number * size else None,
                 sites=data.site_names(session),
                 marks=_marks,
             )
@@ -147,7 +152,7 @@ class Reader:
             from archive.commands.health import _display as health_cells
 
             site = data.site_by_name(session, name)
-            verdicts = data.health_rows(session, site)
+            verdicts = data.health_rows(session, site, self.settings.health)
             return self._render(
                 "site.html",
                 title=site.name,
@@ -162,11 +167,11 @@ class Reader:
 
     async def edits(self, request: Any) -> Any:
         name = request.url_vars.get("name")
-        since_text = request.args.get("since") or "7d"
+        since_text = request.args.get("since") or self.settings.edits_since
 
         def build(session: Any) -> Any:
             site = data.site_by_name(session, name) if name else None
-            found = data.edits(session, data.parse_since(since_text), site)
+            found = data.edits(session, data.parse_since(since_text), site, self.settings.edits_limit)
             feed = "/edits.atom" + (f"?site={site.name}" if site else "")
             return self._render(
                 "edits.html",
@@ -184,12 +189,12 @@ class Reader:
         from datasette.utils.asgi import Response
 
         name = request.args.get("site")
-        since_text = request.args.get("since") or "7d"
+        since_text = request.args.get("since") or self.settings.edits_since
         base = f"{request.scheme}://{request.host}"
 
         def build(session: Any) -> Any:
             site = data.site_by_name(session, name) if name else None
-            found = data.edits(session, data.parse_since(since_text), site)
+            found = data.edits(session, data.parse_since(since_text), site, self.settings.edits_limit)
             title = f"newsarchive: recent edits{f' on {site.name}' if site else ''}"
             body = atom_feed(base, base + request.full_path, title, found)
             return Response(body, headers=PAGE_HEADERS, content_type="application/atom+xml; charset=utf-8")
@@ -249,11 +254,12 @@ def _marks(snippet: str) -> Any:
     return Markup(str(escape(snippet)).replace(MARK_START, "<mark>").replace(MARK_END, "</mark>"))
 
 
-def plugin(database: Path, warc_dir: Path, datasette_name: str) -> Any:
-    """The object to register with Datasette's plugin manager."""
+def plugin(database: Path, warc_dir: Path, datasette_name: str, settings: Any) -> Any:
+    """The object to register with Datasette's plugin manager; *settings* are Scrapy settings
+    (crawler/settings.py with any overrides). ValueError for a reader setting out of range."""
     from datasette import hookimpl
 
-    reader = Reader(database, warc_dir, datasette_name)
+    reader = Reader(database, warc_dir, datasette_name, data.ReaderSettings.from_settings(settings))
 
     class ReaderPlugin:
         __name__ = "newsarchive-reader"

@@ -19,8 +19,6 @@ from archive.db import as_utc
 from archive.query import Filters, articles_per_day, names_by_version
 from archive.textdiff import Piece, short_diff, word_diff
 
-PAGE_SIZE = 20
-LATEST = 20
 _SINCE = re.compile(r"^\s*(\d+)\s*([hdw])\s*$")
 _UNITS = {"h": "hours", "d": "days", "w": "weeks"}
 
@@ -42,9 +40,9 @@ def read_only_sessions(path: Path) -> sessionmaker[Session]:
     return sessionmaker(engine)
 
 
-def parse_since(text: str | None, default: str = "7d") -> dt.timedelta:
+def parse_since(text: str) -> dt.timedelta:
     """``12h``, ``7d``, ``2w``: the window of the edits pages; ValueError for anything else."""
-    match = _SINCE.match(text or default)
+    match = _SINCE.match(text)
     if match is None:
         raise ValueError(f"since must be a number and h, d or w (like 7d), not {text!r}")
     return dt.timedelta(**{_UNITS[match[2]]: int(match[1])})
@@ -59,6 +57,34 @@ def parse_day(text: str | None) -> dt.datetime | None:
     except ValueError:
         raise ValueError(f"dates are YYYY-MM-DD, not {text!r}") from None
     return dt.datetime.combine(day, dt.time(), dt.UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class ReaderSettings:
+    """The reader's settings (crawler/settings.py, NEWSARCHIVE_READER_*), checked once at start-up."""
+
+    page_size: int
+    latest: int
+    edits_since: str
+    edits_limit: int
+    health: Any  # archive.health.HealthRules
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> ReaderSettings:
+        from archive.health import HealthRules
+
+        read = cls(
+            page_size=settings.getint("NEWSARCHIVE_READER_PAGE_SIZE"),
+            latest=settings.getint("NEWSARCHIVE_READER_LATEST"),
+            edits_since=settings.get("NEWSARCHIVE_READER_EDITS_SINCE"),
+            edits_limit=settings.getint("NEWSARCHIVE_READER_EDITS_LIMIT"),
+            health=HealthRules.from_settings(settings),
+        )
+        for name, value in (("PAGE_SIZE", read.page_size), ("LATEST", read.latest), ("EDITS_LIMIT", read.edits_limit)):
+            if value < 1:
+                raise ValueError(f"NEWSARCHIVE_READER_{name} must be 1 or more, not {value}")
+        parse_since(read.edits_since)
+        return read
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,7 +186,7 @@ def _moment(value: Any) -> dt.datetime | None:
     return value if isinstance(value, dt.datetime) else None
 
 
-def latest_articles(session: Session, limit: int = LATEST) -> list[ArticleRow]:
+def latest_articles(session: Session, limit: int) -> list[ArticleRow]:
     A, V, S = models.Article, models.ArticleVersion, models.Site
     rows = session.execute(
         select(A.id, V.id, V.title, S.name, V.published)
@@ -185,15 +211,15 @@ def per_day(session: Session, site: models.Site) -> list[tuple[dt.date, int]]:
     return articles_per_day(session, Filters(site=site.host))
 
 
-def health_rows(session: Session, site: models.Site, limit: int = 20) -> list[Any]:
-    """The site's runs, newest first, judged as ``newsarchive health`` judges them."""
+def health_rows(session: Session, site: models.Site, rules: Any, limit: int = 20) -> list[Any]:
+    """The site's runs, newest first, judged as ``newsarchive health`` judges them (*rules*: its HealthRules)."""
     from archive import health
 
     H = models.SiteRunHealth
     rows = session.scalars(
         select(H).where(H.site == site.host).order_by(H.started_at.desc(), H.id.desc()).limit(limit)
     ).all()
-    return health.verdicts(session, rows, health.HealthRules.from_project())
+    return health.verdicts(session, rows, rules)
 
 
 def article(session: Session, article_id: int, pair: tuple[int, int] | None) -> ArticleView:
@@ -264,7 +290,7 @@ def _readable(version: VersionView) -> str:
     return f"{version.title or ''}\n\n{version.text}"
 
 
-def edits(session: Session, since: dt.timedelta, site: models.Site | None = None, limit: int = 200) -> list[Edit]:
+def edits(session: Session, since: dt.timedelta, site: models.Site | None, limit: int) -> list[Edit]:
     """Versions after an article's first made in the window, newest first, each with a short diff
     from the version before it."""
     V, A, S = models.ArticleVersion, models.Article, models.Site

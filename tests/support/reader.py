@@ -38,6 +38,7 @@ HOSTILE_TITLE = "Ministers meet over grain <script"
 HOSTILE_PARAGRAPH = "The leaked memo read: <script>window.pwned = 1</script> and nothing more."
 HOSTILE_TAG = "<script>window.pwned = 2</script>"
 HOSTILE_INDEX, EDITED_INDEX = 2, 0
+READER_PAGE_SIZE = "NEWSARCHIVE_READER_PAGE_SIZE"
 CORRECTION = "Correction: an earlier version of this story gave the wrong rate."
 
 
