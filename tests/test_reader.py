@@ -5,7 +5,9 @@ the test's output folder."""
 
 from __future__ import annotations
 
+import gzip
 import io
+import sqlite3
 import urllib.error
 import urllib.request
 import xml.etree.ElementTree as ET
@@ -16,9 +18,20 @@ from typing import Any
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from tests.support.reader import CORRECTION, HOSTILE_PARAGRAPH, HOSTILE_TAG, HOSTILE_TITLE, Served, chromium_page
+from tests.support.cli import newsarchive
+from tests.support.reader import (
+    CORRECTION,
+    HOSTILE_PARAGRAPH,
+    HOSTILE_TAG,
+    HOSTILE_TITLE,
+    Served,
+    chromium_page,
+    serving,
+)
+from tests.support.warc_files import ARTICLE, response_record
 
 ATOM = "{http://www.w3.org/2005/Atom}"
+WHOLE_URL = "https://foreign.example/news/whole-story/"
 
 
 def _visit(page: Any, url: str, shot: Path) -> Any:
@@ -255,3 +268,34 @@ def test_reading_writes_nothing(reader: Served) -> None:
     for path in ("/", "/search?q=rate", "/article/1", "/edits", "/edits.atom", f"/site/{reader.site_name()}"):
         assert _fetch(reader.url(path))[0] == 200
     assert (database.stat().st_mtime_ns, database.stat().st_size) == before
+
+
+def test_record_download_and_replay_of_foreign_warcs(tmp_path: Path) -> None:
+    """Records of other tools' files, imported by reextract: an uncompressed WARC and a WARC gzipped
+    whole (no member per record) download as a WARC warcio reads, and replay."""
+    warcs = tmp_path / "warc"
+    warcs.mkdir()
+    (warcs / "plain.warc").write_bytes(
+        response_record("https://foreign.example/news/plain-story/") + response_record("https://foreign.example/x/")
+    )
+    (warcs / "whole.warc.gz").write_bytes(
+        gzip.compress(response_record("https://foreign.example/x/y/") + response_record(WHOLE_URL))
+    )
+    database = f"sqlite:///{tmp_path / 'foreign.db'}"
+    done = newsarchive("reextract", "--db", database, "--warc-dir", str(warcs), "--workers", "1")
+    assert done.returncode == 0, done.stderr
+    with sqlite3.connect(tmp_path / "foreign.db") as db:
+        captures = dict(db.execute("SELECT url, id FROM captures"))
+    assert len(captures) == 4
+    with serving(database, "--warc-dir", str(warcs)) as base:
+        for url in ("https://foreign.example/news/plain-story/", WHOLE_URL):
+            status, headers, body = _fetch(f"{base}/capture/{captures[url]}.warc")
+            assert status == 200 and headers["Content-Type"] == "application/warc"
+            assert "attachment" in headers["Content-Disposition"] and ".warc.gz" not in headers["Content-Disposition"]
+            records = [
+                (r.rec_type, r.rec_headers.get_header("WARC-Target-URI"), r.content_stream().read())
+                for r in ArchiveIterator(io.BytesIO(body))
+            ]
+            assert records == [("response", url, ARTICLE)]
+            status, headers, page = _fetch(f"{base}/capture/{captures[url]}/archived")
+            assert status == 200 and page == ARTICLE and "default-src 'none'" in headers["Content-Security-Policy"]
