@@ -118,6 +118,16 @@ NEWSARCHIVE_HEALTH_MIN_PAGES = 5
 # of those runs, and outside the figure's floor (15 points of a share, 30% of a median length).
 NEWSARCHIVE_HEALTH_TOLERANCE = 3.0
 
+# --- the web reader (`newsarchive serve`, archive/reader/) ------------------------------------------------
+# Search hits on a page.
+NEWSARCHIVE_READER_PAGE_SIZE = 20
+# Articles in the home page's "Latest articles".
+NEWSARCHIVE_READER_LATEST = 20
+# The window of the Recent edits page and feed when the URL names none (?since=): hours, days, weeks.
+NEWSARCHIVE_READER_EDITS_SINCE = "7d"
+# The most edits a page or feed shows (each is a word diff: about half a millisecond of CPU).
+NEWSARCHIVE_READER_EDITS_LIMIT = 200
+
 # Log the longest reactor stall (a 10 ms LoopingCall measuring its own lateness) and keep it in the
 # stats as newsarchive/probe/max_stall_ms; benchmarks/crawl.py turns it on. Off: it wakes the reactor 100x/s.
 NEWSARCHIVE_STALL_PROBE = False

@@ -24,6 +24,7 @@ from tests.support.archive_data import (
 )
 from tests.support.crawls import CrawlRun, copy_crawl, crawl_fingerprint, scrapy_crawl
 from tests.support.hostile_text import crawl_hostile_text
+from tests.support.reader import CHROMIUM, READER_PAGE_SIZE, ReaderArchive, Served, serving, two_crawls
 from tests.support.sample_articles import many_articles
 
 
@@ -81,6 +82,31 @@ def hostile_text_crawl(tmp_path_factory: pytest.TempPathFactory) -> CrawlRun:
     """A crawl of articles whose headlines, sections and tags carry terminal escapes, rich markup
     and spreadsheet formulas (tests/support/hostile_text.py). Read only."""
     return crawl_hostile_text(tmp_path_factory.mktemp("hostile-text"))
+
+
+@pytest.fixture(scope="module")
+def reader_archive(tmp_path_factory: pytest.TempPathFactory) -> ReaderArchive:
+    """Two crawls of the sample site for the web reader: one article edited between them (two
+    versions), one headline with a script tag. Read only."""
+    return two_crawls(tmp_path_factory.mktemp("reader-archive"))
+
+
+@pytest.fixture(scope="module")
+def reader(reader_archive: ReaderArchive) -> Iterator[Served]:
+    """`newsarchive serve` over ``reader_archive`` on a free port of 127.0.0.1, five hits a page."""
+    run = reader_archive.run
+    with serving(run.database_url, "--warc-dir", str(run.warc_dir), "--set", f"{READER_PAGE_SIZE}=5") as base:
+        yield Served(base, reader_archive)
+
+
+@pytest.fixture
+def chromium() -> str:
+    """Debian's Chromium for Playwright; a clear skip where it is not installed (CI installs it)."""
+    if CHROMIUM is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is missing in CI (.ci/run installs it)")
+        pytest.skip("chromium is not installed (apt-get install -y chromium)")
+    return CHROMIUM
 
 
 # -- databases: SQLite, and PostgreSQL when NEWSARCHIVE_TEST_POSTGRES_URL is set -------------------

@@ -5,11 +5,7 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import socket
 import subprocess
-import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -20,15 +16,8 @@ from typing import Any
 import pytest
 
 from tests.support.archive_data import SITE, populate
-from tests.support.cli import ROOT, newsarchive
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.support.cli import newsarchive
+from tests.support.reader import CHROMIUM, serving
 
 
 class Served:
@@ -48,30 +37,8 @@ def served(new_database_url) -> Iterator[Served]:
     url = new_database_url("sqlite")
     urls = populate(open_database(url))
     path = Path(url.removeprefix("sqlite:///"))
-    port = _free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "archive.cli", "serve", "--db", url, "--port", str(port)],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):  # up to 30 s; Datasette imports take a few seconds on a busy machine
-            try:
-                urllib.request.urlopen(f"{base}/-/versions.json", timeout=2).close()
-                break
-            except (urllib.error.URLError, ConnectionError):
-                if process.poll() is not None:
-                    pytest.fail(f"serve exited: {process.stdout.read() if process.stdout else ''}")
-                time.sleep(0.1)
-        else:
-            pytest.fail("serve did not answer within 30 s")
+    with serving(url) as base:
         yield Served(base, path.stem, urls, path)
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 def test_search_query_ranked_filtered_with_links(served: Served) -> None:
@@ -151,6 +118,17 @@ def test_article_list_renders_in_headless_chromium(served: Served, tmp_path: Pat
     dom = done.stdout
     assert "Ukrainian forces advance south of Bakhmut" in dom and "Hitzewelle bricht Rekord" in dom
     assert dom.count(f'href="/{served.db}/articles/') == 8
+
+
+def test_serve_refuses_reader_settings_out_of_range(served: Served) -> None:
+    url = f"sqlite:///{served.path}"
+    for setting, words in (
+        ("NEWSARCHIVE_READER_PAGE_SIZE=0", "NEWSARCHIVE_READER_PAGE_SIZE must be 1 or more, not 0"),
+        ("NEWSARCHIVE_READER_EDITS_SINCE=soon", "since must be a number and h, d or w"),
+        ("NEWSARCHIVE_READER_LATEST=many", "many"),
+    ):
+        done = newsarchive("serve", "--db", url, "--port", "0", "--set", setting)
+        assert done.returncode == 2 and words in done.stderr and done.stderr.count("\n") == 1, done.stderr
 
 
 def test_serve_refuses_postgres_and_missing_files(tmp_path: Path) -> None:

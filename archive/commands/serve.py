@@ -1,4 +1,4 @@
-"""``newsarchive serve``: a read-only web view of a SQLite archive with Datasette.
+"""``newsarchive serve``: the web reader (archive/reader/) and Datasette on a SQLite archive, read-only.
 
 Datasette runs in this process with this module registered as a plugin, which
 - makes every connection ``PRAGMA query_only`` (reads are ``mode=ro`` already; this also covers
@@ -25,9 +25,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from archive.commands.options import EXIT_OK, UserError, add_db, subcommand
+from archive.commands.options import EXIT_OK, UserError, add_db, add_set, add_warc_dir, subcommand
 from archive.commands.output import one_line_errors
-from archive.config import database_url
+from archive.config import database_url, warc_dir
 
 NO_MATCH = '""'  # an FTS5 expression that matches nothing (an empty or refused query)
 
@@ -207,6 +207,16 @@ def run(args: argparse.Namespace) -> int:
     name = path.stem
     if pm.get_plugin("newsarchive") is None:
         pm.register(_plugin(), name="newsarchive")
+    from archive.commands.crawl import setting_overrides
+    from archive.crawl import project_settings
+    from archive.reader import plugin as reader_plugin
+
+    if pm.get_plugin("newsarchive-reader") is None:
+        try:
+            reader = reader_plugin(path, Path(warc_dir(args.warc_dir)), name, project_settings(setting_overrides(args)))
+        except ValueError as exc:  # a --set value out of range, or not a number
+            raise UserError(str(exc)) from None
+        pm.register(reader, name="newsarchive-reader")
     settings = {"default_page_size": 50, "sql_time_limit_ms": 5000, "facet_time_limit_ms": 500}
     for key, value in args.setting or []:
         settings[key] = int(value) if value.isdigit() else value
@@ -219,7 +229,11 @@ def run(args: argparse.Namespace) -> int:
 
     async_to_sync(ds.invoke_startup)()
     listening = _listen(args.host, args.port)
-    print(f"serving {path} read-only at {_page_url(listening, ds, name)} (Ctrl-C stops)", file=sys.stderr)
+    print(
+        f"serving {path} read-only at {_page_url(listening, ds, '')}/ (the data: {_page_url(listening, ds, name)}; "
+        "Ctrl-C stops)",
+        file=sys.stderr,
+    )
     config = uvicorn.Config(ds.app(), log_level=args.log_level, lifespan="on")
     uvicorn.Server(config).run(sockets=[listening])
     return EXIT_OK
@@ -240,7 +254,7 @@ def _page_url(listening: socket.socket, ds: Any, name: str) -> str:
     plain name character ("my.archive" is /my~2Earchive; /my.archive would ask for the format "archive")."""
     host, port = listening.getsockname()[:2]
     shown = f"[{host}]" if ":" in host else host
-    return f"http://{shown}:{port}{ds.urls.database(name)}"
+    return f"http://{shown}:{port}{ds.urls.database(name) if name else ''}"
 
 
 def register(sub: Any) -> None:
@@ -249,19 +263,30 @@ def register(sub: Any) -> None:
             sub,
             "serve",
             run,
-            "browse the archive in a web browser (Datasette, read-only)",
+            "read the archive in a web browser (read-only, 127.0.0.1)",
             """\
-            Serve a read-only web view of the archive with Datasette on 127.0.0.1: canned queries for
-            full-text search (same syntax as `newsarchive search`, with site, author and date filters),
-            the article list, an article's versions with their WARC locations and articles per day;
-            every table with facets (site, language, publication date, author, status); each article
-            page links to its versions. Every page has a JSON form: add .json to the path.
+            Serve the web reader on 127.0.0.1, read-only:
+
+              /                      sites, the latest articles, a search box
+              /search?q=             full-text search (same syntax as `newsarchive search`) with
+                                     site, author and date filters
+              /article/ID            the article, its versions and a word diff between any two,
+                                     each capture's WARC record and the page as archived (sandboxed:
+                                     it runs no script and loads nothing)
+              /site/NAME             articles per day and the extraction health of recent runs
+              /edits, /edits.atom    versions made in the last ?since=7d, as a page and a feed
+
+            Datasette serves the data under /DATABASE for analysts: canned queries (search, the article
+            list, versions with their WARC locations, articles per day), every table with facets; every
+            Datasette page has a JSON form (add .json to the path). WARC records are read from
+            --warc-dir. The reader's settings (NEWSARCHIVE_READER_*: hits a page, the edits' window and
+            their most) and the health rules (NEWSARCHIVE_HEALTH_*) take --set NAME=VALUE.
 
             Needs a SQLite archive (Datasette reads SQLite only). While a crawl is writing, the view is
             live; --immutable is faster for a file nothing writes any more.
 
             example:
-              newsarchive serve                      # http://127.0.0.1:8001/newsarchive
+              newsarchive serve                      # http://127.0.0.1:8001/
               newsarchive serve --db sqlite:///archive.db --port 8080
               curl 'http://127.0.0.1:8001/newsarchive/search.json?q=bakhmut&site=&author=&since=&until=&_shape=array'
             """,
@@ -275,3 +300,5 @@ def register(sub: Any) -> None:
     )
     p.add_argument("--log-level", default="warning", help="uvicorn log level (default warning)")
     add_db(p)
+    add_warc_dir(p)
+    add_set(p)
