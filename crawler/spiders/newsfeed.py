@@ -15,7 +15,10 @@ in the archive is fetched again only when
 * it is younger than ``NEWSARCHIVE_REFRESH_WINDOW_HOURS`` (fresh news gets edited; the archive's
   fresh articles are re-checked every run even when no listing links them any more, which is how a
   removed article's 404/410 is seen), or
-* the run says ``-a refresh=all`` (every archived article of the site, conditionally).
+* the run says ``-a refresh=all`` (every archived article of the site, conditionally), or
+* the re-check schedule says it is due (crawler/incremental.py ``RecheckSchedule``): re-checks slow
+  with the time since the article last changed; each run re-checks the due ones, linked or not,
+  most overdue first, up to a per-site budget.
 
 Those re-fetches are conditional (``If-None-Match`` / ``If-Modified-Since`` from the last capture),
 so an unchanged page costs a 304. A listing's pagination stops once
@@ -218,18 +221,45 @@ class NewsFeedSpider(scrapy.Spider):
         self, groups: list[tuple[str | None, list[str]]], hosts: dict[str, Any]
     ) -> AsyncIterator[scrapy.Request]:
         """Conditional re-checks of archived articles nothing may link any more: the fresh ones
-        (or all with ``refresh=all``)."""
-        if self.index is None or not self.policy.rechecks:
+        (or all with ``refresh=all``), then those the re-check schedule says are due."""
+        if self.index is None or not (self.policy.rechecks or self.policy.schedule is not None):
             return
-        since = self.policy.recheck_since(dt.datetime.now(dt.UTC))
+        now = dt.datetime.now(dt.UTC)
+        since = self.policy.recheck_since(now)
         for site, origins in groups:
             origins = sorted({*origins, *(o.replace("://www.", "://", 1) for o in origins)})
-            urls = await self._in_thread(self.index.articles_since, origins, since)
-            known = await self._in_thread(self.index.lookup, urls)
+            urls = await self._in_thread(self.index.articles_since, origins, since) if self.policy.rechecks else []
+            due = await self._due(site, origins, set(urls), now)
+            known = await self._in_thread(self.index.lookup, [*urls, *due])
             self._inc("recheck", len(urls))
+            meta = {ROLE: "article", DEPTH: 0, **({SITE: site} if site else hosts)}
             for url in urls:
-                meta = {ROLE: "article", DEPTH: 0, **({SITE: site} if site else hosts)}
-                yield self._article_request(url, self.policy.recheck(known.get(url)), meta)
+                yield self._article_request(url, self.policy.recheck(known.get(url)), dict(meta))
+            for url in due:
+                yield self._article_request(url, self.policy.recheck(known.get(url), "due"), dict(meta))
+
+    async def _due(self, site: str | None, origins: list[str], taken: set[str], now: dt.datetime) -> list[str]:
+        """The site's archived articles the schedule says are due (and not in *taken*), within its
+        budget; the due ones the budget leaves are counted (``recheck_deferred``)."""
+        schedule = self.policy.schedule
+        if schedule is None or self.policy.refresh_all or self.index is None:
+            return []
+        profile = self.profiles.get(site) if site else None
+        if profile is not None:
+            schedule = schedule.override(
+                profile.recheck_schedule, profile.recheck_max_age_days, profile.recheck_budget
+            )
+        candidates = await self._in_thread(self.index.recheck_candidates, origins)
+        due = schedule.due((c for c in candidates if c.url not in taken), now)
+        self._inc("recheck_deferred", due.deferred)
+        if due.deferred:
+            logger.info(
+                "%s: %d re-checks due beyond the budget of %d: they come first next run",
+                site or ", ".join(origins),
+                due.deferred,
+                schedule.budget,
+            )
+        return due.urls
 
     # -- distributed: seeds and requests from the shared frontier (crawler/distributed.py) ---------
     def _hosts_meta(self, urls: list[str]) -> dict[str, Any]:
@@ -549,17 +579,24 @@ class NewsFeedSpider(scrapy.Spider):
             meta = self._child_meta(response, **{ROLE: "article"})
             if meta is None:
                 continue
-            decision = self.policy.decide(known.get(url), updated, now)
+            previous = known.get(url)
+            decision = self.policy.decide(previous, updated, now)
             if decision.something_new:
                 nothing_new = False
             if decision.fetch:
-                requests.append(self._article_request(url, decision, meta))
+                # An alias (a URL the server redirected to an archived page) is asked for as its target.
+                target = previous.url if previous is not None else url
+                if target != url:
+                    self._inc("alias")
+                requests.append(self._article_request(target, decision, meta))
             else:
                 self._inc("skipped")
         return requests, nothing_new
 
     def _article_request(self, url: str, decision: Decision, meta: dict[str, Any]) -> scrapy.Request:
         self._inc(f"fetch/{decision.reason}")
+        if decision.reason != "new":
+            self._inc("rechecks_sent")
         return self._request(
             url,
             {**meta, REASON: decision.reason, "handle_httpstatus_list": _ARTICLE_STATUSES},
