@@ -100,7 +100,9 @@ def recent_edits(session: Session, since: dt.datetime, site: SiteSelector | None
         changes = json.loads(row.changes) if row.changes else _recomputed(row)
         fetched = row.fetched_at if row.fetched_at.tzinfo else row.fetched_at.replace(tzinfo=dt.UTC)
         edits.append(
-            Edit(row.url, row.host, row.number, fetched, row[4], row[7], changes, short_diff(row[8] or "", row[5] or ""))
+            Edit(
+                row.url, row.host, row.number, fetched, row[4], row[7], changes, short_diff(row[8] or "", row[5] or "")
+            )
         )
     return edits
 

@@ -162,7 +162,9 @@ class RecheckSchedule:
         """The due candidates within the budget, earliest due first: what a budget skipped is the
         most overdue next run."""
         ranked = sorted(
-            (due, c.url) for c in candidates if (due := self.due_at(c)) is not None and due <= now and self._young_enough(c, now)
+            (due, c.url)
+            for c in candidates
+            if (due := self.due_at(c)) is not None and due <= now and self._young_enough(c, now)
         )
         kept = ranked if not self.budget else ranked[: self.budget]
         return Due(urls=[url for _, url in kept], deferred=len(ranked) - len(kept))

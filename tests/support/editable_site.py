@@ -135,7 +135,7 @@ class EditableSite:
         stories = self.newest_first()[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
         links = [f'<li><h2><a href="{s.path}">{html.escape(s.title)}</a></h2></li>' for s in stories]
         if page == 1:
-            links += [f'<li><h2><a href="{p}">More news</a></h2></li>' for p in self.listing_extra]
+            links += [f'<li><h2><a href="{p}">A story under an old address</a></h2></li>' for p in self.listing_extra]
         more = ""
         if page * PAGE_SIZE < len(self.stories):
             more = f'<a class="load-more" rel="next" href="/news/page/{page + 1}/">Show More</a>'
