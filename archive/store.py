@@ -26,8 +26,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from archive import models
 from archive.canonical import article_owners
-from archive.changes import Story, describe
 from archive.capture import Capture
+from archive.changes import Story, describe
 from archive.db import as_utc
 from archive.extract import Article, NotAnArticle
 from archive.urls import host_of

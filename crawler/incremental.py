@@ -119,11 +119,11 @@ class RecheckSchedule:
 
     @classmethod
     def from_settings(cls, settings: BaseSettings | Mapping[str, Any]) -> RecheckSchedule:
-        days = float(settings.get("NEWSARCHIVE_RECHECK_MAX_AGE_DAYS"))
+        days = float(settings["NEWSARCHIVE_RECHECK_MAX_AGE_DAYS"])
         return cls(
-            tiers=parse_tiers(str(settings.get("NEWSARCHIVE_RECHECK_SCHEDULE"))),
+            tiers=parse_tiers(str(settings["NEWSARCHIVE_RECHECK_SCHEDULE"])),
             max_age=dt.timedelta(days=days) if days > 0 else None,
-            budget=int(settings.get("NEWSARCHIVE_RECHECK_BUDGET")),
+            budget=int(settings["NEWSARCHIVE_RECHECK_BUDGET"]),
         )
 
     def override(self, schedule: str | None, max_age_days: float | None, budget: int | None) -> RecheckSchedule:
@@ -210,9 +210,8 @@ class IncrementalPolicy:
             return self._fetch(previous, "refresh")
         if self._is_fresh(previous, now):
             return self._fetch(previous, "fresh")
-        if self.schedule is not None and previous.changed_at is not None:
-            if self.schedule.is_due(Candidate(previous.url, previous.checked_at, previous.changed_at), now):
-                return self._fetch(previous, "due")
+        if self._is_due(previous, now):
+            return self._fetch(previous, "due")
         return SKIP
 
     # -- re-checks of archived articles at the start of a run --------------------------------------
@@ -234,6 +233,11 @@ class IncrementalPolicy:
         return self._fetch(previous, reason or ("refresh" if self.refresh_all else "fresh"))
 
     # -- parts ---------------------------------------------------------------------------------------
+    def _is_due(self, previous: Known, now: dt.datetime) -> bool:
+        if self.schedule is None or previous.changed_at is None:
+            return False
+        return self.schedule.is_due(Candidate(previous.url, previous.checked_at, previous.changed_at), now)
+
     def _is_fresh(self, previous: Known, now: dt.datetime) -> bool:
         return (
             self.refresh_window is not None

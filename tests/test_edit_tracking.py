@@ -178,9 +178,9 @@ def test_a_server_that_ignores_validators_costs_a_revisit_record_not_a_version(t
     for path in sorted(two_crawls.second.warc_dir.glob("*.warc.gz")):
         with path.open("rb") as stream:
             for record in ArchiveIterator(stream):
-                if record.rec_headers.get_header("WARC-Target-URI", "").endswith(story.path):
-                    if record.rec_type in ("response", "revisit"):
-                        types.append(record.rec_type)
+                uri = record.rec_headers.get_header("WARC-Target-URI", "")
+                if uri.endswith(story.path) and record.rec_type in ("response", "revisit"):
+                    types.append(record.rec_type)
     assert types == ["response", "revisit"]
 
 

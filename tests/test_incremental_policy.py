@@ -144,7 +144,12 @@ def test_no_rechecks_when_not_incremental() -> None:
 def test_from_the_project_settings() -> None:
     built = IncrementalPolicy.from_settings(project_settings())
     schedule = RecheckSchedule(
-        tiers=((24 * HOUR, HOUR), (7 * 24 * HOUR, 6 * HOUR), (30 * 24 * HOUR, 48 * HOUR), (365 * 24 * HOUR, 21 * 24 * HOUR)),
+        tiers=(
+            (24 * HOUR, HOUR),
+            (7 * 24 * HOUR, 6 * HOUR),
+            (30 * 24 * HOUR, 48 * HOUR),
+            (365 * 24 * HOUR, 21 * 24 * HOUR),
+        ),
         max_age=365 * 24 * HOUR,
         budget=5000,
     )

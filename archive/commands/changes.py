@@ -77,7 +77,8 @@ def register(sub: Any) -> None:
         type=parse_since,
         default="1d",
         metavar="WHEN",
-        help="changes captured on or after WHEN: a date (YYYY-MM-DD, ISO 8601) or a span back from now (1d, 12h, 2w; default 1d)",
+        help="changes captured on or after WHEN: a date (YYYY-MM-DD, ISO 8601) or a span back from now "
+        "(1d, 12h, 2w; default 1d)",
     )
     add_site(p)
     p.add_argument("--format", choices=("text", "json"), default="text", help="text (default) or json (JSON Lines)")

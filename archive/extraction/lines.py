@@ -243,7 +243,9 @@ def clean_lines(text: str, headlines: Sequence[str | None], authors: tuple[str, 
     lines = [line for line in lines if line]
     for number, line in enumerate(lines):
         bare = _BULLET.sub("", line)
-        if _BOILERPLATE_LINE.match(bare) or (len(bare) < 160 and _RIGHTS_LINE.search(bare)) or _ROTATING_LINE.match(bare):
+        if _BOILERPLATE_LINE.match(bare) or _ROTATING_LINE.match(bare):
+            continue
+        if len(bare) < 160 and _RIGHTS_LINE.search(bare):
             continue
         if norm(line) in ntitles or (number < 3 and any(_repeats_headline(line, t) for t in ntitles)):
             continue  # the headline repeated above the image

@@ -246,9 +246,7 @@ class NewsFeedSpider(scrapy.Spider):
             return []
         profile = self.profiles.get(site) if site else None
         if profile is not None:
-            schedule = schedule.override(
-                profile.recheck_schedule, profile.recheck_max_age_days, profile.recheck_budget
-            )
+            schedule = schedule.override(profile.recheck_schedule, profile.recheck_max_age_days, profile.recheck_budget)
         candidates = await self._in_thread(self.index.recheck_candidates, origins)
         due = schedule.due((c for c in candidates if c.url not in taken), now)
         self._inc("recheck_deferred", due.deferred)
