@@ -40,6 +40,8 @@ class TwoCrawls:
     old_quiet: Story  # edited, but changed long ago: not due a week later
     ignores_validators: Story
     second_log: list  # the server's log of the second crawl
+    third: CrawlRun  # a day after the second, nothing changed
+    third_log: list
 
 
 def _crawl(site: EditableSite, when: dt.datetime, tmp: Path) -> CrawlRun:
@@ -88,6 +90,9 @@ def two_crawls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TwoCrawls]:
         for story in new:
             site.add(story)
         second = _crawl(site, SECOND, tmp)
+        second_log = list(site.log)
+        site.clear_log()
+        third = _crawl(site, SECOND + DAY, tmp)
         yield TwoCrawls(
             site,
             first,
@@ -100,6 +105,8 @@ def two_crawls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TwoCrawls]:
             alias,
             old_quiet,
             stubborn,
+            second_log,
+            third,
             list(site.log),
         )
     assert unchanged and fresh
@@ -165,6 +172,15 @@ def test_the_alias_target_is_not_downloaded_in_full(two_crawls: TwoCrawls) -> No
     assert target and all(h.status == 304 for h in target)
 
 
+def test_a_day_without_news_costs_304s_only(two_crawls: TwoCrawls) -> None:
+    """Listings and feeds are asked for with their validators too: an unchanged listing is a 304,
+    whose pagination is not followed; what the schedule says is due is re-checked, conditionally."""
+    hits = [h for h in two_crawls.third_log if h.path != "/robots.txt"]
+    assert {h.path for h in hits} >= {"/news/", "/feed.xml", *(s.path for s in two_crawls.quiet)}
+    assert all(h.status == 304 and h.conditional for h in hits), [h for h in hits if h.status != 304]
+    assert not [h for h in hits if h.path.startswith("/news/page/")]
+
+
 def test_a_story_that_changed_long_ago_waits_for_its_turn(two_crawls: TwoCrawls) -> None:
     assert not [h for h in two_crawls.second_log if h.path == two_crawls.old_quiet.path]
     assert [n for n, _ in _versions(two_crawls.second)[two_crawls.old_quiet.slug]] == [1]
@@ -187,9 +203,10 @@ def test_a_server_that_ignores_validators_costs_a_revisit_record_not_a_version(t
 def test_runs_and_changes_show_the_edits(two_crawls: TwoCrawls) -> None:
     db = ["--db", two_crawls.second.database_url]
     runs = [json.loads(line) for line in newsarchive("runs", "--json", *db).stdout.splitlines()]
-    second, first = runs[0], runs[1]
+    third, second, first = runs[0], runs[1], runs[2]
     assert first["edits_found"] == 0 and second["edits_found"] == 4
     assert second["rechecks_sent"] >= second["not_modified"] > 0 and second["rechecks_deferred"] == 0
+    assert third["edits_found"] == 0 and third["rechecks_sent"] > 0
     since = (SECOND - DAY).date().isoformat()
     edits = [
         json.loads(line)

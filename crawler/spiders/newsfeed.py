@@ -200,17 +200,16 @@ class NewsFeedSpider(scrapy.Spider):
             yield request
 
     async def _seed_requests(self, profiles: list[SiteProfile], start_urls: list[str]) -> AsyncIterator[scrapy.Request]:
+        seeds: list[scrapy.Request] = []
         for profile in profiles:
             meta = {SITE: profile.name, DEPTH: 0}
-            for url in profile.listings:
-                yield self._request(url, {**meta, ROLE: "listing", LISTING_PAGE: 1})
-            for url in profile.feeds:
-                yield self._request(url, {**meta, ROLE: "feed"})
-            for url in profile.sitemaps:
-                yield self._request(url, {**meta, ROLE: "sitemap", SITEMAP_DEPTH: 0})
+            seeds += [self._request(url, {**meta, ROLE: "listing", LISTING_PAGE: 1}) for url in profile.listings]
+            seeds += [self._request(url, {**meta, ROLE: "feed"}) for url in profile.feeds]
+            seeds += [self._request(url, {**meta, ROLE: "sitemap", SITEMAP_DEPTH: 0}) for url in profile.sitemaps]
         hosts = self._hosts_meta(start_urls)
-        for url in start_urls:
-            yield self._request(url, {ROLE: "listing", LISTING_PAGE: 1, DEPTH: 0, **hosts})
+        seeds += [self._request(url, {ROLE: "listing", LISTING_PAGE: 1, DEPTH: 0, **hosts}) for url in start_urls]
+        for request in await self._with_validators(seeds):
+            yield request
         groups: list[tuple[str | None, list[str]]] = [(p.name, [_origin(u) for u in p.start_urls]) for p in profiles]
         if start_urls:
             groups.append((None, [_origin(u) for u in start_urls]))
@@ -381,9 +380,29 @@ class NewsFeedSpider(scrapy.Spider):
         if not report_failure(failure, self.crawler.stats):
             failure.raiseException()
 
+    async def _with_validators(self, requests: list[scrapy.Request]) -> list[scrapy.Request]:
+        """Listings, feeds and sitemaps asked for with the validators of their last capture: a 304
+        saves the body (a large sitemap's), and a 304 listing has nothing new to page past."""
+        if self.index is None or not self.policy.conditional or not requests:
+            return requests
+        known = await self._lookup([r.url for r in requests])
+        conditional = []
+        for request in requests:
+            previous = known.get(request.url)
+            headers = self.policy.headers(previous) if previous is not None and previous.url == request.url else {}
+            if headers:
+                self._inc("conditional_start_pages")
+                request.headers.update(headers)
+                request.meta["handle_httpstatus_list"] = [304]
+            conditional.append(request)
+        return conditional
+
     async def parse(self, response: Response, **kwargs: Any) -> AsyncIterator[Any]:
         if response.status != 200:
-            if response.status == 304:
+            if response.status == 304 and response.meta.get(ROLE) != "article":
+                # Nothing new here: its pagination is not followed, its entries are as we read them.
+                self._inc("start_page_not_modified")
+            elif response.status == 304:
                 self._inc("not_modified")
             elif response.status in (404, 410):
                 self._inc("gone")
@@ -467,10 +486,11 @@ class NewsFeedSpider(scrapy.Spider):
         if links.truncated:
             logger.warning("%s has more than %d links; following the first %d", response.url, max_links, max_links)
         page = response.meta.get(LISTING_PAGE, 1)
+        follow: list[scrapy.Request] = []
         for url in links.feeds:
             meta = self._child_meta(response, **{ROLE: "feed"})
             if self._on_site(url) and meta is not None:
-                yield response.follow(url, callback=self.parse, errback=self.download_failed, meta=meta)
+                follow.append(response.follow(url, callback=self.parse, errback=self.download_failed, meta=meta))
         candidates = [(url, None) for url in links.articles if self._wanted(response, url)]
         requests, nothing_new = await self._article_requests(response, candidates)
         for request in requests:
@@ -483,12 +503,13 @@ class NewsFeedSpider(scrapy.Spider):
             if links.pagination:
                 self._inc("pagination_stopped")
                 logger.info("nothing new on %s: not following its pagination", response.url)
-            return
-        if page < max_pages:
+        elif page < max_pages:
             for url in links.pagination:
                 meta = self._child_meta(response, **{ROLE: "listing", LISTING_PAGE: page + 1, KNOWN_PAGES: known_pages})
                 if meta is not None and self._on_site(url):
-                    yield response.follow(url, callback=self.parse, errback=self.download_failed, meta=meta)
+                    follow.append(response.follow(url, callback=self.parse, errback=self.download_failed, meta=meta))
+        for request in await self._with_validators(follow):
+            yield request
 
     async def parse_feed(self, response: Response, body: bytes) -> AsyncIterator[scrapy.Request]:
         entries = self._capped(feed_entries(body, response.url), self.feed_max_entries, response.url, "feed_entries")
@@ -540,7 +561,7 @@ class NewsFeedSpider(scrapy.Spider):
             meta = self._child_meta(response, **{ROLE: "sitemap", SITEMAP_DEPTH: depth})
             if meta is not None and self._on_site(url):
                 requests.append(self._request(url, meta))
-        return requests
+        return await self._with_validators(requests)
 
     async def _sitemap_articles(
         self, response: Response, entries: list[tuple[str, dt.datetime | None]]

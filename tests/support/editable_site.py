@@ -181,22 +181,27 @@ class EditableSite:
             def _answer(self, path: str) -> tuple[int, dict[str, str], bytes]:
                 html_type = {"Content-Type": "text/html; charset=utf-8"}
                 if path in ("/news/", "/"):
-                    return 200, html_type, site._listing(1)
+                    return self._validated(html_type, site._listing(1))
                 if path.startswith("/news/page/"):
-                    return 200, html_type, site._listing(int(path.strip("/").rsplit("/", 1)[-1]))
+                    return self._validated(html_type, site._listing(int(path.strip("/").rsplit("/", 1)[-1])))
                 if path == "/feed.xml":
-                    return 200, {"Content-Type": "application/rss+xml"}, site._feed(site.url)
+                    return self._validated({"Content-Type": "application/rss+xml"}, site._feed(site.url))
                 if path in site.redirects:
                     return 301, {"Location": site.url + site.stories[site.redirects[path]].path}, b""
                 story = next((s for s in site.stories.values() if s.path == path), None)
                 if story is None:
                     return 404, html_type, b"<html><body>not found</body></html>"
-                body = render_article(story)
+                last_modified = {"Last-Modified": format_datetime(story.updated, usegmt=True)}
+                if story.slug in site.ignore_validators:
+                    return 200, {**html_type, **last_modified}, render_article(story)
+                return self._validated({**html_type, **last_modified}, render_article(story))
+
+            def _validated(self, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, str], bytes]:
+                """200 with an ETag of the body, or 304 when the request names it."""
                 etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
-                headers = {**html_type, "ETag": etag, "Last-Modified": format_datetime(story.updated, usegmt=True)}
-                if story.slug not in site.ignore_validators and self.headers.get("If-None-Match") == etag:
+                if self.headers.get("If-None-Match") == etag:
                     return 304, {"ETag": etag}, b""
-                return 200, headers, body
+                return 200, {**headers, "ETag": etag}, body
 
         return Handler
 
