@@ -356,14 +356,12 @@ class _Store:
             state.current_story = Story(row.title, row.text, tuple(authors), row.published, row.modified)
         return state.current_story
 
-    def aliases(self, entries: Sequence[tuple[Capture, ExtractionResult | None]], owners: Sequence[str]) -> None:
-        """Remember the URLs the server redirected to each article page as aliases of its article."""
+    def aliases(self, entries: Sequence[tuple[Capture, ExtractionResult | None]]) -> None:
+        """Remember each URL the server redirected (``Capture.redirect_to``) as an alias of its target."""
         rows: dict[str, dict[str, Any]] = {}
-        for (capture, result), url in zip(entries, owners, strict=True):
-            if isinstance(result, Article):
-                for alias in capture.redirected_from:
-                    if alias != url:
-                        rows[alias] = {"alias": alias, "target": url, "seen_at": capture.fetched_at}
+        for capture, _ in entries:
+            if capture.redirect_to and capture.method == "GET":
+                rows[capture.url] = {"alias": capture.url, "target": capture.redirect_to, "seen_at": capture.fetched_at}
         if rows:
             upsert = self._insert(models.UrlAlias)
             upsert = upsert.on_conflict_do_update(
@@ -545,7 +543,7 @@ def store(session: Session, entries: Iterable[tuple[Capture, ExtractionResult | 
             if isinstance(result, NotAnArticle):
                 writer.stats.not_articles += 1
     writer.add_versions(made)
-    writer.aliases(entries, owners)
+    writer.aliases(entries)
     writer.update_capture_hashes()
     session.flush()
     return writer.stats

@@ -22,6 +22,7 @@ from archive.responses import HTML_TYPES
 from crawler.incremental import Candidate
 
 _CHUNK = 500  # URLs per IN (...) list: well under SQLite's and PostgreSQL's parameter limits
+_MAX_HOPS = 5  # redirects of an alias chain followed (Scrapy's REDIRECT_MAX_TIMES is 20; sites use 1-2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,9 +170,16 @@ def _lookup_chunk(connection: Connection, urls: Sequence[str]) -> dict[str, Know
 
 
 def _aliases_chunk(connection: Connection, urls: Sequence[str]) -> dict[str, Known]:
-    """The targets' ``Known`` of the *urls* that are aliases, by alias."""
+    """The final targets' ``Known`` of the *urls* that are aliases, by alias: a chain of redirects
+    (http→https, then the new slug) is followed for ``_MAX_HOPS``."""
     u = models.UrlAlias
-    targets = dict(connection.execute(select(u.alias, u.target).where(u.alias.in_(urls))).all())
+    ends = {url: url for url in urls}  # alias -> where its chain has got to
+    for _ in range(_MAX_HOPS):
+        hops = dict(connection.execute(select(u.alias, u.target).where(u.alias.in_(set(ends.values())))).all())
+        if not hops:
+            break
+        ends = {alias: hops.get(end, end) for alias, end in ends.items()}
+    targets = {alias: end for alias, end in ends.items() if end != alias}
     if not targets:
         return {}
     known = _lookup_chunk(connection, sorted(set(targets.values())))

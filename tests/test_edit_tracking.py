@@ -33,6 +33,7 @@ class TwoCrawls:
     second: CrawlRun
     quiet: list[Story]  # edited without a date or a signal, off the first listing page
     announced: Story
+    redated: Story  # announced by the news sitemap only
     new: list[Story]
     clutter_only: list[Story]
     alias_target: Story
@@ -45,9 +46,8 @@ class TwoCrawls:
 
 
 def _crawl(site: EditableSite, when: dt.datetime, tmp: Path) -> CrawlRun:
-    run = crawl_at(
-        when, tmp, [f"start_url={site.url}/news/ {site.url}/feed.xml"], "NEWSARCHIVE_REFRESH_WINDOW_HOURS=48"
-    )
+    start = f"start_url={site.url}/news/ {site.url}/feed.xml {site.url}/news-sitemap.xml"
+    run = crawl_at(when, tmp, [start], "NEWSARCHIVE_REFRESH_WINDOW_HOURS=48")
     assert run.returncode == 0, run.log[-3000:]
     return run
 
@@ -61,6 +61,8 @@ def two_crawls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TwoCrawls]:
     clutter_only = [room.story("clutter-six-days", 6), room.story("clutter-two-weeks", 14)]
     target = room.story("renamed-eight-days", 8)
     old_quiet = room.story("quiet-two-hundred-days", 200)
+    # Changed long ago too, but its update is dated in the news sitemap: a signal, like a feed's date.
+    redated = room.story("redated-three-hundred-days", 300)
     stubborn = room.story("ignores-validators", 5)
     unchanged = [room.story("unchanged-eleven-days", 11), room.story("unchanged-a-month", 27)]
     tmp = tmp_path_factory.mktemp("edit-tracking")
@@ -79,6 +81,7 @@ def two_crawls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TwoCrawls]:
         site.edit(quiet[1].slug, title="A softened headline about the council")
         site.edit(quiet[2].slug, paragraphs=quiet[2].paragraphs[:-1])
         site.edit(old_quiet.slug, paragraphs=old_quiet.paragraphs[1:])
+        site.edit(redated.slug, paragraphs=(*redated.paragraphs, "Update: a court has ruled."), modified=FIRST + DAY)
         site.edit(
             announced.slug,
             paragraphs=(*announced.paragraphs, "Update: the council has since reversed its decision."),
@@ -99,6 +102,7 @@ def two_crawls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TwoCrawls]:
             second,
             quiet,
             announced,
+            redated,
             new,
             clutter_only,
             target,
@@ -144,6 +148,8 @@ def test_the_announced_edit_and_the_new_stories_are_found(two_crawls: TwoCrawls)
     assert announced["dates"] is True and announced["words_added"] > 5
     for story in two_crawls.new:
         assert [n for n, _ in versions[story.slug]] == [1]
+    # Not due by the schedule (it changed 300 days ago), but the Google News sitemap dates its update.
+    assert [n for n, _ in versions[two_crawls.redated.slug]] == [1, 2]
 
 
 def test_no_version_from_clutter(two_crawls: TwoCrawls) -> None:
@@ -154,7 +160,8 @@ def test_no_version_from_clutter(two_crawls: TwoCrawls) -> None:
 
 
 def test_no_unchanged_page_downloaded_in_full(two_crawls: TwoCrawls) -> None:
-    changed = {s.path for s in [*two_crawls.quiet, two_crawls.announced, *two_crawls.new, *two_crawls.clutter_only]}
+    edited = [*two_crawls.quiet, two_crawls.announced, two_crawls.redated]
+    changed = {s.path for s in [*edited, *two_crawls.new, *two_crawls.clutter_only]}
     changed.add(two_crawls.ignores_validators.path)  # a server that ignores validators: full, but a revisit
     articles = [h for h in two_crawls.second_log if h.path.startswith("/2026/")]
     full = {h.path for h in articles if h.status == 200}
@@ -176,7 +183,7 @@ def test_a_day_without_news_costs_304s_only(two_crawls: TwoCrawls) -> None:
     """Listings and feeds are asked for with their validators too: an unchanged listing is a 304,
     whose pagination is not followed; what the schedule says is due is re-checked, conditionally."""
     hits = [h for h in two_crawls.third_log if h.path != "/robots.txt"]
-    assert {h.path for h in hits} >= {"/news/", "/feed.xml", *(s.path for s in two_crawls.quiet)}
+    assert {h.path for h in hits} >= {"/news/", "/feed.xml", "/news-sitemap.xml", *(s.path for s in two_crawls.quiet)}
     assert all(h.status == 304 and h.conditional for h in hits), [h for h in hits if h.status != 304]
     assert not [h for h in hits if h.path.startswith("/news/page/")]
 
@@ -204,7 +211,7 @@ def test_runs_and_changes_show_the_edits(two_crawls: TwoCrawls) -> None:
     db = ["--db", two_crawls.second.database_url]
     runs = [json.loads(line) for line in newsarchive("runs", "--json", *db).stdout.splitlines()]
     third, second, first = runs[0], runs[1], runs[2]
-    assert first["edits_found"] == 0 and second["edits_found"] == 4
+    assert first["edits_found"] == 0 and second["edits_found"] == 5
     assert second["rechecks_sent"] >= second["not_modified"] > 0 and second["rechecks_deferred"] == 0
     assert third["edits_found"] == 0 and third["rechecks_sent"] > 0
     since = (SECOND - DAY).date().isoformat()
@@ -212,7 +219,8 @@ def test_runs_and_changes_show_the_edits(two_crawls: TwoCrawls) -> None:
         json.loads(line)
         for line in newsarchive("changes", "--since", since, "--format", "json", *db).stdout.splitlines()
     ]
-    assert {e["url"].split("/")[-2] for e in edits} == {*(s.slug for s in two_crawls.quiet), two_crawls.announced.slug}
+    slugs = {*(s.slug for s in two_crawls.quiet), two_crawls.announced.slug, two_crawls.redated.slug}
+    assert {e["url"].split("/")[-2] for e in edits} == slugs
     corrected = next(e for e in edits if "quiet-four-days" in e["url"])
     assert "{+A corrected figure: 41 people, not 14.+}" in corrected["diff"] and "[-Paragraph 3" in corrected["diff"]
     text = newsarchive("changes", "--since", since, "--site", "127.0.0.1", *db).stdout

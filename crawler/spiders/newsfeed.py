@@ -540,10 +540,11 @@ class NewsFeedSpider(scrapy.Spider):
                 yield request
 
     def _recent(self, entries: Iterable[Any]) -> Iterator[tuple[str, dt.datetime | None]]:
-        """Sitemap entries as (URL, lastmod), without those older than NEWSARCHIVE_SITEMAP_MAX_AGE_DAYS."""
+        """Sitemap entries as (URL, their latest date: lastmod, a Google News publication date),
+        without those older than NEWSARCHIVE_SITEMAP_MAX_AGE_DAYS."""
         oldest = dt.datetime.now(dt.UTC) - self.sitemap_max_age if self.sitemap_max_age else None
         for entry in entries:
-            lastmod = parse_date(entry.lastmod)
+            lastmod = max((d for d in map(parse_date, entry.dates) if d is not None), default=None)
             if oldest is None or lastmod is None or lastmod >= oldest:
                 yield canonicalize(entry.url), lastmod
 

@@ -156,6 +156,22 @@ class EditableSite:
             f"<link>{base}/</link><description>news</description>{items}</channel></rss>"
         ).encode()
 
+    def _news_sitemap(self, base: str) -> bytes:
+        """A Google News sitemap: ``news:publication_date`` (the story's latest date, as sites that
+        re-date an update do), ``news:title``, ``news:keywords``; no ``lastmod``."""
+        urls = "".join(
+            f"<url><loc>{base}{s.path}</loc><news:news><news:publication><news:name>Editable News</news:name>"
+            f"<news:language>en</news:language></news:publication>"
+            f"<news:publication_date>{s.updated.isoformat()}</news:publication_date>"
+            f"<news:title>{html.escape(s.title)}</news:title><news:keywords>council, vote</news:keywords>"
+            "</news:news></url>"
+            for s in self.newest_first()
+        )
+        return (
+            '<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
+            f'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">{urls}</urlset>'
+        ).encode()
+
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         site = self
 
@@ -184,6 +200,8 @@ class EditableSite:
                     return self._validated(html_type, site._listing(1))
                 if path.startswith("/news/page/"):
                     return self._validated(html_type, site._listing(int(path.strip("/").rsplit("/", 1)[-1])))
+                if path == "/news-sitemap.xml":
+                    return self._validated({"Content-Type": "application/xml"}, site._news_sitemap(site.url))
                 if path == "/feed.xml":
                     return self._validated({"Content-Type": "application/rss+xml"}, site._feed(site.url))
                 if path in site.redirects:
