@@ -140,6 +140,7 @@ class NewsFeedSpider(scrapy.Spider):
             )
         refresh_all(refresh)  # a bad value fails here, before anything else is set up
         self.refresh = refresh
+        self._rechecked: set[str] = set()  # archived articles asked for again this run
         self.sites_arg = site
         self.profiles: dict[str, SiteProfile] = {}
         self.start_urls_given = start_urls(start_url or "")
@@ -615,7 +616,9 @@ class NewsFeedSpider(scrapy.Spider):
 
     def _article_request(self, url: str, decision: Decision, meta: dict[str, Any]) -> scrapy.Request:
         self._inc(f"fetch/{decision.reason}")
-        if decision.reason != "new":
+        if decision.reason != "new" and url not in self._rechecked:
+            # Once per URL: a page re-checked at the start and linked again is one request (dupefilter).
+            self._rechecked.add(url)
             self._inc("rechecks_sent")
         return self._request(
             url,
