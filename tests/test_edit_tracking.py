@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
+from archive.profiles import ProfileError, load_profiles
 from crawler.incremental import Candidate, RecheckSchedule, parse_span, parse_tiers
 from tests.support.cli import newsarchive
 from tests.support.crawls import CrawlRun, crawl_at
@@ -223,7 +224,7 @@ def test_runs_and_changes_show_the_edits(two_crawls: TwoCrawls) -> None:
     since = (SECOND - DAY).date().isoformat()
     edits = [
         json.loads(line)
-        for line in newsarchive("changes", "--since", since, "--format", "json", *db).stdout.splitlines()
+        for line in newsarchive("changes", "--since", since, "--format", "jsonl", *db).stdout.splitlines()
     ]
     slugs = {*(s.slug for s in two_crawls.quiet), two_crawls.announced.slug, two_crawls.redated.slug}
     assert {e["url"].split("/")[-2] for e in edits} == slugs
@@ -273,3 +274,22 @@ def test_bad_schedules_are_named() -> None:
         parse_tiers("7d")
     with pytest.raises(ValueError, match="time span"):
         parse_tiers("7 days:1h")
+
+
+def test_a_site_profile_sets_its_schedule(tmp_path: Path) -> None:
+    sites = tmp_path / "sites.toml"
+    sites.write_text(
+        '[sites.slow]\nlistings = ["https://slow.example/news/"]\n'
+        'recheck_schedule = "30d:3d"\nrecheck_max_age_days = 90\nrecheck_budget = 100\n'
+    )
+    profile = load_profiles(sites)["slow"]
+    site = SCHEDULE.override(profile.recheck_schedule, profile.recheck_max_age_days, profile.recheck_budget)
+    assert site.interval(10 * DAY) == 3 * DAY and site.max_age == 90 * DAY and site.budget == 100
+    sites.write_text('[sites.slow]\nlistings = ["https://slow.example/news/"]\nrecheck_schedule = "often"\n')
+    with pytest.raises(ProfileError, match="recheck_schedule"):
+        load_profiles(sites)
+
+
+def test_changes_explains_a_bad_since_in_one_line(two_crawls: TwoCrawls) -> None:
+    done = newsarchive("changes", "--since", "last tuesday", "--db", two_crawls.second.database_url)
+    assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1 and "1d, 12h, 2w" in done.stderr

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
-import sys
 from typing import Any
 
 from archive.commands.options import EXIT_OK, UserError, add_db, add_site, parse_date, site_from, subcommand
-from archive.commands.output import one_line
+from archive.commands.output import add_format, one_line_errors, write_rows
 from archive.config import database_url
 
 
@@ -29,8 +27,11 @@ def parse_since(text: str) -> dt.datetime:
         ) from None
 
 
+COLUMNS = ("captured_at", "version", "url", "title", "summary", "diff")
+
+
 def run(args: argparse.Namespace) -> int:
-    from archive.changes import recent_edits, summary
+    from archive.changes import recent_edits
     from archive.db import open_database
 
     if args.limit < 1:
@@ -39,38 +40,32 @@ def run(args: argparse.Namespace) -> int:
     sessions = open_database(database_url(args.db), create=False)
     with sessions() as session:
         edits = [edit.as_dict() for edit in recent_edits(session, args.since, site, args.limit)]
-    if args.format == "json":
-        for edit in edits:
-            sys.stdout.write(json.dumps(edit, ensure_ascii=False) + "\n")
-        return EXIT_OK
-    for edit in edits:
-        fields: list[Any] = [edit["captured_at"], f"v{edit['version']}", edit["url"], summary(edit["changes"])]
-        sys.stdout.write("\t".join(one_line(f) for f in fields) + "\n")
-        if edit["changes"].get("title"):
-            sys.stdout.write(f"    title: {one_line(edit['previous_title'])} → {one_line(edit['title'])}\n")
-        if edit["diff"]:
-            sys.stdout.write(f"    {one_line(edit['diff'])}\n")
+    write_rows(edits, args.format, COLUMNS, title="edits (newest first)")
     return EXIT_OK
 
 
 def register(sub: Any) -> None:
-    p = subcommand(
-        sub,
-        "changes",
-        run,
-        "list the edits found: versions that changed an archived article, newest first",
-        """\
+    p = one_line_errors(
+        subcommand(
+            sub,
+            "changes",
+            run,
+            "list the edits found: versions that changed an archived article, newest first",
+            """\
         List the versions made in a window that changed an article the archive already held (an
         article's first version is not an edit), newest first: when the change was captured, the
         version number, the URL, what changed (title, body words added and removed, byline,
-        declared dates) and a short word-level diff of the body ([-removed-] {+added+}). Lines
-        of text by default, --format json for JSON Lines (the same figures, the diff included).
+        declared dates), the title, and a short word-level diff of the body ([-removed-]
+        {+added+}). A table on a terminal, tab-separated when piped; --format json, jsonl or csv
+        for every field (the changes as an object: title, byline, dates, words_added,
+        words_removed; the previous title).
 
         example:
           newsarchive changes
           newsarchive changes --since 7d --site kyivindependent
-          newsarchive changes --since 2024-06-01 --format json | jq -r .url
+          newsarchive changes --since 2024-06-01 --format jsonl | jq -r .url
         """,
+        )
     )
     p.add_argument(
         "--since",
@@ -81,6 +76,6 @@ def register(sub: Any) -> None:
         "(1d, 12h, 2w; default 1d)",
     )
     add_site(p)
-    p.add_argument("--format", choices=("text", "json"), default="text", help="text (default) or json (JSON Lines)")
+    add_format(p)
     p.add_argument("--limit", type=int, default=50, metavar="N", help="show at most N edits (default 50)")
     add_db(p)
