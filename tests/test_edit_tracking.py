@@ -10,14 +10,17 @@ import datetime as dt
 import json
 import sqlite3
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from archive.profiles import ProfileError, load_profiles
+from archive.store import store_batch
+from crawler.archive_index import ArchiveIndex
 from crawler.incremental import Candidate, RecheckSchedule, parse_span, parse_tiers
+from tests.support.archive_data import ArchiveDB, capture
 from tests.support.cli import newsarchive
 from tests.support.crawls import CrawlRun, crawl_at
 from tests.support.editable_site import EditableSite, Newsroom, Story
@@ -293,3 +296,24 @@ def test_a_site_profile_sets_its_schedule(tmp_path: Path) -> None:
 def test_changes_explains_a_bad_since_in_one_line(two_crawls: TwoCrawls) -> None:
     done = newsarchive("changes", "--since", "last tuesday", "--db", two_crawls.second.database_url)
     assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1 and "1d, 12h, 2w" in done.stderr
+
+
+def test_aliases_on_every_backend(archive_db: ArchiveDB) -> None:
+    """A redirect chain stored as captures (http→https, then a new slug) resolves to the archived
+    article on SQLite and PostgreSQL alike; storing it again changes nothing."""
+    url, sessions, articles = archive_db
+    target = next(iter(articles.values()))
+    hop = target.replace("http://", "https://", 1) if target.startswith("http://") else target + "?hop"
+    old = "http://old.example/story-under-its-old-slug/"
+    chain = [
+        (replace(capture(old, SECOND, 900_001), status=301, redirect_to=hop), None),
+        (replace(capture(hop, SECOND, 900_002), status=301, redirect_to=target), None),
+    ]
+    for _ in range(2):
+        store_batch(sessions, chain)
+    index = ArchiveIndex.from_url(url)
+    try:
+        found = index.lookup([old, hop])
+    finally:
+        index.close()
+    assert found[old].url == found[hop].url == target
