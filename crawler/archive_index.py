@@ -76,6 +76,25 @@ class ArchiveIndex:
                 found.update(_aliases_chunk(connection, missing[start : start + _CHUNK]))
         return found
 
+    def read_in_finished_runs(self, urls: Iterable[str]) -> set[str]:
+        """The *urls* whose latest full (200) capture was made while a crawl run that finished was
+        going and no run that did not finish (killed, shut down, stopped by a cap): their links
+        were all followed then, so a 304 now means there is nothing new on them."""
+        c, r = models.Capture, models.CrawlRun
+        trusted: set[str] = set()
+        with self.engine.connect() as connection:
+            for url in dict.fromkeys(urls):
+                fetched = connection.scalar(
+                    select(func.max(c.fetched_at)).where(c.url == url, c.status == 200, c.method == "GET")
+                )
+                if fetched is None:
+                    continue
+                during = and_(r.started_at <= fetched, func.coalesce(r.ended_at, r.updated_at) >= fetched)
+                statuses = set(connection.scalars(select(r.status).where(during).distinct()))
+                if statuses == {"finished"}:
+                    trusted.add(url)
+        return trusted
+
     def recheck_candidates(self, origins: Iterable[str]) -> list[Candidate]:
         """Every archived, not removed article under *origins* with when it was last checked and
         last changed, for the re-check schedule (crawler/incremental.py)."""

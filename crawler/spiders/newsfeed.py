@@ -383,13 +383,16 @@ class NewsFeedSpider(scrapy.Spider):
 
     async def _with_validators(self, requests: list[scrapy.Request]) -> list[scrapy.Request]:
         """Listings, feeds and sitemaps asked for with the validators of their last capture: a 304
-        saves the body (a large sitemap's), and a 304 listing has nothing new to page past."""
+        saves the body (a large sitemap's), and a 304 listing has nothing new to page past. Only
+        when that capture was read by a run that finished: one killed after reading a listing may
+        not have followed its links."""
         if self.index is None or not self.policy.conditional or not requests:
             return requests
         known = await self._lookup([r.url for r in requests])
+        trusted = await self._in_thread(self.index.read_in_finished_runs, [r.url for r in requests if r.url in known])
         conditional = []
         for request in requests:
-            previous = known.get(request.url)
+            previous = known.get(request.url) if request.url in trusted else None
             headers = self.policy.headers(previous) if previous is not None and previous.url == request.url else {}
             if headers:
                 self._inc("conditional_start_pages")
