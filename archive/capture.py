@@ -35,3 +35,6 @@ class Capture:
     # The URLs whose HTTP redirects (3xx) led to this fetch, first first: evidence of which other
     # URLs of the site this one stands for (archive/canonical.py).
     redirected_from: tuple[str, ...] = ()
+    # Where a permanent or temporary redirect (3xx with a Location) sent the client, absolute: the
+    # URL is remembered as an alias of it (url_aliases), so the next run asks for the target.
+    redirect_to: str | None = None

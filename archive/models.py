@@ -168,6 +168,10 @@ class ArticleVersion(Base):
     image: Mapped[str | None] = mapped_column(StorableText())
     canonical_url: Mapped[str | None] = mapped_column(StorableText())
     site_name: Mapped[str | None] = mapped_column(StorableString(255))
+    # What this version changed against the one before, as JSON (archive/changes.py `describe`):
+    # {"title": bool, "byline": bool, "dates": bool, "words_added": n, "words_removed": n}; NULL for
+    # a first version and for versions made before edit tracking.
+    changes: Mapped[str | None] = mapped_column(StorableText())
 
     article: Mapped[Article] = relationship(back_populates="versions", foreign_keys=[article_id])
     capture: Mapped[Capture] = relationship()
@@ -209,6 +213,17 @@ class ArticleVersionTag(Base):
     position: Mapped[int] = mapped_column(Integer)
 
 
+class UrlAlias(Base):
+    """A URL the server redirected (old slug, tracking parameters, http→https) to an archived page:
+    the crawl asks for the target instead, conditionally, or not at all when it is not due."""
+
+    __tablename__ = "url_aliases"
+
+    alias: Mapped[str] = mapped_column(StorableText(), primary_key=True)
+    target: Mapped[str] = mapped_column(StorableText(), index=True)
+    seen_at: Mapped[dt.datetime]  # the latest capture that went through the redirect
+
+
 class CrawlRun(Base):
     """One crawl: written when it starts, updated as it goes, finalized when it closes.
 
@@ -236,6 +251,11 @@ class CrawlRun(Base):
     versions_new: Mapped[int] = mapped_column(Integer, default=0)
     errors: Mapped[int] = mapped_column(Integer, default=0)
     bytes_received: Mapped[int] = mapped_column(BigInteger, default=0)
+    # Edit tracking (crawler/incremental.py): archived articles re-checked by the schedule, new
+    # versions of articles that had one (edits), and the due re-checks the budget left for next run.
+    rechecks_sent: Mapped[int] = mapped_column(Integer, default=0)
+    edits_found: Mapped[int] = mapped_column(Integer, default=0)
+    rechecks_deferred: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class SiteRunHealth(Base):

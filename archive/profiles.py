@@ -11,6 +11,9 @@ One table per site, named by the site's short name (what ``-a site=NAME`` takes)
     max_listing_pages = 5          # pagination depth of each listing (default: the crawl setting)
     depth = 3                      # links followed from a start URL at most (default: no limit)
     schedule = "*/15 * * * *"      # a hint for cron / systemd / Scrapyd, not enforced
+    recheck_schedule = "1d:1h, 7d:6h, 30d:2d, 365d:21d"  # re-check tiers (NEWSARCHIVE_RECHECK_SCHEDULE)
+    recheck_max_age_days = 365     # older changes: only refresh=all (NEWSARCHIVE_RECHECK_MAX_AGE_DAYS)
+    recheck_budget = 5000          # scheduled re-checks per run (NEWSARCHIVE_RECHECK_BUDGET)
 
     [sites.kyivindependent.extraction]    # optional hints for archive.extract
     drop_css = [".newsletter-box"]        # or drop_xpath = ["//aside"]
@@ -55,6 +58,9 @@ _KNOWN_KEYS = frozenset(
         "max_listing_pages",
         "depth",
         "schedule",
+        "recheck_schedule",
+        "recheck_max_age_days",
+        "recheck_budget",
         "extraction",
     }
 )
@@ -77,6 +83,9 @@ class SiteProfile:
     max_listing_pages: int | None = None
     depth: int | None = None
     schedule: str | None = None
+    recheck_schedule: str | None = None
+    recheck_max_age_days: float | None = None
+    recheck_budget: int | None = None
     _compiled: tuple[re.Pattern[str], ...] = field(default=(), repr=False, compare=False)
 
     @property
@@ -183,6 +192,20 @@ def _profile(name: str, table: Any, source: str) -> SiteProfile:
     schedule = table.get("schedule")
     if schedule is not None and not isinstance(schedule, str):
         raise ProfileError(f"{where}: schedule must be a string")
+    recheck_schedule = table.get("recheck_schedule")
+    if recheck_schedule is not None:
+        from crawler.incremental import parse_tiers
+
+        try:
+            parse_tiers(recheck_schedule if isinstance(recheck_schedule, str) else "")
+        except ValueError as exc:
+            raise ProfileError(f"{where}: recheck_schedule: {exc}") from None
+    max_age = table.get("recheck_max_age_days")
+    if max_age is not None and (isinstance(max_age, bool) or not isinstance(max_age, int | float) or max_age < 0):
+        raise ProfileError(f"{where}: recheck_max_age_days must be a number of days, 0 or more")
+    budget = table.get("recheck_budget")
+    if budget is not None and (isinstance(budget, bool) or not isinstance(budget, int) or budget < 0):
+        raise ProfileError(f"{where}: recheck_budget must be a whole number, 0 or more")
     title = table.get("title", name)
     if not isinstance(title, str):
         raise ProfileError(f"{where}: title must be a string")
@@ -197,6 +220,9 @@ def _profile(name: str, table: Any, source: str) -> SiteProfile:
         max_listing_pages=_positive(table.get("max_listing_pages"), where, "max_listing_pages"),
         depth=_positive(table.get("depth"), where, "depth"),
         schedule=schedule,
+        recheck_schedule=recheck_schedule,
+        recheck_max_age_days=None if max_age is None else float(max_age),
+        recheck_budget=budget,
         _compiled=tuple(compiled),
     )
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import json
 import logging
 import random
 import time
@@ -26,6 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from archive import models
 from archive.canonical import article_owners
 from archive.capture import Capture
+from archive.changes import Story, describe
 from archive.db import as_utc
 from archive.extract import Article, NotAnArticle
 from archive.urls import host_of
@@ -39,6 +41,7 @@ class StoreStats:
     captures: int = 0
     articles_new: int = 0
     versions_new: int = 0
+    edits: int = 0  # new versions of articles that had one: what changed, since
     unchanged: int = 0
     not_articles: int = 0
     removed: int = 0  # articles that started to answer 404/410
@@ -49,7 +52,7 @@ class StoreStats:
     revisited: Counter[str] = field(default_factory=Counter)
     silent_changes: Counter[str] = field(default_factory=Counter)
 
-    COUNTERS = ("captures", "articles_new", "versions_new", "unchanged", "not_articles", "removed", "skipped")
+    COUNTERS = ("captures", "articles_new", "versions_new", "edits", "unchanged", "not_articles", "removed", "skipped")
 
     def add(self, other: StoreStats) -> None:
         for name in self.COUNTERS:
@@ -84,7 +87,7 @@ class _VersionState:
     current_capture_id: int | None
     last_number: int
     current_id: int | None = None  # the current version's row, for its body (read only when it changed)
-    current_body: tuple[str, str | None] | None = None  # its text and declared modification date
+    current_story: Story | None = None  # what a reader sees of it (read only when needed)
 
 
 class _Store:
@@ -294,8 +297,17 @@ class _Store:
         ):
             self.stats.unchanged += 1
             return None
-        if state.current_hash is not None and self._changed_silently(state, result):
-            self.stats.silent_changes[site_host(capture.url)] += 1
+        changes = None
+        if state.current_hash is not None:
+            previous_story, story = self._current_story(state, result), _story(result)
+            # A different hash with the same story: what changed is not the story (description,
+            # tags, section: clutter a site rotates), and a reader would see no edit.
+            if previous_story == story:
+                self.stats.unchanged += 1
+                return None
+            changes = json.dumps(describe(previous_story, story), sort_keys=True)
+            if previous_story.text != story.text and previous_story.modified == story.modified:
+                self.stats.silent_changes[site_host(capture.url)] += 1
         state.last_number += 1
         version = models.ArticleVersion(
             article_id=article.id,
@@ -316,23 +328,47 @@ class _Store:
             image=result.image,
             canonical_url=result.canonical_url,
             site_name=result.site_name,
+            changes=changes,
         )
         state.current_hash, state.current_capture_id = content_hash, capture_id
-        state.current_body = (result.text, result.modified)
+        state.current_story = _story(result)
         if state.last_number == 1:
             self.stats.articles_new += 1
+        else:
+            self.stats.edits += 1
         self.stats.versions_new += 1
         return version
 
-    def _changed_silently(self, state: _VersionState, result: Article) -> bool:
-        """Whether *result*'s body differs from the current version's while its declared modification
-        date is the same: an edit nobody announced, or a template change leaking into the bodies."""
-        if state.current_body is None:
-            V = models.ArticleVersion
-            row = self.session.execute(select(V.text, V.modified).where(V.id == state.current_id)).one_or_none()
-            state.current_body = (row[0], row[1]) if row is not None else (result.text, None)
-        text, modified = state.current_body
-        return text != result.text and modified == result.modified
+    def _current_story(self, state: _VersionState, result: Article) -> Story:
+        """The current version's story, read once."""
+        if state.current_story is None:
+            V, VA = models.ArticleVersion, models.ArticleVersionAuthor
+            row = self.session.execute(
+                select(V.title, V.text, V.published, V.modified).where(V.id == state.current_id)
+            ).one_or_none()
+            if row is None:
+                return _story(result)
+            authors = self.session.scalars(
+                select(models.Author.name)
+                .join(VA, VA.author_id == models.Author.id)
+                .where(VA.version_id == state.current_id)
+                .order_by(VA.position)
+            ).all()
+            state.current_story = Story(row.title, row.text, tuple(authors), row.published, row.modified)
+        return state.current_story
+
+    def aliases(self, entries: Sequence[tuple[Capture, ExtractionResult | None]]) -> None:
+        """Remember each URL the server redirected (``Capture.redirect_to``) as an alias of its target."""
+        rows: dict[str, dict[str, Any]] = {}
+        for capture, _ in entries:
+            if capture.redirect_to and capture.method == "GET":
+                rows[capture.url] = {"alias": capture.url, "target": capture.redirect_to, "seen_at": capture.fetched_at}
+        if rows:
+            upsert = self._insert(models.UrlAlias)
+            upsert = upsert.on_conflict_do_update(
+                index_elements=["alias"], set_={"target": upsert.excluded.target, "seen_at": upsert.excluded.seen_at}
+            )
+            self.session.execute(upsert, [rows[alias] for alias in self.in_insert_order(rows)])
 
     def _has_version(self, article_id: int, content_hash: str, capture_id: int) -> bool:
         V = models.ArticleVersion
@@ -375,6 +411,10 @@ class _Store:
             if article.id in current:
                 article.current_version_id = current[article.id]
         self.session.flush()
+
+
+def _story(result: Article) -> Story:
+    return Story(result.title, result.text, tuple(_names(result.authors)), result.published, result.modified)
 
 
 def site_host(url: str) -> str:
@@ -504,6 +544,7 @@ def store(session: Session, entries: Iterable[tuple[Capture, ExtractionResult | 
             if isinstance(result, NotAnArticle):
                 writer.stats.not_articles += 1
     writer.add_versions(made)
+    writer.aliases(entries)
     writer.update_capture_hashes()
     session.flush()
     return writer.stats

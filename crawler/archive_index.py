@@ -19,8 +19,10 @@ from sqlalchemy.engine import Connection
 from archive import models
 from archive.db import as_utc, create_db_engine
 from archive.responses import HTML_TYPES
+from crawler.incremental import Candidate
 
 _CHUNK = 500  # URLs per IN (...) list: well under SQLite's and PostgreSQL's parameter limits
+_MAX_HOPS = 5  # redirects of an alias chain followed (Scrapy's REDIRECT_MAX_TIMES is 20; sites use 1-2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +35,9 @@ class Known:
     last_modified: str | None
     born_at: dt.datetime | None  # publication date of an article, else when it was first captured
     removed: bool  # an article that answered 404/410 and has not come back
+    # When the article last changed: its latest new version's capture, or for a first version its
+    # publication (else first capture). None: not an article.
+    changed_at: dt.datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,13 +63,56 @@ class ArchiveIndex:
         return cls(create_db_engine(database_url, create=True))
 
     def lookup(self, urls: Iterable[str]) -> dict[str, Known]:
-        """What is archived of each of *urls*; URLs never fetched with success are absent."""
+        """What is archived of each of *urls*; URLs never fetched with success are absent. A URL
+        the server redirected to an archived page (``url_aliases``) is answered with its target's
+        ``Known``, whose ``url`` is the target's."""
         wanted = list(dict.fromkeys(urls))
         found: dict[str, Known] = {}
         with self.engine.connect() as connection:
             for start in range(0, len(wanted), _CHUNK):
                 found.update(_lookup_chunk(connection, wanted[start : start + _CHUNK]))
+            missing = [u for u in wanted if u not in found]
+            for start in range(0, len(missing), _CHUNK):
+                found.update(_aliases_chunk(connection, missing[start : start + _CHUNK]))
         return found
+
+    def read_in_finished_runs(self, urls: Iterable[str]) -> set[str]:
+        """The *urls* whose latest full (200) capture was made while a crawl run that finished was
+        going and no run that did not finish (killed, shut down, stopped by a cap): their links
+        were all followed then, so a 304 now means there is nothing new on them."""
+        c, r = models.Capture, models.CrawlRun
+        trusted: set[str] = set()
+        with self.engine.connect() as connection:
+            for url in dict.fromkeys(urls):
+                fetched = connection.scalar(
+                    select(func.max(c.fetched_at)).where(c.url == url, c.status == 200, c.method == "GET")
+                )
+                if fetched is None:
+                    continue
+                during = and_(r.started_at <= fetched, func.coalesce(r.ended_at, r.updated_at) >= fetched)
+                statuses = set(connection.scalars(select(r.status).where(during).distinct()))
+                if statuses == {"finished"}:
+                    trusted.add(url)
+        return trusted
+
+    def recheck_candidates(self, origins: Iterable[str]) -> list[Candidate]:
+        """Every archived, not removed article under *origins* with when it was last checked and
+        last changed, for the re-check schedule (crawler/incremental.py)."""
+        prefixes = sorted(set(origins))
+        if not prefixes:
+            return []
+        a = models.Article
+        query = _changed_query().where(
+            a.removed_at.is_(None), or_(*(a.url.startswith(p, autoescape=True) for p in prefixes))
+        )
+        with self.engine.connect() as connection:
+            rows = connection.execute(query.order_by(a.id)).all()
+        candidates = []
+        for row in rows:
+            checked, changed = as_utc(row.last_captured_at), _changed_at(row)
+            if checked is not None and changed is not None:
+                candidates.append(Candidate(row.url, checked, changed))
+        return candidates
 
     def articles_since(self, origins: Iterable[str], since: dt.datetime | None) -> list[str]:
         """URLs of archived, not removed articles under *origins* (``scheme://host[:port]/``)
@@ -135,8 +183,44 @@ def _lookup_chunk(connection: Connection, urls: Sequence[str]) -> dict[str, Know
             last_modified=last_modified,
             born_at=born or as_utc(first.get(url)),
             removed=removed_at is not None,
+            changed_at=_changed_at(article) if article is not None else None,
         )
     return result
+
+
+def _aliases_chunk(connection: Connection, urls: Sequence[str]) -> dict[str, Known]:
+    """The final targets' ``Known`` of the *urls* that are aliases, by alias: a chain of redirects
+    (http→https, then the new slug) is followed for ``_MAX_HOPS``."""
+    u = models.UrlAlias
+    ends = {url: url for url in urls}  # alias -> where its chain has got to
+    for _ in range(_MAX_HOPS):
+        hops = dict(connection.execute(select(u.alias, u.target).where(u.alias.in_(set(ends.values())))).all())
+        if not hops:
+            break
+        ends = {alias: hops.get(end, end) for alias, end in ends.items()}
+    targets = {alias: end for alias, end in ends.items() if end != alias}
+    if not targets:
+        return {}
+    known = _lookup_chunk(connection, sorted(set(targets.values())))
+    return {alias: known[target] for alias, target in targets.items() if target in known}
+
+
+def _changed_query() -> Any:
+    """Articles with what ``_changed_at`` needs: their current version's number, publication and
+    capture time."""
+    a, v, c = models.Article, models.ArticleVersion, models.Capture
+    return (
+        select(a.url, a.removed_at, a.first_captured_at, a.last_captured_at, v.published_at, v.number, c.fetched_at)
+        .outerjoin(v, v.id == a.current_version_id)
+        .outerjoin(c, c.id == v.capture_id)
+    )
+
+
+def _changed_at(row: Any) -> dt.datetime | None:
+    """A later version changed when it was captured; a first one is as old as the story."""
+    if row.number is not None and row.number > 1:
+        return as_utc(row.fetched_at)
+    return as_utc(row.published_at) or as_utc(row.first_captured_at)
 
 
 def _is_html(content_type: Any) -> ColumnElement[bool]:
@@ -188,10 +272,5 @@ def _latest_validators(connection: Connection, urls: Sequence[str]) -> dict[str,
 
 def _articles(connection: Connection, urls: Sequence[str]) -> dict[str, Any]:
     """Removal, first capture and publication date of each URL that is an article, by URL."""
-    a, v = models.Article, models.ArticleVersion
-    rows = connection.execute(
-        select(a.url, a.removed_at, a.first_captured_at, v.published_at)
-        .outerjoin(v, v.id == a.current_version_id)
-        .where(a.url.in_(urls))
-    ).all()
+    rows = connection.execute(_changed_query().where(models.Article.url.in_(urls))).all()
     return {row.url: row for row in rows}

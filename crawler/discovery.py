@@ -339,6 +339,15 @@ def _child_text(element: lxml.etree._Element, name: str) -> str | None:
 class SitemapEntry:
     url: str
     lastmod: str | None
+    # Google News sitemaps (<news:news>): the story's publication date, title and keywords.
+    news_published: str | None = None
+    news_title: str | None = None
+    news_keywords: tuple[str, ...] = ()
+
+    @property
+    def dates(self) -> tuple[str, ...]:
+        """The dates the entry gives the story: each is a change signal, like a feed's date."""
+        return tuple(d for d in (self.lastmod, self.news_published) if d)
 
 
 def sitemap_entries(body: bytes, index: bool) -> Iterator[SitemapEntry]:
@@ -347,7 +356,18 @@ def sitemap_entries(body: bytes, index: bool) -> Iterator[SitemapEntry]:
     for element in _streamed(body, ("{*}sitemap",) if index else ("{*}url",)):
         loc = _child_text(element, "loc")
         if loc:
-            yield SitemapEntry(loc, _child_text(element, "lastmod"))
+            news = next(element.iterchildren("{*}news"), None)
+            if news is None:
+                yield SitemapEntry(loc, _child_text(element, "lastmod"))
+                continue
+            keywords = (_child_text(news, "keywords") or "").split(",")
+            yield SitemapEntry(
+                loc,
+                _child_text(element, "lastmod"),
+                _child_text(news, "publication_date"),
+                _child_text(news, "title"),
+                tuple(k.strip() for k in keywords if k.strip()),
+            )
 
 
 @dataclass(frozen=True, slots=True)

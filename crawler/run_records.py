@@ -45,6 +45,9 @@ _COUNTERS = {
     "versions_new": "newsarchive/store/versions_new",
     "errors": "log_count/ERROR",
     "bytes_received": BYTES_RECEIVED_STAT,
+    "rechecks_sent": "newsarchive/incremental/rechecks_sent",
+    "edits_found": "newsarchive/store/edits",
+    "rechecks_deferred": "newsarchive/incremental/recheck_deferred",
 }
 
 

@@ -92,6 +92,19 @@ NEWSARCHIVE_CONDITIONAL_REQUESTS = True
 # Stop following a listing's pagination after this many pages in a row held only archived articles
 # nothing flagged as changed (0: always follow up to NEWSARCHIVE_MAX_LISTING_PAGES).
 NEWSARCHIVE_LISTING_STOP_AFTER_KNOWN_PAGES = 1
+# Re-check archived articles on a schedule that slows with the time since each last changed, linked
+# or not (crawler/incremental.py `RecheckSchedule`): quiet edits are found without a feed's word.
+NEWSARCHIVE_RECHECKS = True
+# UNDER:EVERY tiers: changed less than UNDER ago, re-checked every EVERY. Between NewsDiffs' (1 h under a
+# day, 3 h under a week, 3 d under a month, 30 d under a year) and diffengine's (0.2 x age). A site
+# profile's `recheck_schedule` overrides it.
+NEWSARCHIVE_RECHECK_SCHEDULE = "1d:1h, 7d:6h, 30d:2d, 365d:21d"
+# Articles that last changed longer ago than this are re-checked only with `-a refresh=all` (0: no limit;
+# profile key `recheck_max_age_days`).
+NEWSARCHIVE_RECHECK_MAX_AGE_DAYS = 365
+# Scheduled re-checks per site and run, most overdue first; the rest come first next run (0: no limit;
+# profile key `recheck_budget`). A daily run of a 100,000-article site stays a daily run, not a re-crawl.
+NEWSARCHIVE_RECHECK_BUDGET = 5000
 # A 200 whose payload is byte-identical to the previous capture of the same URL is written as a WARC
 # revisit record (identical-payload-digest profile) instead of a second copy.
 NEWSARCHIVE_WARC_REVISITS = True

@@ -8,7 +8,7 @@ import pytest
 
 from archive.crawl import project_settings
 from crawler.archive_index import Known
-from crawler.incremental import SKIP, Decision, IncrementalPolicy, refresh_all
+from crawler.incremental import SKIP, Decision, IncrementalPolicy, RecheckSchedule, refresh_all
 
 NOW = dt.datetime(2025, 6, 1, 12, 0, tzinfo=dt.UTC)
 HOUR = dt.timedelta(hours=1)
@@ -143,9 +143,22 @@ def test_no_rechecks_when_not_incremental() -> None:
 # -- built from the settings and the spider's refresh argument --------------------------------------
 def test_from_the_project_settings() -> None:
     built = IncrementalPolicy.from_settings(project_settings())
-    assert built == IncrementalPolicy(enabled=True, refresh_all=False, refresh_window=48 * HOUR, conditional=True)
+    schedule = RecheckSchedule(
+        tiers=(
+            (24 * HOUR, HOUR),
+            (7 * 24 * HOUR, 6 * HOUR),
+            (30 * 24 * HOUR, 48 * HOUR),
+            (365 * 24 * HOUR, 21 * 24 * HOUR),
+        ),
+        max_age=365 * 24 * HOUR,
+        budget=5000,
+    )
+    assert built == IncrementalPolicy(
+        enabled=True, refresh_all=False, refresh_window=48 * HOUR, conditional=True, schedule=schedule
+    )
     overridden = project_settings(
         {
+            "NEWSARCHIVE_RECHECKS": False,
             "NEWSARCHIVE_INCREMENTAL": False,
             "NEWSARCHIVE_REFRESH_WINDOW_HOURS": 1.5,
             "NEWSARCHIVE_CONDITIONAL_REQUESTS": False,

@@ -27,6 +27,9 @@ COLUMNS = (
     "versions_new",
     "errors",
     "bytes_received",
+    "rechecks_sent",
+    "edits_found",
+    "rechecks_deferred",
     "health",
     "spider_args",
 )
@@ -57,6 +60,9 @@ def _row(run: Any) -> dict[str, Any]:
         "versions_new": run.versions_new,
         "errors": run.errors,
         "bytes_received": run.bytes_received,
+        "rechecks_sent": run.rechecks_sent,
+        "edits_found": run.edits_found,
+        "rechecks_deferred": run.rechecks_deferred,
         # Rows written before passwords were masked at the source still hold them.
         "spider_args": json.loads(redact_urls(run.spider_args or "{}")),
         "hostname": run.hostname,
@@ -123,6 +129,9 @@ def _print_table(rows: list[dict[str, Any]]) -> None:
         ("new versions", "right"),
         ("errors", "right"),
         ("bytes", "right"),
+        ("re-checks", "right"),
+        ("edits", "right"),
+        ("deferred", "right"),
         ("health", "left"),
     ):
         table.add_column(name, justify=justify)  # type: ignore[arg-type]
@@ -139,6 +148,9 @@ def _print_table(rows: list[dict[str, Any]]) -> None:
             str(row["versions_new"]),
             str(row["errors"]),
             f"{row['bytes_received']:,}",
+            str(row["rechecks_sent"]),
+            str(row["edits_found"]),
+            str(row["rechecks_deferred"]),
             terminal_text(row["health"], "bold red" if (row["health"] or "").startswith("drift") else None),
         )
     Console().print(table)
@@ -153,7 +165,9 @@ def register(sub: Any) -> None:
         """\
         List the crawls recorded in the database (table crawl_runs), newest first: site, status
         (running, finished, or why it stopped), start time and length, pages fetched, 304 answers,
-        new articles, new versions, errors, bytes received and the extraction health (ok; learning,
+        new articles, new versions, errors, bytes received, re-checks of archived articles sent (the
+        304 column counts their unchanged answers), edits found (new versions of articles that had
+        one), re-checks the budget left for the next run, and the extraction health (ok; learning,
         while the site has too few earlier runs to judge by; drift and the figures that drifted: see
         `newsarchive health`). A run still "running" whose process is gone was killed. A table on
         a terminal, tab-separated values when piped, --format json for a JSON array, jsonl for JSON

@@ -22,6 +22,19 @@ _BOILERPLATE_LINE = re.compile(
     re.I,
 )
 
+# Lines that differ on every request while the story does not: a relative time ("Updated 5 minutes
+# ago", "vor 2 Stunden") and a counter ("1,234 views", "12 comments"). Kept, they would make every
+# re-check of an unchanged story a new version.
+_ROTATING_LINE = re.compile(
+    r"^(?:(?=.*\b(?:ago|vor|il y a|hace|há|updated|published|posted|aktualisiert|mis à jour)\b)"
+    r"(?:(?:updated|published|posted|last updated|aktualisiert|mis à jour)\s*:?\s*)?"
+    r"(?:(?:about|over|less than|vor|il y a|hace|há)\s+)?(?:\d+|an?|one)\s*"
+    r"(?:s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?|weeks?|months?|minuten|stunden?|tagen?|heures?|jours?"
+    r"|minutos|horas|días)\.?(?:\s+ago)?"
+    r"|[\d.,\s]+[km]?\s*(?:views?|reads?|comments?|shares?|likes?|reactions?|aufrufe|vues|visitas)"
+    r")\s*[.·|]*$",
+    re.I,
+)
 
 # "© Agency 2024" / "Copyright 2024 ...": a rights notice under the story, never part of it.
 _RIGHTS_LINE = re.compile(r"^\W{0,3}(?:©|ⓒ|\(c\)\s|copyright\b)|\ball rights reserved\b", re.I)
@@ -230,7 +243,9 @@ def clean_lines(text: str, headlines: Sequence[str | None], authors: tuple[str, 
     lines = [line for line in lines if line]
     for number, line in enumerate(lines):
         bare = _BULLET.sub("", line)
-        if _BOILERPLATE_LINE.match(bare) or (len(bare) < 160 and _RIGHTS_LINE.search(bare)):
+        if _BOILERPLATE_LINE.match(bare) or _ROTATING_LINE.match(bare):
+            continue
+        if len(bare) < 160 and _RIGHTS_LINE.search(bare):
             continue
         if norm(line) in ntitles or (number < 3 and any(_repeats_headline(line, t) for t in ntitles)):
             continue  # the headline repeated above the image

@@ -15,7 +15,10 @@ in the archive is fetched again only when
 * it is younger than ``NEWSARCHIVE_REFRESH_WINDOW_HOURS`` (fresh news gets edited; the archive's
   fresh articles are re-checked every run even when no listing links them any more, which is how a
   removed article's 404/410 is seen), or
-* the run says ``-a refresh=all`` (every archived article of the site, conditionally).
+* the run says ``-a refresh=all`` (every archived article of the site, conditionally), or
+* the re-check schedule says it is due (crawler/incremental.py ``RecheckSchedule``): re-checks slow
+  with the time since the article last changed; each run re-checks the due ones, linked or not,
+  most overdue first, up to a per-site budget.
 
 Those re-fetches are conditional (``If-None-Match`` / ``If-Modified-Since`` from the last capture),
 so an unchanged page costs a 304. A listing's pagination stops once
@@ -137,6 +140,7 @@ class NewsFeedSpider(scrapy.Spider):
             )
         refresh_all(refresh)  # a bad value fails here, before anything else is set up
         self.refresh = refresh
+        self._rechecked: set[str] = set()  # archived articles asked for again this run
         self.sites_arg = site
         self.profiles: dict[str, SiteProfile] = {}
         self.start_urls_given = start_urls(start_url or "")
@@ -197,17 +201,16 @@ class NewsFeedSpider(scrapy.Spider):
             yield request
 
     async def _seed_requests(self, profiles: list[SiteProfile], start_urls: list[str]) -> AsyncIterator[scrapy.Request]:
+        seeds: list[scrapy.Request] = []
         for profile in profiles:
             meta = {SITE: profile.name, DEPTH: 0}
-            for url in profile.listings:
-                yield self._request(url, {**meta, ROLE: "listing", LISTING_PAGE: 1})
-            for url in profile.feeds:
-                yield self._request(url, {**meta, ROLE: "feed"})
-            for url in profile.sitemaps:
-                yield self._request(url, {**meta, ROLE: "sitemap", SITEMAP_DEPTH: 0})
+            seeds += [self._request(url, {**meta, ROLE: "listing", LISTING_PAGE: 1}) for url in profile.listings]
+            seeds += [self._request(url, {**meta, ROLE: "feed"}) for url in profile.feeds]
+            seeds += [self._request(url, {**meta, ROLE: "sitemap", SITEMAP_DEPTH: 0}) for url in profile.sitemaps]
         hosts = self._hosts_meta(start_urls)
-        for url in start_urls:
-            yield self._request(url, {ROLE: "listing", LISTING_PAGE: 1, DEPTH: 0, **hosts})
+        seeds += [self._request(url, {ROLE: "listing", LISTING_PAGE: 1, DEPTH: 0, **hosts}) for url in start_urls]
+        for request in await self._with_validators(seeds):
+            yield request
         groups: list[tuple[str | None, list[str]]] = [(p.name, [_origin(u) for u in p.start_urls]) for p in profiles]
         if start_urls:
             groups.append((None, [_origin(u) for u in start_urls]))
@@ -218,18 +221,43 @@ class NewsFeedSpider(scrapy.Spider):
         self, groups: list[tuple[str | None, list[str]]], hosts: dict[str, Any]
     ) -> AsyncIterator[scrapy.Request]:
         """Conditional re-checks of archived articles nothing may link any more: the fresh ones
-        (or all with ``refresh=all``)."""
-        if self.index is None or not self.policy.rechecks:
+        (or all with ``refresh=all``), then those the re-check schedule says are due."""
+        if self.index is None or not (self.policy.rechecks or self.policy.schedule is not None):
             return
-        since = self.policy.recheck_since(dt.datetime.now(dt.UTC))
+        now = dt.datetime.now(dt.UTC)
+        since = self.policy.recheck_since(now)
         for site, origins in groups:
             origins = sorted({*origins, *(o.replace("://www.", "://", 1) for o in origins)})
-            urls = await self._in_thread(self.index.articles_since, origins, since)
-            known = await self._in_thread(self.index.lookup, urls)
+            urls = await self._in_thread(self.index.articles_since, origins, since) if self.policy.rechecks else []
+            due = await self._due(site, origins, set(urls), now)
+            known = await self._in_thread(self.index.lookup, [*urls, *due])
             self._inc("recheck", len(urls))
+            meta = {ROLE: "article", DEPTH: 0, **({SITE: site} if site else hosts)}
             for url in urls:
-                meta = {ROLE: "article", DEPTH: 0, **({SITE: site} if site else hosts)}
-                yield self._article_request(url, self.policy.recheck(known.get(url)), meta)
+                yield self._article_request(url, self.policy.recheck(known.get(url)), dict(meta))
+            for url in due:
+                yield self._article_request(url, self.policy.recheck(known.get(url), "due"), dict(meta))
+
+    async def _due(self, site: str | None, origins: list[str], taken: set[str], now: dt.datetime) -> list[str]:
+        """The site's archived articles the schedule says are due (and not in *taken*), within its
+        budget; the due ones the budget leaves are counted (``recheck_deferred``)."""
+        schedule = self.policy.schedule
+        if schedule is None or self.policy.refresh_all or self.index is None:
+            return []
+        profile = self.profiles.get(site) if site else None
+        if profile is not None:
+            schedule = schedule.override(profile.recheck_schedule, profile.recheck_max_age_days, profile.recheck_budget)
+        candidates = await self._in_thread(self.index.recheck_candidates, origins)
+        due = schedule.due((c for c in candidates if c.url not in taken), now)
+        self._inc("recheck_deferred", due.deferred)
+        if due.deferred:
+            logger.info(
+                "%s: %d re-checks due beyond the budget of %d: they come first next run",
+                site or ", ".join(origins),
+                due.deferred,
+                schedule.budget,
+            )
+        return due.urls
 
     # -- distributed: seeds and requests from the shared frontier (crawler/distributed.py) ---------
     def _hosts_meta(self, urls: list[str]) -> dict[str, Any]:
@@ -353,9 +381,32 @@ class NewsFeedSpider(scrapy.Spider):
         if not report_failure(failure, self.crawler.stats):
             failure.raiseException()
 
+    async def _with_validators(self, requests: list[scrapy.Request]) -> list[scrapy.Request]:
+        """Listings, feeds and sitemaps asked for with the validators of their last capture: a 304
+        saves the body (a large sitemap's), and a 304 listing has nothing new to page past. Only
+        when that capture was read by a run that finished: one killed after reading a listing may
+        not have followed its links."""
+        if self.index is None or not self.policy.conditional or not requests:
+            return requests
+        known = await self._lookup([r.url for r in requests])
+        trusted = await self._in_thread(self.index.read_in_finished_runs, [r.url for r in requests if r.url in known])
+        conditional = []
+        for request in requests:
+            previous = known.get(request.url) if request.url in trusted else None
+            headers = self.policy.headers(previous) if previous is not None and previous.url == request.url else {}
+            if headers:
+                self._inc("conditional_start_pages")
+                request.headers.update(headers)
+                request.meta["handle_httpstatus_list"] = [304]
+            conditional.append(request)
+        return conditional
+
     async def parse(self, response: Response, **kwargs: Any) -> AsyncIterator[Any]:
         if response.status != 200:
-            if response.status == 304:
+            if response.status == 304 and response.meta.get(ROLE) != "article":
+                # Nothing new here: its pagination is not followed, its entries are as we read them.
+                self._inc("start_page_not_modified")
+            elif response.status == 304:
                 self._inc("not_modified")
             elif response.status in (404, 410):
                 self._inc("gone")
@@ -439,10 +490,11 @@ class NewsFeedSpider(scrapy.Spider):
         if links.truncated:
             logger.warning("%s has more than %d links; following the first %d", response.url, max_links, max_links)
         page = response.meta.get(LISTING_PAGE, 1)
+        follow: list[scrapy.Request] = []
         for url in links.feeds:
             meta = self._child_meta(response, **{ROLE: "feed"})
             if self._on_site(url) and meta is not None:
-                yield response.follow(url, callback=self.parse, errback=self.download_failed, meta=meta)
+                follow.append(response.follow(url, callback=self.parse, errback=self.download_failed, meta=meta))
         candidates = [(url, None) for url in links.articles if self._wanted(response, url)]
         requests, nothing_new = await self._article_requests(response, candidates)
         for request in requests:
@@ -455,12 +507,13 @@ class NewsFeedSpider(scrapy.Spider):
             if links.pagination:
                 self._inc("pagination_stopped")
                 logger.info("nothing new on %s: not following its pagination", response.url)
-            return
-        if page < max_pages:
+        elif page < max_pages:
             for url in links.pagination:
                 meta = self._child_meta(response, **{ROLE: "listing", LISTING_PAGE: page + 1, KNOWN_PAGES: known_pages})
                 if meta is not None and self._on_site(url):
-                    yield response.follow(url, callback=self.parse, errback=self.download_failed, meta=meta)
+                    follow.append(response.follow(url, callback=self.parse, errback=self.download_failed, meta=meta))
+        for request in await self._with_validators(follow):
+            yield request
 
     async def parse_feed(self, response: Response, body: bytes) -> AsyncIterator[scrapy.Request]:
         entries = self._capped(feed_entries(body, response.url), self.feed_max_entries, response.url, "feed_entries")
@@ -491,10 +544,11 @@ class NewsFeedSpider(scrapy.Spider):
                 yield request
 
     def _recent(self, entries: Iterable[Any]) -> Iterator[tuple[str, dt.datetime | None]]:
-        """Sitemap entries as (URL, lastmod), without those older than NEWSARCHIVE_SITEMAP_MAX_AGE_DAYS."""
+        """Sitemap entries as (URL, their latest date: lastmod, a Google News publication date),
+        without those older than NEWSARCHIVE_SITEMAP_MAX_AGE_DAYS."""
         oldest = dt.datetime.now(dt.UTC) - self.sitemap_max_age if self.sitemap_max_age else None
         for entry in entries:
-            lastmod = parse_date(entry.lastmod)
+            lastmod = max((d for d in map(parse_date, entry.dates) if d is not None), default=None)
             if oldest is None or lastmod is None or lastmod >= oldest:
                 yield canonicalize(entry.url), lastmod
 
@@ -512,7 +566,7 @@ class NewsFeedSpider(scrapy.Spider):
             meta = self._child_meta(response, **{ROLE: "sitemap", SITEMAP_DEPTH: depth})
             if meta is not None and self._on_site(url):
                 requests.append(self._request(url, meta))
-        return requests
+        return await self._with_validators(requests)
 
     async def _sitemap_articles(
         self, response: Response, entries: list[tuple[str, dt.datetime | None]]
@@ -549,17 +603,26 @@ class NewsFeedSpider(scrapy.Spider):
             meta = self._child_meta(response, **{ROLE: "article"})
             if meta is None:
                 continue
-            decision = self.policy.decide(known.get(url), updated, now)
+            previous = known.get(url)
+            decision = self.policy.decide(previous, updated, now)
             if decision.something_new:
                 nothing_new = False
             if decision.fetch:
-                requests.append(self._article_request(url, decision, meta))
+                # An alias (a URL the server redirected to an archived page) is asked for as its target.
+                target = previous.url if previous is not None else url
+                if target != url:
+                    self._inc("alias")
+                requests.append(self._article_request(target, decision, meta))
             else:
                 self._inc("skipped")
         return requests, nothing_new
 
     def _article_request(self, url: str, decision: Decision, meta: dict[str, Any]) -> scrapy.Request:
         self._inc(f"fetch/{decision.reason}")
+        if decision.reason != "new" and url not in self._rechecked:
+            # Once per URL: a page re-checked at the start and linked again is one request (dupefilter).
+            self._rechecked.add(url)
+            self._inc("rechecks_sent")
         return self._request(
             url,
             {**meta, REASON: decision.reason, "handle_httpstatus_list": _ARTICLE_STATUSES},

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import hashlib
 import os
 import shutil
@@ -184,3 +185,13 @@ def capture_rows(database_url: str) -> set[tuple[object, ...]]:
     """Every capture row of a SQLite archive, as comparable tuples (ids left out)."""
     with contextlib.closing(sqlite3.connect(database_url.removeprefix("sqlite:///"))) as db:
         return set(db.execute(f"SELECT {_CAPTURE_COLUMNS} FROM captures").fetchall())
+
+
+def crawl_at(when: dt.datetime, tmp: Path, spider_args: list[str], *settings: str) -> CrawlRun:
+    """`scrapy crawl newsfeed` as cron would start it at *when* (tests/support/clocked_crawl.py),
+    into *tmp* (archive.db, warc/), one extraction worker."""
+    database_url = f"sqlite:///{tmp / 'archive.db'}"
+    command = crawl_command(tmp, spider_args, *settings, database_url=database_url, workers=1)
+    command[1:3] = ["-m", "tests.support.clocked_crawl", when.isoformat()]
+    done = subprocess.run(command, cwd=ROOT, env=crawl_env(), capture_output=True, text=True, timeout=300)
+    return CrawlRun(database_url, tmp / "warc", done.returncode, done.stderr + done.stdout)
