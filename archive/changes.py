@@ -80,8 +80,10 @@ class Edit:
         }
 
 
-def recent_edits(session: Session, since: dt.datetime, site: SiteSelector | None = None, limit: int = 50) -> list[Edit]:
-    """The versions after an article's first captured at or after *since*, newest first, at most *limit*."""
+def recent_edits(
+    session: Session, since: dt.datetime, site: SiteSelector | None = None, limit: int | None = 50
+) -> list[Edit]:
+    """The versions after an article's first captured at or after *since*, newest first, at most *limit* (None: all)."""
     v, old, a, c = models.ArticleVersion, aliased(models.ArticleVersion), models.Article, models.Capture
     query = (
         select(a.url, models.Site.host, v.number, c.fetched_at, v.title, v.text, v.changes, old.title, old.text)

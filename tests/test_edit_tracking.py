@@ -213,7 +213,7 @@ def test_a_server_that_ignores_validators_costs_a_revisit_record_not_a_version(t
 
 def test_runs_and_changes_show_the_edits(two_crawls: TwoCrawls) -> None:
     db = ["--db", two_crawls.second.database_url]
-    runs = [json.loads(line) for line in newsarchive("runs", "--json", *db).stdout.splitlines()]
+    runs = [json.loads(line) for line in newsarchive("runs", "--format", "jsonl", *db).stdout.splitlines()]
     third, second, first = runs[0], runs[1], runs[2]
     assert first["edits_found"] == 0 and second["edits_found"] == 5
     new = {s.path for s in two_crawls.new}

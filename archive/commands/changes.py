@@ -34,12 +34,12 @@ def run(args: argparse.Namespace) -> int:
     from archive.changes import recent_edits
     from archive.db import open_database
 
-    if args.limit < 1:
-        raise UserError("--limit must be at least 1")
+    if args.limit < 0:
+        raise UserError("--limit must be 0 (all) or more")
     site = site_from(args)
     sessions = open_database(database_url(args.db), create=False)
     with sessions() as session:
-        edits = [edit.as_dict() for edit in recent_edits(session, args.since, site, args.limit)]
+        edits = [edit.as_dict() for edit in recent_edits(session, args.since, site, args.limit or None)]
     write_rows(edits, args.format, COLUMNS, title="edits (newest first)")
     return EXIT_OK
 
@@ -77,5 +77,5 @@ def register(sub: Any) -> None:
     )
     add_site(p)
     add_format(p)
-    p.add_argument("--limit", type=int, default=50, metavar="N", help="show at most N edits (default 50)")
+    p.add_argument("--limit", type=int, default=50, metavar="N", help="show at most N edits (default 50; 0: all)")
     add_db(p)
