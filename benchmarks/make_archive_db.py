@@ -31,7 +31,13 @@ from archive.db import open_database  # noqa: E402
 from archive.extract import Article  # noqa: E402
 from archive.store import store  # noqa: E402
 
-CORPUS = ROOT.parent / "shared" / "corpus" / "fundus" / "truth.jsonl"
+# ../shared beside the main checkout; a git worktree under /work/wt/ has it one level further up.
+CORPUS = (
+    next((c for c in (ROOT.parent / "shared", ROOT.parent.parent / "shared") if c.is_dir()), ROOT.parent / "shared")
+    / "corpus"
+    / "fundus"
+    / "truth.jsonl"
+)
 
 
 def load_corpus(path: Path) -> tuple[list[str], list[tuple[str, str]], list[str]]:
