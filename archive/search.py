@@ -348,7 +348,9 @@ def search(
     }
     hits = []
     for version_id, score in ranked:
-        row = details[version_id]
+        row = details.get(version_id)
+        if row is None:  # an FTS5 row left stale by writes that bypassed its triggers (see reindex())
+            continue
         hits.append(
             SearchHit(
                 id=row.id,
