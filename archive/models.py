@@ -25,6 +25,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    literal_column,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -124,6 +125,8 @@ class Capture(Base):
 
 class Article(Base):
     __tablename__ = "articles"
+    # `articles --order captured`, newest first (a backward scan), without sorting the archive.
+    __table_args__ = (Index("ix_articles_last_captured_at", "last_captured_at", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
@@ -147,6 +150,13 @@ class ArticleVersion(Base):
     __table_args__ = (
         UniqueConstraint("article_id", "number", name="uq_article_versions_number"),
         Index("ix_article_versions_published_at", "published_at"),
+        # `articles --language`, newest first: one index walk instead of every version in the language, sorted.
+        Index("ix_article_versions_language_published_at", "language", "published_at"),
+        # `articles`' newest-first order is DESC NULLS LAST, which PostgreSQL's ascending index cannot
+        # give (backwards it is DESC NULLS FIRST); SQLite has no NULLS in indexes and needs none.
+        Index("ix_article_versions_published_at_desc", literal_column("published_at DESC NULLS LAST")).ddl_if(
+            dialect="postgresql"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

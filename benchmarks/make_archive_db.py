@@ -31,7 +31,13 @@ from archive.db import open_database  # noqa: E402
 from archive.extract import Article  # noqa: E402
 from archive.store import store  # noqa: E402
 
-CORPUS = ROOT.parent / "shared" / "corpus" / "fundus" / "truth.jsonl"
+# ../shared beside the main checkout; a git worktree under /work/wt/ has it one level further up.
+CORPUS = (
+    next((c for c in (ROOT.parent / "shared", ROOT.parent.parent / "shared") if c.is_dir()), ROOT.parent / "shared")
+    / "corpus"
+    / "fundus"
+    / "truth.jsonl"
+)
 
 
 def load_corpus(path: Path) -> tuple[list[str], list[tuple[str, str]], list[str]]:
@@ -111,9 +117,11 @@ def main() -> int:
         with sessions.begin() as session:
             store(session, entries)
         print(f"\r{min(first + batch, args.articles):,} articles", end="", file=sys.stderr)
-    # Fresh planner statistics, as autovacuum would gather them a while after a bulk load.
-    with sessions.begin() as session:
-        session.execute(text("ANALYZE"))
+    # Fresh planner statistics and (PostgreSQL) a visibility map, as autovacuum would leave them a
+    # while after a bulk load: without it every index-only scan visits the heap.
+    engine = sessions.kw["bind"]
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text("VACUUM ANALYZE" if engine.dialect.name == "postgresql" else "ANALYZE"))
     seconds = time.perf_counter() - began
     print(
         f"\nstored {args.articles:,} articles in {seconds:.1f} s ({args.articles / seconds:,.0f}/s) -> {args.db}",

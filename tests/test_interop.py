@@ -32,6 +32,7 @@ from crawler.extensions_index import IndexOnClose
 from tests.pywb_env import ensure_pywb
 from tests.support.cli import newsarchive
 from tests.support.crawls import CrawlRun
+from tests.support.warc_files import gzip_member, response_record
 
 ARTICLES = load_articles()
 
@@ -114,6 +115,27 @@ def test_index_command_lists_every_article_and_is_incremental(
     full = newsarchive("index", "--warc-dir", str(warc_dir), "-o", str(rebuilt), "--rebuild")
     assert full.returncode == 0, full.stderr
     assert rebuilt.read_bytes() == index.read_bytes()
+
+
+def test_index_update_with_many_new_files_equals_a_rebuild(tmp_path: Path) -> None:
+    """Incremental runs, one new WARC file at a time (names that sort before, between and after the
+    old ones; URLs that interleave, repeat and are prefixes of one another), give the index a
+    rebuild gives, byte for byte."""
+    warc_dir, index = tmp_path / "warc", tmp_path / "warc.cdxj"
+    warc_dir.mkdir()
+    urls = [f"https://example.com/news/{n}{suffix}" for n in range(12) for suffix in ("", "/", "/a", "?p=1")]
+    for step, name in enumerate(["m.warc.gz", "a.warc.gz", "z.warc.gz", "k.warc.gz", "sub/b.warc.gz"]):
+        path = warc_dir / name
+        path.parent.mkdir(exist_ok=True)
+        chosen = urls[step::3] + urls[:2]  # every file repeats the first two URLs
+        path.write_bytes(b"".join(gzip_member(response_record(url)) for url in chosen))
+        done = newsarchive("index", "--warc-dir", str(warc_dir), "-o", str(index))
+        assert done.returncode == 0 and "1 WARC file(s) indexed" in done.stderr, done.stderr
+    rebuilt = tmp_path / "rebuilt.cdxj"
+    assert newsarchive("index", "--warc-dir", str(warc_dir), "-o", str(rebuilt), "--rebuild").returncode == 0
+    assert index.read_bytes() == rebuilt.read_bytes()
+    _assert_sorted(index)
+    assert len(index.read_bytes().splitlines()) == len(set(index.read_bytes().splitlines()))
 
 
 def test_index_command_errors_are_one_line(tmp_path: Path) -> None:

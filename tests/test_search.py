@@ -252,3 +252,58 @@ def test_cli_search_formats_and_errors(archive_db: ArchiveDB) -> None:
         assert len(done.stderr.strip().splitlines()) == 1 and "error" in done.stderr and "Traceback" not in done.stderr
     missing = newsarchive("search", "x", "--db", "sqlite:////nonexistent/dir/a.db")
     assert missing.returncode != 0 and missing.stderr.count("\n") == 1
+
+
+# ------------------------------------------------------------------ candidates (the newest matches)
+
+
+def _archive_of(sessions, stories: list[tuple[str, str]]) -> list[str]:
+    """Store (path, text) stories oldest first, one transaction each (so version ids follow the
+    list); return their URLs."""
+    urls = []
+    for n, (path, body) in enumerate(stories):
+        url = f"https://{SITE}{path}"
+        with sessions.begin() as session:
+            store(
+                session, [(capture(url, T0 + dt.timedelta(hours=n), 1000 + n), article(url, f"Story {n}", body, None))]
+            )
+        urls.append(url)
+    return urls
+
+
+def test_many_matches_are_ranked_among_the_newest_candidates(backend: str, new_database_url) -> None:
+    sessions = open_database(new_database_url(backend))
+    # The oldest stories say "harbour" most often: ranking every match puts them first.
+    urls = _archive_of(
+        sessions,
+        [
+            (f"/news/harbour-{n}/", " ".join(["The harbour reopened."] * (12 - n) + ["Boats waited."] * n))
+            for n in range(12)
+        ],
+    )
+    with sessions() as session:
+        every = search(session, "harbour", limit=12, candidates=1000)
+        newest = set(urls[-5:])
+        capped = search(session, "harbour", limit=3, candidates=5)
+        assert search(session, "harbour", limit=12) == every  # fewer matches than candidates: all ranked
+    assert sorted(_urls(every)) == sorted(urls)
+    assert _urls(every)[:3] == urls[:3]
+    expected = [hit for hit in every if hit.url in newest][:3]
+    assert capped == expected  # same hits, same scores, same snippets: only the candidates differ
+    assert _urls(capped) == urls[7:10]
+
+
+def test_phrase_and_not_candidates_are_real_matches(backend: str, new_database_url) -> None:
+    """The PostgreSQL index finds articles with all of a phrase's words; those that have the words
+    apart, or the excluded word, must not fill up the candidates."""
+    sessions = open_database(new_database_url(backend))
+    urls = _archive_of(
+        sessions,
+        [("/news/old-1/", "The harbour master resigned."), ("/news/old-2/", "A new harbour master was named.")]
+        + [(f"/news/apart-{n}/", "The master plan for the harbour was delayed.") for n in range(6)],
+    )
+    with sessions() as session:
+        phrase = search(session, '"harbour master"', limit=10, candidates=3)
+        excluded = search(session, "harbour -plan", limit=10, candidates=3)
+    assert sorted(_urls(phrase)) == sorted(urls[:2])
+    assert sorted(_urls(excluded)) == sorted(urls[:2])

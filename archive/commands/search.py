@@ -86,6 +86,10 @@ def register(sub: Any) -> None:
           -rumour   NOT rumour     exclude a word or "a phrase"
         Anything else is searched literally; no stemming ("attack" does not find "attacks").
 
+        ranking: the 2,000 most recently stored matching articles are scored (title words count
+        more); a query matching more articles, such as a very common word, shows the best of those.
+        Narrow it (more words, --site, --since) to reach older ones.
+
         example:
           newsarchive search bakhmut --site kyivindependent.com --since 2023-07-01 --until 2023-07-16
           newsarchive search '"counter-offensive" zaporizhzhia -rumour' --format jsonl --limit 100

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import heapq
 import logging
 import mmap
 import os
@@ -159,19 +158,57 @@ class _CountingWriter:
         self.out.flush()
 
 
-def _merge(old: Path | None, new: Path, out: IO[str]) -> int:
+_COPY = 8 * 1024 * 1024  # bytes of the old index copied at a time
+
+
+def _next_insertion(data: mmap.mmap | bytes, line: bytes, lo: int) -> int:
+    """The start of the first line at or after *lo* (a line start) not below *line*: a binary
+    search over byte offsets, each probe widened to the line it falls in."""
+    hi = len(data)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        start = data.rfind(b"\n", lo, mid) + 1 or lo  # the line that byte mid is in
+        end = data.find(b"\n", start)
+        end = hi if end < 0 or end >= hi else end + 1
+        if data[start:end] < line:
+            lo = end
+        else:
+            hi = start
+    return lo
+
+
+def _merge(old: Path | None, new: Path, out: IO[bytes]) -> int:
+    """Merge the sorted, duplicate-free lines of *new* into the sorted index *old*, writing *out*;
+    returns the number of lines written.
+
+    The new lines are few beside a large index, so each is placed by binary search and the old
+    index between them is copied as bytes: a merge line by line in Python cost 0.6 s a million
+    lines. Byte order of UTF-8 is code point order, the order pywb's binary search expects."""
+    with new.open("rb") as stream:
+        fresh = stream.readlines()
+    if old is None or old.stat().st_size == 0:
+        out.writelines(fresh)
+        return len(fresh)
     count = 0
-    last = None
-    with contextlib.ExitStack() as stack:
-        sources = [stack.enter_context(new.open(encoding="utf-8"))]
-        if old is not None:
-            sources.append(stack.enter_context(old.open(encoding="utf-8")))
-        # Plain string order is the order pywb's binary search expects (code point = UTF-8 byte order).
-        for line in heapq.merge(*sources):
-            if line != last:
+    with old.open("rb") as stream, mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        position = 0
+
+        def copy_to(end: int) -> None:
+            nonlocal count, position
+            while position < end:
+                chunk = data[position : min(end, position + _COPY)]
+                out.write(chunk)
+                count += chunk.count(b"\n")
+                position += len(chunk)
+
+        for line in fresh:
+            copy_to(_next_insertion(data, line, position))
+            if data[position : position + len(line)] != line:  # already in the index: once is enough
                 out.write(line)
                 count += 1
-            last = line
+        copy_to(len(data))
+        if data[-1:] != b"\n":
+            count += 1
     return count
 
 
@@ -193,7 +230,7 @@ def update_index(
             with fresh.open("w", encoding="utf-8") as out:
                 added, skipped = _index_files(todo, root, out)
             merged = Path(scratch) / "merged.cdxj"
-            with merged.open("w", encoding="utf-8") as out:
+            with merged.open("wb") as out:
                 old = target if target.exists() and not rebuild else None
                 total = _merge(old, fresh, out)
                 out.flush()
