@@ -26,9 +26,7 @@ PAGE_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-refe
 
 
 class Reader:
-    """The plugin: one instance per served archive (its file, its WARC directory, its Datasette name)."""
-
-    __name__ = "newsarchive-reader"
+    """The pages of one served archive (its file, its WARC directory, its Datasette name)."""
 
     def __init__(self, database: Path, warc_dir: Path, datasette_name: str, settings: data.ReaderSettings) -> None:
         self.settings = settings
