@@ -56,7 +56,20 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-CORPUS = ROOT.parent / "shared" / "corpus" / "fundus" / "pages"
+
+
+def _shared_dir() -> Path:
+    """../shared, beside the main checkout: a git worktree elsewhere finds it through its .git file."""
+    git = ROOT / ".git"
+    if not (ROOT.parent / "shared").is_dir() and git.is_file():
+        # "gitdir: MAIN/.git/worktrees/NAME"
+        main = Path(git.read_text().split(":", 1)[1].strip()).parents[2]
+        return main.parent / "shared"
+    return ROOT.parent / "shared"
+
+
+_SHARED = _shared_dir()
+CORPUS = _SHARED / "corpus" / "fundus" / "pages"
 PER_LISTING_PAGE = 100
 STATS_FILE_ENV = "NEWSARCHIVE_BENCH_STATS_FILE"
 
@@ -395,7 +408,7 @@ def measure_extract(site: BenchSite) -> tuple[float, float, float, dict[int, Any
     )
 
 
-def measure_stages(site: BenchSite, workdir: Path, gzip_level: int) -> tuple[StageCosts, Any]:
+def measure_stages(site: BenchSite, workdir: Path, gzip_level: int, gzip_library: str) -> tuple[StageCosts, Any]:
     from warcio.statusandheaders import StatusAndHeaders
     from warcio.warcwriter import WARCWriter
 
@@ -411,7 +424,7 @@ def measure_stages(site: BenchSite, workdir: Path, gzip_level: int) -> tuple[Sta
 
     def warc_costs(level: int) -> tuple[float, float]:
         directory = workdir / f"stage-warc-{level}"
-        writer = WarcWriter(directory, gzip_level=level)
+        writer = WarcWriter(directory, gzip_level=level, gzip_library=gzip_library)
         per: dict[int, float] = {}
         sizes: dict[int, int] = {}
         for k in counts:
@@ -572,7 +585,11 @@ def print_summary(
     rows = [
         ("fetch (fetch-only Scrapy crawl)", costs.fetch_ms, "median of the rounds" if len(rounds) > 1 else ""),
         ("extract", costs.extract_ms, f"p99 {costs.extract_p99_ms:.0f}, max {costs.extract_max_ms:.0f}"),
-        (f"WARC write, gzip level {gzip_level}", costs.warc_ms, f"warcio at level 9: {costs.warc_naive_ms:.1f}"),
+        (
+            f"WARC write, gzip level {gzip_level}",
+            costs.warc_ms,
+            f"warcio at level 9: {costs.warc_naive_ms:.1f}",
+        ),
         ("store, batches of 200", costs.store_ms, f"one commit per item: {costs.store_naive_ms:.1f}"),
         ("sum", costs.total_ms, f"two-core limit {limit:.1f} pages/s"),
         (
@@ -642,9 +659,12 @@ def main(argv: list[str] | None = None) -> int:
     project = Settings()
     project.setmodule("crawler.settings")
     gzip_level = project.getint("NEWSARCHIVE_WARC_GZIP_LEVEL", 6)
+    gzip_library = project.get("NEWSARCHIVE_WARC_GZIP_LIBRARY")
     for setting in args.settings:
         if setting.startswith("NEWSARCHIVE_WARC_GZIP_LEVEL="):
             gzip_level = int(setting.split("=", 1)[1])
+        if setting.startswith("NEWSARCHIVE_WARC_GZIP_LIBRARY="):
+            gzip_library = setting.split("=", 1)[1]
 
     workdir = args.keep or Path(tempfile.mkdtemp(prefix="newsarchive-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
@@ -678,7 +698,7 @@ def main(argv: list[str] | None = None) -> int:
                 return 0 if real.returncode == 0 else 1
 
             t0 = time.monotonic()
-            costs, _ = measure_stages(site, workdir, gzip_level)
+            costs, _ = measure_stages(site, workdir, gzip_level, gzip_library)
             print(f"stage costs measured in {time.monotonic() - t0:.0f} s; load average: {load_average()}")
             rounds: list[tuple[CrawlResult, CrawlResult | None, CrawlResult]] = []
             round_extract: list[float] = []

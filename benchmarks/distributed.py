@@ -1,6 +1,6 @@
 """Distributed crawl throughput: 1, 2 and 4 ``scrapy crawl newsfeed`` workers on one shared frontier.
 
-usage: python benchmarks/distributed.py [--articles 600] [--workers 1,2,4] [--redis URL] [--postgres URL]
+usage: python benchmarks/distributed.py [--articles 600] [--workers 1,2,4] [--pin] [--redis URL] [--postgres URL]
 
 Starts the sample news site (``archive.sample_site.SampleSite``) on 127.0.0.1 with ARTICLES
 articles (copies of the bundled ones under distinct URLs), then for each worker count: a fresh
@@ -55,8 +55,12 @@ def _articles(count: int) -> list[SampleArticle]:
     ][:count]
 
 
-def _worker(tmp: Path, n: int, database_url: str, redis_url: str, prefix: str, extract: int) -> subprocess.Popen[str]:
-    command = [sys.executable, "-m", "scrapy", "crawl", "newsfeed"]
+def _worker(
+    tmp: Path, n: int, database_url: str, redis_url: str, prefix: str, extract: int, pin: bool = False
+) -> subprocess.Popen[str]:
+    # --pin: worker n (its extraction processes inherit the mask) on core n mod cores, its own.
+    pinned = ["taskset", "-c", str(n % (os.cpu_count() or 1))] if pin else []
+    command = [*pinned, sys.executable, "-m", "scrapy", "crawl", "newsfeed"]
     for setting in (
         f"NEWSARCHIVE_DISTRIBUTED={redis_url}",
         f"NEWSARCHIVE_DISTRIBUTED_KEY_PREFIX={prefix}",
@@ -75,7 +79,9 @@ def _worker(tmp: Path, n: int, database_url: str, redis_url: str, prefix: str, e
     return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
 
 
-def run_once(site: SampleSite, workers: int, redis_url: str, postgres_url: str, extract: int) -> dict[str, object]:
+def run_once(
+    site: SampleSite, workers: int, redis_url: str, postgres_url: str, extract: int, pin: bool = False
+) -> dict[str, object]:
     name = f"newsarchive_bench_{uuid.uuid4().hex[:8]}"
     prefix = f"newsarchive-bench-{uuid.uuid4().hex[:8]}"
     admin = create_engine(make_url(postgres_url), isolation_level="AUTOCOMMIT")
@@ -87,7 +93,7 @@ def run_once(site: SampleSite, workers: int, redis_url: str, postgres_url: str, 
     shared = SharedRun(server, prefix, "newsfeed")
     try:
         with tempfile.TemporaryDirectory(prefix="newsarchive-dist-bench-") as tmp:
-            procs = [_worker(Path(tmp), n, database_url, redis_url, prefix, extract) for n in range(workers)]
+            procs = [_worker(Path(tmp), n, database_url, redis_url, prefix, extract, pin) for n in range(workers)]
             deadline = time.monotonic() + 120
             while server.hlen(shared.workers_key) < workers:
                 if time.monotonic() > deadline or any(p.poll() is not None for p in procs):
@@ -137,6 +143,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--articles", type=int, default=600)
     parser.add_argument("--workers", default="1,2,4", help="worker counts to run, comma-separated")
     parser.add_argument("--extract-workers", type=int, default=1, help="extraction processes per worker")
+    parser.add_argument(
+        "--pin", action="store_true", help="each worker and its extraction on a core of its own (taskset)"
+    )
     parser.add_argument("--redis", default=os.environ.get("NEWSARCHIVE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0"))
     parser.add_argument(
         "--postgres",
@@ -150,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'workers':>7} {'pages':>6} {'articles':>8} {'window s':>9} {'pages/s':>8} {'wall s':>7}  pages per worker")
     with SampleSite(articles=_articles(args.articles)) as site:
         for count in counts:
-            r = run_once(site, count, args.redis, args.postgres, args.extract_workers)
+            r = run_once(site, count, args.redis, args.postgres, args.extract_workers, args.pin)
             print(
                 f"{r['workers']:>7} {r['pages']:>6} {r['articles']:>8} {r['window_s']:>9.1f} "
                 f"{r['pages_per_s']:>8.1f} {r['wall_s']:>7.1f}  {r['split']}",

@@ -20,6 +20,7 @@ Keys, all under ``NEWSARCHIVE_DISTRIBUTED_KEY_PREFIX`` (default ``newsarchive``)
     <prefix>:newsfeed:seeds               list: seed jobs from `newsarchive enqueue`
     <prefix>:newsfeed:run                 string: the current run id
     <prefix>:newsfeed:dupefilter:<run>    set: request fingerprints seen in that run
+    <prefix>:newsfeed:dupefilter:<run>:robots  hash: host -> its robots.txt answer (crawler/shared_robots.py)
     <prefix>:newsfeed:workers             hash: worker id -> last heartbeat (unix time)
 
 Requests are serialized as tagged JSON (``JsonRequestSerializer``), not scrapy-redis's default
@@ -102,7 +103,7 @@ if run and redis.call('ZCARD', KEYS[2]) == 0 and redis.call('LLEN', KEYS[3]) == 
     if tonumber(workers[i + 1]) >= now - ttl then live = true end
   end
   if not live then
-    redis.call('DEL', ARGV[4] .. run, KEYS[4])
+    redis.call('DEL', ARGV[4] .. run, ARGV[4] .. run .. ':robots', KEYS[4])
     run = false
   end
 end
@@ -126,7 +127,7 @@ local workers = redis.call('HGETALL', KEYS[4])
 for i = 1, #workers, 2 do
   if tonumber(workers[i + 1]) >= now - ttl then return 0 end
 end
-redis.call('DEL', KEYS[1], ARGV[4] .. run, KEYS[4])
+redis.call('DEL', KEYS[1], ARGV[4] .. run, ARGV[4] .. run .. ':robots', KEYS[4])
 return 1
 """
 
@@ -361,14 +362,18 @@ class DistributedWorker:
     On each ``spider_idle`` it takes seeds (``newsarchive enqueue``) and has the spider turn them
     into start requests; while seeds are being expanded or requests wait in the shared queue it
     keeps the spider open. It heartbeats into the run's worker list and leaves the run on close.
-    Scrapy's engine re-checks an idle spider every 5 seconds, which is how soon an idle worker
-    notices work another worker queued.
+    Scrapy's engine looks for requests every 5 seconds when it has none in flight, so a worker whose
+    share of the queue ran dry would wait that long for work another worker queued meanwhile (on a
+    small, fast site one worker did it all while the others waited); every
+    ``NEWSARCHIVE_DISTRIBUTED_POLL_SECONDS`` the worker has the engine look at the shared queue.
     """
 
-    def __init__(self, crawler: Crawler, idle_seconds: float, seed_batch: int) -> None:
+    def __init__(self, crawler: Crawler, idle_seconds: float, seed_batch: int, poll_seconds: float) -> None:
         self.crawler = crawler
         self.idle_seconds = idle_seconds
         self.seed_batch = seed_batch
+        self.poll_seconds = poll_seconds
+        self._poll = task.LoopingCall(self._look_at_queue)
         self.run: SharedRun | None = None
         self.worker = ""
         self._idle_since: float | None = None
@@ -384,6 +389,7 @@ class DistributedWorker:
             crawler,
             settings.getfloat("NEWSARCHIVE_DISTRIBUTED_IDLE_SECONDS"),
             max(1, settings.getint("NEWSARCHIVE_DISTRIBUTED_SEED_BATCH")),
+            settings.getfloat("NEWSARCHIVE_DISTRIBUTED_POLL_SECONDS"),
         )
         crawler.signals.connect(worker.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(worker.spider_idle, signal=signals.spider_idle)
@@ -400,6 +406,17 @@ class DistributedWorker:
             self.idle_seconds,
         )
         self._heartbeat.start(HEARTBEAT_SECONDS, now=True)
+        if self.poll_seconds > 0:
+            self._poll.start(self.poll_seconds, now=False)
+
+    def _look_at_queue(self) -> None:
+        """Have the engine pull from the scheduler now, as it does after each download: one Redis
+        pop when the queue has work, the idle handler's look at the seeds when it has none."""
+        # Scrapy has no public call for this; _slot is the engine's per-spider state (Scrapy 2.13+).
+        slot = getattr(self.crawler.engine, "_slot", None)
+        nextcall = getattr(slot, "nextcall", None)
+        if nextcall is not None:
+            nextcall.schedule()
 
     def _beat(self) -> None:
         assert self.run is not None
@@ -446,8 +463,9 @@ class DistributedWorker:
             self.crawler.stats.inc_value("newsarchive/distributed/seeds")
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
-        if self._heartbeat.running:
-            self._heartbeat.stop()
+        for loop in (self._heartbeat, self._poll):
+            if loop.running:
+                loop.stop()
         if self.run is None:
             return
         try:

@@ -108,6 +108,7 @@ class WarcArchiveMiddleware:
             prefix=settings.get("NEWSARCHIVE_WARC_PREFIX"),
             max_size=settings.getint("NEWSARCHIVE_WARC_MAX_SIZE"),
             gzip_level=settings.getint("NEWSARCHIVE_WARC_GZIP_LEVEL"),
+            gzip_library=settings.get("NEWSARCHIVE_WARC_GZIP_LIBRARY"),
             warcinfo={k: v for k, v in warcinfo.items() if v},
         )
         middleware = cls(crawler, writer, settings.getbool("NEWSARCHIVE_WARC_KEEP_CREDENTIALS"))

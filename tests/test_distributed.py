@@ -13,6 +13,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
@@ -75,7 +76,8 @@ def distributed_site() -> Iterator[SampleSite]:
         yield site
 
 
-def _worker(tmp: Path, n: int, database_url: str, prefix: str) -> subprocess.Popen[str]:
+def _worker(tmp: Path, n: int, database_url: str, prefix: str, *settings: str) -> subprocess.Popen[str]:
+    """Worker *n*; *settings* come last and win."""
     command = [sys.executable, "-m", "scrapy", "crawl", "newsfeed"]
     for setting in (
         f"NEWSARCHIVE_DISTRIBUTED={REDIS_URL}",
@@ -94,6 +96,7 @@ def _worker(tmp: Path, n: int, database_url: str, prefix: str) -> subprocess.Pop
         "CONCURRENT_REQUESTS=2",
         "DOWNLOAD_DELAY=0.05",
         "LOG_LEVEL=INFO",
+        *settings,
     ):
         command += ["-s", setting]
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSARCHIVE_")}
@@ -101,9 +104,19 @@ def _worker(tmp: Path, n: int, database_url: str, prefix: str) -> subprocess.Pop
     return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
 
 
-def _run_workers(tmp: Path, count: int, database_url: str, prefix: str) -> list[str]:
-    workers = [_worker(tmp, n, database_url, prefix) for n in range(count)]
+def _run_workers(
+    tmp: Path, count: int, database_url: str, prefix: str, *settings: str, seed_when_all_joined: str = ""
+) -> list[str]:
+    """Run *count* workers to the end; with *seed_when_all_joined*, that URL is enqueued once every
+    worker has joined the run (and so has looked at the empty frontier, and gone idle)."""
+    workers = [_worker(tmp, n, database_url, prefix, *settings) for n in range(count)]
     try:
+        if seed_when_all_joined:
+            server = redis_client(REDIS_URL)
+            while server.hlen(f"{prefix}:newsfeed:workers") < count:
+                assert all(w.poll() is None for w in workers), "a worker ended before the seed"
+                time.sleep(0.1)
+            _enqueue(prefix, seed_when_all_joined)
         for worker in workers:
             worker.wait(timeout=240)
     finally:
@@ -188,6 +201,36 @@ def test_three_workers_share_one_frontier(
     again = [path for method, path, _ in distributed_site.requests if method == "GET"]
     assert "/news-feed/" in again
     assert [p for p in again if p in paths] == []
+
+
+@needs_redis
+@needs_postgres
+def test_an_idle_worker_takes_work_another_queued_while_it_waited(
+    distributed_site: SampleSite, redis_prefix: str, tmp_path: Path
+) -> None:
+    """Both workers idle on an empty frontier; one takes the seed and queues the articles, the
+    other must see them within its poll, not Scrapy's 5 s idle tick, when one worker alone would
+    fetch them all in about 2.5 s (the default concurrency, 25 ms between requests)."""
+    distributed_site.clear_requests()
+    settings = ("CONCURRENT_REQUESTS=16", "DOWNLOAD_DELAY=0.025", "DOWNLOAD_DELAY_JITTER=0")
+    # An archive of its own: in the module's, the other tests' crawls made every article known.
+    with fresh_postgres_database(POSTGRES_URL, "newsarchive_idle") as database_url:
+        _run_workers(
+            tmp_path,
+            2,
+            database_url,
+            redis_prefix,
+            *settings,
+            seed_when_all_joined=f"{distributed_site.url}/news-feed/",
+        )
+    paths = {a.path for a in many_articles(COPIES)}
+    records = _warc_records(tmp_path)
+    by_worker = Counter(worker for worker, url in records.values() if any(url.endswith(p) for p in paths))
+    assert sum(by_worker.values()) == len(paths)
+    assert min(by_worker[0], by_worker[1]) >= len(paths) // 5, f"articles fetched per worker: {dict(by_worker)}"
+    # robots.txt once per run, not once per worker.
+    robots = [path for method, path, _ in distributed_site.requests if method == "GET" and path == "/robots.txt"]
+    assert len(robots) == 1
 
 
 # ---------------------------------------------------------------------------- store() concurrency

@@ -10,9 +10,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import uuid
-import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from archive.warc.compression import Gzip
 
 REVISIT_PROFILES = {
     "WARC/1.1": "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest",
@@ -73,9 +76,9 @@ def record_head(version: str, fields: list[tuple[str, str]], block: Block) -> by
     return ("\r\n".join(lines) + "\r\n\r\n").encode("utf-8")
 
 
-def gzip_member(head: bytes, block: Block, level: int) -> Iterator[bytes]:
+def gzip_member(head: bytes, block: Block, codec: Gzip) -> Iterator[bytes]:
     """The record as one gzip member, compressed as it is read (a large body is never whole in memory)."""
-    compressor = zlib.compressobj(level, zlib.DEFLATED, zlib.MAX_WBITS | 16)
+    compressor = codec.compressobj()
     yield compressor.compress(head)
     for chunk in block.chunks():
         yield compressor.compress(chunk)

@@ -4,7 +4,8 @@ A file being written is named ``*.warc.gz.open`` and renamed to ``*.warc.gz`` on
 complete, so no reader ever sees a half-written file under its final name; until then the writer
 holds an exclusive ``flock`` on it, which ``newsarchive warc recover`` respects. Records are built by
 warcio (headers, digests) and compressed here, because warcio hard-codes gzip level 9, which costs
-twice the CPU of level 6 for a few percent of size.
+twice the CPU of level 6 for a few percent of size; the deflate library is a setting
+(``archive/warc/compression.py``).
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ import os
 import re
 import socket
 import threading
-import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +35,7 @@ from archive.warc.blocks import (
     request_fields,
     response_fields,
 )
+from archive.warc.compression import Gzip, gzip_codec
 
 logger = logging.getLogger(__name__)
 
@@ -96,13 +97,14 @@ class WarcWriter:
         prefix: str = "newsarchive",
         max_size: int = 1_000_000_000,
         gzip_level: int = 6,
+        gzip_library: str = "zlib",
         warcinfo: Mapping[str, str] | None = None,
         warc_version: str = "WARC/1.1",
     ) -> None:
         self.directory = Path(directory)
         self.prefix = _safe_name_part(prefix)
         self.max_size = max_size
-        self.gzip_level = gzip_level
+        self.gzip: Gzip = gzip_codec(gzip_library, gzip_level)
         self.warcinfo = dict(warcinfo or {})
         self.warc_version = warc_version
         self.hostname = _safe_name_part(socket.gethostname())
@@ -179,8 +181,7 @@ class WarcWriter:
         self._builder.out = io.BytesIO()
         self._builder.write_record(record)
         raw = self._builder.get_contents()
-        compressor = zlib.compressobj(self.gzip_level, zlib.DEFLATED, zlib.MAX_WBITS | 16)
-        return compressor.compress(raw) + compressor.flush()
+        return self.gzip.compress(raw)
 
     def _append(self, member: bytes | Iterable[bytes]) -> tuple[int, int]:
         """Append one record's gzip member, given whole or as the parts it is compressed into."""
@@ -282,8 +283,8 @@ class WarcWriter:
         version = self.warc_version
         response_head = record_head(version, response_fields(exchange, record_id, version, revisit), exchange.response)
         request_head = record_head(version, request_fields(exchange, new_record_id(), record_id), exchange.request)
-        request_member = b"".join(gzip_member(request_head, exchange.request, self.gzip_level))
-        response_member = gzip_member(response_head, exchange.response, self.gzip_level)
+        request_member = b"".join(gzip_member(request_head, exchange.request, self.gzip))
+        response_member = gzip_member(response_head, exchange.response, self.gzip)
         name, offset, length = self._append_pair(response_member, request_member)
         record_type = "revisit" if revisit else "response"
         return WrittenRecord(name, offset, length, record_id, record_type, exchange.payload_digest, exchange.date)
