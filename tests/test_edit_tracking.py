@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
+from archive import models
 from archive.profiles import ProfileError, load_profiles
 from archive.store import store_batch
 from crawler.archive_index import ArchiveIndex
@@ -317,3 +318,27 @@ def test_aliases_on_every_backend(archive_db: ArchiveDB) -> None:
     finally:
         index.close()
     assert found[old].url == found[hop].url == target
+
+
+def test_a_listing_read_by_a_killed_run_is_asked_for_in_full(archive_db: ArchiveDB) -> None:
+    """A 304 listing means "nothing new" only when the run that last read it in full finished:
+    a run killed after reading it may not have followed its links."""
+    url, sessions, _ = archive_db
+    listings = {name: f"http://listings.example/{name}/" for name in ("finished", "killed", "unrecorded")}
+    with sessions.begin() as session:
+        for status, start in (("finished", FIRST), ("running", SECOND)):
+            session.add(
+                models.CrawlRun(
+                    site="listings.example", spider="newsfeed", spider_args="{}", status=status,
+                    started_at=start, updated_at=start + dt.timedelta(minutes=5),
+                    ended_at=start + dt.timedelta(minutes=10) if status == "finished" else None,
+                )
+            )  # fmt: skip
+    minute = dt.timedelta(minutes=1)
+    times = {"finished": FIRST + minute, "killed": SECOND + minute, "unrecorded": SECOND + DAY}
+    store_batch(sessions, [(capture(listings[n], times[n], 800_000 + i), None) for i, n in enumerate(listings)])
+    index = ArchiveIndex.from_url(url)
+    try:
+        assert index.read_in_finished_runs(listings.values()) == {listings["finished"]}
+    finally:
+        index.close()
