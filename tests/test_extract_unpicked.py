@@ -80,6 +80,21 @@ def test_addresses_phone_numbers_and_the_first_line_of_the_story_are_kept() -> N
     assert result.text.split("\n") == list(lines)
 
 
+def test_a_dated_line_in_the_story_is_kept_and_a_timestamp_still_goes() -> None:
+    timeline = (
+        *_PARAGRAPHS,
+        "The plan went through three readings before the vote:",
+        "March 12, 2024",
+        "The first draft is shown to residents in the town hall.",
+        "On 5 May 2024 at 10:00",
+        "The council's transport committee meets to discuss the objections.",
+        "Updated May 7, 2024, 18:30",
+        *_PARAGRAPHS[:2],
+    )
+    result = assert_article(extract(story_page(lines=timeline), "https://paper.test/news/2024/05/the-cycling-plan"))
+    assert result.text.split("\n") == [line for line in timeline if not line.startswith("Updated")]
+
+
 def test_a_label_with_an_address_and_a_contact_line_still_go() -> None:
     lines = (*_PARAGRAPHS, "Follow us on Facebook https://facebook.test/paper", "Write to the desk at desk@paper.test")
     result = assert_article(extract(story_page(lines=lines), "https://paper.test/news/plan"))
