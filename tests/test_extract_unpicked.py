@@ -295,6 +295,17 @@ def test_without_declared_titles_the_title_tag_tells_which_heading_is_the_headli
     assert result.title == "Council approves the cycling plan"
 
 
+def test_a_json_ld_headline_that_describes_the_page_loses_to_its_name_and_the_heading() -> None:
+    # An encyclopedia's JSON-LD: the `headline` is the one-line description, the `name` what the <h1> shows.
+    ld = (
+        '<script type="application/ld+json">{"@context": "https://schema.org", "@type": "Article",'
+        ' "name": "Cycling plan", "headline": "plan of the district council for protected bike lanes"}</script>'
+    )
+    page = story_page(head=ld, title="Cycling plan")
+    result = assert_article(extract(page, "https://wiki.test/wiki/Cycling_plan"))
+    assert result.title == "Cycling plan"
+
+
 def test_json_ld_wrapped_in_cdata_is_read() -> None:
     ld = (
         '<script type="application/ld+json"><![CDATA[ [{"@context": "https://schema.org", "@type": "NewsArticle",'

@@ -283,7 +283,15 @@ def pick_title(data: PageData, h1s: list[str], site_names: list[str], tree: Html
     h1 = _heading_vote(data, h1s, site_names, tree, ld, og)
     if not ld and not og:
         h1 = _heading_the_title_tag_names(data, h1, h1s, site_names)
-    cands: _Candidates = {"ld": ld, "og": og, "h1": h1}
+    # A JSON-LD `name` other than its `headline` is a second version from the same markup: Wikipedia's headline is
+    # the article's one-line description ("constitutional monarchy in Oceania"), its name the <h1> ("New Zealand").
+    name = _declared_title(ld_text(art.get("name")), site_names)
+    cands: _Candidates = {
+        "ld": ld,
+        "og": og,
+        "h1": h1,
+        "name": name if name and ld and norm(name) != norm(ld) else None,
+    }
     _cut_at_heading(cands)
     _mend_cut_og_title(cands)
     _drop_kickers(cands)
