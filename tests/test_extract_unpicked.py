@@ -306,6 +306,30 @@ def test_a_json_ld_headline_that_describes_the_page_loses_to_its_name_and_the_he
     assert result.title == "Cycling plan"
 
 
+_HEADLINE = "How the district council approved the cycling plan after four hours of debate"
+
+
+@pytest.mark.parametrize(
+    ("ld_headline", "og_title"),
+    [
+        (_HEADLINE[:40] + "…", "Cycling plan approved"),  # JSON-LD cut to a length limit
+        (_HEADLINE[:40] + "...", "Cycling plan approved"),  # cut, against a share card's own wording
+        (_HEADLINE.upper(), "Cycling plan approved"),  # the same words in capitals
+    ],
+    ids=["ellipsis", "three-dots", "capitals"],
+)
+def test_a_json_ld_headline_cut_short_or_in_capitals_gives_the_heading_s_wording(
+    ld_headline: str, og_title: str
+) -> None:
+    ld = (
+        '<script type="application/ld+json">{"@context": "https://schema.org", "@type": "NewsArticle",'
+        f' "headline": "{ld_headline}"}}</script><meta property="og:title" content="{og_title}">'
+        '<meta property="og:site_name" content="District News">'
+    )
+    result = assert_article(extract(story_page(head=ld, title=_HEADLINE), "https://paper.test/news/2024/cycling-plan"))
+    assert result.title == _HEADLINE
+
+
 def test_json_ld_wrapped_in_cdata_is_read() -> None:
     ld = (
         '<script type="application/ld+json"><![CDATA[ [{"@context": "https://schema.org", "@type": "NewsArticle",'
