@@ -82,6 +82,7 @@ def test_addresses_phone_numbers_and_the_first_line_of_the_story_are_kept() -> N
 
 def test_a_dated_line_in_the_story_is_kept_and_a_timestamp_still_goes() -> None:
     timeline = (
+        "3 May 2024 – The council met in the town hall to vote on the cycling plan, three years in the making.",
         *_PARAGRAPHS,
         "The plan went through three readings before the vote:",
         "March 12, 2024",
