@@ -119,8 +119,8 @@ PAGINATION_TEXT = re.compile(
     r"(\s+(page|posts|stories|articles|entries))?\s*[›»→>]*\s*$|^\s*[›»→]\s*$|^\s*more\s+(stories|news|articles)\s*$",
     re.IGNORECASE,
 )
-# A page number is short: "?p=31228" is a WordPress post by its id, not page 31228 of a listing.
-PAGINATION_URL = re.compile(r"/page/\d+/?$|[?&](page|p|pg|paged)=\d{1,3}(&|$)", re.IGNORECASE)
+# "p" is WordPress's post id as often as a page number: "?p=31228" is a post, "?p=2" a listing's next page.
+PAGINATION_URL = re.compile(r"/page/\d+/?$|[?&](?:page|pg|paged)=\d+(?:&|$)|[?&]p=\d{1,3}(?:&|$)", re.IGNORECASE)
 FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json", "application/rdf+xml")
 _SLUG = re.compile(r"[a-z0-9]+(?:[-_][a-z0-9]+){2,}", re.IGNORECASE)
 _LONG_NUMBER = re.compile(r"\d{5,}|\d{4}/\d{1,2}(/\d{1,2})?")

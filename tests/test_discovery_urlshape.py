@@ -20,7 +20,7 @@ def test_a_story_at_a_url_with_a_listing_word_is_an_article_candidate(path: str)
     assert not is_listing_url(url)
 
 
-@pytest.mark.parametrize("path", [*LISTING_PATHS, "/", "/en/", "/tag/radverkehr/", "/news/?p=2"])
+@pytest.mark.parametrize("path", [*LISTING_PATHS, "/", "/en/", "/tag/radverkehr/", "/news/?p=2", "/news/?page=1500"])
 def test_listings_and_their_next_pages_are_no_article_candidates(path: str) -> None:
     url = f"https://news.test{path}"
     assert not looks_like_article_url(url)
