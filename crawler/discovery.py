@@ -20,7 +20,7 @@ from urllib.parse import urljoin, urlsplit
 import lxml.etree
 from parsel import Selector
 
-from archive.extraction.urlshape import is_listing_path, is_listing_segment
+from archive.extraction.urlshape import is_listing_path, names_document, query_picks_document
 from archive.urls import canonicalize
 
 logger = logging.getLogger(__name__)
@@ -119,7 +119,8 @@ PAGINATION_TEXT = re.compile(
     r"(\s+(page|posts|stories|articles|entries))?\s*[›»→>]*\s*$|^\s*[›»→]\s*$|^\s*more\s+(stories|news|articles)\s*$",
     re.IGNORECASE,
 )
-PAGINATION_URL = re.compile(r"/page/\d+/?$|[?&](page|p|pg|paged)=\d+(&|$)", re.IGNORECASE)
+# "p" is WordPress's post id as often as a page number: "?p=31228" is a post, "?p=2" a listing's next page.
+PAGINATION_URL = re.compile(r"/page/\d+/?$|[?&](?:page|pg|paged)=\d+(?:&|$)|[?&]p=\d{1,3}(?:&|$)", re.IGNORECASE)
 FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json", "application/rdf+xml")
 _SLUG = re.compile(r"[a-z0-9]+(?:[-_][a-z0-9]+){2,}", re.IGNORECASE)
 _LONG_NUMBER = re.compile(r"\d{5,}|\d{4}/\d{1,2}(/\d{1,2})?")
@@ -135,33 +136,33 @@ def is_listing_url(url: str) -> bool:
     """A URL that is no article: a listing's path as extraction judges it (a front page, ``/tag/x/``,
     ``/de/themen/y/``), a utility page by its first segment (``/login``, ``/about/``), a listing's next
     page (``/page/2/``, ``?page=2``), or a file that is not a page."""
-    path = urlsplit(url).path
-    segments = [s for s in path.lower().split("/") if s]
+    parts = urlsplit(url)
+    segments = [s for s in parts.path.lower().split("/") if s]
     return (
         has_page_extension(url)
-        or is_listing_path(path)
+        or is_listing_path(parts.path, parts.query)
         or bool(segments and segments[0] in UTILITY_SEGMENTS)
         or bool(PAGINATION_URL.search(url))
     )
 
 
-def _names_no_article(segment: str) -> bool:
-    return is_listing_segment(segment) or segment in UTILITY_SEGMENTS
-
-
 def looks_like_article_url(url: str) -> bool:
-    """An article URL carries a slug of several words or an id/date; listings and utility pages
-    are named by one of a few words (``/tag/x/``, ``/author/y/``, ``/page/2/``)."""
+    """An article URL is no listing by extraction's rule (`is_listing_path`: a listing word followed by a story's
+    slug, ``/themen/der-rat-beschliesst-den-plan``, is a story) and names one document: a slug of several words, a
+    file name, an id or a date in the path, or a post id in the query (``/?p=31228``). Utility pages
+    (``/about/…``, ``/login``) are never candidates."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or has_page_extension(url):
         return False
+    if is_listing_path(parts.path, parts.query) or PAGINATION_URL.search(url):
+        return False
     segments = [s for s in parts.path.lower().split("/") if s]
-    if not segments or any(_names_no_article(s) for s in segments[:-1] or segments):
+    if any(s in UTILITY_SEGMENTS for s in segments[:-1] or segments):
         return False
-    if PAGINATION_URL.search(url):
-        return False
-    path = parts.path
-    return bool(_SLUG.search(segments[-1]) or _LONG_NUMBER.search(path) or len(segments[-1]) >= 25)
+    if not segments:
+        return query_picks_document(parts.query)
+    last = segments[-1]
+    return bool(_SLUG.search(last) or names_document(last) or _LONG_NUMBER.search(parts.path) or len(last) >= 25)
 
 
 @dataclass(frozen=True, slots=True)

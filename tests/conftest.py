@@ -26,6 +26,7 @@ from tests.support.crawls import CrawlRun, copy_crawl, crawl_fingerprint, scrapy
 from tests.support.hostile_text import crawl_hostile_text
 from tests.support.reader import CHROMIUM, READER_PAGE_SIZE, ReaderArchive, Served, serving, two_crawls
 from tests.support.sample_articles import many_articles
+from tests.support.url_shape_site import url_shape_site as serve_url_shape_site
 
 
 # -- where crawls started by the tests write their logs ---------------------------------------------
@@ -110,6 +111,13 @@ def chromium() -> str:
 
 
 # -- databases: SQLite, and PostgreSQL when NEWSARCHIVE_TEST_POSTGRES_URL is set -------------------
+@pytest.fixture(scope="module")
+def url_shape_site() -> Iterator[str]:
+    """A news site on 127.0.0.1 whose stories sit at URLs with listing words in them; its base URL."""
+    with serve_url_shape_site() as url:
+        yield url
+
+
 @pytest.fixture(scope="session")
 def postgres_database() -> Iterator[str | None]:
     """URL of a fresh database for this session on the test server, or None without a server."""

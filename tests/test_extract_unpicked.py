@@ -80,6 +80,22 @@ def test_addresses_phone_numbers_and_the_first_line_of_the_story_are_kept() -> N
     assert result.text.split("\n") == list(lines)
 
 
+def test_a_dated_line_in_the_story_is_kept_and_a_timestamp_still_goes() -> None:
+    timeline = (
+        "3 May 2024 – The council met in the town hall to vote on the cycling plan, three years in the making.",
+        *_PARAGRAPHS,
+        "The plan went through three readings before the vote:",
+        "March 12, 2024",
+        "The first draft is shown to residents in the town hall.",
+        "On 5 May 2024 at 10:00",
+        "The council's transport committee meets to discuss the objections.",
+        "Updated May 7, 2024, 18:30",
+        *_PARAGRAPHS[:2],
+    )
+    result = assert_article(extract(story_page(lines=timeline), "https://paper.test/news/2024/05/the-cycling-plan"))
+    assert result.text.split("\n") == [line for line in timeline if not line.startswith("Updated")]
+
+
 def test_a_label_with_an_address_and_a_contact_line_still_go() -> None:
     lines = (*_PARAGRAPHS, "Follow us on Facebook https://facebook.test/paper", "Write to the desk at desk@paper.test")
     result = assert_article(extract(story_page(lines=lines), "https://paper.test/news/plan"))
@@ -278,6 +294,41 @@ def test_without_declared_titles_the_title_tag_tells_which_heading_is_the_headli
 ) -> None:
     result = assert_article(extract(_undeclared_page(headings, title_tag), "https://blog.test/2024/05/cycling-plan"))
     assert result.title == "Council approves the cycling plan"
+
+
+def test_a_json_ld_headline_that_describes_the_page_loses_to_its_name_and_the_heading() -> None:
+    # An encyclopedia's JSON-LD: the `headline` is the one-line description, the `name` what the <h1> shows.
+    ld = (
+        '<script type="application/ld+json">{"@context": "https://schema.org", "@type": "Article",'
+        ' "name": "Cycling plan", "headline": "plan of the district council for protected bike lanes"}</script>'
+    )
+    page = story_page(head=ld, title="Cycling plan")
+    result = assert_article(extract(page, "https://wiki.test/wiki/Cycling_plan"))
+    assert result.title == "Cycling plan"
+
+
+_HEADLINE = "How the district council approved the cycling plan after four hours of debate"
+
+
+@pytest.mark.parametrize(
+    ("ld_headline", "og_title"),
+    [
+        (_HEADLINE[:40] + "…", "Cycling plan approved"),  # JSON-LD cut to a length limit
+        (_HEADLINE[:40] + "...", "Cycling plan approved"),  # cut, against a share card's own wording
+        (_HEADLINE.upper(), "Cycling plan approved"),  # the same words in capitals
+    ],
+    ids=["ellipsis", "three-dots", "capitals"],
+)
+def test_a_json_ld_headline_cut_short_or_in_capitals_gives_the_heading_s_wording(
+    ld_headline: str, og_title: str
+) -> None:
+    ld = (
+        '<script type="application/ld+json">{"@context": "https://schema.org", "@type": "NewsArticle",'
+        f' "headline": "{ld_headline}"}}</script><meta property="og:title" content="{og_title}">'
+        '<meta property="og:site_name" content="District News">'
+    )
+    result = assert_article(extract(story_page(head=ld, title=_HEADLINE), "https://paper.test/news/2024/cycling-plan"))
+    assert result.title == _HEADLINE
 
 
 def test_json_ld_wrapped_in_cdata_is_read() -> None:

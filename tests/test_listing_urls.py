@@ -56,7 +56,11 @@ def test_every_listing_word_is_a_listing_for_discovery_and_extraction(word: str)
     path = f"/{word}/some-name/"
     assert is_listing_path(path)
     assert is_listing_url(f"https://www.example.com{path}")
-    assert not looks_like_article_url(f"https://www.example.com/{word}/a-story-about-the-city-budget")
+    assert not looks_like_article_url(f"https://www.example.com{path}")
+    # A story's slug after the word is a story to both (`names_listing`): discovery follows what extraction keeps.
+    story = f"/{word}/a-story-about-the-city-budget"
+    assert not is_listing_path(story)
+    assert looks_like_article_url(f"https://www.example.com{story}")
 
 
 def test_utility_pages_stay_discoverys_own() -> None:

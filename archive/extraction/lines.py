@@ -58,6 +58,15 @@ _STAMP_TEXT = (
     "aktualizacja opublikowano bijgewerkt gepubliceerd geplaatst güncelleme güncellendi yayınlanma"
 )
 _STAMP_WORDS = frozenset(_STAMP_TEXT.split())
+# The words that make a date a timestamp wherever it stands ("Updated 3 May 2024"); a bare date in the middle of the
+# text ("June 12, 2024" in a timeline, "On 5 May 2024 at 10:00") is a line of the story.
+_STAMP_LABEL_TEXT = (
+    "stand updated update aktualisiert published publiziert veröffentlicht erstellt posted mis jour publié "
+    "actualizado publicado aggiornato pubblicato uppdaterad publicerad oppdatert publisert opdateret udgivet "
+    "julkaistu päivitetty aktualizováno publikováno aktualizacja opublikowano bijgewerkt gepubliceerd geplaatst "
+    "güncelleme güncellendi yayınlanma"
+)
+_STAMP_LABELS = frozenset(_STAMP_LABEL_TEXT.split())
 _CJK_DATE = re.compile(r"[年月日時分秒]|更新|午前|午後")
 _DATE_OR_TIME = re.compile(r"\b\d{1,4}[./-]\d{1,2}[./-]\d{2,4}\b|\b\d{1,2}:\d{2}\b")
 # The length of a video or audio clip, shown as a line of its own or after a teaser ("… 18.04.2024 | 0:21 min",
@@ -151,11 +160,14 @@ def byline_authors(text: str) -> tuple[str, ...]:
 _PHONE = re.compile(r"\+\d|\(\d{2,5}\)\s*\d")
 
 
-def _is_stamp(line: str) -> bool:
+def _is_stamp(line: str, at_edge: bool) -> bool:
+    """A timestamp line; away from the edges of the text (`at_edge` false) only one a stamp word labels."""
     if len(line) > 80 or _PHONE.search(line):
         return False
     words = re.findall(r"[^\W\d_]+", _CJK_DATE.sub(" ", line).lower())
     if not all(w in _STAMP_WORDS for w in words):
+        return False
+    if not at_edge and not ("更新" in line or any(w in _STAMP_LABELS for w in words)):
         return False
     if len(re.findall(r"\d+", line)) < 2:
         # The label of a timestamp the page fills in with a script ("Aktualisiert am").
@@ -249,7 +261,13 @@ def clean_lines(text: str, headlines: Sequence[str | None], authors: tuple[str, 
             continue
         if norm(line) in ntitles or (number < 3 and any(_repeats_headline(line, t) for t in ntitles)):
             continue  # the headline repeated above the image
-        if _is_stamp(bare) or _CLIP_LENGTH.search(line) or _CONSENT_LINE.match(line) or _is_byline(bare, authors):
+        at_edge = number < 4 or number >= len(lines) - 2
+        if (
+            _is_stamp(bare, at_edge)
+            or _CLIP_LENGTH.search(line)
+            or _CONSENT_LINE.match(line)
+            or _is_byline(bare, authors)
+        ):
             continue
         if _CREDIT_LINE.match(bare) or (len(bare) < 200 and _TEASER_LINE.match(bare)) or _NOT_WORDS.match(bare):
             continue

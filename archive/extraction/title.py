@@ -283,9 +283,18 @@ def pick_title(data: PageData, h1s: list[str], site_names: list[str], tree: Html
     h1 = _heading_vote(data, h1s, site_names, tree, ld, og)
     if not ld and not og:
         h1 = _heading_the_title_tag_names(data, h1, h1s, site_names)
-    cands: _Candidates = {"ld": ld, "og": og, "h1": h1}
+    # A JSON-LD `name` other than its `headline` is a second version from the same markup: Wikipedia's headline is
+    # the article's one-line description ("constitutional monarchy in Oceania"), its name the <h1> ("New Zealand").
+    name = _declared_title(ld_text(art.get("name")), site_names)
+    cands: _Candidates = {
+        "ld": ld,
+        "og": og,
+        "h1": h1,
+        "name": name if name and ld and norm(name) != norm(ld) else None,
+    }
     _cut_at_heading(cands)
     _mend_cut_og_title(cands)
+    _mend_truncated(cands)
     _drop_kickers(cands)
     values = [v for v in cands.values() if v]
     if values:
@@ -359,6 +368,25 @@ def _mend_cut_og_title(cands: _Candidates) -> None:
             break
 
 
+_ELLIPSIS = re.compile(r"\s*(?:\.{3}|…)$")
+
+
+def _mend_truncated(cands: _Candidates) -> None:
+    """A version cut to a length limit ("How the council approved the…", JSON-LD headlines are often cut at 110
+    characters) is the start of a longer version: it votes for that one."""
+    for key, value in cands.items():
+        if not value or not _ELLIPSIS.search(value):
+            continue
+        stem = norm(_ELLIPSIS.sub("", value))
+        if len(stem) < 12:
+            continue
+        longer = [
+            v for k, v in cands.items() if k != key and v and len(norm(v)) > len(stem) and norm(v).startswith(stem)
+        ]
+        if longer:
+            cands[key] = longer[0]
+
+
 def _drop_kickers(cands: _Candidates) -> None:
     """ "Kicker: Headline" next to a plain "Headline": the issue asks for the headline without its kicker."""
     for a in cands:
@@ -377,7 +405,14 @@ def _most_agreed(values: list[str]) -> str:
     for v in values:
         votes[norm(v)] = votes.get(norm(v), 0) + 1
     top = max(votes.values())
-    return next(v for v in values if votes[norm(v)] == top)
+    agreed = [v for v in values if votes[norm(v)] == top]
+    # The same words in capitals ("COUNCIL APPROVES THE PLAN" in JSON-LD) are a style, not the headline's wording.
+    return next((v for v in agreed if not _shouted(v)), agreed[0])
+
+
+def _shouted(value: str) -> bool:
+    cased = [c for c in value if c.lower() != c.upper()]
+    return len(cased) >= 8 and all(c.isupper() for c in cased)
 
 
 def _heading_the_title_tag_names(data: PageData, h1: str | None, h1s: list[str], site_names: list[str]) -> str | None:

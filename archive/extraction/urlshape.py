@@ -133,15 +133,25 @@ def names_listing(path: str) -> bool:
         if not is_listing_segment(segment):
             continue
         rest = segments[i + 1 :]
-        if not rest or (len(rest) == 1 and not _DOCUMENT_SEGMENT.search(rest[0])):
+        if not rest or (len(rest) == 1 and not names_document(rest[0])):
             return True
     return False
+
+
+def names_document(segment: str) -> bool:
+    """The path segment names one document: a file name, a slug of four or more words, a long number."""
+    return _DOCUMENT_SEGMENT.search(segment) is not None
+
+
+def query_picks_document(query: str) -> bool:
+    """The query picks one document by a long number ("p=31228", "a=20170309-35097838"), as no page number does."""
+    return _DOCUMENT_QUERY.search(query) is not None
 
 
 def is_front_page(path: str, query: str = "") -> bool:
     """The site's home page or a language edition's: "", "/", "/en/", "/pt-br"; not when the query picks one
     document there ("/?p=31228")."""
-    if _DOCUMENT_QUERY.search(query):
+    if query_picks_document(query):
         return False
     return path.strip("/") == "" or _EDITION_ROOT.fullmatch(path) is not None
 
