@@ -57,8 +57,10 @@ def summary(changes: dict[str, Any]) -> str:
 class Edit:
     """One version that changed an archived article."""
 
+    article_id: int
     url: str
     site: str
+    site_name: str
     number: int
     captured_at: dt.datetime
     title: str | None
@@ -68,6 +70,7 @@ class Edit:
 
     def as_dict(self) -> dict[str, Any]:
         return {
+            "article_id": self.article_id,
             "url": self.url,
             "site": self.site,
             "version": self.number,
@@ -86,7 +89,19 @@ def recent_edits(
     """The versions after an article's first captured at or after *since*, newest first, at most *limit* (None: all)."""
     v, old, a, c = models.ArticleVersion, aliased(models.ArticleVersion), models.Article, models.Capture
     query = (
-        select(a.url, models.Site.host, v.number, c.fetched_at, v.title, v.text, v.changes, old.title, old.text)
+        select(
+            a.url,
+            models.Site.host,
+            v.number,
+            c.fetched_at,
+            v.title,
+            v.text,
+            v.changes,
+            old.title,
+            old.text,
+            a.id,
+            models.Site.name,
+        )
         .join(a, a.id == v.article_id)
         .join(models.Site, models.Site.id == a.site_id)
         .join(c, c.id == v.capture_id)
@@ -103,7 +118,16 @@ def recent_edits(
         fetched = row.fetched_at if row.fetched_at.tzinfo else row.fetched_at.replace(tzinfo=dt.UTC)
         edits.append(
             Edit(
-                row.url, row.host, row.number, fetched, row[4], row[7], changes, short_diff(row[8] or "", row[5] or "")
+                row[9],
+                row.url,
+                row.host,
+                row[10],
+                row.number,
+                fetched,
+                row[4],
+                row[7],
+                changes,
+                short_diff(row[8] or "", row[5] or ""),
             )
         )
     return edits

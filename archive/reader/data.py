@@ -15,9 +15,11 @@ from sqlalchemy import Engine, create_engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from archive import models
+from archive.changes import recent_edits, summary
 from archive.db import as_utc
 from archive.query import Filters, articles_per_day, names_by_version
-from archive.textdiff import Piece, short_diff, word_diff
+from archive.sites import SiteSelector
+from archive.textdiff import Piece, word_diff
 
 _SINCE = re.compile(r"^\s*(\d+)\s*([hdw])\s*$")
 _UNITS = {"h": "hours", "d": "days", "w": "weeks"}
@@ -291,41 +293,16 @@ def _readable(version: VersionView) -> str:
 
 
 def edits(session: Session, since: dt.timedelta, site: models.Site | None, limit: int) -> list[Edit]:
-    """Versions after an article's first made in the window, newest first, each with a short diff
-    from the version before it."""
-    V, A, S = models.ArticleVersion, models.Article, models.Site
-    cutoff = dt.datetime.now(dt.UTC) - since
-    query = (
-        select(V, S.name)
-        .join(A, A.id == V.article_id)
-        .join(S, S.id == A.site_id)
-        .where(V.number > 1, V.created_at >= cutoff)
-        .order_by(V.created_at.desc(), V.id.desc())
-        .limit(limit)
-    )
-    if site is not None:
-        query = query.where(A.site_id == site.id)
-    found = session.execute(query).all()
-    wanted = [(v.article_id, v.number - 1) for v, _ in found]
-    earlier = {
-        (p.article_id, p.number): p
-        for p in session.scalars(
-            select(V).where(V.article_id.in_({a for a, _ in wanted}), V.number.in_({n for _, n in wanted}))
-        )
-    }
-    result = []
-    for version, site_name in found:
-        before = earlier.get((version.article_id, version.number - 1))
-        old = f"{before.title or ''}\n\n{before.text}" if before else ""
-        new = f"{version.title or ''}\n\n{version.text}"
-        result.append(
-            Edit(
-                version.article_id,
-                version.title,
-                site_name,
-                version.number,
-                as_utc(version.created_at),
-                short_diff(old, new),
-            )
-        )
-    return result
+    """The recent edits `newsarchive changes` lists (archive/changes.py), newest first, each with
+    what changed and a short word diff of the body."""
+    selector = SiteSelector(spec=site.name, hosts=frozenset({site.host})) if site is not None else None
+    found = recent_edits(session, dt.datetime.now(dt.UTC) - since, selector, limit)
+    return [
+        Edit(e.article_id, e.title, e.site_name, e.number, e.captured_at, _edit_summary(e.changes, e.diff))
+        for e in found
+    ]
+
+
+def _edit_summary(changes: dict[str, Any], diff: str) -> str:
+    described = summary(changes)
+    return f"{described}: {diff}" if diff else described
