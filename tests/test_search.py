@@ -246,7 +246,7 @@ def test_cli_search_formats_and_errors(archive_db: ArchiveDB) -> None:
     assert "minister**" in table.stdout.lower()  # FTS5 marks the phrase, ts_headline each word
     nothing = newsarchive("search", "nonexistentword", "--db", url)
     assert nothing.returncode == 1 and nothing.stdout.count("\n") == 1
-    for bad in (["NOT x"], ["bakhmut", "--since", "July"], ["OR"], ["bakhmut", "--limit", "0"]):
+    for bad in (["NOT x"], ["bakhmut", "--since", "July"], ["OR"], ["bakhmut", "--limit", "-1"]):
         done = newsarchive("search", *bad, "--db", url)
         assert done.returncode == 2, (bad, done.stderr)
         assert len(done.stderr.strip().splitlines()) == 1 and "error" in done.stderr and "Traceback" not in done.stderr
