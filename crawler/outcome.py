@@ -6,7 +6,8 @@ pages, threw a whole batch away at the final flush, or when not one page could b
 ``newsarchive crawl`` and ``demo`` exit by, what ``scrapy crawl`` prints) and the ``crawl_runs``
 row (what ``newsarchive runs`` shows) both use it. ``exit_status()`` is the one rule for what a
 crawl exits with, for ``newsarchive crawl``, ``demo`` and ``scrapy crawl`` (crawler/commands/crawl.py)
-alike: 0 only for ``finished``; everything else, a pause included, is 1 (2 is left to usage errors).
+alike: 0 for ``finished`` (or a CLOSESPIDER_* limit the user set, reached); everything else, a
+pause included, is 1 (2 is left to usage errors).
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ ALL_FAILED = "all_downloads_failed"  # every download failed: not one page came 
 NOTHING_FETCHED = "nothing_fetched"  # no download failed, yet no page was fetched (all disallowed, no seeds)
 PAUSED = "paused"  # stopped with a JOBDIR: the next run with the same JOBDIR resumes it
 FINISHED = "finished"
+# A limit the user set (CLOSESPIDER_PAGECOUNT, _ITEMCOUNT, _TIMEOUT) ends a run as asked: as good as finished.
+LIMITS_REACHED = frozenset({"closespider_pagecount", "closespider_itemcount", "closespider_timeout"})
 EXIT_OK, EXIT_LOST = 0, 1
 
 
@@ -36,7 +39,7 @@ def run_status(reason: str, stats: Mapping[str, Any], *, resumable: bool = False
     for which an empty frontier is no failure (the other workers took the work)."""
     if reason == "shutdown" and resumable:
         return PAUSED
-    if reason != FINISHED:
+    if reason != FINISHED and reason not in LIMITS_REACHED:
         return reason
     if stats.get(LOST_STAT):
         return DATABASE_ERROR
@@ -58,7 +61,7 @@ def crawler_status(crawler: Crawler, reason: str) -> str:
 
 def exit_status(status: str) -> int:
     """What a crawl whose run is called *status* exits with: 0 only when nothing was lost."""
-    return EXIT_OK if status == FINISHED else EXIT_LOST
+    return EXIT_OK if status == FINISHED or status in LIMITS_REACHED else EXIT_LOST
 
 
 def _pages_received(stats: Mapping[str, Any]) -> int:

@@ -29,21 +29,6 @@ from tests.support.sample_articles import many_articles
 from tests.support.url_shape_site import url_shape_site as serve_url_shape_site
 
 
-# -- where crawls started by the tests write their logs ---------------------------------------------
-@pytest.fixture(scope="session", autouse=True)
-def crawl_log_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """`newsarchive crawl` and `demo` write Scrapy's log under NEWSARCHIVE_LOG_DIR (data/logs by
-    default): the tests' crawls write theirs here, not into the project directory."""
-    directory = tmp_path_factory.mktemp("crawl-logs")
-    previous = os.environ.get("NEWSARCHIVE_LOG_DIR")
-    os.environ["NEWSARCHIVE_LOG_DIR"] = str(directory)
-    yield directory
-    if previous is None:
-        os.environ.pop("NEWSARCHIVE_LOG_DIR", None)
-    else:
-        os.environ["NEWSARCHIVE_LOG_DIR"] = previous
-
-
 # -- the sample news site ------------------------------------------------------------------------
 @pytest.fixture(scope="session")
 def sample_site() -> Iterator[SampleSite]:

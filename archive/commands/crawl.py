@@ -26,11 +26,12 @@ from archive.health import drifted, summary_line
 from archive.urls import join_start_urls, redact_url, start_url_problem
 
 EXIT_STATUS_HELP = """\
-Exit status: 0 when the crawl finished with nothing lost; 1 when it lost something or fetched
-nothing (the finish reason, also in `newsarchive runs`, says which: all_downloads_failed,
-nothing_fetched, store_skipped, database_error), stopped early (site_locked, shutdown on Ctrl-C;
-paused when it has a JOBDIR and can be resumed), or, with --fail-on-drift, when the extraction of a
-site drifted from its normal range; 2 on a usage error. `scrapy crawl` exits by the same rule.
+Exit status: 0 when the crawl finished (or reached a CLOSESPIDER_* limit) with nothing lost; 1
+when it lost something or fetched nothing (the finish reason, also in `newsarchive runs`, says
+which: all_downloads_failed, nothing_fetched, store_skipped, database_error), stopped early
+(site_locked, shutdown on Ctrl-C or SIGTERM; paused when it has a JOBDIR and can be resumed), or,
+with --fail-on-drift, when the extraction of a site drifted from its normal range; 2 on a usage
+error. `scrapy crawl` exits by the same rule.
 
 Output: a live progress line on a terminal (plain progress lines every 30 s when piped), warnings
 and errors one line each, then the summary; Scrapy's whole log goes to a file under data/logs/

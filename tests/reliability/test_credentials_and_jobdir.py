@@ -50,7 +50,9 @@ def test_jobdir_pause_and_resume(big_site: SampleSite, tmp_path: Path) -> None:
     wait_until_archiving(tmp_path / "warc")
     first.send_signal(signal.SIGINT)  # Ctrl-C: Scrapy pauses, keeping its queue in JOBDIR
     output, _ = first.communicate(timeout=120)
-    assert first.returncode == 0, output[-3000:]
+    # Paused, not done: exit 1 with its own status, so cron knows to run it again (crawler/outcome.py).
+    assert first.returncode == 1, output[-3000:]
+    assert "'finish_reason': 'paused'" in output, output[-3000:]
     assert (tmp_path / "job" / "requests.queue").is_dir()
     second = start_slow_crawl(big_site, tmp_path, jobdir)
     output, _ = second.communicate(timeout=300)

@@ -5,9 +5,17 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent.parent
+# `crawl` and `demo` write Scrapy's log under NEWSARCHIVE_LOG_DIR (data/logs by default): the tests'
+# crawls write theirs here, not into the project directory, unless a test names its own folder.
+LOG_DIR = Path(tempfile.mkdtemp(prefix="newsarchive-test-logs-"))
+
+
+def _env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    return {"NEWSARCHIVE_LOG_DIR": str(LOG_DIR), **os.environ, **(extra or {})}
 
 
 def newsarchive(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -18,7 +26,7 @@ def newsarchive(*args: str, env: dict[str, str] | None = None) -> subprocess.Com
         capture_output=True,
         text=True,
         timeout=300,
-        env={**os.environ, **(env or {})},
+        env=_env(env),
     )
 
 
@@ -28,7 +36,7 @@ def newsarchive_in_terminal(*args: str, columns: int = 200) -> tuple[int, str]:
     import pty
 
     controller, terminal = pty.openpty()
-    env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": str(columns), "LINES": "50"}
+    env = _env({"TERM": "xterm-256color", "COLUMNS": str(columns), "LINES": "50"})
     with subprocess.Popen(
         [sys.executable, "-m", "archive.cli", *args],
         cwd=ROOT,
