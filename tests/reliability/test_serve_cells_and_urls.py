@@ -24,7 +24,8 @@ from archive.db import open_database
 from tests.support.archive_data import populate
 from tests.support.cli import ROOT, newsarchive
 
-_SERVING = re.compile(r"serving \S+ read-only at (http://\S+) \(Ctrl-C stops\)")
+# The reader's pages are at the first URL; the database's Datasette page, which these tests read, in "the data".
+_SERVING = re.compile(r"serving \S+ read-only at http://\S+ \(the data: (http://\S+); Ctrl-C stops\)")
 
 
 def _serve(*args: str) -> tuple[subprocess.Popen[str], str]:
