@@ -234,6 +234,22 @@ class UrlAlias(Base):
     seen_at: Mapped[dt.datetime]  # the latest capture that went through the redirect
 
 
+class SitemapEntry(Base):
+    """What a Google News sitemap said of an article, as the crawl read it: ``store()`` fills a
+    title, published date or tags the page itself lacks from it, for the crawl and ``reextract``
+    alike. The news fields are kept as first seen, so a sitemap that rewords a title never makes
+    a new version of an article stored earlier."""
+
+    __tablename__ = "sitemap_entries"
+
+    url: Mapped[str] = mapped_column(StorableText(), primary_key=True)
+    title: Mapped[str | None] = mapped_column(StorableText())
+    publication_date: Mapped[str | None] = mapped_column(StorableText())  # as the sitemap wrote it
+    keywords: Mapped[str | None] = mapped_column(StorableText())  # comma-separated, as in <news:keywords>
+    lastmod: Mapped[str | None] = mapped_column(StorableText())
+    seen_at: Mapped[dt.datetime]  # the latest read of a sitemap that listed it
+
+
 class CrawlRun(Base):
     """One crawl: written when it starts, updated as it goes, finalized when it closes.
 

@@ -30,6 +30,7 @@ from archive.capture import Capture
 from archive.changes import Story, describe
 from archive.db import as_utc
 from archive.extract import Article, NotAnArticle
+from archive.sitemaps import fill
 from archive.urls import host_of
 
 ExtractionResult = Article | NotAnArticle
@@ -514,6 +515,12 @@ def store(session: Session, entries: Iterable[tuple[Capture, ExtractionResult | 
     give two versions when their content differs, numbered in entry order."""
     writer = _Store(session)
     entries = list(entries)
+    # Before anything hashes a result: what a Google News sitemap said fills what the page lacks.
+    articles = [(position, c.url, r) for position, (c, r) in enumerate(entries) if isinstance(r, Article)]
+    filled = fill(session, [(url, r) for _, url, r in articles])
+    for index, article in filled.items():
+        position = articles[index][0]
+        entries[position] = (entries[position][0], article)
     owners = article_owners(session, entries)  # which article each result belongs to
     urls: dict[str, Capture | None] = {}
     authors: dict[str, None] = {}  # first seen first: ids follow the order pages came in

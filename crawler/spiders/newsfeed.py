@@ -45,9 +45,12 @@ import scrapy
 from scrapy import signals
 from scrapy.http import Response, TextResponse
 from scrapy.utils.defer import maybe_deferred_to_future
+from sqlalchemy.exc import SQLAlchemyError
 from twisted.internet import threads
 from twisted.python.failure import Failure
 
+from archive import sitemaps
+from archive.db import create_db_engine
 from archive.profiles import (
     ProfileError,
     SiteProfile,
@@ -61,6 +64,7 @@ from archive.urls import canonicalize, is_crawlable, start_urls
 from crawler.archive_index import ArchiveIndex, Known
 from crawler.content_decoding import DECODING_ERROR_META_KEY
 from crawler.discovery import (
+    SitemapEntry,
     feed_entries,
     gunzip_within,
     is_listing_url,
@@ -76,6 +80,7 @@ from crawler.middlewares import CAPTURE_META_KEY
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
+    from sqlalchemy import Engine
 
 logger = logging.getLogger(__name__)
 
@@ -110,6 +115,7 @@ class NewsFeedSpider(scrapy.Spider):
     # Set by from_crawler from the settings (crawler/settings.py has their defaults).
     policy: IncrementalPolicy  # the incremental decision (crawler/incremental.py)
     index: ArchiveIndex | None = None  # what the archive holds; None: not incremental, or no database
+    sitemap_engine: Engine | None = None  # where Google News sitemap entries are recorded; None: no database
     distributed: bool = False  # a worker of a shared frontier (crawler/distributed.py)
     follow_robots_sitemaps: bool
     max_listing_pages: int
@@ -185,12 +191,18 @@ class NewsFeedSpider(scrapy.Spider):
         database_url = settings.get("NEWSARCHIVE_DATABASE_URL")
         if spider.policy.enabled and database_url:
             spider.index = ArchiveIndex.from_url(database_url)
+            spider.sitemap_engine = spider.index.engine
+            crawler.signals.connect(spider._close_index, signal=signals.spider_closed)
+        elif database_url:
+            spider.sitemap_engine = create_db_engine(database_url, create=True)
             crawler.signals.connect(spider._close_index, signal=signals.spider_closed)
         return spider
 
     def _close_index(self, spider: scrapy.Spider) -> None:
         if self.index is not None:
             self.index.close()
+        elif self.sitemap_engine is not None:
+            self.sitemap_engine.dispose()
 
     # -- start ---------------------------------------------------------------------------------
     async def start(self) -> AsyncIterator[scrapy.Request]:
@@ -535,11 +547,14 @@ class NewsFeedSpider(scrapy.Spider):
             self._count_capped("sitemap_depth")
             return
         entries = self._capped(sitemap_entries(body, index), self.sitemap_max_urls, response.url, "sitemap_urls")
-        for batch in _batches(self._recent(entries)):
+        for batch in _batches(entries):
+            recent = list(self._recent(batch))
             if index:
-                requests = await self._child_sitemaps(response, batch, depth + 1)
+                requests = await self._child_sitemaps(response, recent, depth + 1)
             else:
-                requests = await self._sitemap_articles(response, batch)
+                # Recorded before its articles are requested, so storing them can use it.
+                await self._record_news(batch)
+                requests = await self._sitemap_articles(response, recent)
             for request in requests:
                 yield request
 
@@ -551,6 +566,20 @@ class NewsFeedSpider(scrapy.Spider):
             lastmod = max((d for d in map(parse_date, entry.dates) if d is not None), default=None)
             if oldest is None or lastmod is None or lastmod >= oldest:
                 yield canonicalize(entry.url), lastmod
+
+    async def _record_news(self, entries: list[SitemapEntry]) -> None:
+        news = [
+            (canonicalize(e.url), e.news_title, e.news_published, e.news_keywords, e.lastmod)
+            for e in entries
+            if e.news_title or e.news_published or e.news_keywords
+        ]
+        if self.sitemap_engine is not None and news:
+            try:
+                await self._in_thread(sitemaps.record, self.sitemap_engine, news, dt.datetime.now(dt.UTC))
+            except SQLAlchemyError as exc:
+                # The articles are still worth fetching; they only miss what the sitemap said.
+                logger.warning("sitemap entries not recorded (%s): %s", type(exc).__name__, str(exc).splitlines()[0])
+                self._inc("sitemap_entries_unrecorded")
 
     async def _child_sitemaps(
         self, response: Response, entries: list[tuple[str, dt.datetime | None]], depth: int

@@ -33,6 +33,8 @@ class Story:
     published: dt.datetime
     modified: dt.datetime | None = None
     clutter: int = 0  # which rotation of the clutter the page shows
+    bare: bool = False  # the page declares no title and no date (the news sitemap has them)
+    keywords: tuple[str, ...] = ()  # declared in the page's JSON-LD
 
     @property
     def path(self) -> str:
@@ -71,13 +73,19 @@ def render_article(story: Story) -> bytes:
     }
     if story.modified:
         ld["dateModified"] = story.modified.isoformat()
+    if story.keywords:
+        ld["keywords"] = list(story.keywords)
     body = "\n".join(f"      <p>{html.escape(p)}</p>" for p in story.paragraphs)
+    head = f"<title>{html.escape(story.title)} | Editable News</title>\n"
+    head += f'<script type="application/ld+json">{json.dumps(ld)}</script>'
+    heading = f"<h1>{html.escape(story.title)}</h1>"
+    if story.bare:
+        head, heading = "", ""
     page = f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>{html.escape(story.title)} | Editable News</title>
-<script type="application/ld+json">{json.dumps(ld)}</script></head>
+<html lang="en"><head><meta charset="utf-8">{head}</head>
 <body><header><a href="/">Editable News</a> <a href="/news/">News</a></header>
 <main><article class="story">
-      <h1>{html.escape(story.title)}</h1>
+      {heading}
       <p class="byline">By {html.escape(story.author)}</p>
 {body}
 {_clutter(story.clutter)}
@@ -92,6 +100,7 @@ class EditableSite:
         self.stories: dict[str, Story] = {s.slug: s for s in stories}
         self.redirects: dict[str, str] = {}  # old path -> slug of the story it now is
         self.ignore_validators: set[str] = set()  # slugs whose pages answer 200 whatever was sent
+        self.news_titles: dict[str, str] = {}  # slug -> the news sitemap's title, when not the page's
         self.listing_extra: list[str] = []  # paths linked from the first listing page besides its stories
         self.log: list[Hit] = []
         self._lock = threading.Lock()
@@ -163,7 +172,8 @@ class EditableSite:
             f"<url><loc>{base}{s.path}</loc><news:news><news:publication><news:name>Editable News</news:name>"
             f"<news:language>en</news:language></news:publication>"
             f"<news:publication_date>{s.updated.isoformat()}</news:publication_date>"
-            f"<news:title>{html.escape(s.title)}</news:title><news:keywords>council, vote</news:keywords>"
+            f"<news:title>{html.escape(self.news_titles.get(s.slug, s.title))}</news:title>"
+            "<news:keywords>council, vote</news:keywords>"
             "</news:news></url>"
             for s in self.newest_first()
         )
