@@ -103,7 +103,7 @@ def test_scrapyd_deploy_and_schedule_a_crawl(scrapyd: str, tmp_path: Path) -> No
         timeout=300,
     )
     assert deploy.returncode == 0, deploy.stdout + deploy.stderr
-    assert json.loads(deploy.stdout)["status"] == "ok"
+    assert json.loads(deploy.stdout)["status"] == "ok", deploy.stdout
     assert _api(scrapyd, "listspiders.json?project=newsarchive")["spiders"] == ["newsfeed"]
 
     database_url = f"sqlite:///{tmp_path / 'archive.db'}"
