@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from archive.commands.options import EXIT_OK, UserError, add_db, add_filters, filters_from, subcommand
+from archive.commands.options import EXIT_OK, add_db, add_filters, filters_from, limit_from, subcommand
 from archive.commands.output import add_format, one_line_errors, write_rows
 from archive.config import database_url
 
@@ -16,12 +16,11 @@ def run(args: argparse.Namespace) -> int:
     from archive.db import open_database
     from archive.query import list_articles
 
-    if args.limit < 0:
-        raise UserError("--limit must be 0 (no limit) or more")
+    limit = limit_from(args)
     filters = filters_from(args)  # a usage error is reported before the database is opened
     sessions = open_database(database_url(args.db), create=False)
     with sessions() as session:
-        rows = list_articles(session, filters, limit=args.limit or None, order=args.order)
+        rows = list_articles(session, filters, limit=limit, order=args.order)
     if args.format == "table":
         for row in rows:
             row["published"] = (row["published"] or "")[:16]

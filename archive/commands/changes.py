@@ -6,7 +6,7 @@ import argparse
 import datetime as dt
 from typing import Any
 
-from archive.commands.options import EXIT_OK, UserError, add_db, add_site, parse_date, site_from, subcommand
+from archive.commands.options import EXIT_OK, add_db, add_site, limit_from, parse_date, site_from, subcommand
 from archive.commands.output import add_format, one_line_errors, write_rows
 from archive.config import database_url
 
@@ -34,12 +34,11 @@ def run(args: argparse.Namespace) -> int:
     from archive.changes import recent_edits
     from archive.db import open_database
 
-    if args.limit < 0:
-        raise UserError("--limit must be 0 (all) or more")
+    limit = limit_from(args)
     site = site_from(args)
     sessions = open_database(database_url(args.db), create=False)
     with sessions() as session:
-        edits = [edit.as_dict() for edit in recent_edits(session, args.since, site, args.limit or None)]
+        edits = [edit.as_dict() for edit in recent_edits(session, args.since, site, limit)]
     write_rows(edits, args.format, COLUMNS, title="edits (newest first)")
     return EXIT_OK
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from archive.commands.options import EXIT_OK, UserError, add_db, add_site, site_from, subcommand
+from archive.commands.options import EXIT_OK, add_db, add_site, limit_from, site_from, subcommand
 from archive.commands.output import add_format, one_line_errors, terminal_text, write_rows
 from archive.config import database_url
 
@@ -66,8 +66,7 @@ def run(args: argparse.Namespace) -> int:
     from archive import health, models
     from archive.db import open_database
 
-    if args.limit < 0:
-        raise UserError("--limit must be 0 (no limit) or more")
+    limit = limit_from(args)
     site = site_from(args)
     rules = health.HealthRules.from_project()
     sessions = open_database(database_url(args.db), create=False)
@@ -76,8 +75,8 @@ def run(args: argparse.Namespace) -> int:
         query = select(H).order_by(H.started_at.desc(), H.id.desc())
         if site is not None:
             query = query.where(site.sql(H.site))
-        if args.limit:
-            query = query.limit(args.limit)
+        if limit:
+            query = query.limit(limit)
         verdicts = health.verdicts(session, session.scalars(query).all(), rules)
     if args.format in ("json", "jsonl"):
         rows = [_row(verdict) for verdict in verdicts]

@@ -123,6 +123,13 @@ def site_from(args: argparse.Namespace) -> Any:
         raise UserError(str(exc)) from None
 
 
+def limit_from(args: argparse.Namespace) -> int | None:
+    """``--limit N`` as every command means it: at most N, 0 for no limit (None); below 0 a usage error."""
+    if args.limit < 0:
+        raise UserError("--limit must be 0 (all) or more")
+    return args.limit or None
+
+
 def add_filters(parser: argparse.ArgumentParser) -> None:
     add_site(parser)
     parser.add_argument("--author", help="only articles by this author (exact name)")

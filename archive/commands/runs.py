@@ -9,7 +9,7 @@ import json
 import sys
 from typing import Any
 
-from archive.commands.options import EXIT_OK, UserError, add_db, add_site, site_from, subcommand
+from archive.commands.options import EXIT_OK, add_db, add_site, limit_from, site_from, subcommand
 from archive.commands.output import one_line, terminal_text
 from archive.config import database_url
 from archive.urls import redact_urls
@@ -85,8 +85,7 @@ def run(args: argparse.Namespace) -> int:
     from archive import models
     from archive.db import open_database
 
-    if args.limit < 0:
-        raise UserError("--limit must be 0 (all) or more")
+    limit = limit_from(args)
     site = site_from(args)
     sessions = open_database(database_url(args.db), create=False)
     with sessions() as session:
@@ -95,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
             query = query.where(models.CrawlRun.status == args.status)
         # A run's site column lists profile names or hosts: matched here, as --site matches everywhere.
         runs = (r for r in session.scalars(query) if site is None or site.matches_run(r.site))
-        rows = [_row(r) for r in itertools.islice(runs, args.limit or None)]
+        rows = [_row(r) for r in itertools.islice(runs, limit)]
         add_health(session, rows)
     if args.format == "json":
         sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")

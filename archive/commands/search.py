@@ -5,7 +5,16 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from archive.commands.options import EXIT_FAILURE, EXIT_OK, UserError, add_db, add_filters, filters_from, subcommand
+from archive.commands.options import (
+    EXIT_FAILURE,
+    EXIT_OK,
+    UserError,
+    add_db,
+    add_filters,
+    filters_from,
+    limit_from,
+    subcommand,
+)
 from archive.commands.output import add_format, for_terminal, is_terminal, one_line_errors, write_rows
 from archive.config import database_url
 
@@ -27,8 +36,7 @@ def run(args: argparse.Namespace) -> int:
     from archive.db import open_database
     from archive.search import SearchError, explain, reindex, search
 
-    if args.limit < 0:
-        raise UserError("--limit must be 0 (no limit) or more")
+    limit = limit_from(args)
     query = " ".join(args.text)
     filters = filters_from(args)  # a usage error is reported before the database is opened
     sessions = open_database(database_url(args.db), create=False)
@@ -45,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
             write_rows([explain(query)], "json", ())
             return EXIT_OK
         with sessions() as session:
-            hits = search(session, query, filters, limit=args.limit or None)
+            hits = search(session, query, filters, limit=limit)
     except SearchError as exc:
         raise UserError(str(exc)) from None
     rich_table = args.format == "table" and is_terminal()

@@ -5,7 +5,6 @@ command computes differently."""
 from __future__ import annotations
 
 import datetime as dt
-import re
 import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,9 +19,6 @@ from archive.db import as_utc
 from archive.query import Filters, articles_per_day, names_by_version
 from archive.sites import SiteSelector
 from archive.textdiff import Piece, word_diff
-
-_SINCE = re.compile(r"^\s*(\d+)\s*([hdw])\s*$")
-_UNITS = {"h": "hours", "d": "days", "w": "weeks"}
 
 
 class NotFound(LookupError):
@@ -43,11 +39,14 @@ def read_only_sessions(path: Path) -> sessionmaker[Session]:
 
 
 def parse_since(text: str) -> dt.timedelta:
-    """``12h``, ``7d``, ``2w``: the window of the edits pages; ValueError for anything else."""
-    match = _SINCE.match(text)
-    if match is None:
-        raise ValueError(f"since must be a number and h, d or w (like 7d), not {text!r}")
-    return dt.timedelta(**{_UNITS[match[2]]: int(match[1])})
+    """``12h``, ``7d``, ``2w``: the window of the edits pages, read as `newsarchive changes --since`
+    reads a span; ValueError for anything else."""
+    from crawler.incremental import parse_span
+
+    try:
+        return parse_span(text)
+    except ValueError:
+        raise ValueError(f"since must be a number and h, d or w (like 7d), not {text!r}") from None
 
 
 def parse_day(text: str | None) -> dt.datetime | None:
