@@ -25,6 +25,7 @@ from tests.support.archive_data import (
 from tests.support.crawls import CrawlRun, copy_crawl, crawl_fingerprint, scrapy_crawl
 from tests.support.hostile_text import crawl_hostile_text
 from tests.support.reader import CHROMIUM, READER_PAGE_SIZE, ReaderArchive, Served, serving, two_crawls
+from tests.support.requisite_site import RequisiteSite
 from tests.support.sample_articles import many_articles
 from tests.support.url_shape_site import url_shape_site as serve_url_shape_site
 
@@ -33,6 +34,14 @@ from tests.support.url_shape_site import url_shape_site as serve_url_shape_site
 @pytest.fixture(scope="session")
 def sample_site() -> Iterator[SampleSite]:
     with SampleSite() as site:
+        yield site
+
+
+@pytest.fixture(scope="module")
+def requisite_site() -> Iterator[RequisiteSite]:
+    """A site and its CDN (another origin) whose articles load stylesheets, a web font, images
+    with srcset, a script-built panel, and one story only a script builds (tests/support/requisite_site.py)."""
+    with RequisiteSite() as site:
         yield site
 
 
