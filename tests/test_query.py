@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import gzip
 import json
+import sqlite3
 from pathlib import Path
 
 import pyarrow.parquet as pq
+import pytest
 
 from archive.commands.stats import day_chart
+from archive.db import open_database
 from archive.query import Filters, article_versions, find_article, list_articles, site_stats
 from archive.sample_site import SampleSite, load_articles
-from tests.support.archive_data import OTHER, SITE, ArchiveDB
+from tests.support.archive_data import OTHER, SITE, ArchiveDB, populate
 from tests.support.cli import newsarchive
 from tests.support.crawls import CrawlRun
 
@@ -140,6 +143,27 @@ def test_missing_database_is_one_line(tmp_path: Path) -> None:
     for command in (["articles"], ["show", "1"], ["stats"], ["search", "x"], ["export", "--format", "parquet"]):
         done = newsarchive(*command, "--db", f"sqlite:///{tmp_path / 'none.db'}")
         assert done.returncode != 0 and done.stderr.count("\n") == 1 and "no database" in done.stderr
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet"])
+def test_export_that_fails_midway_leaves_the_earlier_file_whole(fmt: str, tmp_path: Path) -> None:
+    """An export that stops (here: a database row it cannot read) is one line, and the file it
+    was told to write is the earlier export still: never half of a new one under its name."""
+    url = f"sqlite:///{tmp_path / 'archive.db'}"
+    populate(open_database(url))
+    target = tmp_path / f"articles.{fmt}"
+    done = newsarchive("export", "--format", fmt, "-o", str(target), "--db", url)
+    assert done.returncode == 0, done.stderr
+    earlier = target.read_bytes()
+    with sqlite3.connect(tmp_path / "archive.db") as db:  # a value SQLAlchemy cannot read back
+        db.execute(
+            "UPDATE captures SET fetched_at = 'garbage' WHERE id = (SELECT max(capture_id) FROM article_versions)"
+        )
+    done = newsarchive("export", "--format", fmt, "-o", str(target), "--db", url)
+    assert done.returncode == 1
+    assert done.stderr.count("\n") == 1 and "garbage" in done.stderr and "Traceback" not in done.stderr
+    assert target.read_bytes() == earlier
+    assert [p.name for p in tmp_path.iterdir() if not p.name.startswith("archive.db")] == [target.name]
 
 
 # ------------------------------------------------------------------ a real crawl

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
+import os
 import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -106,12 +108,12 @@ def run(args: argparse.Namespace) -> int:
             raise UserError(problem)
     filters = filters_from(args)  # a usage error is reported before the database is opened
     sessions = open_database(database_url(args.db), create=False)
-    with sessions() as session:
-        rows = iter_articles(session, filters)
+    with sessions() as session, _written_whole(args.output) as partial:
+        rows = _readable(iter_articles(session, filters))
         if args.format == "parquet":
-            write_parquet(rows, str(args.output) if args.output else sys.stdout.buffer)
+            write_parquet(rows, str(partial) if partial else sys.stdout.buffer)
             return EXIT_OK
-        out = sys.stdout if args.output is None else args.output.open("w", encoding="utf-8", newline="")
+        out = sys.stdout if partial is None else partial.open("w", encoding="utf-8", newline="")
         try:
             if args.format == "jsonl":
                 for row in rows:
@@ -122,6 +124,38 @@ def run(args: argparse.Namespace) -> int:
             if out is not sys.stdout:
                 out.close()
     return EXIT_OK
+
+
+@contextlib.contextmanager
+def _written_whole(target: Path | None) -> Iterator[Path | None]:
+    """A file beside *target* to write the export into, renamed to *target* only once the export is
+    whole: an export that stops half-way leaves an earlier file of that name as it was."""
+    if target is None:
+        yield None
+        return
+    partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
+    try:
+        yield partial
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def _readable(rows: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """*rows*, with a value the database holds but cannot give back (a corrupt timestamp) reported as
+    the database's fault in one line instead of a traceback."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from archive.db import DatabaseError
+
+    count = 0
+    try:
+        for row in rows:
+            yield row
+            count += 1
+    except (ValueError, SQLAlchemyError) as exc:
+        reason = " ".join(str(exc).split())[:300]
+        raise DatabaseError(f"export stopped after {count} articles: a row could not be read ({reason})") from None
 
 
 def register(sub: Any) -> None:
