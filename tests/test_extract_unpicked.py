@@ -333,6 +333,26 @@ def test_a_document_title_declared_in_dublin_core_beats_the_window_title() -> No
     assert result.title == "Council approves the cycling plan"
 
 
+def test_a_meta_tag_that_names_two_properties_declares_both() -> None:
+    # RDFa lets one tag serve several properties: property="og:title twitter:title" is an og:title.
+    head = (
+        '<script type="application/ld+json">{"@context": "https://schema.org", "@type": "NewsArticle",'
+        ' "headline": "Cycling plan: the council says yes"}</script>'
+        '<meta property="og:title twitter:title" content="Council approves the cycling plan">'
+    )
+    result = assert_article(extract(story_page(head=head), "https://paper.test/news/2024/cycling-plan"))
+    assert result.title == "Council approves the cycling plan"
+
+
+def test_a_title_suffix_that_names_the_site_by_its_host_name_goes() -> None:
+    head = '<meta property="og:title" content="Council approves the new lanes - District-News.de">'
+    paragraphs = "".join(f"<p>{line}</p>" for line in _PARAGRAPHS)
+    html = f"""<html><head><title>District News</title>{head}</head><body><main>
+<div class="content">{paragraphs}</div></main></body></html>"""
+    result = assert_article(extract(html.encode(), "https://www.district-news.de/news/2024/lanes"))
+    assert result.title == "Council approves the new lanes"
+
+
 _LONG_HEADLINE = "Under the press law three journalists of the district paper are released on bail"
 _SHARE_TITLE = "three journalists of the district paper are released on bail"
 

@@ -510,7 +510,7 @@ def _heading_the_title_tag_names(data: PageData, h1: str | None, h1s: list[str],
     if named:
         return max(named, key=len)
     # Dublin Core's title is the document's own; the <title> tag is the window's, often with a file or draft name.
-    dublin_core = _declared_title(data.first("dc.title", "dcterms.title"), site_names)
+    dublin_core = _declared_title(data.first("dc.title", "dc:title", "dcterms.title", "dcterms:title"), site_names)
     if dublin_core:
         return dublin_core
     stripped = _declared_title(data.title_tag, [*site_names, *h1s[:1]])
