@@ -296,6 +296,13 @@ def test_without_declared_titles_the_title_tag_tells_which_heading_is_the_headli
     assert result.title == "Council approves the cycling plan"
 
 
+def _news_ld(headline: str) -> str:
+    return (
+        '<script type="application/ld+json">{"@context": "https://schema.org", "@type": "NewsArticle",'
+        f' "headline": "{headline}"}}</script>'
+    )
+
+
 @pytest.mark.parametrize(
     ("headings", "title_tag"),
     [
@@ -335,9 +342,7 @@ def test_a_document_title_declared_in_dublin_core_beats_the_window_title() -> No
 
 def test_a_meta_tag_that_names_two_properties_declares_both() -> None:
     # RDFa lets one tag serve several properties: property="og:title twitter:title" is an og:title.
-    head = (
-        '<script type="application/ld+json">{"@context": "https://schema.org", "@type": "NewsArticle",'
-        ' "headline": "Cycling plan: the council says yes"}</script>'
+    head = _news_ld("Cycling plan: the council says yes") + (
         '<meta property="og:title twitter:title" content="Council approves the cycling plan">'
     )
     result = assert_article(extract(story_page(head=head), "https://paper.test/news/2024/cycling-plan"))
@@ -370,10 +375,8 @@ _SHARE_TITLE = "three journalists of the district paper are released on bail"
 def test_share_titles_that_drop_the_headline_s_first_words_vote_for_the_whole_heading(
     heading: str, expected: str
 ) -> None:
-    head = (
-        '<script type="application/ld+json">{"@context": "https://schema.org", "@type": "NewsArticle",'
-        f' "headline": "{_SHARE_TITLE}"}}</script><meta property="og:title" content="{_SHARE_TITLE}">'
-        '<meta property="og:site_name" content="District News">'
+    head = _news_ld(_SHARE_TITLE) + (
+        f'<meta property="og:title" content="{_SHARE_TITLE}"><meta property="og:site_name" content="District News">'
     )
     paragraphs = "".join(f"<p>{line}</p>" for line in _PARAGRAPHS)
     html = f"""<html><head><title>{_LONG_HEADLINE} - District News</title>{head}</head><body><main>{heading}

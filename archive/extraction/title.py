@@ -133,8 +133,8 @@ def _links_home(h: HtmlElement, text: str) -> bool:
 
 
 def _is_logo(h: HtmlElement, site_names: list[str]) -> bool:
-    """The <h1> is the site's logo, not a headline: its text is the site's name, or it is a short text
-    (a name, not a sentence) in an element the theme calls a logo (h1#website-logo)."""
+    """The <h1> is the site's logo, not a headline: its text is the site's name or one link to the front page,
+    or it is a short text (a name, not a sentence) in an element the theme calls a logo (h1#website-logo)."""
     text = clean(h.text_content())
     if len(text) <= 60 and _links_home(h, text):
         return True  # a long name ("Notes of the district council") is still the front page's name
@@ -356,7 +356,7 @@ def pick_title(data: PageData, h1s: list[str], site_names: list[str], tree: Html
     _mend_cut_og_title(cands)
     _mend_truncated(cands)
     if tree is not None and h1s and h1 == h1s[0]:
-        _mend_cut_from_the_front(cands, headline_h1(tree, site_names), data.title_tag)
+        _mend_cut_from_the_front(cands, tree, site_names, data.title_tag)
     _drop_kickers(cands)
     values = [v for v in cands.values() if v]
     if values:
@@ -449,18 +449,19 @@ def _mend_truncated(cands: _Candidates) -> None:
             cands[key] = longer[0]
 
 
-def _mend_cut_from_the_front(cands: _Candidates, h: HtmlElement | None, title_tag: str | None) -> None:
+def _mend_cut_from_the_front(
+    cands: _Candidates, tree: HtmlElement, site_names: list[str], title_tag: str | None
+) -> None:
     """Share titles shortened by dropping the headline's first words ("three journalists … released" for "Under
     the press law three journalists … released"): a declared version that is the end of the <h1>, after a word
     break and no kicker's punctuation, votes for the <h1> when the <title> tag shows all of it too. Not when the
     dropped words are an element of their own in the <h1>: that is a kicker line, and the shorter version the
     headline."""
     h1 = cands["h1"]
-    if not h1 or h is None or not title_tag or norm(h1) not in norm(title_tag):
-        return
-    if any(clean(child.text_content()) for child in h if isinstance(child.tag, str)):
+    if not h1 or not title_tag or norm(h1) not in norm(title_tag):
         return
     nh = norm(h1)
+    cut = []
     for key in ("ld", "og", "name"):
         value = cands[key]
         nv = norm(value) if value else ""
@@ -468,7 +469,12 @@ def _mend_cut_from_the_front(cands: _Candidates, h: HtmlElement | None, title_ta
             dropped = nh[: -len(nv)]
             # More than an article: "Seven secrets…" for "The seven secrets…" is the share card's own wording.
             if dropped.endswith(" ") and len(dropped) >= max(8, len(nh) // 5) and not _KICKER_SEP.search(dropped):
-                cands[key] = h1
+                cut.append(key)
+    h = headline_h1(tree, site_names) if cut else None
+    if h is None or any(clean(child.text_content()) for child in h if isinstance(child.tag, str)):
+        return
+    for key in cut:
+        cands[key] = h1
 
 
 def _drop_kickers(cands: _Candidates) -> None:
