@@ -349,13 +349,38 @@ def test_a_meta_tag_that_names_two_properties_declares_both() -> None:
     assert result.title == "Council approves the cycling plan"
 
 
-def test_a_title_suffix_that_names_the_site_by_its_host_name_goes() -> None:
-    head = '<meta property="og:title" content="Council approves the new lanes - District-News.de">'
+@pytest.mark.parametrize(
+    "og_title",
+    [
+        "Council approves the new lanes - District-News.de",  # the site by its host name
+        "Council approves the new lanes « District News",  # WordPress themes' separator
+        "Council approves the new lanes (District News)",  # the site's name in brackets
+        "Council approves the new lanes [District News]",
+    ],
+    ids=["host-name", "guillemet", "parentheses", "square-brackets"],
+)
+def test_a_title_suffix_that_names_the_site_goes(og_title: str) -> None:
+    head = f'<meta property="og:title" content="{og_title}"><meta property="og:site_name" content="District News">'
     paragraphs = "".join(f"<p>{line}</p>" for line in _PARAGRAPHS)
     html = f"""<html><head><title>District News</title>{head}</head><body><main>
 <div class="content">{paragraphs}</div></main></body></html>"""
     result = assert_article(extract(html.encode(), "https://www.district-news.de/news/2024/lanes"))
     assert result.title == "Council approves the new lanes"
+
+
+@pytest.mark.parametrize(
+    "declared",
+    [
+        '<meta property="og:title" content="District News">',  # the share card of the front page
+        '<meta property="og:title" content="district-news.test">',
+        '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "District News"}</script>',
+    ],
+    ids=["og-site-name", "og-host", "json-ld-site-name"],
+)
+def test_a_declared_title_that_only_names_the_site_is_not_the_headline(declared: str) -> None:
+    head = declared + '<meta property="og:site_name" content="District News">'
+    result = assert_article(extract(story_page(head=head), "https://www.district-news.test/news/2024/cycling-plan"))
+    assert result.title == "Council approves the cycling plan"
 
 
 _LONG_HEADLINE = "Under the press law three journalists of the district paper are released on bail"

@@ -14,7 +14,9 @@ from .normalize import class_words, clean, compact, ld_text, norm, strip_tags
 from .structured import PageData
 
 # Full-width separators (CJK titles: "Headline：Site", "Headline｜Site") need no spaces around them.
-_TITLE_SEPARATORS = re.compile(r"\s+(?:[|\-–—·•:»/]|::)\s+|\s*[：｜丨]\s*")
+_TITLE_SEPARATORS = re.compile(r"\s+(?:[|\-–—·•:»«/]|::)\s+|\s*[：｜丨]\s*")
+# "Headline (Site)", "Headline [Site]": the site's name in brackets at the end.
+_BRACKETED_SUFFIX = re.compile(r"\s*[(\[【](?P<site>[^()\[\]【】]{2,60})[)\]】]\s*$")
 
 
 # "Headline-Sectionㅣ Site": some CMSs glue the suffix on without spaces (Korean sites use the letter ㅣ as a bar).
@@ -54,6 +56,9 @@ def _strip_site(title: str, site_names: list[str]) -> str:
             head = _GLUED_SECTION.sub("", head)
         if len(head) >= 10:
             return head
+    bracketed = _BRACKETED_SUFFIX.search(title)
+    if bracketed and len(title[: bracketed.start()]) >= 10 and _names_site(bracketed.group("site"), site_names):
+        title = title[: bracketed.start()]
     parts = _TITLE_SEPARATORS.split(title)
     if len(parts) < 2:
         return title
@@ -362,13 +367,20 @@ def pick_title(data: PageData, h1s: list[str], site_names: list[str], tree: Html
     if values:
         return _most_agreed(values)
     for fallback in (data.first("twitter:title"), ld_text(art.get("name")), data.title_tag):
-        if fallback:
-            return _declared_title(fallback, site_names)
+        title = _declared_title(fallback, site_names)
+        if title:
+            return title
     return None
 
 
 def _declared_title(value: str | None, site_names: list[str]) -> str | None:
-    return _strip_site(clean(strip_tags(value)), site_names) if value else None
+    """The declared value without the site's name; None when the site's name is all it says (a share card
+    written for the front page). Only name-like site names count there: application-name may be the headline."""
+    if not value:
+        return None
+    title = _strip_site(clean(strip_tags(value)), site_names)
+    names = [s for s in site_names if len(s) <= 40 and len(s.split()) <= 5]
+    return None if _names_site(title, names) else title
 
 
 def _heading_vote(
