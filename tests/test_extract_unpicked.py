@@ -8,6 +8,7 @@ import unicodedata
 import pytest
 
 from archive.extract import Article, NotAnArticle, extract
+from archive.extraction.normalize import norm
 
 _PARAGRAPHS = (
     "The district council approved the new cycling plan on Tuesday evening after a debate of almost four hours.",
@@ -325,11 +326,19 @@ def test_a_heading_s_permalink_and_a_logo_linking_home_are_not_the_headline(head
     assert result.title == "Council approves the cycling plan"
 
 
-def test_the_words_of_a_heading_s_two_elements_are_not_glued_together() -> None:
-    # <span>Kicker</span>Headline: a theme shows the two on their own lines; their words are two words.
-    headings = "<h1><span>Cycling plan</span>Council approves the new lanes</h1>"
-    result = assert_article(extract(_undeclared_page(headings, "District News"), "https://paper.test/news/lanes"))
-    assert result.title == "Cycling plan Council approves the new lanes"
+@pytest.mark.parametrize(
+    "heading",
+    [
+        # <span>Kicker</span>Headline: a theme shows the two on their own lines; their words are two words
+        "<h1><span>Cycling plan</span>Council approves the new lanes</h1>",
+        "<h1>Cycling plan<br>council approves the new lanes</h1>",  # a line break
+        "<h1><div>Cycling plan</div><div>council approves the new lanes</div></h1>",  # two blocks
+    ],
+    ids=["span", "line-break", "blocks"],
+)
+def test_the_words_of_a_heading_s_two_elements_are_not_glued_together(heading: str) -> None:
+    result = assert_article(extract(_undeclared_page(heading, "District News"), "https://paper.test/news/lanes"))
+    assert norm(result.title) == "cycling plan council approves the new lanes"
 
 
 def test_a_document_title_declared_in_dublin_core_beats_the_window_title() -> None:

@@ -213,9 +213,13 @@ def _glued(left: str, right: str) -> bool:
     return (left[-1].islower() or left[-1] in ".:!?") and right[0].isupper()
 
 
+# Elements that end a line wherever they are: their text and the next never make one word.
+_LINE_BREAKING = frozenset({"br", "div", "p", "li", "ul", "ol", "section", "header", "h2", "h3", "h4", "h5", "h6"})
+
+
 def heading_text(h: HtmlElement) -> str:
-    """The heading's text as a reader sees it: without a permalink anchor, and with a space where the texts of two
-    of its elements would otherwise run into one word."""
+    """The heading's text as a reader sees it: without a permalink anchor, and with a space at a line break and
+    where the texts of two of its elements would otherwise run into one word."""
     pieces: list[str] = []
 
     def add(text: str | None) -> None:
@@ -228,7 +232,12 @@ def heading_text(h: HtmlElement) -> str:
         add(node.text)
         for child in node:
             if isinstance(child.tag, str) and not _is_permalink(child):
+                breaks = child.tag in _LINE_BREAKING
+                if breaks:
+                    pieces.append(" ")
                 walk(child)
+                if breaks:
+                    pieces.append(" ")
             add(child.tail)
 
     walk(h)
