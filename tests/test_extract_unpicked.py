@@ -341,6 +341,13 @@ def test_the_words_of_a_heading_s_two_elements_are_not_glued_together(heading: s
     assert norm(result.title) == "cycling plan council approves the new lanes"
 
 
+def test_an_entity_escaped_twice_in_the_heading_is_decoded() -> None:
+    # A CMS that escapes the headline twice makes the page show "council&#8217;s": the headline says "council’s".
+    heading = "<h1>The council&amp;#8217;s cycling plan &amp;amp; its lanes</h1>"
+    result = assert_article(extract(_undeclared_page(heading, "District News"), "https://paper.test/news/lanes"))
+    assert result.title == "The council\u2019s cycling plan & its lanes"
+
+
 def test_a_document_title_declared_in_dublin_core_beats_the_window_title() -> None:
     page = _undeclared_page("", "draft-council-cycling-plan-04 - Council approves the cycling plan").replace(
         b"</head>", b'<meta name="DC.title" content="Council approves the cycling plan"></head>'

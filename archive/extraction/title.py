@@ -3,6 +3,7 @@ keep, without "| Site" suffixes, glued-on kickers, breadcrumb SEO titles or an a
 
 from __future__ import annotations
 
+import html
 import itertools
 import re
 from urllib.parse import urlsplit
@@ -213,6 +214,7 @@ def _glued(left: str, right: str) -> bool:
     return (left[-1].islower() or left[-1] in ".:!?") and right[0].isupper()
 
 
+_ENTITY = re.compile(r"&(?:#\d{2,7}|#x[0-9a-fA-F]{2,6}|[a-zA-Z]{2,8});")
 # Elements that end a line wherever they are: their text and the next never make one word.
 _LINE_BREAKING = frozenset({"br", "div", "p", "li", "ul", "ol", "section", "header", "h2", "h3", "h4", "h5", "h6"})
 
@@ -241,7 +243,9 @@ def heading_text(h: HtmlElement) -> str:
             add(child.tail)
 
     walk(h)
-    return clean("".join(pieces))
+    text = clean("".join(pieces))
+    # Escaped twice by the CMS, the page shows "council&#8217;s": the headline is what the entity stands for.
+    return html.unescape(text) if _ENTITY.search(text) else text
 
 
 def _heading_text(h: HtmlElement, site_names: list[str]) -> str:
