@@ -8,6 +8,7 @@ import unicodedata
 import pytest
 
 from archive.extract import Article, NotAnArticle, extract
+from archive.extraction.normalize import norm
 
 _PARAGRAPHS = (
     "The district council approved the new cycling plan on Tuesday evening after a debate of almost four hours.",
@@ -294,6 +295,135 @@ def test_without_declared_titles_the_title_tag_tells_which_heading_is_the_headli
 ) -> None:
     result = assert_article(extract(_undeclared_page(headings, title_tag), "https://blog.test/2024/05/cycling-plan"))
     assert result.title == "Council approves the cycling plan"
+
+
+def _news_ld(headline: str) -> str:
+    return (
+        '<script type="application/ld+json">{"@context": "https://schema.org", "@type": "NewsArticle",'
+        f' "headline": "{headline}"}}</script>'
+    )
+
+
+@pytest.mark.parametrize(
+    ("headings", "title_tag"),
+    [
+        # a documentation theme's permalink anchor ("¶") after the headline is not part of it
+        (
+            '<h1>Council approves the cycling plan<a class="headerlink" href="#council" title="Permalink">¶</a></h1>',
+            "Engine Notes",
+        ),
+        # the logo is an <h1> that only links to the front page; the <title> tag names it and the headline
+        (
+            '<h1 class="heading"><a href="index.html"><span>Engine notes of the district council</span></a></h1>'
+            '</header><main><h1><a href="#top">Council approves the cycling plan</a></h1>',
+            "Council approves the cycling plan — Engine notes of the district council",
+        ),
+    ],
+    ids=["permalink-anchor", "home-link-logo"],
+)
+def test_a_heading_s_permalink_and_a_logo_linking_home_are_not_the_headline(headings: str, title_tag: str) -> None:
+    result = assert_article(extract(_undeclared_page(headings, title_tag), "https://docs.test/evolve/concepts.html"))
+    assert result.title == "Council approves the cycling plan"
+
+
+@pytest.mark.parametrize(
+    "heading",
+    [
+        # <span>Kicker</span>Headline: a theme shows the two on their own lines; their words are two words
+        "<h1><span>Cycling plan</span>Council approves the new lanes</h1>",
+        "<h1>Cycling plan<br>council approves the new lanes</h1>",  # a line break
+        "<h1><div>Cycling plan</div><div>council approves the new lanes</div></h1>",  # two blocks
+    ],
+    ids=["span", "line-break", "blocks"],
+)
+def test_the_words_of_a_heading_s_two_elements_are_not_glued_together(heading: str) -> None:
+    result = assert_article(extract(_undeclared_page(heading, "District News"), "https://paper.test/news/lanes"))
+    assert norm(result.title) == "cycling plan council approves the new lanes"
+
+
+def test_an_entity_escaped_twice_in_the_heading_is_decoded() -> None:
+    # A CMS that escapes the headline twice makes the page show "council&#8217;s": the headline says "council’s".
+    heading = "<h1>The council&amp;#8217;s cycling plan &amp;amp; its lanes</h1>"
+    result = assert_article(extract(_undeclared_page(heading, "District News"), "https://paper.test/news/lanes"))
+    assert result.title == "The council\u2019s cycling plan & its lanes"
+
+
+def test_a_document_title_declared_in_dublin_core_beats_the_window_title() -> None:
+    page = _undeclared_page("", "draft-council-cycling-plan-04 - Council approves the cycling plan").replace(
+        b"</head>", b'<meta name="DC.title" content="Council approves the cycling plan"></head>'
+    )
+    result = assert_article(extract(page, "https://docs.test/html/draft-council-cycling-plan-04"))
+    assert result.title == "Council approves the cycling plan"
+
+
+def test_a_meta_tag_that_names_two_properties_declares_both() -> None:
+    # RDFa lets one tag serve several properties: property="og:title twitter:title" is an og:title.
+    head = _news_ld("Cycling plan: the council says yes") + (
+        '<meta property="og:title twitter:title" content="Council approves the cycling plan">'
+    )
+    result = assert_article(extract(story_page(head=head), "https://paper.test/news/2024/cycling-plan"))
+    assert result.title == "Council approves the cycling plan"
+
+
+@pytest.mark.parametrize(
+    "og_title",
+    [
+        "Council approves the new lanes - District-News.de",  # the site by its host name
+        "Council approves the new lanes « District News",  # WordPress themes' separator
+        "Council approves the new lanes (District News)",  # the site's name in brackets
+        "Council approves the new lanes [District News]",
+    ],
+    ids=["host-name", "guillemet", "parentheses", "square-brackets"],
+)
+def test_a_title_suffix_that_names_the_site_goes(og_title: str) -> None:
+    head = f'<meta property="og:title" content="{og_title}"><meta property="og:site_name" content="District News">'
+    paragraphs = "".join(f"<p>{line}</p>" for line in _PARAGRAPHS)
+    html = f"""<html><head><title>District News</title>{head}</head><body><main>
+<div class="content">{paragraphs}</div></main></body></html>"""
+    result = assert_article(extract(html.encode(), "https://www.district-news.de/news/2024/lanes"))
+    assert result.title == "Council approves the new lanes"
+
+
+@pytest.mark.parametrize(
+    "declared",
+    [
+        '<meta property="og:title" content="District News">',  # the share card of the front page
+        '<meta property="og:title" content="district-news.test">',
+        '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "District News"}</script>',
+    ],
+    ids=["og-site-name", "og-host", "json-ld-site-name"],
+)
+def test_a_declared_title_that_only_names_the_site_is_not_the_headline(declared: str) -> None:
+    head = declared + '<meta property="og:site_name" content="District News">'
+    result = assert_article(extract(story_page(head=head), "https://www.district-news.test/news/2024/cycling-plan"))
+    assert result.title == "Council approves the cycling plan"
+
+
+_LONG_HEADLINE = "Under the press law three journalists of the district paper are released on bail"
+_SHARE_TITLE = "three journalists of the district paper are released on bail"
+
+
+@pytest.mark.parametrize(
+    ("heading", "expected"),
+    [
+        # the share titles drop the headline's first words; the <h1> and the <title> tag show all of it
+        (f"<h1>{_LONG_HEADLINE}</h1>", _LONG_HEADLINE),
+        # the dropped words are the <h1>'s own element (a kicker line): the shorter version stays the headline
+        (f"<h1><span>Under the press law</span>{_SHARE_TITLE}</h1>", _SHARE_TITLE),
+    ],
+    ids=["cut-from-the-front", "kicker-element"],
+)
+def test_share_titles_that_drop_the_headline_s_first_words_vote_for_the_whole_heading(
+    heading: str, expected: str
+) -> None:
+    head = _news_ld(_SHARE_TITLE) + (
+        f'<meta property="og:title" content="{_SHARE_TITLE}"><meta property="og:site_name" content="District News">'
+    )
+    paragraphs = "".join(f"<p>{line}</p>" for line in _PARAGRAPHS)
+    html = f"""<html><head><title>{_LONG_HEADLINE} - District News</title>{head}</head><body><main>{heading}
+<div class="content">{paragraphs}</div></main></body></html>"""
+    result = assert_article(extract(html.encode(), "https://paper.test/news/2024/journalists-released"))
+    assert result.title == expected
 
 
 def test_a_json_ld_headline_that_describes_the_page_loses_to_its_name_and_the_heading() -> None:

@@ -148,8 +148,11 @@ def _read_metadata(data: PageData, tree: HtmlElement, url: str) -> _Metadata:
     declared = declared_urls(data, url)
     canonical = declared[0] if declared else None
     site_name = pick_site_name(data)
+    host = canonical or url
     site_names = [
-        s for s in (site_name, data.ld_publisher, data.first("application-name"), _host_label(canonical or url)) if s
+        s
+        for s in (site_name, data.ld_publisher, data.first("application-name"), _host_label(host), _host_name(host))
+        if s
     ]
     h1s = headings(tree, site_names)
     title = pick_title(data, h1s, site_names, tree)
@@ -279,6 +282,15 @@ def _host_label(url: str) -> str | None:
         return None
     parts = [p for p in host.split(".") if p not in ("www", "m", "amp")]
     return parts[-2] if len(parts) >= 2 else None
+
+
+def _host_name(url: str) -> str | None:
+    """The host without "www.": sites name themselves by it in title suffixes ("- Tageblatt.lu")."""
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:
+        return None
+    return host.removeprefix("www.") or None
 
 
 def _subtree(tree: HtmlElement, xpath: str) -> HtmlElement | None:

@@ -163,7 +163,9 @@ def read_page_data(tree: HtmlElement) -> PageData:
         key = el.get("property") or el.get("name") or el.get("itemprop") or el.get("http-equiv")
         content = el.get("content")
         if key and content is not None:
-            data.meta.setdefault(key.strip().lower(), []).append(content)
+            # RDFa lets one tag declare several properties: property="og:title twitter:title".
+            for name in key.lower().split():
+                data.meta.setdefault(name, []).append(content)
     for el in tree.iter("link"):
         rel = (el.get("rel") or "").lower().split()
         if "canonical" in rel and el.get("href") and data.canonical_link is None:

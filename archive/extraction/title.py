@@ -3,8 +3,10 @@ keep, without "| Site" suffixes, glued-on kickers, breadcrumb SEO titles or an a
 
 from __future__ import annotations
 
+import html
 import itertools
 import re
+from urllib.parse import urlsplit
 
 from lxml.html import HtmlElement
 
@@ -13,7 +15,9 @@ from .normalize import class_words, clean, compact, ld_text, norm, strip_tags
 from .structured import PageData
 
 # Full-width separators (CJK titles: "Headline：Site", "Headline｜Site") need no spaces around them.
-_TITLE_SEPARATORS = re.compile(r"\s+(?:[|\-–—·•:»/]|::)\s+|\s*[：｜丨]\s*")
+_TITLE_SEPARATORS = re.compile(r"\s+(?:[|\-–—·•:»«/]|::)\s+|\s*[：｜丨]\s*")
+# "Headline (Site)", "Headline [Site]": the site's name in brackets at the end.
+_BRACKETED_SUFFIX = re.compile(r"\s*[(\[【](?P<site>[^()\[\]【】]{2,60})[)\]】]\s*$")
 
 
 # "Headline-Sectionㅣ Site": some CMSs glue the suffix on without spaces (Korean sites use the letter ㅣ as a bar).
@@ -53,6 +57,9 @@ def _strip_site(title: str, site_names: list[str]) -> str:
             head = _GLUED_SECTION.sub("", head)
         if len(head) >= 10:
             return head
+    bracketed = _BRACKETED_SUFFIX.search(title)
+    if bracketed and len(title[: bracketed.start()]) >= 10 and _names_site(bracketed.group("site"), site_names):
+        title = title[: bracketed.start()]
     parts = _TITLE_SEPARATORS.split(title)
     if len(parts) < 2:
         return title
@@ -114,12 +121,29 @@ def heading_without_kicker(tree: HtmlElement, site_names: list[str]) -> str | No
 
 # Class/id words of the site's logo or name block. Some themes make the logo an <h1> on every page.
 _LOGO_WORDS = frozenset({"logo", "brand", "branding", "masthead", "sitename", "sitetitle"})
+# Where a link to the site's front page points ("index.html" from a documentation theme's pages).
+_FRONT_PAGE_PATHS = frozenset(
+    {"/", "./", "../", "index.html", "/index.html", "index.php", "/index.php", "../index.html"}
+)
+
+
+def _links_home(h: HtmlElement, text: str) -> bool:
+    """All of the <h1>'s text is one link to the site's front page: the site's name, as a logo."""
+    links = h.findall(".//a")
+    if len(links) != 1 or clean(links[0].text_content()) != text:
+        return False
+    parts = urlsplit((links[0].get("href") or "").strip())
+    if parts.query:
+        return False
+    return parts.path in _FRONT_PAGE_PATHS or (bool(parts.netloc) and parts.path == "")
 
 
 def _is_logo(h: HtmlElement, site_names: list[str]) -> bool:
-    """The <h1> is the site's logo, not a headline: its text is the site's name, or it is a short text
-    (a name, not a sentence) in an element the theme calls a logo (h1#website-logo)."""
+    """The <h1> is the site's logo, not a headline: its text is the site's name or one link to the front page,
+    or it is a short text (a name, not a sentence) in an element the theme calls a logo (h1#website-logo)."""
     text = clean(h.text_content())
+    if len(text) <= 60 and _links_home(h, text):
+        return True  # a long name ("Notes of the district council") is still the front page's name
     if len(text) > 40 or len(text.split()) > 4:
         return False  # a sentence: the headline, even when application-name repeats it as the "site name"
     if _names_site(text, site_names):
@@ -170,6 +194,60 @@ def headline_credit(h: HtmlElement) -> tuple[str, str] | None:
     return head, credit
 
 
+# Documentation and blog themes end a heading with a link to itself ("¶", "#", "§", "🔗"): no part of the headline.
+_PERMALINK_WORDS = frozenset({"headerlink", "anchor", "anchorjs", "permalink", "heading-anchor", "hash"})
+_PERMALINK_GLYPHS = frozenset({"¶", "#", "§", "🔗", "⚓", "¶#"})
+
+
+def _is_permalink(el: HtmlElement) -> bool:
+    if el.tag != "a" or not (el.get("href") or "").startswith("#"):
+        return False
+    text = clean(el.text_content())
+    return text in _PERMALINK_GLYPHS or (len(text) <= 2 and bool(class_words(el, with_id=False) & _PERMALINK_WORDS))
+
+
+def _glued(left: str, right: str) -> bool:
+    """Two elements' texts that meet with no space where one word ends and a capitalised one begins
+    ("<span>Nationale Demo</span>Der 9. Juli"): the theme shows them on two lines, so they are two words."""
+    if len(left) < 2 or not right or left[-1].isspace() or right[0].isspace():
+        return False
+    return (left[-1].islower() or left[-1] in ".:!?") and right[0].isupper()
+
+
+_ENTITY = re.compile(r"&(?:#\d{2,7}|#x[0-9a-fA-F]{2,6}|[a-zA-Z]{2,8});")
+# Elements that end a line wherever they are: their text and the next never make one word.
+_LINE_BREAKING = frozenset({"br", "div", "p", "li", "ul", "ol", "section", "header", "h2", "h3", "h4", "h5", "h6"})
+
+
+def heading_text(h: HtmlElement) -> str:
+    """The heading's text as a reader sees it: without a permalink anchor, and with a space at a line break and
+    where the texts of two of its elements would otherwise run into one word."""
+    pieces: list[str] = []
+
+    def add(text: str | None) -> None:
+        if text:
+            if pieces and _glued(pieces[-1], text):
+                pieces.append(" ")
+            pieces.append(text)
+
+    def walk(node: HtmlElement) -> None:
+        add(node.text)
+        for child in node:
+            if isinstance(child.tag, str) and not _is_permalink(child):
+                breaks = child.tag in _LINE_BREAKING
+                if breaks:
+                    pieces.append(" ")
+                walk(child)
+                if breaks:
+                    pieces.append(" ")
+            add(child.tail)
+
+    walk(h)
+    text = clean("".join(pieces))
+    # Escaped twice by the CMS, the page shows "council&#8217;s": the headline is what the entity stands for.
+    return html.unescape(text) if _ENTITY.search(text) else text
+
+
 def _heading_text(h: HtmlElement, site_names: list[str]) -> str:
     """The <h1>'s text without a site name linked at its end (…<a href="/">Site Name</a>) and without an
     author credit after a <br>: neither is part of the headline."""
@@ -187,7 +265,7 @@ def _heading_text(h: HtmlElement, site_names: list[str]) -> str:
         head = clean(" ".join([h.text or "", *(clean(c.text_content()) + " " + (c.tail or "") for c in kids[:-1])]))
         if len(head) >= 10:
             return head
-    return clean(h.text_content())
+    return heading_text(h)
 
 
 def headings(tree: HtmlElement, site_names: list[str]) -> list[str]:
@@ -295,18 +373,27 @@ def pick_title(data: PageData, h1s: list[str], site_names: list[str], tree: Html
     _cut_at_heading(cands)
     _mend_cut_og_title(cands)
     _mend_truncated(cands)
+    if tree is not None and h1s and h1 == h1s[0]:
+        _mend_cut_from_the_front(cands, tree, site_names, data.title_tag)
     _drop_kickers(cands)
     values = [v for v in cands.values() if v]
     if values:
         return _most_agreed(values)
     for fallback in (data.first("twitter:title"), ld_text(art.get("name")), data.title_tag):
-        if fallback:
-            return _declared_title(fallback, site_names)
+        title = _declared_title(fallback, site_names)
+        if title:
+            return title
     return None
 
 
 def _declared_title(value: str | None, site_names: list[str]) -> str | None:
-    return _strip_site(clean(strip_tags(value)), site_names) if value else None
+    """The declared value without the site's name; None when the site's name is all it says (a share card
+    written for the front page). Only name-like site names count there: application-name may be the headline."""
+    if not value:
+        return None
+    title = _strip_site(clean(strip_tags(value)), site_names)
+    names = [s for s in site_names if len(s) <= 40 and len(s.split()) <= 5]
+    return None if _names_site(title, names) else title
 
 
 def _heading_vote(
@@ -387,6 +474,34 @@ def _mend_truncated(cands: _Candidates) -> None:
             cands[key] = longer[0]
 
 
+def _mend_cut_from_the_front(
+    cands: _Candidates, tree: HtmlElement, site_names: list[str], title_tag: str | None
+) -> None:
+    """Share titles shortened by dropping the headline's first words ("three journalists … released" for "Under
+    the press law three journalists … released"): a declared version that is the end of the <h1>, after a word
+    break and no kicker's punctuation, votes for the <h1> when the <title> tag shows all of it too. Not when the
+    dropped words are an element of their own in the <h1>: that is a kicker line, and the shorter version the
+    headline."""
+    h1 = cands["h1"]
+    if not h1 or not title_tag or norm(h1) not in norm(title_tag):
+        return
+    nh = norm(h1)
+    cut = []
+    for key in ("ld", "og", "name"):
+        value = cands[key]
+        nv = norm(value) if value else ""
+        if len(nv) >= 12 and len(nh) > len(nv) and nh.endswith(nv):
+            dropped = nh[: -len(nv)]
+            # More than an article: "Seven secrets…" for "The seven secrets…" is the share card's own wording.
+            if dropped.endswith(" ") and len(dropped) >= max(8, len(nh) // 5) and not _KICKER_SEP.search(dropped):
+                cut.append(key)
+    h = headline_h1(tree, site_names) if cut else None
+    if h is None or any(clean(child.text_content()) for child in h if isinstance(child.tag, str)):
+        return
+    for key in cut:
+        cands[key] = h1
+
+
 def _drop_kickers(cands: _Candidates) -> None:
     """ "Kicker: Headline" next to a plain "Headline": the issue asks for the headline without its kicker."""
     for a in cands:
@@ -425,5 +540,9 @@ def _heading_the_title_tag_names(data: PageData, h1: str | None, h1s: list[str],
     named = [h for h in ([h1] if h1 else []) + h1s if len(norm(h)) >= 8 and norm(h) in tag]
     if named:
         return max(named, key=len)
+    # Dublin Core's title is the document's own; the <title> tag is the window's, often with a file or draft name.
+    dublin_core = _declared_title(data.first("dc.title", "dc:title", "dcterms.title", "dcterms:title"), site_names)
+    if dublin_core:
+        return dublin_core
     stripped = _declared_title(data.title_tag, [*site_names, *h1s[:1]])
     return stripped if stripped and len(stripped) >= 20 else h1
