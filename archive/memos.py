@@ -50,7 +50,7 @@ class ExtractionReuse:
             return None
         M = models.ExtractionMemo
         with self.sessions() as session:
-            row = session.execute(select(M.input_digest, M.result).where(M.url == page.url)).first()
+            row = session.execute(select(M.input_digest, M.result).where(M.url == capture.url)).first()
         if row is None or row.input_digest != input_digest(page):
             return None
         return decode(row.result)
