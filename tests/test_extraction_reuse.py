@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import datetime as dt
 import json
 import sqlite3
 import urllib.request
@@ -13,13 +14,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
+from archive import models
+from archive.db import open_database
 from archive.extract import Article, ExtractionHints, NotAnArticle
 from archive.extraction import reuse, types
 from archive.extraction.pool import extract_page
+from archive.memos import ExtractionReuse
 from archive.reextract import reextract
 from archive.responses import PageInput
 from archive.sample_site import SampleSite
+from archive.store import store
+from tests.support.archive_data import SITE, T0, article, capture
 from tests.support.crawls import CrawlRun, copy_crawl, crawl_stat, scrapy_crawl
 
 # Every page fetched in full and the same as in the first crawl: each HTML page a revisit record.
@@ -181,3 +188,26 @@ def _settings() -> Any:
     from archive.reextract import ReextractSettings
 
     return ReextractSettings.defaults()
+
+
+def test_the_store_keeps_each_urls_latest_result(backend: str, new_database_url) -> None:
+    """A reextract of older WARCs after a newer crawl never puts an older result in the memo."""
+    sessions = open_database(new_database_url(backend))
+    url = f"https://{SITE}/news/memo/"
+    old = dataclasses.replace(article(url, "Old", "Old text.", None), input_digest="a" * 64)
+    new = dataclasses.replace(article(url, "New", "New text.", None), input_digest="b" * 64)
+    for when, offset, result in ((T0 + dt.timedelta(hours=1), 2, new), (T0, 1, old)):
+        with sessions.begin() as session:
+            store(session, [(capture(url, when, offset), result)])
+    reuse_ = ExtractionReuse(sessions)
+    revisit = dataclasses.replace(capture(url, T0 + dt.timedelta(hours=2), 3), record_type="revisit")
+    page = PageInput(url, b"<p>New</p>", {"Content-Type": "text/html"})
+    with sessions() as session:
+        row = session.execute(select(models.ExtractionMemo.input_digest, models.ExtractionMemo.result)).one()
+    assert row.input_digest == "b" * 64 and reuse.decode(row.result) == new
+    assert reuse_.result_for(revisit, page) is None  # another input than the stored result's
+    assert reuse_.result_for(dataclasses.replace(revisit, record_type="response"), page) is None
+    same = dataclasses.replace(new, input_digest=reuse.input_digest(page))
+    with sessions.begin() as session:
+        store(session, [(capture(url, T0 + dt.timedelta(hours=2), 4), same)])
+    assert reuse_.result_for(revisit, page) == same
