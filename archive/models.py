@@ -20,6 +20,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -248,6 +249,19 @@ class SitemapEntry(Base):
     keywords: Mapped[str | None] = mapped_column(StorableText())  # comma-separated, as in <news:keywords>
     lastmod: Mapped[str | None] = mapped_column(StorableText())
     seen_at: Mapped[dt.datetime]  # the latest read of a sitemap that listed it
+
+
+class ExtractionMemo(Base):
+    """The latest stored extraction result of a URL and a digest of the input it was made from
+    (archive/extraction/reuse.py): a revisit of the URL whose input digests the same is given this
+    result instead of being extracted again. One row a URL, so it grows with the articles, not the captures."""
+
+    __tablename__ = "extraction_memos"
+
+    url: Mapped[str] = mapped_column(StorableText(), primary_key=True)
+    input_digest: Mapped[str] = mapped_column(StorableString(64))  # over the extractor's version too
+    result: Mapped[bytes] = mapped_column(LargeBinary)  # zlib-compressed JSON (reuse.encode)
+    fetched_at: Mapped[dt.datetime]  # of the capture it was extracted from: an older one never replaces it
 
 
 class CrawlRun(Base):

@@ -40,6 +40,7 @@ from archive.capture import Capture
 from archive.db import migrate, open_database
 from archive.dry_run import Change, last_version_id, rolled_back, versions_made
 from archive.extraction.pool import ExtractionPool
+from archive.memos import ExtractionReuse
 from archive.profiles import profiles_for_hints
 from archive.responses import PageInput, page_input, profile_hints
 from archive.store import ExtractionResult, StoreStats, store_batch
@@ -69,6 +70,7 @@ class ReextractResult:
     store: StoreStats = field(default_factory=StoreStats)
     captures_new: int = 0
     extracted: int = 0  # pages handed to the extraction function
+    reused: int = 0  # revisits given the stored result of the same input instead (archive/memos.py)
     results: Counter[str] = field(default_factory=Counter)  # "article" or NotAnArticle.kind
     changes: list[Change] = field(default_factory=list)  # dry run only
     skips: list[Skipped] = field(default_factory=list)
@@ -230,6 +232,7 @@ class ReextractSettings:
     max_size: int  # DOWNLOAD_MAXSIZE: the limit on a decoded body
     niceness: int  # NEWSARCHIVE_EXTRACT_NICENESS
     batch_size: int  # NEWSARCHIVE_STORE_BATCH_SIZE
+    reuse: bool = True  # NEWSARCHIVE_EXTRACT_REUSE: revisits given their original's stored result
 
     @classmethod
     def from_settings(cls, settings: Any) -> ReextractSettings:
@@ -238,6 +241,7 @@ class ReextractSettings:
             max_size=settings.getint("DOWNLOAD_MAXSIZE"),
             niceness=settings.getint("NEWSARCHIVE_EXTRACT_NICENESS"),
             batch_size=settings.getint("NEWSARCHIVE_STORE_BATCH_SIZE"),
+            reuse=settings.getbool("NEWSARCHIVE_EXTRACT_REUSE"),
         )
 
     @classmethod
@@ -257,8 +261,16 @@ class _Pending:
 class _Run:
     """One re-extraction: records in, extraction results out in record order, batches stored."""
 
-    def __init__(self, result: ReextractResult, config: ReextractSettings, workers: int, batch_size: int) -> None:
+    def __init__(
+        self,
+        result: ReextractResult,
+        config: ReextractSettings,
+        workers: int,
+        batch_size: int,
+        reuse: ExtractionReuse | None,
+    ) -> None:
         self.result = result
+        self.reuse = reuse
         self.config = config
         self.batch_size = batch_size
         self.hints = profile_hints(profiles_for_hints(config.sites_file))
@@ -282,13 +294,24 @@ class _Run:
 
     def feed(self, record: ReadRecord, flush: Flush) -> None:
         if record.payload is not None:
-            self.result.extracted += 1
             page = self.page(record)
-            self.window.append(_Pending(record.capture, page, self.pool.submit(page)))
+            self.window.append(_Pending(record.capture, page, self._extracted(record.capture, page)))
         else:
             self.window.append(_Pending(record.capture, None, None))
         while self.window and (len(self.window) > self.limit or _ready(self.window[0])):
             self.settle(self.window.popleft(), flush)
+
+    def _extracted(self, capture: Capture, page: PageInput) -> Future[ExtractionResult]:
+        """The page's result to come: the stored one when it is a revisit of the same input, as the
+        crawl's reuse pipeline gives it, else the pool's."""
+        earlier = None if self.reuse is None else self.reuse.result_for(capture, page)
+        if earlier is None:
+            self.result.extracted += 1
+            return self.pool.submit(page)
+        self.result.reused += 1
+        done: Future[ExtractionResult] = Future()
+        done.set_result(earlier)
+        return done
 
     def settle(self, entry: _Pending, flush: Flush) -> None:
         outcome: ExtractionResult | None = None
@@ -378,7 +401,9 @@ def reextract(
     result = ReextractResult(read=ReadStats(), dry_run=dry_run, workers=workers)
     reader = _reader(paths, sessions, result, warc_dir, selection, config.max_size)
     reporter = _Progress(progress, progress_stream)
-    run = _Run(result, config, workers, batch_size or config.batch_size)
+    run = _Run(
+        result, config, workers, batch_size or config.batch_size, ExtractionReuse(sessions) if config.reuse else None
+    )
     writer: _StoreWriter | _DryRunWriter = (
         _DryRunWriter(sessions, result, on_batch) if dry_run else _StoreWriter(sessions, result, on_batch)
     )
@@ -498,6 +523,7 @@ def summary_json(result: ReextractResult) -> dict[str, Any]:
         "revisits": read.revisits,
         "filtered": read.filtered,
         "pages_extracted": result.extracted,
+        "pages_reused": result.reused,
         "results": dict(sorted(result.results.items())),
         "captures": stored.captures,
         "captures_new": result.captures_new,
@@ -526,6 +552,7 @@ def summary_rows(result: ReextractResult) -> list[tuple[str, str]]:
         ("response records", f"{read.responses:,}" + (f" ({read.revisits:,} revisits)" if read.revisits else "")),
         ("left out by filters", f"{read.filtered:,}"),
         ("pages extracted", f"{result.extracted:,}"),
+        ("revisits given their stored result", f"{result.reused:,}"),
         ("articles", f"{result.articles:,}"),
         ("not articles", ", ".join(f"{k} {v:,}" for k, v in sorted(result.results.items()) if k != "article") or "0"),
         (f"captures {would}new", f"{result.captures_new:,} of {store_stats.captures:,}"),

@@ -26,7 +26,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, bindparam, column, func, literal_column, select, table, text
+from sqlalchemy import ColumnElement, Select, bindparam, column, func, literal_column, select, table, text, true
 from sqlalchemy.dialects.postgresql import TSQUERY, TSVECTOR
 from sqlalchemy.orm import Session
 
@@ -163,15 +163,22 @@ def to_tsquery(parsed: ParsedQuery) -> ColumnElement[Any]:
     return expression
 
 
-def _needs_positions(parsed: ParsedQuery) -> bool:
-    """Whether the tsquery has a phrase (``<->``) or a NOT, which the GIN index cannot decide
-    alone: a quoted phrase, or a word the parser splits (``covid-19``, ``u.s.``)."""
-    return bool(parsed.excluded) or any(t.phrase or not t.text.isalnum() for t in parsed.terms())
+def _needs_positions(term: Term) -> bool:
+    """Whether the GIN index, which keeps no word positions, cannot decide *term* alone: a quoted
+    phrase, or a word the parser splits into one (``covid-19``, ``u.s.``)."""
+    return term.phrase or not term.text.isalnum()
+
+
+def _index_decides(parsed: ParsedQuery) -> bool:
+    """Whether the GIN index answers the whole tsquery exactly: no term needs positions. A NOT of
+    plain words it decides too (it reads the excluded word's entries as well)."""
+    return not any(_needs_positions(t) for t in parsed.terms())
 
 
 def to_tsquery_without_positions(parsed: ParsedQuery) -> ColumnElement[Any]:
     """A tsquery matching everything :func:`to_tsquery` matches and maybe more, that the GIN index
-    answers alone: every phrase as all of its words, exclusions left out."""
+    answers alone: every phrase as all of its words; excluded plain words kept, excluded phrases
+    left out (a page may have their words apart)."""
     config: ColumnElement[Any] = literal_column("'simple'::regconfig")
     expression: ColumnElement[Any] | None = None
     for group in parsed.groups:
@@ -182,6 +189,9 @@ def to_tsquery_without_positions(parsed: ParsedQuery) -> ColumnElement[Any]:
             )
         expression = alternatives if expression is None else func.tsquery_and(expression, alternatives, type_=TSQUERY)
     assert expression is not None  # parse_query guarantees a group
+    for term in parsed.excluded:
+        if not _needs_positions(term):
+            expression = func.tsquery_and(expression, func.tsquery_not(_pg_leaf(term), type_=TSQUERY), type_=TSQUERY)
     return expression
 
 
@@ -221,6 +231,7 @@ def _ranked(
     index's statistics or the row alone); a query with fewer matches ranks all of them."""
     A, V = models.Article, models.ArticleVersion
     candidate: Select[*tuple[Any, ...]]
+    walk = False
     if session.get_bind().dialect.name == "sqlite":
         bm25 = -func.bm25(literal_column("article_search"), 10.0, 1.0)  # title counts 10x
         candidate = (
@@ -236,37 +247,93 @@ def _ranked(
         query = select(chosen.c.vid, chosen.c.score)
     else:
         tsquery = to_tsquery(parsed)
-        vector = literal_column("article_versions.search_vector", TSVECTOR)
-        exact = not _needs_positions(parsed)
-        # The GIN index alone, apart, so that no filter's index or ordering tempts the planner into
-        # testing `@@` row by row: each test reads a whole TOASTed vector. The index knows no word
-        # positions, so for a phrase it finds the articles with all its words, and the phrase is
-        # tested newest first only until there are enough candidates.
-        found = tsquery if exact else to_tsquery_without_positions(parsed)
-        matches = select(V.id.label("vid")).where(vector.op("@@")(found)).cte("matches").prefix_with("MATERIALIZED")
-        candidate = (
-            select(V.id.label("vid"), vector.label("vector"))
-            .select_from(matches)
-            .join(V, V.id == matches.c.vid)
-            .join(A, A.current_version_id == V.id)
-            .order_by(V.id.desc())
-        )
-        if not exact:
-            candidate = candidate.where(vector.op("@@")(tsquery))
-        chosen = apply_filters(cast("Select[Any]", candidate), filters).limit(candidates).subquery()
+        walk = filters == Filters() and _estimated_share(session, _index_query(parsed)) >= WALK_SHARE
+        chosen = (_walked(tsquery) if walk else _from_index(parsed, tsquery, filters)).limit(candidates).subquery()
         # Only the candidates' vectors are read (a TOAST pointer travels through the sort unread).
         query = select(chosen.c.vid, func.ts_rank_cd(chosen.c.vector, tsquery).label("score"))
     query = query.order_by(literal_column("score").desc(), chosen.c.vid).limit(limit)
     if session.get_bind().dialect.name == "sqlite":
         return [(row[0], float(row[1])) for row in session.execute(query)]
-    with _planner(session, PG_RANKING_PLANNER):
+    with _planner(session, PG_WALK_PLANNER if walk else PG_RANKING_PLANNER):
         return [(row[0], float(row[1])) for row in session.execute(query)]
 
 
+_VECTOR = literal_column("article_versions.search_vector", TSVECTOR)
+
+
+def _index_query(parsed: ParsedQuery) -> ColumnElement[Any]:
+    """What the GIN index is asked: the query itself when it decides it, else a superset."""
+    return to_tsquery(parsed) if _index_decides(parsed) else to_tsquery_without_positions(parsed)
+
+
+def _walked(tsquery: ColumnElement[Any]) -> Select[Any]:
+    """(vid, vector) of the current versions matching *tsquery*, newest first, each tested in turn.
+
+    For a query most versions match: the walk reaches the candidates after reading about
+    CANDIDATES / share vectors, where the index would hand over every match (100,000 ids for
+    `the`, a heap tuple read each) before the newest could be picked."""
+    A, V = models.Article, models.ArticleVersion
+    walk = select(V.id.label("vid"), _VECTOR.label("vector")).join(A, A.current_version_id == V.id)
+    return cast("Select[Any]", walk.where(_VECTOR.op("@@")(tsquery)).order_by(V.id.desc()))
+
+
+def _from_index(parsed: ParsedQuery, tsquery: ColumnElement[Any], filters: Filters) -> Select[Any]:
+    """(vid, vector) of the current versions matching *tsquery* and *filters*, newest first, found
+    by the GIN index alone, apart, so that no filter's index or ordering tempts the planner into
+    testing `@@` row by row: each test reads a whole TOASTed vector."""
+    A, V = models.Article, models.ArticleVersion
+    matches = select(V.id.label("vid")).where(_VECTOR.op("@@")(_index_query(parsed)))
+    found = matches.cte("matches").prefix_with("MATERIALIZED")
+    versions = cast("Select[Any]", select(V.id.label("vid"), _VECTOR.label("vector")))
+    if _index_decides(parsed):
+        return apply_filters(
+            versions.select_from(found)
+            .join(V, V.id == found.c.vid)
+            .join(A, A.current_version_id == V.id)
+            .order_by(V.id.desc()),
+            filters,
+        )
+    # The index knows no word positions: it found the versions with all of a phrase's words. The
+    # phrase (an excluded one too) is tested on them newest first, one id at a time (OFFSET 0 keeps
+    # the test a step of its own for each), so the caller's LIMIT stops the testing once there are
+    # enough candidates, instead of after every match's vector was read.
+    newest = select(found.c.vid).order_by(found.c.vid.desc()).subquery("newest")
+    tested = apply_filters(
+        versions.join(A, A.current_version_id == V.id).where(V.id == newest.c.vid, _VECTOR.op("@@")(tsquery)),
+        filters,
+    )
+    checked = tested.offset(0).lateral("checked")
+    return (
+        select(checked.c.vid, checked.c.vector).select_from(newest).join(checked, true()).order_by(newest.c.vid.desc())
+    )
+
+
 # The planner prices `@@` as if the vectors were in the row; they are TOASTed, so a sequential scan
-# reads every vector (0.5 s at 100,000 articles) where the GIN index gives the matches' ids. And a
-# generic plan (psycopg prepares a statement run five times) cannot see how common the words are.
+# reads every vector (0.5 s at 100,000 articles) where the GIN index gives the matches' ids, and a
+# bitmap scan of a word in every article reads every match's heap tuple where the newest-first walk
+# stops after a few thousand. And a generic plan (psycopg prepares a statement run five times)
+# cannot see how common the words are.
 PG_RANKING_PLANNER = {"enable_seqscan": "off", "plan_cache_mode": "force_custom_plan"}
+PG_WALK_PLANNER = {**PG_RANKING_PLANNER, "enable_bitmapscan": "off"}
+# The share of all versions a query must match (as the planner's statistics estimate it) for the
+# newest-first walk to beat the index: the walk reads ~CANDIDATES / share vectors (~12 us each at
+# 100,000 articles), the index ~1 us a match plus the ranking; they cross near 0.4 (benchmarks/README.md).
+WALK_SHARE = 0.4
+
+
+def _estimated_share(session: Session, found: ColumnElement[Any]) -> float:
+    """The share of versions matching *found* by the planner's statistics (most common words and
+    their frequencies, kept by ANALYZE): 0.0 when the table has none yet."""
+    V = models.ArticleVersion
+    statement = select(V.id).where(literal_column("article_versions.search_vector", TSVECTOR).op("@@")(found))
+    compiled = statement.compile(dialect=session.get_bind().dialect)
+    connection = session.connection()
+    plan = connection.exec_driver_sql("EXPLAIN (FORMAT JSON) " + str(compiled), compiled.params).scalar()
+    rows = float(plan[0]["Plan"]["Plan Rows"]) if plan else 0.0
+    total = connection.exec_driver_sql(
+        "SELECT reltuples FROM pg_class WHERE oid = 'article_versions'::regclass"
+    ).scalar()
+    return rows / float(total) if total and float(total) > 0 else 0.0
 
 
 @contextlib.contextmanager

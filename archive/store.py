@@ -30,6 +30,7 @@ from archive.capture import Capture
 from archive.changes import Story, describe
 from archive.db import as_utc
 from archive.extract import Article, NotAnArticle
+from archive.memos import memo_rows
 from archive.sitemaps import fill
 from archive.urls import host_of
 
@@ -358,6 +359,20 @@ class _Store:
             state.current_story = Story(row.title, row.text, tuple(authors), row.published, row.modified)
         return state.current_story
 
+    def memos(self, rows: list[dict[str, Any]]) -> None:
+        """Keep each URL's latest extraction result for its revisits (``memo_rows``); a result of
+        an older capture (a reextract of old WARCs) never replaces a newer one."""
+        if rows:
+            table: Table = models.ExtractionMemo.__table__  # type: ignore[assignment]
+            upsert = self._insert(models.ExtractionMemo)
+            upsert = upsert.on_conflict_do_update(
+                index_elements=["url"],
+                set_={name: upsert.excluded[name] for name in ("input_digest", "result", "fetched_at")},
+                where=table.c.fetched_at <= upsert.excluded.fetched_at,
+            )
+            by_url = {row["url"]: row for row in rows}
+            self.session.execute(upsert, [by_url[url] for url in self.in_insert_order(by_url)])
+
     def aliases(self, entries: Sequence[tuple[Capture, ExtractionResult | None]]) -> None:
         """Remember each URL the server redirected (``Capture.redirect_to``) as an alias of its target."""
         rows: dict[str, dict[str, Any]] = {}
@@ -515,6 +530,7 @@ def store(session: Session, entries: Iterable[tuple[Capture, ExtractionResult | 
     give two versions when their content differs, numbered in entry order."""
     writer = _Store(session)
     entries = list(entries)
+    memos = memo_rows(entries)  # what extraction made, before the sitemap fills anything in
     # Before anything hashes a result: what a Google News sitemap said fills what the page lacks.
     articles = [(position, c.url, r) for position, (c, r) in enumerate(entries) if isinstance(r, Article)]
     filled = fill(session, [(url, r) for _, url, r in articles])
@@ -552,6 +568,7 @@ def store(session: Session, entries: Iterable[tuple[Capture, ExtractionResult | 
                 writer.stats.not_articles += 1
     writer.add_versions(made)
     writer.aliases(entries)
+    writer.memos(memos)
     writer.update_capture_hashes()
     session.flush()
     return writer.stats

@@ -3,6 +3,7 @@
 usage: python benchmarks/crawl.py [--pages 300] [--rounds N] [--keep DIR] [--charset-header] [--identity]
                                   [--profile OUT] [-s NAME=VALUE]
        python benchmarks/crawl.py --pages 10000 --memory
+       python benchmarks/crawl.py --pages 300 --second-crawl [--rounds N]
 
 Starts a local news site on 127.0.0.1 (a threaded static server in this process): the real-size pages
 of ../shared/corpus/fundus/pages, gzip-encoded as stored, under PAGES distinct article URLs
@@ -27,6 +28,10 @@ limit is 2 cores / (sum of the per-page stage costs). The machine's load average
 them: these machines are shared, so only ratios from one run mean anything.
 
 --memory: the real crawl only, reporting RSS over time (sampled every 0.5 s) and peak RSS.
+--second-crawl: a real crawl, then the same site crawled again into copies of its archive, every page
+fetched in full (incremental and conditional requests off) and unchanged, so each HTML page is a
+revisit: once with NEWSARCHIVE_EXTRACT_REUSE on, once off, alternately for --rounds rounds; CPU
+ms/page of each second crawl (what reusing the first crawl's extraction saves).
 --profile OUT: run the real crawl under ``py-spy record --subprocesses -f raw`` (collapsed stacks; other
 py-spy options in $BENCH_PYSPY_ARGS, e.g. "--gil" for the main process's GIL holders only).
 """
@@ -574,6 +579,41 @@ def memory_report(result: CrawlResult, pages: int) -> None:
         print(f"  after warm-up (20% of pages): median tree RSS first fifth {early:.0f} MB, last fifth {late:.0f} MB")
 
 
+# Every page fetched again in full: the second crawl's HTML pages are all revisits of the first's.
+REFETCH_ALL = ["NEWSARCHIVE_INCREMENTAL=False", "NEWSARCHIVE_CONDITIONAL_REQUESTS=False"]
+
+
+def second_crawls(site: BenchSite, workdir: Path, settings: list[str], rounds: int, pages: int) -> None:
+    """A first real crawl, then second crawls of the unchanged site into copies of its archive,
+    reuse on and off in turn; CPU ms/page of each."""
+    import sqlite3
+
+    first_dir = workdir / "first"
+    first = run_crawl("first", real_crawl_command(site, first_dir, settings, None), first_dir, site)
+    print(report_crawl(first, pages))
+    per_page: dict[str, list[float]] = {"on": [], "off": []}
+    for number in range(1, rounds + 1):
+        for reuse in ("on", "off"):
+            here = workdir / f"second-{number}-{reuse}"
+            here.mkdir(parents=True)
+            with sqlite3.connect(first_dir / "archive.db") as source, sqlite3.connect(here / "archive.db") as copy:
+                source.backup(copy)
+            shutil.copytree(first_dir / "warc", here / "warc")
+            extra = [*settings, *REFETCH_ALL, f"NEWSARCHIVE_EXTRACT_REUSE={reuse == 'on'}"]
+            second = run_crawl(f"reuse {reuse}", real_crawl_command(site, here, extra, None), here, site)
+            cpu = second.stat("bench/cpu_s") + second.stat("bench/children_cpu_s")
+            per_page[reuse].append(cpu / pages * 1000)
+            print(
+                report_crawl(second, pages) + f"; reused {int(second.stat('newsarchive/extract/reused'))}, "
+                f"extracted by the pool {int(second.stat('newsarchive/extract/pool_pages'))}"
+            )
+    print(
+        "second crawl CPU ms/page (crawl process + workers), median: reuse on "
+        f"{statistics.median(per_page['on']):.1f} {[round(v, 1) for v in per_page['on']]}, reuse off "
+        f"{statistics.median(per_page['off']):.1f} {[round(v, 1) for v in per_page['off']]}"
+    )
+
+
 def print_summary(
     costs: StageCosts,
     gzip_level: int,
@@ -651,6 +691,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", help="record the real crawl with py-spy (raw collapsed stacks) to this file")
     parser.add_argument("--rounds", type=int, default=1, help="fetch/naive/real crawls this many times, in turn")
     parser.add_argument("--skip-naive", action="store_true", help="stage costs and the real crawl only")
+    parser.add_argument("--second-crawl", action="store_true", help="a second, unchanged crawl: reuse on and off")
     parser.add_argument("-s", dest="settings", action="append", default=[], help="extra setting for the real crawl")
     args = parser.parse_args(argv)
 
@@ -680,6 +721,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         with BenchSite(corpus, args.pages, charset_header=args.charset_header, gzip_encoding=not args.identity) as site:
+            if args.second_crawl:
+                second_crawls(site, workdir, args.settings, args.rounds, args.pages)
+                print(f"load average after: {load_average()}")
+                return 0
             if args.memory:
                 real = run_crawl(
                     "real",

@@ -58,6 +58,10 @@ NEWSARCHIVE_EXTRACT_WORKERS = os.cpu_count() or 1
 # (reactor, WARC writer, store) then get a core the moment they have work, so downloads and writes
 # never queue behind extraction and the pool is never left without pages.
 NEWSARCHIVE_EXTRACT_NICENESS = 10
+# A revisit (the same payload as the URL's last capture) whose extraction input digests as the URL's
+# stored result's is given that result instead of being extracted again (pipelines/reuse.py, and
+# `reextract`); the digest covers the extractor's version, so a new extractor extracts again.
+NEWSARCHIVE_EXTRACT_REUSE = True
 # Store captures and articles in transactions of this many entries...
 NEWSARCHIVE_STORE_BATCH_SIZE = 200
 # ...or at least this often (seconds), whichever comes first. Not much lower: store() costs ~6.8 ms a page
@@ -264,6 +268,7 @@ EXTENSIONS = {
 # NEWSARCHIVE_DISTRIBUTED is set (decided at crawl start, so `-s` works too).
 SCHEDULER = "crawler.distributed.DistributedScheduler"
 ITEM_PIPELINES = {
+    "pipelines.reuse.ReusePipeline": 250,
     "pipelines.extraction.ExtractionPipeline": 300,
     "pipelines.storage.StoragePipeline": 800,
 }

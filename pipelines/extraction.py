@@ -19,6 +19,8 @@ from crawler.items import PageItem
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
+POOL_PAGES_STAT = "newsarchive/extract/pool_pages"  # pages the workers extracted
+
 
 class ExtractionPipeline:
     def __init__(self, crawler: Crawler, workers: int, niceness: int) -> None:
@@ -52,7 +54,9 @@ class ExtractionPipeline:
 
     async def process_item(self, item: Any, spider: Spider | None = None) -> Any:
         if not isinstance(item, PageItem) or item.page is None or self.pool is None:
-            return item
+            return item  # no page: not HTML, or its result came from pipelines/reuse.py
+        if self.crawler.stats is not None:  # against newsarchive/extract/reused: what reuse spared
+            self.crawler.stats.inc_value(POOL_PAGES_STAT)
         self._count_in_flight(+1)
         try:
             item.result = await self.pool.extract(item.page)

@@ -65,3 +65,29 @@ def test_an_undecodable_page_is_an_extraction_error_with_its_reason() -> None:
     page = PageInput("http://example.com/x", b"", {}, error="cannot undo Content-Encoding gzip (bad)")
     result = pool.result(page, pool.submit(page))
     assert isinstance(result, NotAnArticle) and result.kind == "error" and "Content-Encoding gzip" in result.reason
+
+
+def test_a_worker_keeps_one_copy_of_the_stop_words() -> None:
+    """jusText's stop words are held once in a worker: trafilatura's fallback list and jusText's
+    lower-cased copy of it are the language index's own strings, and say what they said before."""
+    import subprocess
+    import sys
+
+    # A process of its own, as a worker is: whatever this one imported has not touched the lists.
+    check = """
+import justext.core, trafilatura.external as external
+from justext.utils import get_stoplist, get_stoplists
+from archive.extraction import language
+from archive.extraction.worker import init_worker
+init_worker()
+every = {word for name in get_stoplists() for word in get_stoplist(name)}
+assert set(external.JT_STOPLIST) == every
+assert justext.core.define_stoplist(external.JT_STOPLIST) == frozenset(w.lower() for w in every)
+index = {word: word for word in language._languages_by_word()}
+assert all(word is index[word] for word in external.JT_STOPLIST if word in index)
+assert justext.core.define_stoplist(external.JT_STOPLIST) is external.JT_STOPLIST
+assert justext.core.define_stoplist(("Ab", "cd")) == frozenset({"ab", "cd"})
+print("ok")
+"""
+    done = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, timeout=120)
+    assert done.stdout.strip() == "ok", done.stderr

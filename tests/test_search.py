@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import text, update
 
 from archive import models
+from archive import search as search_module
 from archive.db import open_database
 from archive.query import Filters
 from archive.search import MARK_END, MARK_START, SearchError, Term, parse_query, search, to_fts5
@@ -307,3 +308,50 @@ def test_phrase_and_not_candidates_are_real_matches(backend: str, new_database_u
         excluded = search(session, "harbour -plan", limit=10, candidates=3)
     assert sorted(_urls(phrase)) == sorted(urls[:2])
     assert sorted(_urls(excluded)) == sorted(urls[:2])
+
+
+def _common_phrase_archive(sessions) -> tuple[list[str], list[str]]:
+    """Like `"in the"` in the 100,000-article benchmark: every story has both words, every other one
+    next to each other, as often as its number says (so their scores differ). (all URLs, the phrase's)"""
+    stories = [
+        (f"/news/harbour-{n}/", "Ships waited in the harbour. " * (1 + n % 5) if n % 2 else "The harbour shut in May.")
+        for n in range(24)
+    ]
+    urls = _archive_of(sessions, stories)
+    return urls, urls[1::2]
+
+
+@pytest.mark.parametrize("walk_share", [0.0, 2.0], ids=["walked-newest-first", "from-the-index"])
+@pytest.mark.parametrize("filters", [Filters(), Filters(site=SITE)], ids=["unfiltered", "site"])
+def test_a_common_phrase_ranks_its_newest_matches(
+    backend: str, new_database_url, monkeypatch: pytest.MonkeyPatch, walk_share: float, filters: Filters
+) -> None:
+    """Past the candidates, a common phrase shows the best of its newest matches, whichever way
+    PostgreSQL finds them (walking the newest versions, for a query most versions match, or from the
+    index): the same hits, scores and order as ranking every match and keeping those."""
+    monkeypatch.setattr(search_module, "WALK_SHARE", walk_share)
+    sessions = open_database(new_database_url(backend))
+    _, phrase = _common_phrase_archive(sessions)
+    with sessions() as session:
+        every = search(session, '"in the"', filters, limit=None)
+        capped = search(session, '"in the"', filters, limit=4, candidates=5)
+        without = search(session, '"in the" -"ships waited"', filters, limit=None)
+    assert sorted(_urls(every)) == sorted(phrase)
+    assert [h.score for h in every] == sorted((h.score for h in every), reverse=True)
+    newest = set(phrase[-5:])
+    assert capped == [hit for hit in every if hit.url in newest][:4]
+    assert without == []
+
+
+def test_a_word_in_every_article_ranks_its_newest_matches(backend: str, new_database_url, monkeypatch) -> None:
+    monkeypatch.setattr(search_module, "WALK_SHARE", 0.0)
+    sessions = open_database(new_database_url(backend))
+    urls, _ = _common_phrase_archive(sessions)
+    with sessions() as session:
+        every = search(session, "harbour", limit=None)
+        capped = search(session, "harbour -ships", limit=3, candidates=4)
+        apart = search(session, "harbour -ships", limit=None)
+    assert sorted(_urls(every)) == sorted(urls)
+    assert sorted(_urls(apart)) == sorted(urls[0::2])  # the stories without "ships"
+    newest = set(urls[0::2][-4:])
+    assert capped == [hit for hit in apart if hit.url in newest][:3]

@@ -27,6 +27,9 @@ _BINARY_MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"ID3", "audio/mpeg"),
     (b"wOF", "font/woff"),
 )
+# The response headers extraction reads (`header()` calls below): what an earlier result of the same
+# bytes must have been given too to be reused (archive/extraction/reuse.py).
+HEADERS_READ = ("Content-Type",)
 _HTML_TYPES = ("text/html", "application/xhtml+xml", "application/xml", "text/xml", "application/html")
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import functools
 import re
 from collections import Counter
+from collections.abc import Iterator
+from typing import Any
 
 from .structured import PageData
 
@@ -110,32 +112,87 @@ def primary_subtag(value: str | None) -> str | None:
     return {"nb": "no", "nn": "no", "iw": "he", "in": "id", "ji": "yi"}.get(tag, tag)
 
 
-@functools.cache
-def _stoplists() -> dict[str, frozenset[str]]:
-    lists: dict[str, frozenset[str]] = {}
+def _stoplists() -> Iterator[tuple[str, str | None, frozenset[str]]]:
+    """(language code, jusText's name of the language or None, its stop words), one list at a
+    time: only the index below is kept."""
     try:
         import justext
 
         for name, code in _JUSTEXT_CODES.items():
             try:
-                lists[code] = frozenset(justext.get_stoplist(name))
+                yield code, name, frozenset(justext.get_stoplist(name))
             except Exception:
                 continue
-    except Exception:
+    except ImportError:
         pass
     for code, words in _EXTRA_STOPWORDS.items():
-        lists[code] = frozenset(words.split())
-    return lists
+        yield code, None, frozenset(words.split())
 
 
 @functools.cache
+def _languages() -> tuple[str, ...]:
+    """The codes :func:`detect` scores, in the order its ties are decided."""
+    return _index()[0]
+
+
 def _languages_by_word() -> dict[str, tuple[str, ...]]:
-    # One pass over a page's words instead of one per stop list (~70 of them).
+    return _index()[1]
+
+
+@functools.cache
+def _index() -> tuple[tuple[str, ...], dict[str, tuple[str, ...]]]:
+    """(the languages, the languages of each stop word): one pass over a page's words instead of one
+    per stop list (~70 of them). An extraction worker holds this for its whole life, so each word
+    is kept once and each distinct tuple of languages once (1,700 tuples for 139,000 words)."""
+    languages: list[str] = []
+    from_justext: dict[str, str] = {}  # code -> jusText's name
     index: dict[str, list[str]] = {}
-    for code, words in _stoplists().items():
+    for code, name, words in _stoplists():
+        languages.append(code)
+        if name is not None:
+            from_justext[code] = name
         for word in words:
             index.setdefault(word, []).append(code)
-    return {word: tuple(codes) for word, codes in index.items()}
+    tuples: dict[tuple[str, ...], tuple[str, ...]] = {}
+    by_word = {word: tuples.setdefault(tuple(codes), tuple(codes)) for word, codes in index.items()}
+    del index
+    _share_with_trafilatura(by_word, from_justext)
+    return tuple(languages), by_word
+
+
+def load() -> None:
+    """Build the stop-word index now (an extraction worker's start-up), before any page needs it
+    and before trafilatura's jusText fallback builds its own copy of the words."""
+    _index()
+
+
+def _share_with_trafilatura(by_word: dict[str, tuple[str, ...]], from_justext: dict[str, str]) -> None:
+    """One copy of jusText's stop words in a worker: trafilatura's jusText fallback keeps every
+    list's words (``JT_STOPLIST``, built from fresh strings on first use, 12 MB) and jusText keeps
+    a lower-cased copy of those (``define_stoplist``, cached: 15 MB more). The words are lower case
+    already, so both are given one frozenset made of the strings the index holds; jusText's
+    lower-casing of it would give the same set, so it is handed back as it is."""
+    try:
+        import justext.core
+        import trafilatura.external as external
+        from justext.utils import get_stoplist, get_stoplists
+    except ImportError:
+        return
+    if external.JT_STOPLIST is not None:
+        return
+    words = [word for word, codes in by_word.items() if any(code in from_justext for code in codes)]
+    for language in sorted(get_stoplists() - set(from_justext.values())):
+        words.extend(word for word in get_stoplist(language) if word not in by_word)
+    shared = frozenset(words)
+    if any(word != word.lower() for word in shared):
+        return  # not what jusText's lower-casing would give: leave both as they are
+    define_stoplist = justext.core.define_stoplist
+
+    def defined(stoplist: Any) -> frozenset[str]:
+        return shared if stoplist is shared else define_stoplist(stoplist)  # type: ignore[no-any-return]
+
+    justext.core.define_stoplist = defined
+    setattr(external, "JT_STOPLIST", shared)  # noqa: B010 (trafilatura types it as a tuple; jusText takes any iterable)
 
 
 def _script_language(text: str) -> str | None:
@@ -159,7 +216,7 @@ def detect(text: str) -> tuple[str | None, dict[str, float]]:
         return None, {}
     counts = Counter(words)
     total = len(words)
-    hits = dict.fromkeys(_stoplists(), 0)
+    hits = dict.fromkeys(_languages(), 0)
     by_word = _languages_by_word()
     for word, count in counts.items():
         for code in by_word.get(word, ()):

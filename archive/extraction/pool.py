@@ -11,6 +11,7 @@ of the run.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import multiprocessing
 import threading
@@ -18,6 +19,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 from archive.extraction.core import extract
+from archive.extraction.reuse import input_digest
 from archive.extraction.types import Article, NotAnArticle
 from archive.extraction.worker import init_worker
 from archive.responses import PageInput
@@ -30,10 +32,13 @@ _WARM_UP = PageInput("http://localhost/", b"<html><body><p>warm up</p></body></h
 
 
 def extract_page(page: PageInput) -> ExtractionResult:
-    """``extract()`` of one page input; a page that could not be decoded is an extraction error."""
+    """``extract()`` of one page input; a page that could not be decoded is an extraction error.
+    The result carries the digest of its input, so a revisit of the page can be given it again."""
     if page.error is not None:
-        return NotAnArticle(url=page.url, reason=page.error, kind="error")
-    return extract(page.body, page.url, page.headers, page.hints)
+        result: ExtractionResult = NotAnArticle(url=page.url, reason=page.error, kind="error")
+    else:
+        result = extract(page.body, page.url, page.headers, page.hints)
+    return dataclasses.replace(result, input_digest=input_digest(page))
 
 
 class ExtractionPool:

@@ -43,6 +43,9 @@ class Article:
     # Every URL the page names as its own (canonical_url is the first): whether a canonical that
     # points elsewhere is to be followed depends on whether the others agree (archive/canonical.py).
     declared_urls: tuple[str, ...] = ()
+    # Digest of the input this result was made from (archive/extraction/reuse.py): a later capture
+    # whose input digests the same is given this result again. None when not made by the pool.
+    input_digest: str | None = None
 
     @property
     def kind(self) -> str:
@@ -74,6 +77,7 @@ class NotAnArticle:
     kind: str  # "listing" | "site-page" | "non-html" | "empty" | "error"
     canonical_url: str | None = None
     title: str | None = None
+    input_digest: str | None = None  # as Article.input_digest
 
 
 def to_record(result: Article | NotAnArticle) -> dict[str, Any]:

@@ -19,6 +19,9 @@ def init_worker(niceness: int = 0, ignore_sigint: bool = False) -> None:
     """
     if ignore_sigint:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+    from archive.extraction import language
+
+    language.load()  # held for the worker's life: built before trafilatura makes copies of its own
     if niceness > 0:
         # Not permitted in some containers: the worker then runs at the parent's priority.
         with contextlib.suppress(OSError):

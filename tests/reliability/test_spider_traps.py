@@ -21,7 +21,7 @@ from sqlalchemy import select
 from archive import models
 from archive.db import open_database
 from tests.support.cli import ROOT
-from tests.support.crawls import CrawlRun, crawl_command, crawl_env, scrapy_crawl
+from tests.support.crawls import CrawlRun, crawl_command, crawl_env, crawl_stat, scrapy_crawl
 from tests.support.raw_site import RawSite, response
 
 CHAIN = 60  # sitemap indexes, each naming the next
@@ -99,18 +99,13 @@ def _fetched(run: CrawlRun) -> list[str]:
         return list(session.scalars(select(models.Capture.url)))
 
 
-def _stat(log: str, name: str) -> int:
-    found = re.search(rf"'{re.escape(name)}': (\d+)", log)
-    return int(found.group(1)) if found else 0
-
-
 def test_a_chain_of_sitemap_indexes_stops_at_the_depth_cap(trap_crawl: CrawlRun) -> None:
     assert trap_crawl.returncode == 0, trap_crawl.log[-3000:]
     sitemaps = sorted(int(m.group(1)) for url in _fetched(trap_crawl) if (m := re.search(r"/sitemap-(\d+)\.xml$", url)))
     # robots.txt names sitemap-0; NEWSARCHIVE_SITEMAP_MAX_DEPTH (3) indexes below it are followed.
     assert sitemaps == [0, 1, 2, 3]
     assert re.search(r"WARNING: \S+/sitemap-3\.xml is a sitemap index nested 3 deep: not following", trap_crawl.log)
-    assert _stat(trap_crawl.log, "newsarchive/capped/sitemap_depth") == 1
+    assert crawl_stat(trap_crawl.log, "newsarchive/capped/sitemap_depth") == 1
 
 
 def test_a_huge_feed_is_read_up_to_its_cap(trap_crawl: CrawlRun) -> None:
@@ -118,7 +113,7 @@ def test_a_huge_feed_is_read_up_to_its_cap(trap_crawl: CrawlRun) -> None:
     assert len(articles) == FEED_CAP
     assert re.search(rf"WARNING: \S+/all\.rss lists more than {FEED_CAP} entries: reading the first", trap_crawl.log)
     assert "NEWSARCHIVE_FEED_MAX_ENTRIES" in trap_crawl.log
-    assert _stat(trap_crawl.log, "newsarchive/capped/feed_entries") == 1
+    assert crawl_stat(trap_crawl.log, "newsarchive/capped/feed_entries") == 1
 
 
 def test_a_listing_announcing_thousands_of_feeds_is_read_up_to_the_links_cap(trap_crawl: CrawlRun) -> None:
@@ -135,15 +130,15 @@ def test_urls_over_the_length_limit_are_logged_counted_and_never_fetched(trap_cr
     )
     assert len(lines) == 3, trap_crawl.log[-5000:]
     assert all(shown.endswith("...") and len(shown) < 300 for shown, _ in lines)
-    assert _stat(trap_crawl.log, "newsarchive/skipped/url_too_long") == 3
+    assert crawl_stat(trap_crawl.log, "newsarchive/skipped/url_too_long") == 3
 
 
-def test_a_response_with_an_invalid_header_name_is_one_line_and_a_stat(trap_crawl: CrawlRun) -> None:
+def test_a_response_with_an_invalid_header_name_is_one_line_and_acrawl_stat(trap_crawl: CrawlRun) -> None:
     assert re.search(
         r"ERROR: download failed: \S+/news/bad-header-name-story/: invalid header name 'bad name' in the response",
         trap_crawl.log,
     )
-    assert _stat(trap_crawl.log, "newsarchive/download_errors/invalid_header_name") == 1
+    assert crawl_stat(trap_crawl.log, "newsarchive/download_errors/invalid_header_name") == 1
     assert "Traceback" not in trap_crawl.log
 
 
@@ -185,8 +180,8 @@ def test_a_sitemap_of_200000_urls_is_read_up_to_its_cap_in_bounded_time_and_memo
         run, peak, cpu_seconds = _crawl_measured(tmp_path, f"{site.url}/sitemap.xml", "CLOSESPIDER_PAGECOUNT=20")
     assert run.returncode == 0, run.log[-3000:]
     assert re.search(r"WARNING: \S+/sitemap\.xml lists more than 50000 entries: reading the first", run.log)
-    assert _stat(run.log, "newsarchive/capped/sitemap_urls") == 1
-    assert _stat(run.log, "newsarchive/incremental/fetch/new") == 50_000
+    assert crawl_stat(run.log, "newsarchive/capped/sitemap_urls") == 1
+    assert crawl_stat(run.log, "newsarchive/incremental/fetch/new") == 50_000
     # Before: 750 MB and 67 s for the whole sitemap, every URL a request; now ~300 MB and ~12 s.
     assert 0 < peak < 450_000_000
     assert cpu_seconds < 45

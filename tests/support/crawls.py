@@ -6,6 +6,7 @@ import contextlib
 import datetime as dt
 import hashlib
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -131,6 +132,12 @@ def copy_crawl(run: CrawlRun, target: Path) -> CrawlRun:
     if index.exists():
         shutil.copy2(index, default_index_path(warc_dir))
     return CrawlRun(f"sqlite:///{database}", warc_dir, run.returncode, run.log)
+
+
+def crawl_stat(log: str, name: str) -> int:
+    """A counter of Scrapy's stats dump at the end of a crawl's log; 0 when it was never counted."""
+    found = re.search(rf"'{re.escape(name)}': (\d+)", log)
+    return int(found.group(1)) if found else 0
 
 
 def crawl_fingerprint(run: CrawlRun) -> str:
