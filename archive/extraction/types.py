@@ -12,7 +12,7 @@ import trafilatura
 EXTRACTOR_NAME = "newsarchive"
 # Bump the first part whenever the output for the same input bytes can change: the version is stored
 # on every article_versions row, so a re-extraction knows which rows are stale.
-EXTRACTOR_VERSION: str = f"0.4.1+trafilatura{trafilatura.__version__}"
+EXTRACTOR_VERSION: str = f"0.4.2+trafilatura{trafilatura.__version__}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +71,7 @@ class Article:
 class NotAnArticle:
     url: str
     reason: str
-    kind: str  # "listing" | "site-page" | "non-html" | "empty" | "error"
+    kind: str  # "listing" | "site-page" | "script-built" | "non-html" | "empty" | "error"
     canonical_url: str | None = None
     title: str | None = None
 
