@@ -281,6 +281,8 @@ class _Run:
         return page
 
     def feed(self, record: ReadRecord, flush: Flush) -> None:
+        if record.rendered:
+            self._forget_html(record.capture)
         if record.payload is not None:
             self.result.extracted += 1
             page = self.page(record)
@@ -289,6 +291,16 @@ class _Run:
             self.window.append(_Pending(record.capture, None, None))
         while self.window and (len(self.window) > self.limit or _ready(self.window[0])):
             self.settle(self.window.popleft(), flush)
+
+    def _forget_html(self, capture: Capture) -> None:
+        """The page's HTML, still waiting, is not stored: its rendered DOM is what the crawl
+        extracted. (Stored already, its result is replaced by the DOM's, as a re-extraction would.)"""
+        key = (capture.warc_file, capture.warc_offset)
+        for entry in self.window:
+            if entry.page is not None and (entry.capture.warc_file, entry.capture.warc_offset) == key:
+                self.window.remove(entry)
+                self.result.extracted -= 1
+                return
 
     def settle(self, entry: _Pending, flush: Flush) -> None:
         outcome: ExtractionResult | None = None

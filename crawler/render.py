@@ -106,7 +106,9 @@ class PageRenderer:
         """The DOM *response*'s page has once its scripts ran, as UTF-8 HTML."""
         async with self._slots:
             try:
-                return await asyncio.wait_for(self._render(response), self.timeout)
+                # Starting the browser (once, a second or two) is not the page's time.
+                browser = await self._browser_up()
+                return await asyncio.wait_for(self._render(browser, response), self.timeout)
             except TimeoutError:
                 raise RenderError(f"not rendered within {self.timeout:g} s") from None
             except RenderError:
@@ -114,12 +116,20 @@ class PageRenderer:
             except Exception as exc:  # the browser crashed or refused: this page, not the run
                 raise RenderError(f"{type(exc).__name__}: {exc}".splitlines()[0][:300]) from exc
 
-    async def _render(self, response: Response) -> bytes:
-        browser = await self._browser_up()
+    async def _render(self, browser: Any, response: Response) -> bytes:
         context = await browser.new_context(user_agent=self.crawler.settings.get("USER_AGENT"), service_workers="block")
         try:
             page = await context.new_page()
-            await page.route("**/*", lambda route: self._answer(route, page, response))
+            answering: set[asyncio.Task[None]] = set()
+
+            def route_request(route: Any) -> None:
+                # A task of its own: Playwright waits on a handler before it hands over the next
+                # request, so one slow download would hold up every other page's requests.
+                task = asyncio.get_running_loop().create_task(self._answer(route, page, response))
+                answering.add(task)
+                task.add_done_callback(answering.discard)
+
+            await page.route("**/*", route_request)
             await page.goto(response.url, wait_until="load", timeout=self.timeout * 1000)
             try:
                 await page.wait_for_load_state("networkidle", timeout=self.idle_wait * 1000)
@@ -158,6 +168,8 @@ class PageRenderer:
             meta={
                 "dont_redirect": True,  # the browser follows redirects itself, each hop recorded
                 "handle_httpstatus_all": True,
+                # The page is waiting within its render timeout: a retry would outlive it.
+                "dont_retry": True,
                 "allow_offsite": True,  # CDNs: a page's requisites live on other hosts
                 RENDERED_FOR_META_KEY: page_url,
             },
