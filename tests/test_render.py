@@ -29,7 +29,8 @@ except ImportError:
 
 needs_browser = pytest.mark.skipif(
     shutil.which("chromium") is None or not _PLAYWRIGHT,
-    reason="render mode needs Debian's chromium (apt-get install chromium) and Playwright (pip install -e '.[browser]')",
+    reason="render mode needs Debian's chromium (apt-get install chromium) and Playwright "
+    "(pip install -e '.[browser]')",
 )
 
 

@@ -20,10 +20,10 @@ QUICK_TEXT = (
 )
 _BUILD_JS = (
     'document.addEventListener("DOMContentLoaded", function () {\n'
-    '  var p = document.createElement("p"); p.textContent = %r;\n'
+    f"  var p = document.createElement('p'); p.textContent = {QUICK_TEXT!r};\n"
     '  document.getElementById("story").appendChild(p);\n'
     "});\n"
-) % QUICK_TEXT
+)
 
 
 def _page(title: str, script: str) -> bytes:
