@@ -158,6 +158,8 @@ def test_a_render_timeout_loses_that_page_only(stalling_site: StallingSite, tmp_
     )
     stalled = f"{stalling_site.url}/news/2026/page-never-loads/"
     assert f"download failed: {stalled}: not rendered" in run.log
+    assert "'newsarchive/download_errors/render': 1" in run.log  # counted as the crawl's download errors
+    assert run.returncode == 0, run.log[-3000:]  # a lost render is not a lost run
     stored = _stored(run.database_url)
     assert f"{stalling_site.url}/news/2026/ferry-timetable-changes/" in stored, run.log[-5000:]
     assert stored[f"{stalling_site.url}/news/2026/ferry-timetable-changes/"][1] == QUICK_TEXT, run.log[-4000:]

@@ -74,7 +74,7 @@ from crawler.discovery import (
     sitemap_entries,
     xml_root_name,
 )
-from crawler.download_errors import report_failure
+from crawler.download_errors import report, report_failure
 from crawler.incremental import Decision, IncrementalPolicy, refresh_all
 from crawler.items import PageItem
 from crawler.middlewares import CAPTURE_META_KEY, WarcArchiveMiddleware
@@ -493,9 +493,8 @@ class NewsFeedSpider(scrapy.Spider):
         assert self.renderer is not None
         try:
             dom = await self.renderer.render(response)
-        except RenderError as exc:
-            self._inc("render_errors")
-            logger.error("download failed: %s: not rendered: %s", response.url, exc)
+        except RenderError as exc:  # one download error of the URL: the line, the stats, the summary
+            report(response.request or scrapy.Request(response.url), exc, self.crawler.stats)
             return item
         archive = warc_middleware(self.crawler)
         if archive is None:
