@@ -14,6 +14,7 @@ One table per site, named by the site's short name (what ``-a site=NAME`` takes)
     recheck_schedule = "1d:1h, 7d:6h, 30d:2d, 365d:21d"  # re-check tiers (NEWSARCHIVE_RECHECK_SCHEDULE)
     recheck_max_age_days = 365     # older changes: only refresh=all (NEWSARCHIVE_RECHECK_MAX_AGE_DAYS)
     recheck_budget = 5000          # scheduled re-checks per run (NEWSARCHIVE_RECHECK_BUDGET)
+    render = true                  # pages built by scripts: render them in headless Chromium (default false)
 
     [sites.kyivindependent.extraction]    # optional hints for archive.extract
     drop_css = [".newsletter-box"]        # or drop_xpath = ["//aside"]
@@ -55,6 +56,7 @@ _KNOWN_KEYS = frozenset(
         "feeds",
         "sitemaps",
         "article_patterns",
+        "render",
         "max_listing_pages",
         "depth",
         "schedule",
@@ -86,6 +88,7 @@ class SiteProfile:
     recheck_schedule: str | None = None
     recheck_max_age_days: float | None = None
     recheck_budget: int | None = None
+    render: bool = False  # its pages are rendered in headless Chromium (crawler/render.py)
     _compiled: tuple[re.Pattern[str], ...] = field(default=(), repr=False, compare=False)
 
     @property
@@ -206,6 +209,9 @@ def _profile(name: str, table: Any, source: str) -> SiteProfile:
     budget = table.get("recheck_budget")
     if budget is not None and (isinstance(budget, bool) or not isinstance(budget, int) or budget < 0):
         raise ProfileError(f"{where}: recheck_budget must be a whole number, 0 or more")
+    render = table.get("render", False)
+    if not isinstance(render, bool):
+        raise ProfileError(f"{where}: render must be true or false")
     title = table.get("title", name)
     if not isinstance(title, str):
         raise ProfileError(f"{where}: title must be a string")
@@ -223,6 +229,7 @@ def _profile(name: str, table: Any, source: str) -> SiteProfile:
         recheck_schedule=recheck_schedule,
         recheck_max_age_days=None if max_age is None else float(max_age),
         recheck_budget=budget,
+        render=render,
         _compiled=tuple(compiled),
     )
 

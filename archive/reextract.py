@@ -256,6 +256,7 @@ class _Pending:
     capture: Capture
     page: PageInput | None
     future: Future[ExtractionResult] | None
+    reused: bool = False  # its result is the stored one of an unchanged revisit
 
 
 class _Run:
@@ -293,9 +294,13 @@ class _Run:
         return page
 
     def feed(self, record: ReadRecord, flush: Flush) -> None:
+        if record.rendered:
+            self._forget_html(record.capture)
         if record.payload is not None:
             page = self.page(record)
-            self.window.append(_Pending(record.capture, page, self._extracted(record.capture, page)))
+            reused_before = self.result.reused
+            future = self._extracted(record.capture, page)
+            self.window.append(_Pending(record.capture, page, future, self.result.reused > reused_before))
         else:
             self.window.append(_Pending(record.capture, None, None))
         while self.window and (len(self.window) > self.limit or _ready(self.window[0])):
@@ -312,6 +317,19 @@ class _Run:
         done: Future[ExtractionResult] = Future()
         done.set_result(earlier)
         return done
+
+    def _forget_html(self, capture: Capture) -> None:
+        """The page's HTML, still waiting, is not stored: its rendered DOM is what the crawl
+        extracted. (Stored already, its result is replaced by the DOM's, as a re-extraction would.)"""
+        key = (capture.warc_file, capture.warc_offset)
+        for entry in self.window:
+            if entry.page is not None and (entry.capture.warc_file, entry.capture.warc_offset) == key:
+                self.window.remove(entry)
+                if entry.reused:
+                    self.result.reused -= 1
+                else:
+                    self.result.extracted -= 1
+                return
 
     def settle(self, entry: _Pending, flush: Flush) -> None:
         outcome: ExtractionResult | None = None

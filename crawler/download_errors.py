@@ -41,6 +41,7 @@ from twisted.internet import error as tx_error
 from twisted.web.client import ResponseFailed
 from twisted.web.http_headers import InvalidHeaderName
 
+from crawler.render import RenderError
 from crawler.wire.handler import proxy_address
 
 if TYPE_CHECKING:
@@ -77,6 +78,8 @@ def classify(exc: BaseException, oversize: tuple[int, int] | None = None) -> tup
     download handler noted that this download went over DOWNLOAD_MAXSIZE."""
     if isinstance(exc, TunnelError):
         return _proxy_refused(exc)
+    if isinstance(exc, RenderError):  # render mode: the page was downloaded, the browser gave up on it
+        return "render", f"not rendered: {exc}"
     if isinstance(exc, CannotResolveHostError | tx_error.DNSLookupError):
         return "dns", "DNS lookup failed"
     if isinstance(exc, DownloadConnectionRefusedError | tx_error.ConnectionRefusedError):

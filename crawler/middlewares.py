@@ -267,6 +267,21 @@ class WarcArchiveMiddleware:
         self.crawler.signals.send_catch_log(exchange_archived, capture=capture)
         return response
 
+    async def write_rendered(self, capture: Capture, dom: bytes) -> WrittenRecord:
+        """The DOM a browser built from *capture*'s page (crawler/render.py), as a ``conversion``
+        record referring to its response record: what the scripts made, never the bytes received."""
+        note = '{"newsarchive":"rendered DOM (page.content() after load and network idle) in headless Chromium"}'
+        job = functools.partial(
+            self.writer.write_conversion,
+            capture.url,
+            dom,
+            content_type="text/html; charset=utf-8",
+            refers_to=capture.warc_record_id,
+            refers_to_date=warc_date(capture.fetched_at),
+            note=note,
+        )
+        return await self._written(job)
+
     async def _written(self, job: Callable[[], WrittenRecord]) -> WrittenRecord:
         try:
             return await maybe_deferred_to_future(threads.deferToThreadPool(get_reactor(), self._pool, job))

@@ -219,6 +219,21 @@ DOWNLOAD_HANDLERS: dict[str, str | None] = {
     "s3": None,
     "data": None,
 }
+# --- render mode (crawler/render.py; pip install -e '.[browser]') ----------------------------------
+# Render every site's pages in headless Chromium (`newsarchive crawl --render`); a profile's
+# `render = true` turns it on for that site alone. Off: pages are extracted from their HTML.
+NEWSARCHIVE_RENDER = False
+# The Chromium binary: Playwright's own browser download is not needed (Debian's chromium works).
+NEWSARCHIVE_RENDER_CHROMIUM = "/usr/bin/chromium"
+# Seconds a page may take to render (load, its requests, the DOM read back) before it is given up
+# as a download error of that URL; the rest of the crawl goes on.
+NEWSARCHIVE_RENDER_TIMEOUT = 30.0
+# After the load event, seconds to wait for the network to go quiet (a script's API calls) at most.
+NEWSARCHIVE_RENDER_IDLE_WAIT = 5.0
+# Browser pages rendering at once (one browser, one context per page): each costs a renderer
+# process of Chromium's, 50-100 MB.
+NEWSARCHIVE_RENDER_PAGES = 2
+
 DOWNLOADER_MIDDLEWARES = {
     # First of all: a URL that is not http(s), or is over URLLENGTH_LIMIT, is not fetched, whichever
     # way it came (a link, a redirect, robots.txt, a seed), with a warning and a stat.

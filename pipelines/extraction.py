@@ -8,8 +8,10 @@ re-extraction uses (``archive/extraction/pool.py``): same workers, same crash po
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from scrapy import Spider
 
@@ -20,6 +22,7 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
 POOL_PAGES_STAT = "newsarchive/extract/pool_pages"  # pages the workers extracted
+logger = logging.getLogger(__name__)
 
 
 class ExtractionPipeline:
@@ -32,6 +35,7 @@ class ExtractionPipeline:
         self._in_flight = 0
         self._idle_since: float | None = None
         self.idle_seconds = 0.0
+        self._hinted: set[str] = set()  # sites told this run that their pages need rendering
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ExtractionPipeline:
@@ -65,7 +69,22 @@ class ExtractionPipeline:
         item.page = None  # the bytes are in the WARC; do not carry them on to storage
         if self.crawler.stats is not None:
             self.crawler.stats.inc_value(f"newsarchive/extracted/{item.result.kind}")
+        if item.result.kind == "script-built":
+            self._hint_render(item.url)
         return item
+
+    def _hint_render(self, url: str) -> None:
+        """Once per site and run: its pages are built by scripts, and render mode would read them."""
+        site = urlsplit(url).netloc
+        if site in self._hinted:
+            return
+        self._hinted.add(site)
+        logger.warning(
+            "%s builds its pages with scripts (%s has no text in its HTML): set render = true for the site "
+            "in the sites file, or crawl with --render",
+            site,
+            url,
+        )
 
     def _count_in_flight(self, change: int) -> None:
         now = time.monotonic()

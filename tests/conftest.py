@@ -27,6 +27,7 @@ from tests.support.hostile_text import crawl_hostile_text
 from tests.support.reader import CHROMIUM, READER_PAGE_SIZE, ReaderArchive, Served, serving, two_crawls
 from tests.support.requisite_site import RequisiteSite
 from tests.support.sample_articles import many_articles
+from tests.support.stalling_site import StallingSite
 from tests.support.url_shape_site import url_shape_site as serve_url_shape_site
 
 
@@ -42,6 +43,14 @@ def requisite_site() -> Iterator[RequisiteSite]:
     """A site and its CDN (another origin) whose articles load stylesheets, a web font, images
     with srcset, a script-built panel, and one story only a script builds (tests/support/requisite_site.py)."""
     with RequisiteSite() as site:
+        yield site
+
+
+@pytest.fixture(scope="session")
+def stalling_site() -> Iterator[StallingSite]:
+    """A site whose one article's script the server holds back for seconds: a render timeout's
+    page among pages that render (tests/support/stalling_site.py)."""
+    with StallingSite() as site:
         yield site
 
 

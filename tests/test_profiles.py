@@ -157,6 +157,7 @@ def test_bad_profiles_are_refused_with_the_reason() -> None:
         ({"sites": {"X Y": {"feeds": ["https://x.example/rss"]}}}, "site names"),
         ({"sites": {"x": {"feeds": ["https://x.example/rss"], "max_listing_pages": 0}}}, "at least 1"),
         ({"sites": {"x": {"feeds": ["https://x.example/rss"], "extraction": {"body_css": "[["}}}}, "CSS"),
+        ({"sites": {"x": {"feeds": ["https://x.example/rss"], "render": "yes"}}}, "render must be true or false"),
     ]
     for data, message in cases:
         with pytest.raises(ProfileError, match=re.escape(message)):
@@ -165,6 +166,18 @@ def test_bad_profiles_are_refused_with_the_reason() -> None:
     with pytest.raises(ProfileError, match="unknown site nope; known: a, or all"):
         select_profiles(profiles, "nope")
     assert [p.name for p in select_profiles(profiles, "all")] == ["a"]
+
+
+def test_render_is_off_unless_a_profile_asks_for_it() -> None:
+    profiles = parse_profiles(
+        {
+            "sites": {
+                "a": {"feeds": ["https://a.example/rss"]},
+                "b": {"feeds": ["https://b.example/rss"], "render": True},
+            }
+        }
+    )
+    assert (profiles["a"].render, profiles["b"].render) == (False, True)
 
 
 def test_unknown_site_stops_the_crawl_with_a_clear_message(tmp_path: Path) -> None:

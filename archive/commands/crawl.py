@@ -150,6 +150,8 @@ def setting_overrides(args: argparse.Namespace) -> dict[str, Any]:
     overrides: dict[str, Any] = {}
     if getattr(args, "sites_file", None):
         overrides["NEWSARCHIVE_SITES_FILE"] = args.sites_file
+    if getattr(args, "render", False):
+        overrides["NEWSARCHIVE_RENDER"] = True
     for item in getattr(args, "set", None) or []:
         name, sep, value = item.partition("=")
         if not sep or not name:
@@ -247,6 +249,12 @@ def register(sub: Any) -> None:
         "--site", metavar="SITE", help="profile(s) of the sites file, or their hosts, comma-separated, or all"
     )
     p.add_argument("--refresh-all", action="store_true", help="re-check every archived article of the site(s)")
+    p.add_argument(
+        "--render",
+        action="store_true",
+        help="render every site's pages in headless Chromium, as render = true in the sites file does for one "
+        "(pip install -e '.[browser]')",
+    )
     p.add_argument(
         "--fail-on-drift",
         action="store_true",

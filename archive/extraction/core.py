@@ -23,6 +23,7 @@ from .lines import byline_authors, clean_lines
 from .listing import PageShape, ld_article_is_this_page, links_elsewhere, listing_reason, measure, site_page_reason
 from .nesting import within_depth
 from .normalize import clean, nfc, norm
+from .scripted import script_built_reason, scripted_shell
 from .structured import PageData, read_page_data
 from .title import headings, pick_title
 from .types import Article, ExtractionHints, NotAnArticle
@@ -73,11 +74,17 @@ def _extract(
         return NotAnArticle(
             url=url, reason=site_page, kind="site-page", canonical_url=meta.canonical, title=nfc(meta.title)
         )
+    shell = None if hinted else scripted_shell(tree)  # before cleaning takes the scripts out
     text = _trafilatura_text(body_tree, shape, url, hints, hinted)
     authors = meta.authors or byline_authors(text)
     ld_text = bodymod.ld_body(data.ld_article) if ld_article_is_this_page(data, url, meta.canonical) else ""
     text = _finished_text(text, ld_text, data, tree, meta, authors)
     text = _with_lead(text, meta.description, tree, [meta.title or "", data.first("og:title") or ""], shape.main, url)
+    scripted = script_built_reason(shell, text)
+    if scripted:
+        return NotAnArticle(
+            url=url, reason=scripted, kind="script-built", canonical_url=meta.canonical, title=meta.title
+        )
     if not text.strip():
         return NotAnArticle(url=url, reason="empty body", kind="empty", canonical_url=meta.canonical, title=meta.title)
     section = pick_section(data)

@@ -74,7 +74,7 @@ class Article:
 class NotAnArticle:
     url: str
     reason: str
-    kind: str  # "listing" | "site-page" | "non-html" | "empty" | "error"
+    kind: str  # "listing" | "site-page" | "script-built" | "non-html" | "empty" | "error"
     canonical_url: str | None = None
     title: str | None = None
     input_digest: str | None = None  # as Article.input_digest

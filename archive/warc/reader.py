@@ -39,7 +39,7 @@ import functools
 import logging
 import os
 import re
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,7 +47,7 @@ from typing import IO
 from urllib.parse import urlsplit
 
 from archive.capture import Capture
-from archive.responses import HeaderPairs, capture_headers, first_header, header_dict, wants_extraction
+from archive.responses import HeaderPairs, capture_headers, first_header, header_dict, is_html, wants_extraction
 from archive.sites import SiteSelector, as_selector
 from archive.warc.arc import derived_record_id
 from archive.warc.digests import digest_matches
@@ -58,6 +58,8 @@ from archive.warc.redirects import RedirectChains
 from archive.warc.revisits import DEFER, Deferred, Location, Originals
 
 logger = logging.getLogger(__name__)
+# HTML pages remembered for the conversion records (rendered DOMs) that refer to them.
+RENDERED_LOOKBACK = 10_000
 
 
 def _is_chunked(headers: HeaderPairs) -> bool:
@@ -82,6 +84,9 @@ class ReadRecord:
     http_headers: HeaderPairs
     path: Path
     decoding_error: str | None = None
+    # The payload is the DOM a browser built from the capture's page (a ``conversion`` record that
+    # refers to its response), which extraction reads in place of the page's HTML.
+    rendered: bool = False
 
     @property
     def headers(self) -> dict[str, str]:
@@ -285,6 +290,9 @@ class WarcReader:
         self._redirects = RedirectChains()
         self._kind: str | None = None  # the type of the record being read, until its outcome is noted
         self._pages: Package | None = None  # the package being read, which says what is a page
+        # HTML pages read, by record id, for the rendered DOM (a conversion record) that may follow
+        # them: the crawl writes it within its render timeout, so the recent ones are enough.
+        self._pages_read: OrderedDict[str, Capture] = OrderedDict()
 
     def _note(self, outcome: str) -> None:
         """What became of the record being read (once: the first outcome noted is its outcome)."""
@@ -383,6 +391,8 @@ class WarcReader:
             return self._response(path, name, raw)
         if kind == "resource":
             return self._resource(path, name, raw)
+        if kind == "conversion":
+            return self._rendered(path, raw)
         if kind == "revisit":
             outcome = self._revisit(path, name, raw, final=False)
             if outcome is DEFER:
@@ -391,7 +401,7 @@ class WarcReader:
         return None
 
     def _counted(self, record: ReadRecord) -> ReadRecord:
-        self.stats.responses += 1
+        self.stats.responses += not record.rendered
         self.stats.revisits += record.capture.record_type == "revisit"
         if record.payload is not None:
             self._note(EXTRACTED)
@@ -510,6 +520,10 @@ class WarcReader:
             self._originals.remember(Location(path, raw.offset), capture, raw.headers.get("warc-date", ""))
         if not self._selected(raw):
             return None
+        if raw.complete and wants_extraction(capture.status, capture.content_type):
+            self._pages_read[capture.warc_record_id] = capture
+            if len(self._pages_read) > RENDERED_LOOKBACK:
+                self._pages_read.popitem(last=False)
         if not raw.complete:
             logger.info("%s at offset %d: %d-byte record not decoded", name, raw.offset, raw.block_length)
             return ReadRecord(capture, None, http.headers, path)
@@ -533,6 +547,15 @@ class WarcReader:
                 body_length = len(dechunk(http.body))
         capture = self._capture(name, raw, http, record_type="response", content_length=body_length)
         return self._answer(path, name, raw, http, capture) if capture is not None else None
+
+    def _rendered(self, path: Path, raw: RawRecord) -> ReadRecord | None:
+        """The rendered DOM of a page read before (crawler/render.py): the page's capture with the
+        conversion record's HTML as its payload, so reextract extracts what the crawl extracted."""
+        capture = self._pages_read.get(raw.headers.get("warc-refers-to", ""))
+        content_type = raw.headers.get("content-type")
+        if capture is None or not is_html(content_type) or not raw.complete:
+            return None
+        return ReadRecord(capture, raw.block, [("Content-Type", content_type or "")], path, rendered=True)
 
     def _resource(self, path: Path, name: str, raw: RawRecord) -> ReadRecord | None:
         """A page a browser-based crawler stored as a ``resource`` (no HTTP message): read as the

@@ -267,6 +267,35 @@ class WarcWriter:
             record.rec_headers.add_header("WARC-IP-Address", response.ip_address)
         return self._write_pair(record, request, date)
 
+    def write_conversion(
+        self, url: str, body: bytes, *, content_type: str, refers_to: str, refers_to_date: str, note: str
+    ) -> WrittenRecord:
+        """Write a ``conversion`` record of *url*'s response record *refers_to*: what a program made of
+        it (the DOM a browser built), never the bytes received. *note* says how it was made."""
+        date = warc_date(dt.datetime.now(dt.UTC))
+        record = self._builder.create_warc_record(
+            url,
+            "conversion",
+            payload=io.BytesIO(body),
+            length=len(body),
+            warc_content_type=content_type,
+            warc_headers_dict={
+                "WARC-Date": date,
+                "WARC-Refers-To": refers_to,
+                "WARC-Refers-To-Target-URI": url,
+                "WARC-Refers-To-Date": refers_to_date,
+                "WARC-Json-Metadata": note,
+            },
+        )
+        record_id = record.rec_headers.get_header("WARC-Record-ID")  # type: ignore[attr-defined]
+        member = self._serialize(record)
+        with self._lock:
+            self._ensure_open()
+            assert self._path is not None
+            offset, length = self._append(member)
+            name = self._path.name
+        return WrittenRecord(name, offset, length, record_id, "conversion", None, date)
+
     def _write_pair(self, record: object, request: ExchangeRequest, date: str) -> WrittenRecord:
         record_id = record.rec_headers.get_header("WARC-Record-ID")  # type: ignore[attr-defined]
         response_member = self._serialize(record)

@@ -43,6 +43,7 @@ from urllib.parse import urlsplit
 
 import scrapy
 from scrapy import signals
+from scrapy.exceptions import NotConfigured
 from scrapy.http import Response, TextResponse
 from scrapy.utils.defer import maybe_deferred_to_future
 from sqlalchemy.exc import SQLAlchemyError
@@ -73,10 +74,11 @@ from crawler.discovery import (
     sitemap_entries,
     xml_root_name,
 )
-from crawler.download_errors import report_failure
+from crawler.download_errors import report, report_failure
 from crawler.incremental import Decision, IncrementalPolicy, refresh_all
 from crawler.items import PageItem
-from crawler.middlewares import CAPTURE_META_KEY
+from crawler.middlewares import CAPTURE_META_KEY, WarcArchiveMiddleware
+from crawler.render import PageRenderer, RenderError
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -124,6 +126,8 @@ class NewsFeedSpider(scrapy.Spider):
     sitemap_max_depth: int
     sitemap_max_urls: int
     feed_max_entries: int
+    renderer: PageRenderer | None = None  # render mode (crawler/render.py); None: no site renders
+    _render_sites: dict[str, SiteProfile]  # the profiles with render = true (from_crawler)
     _all_profiles: dict[str, SiteProfile] | None = None  # the whole sites file, read when first needed
 
     def __init__(
@@ -187,6 +191,14 @@ class NewsFeedSpider(scrapy.Spider):
         spider.sitemap_max_depth = settings.getint("NEWSARCHIVE_SITEMAP_MAX_DEPTH")
         spider.sitemap_max_urls = settings.getint("NEWSARCHIVE_SITEMAP_MAX_URLS")
         spider.feed_max_entries = settings.getint("NEWSARCHIVE_FEED_MAX_ENTRIES")
+        spider._render_sites = _render_sites(settings)
+        try:
+            if spider._render_sites or settings.getbool("NEWSARCHIVE_RENDER"):
+                spider.renderer = PageRenderer.from_crawler(crawler)
+        except NotConfigured as exc:
+            if settings.getbool("NEWSARCHIVE_RENDER"):
+                raise ValueError(str(exc)) from None
+            logger.warning("%s: sites with render = true are extracted from their HTML", exc)
         spider.policy = IncrementalPolicy.from_settings(settings, spider.refresh)
         database_url = settings.get("NEWSARCHIVE_DATABASE_URL")
         if spider.policy.enabled and database_url:
@@ -446,6 +458,8 @@ class NewsFeedSpider(scrapy.Spider):
                 return
         if html:
             item = self._page_item(response, pairs)
+            if item is not None and self._renders(response.url):
+                item = await self._rendered(response, item)
             if item is not None:
                 yield item
             if isinstance(response, TextResponse):
@@ -462,6 +476,34 @@ class NewsFeedSpider(scrapy.Spider):
         limit = int(response.meta.get("download_maxsize", self.settings.getint("DOWNLOAD_MAXSIZE")))
         page = page_input(response.url, pairs, response.body, self.page_hints(), limit=limit)
         return PageItem(url=response.url, capture=capture, page=page)
+
+    def _renders(self, url: str) -> bool:
+        """Whether *url*'s page is rendered: --render for every site, or its profile's render = true."""
+        if self.renderer is None:
+            return False
+        if self.settings.getbool("NEWSARCHIVE_RENDER"):
+            return True
+        profile = profile_for_url(self._render_sites, url)
+        return profile is not None
+
+    async def _rendered(self, response: Response, item: PageItem) -> PageItem:
+        """*item* with the DOM the browser built in place of the HTML, that DOM archived as a
+        conversion record of the page's response; unchanged (extracted from its HTML) when the
+        browser fails, which is a download error of the URL."""
+        assert self.renderer is not None
+        try:
+            dom = await self.renderer.render(response)
+        except RenderError as exc:  # one download error of the URL: the line, the stats, the summary
+            report(response.request or scrapy.Request(response.url), exc, self.crawler.stats)
+            return item
+        archive = warc_middleware(self.crawler)
+        if archive is None:
+            return item
+        await archive.write_rendered(item.capture, dom)
+        self._inc("rendered")
+        limit = int(response.meta.get("download_maxsize", self.settings.getint("DOWNLOAD_MAXSIZE")))
+        page = page_input(response.url, RENDERED_PAIRS, dom, self.page_hints(), limit=limit)
+        return PageItem(url=item.url, capture=item.capture, page=page)
 
     def page_hints(self) -> HintSource:
         """Hints by the profile of the page's host, among every profile of the sites file: the same
@@ -661,6 +703,30 @@ class NewsFeedSpider(scrapy.Spider):
 
 # cap (its stat's last part) -> the setting, named in the warning a cap that bites is.
 _CAPS = {"sitemap_urls": "NEWSARCHIVE_SITEMAP_MAX_URLS", "feed_entries": "NEWSARCHIVE_FEED_MAX_ENTRIES"}
+
+
+def _render_sites(settings: Any) -> dict[str, SiteProfile]:
+    """The profiles of the sites file in force that ask for render mode."""
+    try:
+        profiles = profiles_for_hints(settings.get("NEWSARCHIVE_SITES_FILE"))
+    except ProfileError:
+        return {}  # reported where the profiles are read for the crawl
+    return {name: p for name, p in profiles.items() if p.render}
+
+
+def warc_middleware(crawler: Crawler) -> WarcArchiveMiddleware | None:
+    """The crawl's WARC writer middleware, which also writes what rendering made."""
+    engine = crawler.engine
+    if engine is None:
+        return None
+    for middleware in engine.downloader.middleware.middlewares:
+        if isinstance(middleware, WarcArchiveMiddleware):
+            return middleware
+    return None
+
+
+# The rendered DOM is serialised as UTF-8 HTML, whatever the page's own charset was.
+RENDERED_PAIRS = [("Content-Type", "text/html; charset=utf-8")]
 
 
 def _batches(items: Iterable[_T], size: int = _ENTRY_BATCH) -> Iterator[list[_T]]:

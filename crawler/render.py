@@ -1,0 +1,190 @@
+"""Render mode: a page of a site whose story its scripts build is loaded in headless Chromium.
+
+Playwright drives the browser directly (not scrapy-playwright: its download handler answers a
+request with the browser's DOM in place of the bytes received, and its browser fetches
+subresources around Scrapy's downloader, so nothing would record them as received). Here:
+
+- the page's own answer is the one Scrapy already downloaded and archived; the browser is handed
+  it (``route.fulfill``) and does not fetch it again;
+- every other request the browser makes is intercepted (``page.route``) and downloaded by Scrapy's
+  own downloader (``engine.download_async``), so WarcArchiveMiddleware writes its request and
+  response records from the wire like every other exchange, robots.txt and politeness included;
+  the browser gets the decoded body back (its content codings are undone by then, so the
+  ``Content-Encoding`` line is dropped from what it is given, never from the record);
+- the DOM after the load event and a bounded wait for the network to go quiet is returned, to
+  be written as a WARC ``conversion`` record referring to the page's response record.
+
+One browser per crawl, a context per page, at most ``NEWSARCHIVE_RENDER_PAGES`` at once; a page
+that takes longer than ``NEWSARCHIVE_RENDER_TIMEOUT`` or a browser that crashes is a
+``RenderError`` for that URL; the browser is closed when the spider closes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import TYPE_CHECKING, Any
+
+from scrapy import Request, signals
+from scrapy.exceptions import NotConfigured
+from scrapy.http import Response
+
+from archive.responses import decoded_pairs, header_pairs
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+logger = logging.getLogger(__name__)
+
+# Chromium's flags that work in containers and CI without a display or a user namespace sandbox.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--headless=new"]
+# Headers the browser computes for its own connection; Scrapy's downloader sets its own.
+_HOP_HEADERS = frozenset({"host", "connection", "content-length", "accept-encoding", "user-agent"})
+# Headers that would describe the coded body: the browser is given the decoded one.
+_CODED_HEADERS = frozenset({"content-length", "transfer-encoding", "content-encoding"})
+RENDERED_FOR_META_KEY = "newsarchive_rendered_for"
+
+
+class RenderError(Exception):
+    """The page could not be rendered (timeout, browser crash): a download error of its URL."""
+
+
+class PageRenderer:
+    def __init__(self, crawler: Crawler, executable: str, timeout: float, idle_wait: float, pages: int) -> None:
+        self.crawler = crawler
+        self.executable = executable
+        self.timeout = timeout
+        self.idle_wait = idle_wait
+        self._slots = asyncio.Semaphore(max(1, pages))
+        self._playwright: Any = None
+        self._browser: Any = None
+        self._starting: asyncio.Lock | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> PageRenderer:
+        try:
+            import playwright.async_api  # noqa: F401
+        except ImportError:
+            raise NotConfigured("render mode needs Playwright: pip install -e '.[browser]'") from None
+        settings = crawler.settings
+        renderer = cls(
+            crawler,
+            settings.get("NEWSARCHIVE_RENDER_CHROMIUM"),
+            settings.getfloat("NEWSARCHIVE_RENDER_TIMEOUT"),
+            settings.getfloat("NEWSARCHIVE_RENDER_IDLE_WAIT"),
+            settings.getint("NEWSARCHIVE_RENDER_PAGES"),
+        )
+        crawler.signals.connect(renderer.spider_closed, signal=signals.spider_closed)
+        return renderer
+
+    async def _browser_up(self) -> Any:
+        if self._starting is None:
+            self._starting = asyncio.Lock()
+        async with self._starting:
+            if self._browser is None or not self._browser.is_connected():
+                from playwright.async_api import async_playwright
+
+                if self._playwright is None:
+                    self._playwright = await async_playwright().start()
+                self._browser = await self._playwright.chromium.launch(
+                    executable_path=self.executable, args=CHROMIUM_ARGS, headless=True
+                )
+        return self._browser
+
+    async def spider_closed(self) -> None:
+        browser, self._browser = self._browser, None
+        playwright, self._playwright = self._playwright, None
+        try:
+            if browser is not None:
+                await browser.close()
+        finally:
+            if playwright is not None:
+                await playwright.stop()
+
+    async def render(self, response: Response) -> bytes:
+        """The DOM *response*'s page has once its scripts ran, as UTF-8 HTML."""
+        async with self._slots:
+            try:
+                # Starting the browser (once, a second or two) is not the page's time.
+                browser = await self._browser_up()
+                return await asyncio.wait_for(self._render(browser, response), self.timeout)
+            except TimeoutError:
+                raise RenderError(f"not rendered within {self.timeout:g} s") from None
+            except RenderError:
+                raise
+            except Exception as exc:  # the browser crashed or refused: this page, not the run
+                raise RenderError(f"{type(exc).__name__}: {exc}".splitlines()[0][:300]) from exc
+
+    async def _render(self, browser: Any, response: Response) -> bytes:
+        context = await browser.new_context(user_agent=self.crawler.settings.get("USER_AGENT"), service_workers="block")
+        try:
+            page = await context.new_page()
+            answering: set[asyncio.Task[None]] = set()
+
+            def route_request(route: Any) -> None:
+                # A task of its own: Playwright waits on a handler before it hands over the next
+                # request, so one slow download would hold up every other page's requests.
+                task = asyncio.get_running_loop().create_task(self._answer(route, page, response))
+                answering.add(task)
+                task.add_done_callback(answering.discard)
+
+            await page.route("**/*", route_request)
+            await page.goto(response.url, wait_until="load", timeout=self.timeout * 1000)
+            try:
+                await page.wait_for_load_state("networkidle", timeout=self.idle_wait * 1000)
+            except Exception:  # a page that never goes quiet (a live ticker) is read as it is by then
+                logger.debug("%s: network still busy after %g s", response.url, self.idle_wait)
+            html: str = await page.content()
+            return html.encode("utf-8")
+        finally:
+            await context.close()
+
+    async def _answer(self, route: Any, page: Any, response: Response) -> None:
+        request = route.request
+        try:
+            if request.url == response.url and request.is_navigation_request() and request.frame == page.main_frame:
+                answer = response  # downloaded and archived already: not fetched twice
+            else:
+                answer = await self._download(request, response.url)
+            pairs = decoded_pairs(header_pairs(answer.headers))
+            headers = [(n, v) for n, v in pairs if n.lower() not in _CODED_HEADERS]
+            await route.fulfill(status=answer.status, headers=_joined(headers), body=answer.body)
+        except Exception as exc:
+            logger.info("render of %s: %s not loaded (%s)", response.url, request.url, exc)
+            with contextlib.suppress(Exception):  # the page is gone already (closed by a timeout)
+                await route.abort()
+
+    async def _download(self, browser_request: Any, page_url: str) -> Response:
+        """One request of the browser's, made by Scrapy's downloader (and so archived from the wire)."""
+        headers = {k: v for k, v in (await browser_request.all_headers()).items() if k.lower() not in _HOP_HEADERS}
+        request = Request(
+            browser_request.url,
+            method=browser_request.method,
+            headers=headers,
+            body=browser_request.post_data_buffer or b"",
+            dont_filter=True,
+            priority=100,  # the page waits on it: ahead of discovery
+            meta={
+                "dont_redirect": True,  # the browser follows redirects itself, each hop recorded
+                "handle_httpstatus_all": True,
+                # The page is waiting within its render timeout: a retry would outlive it.
+                "dont_retry": True,
+                "allow_offsite": True,  # CDNs: a page's requisites live on other hosts
+                RENDERED_FOR_META_KEY: page_url,
+            },
+        )
+        assert self.crawler.engine is not None
+        return await self.crawler.engine.download_async(request)
+
+
+def _joined(pairs: list[tuple[str, str]]) -> dict[str, str]:
+    """Header lines as Playwright takes them (one value per name: repeated lines joined, cookies by newline)."""
+    joined: dict[str, str] = {}
+    for name, value in pairs:
+        key = name.lower()
+        if key in joined:
+            joined[key] += ("\n" if key == "set-cookie" else ", ") + value
+        else:
+            joined[key] = value
+    return joined
