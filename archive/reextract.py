@@ -30,19 +30,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from sqlalchemy import create_engine, select, tuple_
+from sqlalchemy import Engine, create_engine, select, tuple_
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
-from archive import models
+from archive import models, sitemaps
 from archive.capture import Capture
 from archive.db import migrate, open_database
 from archive.dry_run import Change, last_version_id, rolled_back, versions_made
 from archive.extraction.pool import ExtractionPool
 from archive.memos import ExtractionReuse
 from archive.profiles import profiles_for_hints
-from archive.responses import PageInput, page_input, profile_hints
+from archive.responses import PageInput, page_input, profile_hints, wants_extraction
 from archive.store import ExtractionResult, StoreStats, store_batch
 from archive.warc.reader import ReadRecord, ReadStats, Selection, Skipped, WarcReader
 from archive.warc.revisits import ORIGINAL_TYPES
@@ -70,6 +71,7 @@ class ReextractResult:
     store: StoreStats = field(default_factory=StoreStats)
     captures_new: int = 0
     extracted: int = 0  # pages handed to the extraction function
+    sitemap_entries: int = 0  # Google News sitemap entries recorded from the sitemaps read
     reused: int = 0  # revisits given the stored result of the same input instead (archive/memos.py)
     results: Counter[str] = field(default_factory=Counter)  # "article" or NotAnArticle.kind
     changes: list[Change] = field(default_factory=list)  # dry run only
@@ -269,9 +271,12 @@ class _Run:
         workers: int,
         batch_size: int,
         reuse: ExtractionReuse | None,
+        news_engine: Engine | None,
     ) -> None:
         self.result = result
         self.reuse = reuse
+        # Where the news sitemaps' entries go before the pages after them are stored (None: a dry run).
+        self.news_engine = news_engine
         self.config = config
         self.batch_size = batch_size
         self.hints = profile_hints(profiles_for_hints(config.sites_file))
@@ -296,7 +301,10 @@ class _Run:
     def feed(self, record: ReadRecord, flush: Flush) -> None:
         if record.rendered:
             self._forget_html(record.capture)
-        if record.payload is not None:
+        if record.payload is not None and not wants_extraction(record.capture.status, record.capture.content_type):
+            self._record_news(record)
+            self.window.append(_Pending(record.capture, None, None))
+        elif record.payload is not None:
             page = self.page(record)
             reused_before = self.result.reused
             future = self._extracted(record.capture, page)
@@ -317,6 +325,19 @@ class _Run:
         done: Future[ExtractionResult] = Future()
         done.set_result(earlier)
         return done
+
+    def _record_news(self, record: ReadRecord) -> None:
+        """What a Google News sitemap says of its articles, recorded as the crawl recorded it when
+        it read the sitemap, so a bare page gets the same title, date and tags."""
+        assert record.payload is not None
+        news = sitemaps.news_in_sitemap(record.capture.url, record.payload)
+        if not news or self.news_engine is None:
+            return
+        try:
+            sitemaps.record(self.news_engine, news, record.capture.fetched_at)
+            self.result.sitemap_entries += len(news)
+        except SQLAlchemyError as exc:
+            logger.warning("sitemap entries of %s not recorded: %s", record.capture.url, str(exc).splitlines()[0])
 
     def _forget_html(self, capture: Capture) -> None:
         """The page's HTML, still waiting, is not stored: its rendered DOM is what the crawl
@@ -385,6 +406,9 @@ def _reader(
         max_size=max_size,
         resolve_digest=resolve_digest,
         on_skip=on_skip,
+        want_payload=lambda status, content_type: (
+            wants_extraction(status, content_type) or sitemaps.may_be_sitemap(status, content_type)
+        ),
     )
     result.read = reader.stats
     return reader
@@ -419,9 +443,9 @@ def reextract(
     result = ReextractResult(read=ReadStats(), dry_run=dry_run, workers=workers)
     reader = _reader(paths, sessions, result, warc_dir, selection, config.max_size)
     reporter = _Progress(progress, progress_stream)
-    run = _Run(
-        result, config, workers, batch_size or config.batch_size, ExtractionReuse(sessions) if config.reuse else None
-    )
+    reuse = ExtractionReuse(sessions) if config.reuse else None
+    news_engine = None if dry_run else sessions.kw["bind"]
+    run = _Run(result, config, workers, batch_size or config.batch_size, reuse, news_engine)
     writer: _StoreWriter | _DryRunWriter = (
         _DryRunWriter(sessions, result, on_batch) if dry_run else _StoreWriter(sessions, result, on_batch)
     )
@@ -542,6 +566,7 @@ def summary_json(result: ReextractResult) -> dict[str, Any]:
         "filtered": read.filtered,
         "pages_extracted": result.extracted,
         "pages_reused": result.reused,
+        "sitemap_entries_recorded": result.sitemap_entries,
         "results": dict(sorted(result.results.items())),
         "captures": stored.captures,
         "captures_new": result.captures_new,
@@ -571,6 +596,7 @@ def summary_rows(result: ReextractResult) -> list[tuple[str, str]]:
         ("left out by filters", f"{read.filtered:,}"),
         ("pages extracted", f"{result.extracted:,}"),
         ("revisits given their stored result", f"{result.reused:,}"),
+        ("news sitemap entries recorded", f"{result.sitemap_entries:,}"),
         ("articles", f"{result.articles:,}"),
         ("not articles", ", ".join(f"{k} {v:,}" for k, v in sorted(result.results.items()) if k != "article") or "0"),
         (f"captures {would}new", f"{result.captures_new:,} of {store_stats.captures:,}"),

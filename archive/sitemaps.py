@@ -1,8 +1,10 @@
 """What Google News sitemaps said of the articles they list (``sitemap_entries``).
 
-The crawl records each entry as it reads the sitemap (``record``); ``store()`` fills what a page
-lacks from it (``fill``): its title, published date, and its keywords as tags. Both the crawl and
-``reextract`` go through ``store()``, so both give an article the same fields.
+The crawl records each entry as it reads the sitemap (``record``); ``reextract`` records those of
+the sitemap responses it reads in the WARC files (``news_in_sitemap``), before the pages that follow
+them; ``store()`` fills what a page lacks from it (``fill``): its title, published date, and its
+keywords as tags. Both ways in read entries by ``news_entries`` and store through ``store()``, so
+both give an article the same fields, into the crawl's database or a fresh one.
 """
 
 from __future__ import annotations
@@ -18,9 +20,45 @@ from sqlalchemy.orm import Session
 
 from archive import models
 from archive.extract import Article
+from archive.responses import is_html
+from archive.urls import canonicalize
 
 _KEPT = ("title", "publication_date", "keywords")
 NewsEntry = tuple[str, str | None, str | None, tuple[str, ...], str | None]  # url, title, date, keywords, lastmod
+
+
+SITEMAP_MAX_BYTES = 50 * 1024 * 1024  # a gzipped sitemap is read up to this many bytes (the protocol's cap)
+
+
+def news_entries(entries: Iterable[Any]) -> list[NewsEntry]:
+    """The Google News entries among sitemap entries (``crawler.discovery.SitemapEntry``), as
+    ``record`` takes them: the URL canonical, the news fields as the sitemap gave them."""
+    return [
+        (canonicalize(e.url), e.news_title, e.news_published, e.news_keywords, e.lastmod)
+        for e in entries
+        if e.news_title or e.news_published or e.news_keywords
+    ]
+
+
+def may_be_sitemap(status: int, content_type: str | None) -> bool:
+    """Whether a response could be a sitemap, so that ``reextract`` reads its payload: a 200 that
+    is not HTML and whose type says XML, gzip, plain text or nothing (as sitemaps are served)."""
+    if status != 200 or is_html(content_type):
+        return False
+    media = (content_type or "").split(";", 1)[0].strip().lower()
+    return not media or "xml" in media or media in ("text/plain", "application/gzip", "application/x-gzip")
+
+
+def news_in_sitemap(url: str, body: bytes) -> list[NewsEntry]:
+    """The Google News entries of the sitemap *body* (gzipped when *url* ends in .gz, as the crawl
+    reads it); none when the body is not a ``urlset``."""
+    from crawler.discovery import gunzip_within, sitemap_entries, xml_root_name
+
+    if url.endswith(".gz") and body[:2] == b"\x1f\x8b":
+        body = gunzip_within(body, SITEMAP_MAX_BYTES + 1)[:SITEMAP_MAX_BYTES]
+    if b"<" not in body[:2048] or xml_root_name(body) != "urlset":
+        return []
+    return news_entries(sitemap_entries(body, False))
 
 
 def record(engine: Engine, entries: Sequence[NewsEntry], seen_at: dt.datetime) -> None:

@@ -81,3 +81,10 @@ def test_the_news_sitemap_dates_and_titles_what_the_page_lacks(
     done = newsarchive("reextract", "--db", database_url, "--warc-dir", str(run.warc_dir))
     assert done.returncode == 0, done.stderr
     assert _fields(database_url) == crawled  # the same fields, and no new version
+
+    # Into a database that never saw the crawl, the WARC's sitemap records tell the same: first
+    # the first run's sitemap (the WARC files in their order), then the pages.
+    fresh = new_database_url(backend)
+    done = newsarchive("reextract", "--db", fresh, "--warc-dir", str(run.warc_dir))
+    assert done.returncode == 0, done.stderr
+    assert _fields(fresh) == crawled

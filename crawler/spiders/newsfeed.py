@@ -96,7 +96,6 @@ DEPTH = "newsarchive_depth"  # links followed from a start URL
 SITEMAP_DEPTH = "newsarchive_sitemap_depth"  # sitemap indexes above this sitemap
 REASON = "newsarchive_reason"  # why an article is fetched: new | changed | fresh | refresh
 # What a .gz sitemap may decompress to: the sitemap protocol's own limit.
-_SITEMAP_MAX_BYTES = 50 * 1024 * 1024
 # Entries of a sitemap or feed turned into requests at a time, the database asked about them in
 # one query: the reactor gets its turn between batches, however long the document.
 _ENTRY_BATCH = 1000
@@ -610,11 +609,7 @@ class NewsFeedSpider(scrapy.Spider):
                 yield canonicalize(entry.url), lastmod
 
     async def _record_news(self, entries: list[SitemapEntry]) -> None:
-        news = [
-            (canonicalize(e.url), e.news_title, e.news_published, e.news_keywords, e.lastmod)
-            for e in entries
-            if e.news_title or e.news_published or e.news_keywords
-        ]
+        news = sitemaps.news_entries(entries)
         if self.sitemap_engine is not None and news:
             try:
                 await self._in_thread(sitemaps.record, self.sitemap_engine, news, dt.datetime.now(dt.UTC))
@@ -648,11 +643,11 @@ class NewsFeedSpider(scrapy.Spider):
         return requests
 
     def _gunzipped(self, url: str, body: bytes) -> bytes:
-        data = gunzip_within(body, _SITEMAP_MAX_BYTES + 1)
-        if len(data) > _SITEMAP_MAX_BYTES:
-            logger.warning("%s decompresses to more than %d bytes: reading those", url, _SITEMAP_MAX_BYTES)
+        data = gunzip_within(body, sitemaps.SITEMAP_MAX_BYTES + 1)
+        if len(data) > sitemaps.SITEMAP_MAX_BYTES:
+            logger.warning("%s decompresses to more than %d bytes: reading those", url, sitemaps.SITEMAP_MAX_BYTES)
             self._count_capped("sitemap_bytes")
-            return data[:_SITEMAP_MAX_BYTES]
+            return data[: sitemaps.SITEMAP_MAX_BYTES]
         return data
 
     # -- the incremental decision --------------------------------------------------------------
