@@ -173,6 +173,15 @@ NEWSARCHIVE_DISTRIBUTED_POLL_SECONDS = 0.5
 # Seeds an idle worker takes from the shared seed list at a time.
 NEWSARCHIVE_DISTRIBUTED_SEED_BATCH = 4
 
+# Page requisites (crawler/requisites.py): what every HTML page loads to look as it did, archived
+# with it. "none"; "layout" (stylesheets and what they load, fonts, scripts, images with every
+# srcset candidate, icons, video posters); "all" (layout and audio/video sources).
+NEWSARCHIVE_REQUISITES = "layout"
+# A requisite larger than this is not archived (a download error "too_large", as for pages).
+NEWSARCHIVE_REQUISITE_MAXSIZE = 10 * 1024 * 1024
+# At most this many requisites of one page (or stylesheet), in the order the page names them.
+NEWSARCHIVE_REQUISITES_PER_PAGE = 60
+
 # Look at most this many links of a listing page (a page with 100,000 links is an attack or a bug).
 NEWSARCHIVE_MAX_LINKS_PER_PAGE = 2000
 

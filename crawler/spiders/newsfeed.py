@@ -79,6 +79,7 @@ from crawler.incremental import Decision, IncrementalPolicy, refresh_all
 from crawler.items import PageItem
 from crawler.middlewares import CAPTURE_META_KEY, WarcArchiveMiddleware
 from crawler.render import PageRenderer, RenderError
+from crawler.requisites import LEVELS, page_requisites, stylesheet_requisites
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -86,7 +87,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-ROLE = "newsarchive_role"  # listing | article | feed | sitemap
+ROLE = "newsarchive_role"  # listing | article | feed | sitemap | requisite
 LISTING_PAGE = "newsarchive_listing_page"
 KNOWN_PAGES = "newsarchive_known_pages"  # consecutive listing pages with nothing new on them
 SITE = "newsarchive_site"  # profile name
@@ -125,6 +126,9 @@ class NewsFeedSpider(scrapy.Spider):
     sitemap_max_depth: int
     sitemap_max_urls: int
     feed_max_entries: int
+    requisite_level: str
+    requisite_maxsize: int
+    requisites_per_page: int
     renderer: PageRenderer | None = None  # render mode (crawler/render.py); None: no site renders
     _render_sites: dict[str, SiteProfile]  # the profiles with render = true (from_crawler)
     _all_profiles: dict[str, SiteProfile] | None = None  # the whole sites file, read when first needed
@@ -190,6 +194,11 @@ class NewsFeedSpider(scrapy.Spider):
         spider.sitemap_max_depth = settings.getint("NEWSARCHIVE_SITEMAP_MAX_DEPTH")
         spider.sitemap_max_urls = settings.getint("NEWSARCHIVE_SITEMAP_MAX_URLS")
         spider.feed_max_entries = settings.getint("NEWSARCHIVE_FEED_MAX_ENTRIES")
+        spider.requisite_level = settings.get("NEWSARCHIVE_REQUISITES")
+        if spider.requisite_level not in LEVELS:
+            raise ValueError(f"NEWSARCHIVE_REQUISITES is {spider.requisite_level!r}: one of {', '.join(LEVELS)}")
+        spider.requisite_maxsize = settings.getint("NEWSARCHIVE_REQUISITE_MAXSIZE")
+        spider.requisites_per_page = settings.getint("NEWSARCHIVE_REQUISITES_PER_PAGE")
         spider._render_sites = _render_sites(settings)
         try:
             if spider._render_sites or settings.getbool("NEWSARCHIVE_RENDER"):
@@ -404,7 +413,9 @@ class NewsFeedSpider(scrapy.Spider):
         if not report_failure(failure, self.crawler.stats):
             failure.raiseException()
 
-    async def _with_validators(self, requests: list[scrapy.Request]) -> list[scrapy.Request]:
+    async def _with_validators(
+        self, requests: list[scrapy.Request], stat: str = "conditional_start_pages"
+    ) -> list[scrapy.Request]:
         """Listings, feeds and sitemaps asked for with the validators of their last capture: a 304
         saves the body (a large sitemap's), and a 304 listing has nothing new to page past. Only
         when that capture was read by a run that finished: one killed after reading a listing may
@@ -418,13 +429,22 @@ class NewsFeedSpider(scrapy.Spider):
             previous = known.get(request.url) if request.url in trusted else None
             headers = self.policy.headers(previous) if previous is not None and previous.url == request.url else {}
             if headers:
-                self._inc("conditional_start_pages")
+                self._inc(stat)
                 request.headers.update(headers)
                 request.meta["handle_httpstatus_list"] = [304]
             conditional.append(request)
         return conditional
 
     async def parse(self, response: Response, **kwargs: Any) -> AsyncIterator[Any]:
+        if response.meta.get(ROLE) == "requisite":
+            # Archived by the WARC middleware like every exchange; never extracted, never a page.
+            if response.status == 304:
+                self._inc("requisites_not_modified")
+            elif response.status == 200 and isinstance(response, TextResponse) and _is_css(response):
+                loads = stylesheet_requisites(response.text, response.url)
+                for request in await self._requisite_requests(response, loads):
+                    yield request
+            return
         if response.status != 200:
             if response.status == 304 and response.meta.get(ROLE) != "article":
                 # Nothing new here: its pagination is not followed, its entries are as we read them.
@@ -462,10 +482,30 @@ class NewsFeedSpider(scrapy.Spider):
             if item is not None:
                 yield item
             if isinstance(response, TextResponse):
+                if self.requisite_level != "none":
+                    found = page_requisites(response.selector, response.url, self.requisite_level)
+                    for request in await self._requisite_requests(response, found):
+                        yield request
                 async for output in self.parse_page(response):
                     yield output
         else:
             logger.debug("not HTML, archived only: %s (%s)", response.url, content_type or "no type")
+
+    async def _requisite_requests(self, response: Response, urls: list[str]) -> list[scrapy.Request]:
+        """Requests for what *response*'s page (or stylesheet) loads: on any origin, below every
+        page in priority, each at most NEWSARCHIVE_REQUISITE_MAXSIZE, NEWSARCHIVE_REQUISITES_PER_PAGE
+        of them; the dupefilter fetches one a thousand pages share once a run, and one the archive
+        holds is asked for with its validators (a 304, not a second copy)."""
+        if len(urls) > self.requisites_per_page:
+            self._count_capped("requisites_per_page")
+            urls = urls[: self.requisites_per_page]
+        meta: dict[str, Any] = {ROLE: "requisite", "allow_offsite": True, "download_maxsize": self.requisite_maxsize}
+        for key in (SITE, HOSTS):
+            if response.meta.get(key):
+                meta[key] = response.meta[key]
+        requests = [self._request(url, dict(meta), priority=-10) for url in urls if is_crawlable(url)]
+        self._inc("requisites_requested", len(requests))
+        return await self._with_validators(requests, stat="requisites_conditional")
 
     def _page_item(self, response: Response, pairs: HeaderPairs) -> PageItem | None:
         """The page on its way to extraction, with the input re-extraction would give it."""
@@ -698,6 +738,11 @@ class NewsFeedSpider(scrapy.Spider):
 
 # cap (its stat's last part) -> the setting, named in the warning a cap that bites is.
 _CAPS = {"sitemap_urls": "NEWSARCHIVE_SITEMAP_MAX_URLS", "feed_entries": "NEWSARCHIVE_FEED_MAX_ENTRIES"}
+
+
+def _is_css(response: TextResponse) -> bool:
+    content_type = (first_header(header_pairs(response.headers), "Content-Type") or "").split(";", 1)[0]
+    return content_type.strip().lower() == "text/css" or (not content_type and response.url.endswith(".css"))
 
 
 def _render_sites(settings: Any) -> dict[str, SiteProfile]:

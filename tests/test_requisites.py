@@ -1,0 +1,101 @@
+"""Page requisites (issue 23 §1): what a page needs to look as it did is archived with it.
+
+Real crawls of tests/support/requisite_site.py (a site and a CDN on another origin): every URL a
+browser loads for its articles, and every srcset candidate, has a response record; a stylesheet a
+hundred pages share is fetched once; a second run re-validates instead of storing a second copy;
+the level and the caps bound it; requisites are never articles."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from archive import models
+from archive.db import open_database
+from tests.support.crawls import scrapy_crawl
+from tests.support.requisite_site import RequisiteSite
+from tests.support.warc_files import warc_records
+
+
+def _responses(warc_dir: Path) -> Counter[tuple[str, int]]:
+    """(URL, HTTP status) of every response record, counted."""
+    found: Counter[tuple[str, int]] = Counter()
+    for fields, block in warc_records(warc_dir):
+        if fields.get("WARC-Type") == "response":
+            status = int(block.split(b" ", 2)[1])
+            found[(fields["WARC-Target-URI"], status)] += 1
+    return found
+
+
+def _article_urls(database_url: str) -> set[str]:
+    with open_database(database_url)() as session:
+        return set(session.scalars(select(models.Article.url)))
+
+
+def test_every_requisite_is_archived_once_and_revalidated_on_the_next_run(
+    requisite_site: RequisiteSite, tmp_path: Path
+) -> None:
+    requisite_site.clear_log()
+    run = scrapy_crawl(tmp_path, requisite_site.listing_url)
+    assert run.returncode == 0, run.log[-3000:]
+    archived = _responses(run.warc_dir)
+    for article in requisite_site.article_urls():
+        # What a script asks for as it runs (the JSON of the script-built story) is no page's
+        # markup: render mode records it (tests/test_render.py).
+        named = {url for url in requisite_site.requisites_of(article) if "/api/" not in url}
+        missing = sorted(url for url in named if archived[(url, 200)] == 0)
+        assert missing == [], f"{article}: requisites not archived"
+    # Shared by every page, fetched and stored in full once.
+    full = Counter((hit.origin, hit.path) for hit in requisite_site.hits() if hit.status == 200)
+    assert full[("site", "/static/site.css")] == 1
+    assert full[("cdn", "/cdn/theme.css")] == 1
+    assert archived[(f"{requisite_site.url}/static/fonts/headline.ttf", 200)] == 1
+    # Requisites are archived, not articles.
+    articles = _article_urls(run.database_url)
+    assert not any("/static/" in url or "/img/" in url or "/cdn/" in url for url in articles)
+    assert {u for u in requisite_site.article_urls() if "live-results" not in u} <= articles
+
+    # The next run: a new edition of the listing, the same stylesheets, icon and script.
+    requisite_site.edition += 1
+    requisite_site.clear_log()
+    again = scrapy_crawl(tmp_path, requisite_site.listing_url, database_url=run.database_url)
+    assert again.returncode == 0, again.log[-3000:]
+    assert [hit.status for hit in requisite_site.hits() if hit.path == "/news/"] == [200]
+    second = [hit for hit in requisite_site.hits() if "/static/" in hit.path or "/cdn/" in hit.path]
+    assert second, "the second run asked for no requisite"
+    assert all(hit.conditional and hit.status == 304 for hit in second), second
+    # No second full copy of anything unchanged: every 200 record of a requisite is still the one.
+    assert _responses(run.warc_dir)[(f"{requisite_site.url}/static/site.css", 200)] == 1
+
+
+@pytest.mark.parametrize(
+    ("settings", "expect"),
+    [
+        (("NEWSARCHIVE_REQUISITES=none",), "none"),
+        (("NEWSARCHIVE_REQUISITES_PER_PAGE=2",), "capped"),
+        (("NEWSARCHIVE_REQUISITE_MAXSIZE=20000",), "small"),
+    ],
+)
+def test_the_level_and_the_caps_bound_what_is_fetched(
+    requisite_site: RequisiteSite, tmp_path: Path, settings: tuple[str, ...], expect: str
+) -> None:
+    requisite_site.clear_log()
+    run = scrapy_crawl(tmp_path, requisite_site.listing_url, *settings)
+    assert run.returncode == 0, run.log[-3000:]
+    paths = [hit.path for hit in requisite_site.hits()]
+    requisites = [p for p in paths if p.startswith(("/static/", "/img/", "/cdn/", "/api/"))]
+    assert len(_article_urls(run.database_url)) >= 2  # articles are found as without requisites
+    if expect == "none":
+        assert requisites == []
+    elif expect == "capped":
+        # Two per page at most, however many the page names (13 on an article).
+        assert 0 < len(set(requisites)) <= 2 * 4 and "/img/lead-1600.png" not in requisites
+    else:
+        archived = _responses(run.warc_dir)
+        assert archived[(f"{requisite_site.url}/static/site.css", 200)] == 1
+        # Over the cap: not archived as if whole (the font is ~330 KB, the large lead image too).
+        assert archived[(f"{requisite_site.url}/static/fonts/headline.ttf", 200)] == 0
+        assert "newsarchive/download_errors/too_large" in run.log or "too large" in run.log.lower()
