@@ -19,6 +19,8 @@ from tests.support.crawls import scrapy_crawl
 from tests.support.requisite_site import RequisiteSite
 from tests.support.warc_files import warc_records
 
+LAYOUT = "NEWSARCHIVE_REQUISITES=layout"  # the default, which the tests' crawls turn off
+
 
 def _responses(warc_dir: Path) -> Counter[tuple[str, int]]:
     """(URL, HTTP status) of every response record, counted."""
@@ -39,7 +41,7 @@ def test_every_requisite_is_archived_once_and_revalidated_on_the_next_run(
     requisite_site: RequisiteSite, tmp_path: Path
 ) -> None:
     requisite_site.clear_log()
-    run = scrapy_crawl(tmp_path, requisite_site.listing_url)
+    run = scrapy_crawl(tmp_path, requisite_site.listing_url, LAYOUT)
     assert run.returncode == 0, run.log[-3000:]
     archived = _responses(run.warc_dir)
     for article in requisite_site.article_urls():
@@ -61,7 +63,7 @@ def test_every_requisite_is_archived_once_and_revalidated_on_the_next_run(
     # The next run: a new edition of the listing, the same stylesheets, icon and script.
     requisite_site.edition += 1
     requisite_site.clear_log()
-    again = scrapy_crawl(tmp_path, requisite_site.listing_url, database_url=run.database_url)
+    again = scrapy_crawl(tmp_path, requisite_site.listing_url, LAYOUT, database_url=run.database_url)
     assert again.returncode == 0, again.log[-3000:]
     assert [hit.status for hit in requisite_site.hits() if hit.path == "/news/"] == [200]
     second = [hit for hit in requisite_site.hits() if "/static/" in hit.path or "/cdn/" in hit.path]
@@ -74,7 +76,7 @@ def test_every_requisite_is_archived_once_and_revalidated_on_the_next_run(
 @pytest.mark.parametrize(
     ("settings", "expect"),
     [
-        (("NEWSARCHIVE_REQUISITES=none",), "none"),
+        (("NEWSARCHIVE_REQUISITES=none",), "none"),  # last: it wins
         (("NEWSARCHIVE_REQUISITES_PER_PAGE=2",), "capped"),
         (("NEWSARCHIVE_REQUISITE_MAXSIZE=20000",), "small"),
     ],
@@ -83,7 +85,7 @@ def test_the_level_and_the_caps_bound_what_is_fetched(
     requisite_site: RequisiteSite, tmp_path: Path, settings: tuple[str, ...], expect: str
 ) -> None:
     requisite_site.clear_log()
-    run = scrapy_crawl(tmp_path, requisite_site.listing_url, *settings)
+    run = scrapy_crawl(tmp_path, requisite_site.listing_url, LAYOUT, *settings)
     assert run.returncode == 0, run.log[-3000:]
     paths = [hit.path for hit in requisite_site.hits()]
     requisites = [p for p in paths if p.startswith(("/static/", "/img/", "/cdn/", "/api/"))]

@@ -29,6 +29,8 @@ def run(args: argparse.Namespace) -> int:
     check_database(overrides["NEWSARCHIVE_DATABASE_URL"])
     # The sample site is on loopback: no need to be gentle with it.
     overrides.update({"AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0})
+    # The demo stays offline: the sample site's pages embed a tweet whose script is on the internet.
+    overrides.setdefault("NEWSARCHIVE_REQUISITES", "none")
     voice, log_path = crawl_voice(args, overrides)
     say = not args.quiet and args.format == "table"
     site = SampleSite(port=args.port)

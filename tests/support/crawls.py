@@ -35,7 +35,8 @@ def crawl_command(
     tmp: Path, spider_args: Sequence[str], *settings: str, database_url: str | None = None, workers: int = 2
 ) -> list[str]:
     """`scrapy crawl newsfeed -a NAME=VALUE ... -s NAME=VALUE ...` archiving into *tmp* (archive.db, warc/),
-    autothrottle off, logging at INFO; *settings* come last and win."""
+    autothrottle off, logging at INFO, page requisites off (the tests that count requests count
+    pages; tests/test_requisites.py turns them on); *settings* come last and win."""
     database_url = database_url or f"sqlite:///{tmp / 'archive.db'}"
     command = [sys.executable, "-m", "scrapy", "crawl", "newsfeed"]
     for argument in spider_args:
@@ -44,6 +45,7 @@ def crawl_command(
         f"NEWSARCHIVE_DATABASE_URL={database_url}",
         f"NEWSARCHIVE_WARC_DIR={tmp / 'warc'}",
         "AUTOTHROTTLE_ENABLED=False",
+        "NEWSARCHIVE_REQUISITES=none",
         f"NEWSARCHIVE_EXTRACT_WORKERS={workers}",
         "LOG_LEVEL=INFO",
         *settings,
