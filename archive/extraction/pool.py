@@ -17,7 +17,6 @@ import threading
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
-from archive.extraction.core import extract
 from archive.extraction.types import Article, NotAnArticle
 from archive.extraction.worker import init_worker
 from archive.responses import PageInput
@@ -31,6 +30,10 @@ _WARM_UP = PageInput("http://localhost/", b"<html><body><p>warm up</p></body></h
 
 def extract_page(page: PageInput) -> ExtractionResult:
     """``extract()`` of one page input; a page that could not be decoded is an extraction error."""
+    # Imported here, in the worker: the crawl's own process never extracts (unless workers is 0),
+    # and trafilatura's imports would cost it a second at every start.
+    from archive.extraction.core import extract
+
     if page.error is not None:
         return NotAnArticle(url=page.url, reason=page.error, kind="error")
     return extract(page.body, page.url, page.headers, page.hints)
