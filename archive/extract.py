@@ -4,7 +4,8 @@ The implementation lives in `archive.extraction` (one module per concern); this 
 interface the crawler, the re-extraction path and the CLI import.
 """
 
-from archive.extraction.core import extract
+from typing import TYPE_CHECKING, Any
+
 from archive.extraction.decode import decode_html
 from archive.extraction.types import (
     EXTRACTOR_NAME,
@@ -14,6 +15,20 @@ from archive.extraction.types import (
     NotAnArticle,
     to_record,
 )
+
+if TYPE_CHECKING:
+    from archive.extraction.core import extract
+
+
+def __getattr__(name: str) -> Any:
+    # extract() on first use: it brings in trafilatura and lxml, a second or more of imports that
+    # the commands which only read the archive (and import this module for its types) never need.
+    if name == "extract":
+        from archive.extraction.core import extract
+
+        return extract
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "EXTRACTOR_NAME",

@@ -29,6 +29,37 @@ from tests.support.requisite_site import RequisiteSite
 from tests.support.sample_articles import many_articles
 from tests.support.stalling_site import StallingSite
 from tests.support.url_shape_site import url_shape_site as serve_url_shape_site
+from tests.support.xdist_workers import (
+    drop_postgres_database,
+    empty_postgres_database,
+    worker_postgres_url,
+    worker_redis_url,
+)
+
+REDIS_ENV = "NEWSARCHIVE_TEST_REDIS_URL"
+_WORKER_DATABASE = pytest.StashKey[tuple[str, str]]()  # (base server URL, the worker's database URL)
+
+
+# -- pytest-xdist: each worker its own PostgreSQL database and Redis db --------------------------
+def pytest_configure(config: pytest.Config) -> None:
+    # Before any test module is imported: several read the two variables at import time.
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return
+    server = os.environ.get(POSTGRES_ENV)
+    if server:
+        url = worker_postgres_url(server, worker)
+        empty_postgres_database(server, url)
+        config.stash[_WORKER_DATABASE] = (server, url)
+        os.environ[POSTGRES_ENV] = url
+    if os.environ.get(REDIS_ENV):
+        os.environ[REDIS_ENV] = worker_redis_url(os.environ[REDIS_ENV], worker)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    made = config.stash.get(_WORKER_DATABASE, None)
+    if made is not None:
+        drop_postgres_database(*made)
 
 
 # -- the sample news site ------------------------------------------------------------------------

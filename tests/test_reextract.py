@@ -24,7 +24,7 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-import archive.extraction.pool as extraction_pool
+import archive.extraction.core as extraction_core
 from archive import models
 from archive.db import open_database
 from archive.extract import EXTRACTOR_NAME, EXTRACTOR_VERSION, Article, extract
@@ -204,7 +204,7 @@ def test_changed_extraction_adds_a_version_and_dry_run_predicts_it(
             return dataclasses.replace(result, text=result.text + "\nShare this story", extractor_version=old_version)
         return result
 
-    monkeypatch.setattr(extraction_pool, "extract", older_extract)
+    monkeypatch.setattr(extraction_core, "extract", older_extract)
     first = reextract([sample_crawl.warc_dir], database_url=database_url, warc_dir=sample_crawl.warc_dir, workers=0)
     assert first.store.versions_new == len(ARTICLES)
     monkeypatch.undo()

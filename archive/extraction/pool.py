@@ -18,7 +18,6 @@ import threading
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
-from archive.extraction.core import extract
 from archive.extraction.reuse import input_digest
 from archive.extraction.types import Article, NotAnArticle
 from archive.extraction.worker import init_worker
@@ -34,6 +33,10 @@ _WARM_UP = PageInput("http://localhost/", b"<html><body><p>warm up</p></body></h
 def extract_page(page: PageInput) -> ExtractionResult:
     """``extract()`` of one page input; a page that could not be decoded is an extraction error.
     The result carries the digest of its input, so a revisit of the page can be given it again."""
+    # Imported here, in the worker: the crawl's own process never extracts (unless workers is 0),
+    # and trafilatura's imports would cost it a second at every start.
+    from archive.extraction.core import extract
+
     if page.error is not None:
         result: ExtractionResult = NotAnArticle(url=page.url, reason=page.error, kind="error")
     else:

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import json
 from dataclasses import dataclass
 from typing import Any
 
-import trafilatura
-
 EXTRACTOR_NAME = "newsarchive"
 # Bump the first part whenever the output for the same input bytes can change: the version is stored
 # on every article_versions row, so a re-extraction knows which rows are stale.
-EXTRACTOR_VERSION: str = f"0.4.2+trafilatura{trafilatura.__version__}"
+# From the installed distribution, not `trafilatura.__version__`: importing trafilatura takes a
+# second, and a command that only reads the archive never needs it.
+EXTRACTOR_VERSION: str = f"0.4.2+trafilatura{importlib.metadata.version('trafilatura')}"
 
 
 @dataclass(frozen=True, slots=True)
