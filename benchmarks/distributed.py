@@ -70,6 +70,7 @@ def _worker(
         f"NEWSARCHIVE_EXTRACT_WORKERS={extract}",
         "NEWSARCHIVE_INDEX_ON_CLOSE=False",
         "NEWSARCHIVE_MAX_LISTING_PAGES=100000",
+        "NEWSARCHIVE_REQUISITES=none",  # the corpus pages' requisites are on the real internet
         "AUTOTHROTTLE_ENABLED=False",
         "LOG_LEVEL=INFO",
     ):
