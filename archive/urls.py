@@ -68,11 +68,17 @@ def _is_tracking(name: str) -> bool:
     return lowered in TRACKING_PARAMETERS or lowered.startswith(_TRACKING_PREFIXES)
 
 
+# What the WHATWG URL parser strips from both ends of a URL: C0 controls and space. Not str.strip()'s
+# Unicode whitespace: a trailing NEL or no-break space is part of the URL (browsers percent-encode it),
+# and dropping it would make two URLs one.
+_C0_AND_SPACE = "".join(map(chr, range(0x21)))
+
+
 def canonicalize(url: str) -> str:
     """Normalize *url* for identity: lowercase scheme and host, no default port, no fragment,
     no tracking parameters, sorted and consistently escaped query. Never raises; a URL that cannot
     be parsed comes back stripped of surrounding whitespace."""
-    url = url.strip()
+    url = url.strip(_C0_AND_SPACE)
     try:
         parts = urlsplit(url)
         if parts.query:

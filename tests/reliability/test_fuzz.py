@@ -10,7 +10,7 @@ import unicodedata
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from archive.extract import Article, NotAnArticle, decode_html, extract
@@ -42,6 +42,8 @@ urls = st.builds(
 
 @settings(max_examples=400, deadline=None)
 @given(urls)
+@example("http://a.com/\x85")  # str.strip() took NEL for whitespace and emptied the path
+@example("http://a.com/x\xa0")
 def test_canonicalize_is_idempotent_and_keeps_the_path(url: str) -> None:
     once = canonicalize(url)
     assert canonicalize(once) == once
