@@ -152,19 +152,8 @@ class RequisiteSite:
     def requisites_of(self, article_url: str) -> set[str]:
         """Every URL the page needs to look as it does: what a browser loads for it, and every
         ``srcset`` candidate (a browser of another width loads another one)."""
-        if article_url == f"{self.url}{API_STORY.path}":
-            return {
-                f"{self.url}/static/site.css",
-                f"{self.url}/static/base.css",
-                f"{self.url}/static/fonts/headline.ttf",
-                f"{self.url}/static/img/paper.png",
-                f"{self.cdn_url}/cdn/theme.css",
-                f"{self.cdn_url}/cdn/masthead.png",
-                f"{self.url}/static/img/icon.png",
-                f"{self.url}/static/story.js",
-                f"{self.url}/api/stories/{API_STORY.slug}.json",
-            }
-        return {
+        # What every page's <head> and its stylesheets load.
+        shared = {
             f"{self.url}/static/site.css",
             f"{self.url}/static/base.css",
             f"{self.url}/static/fonts/headline.ttf",
@@ -172,13 +161,11 @@ class RequisiteSite:
             f"{self.cdn_url}/cdn/theme.css",
             f"{self.cdn_url}/cdn/masthead.png",
             f"{self.url}/static/img/icon.png",
-            f"{self.url}/img/lead-400.png",
-            f"{self.url}/img/lead-800.png",
-            f"{self.url}/img/lead-1600.png",
-            f"{self.url}/img/inline-wide.png",
-            f"{self.url}/img/inline.png",
-            f"{self.url}/static/panel.js",
         }
+        if article_url == f"{self.url}{API_STORY.path}":
+            return shared | {f"{self.url}/static/story.js", f"{self.url}/api/stories/{API_STORY.slug}.json"}
+        images = ("lead-400", "lead-800", "lead-1600", "inline-wide", "inline")
+        return shared | {f"{self.url}/img/{name}.png" for name in images} | {f"{self.url}/static/panel.js"}
 
     def hits(self, origin: str | None = None) -> list[Hit]:
         with self._lock:
