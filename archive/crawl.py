@@ -36,7 +36,16 @@ class CrawlSummary:
 
     @property
     def pages(self) -> int:
-        return int(self.stats.get("downloader/response_count", 0))
+        """Responses to everything but page requisites (those are ``requisites``)."""
+        from archive.progress import pages_fetched
+
+        return pages_fetched(self.stats)
+
+    @property
+    def requisites(self) -> int:
+        from archive.progress import REQUISITES_STAT
+
+        return int(self.stats.get(REQUISITES_STAT, 0) or 0)
 
     @property
     def articles_new(self) -> int:

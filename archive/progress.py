@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 
 # The stats the progress figures are read from.
 FETCHED_STAT = "downloader/response_count"
+# Responses to page requisites' requests (crawler/middlewares.py), counted apart from the pages.
+REQUISITES_STAT = "newsarchive/requisites_fetched"
 ARCHIVED_STAT = "newsarchive/warc_responses"  # crawler/middlewares.py: response records written
 EXTRACTED_PREFIX = "newsarchive/extracted/"  # pipelines/extraction.py, one counter per result kind
 STORED_STAT = "newsarchive/store/captures"  # pipelines/storage.py
@@ -61,11 +63,17 @@ def log_file(log_dir: str) -> Path:
     return Path(log_dir) / f"crawl-{stamp}-{os.getpid()}.log"
 
 
+def pages_fetched(stats: dict[str, Any]) -> int:
+    """Responses to everything but page requisites: listings, feeds, sitemaps, articles, robots.txt."""
+    return int(stats.get(FETCHED_STAT, 0) or 0) - int(stats.get(REQUISITES_STAT, 0) or 0)
+
+
 def figures(stats: dict[str, Any], seconds: float) -> dict[str, Any]:
     """The progress figures of a crawl: pages fetched, archived, extracted, stored, errors, rate."""
-    fetched = int(stats.get(FETCHED_STAT, 0) or 0)
+    fetched = pages_fetched(stats)
     return {
         "fetched": fetched,
+        "requisites": int(stats.get(REQUISITES_STAT, 0) or 0),
         "archived": int(stats.get(ARCHIVED_STAT, 0) or 0),
         "extracted": sum(int(v or 0) for k, v in stats.items() if k.startswith(EXTRACTED_PREFIX)),
         "stored": int(stats.get(STORED_STAT, 0) or 0),
@@ -79,7 +87,9 @@ def progress_line(stats: dict[str, Any], seconds: float) -> str:
     f = figures(stats, seconds)
     elapsed = str(dt.timedelta(seconds=int(f["elapsed"])))
     return (
-        f"{f['fetched']:,} fetched, {f['archived']:,} archived, {f['extracted']:,} extracted, "
+        f"{f['fetched']:,} fetched"
+        + (f" (and {f['requisites']:,} requisites)" if f["requisites"] else "")
+        + f", {f['archived']:,} archived, {f['extracted']:,} extracted, "
         f"{f['stored']:,} stored, {f['errors']:,} errors, {f['rate']:,.1f} pages/s, {elapsed} elapsed"
     )
 

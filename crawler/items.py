@@ -8,6 +8,13 @@ from archive.capture import Capture
 from archive.extract import Article, NotAnArticle
 from archive.responses import PageInput
 
+# What a request is for, in its meta: listing | article | feed | sitemap | requisite.
+ROLE = "newsarchive_role"
+
+
+def is_requisite(meta: dict[str, object]) -> bool:
+    return meta.get(ROLE) == "requisite"
+
 
 @dataclass(slots=True)
 class PageItem:

@@ -26,12 +26,14 @@ from twisted.python.threadpool import ThreadPool
 
 from archive import __version__
 from archive.capture import Capture
+from archive.progress import REQUISITES_STAT
 from archive.responses import capture_headers, first_header, header_pairs
 from archive.warc.blocks import Block, RevisitOf, WireExchange
 from archive.warc.digests import payload_digest
 from archive.warc.httpblock import parse_http
 from archive.warc.writer import ExchangeRequest, ExchangeResponse, WarcWriter, WrittenRecord, warc_date
 from crawler.archive_index import ArchiveIndex, Original
+from crawler.items import is_requisite
 from crawler.reactor import get_reactor
 from crawler.signals import exchange_archived
 from crawler.wire import WireRecording, recording_of
@@ -263,6 +265,8 @@ class WarcArchiveMiddleware:
         request.meta[CAPTURE_META_KEY] = capture
         if self.crawler.stats is not None:  # the progress display's "archived"; the crawl's one byte total
             self.crawler.stats.inc_value("newsarchive/warc_responses")
+            if is_requisite(request.meta):
+                self.crawler.stats.inc_value(REQUISITES_STAT)
             self.crawler.stats.inc_value(BYTES_RECEIVED_STAT, capture.bytes_received or 0)
         self.crawler.signals.send_catch_log(exchange_archived, capture=capture)
         return response

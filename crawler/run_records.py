@@ -24,6 +24,7 @@ from twisted.python.threadpool import ThreadPool
 
 from archive import models
 from archive.db import DatabaseError, create_db_engine
+from archive.progress import pages_fetched
 from archive.urls import redact_urls
 from crawler.middlewares import BYTES_RECEIVED_STAT
 from crawler.outcome import DATABASE_ERROR, crawler_status
@@ -153,7 +154,11 @@ class CrawlRunRecorder:
 
     def _counters(self) -> dict[str, int]:
         stats = self.crawler.stats
-        return {column: int(stats.get_value(name, 0) or 0) for column, name in _COUNTERS.items()} if stats else {}
+        if not stats:
+            return {}
+        counters = {column: int(stats.get_value(name, 0) or 0) for column, name in _COUNTERS.items()}
+        counters["pages_fetched"] = pages_fetched(stats.get_stats())  # page requisites are not pages
+        return counters
 
     def _update(self, values: dict[str, Any]) -> None:
         assert self.engine is not None and self.run_id is not None

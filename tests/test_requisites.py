@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from archive import models
 from archive.db import open_database
-from tests.support.crawls import scrapy_crawl
+from tests.support.crawls import crawl_stat, scrapy_crawl
 from tests.support.requisite_site import RequisiteSite
 from tests.support.warc_files import warc_records
 
@@ -59,6 +59,15 @@ def test_every_requisite_is_archived_once_and_revalidated_on_the_next_run(
     articles = _article_urls(run.database_url)
     assert not any("/static/" in url or "/img/" in url or "/cdn/" in url for url in articles)
     assert {u for u in requisite_site.article_urls() if "live-results" not in u} <= articles
+    # The run's "pages fetched" are its pages; its requisites are counted apart.
+    named = {url for article in requisite_site.article_urls() for url in requisite_site.requisites_of(article)}
+    requisite_paths = {url.split("/", 3)[3] for url in named}
+    hits = requisite_site.hits()
+    fetched_requisites = [hit for hit in hits if hit.path.lstrip("/") in requisite_paths]
+    assert crawl_stat(run.log, "newsarchive/requisites_fetched") == len(fetched_requisites) > 0
+    with open_database(run.database_url)() as session:
+        (pages_fetched,) = session.scalars(select(models.CrawlRun.pages_fetched))
+    assert pages_fetched == len(hits) - len(fetched_requisites)
 
     # The next run: a new edition of the listing, the same stylesheets, icon and script.
     requisite_site.edition += 1

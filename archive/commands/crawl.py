@@ -46,6 +46,7 @@ def summary_rows(summary: Any, db: str, warcs: str) -> list[tuple[str, Any]]:
 
     rows: list[tuple[str, Any]] = [
         ("pages fetched", summary.pages),
+        ("requisites fetched", summary.requisites),
         ("new articles", summary.articles_new),
         ("new versions", summary.versions_new),
         ("download errors", int(summary.stats.get(DOWNLOAD_ERRORS_STAT, 0) or 0)),

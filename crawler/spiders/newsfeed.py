@@ -76,7 +76,7 @@ from crawler.discovery import (
 )
 from crawler.download_errors import report, report_failure
 from crawler.incremental import Decision, IncrementalPolicy, refresh_all
-from crawler.items import PageItem
+from crawler.items import ROLE, PageItem
 from crawler.middlewares import CAPTURE_META_KEY, WarcArchiveMiddleware
 from crawler.render import PageRenderer, RenderError
 from crawler.requisites import LEVELS, page_requisites, stylesheet_requisites
@@ -87,7 +87,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-ROLE = "newsarchive_role"  # listing | article | feed | sitemap | requisite
 LISTING_PAGE = "newsarchive_listing_page"
 KNOWN_PAGES = "newsarchive_known_pages"  # consecutive listing pages with nothing new on them
 SITE = "newsarchive_site"  # profile name
