@@ -11,6 +11,9 @@ subresources around Scrapy's downloader, so nothing would record them as receive
   response records from the wire like every other exchange, robots.txt and politeness included;
   the browser gets the decoded body back (its content codings are undone by then, so the
   ``Content-Encoding`` line is dropped from what it is given, never from the record);
+- a GET the browser made for one page is answered from memory for every later page of the run
+  (``_RunDownloads``): a stylesheet a thousand pages share is fetched and archived once, as the
+  spider's requisites are (the spider does not ask again for what a rendered page's browser got);
 - the DOM after the load event and a bounded wait for the network to go quiet is returned, to
   be written as a WARC ``conversion`` record referring to the page's response record.
 
@@ -24,6 +27,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from scrapy import Request, signals
@@ -46,13 +51,53 @@ _CODED_HEADERS = frozenset({"content-length", "transfer-encoding", "content-enco
 RENDERED_FOR_META_KEY = "newsarchive_rendered_for"
 
 
+class _RunDownloads:
+    """The browser's GET downloads of this run by URL, shared by every page it renders: one
+    download per URL however many pages (or pages at once) ask for it, bodies kept up to *limit* bytes."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.size = 0
+        self._answers: OrderedDict[str, asyncio.Future[Response]] = OrderedDict()
+        self.fetched: set[str] = set()  # every URL downloaded this run, evicted ones included
+
+    async def get(self, url: str, download: Callable[[], Awaitable[Response]]) -> Response:
+        pending = self._answers.get(url)
+        if pending is not None:
+            self._answers.move_to_end(url)
+            return await asyncio.shield(pending)
+        pending = asyncio.get_running_loop().create_future()
+        self._answers[url] = pending
+        try:
+            answer = await download()
+        except BaseException as exc:
+            del self._answers[url]  # a failure is this page's: the next page tries again
+            pending.set_exception(exc)
+            pending.exception()  # retrieved: no "never retrieved" warning when nobody else waited
+            raise
+        self.fetched.add(url)
+        if answer.status >= 500:  # a server's trouble of the moment is not handed on
+            del self._answers[url]
+        else:
+            self.size += len(answer.body)
+            while self.size > self.limit and len(self._answers) > 1:
+                _, oldest = self._answers.popitem(last=False)
+                if oldest.done() and not oldest.exception():
+                    self.size -= len(oldest.result().body)
+        pending.set_result(answer)
+        return answer
+
+
 class RenderError(Exception):
     """The page could not be rendered (timeout, browser crash): a download error of its URL."""
 
 
 class PageRenderer:
-    def __init__(self, crawler: Crawler, executable: str, timeout: float, idle_wait: float, pages: int) -> None:
+    def __init__(
+        self, crawler: Crawler, executable: str, timeout: float, idle_wait: float, pages: int, shared_bytes: int
+    ) -> None:
         self.crawler = crawler
+        self.downloads = _RunDownloads(shared_bytes)
         self.executable = executable
         self.timeout = timeout
         self.idle_wait = idle_wait
@@ -74,6 +119,7 @@ class PageRenderer:
             settings.getfloat("NEWSARCHIVE_RENDER_TIMEOUT"),
             settings.getfloat("NEWSARCHIVE_RENDER_IDLE_WAIT"),
             settings.getint("NEWSARCHIVE_RENDER_PAGES"),
+            settings.getint("NEWSARCHIVE_RENDER_SHARED_BYTES"),
         )
         crawler.signals.connect(renderer.spider_closed, signal=signals.spider_closed)
         return renderer
@@ -101,6 +147,10 @@ class PageRenderer:
         finally:
             if playwright is not None:
                 await playwright.stop()
+
+    def has_fetched(self, url: str) -> bool:
+        """Whether a page's browser downloaded *url* in this run (so it is archived already)."""
+        return url in self.downloads.fetched
 
     async def render(self, response: Response) -> bytes:
         """The DOM *response*'s page has once its scripts ran, as UTF-8 HTML."""
@@ -145,6 +195,8 @@ class PageRenderer:
         try:
             if request.url == response.url and request.is_navigation_request() and request.frame == page.main_frame:
                 answer = response  # downloaded and archived already: not fetched twice
+            elif request.method == "GET":
+                answer = await self.downloads.get(request.url, lambda: self._download(request, response.url))
             else:
                 answer = await self._download(request, response.url)
             pairs = decoded_pairs(header_pairs(answer.headers))

@@ -242,6 +242,11 @@ NEWSARCHIVE_RENDER_IDLE_WAIT = 5.0
 # Browser pages rendering at once (one browser, one context per page): each costs a renderer
 # process of Chromium's, 50-100 MB.
 NEWSARCHIVE_RENDER_PAGES = 2
+# What the browser downloaded for one page (a shared stylesheet, script, font) is handed from memory
+# to every later page of the run that asks for it, as one browser's cache would: fetched and archived
+# once a run. Bytes of bodies kept for that at most (the oldest go first; a URL evicted is fetched
+# and archived again when a later page asks for it).
+NEWSARCHIVE_RENDER_SHARED_BYTES = 64 * 1024 * 1024
 
 DOWNLOADER_MIDDLEWARES = {
     # First of all: a URL that is not http(s), or is over URLLENGTH_LIMIT, is not fetched, whichever

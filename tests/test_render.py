@@ -10,6 +10,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -74,7 +75,8 @@ def _records(warc_dir: Path) -> list[tuple[str, str, dict[str, str], bytes]]:
 @pytest.fixture(scope="module")
 def rendered_crawl(requisite_site: RequisiteSite, tmp_path_factory: pytest.TempPathFactory) -> CrawlRun:
     tmp = tmp_path_factory.mktemp("rendered")
-    run = _crawl(tmp, requisite_site.listing_url, render=True)
+    # Requisites at the default level: the spider's and the browsers' requests meet.
+    run = _crawl(tmp, requisite_site.listing_url, "NEWSARCHIVE_REQUISITES=layout", render=True)
     assert run.returncode == 0, run.log[-3000:]
     return run
 
@@ -137,6 +139,22 @@ def test_render_archives_every_browser_request_and_the_rendered_dom(
         text=True,
     )
     assert check.returncode == 0, check.stdout + check.stderr
+
+
+@needs_browser
+def test_what_the_pages_share_is_fetched_once_a_run(requisite_site: RequisiteSite, rendered_crawl: CrawlRun) -> None:
+    """Every page's browser asks for the shared stylesheets, font and scripts, and the spider names
+    them too: one request and one response record each, whichever asked first (a second download
+    would be a revisit record: no second copy, but a request the site need not have answered)."""
+    records = _records(rendered_crawl.warc_dir)
+    requests = Counter(uri for kind, uri, _, _ in records if kind == "request")
+    responses = Counter(uri for kind, uri, _, _ in records if kind in ("response", "revisit"))
+    shared = requisite_site.requisites_of(requisite_site.article_urls()[0]) & requisite_site.requisites_of(
+        requisite_site.article_urls()[1]
+    )
+    assert f"{requisite_site.url}/static/site.css" in shared and f"{requisite_site.cdn_url}/cdn/theme.css" in shared
+    assert {url: (requests[url], responses[url]) for url in shared} == dict.fromkeys(shared, (1, 1))
+    assert [uri for uri, count in requests.items() if count > 1] == []
 
 
 @needs_browser

@@ -476,13 +476,17 @@ class NewsFeedSpider(scrapy.Spider):
                 return
         if html:
             item = self._page_item(response, pairs)
-            if item is not None and self._renders(response.url):
+            rendered = item is not None and self._renders(response.url)
+            if rendered:
+                assert item is not None
                 item = await self._rendered(response, item)
             if item is not None:
                 yield item
             if isinstance(response, TextResponse):
                 if self.requisite_level != "none":
                     found = page_requisites(response.selector, response.url, self.requisite_level)
+                    if rendered and self.renderer is not None:  # what its browser got is archived already
+                        found = [url for url in found if not self.renderer.has_fetched(url)]
                     for request in await self._requisite_requests(response, found):
                         yield request
                 async for output in self.parse_page(response):
