@@ -81,6 +81,12 @@ def stylesheet_requisites(css: str, stylesheet_url: str) -> list[str]:
     return _absolute(css_urls(css), stylesheet_url)
 
 
+def is_stylesheet(content_type: str | None, url: str) -> bool:
+    """Whether a requisite answered with *content_type* is a stylesheet (untyped: by its name)."""
+    media_type = (content_type or "").split(";", 1)[0].strip().lower()
+    return media_type == "text/css" or (not media_type and url.split("?", 1)[0].endswith(".css"))
+
+
 def _absolute(urls: Iterable[str], base_url: str) -> list[str]:
     seen: dict[str, None] = {}
     for url in urls:

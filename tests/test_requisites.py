@@ -78,6 +78,15 @@ def test_every_requisite_is_archived_once_and_revalidated_on_the_next_run(
     second = [hit for hit in requisite_site.hits() if "/static/" in hit.path or "/cdn/" in hit.path]
     assert second, "the second run asked for no requisite"
     assert all(hit.conditional and hit.status == 304 for hit in second), second
+    # The stylesheets answered 304, and what only they name (an @import, the font, the
+    # backgrounds) is re-validated too, read from their archived copies.
+    named_by_stylesheets = {
+        "/static/base.css",
+        "/static/fonts/headline.ttf",
+        "/static/img/paper.png",
+        "/cdn/masthead.png",
+    }
+    assert named_by_stylesheets <= {hit.path for hit in second}
     # No second full copy of anything unchanged: every 200 record of a requisite is still the one.
     assert _responses(run.warc_dir)[(f"{requisite_site.url}/static/site.css", 200)] == 1
 

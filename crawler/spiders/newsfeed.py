@@ -38,6 +38,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -60,6 +61,7 @@ from archive.profiles import (
     profiles_for_hints,
     select_profiles,
 )
+from archive.reader.records import RecordUnavailable, archived_page
 from archive.responses import HeaderPairs, HintSource, first_header, header_pairs, is_html, page_input, profile_hints
 from archive.urls import canonicalize, is_crawlable, start_urls
 from crawler.archive_index import ArchiveIndex, Known
@@ -79,7 +81,7 @@ from crawler.incremental import Decision, IncrementalPolicy, refresh_all
 from crawler.items import ROLE, PageItem
 from crawler.middlewares import CAPTURE_META_KEY, WarcArchiveMiddleware
 from crawler.render import PageRenderer, RenderError
-from crawler.requisites import LEVELS, page_requisites, stylesheet_requisites
+from crawler.requisites import LEVELS, is_stylesheet, page_requisites, stylesheet_requisites
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -439,6 +441,8 @@ class NewsFeedSpider(scrapy.Spider):
             # Archived by the WARC middleware like every exchange; never extracted, never a page.
             if response.status == 304:
                 self._inc("requisites_not_modified")
+                for request in await self._requisite_requests(response, await self._archived_css_loads(response.url)):
+                    yield request
             elif response.status == 200 and isinstance(response, TextResponse) and _is_css(response):
                 loads = stylesheet_requisites(response.text, response.url)
                 for request in await self._requisite_requests(response, loads):
@@ -493,6 +497,23 @@ class NewsFeedSpider(scrapy.Spider):
                     yield output
         else:
             logger.debug("not HTML, archived only: %s (%s)", response.url, content_type or "no type")
+
+    async def _archived_css_loads(self, url: str) -> list[str]:
+        """What the archived copy of a stylesheet answered 304 loads: its fonts and images are
+        re-validated too, as they would be were it fetched again. Nothing for anything else."""
+        if self.index is None:
+            return []
+        copy = await self._in_thread(self.index.full_copy, url)
+        if copy is None or not is_stylesheet(copy.content_type, url):
+            return []
+        try:
+            page = await self._in_thread(
+                archived_page, Path(self.settings.get("NEWSARCHIVE_WARC_DIR")), copy.warc_file, copy.warc_offset
+            )
+        except RecordUnavailable as exc:
+            logger.info("the archived copy of %s cannot be read (%s): what it loads is not re-validated", url, exc)
+            return []
+        return stylesheet_requisites(page.body.decode("utf-8", "replace"), url)
 
     async def _requisite_requests(self, response: Response, urls: list[str]) -> list[scrapy.Request]:
         """Requests for what *response*'s page (or stylesheet) loads: on any origin, below every
@@ -744,8 +765,7 @@ _CAPS = {"sitemap_urls": "NEWSARCHIVE_SITEMAP_MAX_URLS", "feed_entries": "NEWSAR
 
 
 def _is_css(response: TextResponse) -> bool:
-    content_type = (first_header(header_pairs(response.headers), "Content-Type") or "").split(";", 1)[0]
-    return content_type.strip().lower() == "text/css" or (not content_type and response.url.endswith(".css"))
+    return is_stylesheet(first_header(header_pairs(response.headers), "Content-Type"), response.url)
 
 
 def _render_sites(settings: Any) -> dict[str, SiteProfile]:
