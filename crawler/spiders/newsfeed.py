@@ -38,6 +38,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -60,7 +61,17 @@ from archive.profiles import (
     profiles_for_hints,
     select_profiles,
 )
-from archive.responses import HeaderPairs, HintSource, first_header, header_pairs, is_html, page_input, profile_hints
+from archive.requisites import LEVELS, Named, named_requisites
+from archive.responses import (
+    HeaderPairs,
+    HintSource,
+    first_header,
+    header_pairs,
+    is_html,
+    is_stylesheet,
+    page_input,
+    profile_hints,
+)
 from archive.urls import canonicalize, is_crawlable, start_urls
 from crawler.archive_index import ArchiveIndex, Known
 from crawler.content_decoding import DECODING_ERROR_META_KEY
@@ -79,7 +90,7 @@ from crawler.incremental import Decision, IncrementalPolicy, refresh_all
 from crawler.items import PageItem
 from crawler.middlewares import CAPTURE_META_KEY, WarcArchiveMiddleware
 from crawler.render import PageRenderer, RenderError
-from crawler.requisites import LEVELS, page_requisites, stylesheet_requisites
+from crawler.signals import requisites_named
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -436,14 +447,18 @@ class NewsFeedSpider(scrapy.Spider):
         return conditional
 
     async def parse(self, response: Response, **kwargs: Any) -> AsyncIterator[Any]:
+        pairs = header_pairs(response.headers)
+        content_type = first_header(pairs, "Content-Type")
+        if response.status == 200 and is_stylesheet(content_type, response.url):
+            # Whoever asked for it: what a stylesheet loads is recorded on its capture as
+            # reextract records it, which cannot know why a stylesheet was fetched.
+            for request in await self._stylesheet_requisites(response):
+                yield request
+            return
         if response.meta.get(ROLE) == "requisite":
             # Archived by the WARC middleware like every exchange; never extracted, never a page.
             if response.status == 304:
                 self._inc("requisites_not_modified")
-            elif response.status == 200 and isinstance(response, TextResponse) and _is_css(response):
-                loads = stylesheet_requisites(response.text, response.url)
-                for request in await self._requisite_requests(response, loads):
-                    yield request
             return
         if response.status != 200:
             if response.status == 304 and response.meta.get(ROLE) != "article":
@@ -454,13 +469,11 @@ class NewsFeedSpider(scrapy.Spider):
             elif response.status in (404, 410):
                 self._inc("gone")
             return
-        pairs = header_pairs(response.headers)
-        content_type = first_header(pairs, "Content-Type")
         html = is_html(content_type)
         if response.meta.get(DECODING_ERROR_META_KEY):
             # Archived as received; extraction records why it has no text (as re-extraction would).
             if html:
-                yield self._page_item(response, pairs)
+                yield self._page_item(response, pairs, None)
             return
         body = response.body
         if response.url.endswith(".gz") and body[:2] == b"\x1f\x8b":
@@ -476,42 +489,55 @@ class NewsFeedSpider(scrapy.Spider):
                     yield request
                 return
         if html:
-            item = self._page_item(response, pairs)
+            named = named_requisites(response, self.requisite_level, self.requisites_per_page)
+            item = self._page_item(response, pairs, named)
             if item is not None and self._renders(response.url):
                 item = await self._rendered(response, item)
             if item is not None:
                 yield item
+            if named is not None:
+                for request in await self._requisite_requests(response, named):
+                    yield request
             if isinstance(response, TextResponse):
-                if self.requisite_level != "none":
-                    found = page_requisites(response.selector, response.url, self.requisite_level)
-                    for request in await self._requisite_requests(response, found):
-                        yield request
                 async for output in self.parse_page(response):
                     yield output
         else:
             logger.debug("not HTML, archived only: %s (%s)", response.url, content_type or "no type")
 
-    async def _requisite_requests(self, response: Response, urls: list[str]) -> list[scrapy.Request]:
+    async def _stylesheet_requisites(self, response: Response) -> list[scrapy.Request]:
+        """What a stylesheet loads: recorded on its capture (the storage pipeline waits for it, as
+        for a page's item) and requested."""
+        named = named_requisites(response, self.requisite_level, self.requisites_per_page)
+        capture = response.meta.get(CAPTURE_META_KEY)
+        if capture is not None and self.requisite_level != "none":
+            urls = None if named is None else named.urls
+            self.crawler.signals.send_catch_log(requisites_named, capture=replace(capture, requisites=urls))
+        return [] if named is None else await self._requisite_requests(response, named)
+
+    async def _requisite_requests(self, response: Response, named: Named) -> list[scrapy.Request]:
         """Requests for what *response*'s page (or stylesheet) loads: on any origin, below every
         page in priority, each at most NEWSARCHIVE_REQUISITE_MAXSIZE, NEWSARCHIVE_REQUISITES_PER_PAGE
-        of them; the dupefilter fetches one a thousand pages share once a run, and one the archive
-        holds is asked for with its validators (a 304, not a second copy)."""
-        if len(urls) > self.requisites_per_page:
+        of them (``named_requisites`` cut them, in the page's order); the dupefilter fetches one a
+        thousand pages share once a run, and one the archive holds is asked for with its validators
+        (a 304, not a second copy)."""
+        if named.capped:
             self._count_capped("requisites_per_page")
-            urls = urls[: self.requisites_per_page]
         meta: dict[str, Any] = {ROLE: "requisite", "allow_offsite": True, "download_maxsize": self.requisite_maxsize}
         for key in (SITE, HOSTS):
             if response.meta.get(key):
                 meta[key] = response.meta[key]
-        requests = [self._request(url, dict(meta), priority=-10) for url in urls if is_crawlable(url)]
+        requests = [self._request(url, dict(meta), priority=-10) for url in named.urls]
         self._inc("requisites_requested", len(requests))
         return await self._with_validators(requests, stat="requisites_conditional")
 
-    def _page_item(self, response: Response, pairs: HeaderPairs) -> PageItem | None:
-        """The page on its way to extraction, with the input re-extraction would give it."""
+    def _page_item(self, response: Response, pairs: HeaderPairs, named: Named | None) -> PageItem | None:
+        """The page on its way to extraction, with the input re-extraction would give it and the
+        requisites it names (its capture_requisites rows)."""
         capture = response.meta.get(CAPTURE_META_KEY)
         if capture is None:
             return None
+        if named is not None:
+            capture = replace(capture, requisites=named.urls)
         limit = int(response.meta.get("download_maxsize", self.settings.getint("DOWNLOAD_MAXSIZE")))
         page = page_input(response.url, pairs, response.body, self.page_hints(), limit=limit)
         return PageItem(url=response.url, capture=capture, page=page)
@@ -738,11 +764,6 @@ class NewsFeedSpider(scrapy.Spider):
 
 # cap (its stat's last part) -> the setting, named in the warning a cap that bites is.
 _CAPS = {"sitemap_urls": "NEWSARCHIVE_SITEMAP_MAX_URLS", "feed_entries": "NEWSARCHIVE_FEED_MAX_ENTRIES"}
-
-
-def _is_css(response: TextResponse) -> bool:
-    content_type = (first_header(header_pairs(response.headers), "Content-Type") or "").split(";", 1)[0]
-    return content_type.strip().lower() == "text/css" or (not content_type and response.url.endswith(".css"))
 
 
 def _render_sites(settings: Any) -> dict[str, SiteProfile]:
