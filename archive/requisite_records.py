@@ -181,7 +181,8 @@ def requisites_of(session: Session, pages: Sequence[tuple[int, dt.datetime]]) ->
     C = models.Capture
     urls: dict[int, str] = {}
     for chunk in _chunks(sorted({capture_id for capture_id, _ in pages})):
-        urls.update(session.execute(select(C.id, C.url).where(C.id.in_(chunk))).tuples().all())
+        for capture_id, url in session.execute(select(C.id, C.url).where(C.id.in_(chunk))):
+            urls[capture_id] = url
     found: dict[int, list[Requisite]] = {page: [] for page, _ in pages}
     seen: dict[int, set[str]] = {page: set() for page, _ in pages}
     # Per page: the captures whose rows are read next, with the URL that names what they load.
