@@ -31,6 +31,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 
 from archive.responses import decoded_pairs, header_pairs
+from crawler.stylesheets import record_stylesheet
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -51,8 +52,18 @@ class RenderError(Exception):
 
 
 class PageRenderer:
-    def __init__(self, crawler: Crawler, executable: str, timeout: float, idle_wait: float, pages: int) -> None:
+    def __init__(
+        self,
+        crawler: Crawler,
+        executable: str,
+        timeout: float,
+        idle_wait: float,
+        pages: int,
+        requisites: tuple[str, int],
+    ) -> None:
         self.crawler = crawler
+        # NEWSARCHIVE_REQUISITES and _PER_PAGE: what a stylesheet the browser fetches loads is recorded.
+        self.requisite_level, self.requisites_per_page = requisites
         self.executable = executable
         self.timeout = timeout
         self.idle_wait = idle_wait
@@ -74,6 +85,7 @@ class PageRenderer:
             settings.getfloat("NEWSARCHIVE_RENDER_TIMEOUT"),
             settings.getfloat("NEWSARCHIVE_RENDER_IDLE_WAIT"),
             settings.getint("NEWSARCHIVE_RENDER_PAGES"),
+            (settings.get("NEWSARCHIVE_REQUISITES"), settings.getint("NEWSARCHIVE_REQUISITES_PER_PAGE")),
         )
         crawler.signals.connect(renderer.spider_closed, signal=signals.spider_closed)
         return renderer
@@ -175,7 +187,10 @@ class PageRenderer:
             },
         )
         assert self.crawler.engine is not None
-        return await self.crawler.engine.download_async(request)
+        answer = await self.crawler.engine.download_async(request)
+        # A stylesheet only the browser asked for is a capture whose rows nobody else would write.
+        record_stylesheet(self.crawler, answer, request.meta, self.requisite_level, self.requisites_per_page)
+        return answer
 
 
 def _joined(pairs: list[tuple[str, str]]) -> dict[str, str]:

@@ -68,7 +68,6 @@ from archive.responses import (
     first_header,
     header_pairs,
     is_html,
-    is_stylesheet,
     page_input,
     profile_hints,
 )
@@ -90,7 +89,7 @@ from crawler.incremental import Decision, IncrementalPolicy, refresh_all
 from crawler.items import PageItem
 from crawler.middlewares import CAPTURE_META_KEY, WarcArchiveMiddleware
 from crawler.render import PageRenderer, RenderError
-from crawler.signals import requisites_named
+from crawler.stylesheets import is_stylesheet_answer, record_stylesheet
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -447,12 +446,13 @@ class NewsFeedSpider(scrapy.Spider):
         return conditional
 
     async def parse(self, response: Response, **kwargs: Any) -> AsyncIterator[Any]:
-        pairs = header_pairs(response.headers)
-        content_type = first_header(pairs, "Content-Type")
-        if response.status == 200 and is_stylesheet(content_type, response.url):
+        if is_stylesheet_answer(response):
             # Whoever asked for it: what a stylesheet loads is recorded on its capture as
             # reextract records it, which cannot know why a stylesheet was fetched.
-            for request in await self._stylesheet_requisites(response):
+            named = record_stylesheet(
+                self.crawler, response, response.meta, self.requisite_level, self.requisites_per_page
+            )
+            for request in [] if named is None else await self._requisite_requests(response, named):
                 yield request
             return
         if response.meta.get(ROLE) == "requisite":
@@ -469,6 +469,8 @@ class NewsFeedSpider(scrapy.Spider):
             elif response.status in (404, 410):
                 self._inc("gone")
             return
+        pairs = header_pairs(response.headers)
+        content_type = first_header(pairs, "Content-Type")
         html = is_html(content_type)
         if response.meta.get(DECODING_ERROR_META_KEY):
             # Archived as received; extraction records why it has no text (as re-extraction would).
@@ -503,16 +505,6 @@ class NewsFeedSpider(scrapy.Spider):
                     yield output
         else:
             logger.debug("not HTML, archived only: %s (%s)", response.url, content_type or "no type")
-
-    async def _stylesheet_requisites(self, response: Response) -> list[scrapy.Request]:
-        """What a stylesheet loads: recorded on its capture (the storage pipeline waits for it, as
-        for a page's item) and requested."""
-        named = named_requisites(response, self.requisite_level, self.requisites_per_page)
-        capture = response.meta.get(CAPTURE_META_KEY)
-        if capture is not None and self.requisite_level != "none":
-            urls = None if named is None else named.urls
-            self.crawler.signals.send_catch_log(requisites_named, capture=replace(capture, requisites=urls))
-        return [] if named is None else await self._requisite_requests(response, named)
 
     async def _requisite_requests(self, response: Response, named: Named) -> list[scrapy.Request]:
         """Requests for what *response*'s page (or stylesheet) loads: on any origin, below every
