@@ -38,3 +38,7 @@ class Capture:
     # Where a permanent or temporary redirect (3xx with a Location) sent the client, absolute: the
     # URL is remembered as an alias of it (url_aliases), so the next run asks for the target.
     redirect_to: str | None = None
+    # What this page or stylesheet loads, as requested (archive/requisites.py ``named_requisites``),
+    # for the capture_requisites rows: None when nothing was looked for (not a page or stylesheet,
+    # requisites off, a body that could not be decoded), () when it names none.
+    requisites: tuple[str, ...] | None = None

@@ -1,6 +1,7 @@
 """The archive's schema: SQLAlchemy 2.0 typed models.
 
 sites ─< captures            every fetch, with the WARC file/offset/length of its record
+         captures ─< capture_requisites   what a page (or a stylesheet) loads, by URL, in its order
 sites ─< articles ─< article_versions >─ captures
                      article_versions ─< article_version_authors >─ authors
                      article_versions ─< article_version_tags    >─ tags
@@ -122,6 +123,18 @@ class Capture(Base):
     content_hash: Mapped[str | None] = mapped_column(StorableString(64))
 
     site: Mapped[Site] = relationship()
+
+
+class CaptureRequisite(Base):
+    """A URL a page's (or a stylesheet's) capture loads to look as it did, as the crawl requested it
+    (archive/requisites.py), in the order the page names them. By URL, not by capture: which record
+    a replay uses depends on the time it replays (archive/requisite_records.py resolves it)."""
+
+    __tablename__ = "capture_requisites"
+
+    capture_id: Mapped[int] = mapped_column(ForeignKey("captures.id", ondelete="CASCADE"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)  # 0, 1, ... in the page's order
+    url: Mapped[str] = mapped_column(StorableText())
 
 
 class Article(Base):

@@ -26,7 +26,7 @@ import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -43,7 +43,16 @@ from archive.dry_run import Change, last_version_id, rolled_back, versions_made
 from archive.extraction.pool import ExtractionPool
 from archive.memos import ExtractionReuse
 from archive.profiles import profiles_for_hints
-from archive.responses import PageInput, page_input, profile_hints, wants_extraction
+from archive.requisites import named_requisites, record_response
+from archive.responses import (
+    PageInput,
+    is_html,
+    media_type,
+    names_requisites,
+    page_input,
+    profile_hints,
+    wants_extraction,
+)
 from archive.store import ExtractionResult, StoreStats, store_batch
 from archive.warc.reader import ReadRecord, ReadStats, Selection, Skipped, WarcReader
 from archive.warc.revisits import ORIGINAL_TYPES
@@ -235,6 +244,11 @@ class ReextractSettings:
     niceness: int  # NEWSARCHIVE_EXTRACT_NICENESS
     batch_size: int  # NEWSARCHIVE_STORE_BATCH_SIZE
     reuse: bool = True  # NEWSARCHIVE_EXTRACT_REUSE: revisits given their original's stored result
+    # NEWSARCHIVE_REQUISITES, _PER_PAGE, NEWSARCHIVE_REQUISITE_MAXSIZE: what each page and stylesheet
+    # names as its requisites (capture_requisites), as the crawl requested them.
+    requisite_level: str = "none"
+    requisites_per_page: int = 0
+    requisite_maxsize: int = 0
 
     @classmethod
     def from_settings(cls, settings: Any) -> ReextractSettings:
@@ -244,6 +258,9 @@ class ReextractSettings:
             niceness=settings.getint("NEWSARCHIVE_EXTRACT_NICENESS"),
             batch_size=settings.getint("NEWSARCHIVE_STORE_BATCH_SIZE"),
             reuse=settings.getbool("NEWSARCHIVE_EXTRACT_REUSE"),
+            requisite_level=settings.get("NEWSARCHIVE_REQUISITES"),
+            requisites_per_page=settings.getint("NEWSARCHIVE_REQUISITES_PER_PAGE"),
+            requisite_maxsize=settings.getint("NEWSARCHIVE_REQUISITE_MAXSIZE"),
         )
 
     @classmethod
@@ -298,19 +315,40 @@ class _Run:
             logger.warning("cannot decode %s: %s (stored as an extraction error)", page.url, page.error)
         return page
 
+    def requisites(self, record: ReadRecord, body: bytes) -> tuple[str, ...] | None:
+        """What the page or stylesheet of *record* names, by the function the spider calls, on the
+        response the crawl's downloader made of the same exchange."""
+        capture = record.capture
+        if self.config.requisite_level == "none" or not names_requisites(
+            capture.status, capture.content_type, capture.url
+        ):
+            return None
+        if not is_html(capture.content_type) and (
+            record.decoding_error is not None or len(body) > self.config.requisite_maxsize
+        ):
+            return None  # the crawl's stylesheet, fetched within that limit, could not be read either
+        response = record_response(capture.url, capture.status, record.http_headers, body)
+        named = named_requisites(response, self.config.requisite_level, self.config.requisites_per_page)
+        return None if named is None else named.urls
+
     def feed(self, record: ReadRecord, flush: Flush) -> None:
+        capture = record.capture
         if record.rendered:
-            self._forget_html(record.capture)
-        if record.payload is not None and not wants_extraction(record.capture.status, record.capture.content_type):
+            # The spider read the page's requisites from its HTML, not from the DOM a browser built.
+            capture = replace(capture, requisites=self._forget_html(capture))
+        if record.payload is not None and not wants_extraction(capture.status, capture.content_type):
             self._record_news(record)
-            self.window.append(_Pending(record.capture, None, None))
+            capture = replace(capture, requisites=self.requisites(record, record.payload))
+            self.window.append(_Pending(capture, None, None))
         elif record.payload is not None:
             page = self.page(record)
+            if page.error is None and not record.rendered:
+                capture = replace(capture, requisites=self.requisites(record, page.body))
             reused_before = self.result.reused
-            future = self._extracted(record.capture, page)
-            self.window.append(_Pending(record.capture, page, future, self.result.reused > reused_before))
+            future = self._extracted(capture, page)
+            self.window.append(_Pending(capture, page, future, self.result.reused > reused_before))
         else:
-            self.window.append(_Pending(record.capture, None, None))
+            self.window.append(_Pending(capture, None, None))
         while self.window and (len(self.window) > self.limit or _ready(self.window[0])):
             self.settle(self.window.popleft(), flush)
 
@@ -339,9 +377,10 @@ class _Run:
         except SQLAlchemyError as exc:
             logger.warning("sitemap entries of %s not recorded: %s", record.capture.url, str(exc).splitlines()[0])
 
-    def _forget_html(self, capture: Capture) -> None:
+    def _forget_html(self, capture: Capture) -> tuple[str, ...] | None:
         """The page's HTML, still waiting, is not stored: its rendered DOM is what the crawl
-        extracted. (Stored already, its result is replaced by the DOM's, as a re-extraction would.)"""
+        extracted. (Stored already, its result is replaced by the DOM's, as a re-extraction would.)
+        The requisites its HTML named, for the DOM's entry to carry."""
         key = (capture.warc_file, capture.warc_offset)
         for entry in self.window:
             if entry.page is not None and (entry.capture.warc_file, entry.capture.warc_offset) == key:
@@ -350,7 +389,8 @@ class _Run:
                     self.result.reused -= 1
                 else:
                     self.result.extracted -= 1
-                return
+                return entry.capture.requisites
+        return None
 
     def settle(self, entry: _Pending, flush: Flush) -> None:
         outcome: ExtractionResult | None = None
@@ -383,6 +423,7 @@ def _reader(
     warc_dir: Path | None,
     selection: Selection | None,
     max_size: int,
+    requisites: bool,
 ) -> WarcReader:
     def resolve_digest(digest: str) -> tuple[str, int] | None:
         C = models.Capture
@@ -407,7 +448,10 @@ def _reader(
         resolve_digest=resolve_digest,
         on_skip=on_skip,
         want_payload=lambda status, content_type: (
-            wants_extraction(status, content_type) or sitemaps.may_be_sitemap(status, content_type)
+            wants_extraction(status, content_type)
+            or sitemaps.may_be_sitemap(status, content_type)
+            # A stylesheet, for what it loads; an untyped answer may be one (a URL ending in .css).
+            or (requisites and status == 200 and media_type(content_type) in ("text/css", ""))
         ),
     )
     result.read = reader.stats
@@ -441,7 +485,7 @@ def reextract(
     workers = default_workers() if workers is None else max(0, workers)
     sessions = _open(database_url, dry_run)
     result = ReextractResult(read=ReadStats(), dry_run=dry_run, workers=workers)
-    reader = _reader(paths, sessions, result, warc_dir, selection, config.max_size)
+    reader = _reader(paths, sessions, result, warc_dir, selection, config.max_size, config.requisite_level != "none")
     reporter = _Progress(progress, progress_stream)
     reuse = ExtractionReuse(sessions) if config.reuse else None
     news_engine = None if dry_run else sessions.kw["bind"]

@@ -84,6 +84,18 @@ def is_html(content_type: str | None) -> bool:
     return media_type(content_type) in HTML_TYPES
 
 
+def is_stylesheet(content_type: str | None, url: str) -> bool:
+    """A CSS answer: ``text/css``, or no type at all on a URL that ends in ``.css``."""
+    kind = media_type(content_type)
+    return kind == "text/css" or (not kind and url.endswith(".css"))
+
+
+def names_requisites(status: int, content_type: str | None, url: str) -> bool:
+    """Whether a response may name requisites (archive/requisites.py): an HTML page or a
+    stylesheet, with status 200."""
+    return status == 200 and (is_html(content_type) or is_stylesheet(content_type, url))
+
+
 def wants_extraction(status: int, content_type: str | None) -> bool:
     """Whether a response goes to ``extract()``: an HTML answer with status 200."""
     return status == 200 and is_html(content_type)

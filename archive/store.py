@@ -386,6 +386,24 @@ class _Store:
             )
             self.session.execute(upsert, [rows[alias] for alias in self.in_insert_order(rows)])
 
+    def requisites(self, entries: Sequence[tuple[Capture, ExtractionResult | None]], capture_ids: list[int]) -> None:
+        """What each page or stylesheet of the batch loads (``Capture.requisites``), as rows of its
+        capture: written once, so a second store of the capture (a reextract into the crawl's
+        database) keeps the rows it has and fills those of captures stored before the table existed."""
+        named = {cid: c.requisites for (c, _), cid in zip(entries, capture_ids, strict=True) if c.requisites}
+        if not named:
+            return
+        R = models.CaptureRequisite
+        for chunk in _chunks(sorted(named)):
+            for capture_id in self.session.scalars(select(R.capture_id).where(R.capture_id.in_(chunk)).distinct()):
+                named.pop(capture_id, None)
+        rows = [
+            {"capture_id": capture_id, "position": position, "url": models.storable(url)}
+            for capture_id in sorted(named)
+            for position, url in enumerate(named[capture_id])
+        ]
+        self.insert_ignore(R, rows, ["capture_id", "position"])
+
     def _has_version(self, article_id: int, content_hash: str, capture_id: int) -> bool:
         V = models.ArticleVersion
         query = select(V.id).where(
@@ -567,6 +585,7 @@ def store(session: Session, entries: Iterable[tuple[Capture, ExtractionResult | 
             if isinstance(result, NotAnArticle):
                 writer.stats.not_articles += 1
     writer.add_versions(made)
+    writer.requisites(entries, capture_ids)
     writer.aliases(entries)
     writer.memos(memos)
     writer.update_capture_hashes()

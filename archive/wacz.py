@@ -1,10 +1,13 @@
 """WACZ packages of the archive: WARC files, their CDXJ index and a pages list, in one zip.
 
 The captures table says which WARC files hold the captures of a site (or since a date), so a
-package carries only those files. The articles become the package's pages (url, title, ts): that
-is the list ReplayWeb.page shows, and the url + ts of each page is the exact response record in
-the WARC. The zip itself, its index (indexes/index.cdx.gz + index.idx, compressed CDXJ) and
-datapackage.json are made by py-wacz, so ``wacz validate`` accepts what we write.
+package carries only those files, and those holding each packed page's requisites: the records a
+replay of the page at its time loads (archive/requisite_records.py), which may be an earlier run's
+full copy of a stylesheet the page's run revalidated with a 304, or a CDN's. The articles become
+the package's pages (url, title, ts): that is the list ReplayWeb.page shows, and the url + ts of
+each page is the exact response record in the WARC; requisites are records, never pages. The zip
+itself, its index (indexes/index.cdx.gz + index.idx, compressed CDXJ) and datapackage.json are
+made by py-wacz, so ``wacz validate`` accepts what we write.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from archive import models
 from archive.db import as_utc
+from archive.requisite_records import requisite_files, requisites_of
 from archive.sites import SiteSelector
 from archive.warc.index import Skipped, index_lines
 from archive.warc.reader import OutsideWarcDir, locate, stored_name
@@ -48,6 +52,8 @@ class Page:
 class Selection:
     warc_files: list[str]  # relative to the WARC directory, sorted
     pages: list[Page]
+    requisites: int = 0  # distinct records of the pages' requisites packed (in those files)
+    requisites_missing: int = 0  # requisite URLs of the pages with no record to pack
 
 
 def _captures(site: SiteSelector | None, since: dt.datetime | None) -> Select[models.Capture]:
@@ -64,24 +70,31 @@ def select_for_package(
     session: Session, *, site: SiteSelector | None = None, since: dt.datetime | None = None
 ) -> Selection:
     """The WARC files holding captures of *site* fetched at or after *since*, and the articles
-    among those captures as pages: each article once, at its newest version's capture."""
+    among those captures as pages: each article once, at its newest version's capture; with the
+    files holding the records those pages' requisites resolve to."""
     captures = _captures(site, since).subquery()
-    files = session.scalars(select(captures.c.warc_file).distinct().order_by(captures.c.warc_file)).all()
+    files = set(session.scalars(select(captures.c.warc_file).distinct()))
     V, A = models.ArticleVersion, models.Article
     rows = session.execute(
-        select(V.article_id, captures.c.url, captures.c.fetched_at, V.title)
+        select(V.article_id, captures.c.id, captures.c.url, captures.c.fetched_at, V.title)
         .join(captures, captures.c.id == V.capture_id)
         .join(A, A.id == V.article_id)
         .order_by(V.article_id, V.number.desc())
     )
     pages: list[Page] = []
+    page_captures: list[tuple[int, dt.datetime]] = []
     seen: set[int] = set()
-    for article_id, url, fetched_at, title in rows:
+    for article_id, capture_id, url, fetched_at, title in rows:
         if article_id not in seen:
             seen.add(article_id)
             pages.append(Page(url, as_utc(fetched_at), title))
+            page_captures.append((capture_id, fetched_at))
     pages.sort(key=lambda page: (page.ts, page.url))
-    return Selection(list(files), pages)
+    loaded = [r for found in requisites_of(session, page_captures).values() for r in found]
+    files |= requisite_files(loaded)
+    records = {r.id for requisite in loaded for r in (requisite.record, requisite.body) if r is not None}
+    missing = sum(1 for requisite in loaded if requisite.record is None)
+    return Selection(sorted(files), pages, len(records), missing)
 
 
 def _pages_jsonl(pages: Iterable[Page], title: str) -> str:

@@ -36,6 +36,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 
 from archive.responses import decoded_pairs, header_pairs
+from crawler.stylesheets import record_stylesheet
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -94,9 +95,18 @@ class RenderError(Exception):
 
 class PageRenderer:
     def __init__(
-        self, crawler: Crawler, executable: str, timeout: float, idle_wait: float, pages: int, shared_bytes: int
+        self,
+        crawler: Crawler,
+        executable: str,
+        timeout: float,
+        idle_wait: float,
+        pages: int,
+        requisites: tuple[str, int],
+        shared_bytes: int,
     ) -> None:
         self.crawler = crawler
+        # NEWSARCHIVE_REQUISITES and _PER_PAGE: what a stylesheet the browser fetches loads is recorded.
+        self.requisite_level, self.requisites_per_page = requisites
         self.downloads = _RunDownloads(shared_bytes)
         self.executable = executable
         self.timeout = timeout
@@ -119,6 +129,7 @@ class PageRenderer:
             settings.getfloat("NEWSARCHIVE_RENDER_TIMEOUT"),
             settings.getfloat("NEWSARCHIVE_RENDER_IDLE_WAIT"),
             settings.getint("NEWSARCHIVE_RENDER_PAGES"),
+            (settings.get("NEWSARCHIVE_REQUISITES"), settings.getint("NEWSARCHIVE_REQUISITES_PER_PAGE")),
             settings.getint("NEWSARCHIVE_RENDER_SHARED_BYTES"),
         )
         crawler.signals.connect(renderer.spider_closed, signal=signals.spider_closed)
@@ -227,7 +238,10 @@ class PageRenderer:
             },
         )
         assert self.crawler.engine is not None
-        return await self.crawler.engine.download_async(request)
+        answer = await self.crawler.engine.download_async(request)
+        # A stylesheet only the browser asked for is a capture whose rows nobody else would write.
+        record_stylesheet(self.crawler, answer, request.meta, self.requisite_level, self.requisites_per_page)
+        return answer
 
 
 def _joined(pairs: list[tuple[str, str]]) -> dict[str, str]:

@@ -173,7 +173,7 @@ NEWSARCHIVE_DISTRIBUTED_POLL_SECONDS = 0.5
 # Seeds an idle worker takes from the shared seed list at a time.
 NEWSARCHIVE_DISTRIBUTED_SEED_BATCH = 4
 
-# Page requisites (crawler/requisites.py): what every HTML page loads to look as it did, archived
+# Page requisites (archive/requisites.py): what every HTML page loads to look as it did, archived
 # with it. "none"; "layout" (stylesheets and what they load, fonts, scripts, images with every
 # srcset candidate, icons, video posters); "all" (layout and audio/video sources).
 NEWSARCHIVE_REQUISITES = "layout"

@@ -8,3 +8,8 @@ exchange_archived = object()
 # Sent by the storage pipeline once a batch is committed: (entries: the (capture, result) pairs,
 # stats: archive.store.StoreStats). The extraction health (crawler/health_records.py) tallies from it.
 batch_stored = object()
+
+# Sent by the spider once it has read what a stylesheet loads: (capture: the stylesheet's capture
+# with its ``requisites``). The storage pipeline waits for it, as for a page's item, so the capture
+# is written once, with its capture_requisites rows.
+requisites_named = object()

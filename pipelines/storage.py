@@ -22,12 +22,12 @@ from twisted.python.threadpool import ThreadPool
 
 from archive.capture import Capture
 from archive.db import DatabaseError, open_database
-from archive.responses import wants_extraction
+from archive.responses import is_stylesheet, wants_extraction
 from archive.store import ExtractionResult, StoreStats, store_batch
 from crawler.items import PageItem
 from crawler.outcome import DATABASE_ERROR, LOST_STAT
 from crawler.reactor import get_reactor
-from crawler.signals import batch_stored, exchange_archived
+from crawler.signals import batch_stored, exchange_archived, requisites_named
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -41,8 +41,11 @@ ITEM_WAIT_SECONDS = 60.0
 
 
 class StoragePipeline:
-    def __init__(self, crawler: Crawler, database_url: str, batch_size: int, interval: float) -> None:
+    def __init__(
+        self, crawler: Crawler, database_url: str, batch_size: int, interval: float, requisites: bool
+    ) -> None:
         self.crawler = crawler
+        self.requisites = requisites  # NEWSARCHIVE_REQUISITES is not "none": stylesheets name theirs
         self.database_url = database_url
         self.batch_size = batch_size
         self.interval = interval
@@ -63,8 +66,10 @@ class StoragePipeline:
             settings.get("NEWSARCHIVE_DATABASE_URL"),
             max(1, settings.getint("NEWSARCHIVE_STORE_BATCH_SIZE")),
             settings.getfloat("NEWSARCHIVE_STORE_INTERVAL"),
+            settings.get("NEWSARCHIVE_REQUISITES") != "none",
         )
         crawler.signals.connect(pipeline.capture_archived, signal=exchange_archived)
+        crawler.signals.connect(pipeline.stylesheet_read, signal=requisites_named)
         return pipeline
 
     async def open_spider(self, spider: Spider | None = None) -> None:
@@ -83,8 +88,16 @@ class StoragePipeline:
         key = (capture.warc_file, capture.warc_offset)
         if key not in self.pending:
             self.pending[key] = (capture, None)
-            if _expects_item(capture):
+            if _expects_item(capture) or (self.requisites and _names_requisites(capture)):
                 self._awaiting[key] = time.monotonic()
+        self._maybe_flush()
+
+    def stylesheet_read(self, capture: Capture, spider: Spider | None = None) -> None:
+        """A stylesheet's capture with what it loads (its capture_requisites rows): written in its
+        place, or after it when it went without them (written once its wait was over)."""
+        key = (capture.warc_file, capture.warc_offset)
+        self.pending[key] = (capture, None)
+        self._awaiting.pop(key, None)
         self._maybe_flush()
 
     def process_item(self, item: Any, spider: Spider | None = None) -> Any:
@@ -186,3 +199,8 @@ class StoragePipeline:
 def _expects_item(capture: Capture) -> bool:
     """An HTML page the spider turns into a ``PageItem`` (revisits included)."""
     return capture.method == "GET" and wants_extraction(capture.status, capture.content_type)
+
+
+def _names_requisites(capture: Capture) -> bool:
+    """A stylesheet the spider reads for what it loads (``requisites_named``)."""
+    return capture.method == "GET" and capture.status == 200 and is_stylesheet(capture.content_type, capture.url)

@@ -169,6 +169,42 @@ def test_reextract_reads_the_rendered_dom(
     assert _extracted_as(database_url, page) == ["article"]
 
 
+def _requisite_rows(database_url: str) -> dict[tuple[str, int], list[str]]:
+    with sqlite3.connect(database_url.removeprefix("sqlite:///")) as db:
+        rows = db.execute(
+            "SELECT c.warc_file, c.warc_offset, r.url FROM capture_requisites r JOIN captures c ON c.id = r.capture_id"
+            " ORDER BY c.id, r.position"
+        ).fetchall()
+    found: dict[tuple[str, int], list[str]] = {}
+    for warc_file, offset, url in rows:
+        found.setdefault((warc_file, offset), []).append(url)
+    return found
+
+
+@needs_browser
+def test_a_rendered_page_records_the_requisites_its_html_names_both_ways(
+    requisite_site: RequisiteSite, tmp_path: Path
+) -> None:
+    """What a replay of the page loads is what its HTML names (the browser's own requests are
+    archived besides): the crawl and a reextract, which reads the DOM for extraction, agree."""
+    run = _crawl(tmp_path, requisite_site.listing_url, "NEWSARCHIVE_REQUISITES=layout", render=True)
+    assert run.returncode == 0, run.log[-3000:]
+    crawled = _requisite_rows(run.database_url)
+    page = f"{requisite_site.url}{API_STORY.path}"
+    with sqlite3.connect(run.database_url.removeprefix("sqlite:///")) as db:
+        (location,) = db.execute("SELECT warc_file, warc_offset FROM captures WHERE url = ? AND status = 200", (page,))
+    named = [f"{requisite_site.url}/static/site.css", f"{requisite_site.cdn_url}/cdn/theme.css"]
+    assert crawled[tuple(location)] == [
+        *named,
+        f"{requisite_site.url}/static/img/icon.png",
+        f"{requisite_site.url}/static/story.js",
+    ]
+    fresh = f"sqlite:///{tmp_path / 'fresh.db'}"
+    done = newsarchive("reextract", "--warc-dir", str(run.warc_dir), "--db", fresh, "--workers", "1")
+    assert done.returncode == 0, done.stderr
+    assert _requisite_rows(fresh) == crawled
+
+
 @needs_browser
 def test_a_render_timeout_loses_that_page_only(stalling_site: StallingSite, tmp_path: Path) -> None:
     run = _crawl(

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from archive import models
 from archive.db import open_database
+from archive.requisite_records import requisites_of
 from tests.support.crawls import crawl_stat, scrapy_crawl
 from tests.support.requisite_site import RequisiteSite
 from tests.support.warc_files import warc_records
@@ -29,6 +30,18 @@ def _responses(warc_dir: Path) -> Counter[tuple[str, int]]:
         if fields.get("WARC-Type") == "response":
             status = int(block.split(b" ", 2)[1])
             found[(fields["WARC-Target-URI"], status)] += 1
+    return found
+
+
+def _requisite_rows(database_url: str) -> dict[str, list[str]]:
+    """capture_requisites by the URL of their capture (each URL is fetched once a run)."""
+    C, R = models.Capture, models.CaptureRequisite
+    found: dict[str, list[str]] = {}
+    with open_database(database_url)() as session:
+        for url, requisite in session.execute(
+            select(C.url, R.url).join(C, C.id == R.capture_id).order_by(C.id, R.position)
+        ):
+            found.setdefault(url, []).append(requisite)
     return found
 
 
@@ -108,14 +121,28 @@ def test_the_level_and_the_caps_bound_what_is_fetched(
     paths = [hit.path for hit in requisite_site.hits()]
     requisites = [p for p in paths if p.startswith(("/static/", "/img/", "/cdn/", "/api/"))]
     assert len(_article_urls(run.database_url)) >= 2  # articles are found as without requisites
+    rows = _requisite_rows(run.database_url)
     if expect == "none":
         assert requisites == []
+        assert rows == {}, "no page records requisites at level none"
     elif expect == "capped":
         # Two per page at most, however many the page names (13 on an article).
         assert 0 < len(set(requisites)) <= 2 * 4 and "/img/lead-1600.png" not in requisites
+        # Its capture records the two it asked for, in the page's order.
+        article = f"{requisite_site.url}/news/2026/harbour-bridge-reopens/"
+        assert rows[article] == [f"{requisite_site.url}/static/site.css", f"{requisite_site.cdn_url}/cdn/theme.css"]
     else:
         archived = _responses(run.warc_dir)
         assert archived[(f"{requisite_site.url}/static/site.css", 200)] == 1
         # Over the cap: not archived as if whole (the font is ~330 KB, the large lead image too).
         assert archived[(f"{requisite_site.url}/static/fonts/headline.ttf", 200)] == 0
         assert "newsarchive/download_errors/too_large" in run.log or "too large" in run.log.lower()
+        # The stylesheet still names it; a replay finds no copy, and says so.
+        font = f"{requisite_site.url}/static/fonts/headline.ttf"
+        assert font in rows[f"{requisite_site.url}/static/site.css"]
+        with open_database(run.database_url)() as session:
+            C = models.Capture
+            page = session.scalars(select(C).where(C.url.like("%/harbour-bridge-reopens/"))).first()
+            assert page is not None
+            loaded = {r.url: r for r in requisites_of(session, [(page.id, page.fetched_at)])[page.id]}
+        assert loaded[font].record is None and (loaded[font].missing or "").startswith("no capture of this URL")

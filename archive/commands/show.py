@@ -173,9 +173,34 @@ def _capture_rows(captures: list[Any]) -> list[dict[str, Any]]:
     ]
 
 
+def _requisite_rows(requisites: list[Any], page_url: str) -> list[dict[str, Any]]:
+    rows = []
+    for requisite in requisites:
+        record, body = requisite.record, requisite.body
+        rows.append(
+            {
+                "url": requisite.url,
+                "named_by": requisite.named_by,
+                "via": "" if requisite.named_by == page_url else requisite.named_by,
+                "status": record.status if record else None,
+                "type": (record.content_type or "") if record else "",
+                "size": body.content_length if body else None,
+                "fetched_at": record.fetched_at.isoformat()[:19] if record else None,
+                "record_type": record.record_type if record else None,
+                "warc": requisite.location or f"not archived: {requisite.missing}",
+                "warc_file": record.warc_file if record else None,
+                "warc_offset": record.warc_offset if record else None,
+                "body_warc": f"{body.warc_file}@{body.warc_offset}+{body.warc_length}" if body else None,
+                "missing": requisite.missing,
+            }
+        )
+    return rows
+
+
 def run(args: argparse.Namespace) -> int:
     from archive.db import open_database
     from archive.query import article_versions, captures_of, diff_versions, find_article, get_version
+    from archive.requisite_records import requisites_of
 
     if sum((args.diff is not None, args.raw, args.body)) > 1:
         raise UserError("--diff, --raw and --body: one at a time")
@@ -207,11 +232,15 @@ def run(args: argparse.Namespace) -> int:
         detail = _detail(article, version, versions, captures)
         version_rows = _version_rows(versions, full_hash=args.format == "json")
         capture_rows = _capture_rows(captures)
+        page = version.capture
+        loaded = requisites_of(session, [(page.id, page.fetched_at)])[page.id]
+        requisite_rows = _requisite_rows(loaded, page.url)
     if args.format == "json":
-        json.dump(detail | {"version_list": version_rows, "captures": capture_rows}, sys.stdout, indent=2, default=str)
+        extra = {"version_list": version_rows, "captures": capture_rows, "requisites": requisite_rows}
+        json.dump(detail | extra, sys.stdout, indent=2, default=str)
         sys.stdout.write("\n")
         return EXIT_OK
-    _print_detail(detail, version_rows, capture_rows, show_text=not args.no_text)
+    _print_detail(detail, version_rows, capture_rows, requisite_rows, show_text=not args.no_text)
     return EXIT_OK
 
 
@@ -239,7 +268,11 @@ def _detail(article: Any, version: Any, versions: list[Any], captures: list[Any]
 
 
 def _print_detail(
-    detail: dict[str, Any], versions: list[dict[str, Any]], captures: list[dict[str, Any]], show_text: bool
+    detail: dict[str, Any],
+    versions: list[dict[str, Any]],
+    captures: list[dict[str, Any]],
+    requisites: list[dict[str, Any]],
+    show_text: bool,
 ) -> None:
     fields = [(k, v) for k, v in detail.items() if k != "text"]
     terminal = is_terminal()
@@ -267,6 +300,15 @@ def _print_detail(
     if not terminal:
         sys.stdout.write("\n")
     write_rows(captures, "table", ("fetched_at", "status", "type", "warc", "url"), title="captures")
+    if requisites:
+        if not terminal:
+            sys.stdout.write("\n")
+        write_rows(
+            requisites,
+            "table",
+            ("status", "type", "size", "warc", "url", "via"),
+            title="requisites (the records a replay of the shown capture loads; via: the stylesheet naming it)",
+        )
     if show_text:
         sys.stdout.write(f"\n{one_line(detail['title'])}\n\n{for_terminal(detail['text'], lines=True)}\n")
 
@@ -282,7 +324,10 @@ def register(sub: Any) -> None:
         Show one article by its ID or URL (any form of it: tracking parameters and fragments are
         ignored): metadata, every version with its capture time, content hash and the WARC
         file@offset+length of the response it was extracted from, every capture of its URL,
-        then the text of the latest version.
+        the requisites of the shown version's capture (what the page loads: stylesheets and what
+        they load, fonts, images, scripts, icons; each with the status, type, size and WARC
+        file@offset+length of the record a replay at the page's time uses, the nearest full
+        copy in time, or "not archived" and why), then the text of the latest version.
 
         --version N   show version N instead of the latest
         --diff        diff the shown version against the one before it; --diff A B: A against B

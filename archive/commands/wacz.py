@@ -54,11 +54,14 @@ def run(args: argparse.Namespace) -> int:
         left_out = [{"file": skip.name, "reason": skip.reason} for skip in packaged.left_out]
         print_json(
             {"package": str(output), "warc_files": files, "pages": packaged.pages, "bytes": output.stat().st_size}
+            | {"requisite_records": selection.requisites, "requisites_not_archived": selection.requisites_missing}
             | {"left_out": left_out}
         )
         return EXIT_FAILURE if packaged.left_out else EXIT_OK
     print(
-        f"{output}: {files} WARC file(s), {packaged.pages:,} page(s), {output.stat().st_size:,} bytes", file=sys.stderr
+        f"{output}: {files} WARC file(s), {packaged.pages:,} page(s) with {selection.requisites:,} requisite "
+        f"record(s), {output.stat().st_size:,} bytes",
+        file=sys.stderr,
     )
     for skip in packaged.left_out:
         print(f"newsarchive: warning: {skip.name} left out of the package ({skip.reason})", file=sys.stderr)
@@ -78,8 +81,10 @@ def register(sub: Any) -> None:
         FILE` checks it.
 
         Whole WARC files are packaged: a file that holds one selected capture goes in with every
-        other record it holds. --since selects by capture time (when the page was fetched), not
-        by publication date.
+        other record it holds, and so does a file that holds a requisite of a packed page (a
+        stylesheet, font, image or script it loads: the record a replay of the page at its time
+        uses, which may be an earlier run's full copy or another host's). --since selects by
+        capture time (when the page was fetched), not by publication date.
 
         example:
           newsarchive wacz -o archive.wacz

@@ -516,7 +516,8 @@ class WarcReader:
     def _answer(self, path: Path, name: str, raw: RawRecord, http: HttpBlock, capture: Capture) -> ReadRecord | None:
         """A response's or resource's capture: indexed as an original revisits may point at,
         selected, its payload decoded."""
-        if raw.complete and wants_extraction(capture.status, capture.content_type):
+        if raw.complete and self.want_payload(capture.status, capture.content_type):
+            # An original a revisit may need the payload of (pages; what the caller reads too).
             self._originals.remember(Location(path, raw.offset), capture, raw.headers.get("warc-date", ""))
         if not self._selected(raw):
             return None

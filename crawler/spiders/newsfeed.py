@@ -38,6 +38,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
@@ -62,7 +63,17 @@ from archive.profiles import (
     select_profiles,
 )
 from archive.reader.records import RecordUnavailable, archived_page
-from archive.responses import HeaderPairs, HintSource, first_header, header_pairs, is_html, page_input, profile_hints
+from archive.requisites import LEVELS, Named, named_requisites, record_response
+from archive.responses import (
+    HeaderPairs,
+    HintSource,
+    first_header,
+    header_pairs,
+    is_html,
+    is_stylesheet,
+    page_input,
+    profile_hints,
+)
 from archive.urls import canonicalize, is_crawlable, start_urls
 from crawler.archive_index import ArchiveIndex, Known
 from crawler.content_decoding import DECODING_ERROR_META_KEY
@@ -81,7 +92,7 @@ from crawler.incremental import Decision, IncrementalPolicy, refresh_all
 from crawler.items import ROLE, PageItem
 from crawler.middlewares import CAPTURE_META_KEY, WarcArchiveMiddleware
 from crawler.render import PageRenderer, RenderError
-from crawler.requisites import LEVELS, is_stylesheet, page_requisites, stylesheet_requisites
+from crawler.stylesheets import is_stylesheet_answer, record_stylesheet
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -437,15 +448,21 @@ class NewsFeedSpider(scrapy.Spider):
         return conditional
 
     async def parse(self, response: Response, **kwargs: Any) -> AsyncIterator[Any]:
+        if is_stylesheet_answer(response):
+            # Whoever asked for it: what a stylesheet loads is recorded on its capture as
+            # reextract records it, which cannot know why a stylesheet was fetched.
+            named = record_stylesheet(
+                self.crawler, response, response.meta, self.requisite_level, self.requisites_per_page
+            )
+            for request in [] if named is None else await self._requisite_requests(response, named):
+                yield request
+            return
         if response.meta.get(ROLE) == "requisite":
             # Archived by the WARC middleware like every exchange; never extracted, never a page.
             if response.status == 304:
                 self._inc("requisites_not_modified")
-                for request in await self._requisite_requests(response, await self._archived_css_loads(response.url)):
-                    yield request
-            elif response.status == 200 and isinstance(response, TextResponse) and _is_css(response):
-                loads = stylesheet_requisites(response.text, response.url)
-                for request in await self._requisite_requests(response, loads):
+                named = await self._archived_stylesheet_named(response.url)
+                for request in [] if named is None else await self._requisite_requests(response, named):
                     yield request
             return
         if response.status != 200:
@@ -463,7 +480,7 @@ class NewsFeedSpider(scrapy.Spider):
         if response.meta.get(DECODING_ERROR_META_KEY):
             # Archived as received; extraction records why it has no text (as re-extraction would).
             if html:
-                yield self._page_item(response, pairs)
+                yield self._page_item(response, pairs, None)
             return
         body = response.body
         if response.url.endswith(".gz") and body[:2] == b"\x1f\x8b":
@@ -479,63 +496,65 @@ class NewsFeedSpider(scrapy.Spider):
                     yield request
                 return
         if html:
-            item = self._page_item(response, pairs)
-            rendered = item is not None and self._renders(response.url)
-            if rendered:
-                assert item is not None
+            named = named_requisites(response, self.requisite_level, self.requisites_per_page)
+            item = self._page_item(response, pairs, named)
+            if item is not None and self._renders(response.url):
                 item = await self._rendered(response, item)
+                if named is not None and self.renderer is not None:  # what its browser got is archived already
+                    named = named._replace(urls=tuple(u for u in named.urls if not self.renderer.has_fetched(u)))
             if item is not None:
                 yield item
+            if named is not None:
+                for request in await self._requisite_requests(response, named):
+                    yield request
             if isinstance(response, TextResponse):
-                if self.requisite_level != "none":
-                    found = page_requisites(response.selector, response.url, self.requisite_level)
-                    if rendered and self.renderer is not None:  # what its browser got is archived already
-                        found = [url for url in found if not self.renderer.has_fetched(url)]
-                    for request in await self._requisite_requests(response, found):
-                        yield request
                 async for output in self.parse_page(response):
                     yield output
         else:
             logger.debug("not HTML, archived only: %s (%s)", response.url, content_type or "no type")
 
-    async def _archived_css_loads(self, url: str) -> list[str]:
+    async def _archived_stylesheet_named(self, url: str) -> Named | None:
         """What the archived copy of a stylesheet answered 304 loads: its fonts and images are
-        re-validated too, as they would be were it fetched again. Nothing for anything else."""
-        if self.index is None:
-            return []
+        re-validated too, as they would be were it fetched again. None for anything else."""
+        if self.index is None or self.requisite_level == "none":
+            return None
         copy = await self._in_thread(self.index.full_copy, url)
         if copy is None or not is_stylesheet(copy.content_type, url):
-            return []
+            return None
         try:
             page = await self._in_thread(
                 archived_page, Path(self.settings.get("NEWSARCHIVE_WARC_DIR")), copy.warc_file, copy.warc_offset
             )
         except RecordUnavailable as exc:
             logger.info("the archived copy of %s cannot be read (%s): what it loads is not re-validated", url, exc)
-            return []
-        return stylesheet_requisites(page.body.decode("utf-8", "replace"), url)
+            return None
+        archived = record_response(url, 200, [("Content-Type", page.content_type)], page.body)
+        return named_requisites(archived, self.requisite_level, self.requisites_per_page)
 
-    async def _requisite_requests(self, response: Response, urls: list[str]) -> list[scrapy.Request]:
+    async def _requisite_requests(self, response: Response, named: Named) -> list[scrapy.Request]:
         """Requests for what *response*'s page (or stylesheet) loads: on any origin, below every
         page in priority, each at most NEWSARCHIVE_REQUISITE_MAXSIZE, NEWSARCHIVE_REQUISITES_PER_PAGE
-        of them; the dupefilter fetches one a thousand pages share once a run, and one the archive
-        holds is asked for with its validators (a 304, not a second copy)."""
-        if len(urls) > self.requisites_per_page:
+        of them (``named_requisites`` cut them, in the page's order); the dupefilter fetches one a
+        thousand pages share once a run, and one the archive holds is asked for with its validators
+        (a 304, not a second copy)."""
+        if named.capped:
             self._count_capped("requisites_per_page")
-            urls = urls[: self.requisites_per_page]
         meta: dict[str, Any] = {ROLE: "requisite", "allow_offsite": True, "download_maxsize": self.requisite_maxsize}
         for key in (SITE, HOSTS):
             if response.meta.get(key):
                 meta[key] = response.meta[key]
-        requests = [self._request(url, dict(meta), priority=-10) for url in urls if is_crawlable(url)]
+        requests = [self._request(url, dict(meta), priority=-10) for url in named.urls]
         self._inc("requisites_requested", len(requests))
         return await self._with_validators(requests, stat="requisites_conditional")
 
-    def _page_item(self, response: Response, pairs: HeaderPairs) -> PageItem | None:
-        """The page on its way to extraction, with the input re-extraction would give it."""
+    def _page_item(self, response: Response, pairs: HeaderPairs, named: Named | None) -> PageItem | None:
+        """The page on its way to extraction, with the input re-extraction would give it and the
+        requisites it names (its capture_requisites rows)."""
         capture = response.meta.get(CAPTURE_META_KEY)
         if capture is None:
             return None
+        if named is not None:
+            capture = replace(capture, requisites=named.urls)
         limit = int(response.meta.get("download_maxsize", self.settings.getint("DOWNLOAD_MAXSIZE")))
         page = page_input(response.url, pairs, response.body, self.page_hints(), limit=limit)
         return PageItem(url=response.url, capture=capture, page=page)
@@ -762,10 +781,6 @@ class NewsFeedSpider(scrapy.Spider):
 
 # cap (its stat's last part) -> the setting, named in the warning a cap that bites is.
 _CAPS = {"sitemap_urls": "NEWSARCHIVE_SITEMAP_MAX_URLS", "feed_entries": "NEWSARCHIVE_FEED_MAX_ENTRIES"}
-
-
-def _is_css(response: TextResponse) -> bool:
-    return is_stylesheet(first_header(header_pairs(response.headers), "Content-Type"), response.url)
 
 
 def _render_sites(settings: Any) -> dict[str, SiteProfile]:

@@ -128,6 +128,7 @@ class RequisiteSite:
     def __init__(self) -> None:
         self.log: list[Hit] = []
         self.edition = 1  # the listing's "edition" line: a test bumps it to make the listing new
+        self.revision = 1  # past 1, the articles carry a correction: a test bumps it to edit them
         self._lock = threading.Lock()
         self._site = ThreadingHTTPServer(("127.0.0.1", 0), self._handler("site"))
         self._cdn = ThreadingHTTPServer(("127.0.0.1", 0), self._handler("cdn"))
@@ -205,7 +206,10 @@ class RequisiteSite:
             "datePublished": "2026-12-01T08:00:00+00:00",
             "author": {"@type": "Person", "name": story.author},
         }
-        body = "\n".join(f"<p>{html.escape(p)}</p>" for p in story.paragraphs)
+        paragraphs = story.paragraphs
+        if self.revision > 1:
+            paragraphs += (f"Correction (revision {self.revision}): an earlier version misstated a date.",)
+        body = "\n".join(f"<p>{html.escape(p)}</p>" for p in paragraphs)
         page = f"""<!doctype html>
 <html lang="en"><head>{self._head(story.title, "/static/panel.js")}
 <script type="application/ld+json">{json.dumps(ld)}</script></head>
@@ -312,6 +316,9 @@ footer { text-align: center; padding: 24px; }
                 found = site._resources[origin].get(path)
                 if origin == "site" and path == "/news/":
                     found = ("text/html; charset=utf-8", site._listing())
+                story = next((s for s in STORIES if s.path == path), None)
+                if origin == "site" and story is not None:  # as edited now
+                    found = ("text/html; charset=utf-8", site._article(story))
                 conditional = bool(self.headers.get("If-None-Match") or self.headers.get("If-Modified-Since"))
                 if found is None:
                     self._answer(404, "text/plain", b"not found\n", None)

@@ -8,15 +8,27 @@ origin: CDNs are where requisites live. At level ``all`` audio and video sources
 
 They are requisites, not pages: the article patterns, the listing logic and the depth of the
 spider do not apply to them, and they are never extracted.
+
+:func:`named_requisites` is what a capture records as its requisites (``capture_requisites``): the
+spider calls it on the response it was handed and requests exactly those URLs; ``reextract`` calls
+it on the same response rebuilt from the WARC record (:func:`record_response`), so both ways in
+record the same rows.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
+from typing import NamedTuple
 from urllib.parse import urljoin
 
 from parsel import Selector
+from scrapy.http import Headers, Response, TextResponse
+from scrapy.responsetypes import responsetypes
+from w3lib.url import safe_url_string
+
+from archive.responses import HeaderPairs, first_header, header_pairs, is_html, is_stylesheet
+from archive.urls import is_crawlable
 
 LEVELS = ("none", "layout", "all")
 
@@ -81,12 +93,6 @@ def stylesheet_requisites(css: str, stylesheet_url: str) -> list[str]:
     return _absolute(css_urls(css), stylesheet_url)
 
 
-def is_stylesheet(content_type: str | None, url: str) -> bool:
-    """Whether a requisite answered with *content_type* is a stylesheet (untyped: by its name)."""
-    media_type = (content_type or "").split(";", 1)[0].strip().lower()
-    return media_type == "text/css" or (not media_type and url.split("?", 1)[0].endswith(".css"))
-
-
 def _absolute(urls: Iterable[str], base_url: str) -> list[str]:
     seen: dict[str, None] = {}
     for url in urls:
@@ -94,3 +100,40 @@ def _absolute(urls: Iterable[str], base_url: str) -> list[str]:
         if _fetchable(absolute):
             seen.setdefault(absolute, None)
     return list(seen)
+
+
+class Named(NamedTuple):
+    """A page's or stylesheet's requisites as requested: in the order it names them, at most the
+    per-page cap, each URL as Scrapy's ``Request`` spells it (so it is the URL of its capture)."""
+
+    urls: tuple[str, ...]
+    capped: bool  # it named more than the cap
+
+
+def named_requisites(response: Response, level: str, cap: int) -> Named | None:
+    """What *response* loads, as the crawl requests it: an HTML page's requisites at *level*, or a
+    stylesheet's ``@import`` and ``url()``; None for anything else (another type, not 200, a body
+    that could not be decoded, level ``none``). *response* is what the downloader hands the spider:
+    the decoded body, typed by Scrapy (:func:`record_response` rebuilds it from a WARC record)."""
+    if level == "none" or response.status != 200 or not isinstance(response, TextResponse):
+        return None
+    content_type = first_header(header_pairs(response.headers), "Content-Type")
+    if is_html(content_type):
+        found = page_requisites(response.selector, response.url, level)
+    elif is_stylesheet(content_type, response.url):
+        found = stylesheet_requisites(response.text, response.url)
+    else:
+        return None
+    kept = (safe_url_string(url, "utf-8") for url in found[:cap] if is_crawlable(url))
+    return Named(tuple(dict.fromkeys(kept)), len(found) > cap)
+
+
+def record_response(url: str, status: int, pairs: HeaderPairs, body: bytes) -> Response:
+    """The response Scrapy's downloader would hand the spider for an archived exchange: *body*
+    decoded of its content codings, *pairs* its header lines without them, the class (and so the
+    charset rules) chosen by ``responsetypes`` from the same headers and body as the crawl's."""
+    headers = Headers()
+    for name, value in pairs:
+        headers.appendlist(name, value)
+    kind = responsetypes.from_args(headers=headers, url=url, body=body)
+    return kind(url=url, status=status, headers=headers, body=body)
