@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from archive.db import open_database
 from archive.sample_site import SampleSite
+from archive.warc.index import default_index_path
 from tests.support.archive_data import (
     BACKENDS,
     POSTGRES_ENV,
@@ -24,6 +25,7 @@ from tests.support.archive_data import (
 )
 from tests.support.crawls import CrawlRun, copy_crawl, crawl_fingerprint, scrapy_crawl
 from tests.support.hostile_text import crawl_hostile_text
+from tests.support.pywb import wayback_server
 from tests.support.reader import CHROMIUM, READER_PAGE_SIZE, ReaderArchive, Served, serving, two_crawls
 from tests.support.requisite_site import RequisiteSite
 from tests.support.sample_articles import many_articles
@@ -132,6 +134,15 @@ def reader(reader_archive: ReaderArchive) -> Iterator[Served]:
     run = reader_archive.run
     with serving(run.database_url, "--warc-dir", str(run.warc_dir), "--set", f"{READER_PAGE_SIZE}=5") as base:
         yield Served(base, reader_archive)
+
+
+@pytest.fixture(scope="module")
+def wayback(sample_crawl: CrawlRun, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A pywb `wayback` server on 127.0.0.1 (framed replay, its default) with one collection,
+    "news": ``sample_crawl``'s WARC directory and the CDXJ index the crawl-close hook wrote. Its base URL."""
+    index = default_index_path(sample_crawl.warc_dir)
+    with wayback_server(sample_crawl.warc_dir, index, tmp_path_factory.mktemp("pywb")) as base:
+        yield base
 
 
 @pytest.fixture
