@@ -27,8 +27,10 @@ from tests.support.crawls import CrawlRun, copy_crawl, crawl_fingerprint, scrapy
 from tests.support.hostile_text import crawl_hostile_text
 from tests.support.pywb import wayback_server
 from tests.support.reader import CHROMIUM, READER_PAGE_SIZE, ReaderArchive, Served, serving, two_crawls
+from tests.support.replay import ReplayArchive, archive_twice
 from tests.support.requisite_site import RequisiteSite
 from tests.support.sample_articles import many_articles
+from tests.support.screens import Screens, screens
 from tests.support.stalling_site import StallingSite
 from tests.support.url_shape_site import url_shape_site as serve_url_shape_site
 from tests.support.xdist_workers import (
@@ -145,9 +147,37 @@ def wayback(sample_crawl: CrawlRun, tmp_path_factory: pytest.TempPathFactory) ->
         yield base
 
 
+@pytest.fixture(scope="module")
+def replay_archive(requisite_site: RequisiteSite, tmp_path_factory: pytest.TempPathFactory) -> ReplayArchive:
+    """Two runs of ``requisite_site`` into one archive: rendered with its requisites, then
+    re-checked (304s) with a new edition of the listing (tests/support/replay.py). Read only."""
+    return archive_twice(requisite_site, tmp_path_factory.mktemp("replay-archive"))
+
+
+@pytest.fixture(scope="module")
+def frameless_wayback(replay_archive: ReplayArchive, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """pywb over ``replay_archive`` in frameless replay: the archived page itself, rewritten, at
+    ``/news/<timestamp>/<url>``, no banner, no frame. Its base URL."""
+    run = replay_archive.run
+    with wayback_server(run.warc_dir, replay_archive.index, tmp_path_factory.mktemp("pywb"), framed=False) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def screenshots() -> Iterator[Screens]:
+    """One headless Chromium that takes full-page screenshots (tests/support/screens.py)."""
+    _need_chromium()
+    with screens() as shooter:
+        yield shooter
+
+
 @pytest.fixture
 def chromium() -> str:
     """Debian's Chromium for Playwright; a clear skip where it is not installed (CI installs it)."""
+    return _need_chromium()
+
+
+def _need_chromium() -> str:
     if CHROMIUM is None:
         if os.environ.get("CI"):
             pytest.fail("chromium is missing in CI (.ci/run installs it)")
