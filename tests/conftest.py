@@ -27,7 +27,7 @@ from tests.support.crawls import CrawlRun, copy_crawl, crawl_fingerprint, scrapy
 from tests.support.hostile_text import crawl_hostile_text
 from tests.support.pywb import wayback_server
 from tests.support.reader import CHROMIUM, READER_PAGE_SIZE, ReaderArchive, Served, serving, two_crawls
-from tests.support.replay import ReplayArchive, archive_twice
+from tests.support.replay import ReplayArchive, archive_requisite_site
 from tests.support.requisite_site import RequisiteSite
 from tests.support.sample_articles import many_articles
 from tests.support.screens import Screens, screens
@@ -142,24 +142,24 @@ def reader(reader_archive: ReaderArchive) -> Iterator[Served]:
 def wayback(sample_crawl: CrawlRun, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A pywb `wayback` server on 127.0.0.1 (framed replay, its default) with one collection,
     "news": ``sample_crawl``'s WARC directory and the CDXJ index the crawl-close hook wrote. Its base URL."""
-    index = default_index_path(sample_crawl.warc_dir)
-    with wayback_server(sample_crawl.warc_dir, index, tmp_path_factory.mktemp("pywb")) as base:
+    collection = (sample_crawl.warc_dir, default_index_path(sample_crawl.warc_dir))
+    with wayback_server(tmp_path_factory.mktemp("pywb"), {"news": collection}) as base:
         yield base
 
 
 @pytest.fixture(scope="module")
 def replay_archive(requisite_site: RequisiteSite, tmp_path_factory: pytest.TempPathFactory) -> ReplayArchive:
-    """Two runs of ``requisite_site`` into one archive: rendered with its requisites, then
-    re-checked (304s) with a new edition of the listing (tests/support/replay.py). Read only."""
-    return archive_twice(requisite_site, tmp_path_factory.mktemp("replay-archive"))
+    """``requisite_site`` archived twice without render mode (the second run a re-check: 304s,
+    a new edition of the listing) and once with it (tests/support/replay.py). Read only."""
+    return archive_requisite_site(requisite_site, tmp_path_factory.mktemp("replay-archive"))
 
 
 @pytest.fixture(scope="module")
 def frameless_wayback(replay_archive: ReplayArchive, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """pywb over ``replay_archive`` in frameless replay: the archived page itself, rewritten, at
-    ``/news/<timestamp>/<url>``, no banner, no frame. Its base URL."""
-    run = replay_archive.run
-    with wayback_server(run.warc_dir, replay_archive.index, tmp_path_factory.mktemp("pywb"), framed=False) as base:
+    """pywb over ``replay_archive`` (collections "news" and "rendered") in frameless replay: the
+    archived page itself, rewritten, at ``/<collection>/<timestamp>/<url>``, no banner, no frame.
+    Its base URL."""
+    with wayback_server(tmp_path_factory.mktemp("pywb"), replay_archive.collections(), framed=False) as base:
         yield base
 
 

@@ -264,7 +264,7 @@ def test_a_later_304_is_not_indexed_and_pywb_replays_the_capture_it_confirmed(tm
     done = newsarchive("index", "--warc-dir", str(warc_dir), "-o", str(index))
     assert done.returncode == 0, done.stderr
     assert [(ts, fields["status"]) for _, ts, fields in _cdxj(index)] == [("20240501100000", "200")]
-    with wayback_server(warc_dir, index, tmp_path / "pywb") as base:
+    with wayback_server(tmp_path / "pywb", {"news": (warc_dir, index)}) as base:
         status, body, _ = http_get(f"{base}/news/20240503id_/{url}")
         assert (status, body) == (200, b"h1 { color: #7a1f1f }")
         assert http_get(f"{base}/news/20240503id_/{alone}")[0] == 404  # a 304 alone: nothing to replay

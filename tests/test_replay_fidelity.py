@@ -19,12 +19,13 @@ import json
 import pytest
 
 from tests.support.replay import ReplayArchive
-from tests.support.requisite_site import RequisiteSite
+from tests.support.requisite_site import API_STORY, RequisiteSite
 from tests.support.screens import MATCH_THRESHOLD, VIEWPORTS, Screens, Viewport, pixel_match
 
 
-def _pages(site: RequisiteSite) -> list[str]:
-    return [site.listing_url, *site.article_urls()]
+def _static_pages(site: RequisiteSite) -> list[str]:
+    """The pages whose look their markup and stylesheets name: the listing, the articles."""
+    return [site.listing_url, *(url for url in site.article_urls() if not url.endswith(API_STORY.path))]
 
 
 def _replayed(screenshots: Screens, site: RequisiteSite, replay_url: str, viewport: Viewport) -> bytes:
@@ -44,19 +45,28 @@ def test_every_page_replayed_as_of_now_looks_like_the_live_page(
     screenshots: Screens,
     viewport: Viewport,
 ) -> None:
-    """As of after the second run: the listing is its new capture, the rest the first run's
-    captures which the second run's 304s confirmed (those 304s are not replayed)."""
-    figures: dict[str, tuple[float, float]] = {}
-    for url in _pages(requisite_site):
+    """As of after the re-check: the listing is its new capture, the other pages the first run's
+    captures which the re-check's 304s confirmed (those 304s are not replayed); the script-built
+    page from the rendered crawl. Without render mode its story is missing, and the measure says so."""
+    later = replay_archive.later
+    replays = {url: f"{frameless_wayback}/news/{later}/{url}" for url in _static_pages(requisite_site)}
+    script_built = f"{requisite_site.url}{API_STORY.path}"
+    replays[script_built] = f"{frameless_wayback}/rendered/{later}/{script_built}"
+    figures: dict[str, dict[str, float]] = {}
+    for url, replay_url in replays.items():
         live = screenshots.shoot(url, viewport).png
         bare = screenshots.shoot(url, viewport, alone=True).png
-        replay = _replayed(
-            screenshots, requisite_site, f"{frameless_wayback}/news/{replay_archive.later}/{url}", viewport
-        )
-        figures[url.removeprefix(requisite_site.url)] = (pixel_match(live, replay), pixel_match(live, bare))
-    print(f"{viewport.name}: (replay, unstyled) match {json.dumps(figures)}")
-    assert all(replay >= MATCH_THRESHOLD for replay, _ in figures.values()), figures
-    assert all(bare < MATCH_THRESHOLD for _, bare in figures.values()), figures
+        replay = _replayed(screenshots, requisite_site, replay_url, viewport)
+        figures[url.removeprefix(requisite_site.url)] = {
+            "replay": pixel_match(live, replay),
+            "unstyled": pixel_match(live, bare),
+        }
+    unrendered = _replayed(screenshots, requisite_site, f"{frameless_wayback}/news/{later}/{script_built}", viewport)
+    without_render = pixel_match(screenshots.shoot(script_built, viewport).png, unrendered)
+    print(f"{viewport.name}: {json.dumps(figures)}; script-built page without render: {without_render:.4f}")
+    assert all(page["replay"] >= MATCH_THRESHOLD for page in figures.values()), figures
+    assert all(page["unstyled"] < MATCH_THRESHOLD for page in figures.values()), figures
+    assert without_render < MATCH_THRESHOLD
 
 
 def test_each_article_replayed_at_its_capture_looks_like_the_live_page(
@@ -66,17 +76,18 @@ def test_each_article_replayed_at_its_capture_looks_like_the_live_page(
     screenshots: Screens,
 ) -> None:
     """At the timestamp of its first capture (what a link from pywb's calendar opens)."""
-    captured = {}
-    for line in replay_archive.index.read_text(encoding="utf-8").splitlines():
+    _, index = replay_archive.collections()["news"]
+    captured: dict[str, str] = {}
+    for line in index.read_text(encoding="utf-8").splitlines():
         _, timestamp, fields = line.split(" ", 2)
         entry = json.loads(fields)
         if entry["status"] == "200":
             captured.setdefault(entry["url"], timestamp)  # sorted: the first capture first
     desktop = VIEWPORTS[0]
     figures = {}
-    for url in requisite_site.article_urls():
+    for url in _static_pages(requisite_site)[1:]:
         live = screenshots.shoot(url, desktop).png
         replay = _replayed(screenshots, requisite_site, f"{frameless_wayback}/news/{captured[url]}/{url}", desktop)
         figures[url.removeprefix(requisite_site.url)] = pixel_match(live, replay)
-    print(f"at capture, {desktop.name}: replay match {json.dumps(figures)}")
+    print(f"at capture, {desktop.name}: replay {json.dumps(figures)}")
     assert all(replay >= MATCH_THRESHOLD for replay in figures.values()), figures

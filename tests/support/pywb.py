@@ -1,9 +1,9 @@
-"""A real pywb `wayback` server over a crawl's WARC directory and our CDXJ index, for the replay tests.
+"""A real pywb `wayback` server over crawls' WARC directories and our CDXJ indexes, for the replay tests.
 
 pywb runs from its own virtualenv (tests/pywb_env.py) as a subprocess on a free port of 127.0.0.1,
-with one collection, "news". Framed replay (pywb's default) shows the archived page in an iframe
+a collection per crawl ("news" by default). Framed replay (pywb's default) shows the archived page in an iframe
 under pywb's banner; frameless replay (``framed=False``) serves the rewritten page itself at
-``/news/<timestamp>/<url>``, with no banner since pywb 2.7: what a screenshot compares with the live page.
+``/<collection>/<timestamp>/<url>``, with no banner since pywb 2.7: what a screenshot compares with the live page.
 """
 
 from __future__ import annotations
@@ -22,8 +22,6 @@ from pathlib import Path
 import pytest
 
 from tests.pywb_env import ensure_pywb
-
-COLLECTION = "news"
 
 
 def free_port() -> int:
@@ -53,13 +51,16 @@ def wayback_executable() -> Path:
 
 
 @contextmanager
-def wayback_server(warc_dir: Path, index: Path, root: Path, *, framed: bool = True) -> Iterator[str]:
-    """pywb serving collection "news" (*warc_dir*'s WARC files, looked up in the CDXJ *index*)
-    with its config and log under *root*; yields its base URL."""
+def wayback_server(root: Path, collections: dict[str, tuple[Path, Path]], *, framed: bool = True) -> Iterator[str]:
+    """pywb serving each of *collections* (name: a WARC directory and the CDXJ index its records
+    are looked up in) with its config and log under *root*; yields its base URL."""
     executable = wayback_executable()
     root.mkdir(parents=True, exist_ok=True)
     config = {
-        "collections": {COLLECTION: {"index_paths": str(index), "archive_paths": f"{warc_dir}/"}},
+        "collections": {
+            name: {"index_paths": str(index), "archive_paths": f"{warc_dir}/"}
+            for name, (warc_dir, index) in collections.items()
+        },
         "framed_replay": framed,
     }
     (root / "config.yaml").write_text(json.dumps(config))  # JSON is YAML

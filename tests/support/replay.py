@@ -1,11 +1,15 @@
-"""An archive of tests/support/requisite_site.py as a reader would replay it: two real runs.
+"""Archives of tests/support/requisite_site.py as a reader would replay them: real crawls.
 
-The first run renders the site's pages (``render = true``: the story of its script-built page is
-fetched from a JSON API, which only a browser asks for) with page requisites at the default level.
-The second, a day's re-check without render mode, finds a new edition of the listing and asks for
-everything else with its validators: the unchanged article and every requisite answer 304. Both
-runs archive into one WARC directory and database; the CDXJ index is the one the crawl-close
-hook keeps.
+``plain``: two runs as most sites are crawled, without render mode, page requisites at the
+default level (what a page's markup and its stylesheets name is all there is to go on). The
+second, a day's re-check, finds a new edition of the listing and asks for everything else with
+its validators: the unchanged pages and every requisite answer 304.
+
+``rendered``: one run with ``render = true``: the script-built page's story comes from a JSON API
+only a browser asks for, so only render mode archives it.
+
+Each archive is a WARC directory and a database; the CDXJ index is the one the crawl-close hook
+keeps beside the WARC directory.
 """
 
 from __future__ import annotations
@@ -23,21 +27,30 @@ LAYOUT = "NEWSARCHIVE_REQUISITES=layout"  # the default, which the tests' crawls
 
 @dataclass(frozen=True)
 class ReplayArchive:
-    run: CrawlRun  # the second run (its database and WARC directory hold both)
-    index: Path
-    first: CrawlRun
-    later: str  # a 14-digit timestamp after both runs: a replay "as of now"
+    plain: CrawlRun  # the re-check (its database and WARC directory hold both plain runs)
+    rendered: CrawlRun
+    later: str  # a 14-digit timestamp after every run: a replay "as of now"
+
+    def collections(self) -> dict[str, tuple[Path, Path]]:
+        """pywb's collections (tests/support/pywb.py): "news", the plain runs; "rendered"."""
+        return {
+            name: (run.warc_dir, default_index_path(run.warc_dir))
+            for name, run in (("news", self.plain), ("rendered", self.rendered))
+        }
 
 
-def archive_twice(site: RequisiteSite, tmp: Path) -> ReplayArchive:
+def archive_requisite_site(site: RequisiteSite, tmp: Path) -> ReplayArchive:
+    for name in ("plain", "rendered"):
+        (tmp / name).mkdir()
+    first = scrapy_crawl(tmp / "plain", site.listing_url, LAYOUT)
+    assert first.returncode == 0, first.log[-3000:]
     sites = tmp / "sites.toml"
     sites.write_text(f'[sites.fixture]\nlistings = ["{site.listing_url}"]\nrender = true\n')
-    first = scrapy_crawl(tmp, site.listing_url, LAYOUT, f"NEWSARCHIVE_SITES_FILE={sites}")
-    assert first.returncode == 0, first.log[-3000:]
-    time.sleep(1.1)  # CDXJ timestamps are to the second: the second run's are later
+    # Also the second between the plain runs: CDXJ timestamps are to the second.
+    rendered = scrapy_crawl(tmp / "rendered", site.listing_url, LAYOUT, f"NEWSARCHIVE_SITES_FILE={sites}")
+    assert rendered.returncode == 0, rendered.log[-3000:]
     site.edition += 1
-    again = scrapy_crawl(tmp, site.listing_url, LAYOUT, database_url=first.database_url)
+    again = scrapy_crawl(tmp / "plain", site.listing_url, LAYOUT, database_url=first.database_url)
     assert again.returncode == 0, again.log[-3000:]
     time.sleep(1.1)
-    later = time.strftime("%Y%m%d%H%M%S", time.gmtime())
-    return ReplayArchive(again, default_index_path(again.warc_dir), first, later)
+    return ReplayArchive(again, rendered, time.strftime("%Y%m%d%H%M%S", time.gmtime()))
