@@ -11,10 +11,12 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from parsel import Selector
 from sqlalchemy import select
 
 from archive import models
 from archive.db import open_database
+from crawler.requisites import page_requisites
 from tests.support.crawls import scrapy_crawl
 from tests.support.requisite_site import RequisiteSite
 from tests.support.warc_files import warc_records
@@ -93,7 +95,7 @@ def test_the_level_and_the_caps_bound_what_is_fetched(
     if expect == "none":
         assert requisites == []
     elif expect == "capped":
-        # Two per page at most, however many the page names (13 on an article).
+        # Two per page at most, however many the page names (16 on an article).
         assert 0 < len(set(requisites)) <= 2 * 4 and "/img/lead-1600.png" not in requisites
     else:
         archived = _responses(run.warc_dir)
@@ -101,3 +103,24 @@ def test_the_level_and_the_caps_bound_what_is_fetched(
         # Over the cap: not archived as if whole (the font is ~330 KB, the large lead image too).
         assert archived[(f"{requisite_site.url}/static/fonts/headline.ttf", 200)] == 0
         assert "newsarchive/download_errors/too_large" in run.log or "too large" in run.log.lower()
+
+
+def test_preloads_and_lazy_images_are_requisites_and_preloaded_media_only_at_all() -> None:
+    """What the crawls above cannot show: preloads of each kind, lazy-load attributes other
+    than requisite_site's, and the level a preloaded video needs."""
+    page = Selector(
+        text="""<html><head>
+<link rel="preload" as="image" href="/hero.jpg" imagesrcset="/hero-1x.jpg 1x, /hero-2x.jpg 2x">
+<link rel="preload" as="font" href="/f.woff2" crossorigin><link rel="modulepreload" href="/app.js">
+<link rel="preload" as="video" href="/clip.mp4"><link rel="prefetch" href="/next-story/">
+<link rel="Shortcut Icon" href="/favicon.ico"></head><body>
+<img data-lazy-src="/a.jpg" data-lazy-srcset="/a-2x.jpg 2x"><img data-original="/b.jpg">
+<picture><source data-srcset="/c.webp 1x, /c-2x.webp 2x"><img data-src="/c.jpg"></picture></body></html>"""
+    )
+    layout = page_requisites(page, "https://example.com/story/", "layout")
+    paths = [url.removeprefix("https://example.com") for url in layout]
+    assert set(paths) == {
+        "/hero.jpg", "/hero-1x.jpg", "/hero-2x.jpg", "/f.woff2", "/app.js", "/favicon.ico",
+        "/a.jpg", "/a-2x.jpg", "/b.jpg", "/c.webp", "/c-2x.webp", "/c.jpg",
+    }  # fmt: skip
+    assert "https://example.com/clip.mp4" in page_requisites(page, "https://example.com/story/", "all")
