@@ -6,6 +6,12 @@ another width asks for another one), ``<picture><source>``, video posters, the `
 ``@import`` and ``url()`` (fonts, background images), resolved against the stylesheet's URL. On any
 origin: CDNs are where requisites live. At level ``all`` audio and video sources too.
 
+And what pages tuned for speed load late, which the replayed page's scripts then ask the archive
+for: ``<link rel=preload|modulepreload>`` (a stylesheet loadCSS turns on by ``onload``, a font, a
+hero image with its ``imagesrcset``, a script's JSON), and the real sources of lazy-loaded images
+that a script moves from ``data-src``/``data-srcset`` (lazysizes, WordPress' lazy-load plugins,
+jQuery lazyload's ``data-original``) into ``src``/``srcset`` in place of a placeholder.
+
 They are requisites, not pages: the article patterns, the listing logic and the depth of the
 spider do not apply to them, and they are never extracted.
 
@@ -38,15 +44,19 @@ _CSS_IMPORT = re.compile(r"""@import\s+(?:"([^"]*)"|'([^']*)')""", re.IGNORECASE
 _CSS_COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
 
 _LAYOUT_XPATH = (
-    "//link[contains(concat(' ', normalize-space(translate(@rel, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', "
-    "'abcdefghijklmnopqrstuvwxyz')), ' '), ' stylesheet ') or contains(translate(@rel, "
-    "'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz'), 'icon')]/@href",
     "//script/@src",
     "//img/@src",
     "//input[@type='image']/@src",
     "//video/@poster",
+    # The real source of a lazy-loaded image, which its script sets once the page has loaded.
+    "//img/@data-src",
+    "//img/@data-lazy-src",
+    "//img/@data-original",
 )
+_LAZY_SRCSET_XPATH = "//img/@data-srcset | //img/@data-lazy-srcset | //picture/source/@data-srcset"
 _MEDIA_XPATH = ("//video/@src", "//audio/@src", "//video/source/@src", "//audio/source/@src", "//track/@src")
+# What a <link rel=preload as=...> of these loads is media: level "all".
+_MEDIA_PRELOADS = frozenset({"audio", "video", "track"})
 
 
 def _fetchable(url: str) -> bool:
@@ -78,14 +88,31 @@ def page_requisites(selector: Selector, page_url: str, level: str) -> list[str]:
         return []
     base = selector.xpath("//base/@href").get()
     base_url = urljoin(page_url, base.strip()) if base else page_url
-    found: list[str] = []
+    found = _link_requisites(selector, level)
     for xpath in _LAYOUT_XPATH + (_MEDIA_XPATH if level == "all" else ()):
         found += selector.xpath(xpath).getall()
-    for srcset in selector.xpath("//img/@srcset | //picture/source/@srcset").getall():
+    for srcset in selector.xpath(f"//img/@srcset | //picture/source/@srcset | {_LAZY_SRCSET_XPATH}").getall():
         found += srcset_urls(srcset)
     for css in selector.xpath("//style/text() | //*/@style").getall():
         found += css_urls(css)
     return _absolute(found, base_url)
+
+
+def _link_requisites(selector: Selector, level: str) -> list[str]:
+    """What the page's ``<link>``s load: stylesheets, icons (``icon``, ``shortcut icon``,
+    ``apple-touch-icon``...) and preloads, in document order, as written."""
+    found: list[str] = []
+    for link in selector.xpath("//link[@href]"):
+        rel = (link.attrib.get("rel") or "").lower()
+        tokens = set(rel.split())
+        if "stylesheet" in tokens or "icon" in rel:
+            found.append(link.attrib["href"])
+        elif tokens & {"preload", "modulepreload"}:
+            if (link.attrib.get("as") or "").strip().lower() in _MEDIA_PRELOADS and level != "all":
+                continue
+            found.append(link.attrib["href"])
+            found += srcset_urls(link.attrib.get("imagesrcset") or "")
+    return found
 
 
 def stylesheet_requisites(css: str, stylesheet_url: str) -> list[str]:

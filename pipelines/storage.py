@@ -41,9 +41,7 @@ ITEM_WAIT_SECONDS = 60.0
 
 
 class StoragePipeline:
-    def __init__(
-        self, crawler: Crawler, database_url: str, batch_size: int, interval: float, requisites: bool
-    ) -> None:
+    def __init__(self, crawler: Crawler, database_url: str, batch_size: int, interval: float, requisites: bool) -> None:
         self.crawler = crawler
         self.requisites = requisites  # NEWSARCHIVE_REQUISITES is not "none": stylesheets name theirs
         self.database_url = database_url

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from archive.db import open_database
 from archive.sample_site import SampleSite
+from archive.warc.index import default_index_path
 from tests.support.archive_data import (
     BACKENDS,
     POSTGRES_ENV,
@@ -24,9 +25,12 @@ from tests.support.archive_data import (
 )
 from tests.support.crawls import CrawlRun, copy_crawl, crawl_fingerprint, scrapy_crawl
 from tests.support.hostile_text import crawl_hostile_text
+from tests.support.pywb import wayback_server
 from tests.support.reader import CHROMIUM, READER_PAGE_SIZE, ReaderArchive, Served, serving, two_crawls
+from tests.support.replay import ReplayArchive, archive_requisite_site
 from tests.support.requisite_site import RequisiteSite
 from tests.support.sample_articles import many_articles
+from tests.support.screens import Screens, screens
 from tests.support.stalling_site import StallingSite
 from tests.support.url_shape_site import url_shape_site as serve_url_shape_site
 from tests.support.xdist_workers import (
@@ -134,9 +138,46 @@ def reader(reader_archive: ReaderArchive) -> Iterator[Served]:
         yield Served(base, reader_archive)
 
 
+@pytest.fixture(scope="module")
+def wayback(sample_crawl: CrawlRun, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A pywb `wayback` server on 127.0.0.1 (framed replay, its default) with one collection,
+    "news": ``sample_crawl``'s WARC directory and the CDXJ index the crawl-close hook wrote. Its base URL."""
+    collection = (sample_crawl.warc_dir, default_index_path(sample_crawl.warc_dir))
+    with wayback_server(tmp_path_factory.mktemp("pywb"), {"news": collection}) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def replay_archive(requisite_site: RequisiteSite, tmp_path_factory: pytest.TempPathFactory) -> ReplayArchive:
+    """``requisite_site`` archived twice without render mode (the second run a re-check: 304s,
+    a new edition of the listing) and once with it (tests/support/replay.py). Read only."""
+    return archive_requisite_site(requisite_site, tmp_path_factory.mktemp("replay-archive"))
+
+
+@pytest.fixture(scope="module")
+def frameless_wayback(replay_archive: ReplayArchive, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """pywb over ``replay_archive`` (collections "news" and "rendered") in frameless replay: the
+    archived page itself, rewritten, at ``/<collection>/<timestamp>/<url>``, no banner, no frame.
+    Its base URL."""
+    with wayback_server(tmp_path_factory.mktemp("pywb"), replay_archive.collections(), framed=False) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def screenshots() -> Iterator[Screens]:
+    """One headless Chromium that takes full-page screenshots (tests/support/screens.py)."""
+    _need_chromium()
+    with screens() as shooter:
+        yield shooter
+
+
 @pytest.fixture
 def chromium() -> str:
     """Debian's Chromium for Playwright; a clear skip where it is not installed (CI installs it)."""
+    return _need_chromium()
+
+
+def _need_chromium() -> str:
     if CHROMIUM is None:
         if os.environ.get("CI"):
             pytest.fail("chromium is missing in CI (.ci/run installs it)")

@@ -8,17 +8,11 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.error
 import urllib.parse
-import urllib.request
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -29,10 +23,10 @@ from archive.sample_site import SampleSite, load_articles
 from archive.warc.index import default_index_path
 from crawler import settings as project_settings
 from crawler.extensions_index import IndexOnClose
-from tests.pywb_env import ensure_pywb
 from tests.support.cli import newsarchive
 from tests.support.crawls import CrawlRun
-from tests.support.warc_files import gzip_member, response_record
+from tests.support.pywb import http_get, wayback_server
+from tests.support.warc_files import gzip_member, gzipped, response_record
 
 ARTICLES = load_articles()
 
@@ -216,69 +210,11 @@ def test_wacz_refuses_an_empty_selection_in_one_line(sample_crawl: CrawlRun, tmp
 # -- replay in pywb ----------------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _get(url: str) -> tuple[int, bytes, dict[str, str]]:
-    request = urllib.request.Request(url, headers={"Accept-Encoding": "identity"})
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return response.status, response.read(), dict(response.headers)
-    except urllib.error.HTTPError as error:
-        return error.code, error.read(), dict(error.headers)
-
-
-@pytest.fixture(scope="module")
-def wayback(sample_crawl: CrawlRun, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A pywb `wayback` server on 127.0.0.1 with one collection, "news": the crawl's WARC directory
-    and the CDXJ index the crawl-close hook wrote. Yields its base URL."""
-    try:
-        executable = ensure_pywb()
-    except (OSError, subprocess.CalledProcessError) as exc:
-        if os.environ.get("CI"):
-            pytest.fail(f"pywb could not be installed: {exc}")
-        pytest.skip(f"pywb could not be installed in its virtualenv ({exc}); run `python -m tests.pywb_env`")
-    root = tmp_path_factory.mktemp("pywb")
-    index = default_index_path(sample_crawl.warc_dir)
-    (root / "config.yaml").write_text(
-        json.dumps(  # JSON is YAML
-            {"collections": {"news": {"index_paths": str(index), "archive_paths": f"{sample_crawl.warc_dir}/"}}}
-        )
-    )
-    port = _free_port()
-    log = (root / "wayback.log").open("w")
-    server = subprocess.Popen(
-        [str(executable), "-b", "127.0.0.1", "-p", str(port), "-t", "2"],
-        cwd=root,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):  # bounded wait for the server to listen (gevent start-up, a few s)
-            assert server.poll() is None, (root / "wayback.log").read_text()[-3000:]
-            try:
-                if _get(f"{base}/")[0] == 200:
-                    break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            pytest.fail("pywb did not start listening: " + (root / "wayback.log").read_text()[-3000:])
-        yield base
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-        log.close()
-
-
 def test_pywb_replays_every_archived_article(wayback: str, sample_site: SampleSite) -> None:
     for article in ARTICLES:
         url = f"{sample_site.url}{article.path}"
         # id_: the archived payload as served, not rewritten; pywb picks the capture nearest 2023.
-        status, body, headers = _get(f"{wayback}/news/2023id_/{url}")
+        status, body, headers = http_get(f"{wayback}/news/2023id_/{url}")
         assert status == 200, (url, status, body[:500])
         assert "Memento-Datetime" in headers and headers["X-Archive-Orig-Server"] == "SampleSite/1.0"
         if headers.get("Content-Encoding") == "gzip":
@@ -288,7 +224,7 @@ def test_pywb_replays_every_archived_article(wayback: str, sample_site: SampleSi
         assert article.title in page
     # The rewritten page a person sees in the browser (inside pywb's frame: mp_) holds the text too,
     # with its links pointing back into the archive.
-    status, body, _ = _get(f"{wayback}/news/2023mp_/{sample_site.url}{ARTICLES[0].path}")
+    status, body, _ = http_get(f"{wayback}/news/2023mp_/{sample_site.url}{ARTICLES[0].path}")
     assert status == 200
     assert f'href="{wayback}/news/2023mp_/{sample_site.url}/"' in body.decode("utf-8")
     assert ARTICLES[0].paragraphs[0] in body.decode("utf-8")
@@ -298,7 +234,7 @@ def test_pywb_cdx_api_lists_every_archived_article(
     wayback: str, sample_crawl: CrawlRun, sample_site: SampleSite
 ) -> None:
     query = urllib.parse.urlencode({"url": f"{sample_site.url}/", "matchType": "prefix", "output": "json"})
-    status, body, _ = _get(f"{wayback}/news/cdx?{query}")
+    status, body, _ = http_get(f"{wayback}/news/cdx?{query}")
     assert status == 200, body[:500]
     rows = [json.loads(line) for line in body.decode().splitlines() if line.strip()]
     listed = {row["url"] for row in rows if row.get("status") == "200"}
@@ -306,5 +242,29 @@ def test_pywb_cdx_api_lists_every_archived_article(
     # pywb lists exactly what our index holds: nothing lost or added on the way.
     indexed = {f["url"] for _, _, f in _cdxj(default_index_path(sample_crawl.warc_dir)) if f.get("status") == "200"}
     assert listed == indexed
-    missing = _get(f"{wayback}/news/2023id_/{sample_site.url}/never-archived/")
+    missing = http_get(f"{wayback}/news/2023id_/{sample_site.url}/never-archived/")
     assert missing[0] == 404
+
+
+def test_a_later_304_is_not_indexed_and_pywb_replays_the_capture_it_confirmed(tmp_path: Path) -> None:
+    """A re-check's 304 (our conditional request answered "not modified") is archived as received,
+    but a replay that found it nearest in time would hand the browser a 304 in place of the page or
+    its stylesheet. The index leaves it out; pywb serves the earlier full capture."""
+    url, alone = "https://example.com/static/site.css", "https://example.com/static/print.css"
+    warc_dir = tmp_path / "warc"
+    warc_dir.mkdir()
+    (warc_dir / "runs.warc.gz").write_bytes(
+        gzipped(
+            response_record(url, b"h1 { color: #7a1f1f }", date="2024-05-01T10:00:00Z"),
+            response_record(url, b"", date="2024-05-02T10:00:00Z", status="304 Not Modified"),
+            response_record(alone, b"", date="2024-05-02T10:00:00Z", status="304 Not Modified"),
+        )
+    )
+    index = tmp_path / "warc.cdxj"
+    done = newsarchive("index", "--warc-dir", str(warc_dir), "-o", str(index))
+    assert done.returncode == 0, done.stderr
+    assert [(ts, fields["status"]) for _, ts, fields in _cdxj(index)] == [("20240501100000", "200")]
+    with wayback_server(tmp_path / "pywb", {"news": (warc_dir, index)}) as base:
+        status, body, _ = http_get(f"{base}/news/20240503id_/{url}")
+        assert (status, body) == (200, b"h1 { color: #7a1f1f }")
+        assert http_get(f"{base}/news/20240503id_/{alone}")[0] == 404  # a 304 alone: nothing to replay

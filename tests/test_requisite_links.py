@@ -84,11 +84,17 @@ def _rows(database_url: str) -> dict[tuple[str, int], list[str]]:
 
 def _named_by_markup(site: RequisiteSite, article_url: str) -> list[str]:
     """What an article's own markup names, in the order the page names them: stylesheets and icon
-    (one XPath for ``<link>``), scripts, ``<img src>``, then the ``srcset`` candidates not seen."""
-    head = [f"{site.url}/static/site.css", f"{site.cdn_url}/cdn/theme.css", f"{site.url}/static/img/icon.png"]
+    (one XPath for ``<link>``), preloads, scripts, ``<img src>`` and lazy ``data-src``, then the
+    ``srcset`` candidates not seen."""
+    head = [
+        f"{site.url}/static/site.css",
+        f"{site.cdn_url}/cdn/theme.css",
+        f"{site.url}/static/img/icon.png",
+        f"{site.url}/static/late.css",
+    ]
     if article_url.endswith(API_STORY.path):
         return [*head, f"{site.url}/static/story.js"]
-    images = ("lead-800", "inline", "lead-400", "lead-1600", "inline-wide")
+    images = ("lead-800", "inline", "map", "lead-400", "lead-1600", "inline-wide", "map-1400")
     return [*head, f"{site.url}/static/panel.js", *(f"{site.url}/img/{name}.png" for name in images)]
 
 

@@ -11,11 +11,13 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from parsel import Selector
 from sqlalchemy import select
 
 from archive import models
 from archive.db import open_database
 from archive.requisite_records import requisites_of
+from archive.requisites import page_requisites
 from tests.support.crawls import crawl_stat, scrapy_crawl
 from tests.support.requisite_site import RequisiteSite
 from tests.support.warc_files import warc_records
@@ -126,7 +128,7 @@ def test_the_level_and_the_caps_bound_what_is_fetched(
         assert requisites == []
         assert rows == {}, "no page records requisites at level none"
     elif expect == "capped":
-        # Two per page at most, however many the page names (13 on an article).
+        # Two per page at most, however many the page names (16 on an article).
         assert 0 < len(set(requisites)) <= 2 * 4 and "/img/lead-1600.png" not in requisites
         # Its capture records the two it asked for, in the page's order.
         article = f"{requisite_site.url}/news/2026/harbour-bridge-reopens/"
@@ -146,3 +148,24 @@ def test_the_level_and_the_caps_bound_what_is_fetched(
             assert page is not None
             loaded = {r.url: r for r in requisites_of(session, [(page.id, page.fetched_at)])[page.id]}
         assert loaded[font].record is None and (loaded[font].missing or "").startswith("no capture of this URL")
+
+
+def test_preloads_and_lazy_images_are_requisites_and_preloaded_media_only_at_all() -> None:
+    """What the crawls above cannot show: preloads of each kind, lazy-load attributes other
+    than requisite_site's, and the level a preloaded video needs."""
+    page = Selector(
+        text="""<html><head>
+<link rel="preload" as="image" href="/hero.jpg" imagesrcset="/hero-1x.jpg 1x, /hero-2x.jpg 2x">
+<link rel="preload" as="font" href="/f.woff2" crossorigin><link rel="modulepreload" href="/app.js">
+<link rel="preload" as="video" href="/clip.mp4"><link rel="prefetch" href="/next-story/">
+<link rel="Shortcut Icon" href="/favicon.ico"></head><body>
+<img data-lazy-src="/a.jpg" data-lazy-srcset="/a-2x.jpg 2x"><img data-original="/b.jpg">
+<picture><source data-srcset="/c.webp 1x, /c-2x.webp 2x"><img data-src="/c.jpg"></picture></body></html>"""
+    )
+    layout = page_requisites(page, "https://example.com/story/", "layout")
+    paths = [url.removeprefix("https://example.com") for url in layout]
+    assert set(paths) == {
+        "/hero.jpg", "/hero-1x.jpg", "/hero-2x.jpg", "/f.woff2", "/app.js", "/favicon.ico",
+        "/a.jpg", "/a-2x.jpg", "/b.jpg", "/c.webp", "/c-2x.webp", "/c.jpg",
+    }  # fmt: skip
+    assert "https://example.com/clip.mp4" in page_requisites(page, "https://example.com/story/", "all")

@@ -1,8 +1,16 @@
 """CDXJ index of the WARC directory, kept current incrementally.
 
 The lines are made by cdxj-indexer (the Webrecorder tool pywb and py-wacz use), so pywb,
-ReplayWeb.page and any other CDXJ reader understand them; this module only decides which WARC
-files need indexing and merges their lines into the sorted index.
+ReplayWeb.page and any other CDXJ reader understand them; this module decides which WARC files
+need indexing and which of their records a replay may serve, and merges their lines into the
+sorted index.
+
+A ``304 Not Modified`` (the answer to a conditional request: a re-check that found a page or a
+stylesheet unchanged, or a Heritrix ``server-not-modified`` revisit) is archived as received but
+not indexed: it holds no representation, and a replay tool that finds it nearest in time serves
+it as the capture, a browser gets a 304 it never asked for and draws the page unstyled. Left out,
+the URL's earlier full capture is the nearest, which the 304 confirmed was still current; the
+Wayback Machine's indexer leaves them out for the same reason.
 
 Incremental: closed WARC files are immutable, so a file whose name already appears in the index's
 ``filename`` fields is done; only new files are indexed, and their sorted lines are merged into the
@@ -23,7 +31,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from cdxj_indexer.main import CDXJIndexer, SortingWriter
 
@@ -109,6 +117,16 @@ def _not_a_warc(path: Path) -> str | None:
     return f"not a WARC file: {first.reason}" if isinstance(first, BadStretch) else None
 
 
+class _ReplayIndexer(CDXJIndexer):
+    """cdxj-indexer's lines, but none for a 304 (module docstring)."""
+
+    def filter_record(self, record: Any) -> bool:
+        if not super().filter_record(record):
+            return False
+        http = record.http_headers if record.rec_type in ("response", "revisit") else None
+        return http is None or http.get_statuscode() != "304"
+
+
 def index_lines(path: Path, warc_dir: Path, out: IO[str]) -> str | None:
     """Write the CDXJ lines of *path* to *out*; ``None``, or why the file cannot be indexed (then
     *out* may hold some of its lines). py-wacz indexes with cdxj-indexer too: what fails here
@@ -117,7 +135,7 @@ def index_lines(path: Path, warc_dir: Path, out: IO[str]) -> str | None:
     if reason is not None:
         return reason
     try:
-        CDXJIndexer(output=out, inputs=[str(path)], dir_root=str(warc_dir)).process_all()
+        _ReplayIndexer(output=out, inputs=[str(path)], dir_root=str(warc_dir)).process_all()
     except Exception as exc:  # whatever cdxj-indexer (warcio) raises on a record it cannot parse
         return f"{type(exc).__name__}: {str(exc)[:200]}"
     return None

@@ -9,7 +9,11 @@ article page loads, as a browser reads it:
 - ``<CDN>/cdn/theme.css`` (another origin), whose ``url()`` names ``<CDN>/cdn/masthead.png``;
 - a favicon (``<link rel=icon>``), a lead image with three ``srcset`` candidates, an inline
   ``<picture>`` with a ``<source>`` and its ``<img>``;
-- ``/static/panel.js``, a script that builds a visible panel (``#panel``) of the page.
+- ``/static/panel.js``, a script that builds a visible panel (``#panel``) of the page;
+- as pages tuned for speed load them: ``/static/late.css`` by ``<link rel=preload as=style>``
+  that its ``onload`` turns into a stylesheet (loadCSS; no ``<noscript>`` fallback), and a
+  lazy-loaded map whose ``data-src``/``data-srcset`` (two candidates) ``panel.js`` moves into
+  ``src``/``srcset`` (lazysizes' convention) in place of a placeholder ``data:`` image.
 
 ``/news/2026/live-results/`` is a page whose story only a script builds: its HTML holds the
 masthead and an empty container that ``/static/story.js`` fills from ``/api/stories/live-results.json``.
@@ -35,6 +39,8 @@ from types import TracebackType
 SITE_NAME = "The Requisite Times"
 MASTHEAD_LINE = "The Requisite Times: independent news since 1901"
 LAST_MODIFIED = "Tue, 01 Dec 2026 08:00:00 GMT"
+# A lazy image's stand-in until its script sets the real source: a transparent GIF pixel.
+_PLACEHOLDER = "data:image/gif;base64,R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7"
 
 # Fonts a Debian machine with Chromium has (fontconfig pulls in DejaVu); the first found is served.
 _FONT_CANDIDATES = (
@@ -162,10 +168,11 @@ class RequisiteSite:
             f"{self.cdn_url}/cdn/theme.css",
             f"{self.cdn_url}/cdn/masthead.png",
             f"{self.url}/static/img/icon.png",
+            f"{self.url}/static/late.css",
         }
         if article_url == f"{self.url}{API_STORY.path}":
             return shared | {f"{self.url}/static/story.js", f"{self.url}/api/stories/{API_STORY.slug}.json"}
-        images = ("lead-400", "lead-800", "lead-1600", "inline-wide", "inline")
+        images = ("lead-400", "lead-800", "lead-1600", "inline-wide", "inline", "map", "map-1400")
         return shared | {f"{self.url}/img/{name}.png" for name in images} | {f"{self.url}/static/panel.js"}
 
     def hits(self, origin: str | None = None) -> list[Hit]:
@@ -193,6 +200,7 @@ class RequisiteSite:
 <link rel="stylesheet" href="/static/site.css">
 <link rel="stylesheet" href="{self.cdn_url}/cdn/theme.css">
 <link rel="icon" type="image/png" href="/static/img/icon.png">
+<link rel="preload" as="style" href="/static/late.css" onload="this.onload=null;this.rel='stylesheet'">
 <script src="{script}" defer></script>"""
 
     def _masthead(self) -> str:
@@ -225,6 +233,9 @@ class RequisiteSite:
   <source media="(min-width: 600px)" srcset="/img/inline-wide.png">
   <img src="/img/inline.png" alt="A chart">
 </picture>
+<img class="map lazy" src="{_PLACEHOLDER}" data-src="/img/map.png" alt="The route"
+     data-srcset="/img/map.png 700w, /img/map-1400.png 1400w" sizes="(max-width: 700px) 100vw, 700px"
+     width="700" height="160">
 <div id="panel" class="panel"></div>
 </article></main>
 <footer>© {SITE_NAME}</footer></body></html>"""
@@ -254,14 +265,20 @@ body { background: #f4efe3 url("/static/img/paper.png") repeat; margin: 0; }
 h1 { font-family: "Headline", serif; font-size: 40px; color: #7a1f1f; }
 """
         base_css = b"""main { max-width: 700px; margin: 0 auto; padding: 16px; font: 18px/1.5 sans-serif; color: #222; }
-img.lead { width: 100%; display: block; }
+img.lead, img.map { width: 100%; height: auto; display: block; }
 .panel { background: #1f5f7a; color: #fff; padding: 24px; font-weight: bold; min-height: 60px; }
 footer { text-align: center; padding: 24px; }
 """
         panel_js = b"""document.addEventListener("DOMContentLoaded", function () {
   var panel = document.getElementById("panel");
   if (panel) { panel.textContent = "Live panel: three updates since this morning"; }
+  document.querySelectorAll("img.lazy").forEach(function (img) {
+    img.srcset = img.dataset.srcset; img.src = img.dataset.src;
+  });
 });
+"""
+        # Below the fold's styles, loaded late (rel=preload + onload): a rule under the masthead.
+        late_css = b""".masthead { border-bottom: 12px solid #c9a227; }
 """
         story_js = b"""document.addEventListener("DOMContentLoaded", function () {
   var story = document.getElementById("story");
@@ -290,6 +307,9 @@ footer { text-align: center; padding: 24px; }
             "/img/lead-1600.png": ("image/png", png(1600, 800, (40, 120, 60), (30, 90, 45))),
             "/img/inline-wide.png": ("image/png", png(700, 180, (200, 150, 30), (170, 120, 20))),
             "/img/inline.png": ("image/png", png(350, 180, (200, 150, 30))),
+            "/img/map.png": ("image/png", png(700, 160, (90, 60, 140), (70, 45, 120))),
+            "/img/map-1400.png": ("image/png", png(1400, 320, (90, 60, 140), (70, 45, 120))),
+            "/static/late.css": ("text/css", late_css),
         }
         for story in STORIES:
             resources[story.path] = ("text/html; charset=utf-8", self._article(story))
