@@ -19,10 +19,9 @@ import json
 import logging
 import os
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
@@ -31,7 +30,7 @@ from archive import models
 from archive.db import as_utc
 from archive.requisite_records import requisite_files, requisites_of
 from archive.sites import SiteSelector
-from archive.warc.index import Skipped, index_lines, replayable
+from archive.warc.index import Skipped, index_lines
 from archive.warc.reader import OutsideWarcDir, locate, stored_name
 from archive.warc.writer import warc_date
 
@@ -129,33 +128,14 @@ def _warc_paths(root: Path, selection: Selection) -> list[Path]:
     return paths
 
 
-@contextlib.contextmanager
-def _replaced(module: Any, name: str, value: Any) -> Iterator[None]:
-    """*module*'s *name* is *value* while the block runs: py-wacz takes no indexer of ours."""
-    original = getattr(module, name)
-    setattr(module, name, value)
-    try:
-        yield
-    finally:
-        setattr(module, name, original)
-
-
 def _py_wacz(arguments: list[str], paths: list[Path]) -> str:
     """Run py-wacz; what it printed. Raises ``Exception`` as py-wacz does on a record it cannot parse."""
-    import wacz.main
-    from wacz.waczindexer import WACZIndexer
-
-    class ReplayableIndexer(WACZIndexer):  # type: ignore[misc]
-        """py-wacz's indexer, leaving out the 304s our own index leaves out (archive/warc/index.py):
-        ReplayWeb.page served a page's or its stylesheet's re-check as the capture, unstyled."""
-
-        def filter_record(self, record: Any) -> bool:
-            return bool(super().filter_record(record)) and replayable(record)
+    from wacz.main import main as wacz_main
 
     # py-wacz reports on stdout as it goes; keep it for the log, off the user's terminal.
     chatter = io.StringIO()
-    with contextlib.redirect_stdout(chatter), _replaced(wacz.main, "WACZIndexer", ReplayableIndexer):
-        status = wacz.main.main([*arguments, *map(str, paths)])
+    with contextlib.redirect_stdout(chatter):
+        status = wacz_main([*arguments, *map(str, paths)])
     for line in chatter.getvalue().splitlines():
         logger.info("py-wacz: %s", line)
     if status != 0:

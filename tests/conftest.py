@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from archive.db import open_database
 from archive.sample_site import SampleSite
 from archive.warc.index import default_index_path
-from tests.replayweb_env import ensure_replayweb
 from tests.support.archive_data import (
     BACKENDS,
     POSTGRES_ENV,
@@ -24,13 +23,11 @@ from tests.support.archive_data import (
     fresh_sqlite_url,
     populate,
 )
-from tests.support.cli import newsarchive
 from tests.support.crawls import CrawlRun, copy_crawl, crawl_fingerprint, scrapy_crawl
 from tests.support.hostile_text import crawl_hostile_text
 from tests.support.pywb import wayback_server
 from tests.support.reader import CHROMIUM, READER_PAGE_SIZE, ReaderArchive, Served, serving, two_crawls
 from tests.support.replay import ReplayArchive, archive_requisite_site
-from tests.support.replayweb import replayweb_server
 from tests.support.requisite_site import RequisiteSite
 from tests.support.sample_articles import many_articles
 from tests.support.screens import Screens, screens
@@ -163,26 +160,6 @@ def frameless_wayback(replay_archive: ReplayArchive, tmp_path_factory: pytest.Te
     archived page itself, rewritten, at ``/<collection>/<timestamp>/<url>``, no banner, no frame.
     Its base URL."""
     with wayback_server(tmp_path_factory.mktemp("pywb"), replay_archive.collections(), framed=False) as base:
-        yield base
-
-
-@pytest.fixture(scope="module")
-def replayweb(replay_archive: ReplayArchive, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """ReplayWeb.page (tests/support/replayweb.py) serving two WACZ packages made by `newsarchive
-    wacz`: ``news.wacz`` (the two plain runs) and ``rendered.wacz``. Its base URL."""
-    try:
-        ensure_replayweb()
-    except (OSError, ValueError) as exc:
-        if os.environ.get("CI"):
-            pytest.fail(f"ReplayWeb.page could not be fetched: {exc}")
-        pytest.skip(f"ReplayWeb.page could not be fetched ({exc}); run `python -m tests.replayweb_env`")
-    root = tmp_path_factory.mktemp("replayweb")
-    packages = {}
-    for name, run in (("news.wacz", replay_archive.plain), ("rendered.wacz", replay_archive.rendered)):
-        packages[name] = root / "made" / name
-        made = newsarchive("wacz", "-o", str(packages[name]), "--db", run.database_url, "--warc-dir", str(run.warc_dir))
-        assert made.returncode == 0, made.stderr
-    with replayweb_server(root / "served", packages) as base:
         yield base
 
 

@@ -19,7 +19,6 @@ import json
 import pytest
 
 from tests.support.replay import ReplayArchive
-from tests.support.replayweb import shoot_replay
 from tests.support.requisite_site import API_STORY, RequisiteSite
 from tests.support.screens import MATCH_THRESHOLD, VIEWPORTS, Screens, Viewport, pixel_match
 
@@ -92,28 +91,3 @@ def test_each_article_replayed_at_its_capture_looks_like_the_live_page(
         figures[url.removeprefix(requisite_site.url)] = pixel_match(live, replay)
     print(f"at capture, {desktop.name}: replay {json.dumps(figures)}")
     assert all(replay >= MATCH_THRESHOLD for replay in figures.values()), figures
-
-
-def test_replaywebpage_over_the_wacz_looks_like_the_live_page(
-    requisite_site: RequisiteSite, replayweb: str, screenshots: Screens
-) -> None:
-    """ReplayWeb.page, as a reader opens a package of ours: the WACZ `newsarchive wacz` writes,
-    replayed by its service worker in the browser, nothing else served. The static pages from the
-    plain runs' package, the script-built page from the rendered one."""
-    desktop = VIEWPORTS[0]
-    pages = {url: "news.wacz" for url in _static_pages(requisite_site)}
-    pages[f"{requisite_site.url}{API_STORY.path}"] = "rendered.wacz"
-    figures = {}
-    for url, package in pages.items():
-        live = screenshots.shoot(url, desktop).png
-        before = len(requisite_site.hits())
-        shot = shoot_replay(screenshots, replayweb, package, url, desktop)
-        assert shot.refused == [], f"{url}: the replay asked for something outside the package"
-        assert requisite_site.hits()[before:] == [], f"{url}: requests reached the live site"
-        figures[url.removeprefix(requisite_site.url)] = pixel_match(live, shot.png)
-        import pathlib
-
-        pathlib.Path("/tmp/rwp_" + url.strip("/").replace("/", "_").replace(":", "") + ".png").write_bytes(shot.png)
-        pathlib.Path("/tmp/live_" + url.strip("/").replace("/", "_").replace(":", "") + ".png").write_bytes(live)
-    print(f"ReplayWeb.page, {desktop.name}: {json.dumps(figures)}")
-    assert all(match >= MATCH_THRESHOLD for match in figures.values()), figures

@@ -117,18 +117,14 @@ def _not_a_warc(path: Path) -> str | None:
     return f"not a WARC file: {first.reason}" if isinstance(first, BadStretch) else None
 
 
-def replayable(record: Any) -> bool:
-    """Whether a replay may serve *record*: anything but a 304 (module docstring). For the
-    indexers' ``filter_record``: ours here, and py-wacz's in archive/wacz.py."""
-    http = record.http_headers if record.rec_type in ("response", "revisit") else None
-    return http is None or http.get_statuscode() != "304"
-
-
 class _ReplayIndexer(CDXJIndexer):
     """cdxj-indexer's lines, but none for a 304 (module docstring)."""
 
     def filter_record(self, record: Any) -> bool:
-        return bool(super().filter_record(record)) and replayable(record)
+        if not super().filter_record(record):
+            return False
+        http = record.http_headers if record.rec_type in ("response", "revisit") else None
+        return http is None or http.get_statuscode() != "304"
 
 
 def index_lines(path: Path, warc_dir: Path, out: IO[str]) -> str | None:

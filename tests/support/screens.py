@@ -39,7 +39,7 @@ class Viewport:
 # lead-400 and inline, lead-1600 and inline-wide.
 VIEWPORTS = (Viewport("desktop", 1200, 900), Viewport("phone", 390, 844), Viewport("hidpi", 1200, 900, 2))
 
-SETTLED = """async () => {
+_SETTLED = """async () => {
   await document.fonts.ready;
   await Promise.all([...document.images].filter((img) => !img.complete).map(
     (img) => new Promise((done) => { img.onload = img.onerror = done; })));
@@ -105,7 +105,7 @@ class Screens:
             page = context.new_page()
             page.set_default_timeout(60_000)
             page.goto(url, wait_until="networkidle")
-            page.evaluate(SETTLED)
+            page.evaluate(_SETTLED)
             return Shot(page.screenshot(full_page=True, animations="disabled"), refused)
         finally:
             context.close()
