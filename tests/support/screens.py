@@ -110,6 +110,51 @@ class Screens:
         finally:
             context.close()
 
+    def shoot_embedded(
+        self, embed_url: str, viewport: Viewport, height: int, *, forbidden: tuple[str, ...] = ()
+    ) -> Shot:
+        """The page ReplayWeb.page replays in *embed_url* (tests/support/replaywebpage.py), its
+        frame *height* CSS pixels tall (the live page's full height: the frame does not scroll)."""
+        context = self.browser.new_context(
+            viewport={"width": viewport.width, "height": height}, device_scale_factor=viewport.scale
+        )
+        refused: list[str] = []
+
+        def route(request_route: Any) -> None:
+            if origin(request_route.request.url) in forbidden:
+                refused.append(request_route.request.url)
+                request_route.abort()
+            else:
+                request_route.continue_()
+
+        try:
+            context.route("**/*", route)
+            page = context.new_page()
+            page.set_default_timeout(60_000)
+            page.goto(embed_url, wait_until="networkidle")
+            # The service worker starts and loads the WACZ; then the component's frame opens the
+            # replay's frame (mp_: the archived page, in two frames below this page).
+            frame = None
+            for _ in range(240):  # a bounded wait: 60 s
+                frame = next((f for f in page.frames if "mp_/" in f.url), None)
+                if frame is not None:
+                    break
+                page.wait_for_timeout(250)
+            assert frame is not None, f"ReplayWeb.page opened no replay in {embed_url}"
+            frame.wait_for_load_state("load")
+            page.wait_for_load_state("networkidle")
+            frame.evaluate(_SETTLED)
+            return Shot(page.screenshot(animations="disabled"), refused)
+        finally:
+            context.close()
+
+
+def png_height(png: bytes, scale: float = 1) -> int:
+    """A screenshot's height in CSS pixels."""
+    from PIL import Image
+
+    return round(Image.open(io.BytesIO(png)).height / scale)
+
 
 @contextmanager
 def screens() -> Iterator[Screens]:
