@@ -131,22 +131,32 @@ class Screens:
             context.route("**/*", route)
             page = context.new_page()
             page.set_default_timeout(60_000)
+            said: list[str] = []
+            page.on("console", lambda message: said.append(message.text[:300]))
             page.goto(embed_url, wait_until="networkidle")
             # The service worker starts and loads the WACZ; then the component's frame opens the
-            # replay's frame (mp_: the archived page, in two frames below this page).
-            frame = None
-            for _ in range(240):  # a bounded wait: 60 s
-                frame = next((f for f in page.frames if "mp_/" in f.url), None)
-                if frame is not None:
-                    break
-                page.wait_for_timeout(250)
-            assert frame is not None, f"ReplayWeb.page opened no replay in {embed_url}"
+            # replay's frame (mp_: the archived page, in two frames below this page). Once more
+            # after a reload: under load, a first visit once opened none within the wait.
+            frame = _replay_frame(page) or _replay_frame(page, reload=True)
+            assert frame is not None, (embed_url, [f.url for f in page.frames], said)
             frame.wait_for_load_state("load")
             page.wait_for_load_state("networkidle")
             frame.evaluate(_SETTLED)
             return Shot(page.screenshot(animations="disabled"), refused)
         finally:
             context.close()
+
+
+def _replay_frame(page: Any, *, reload: bool = False) -> Any:
+    """ReplayWeb.page's frame of the archived page, within 45 s (bounded polling), or None."""
+    if reload:
+        page.reload(wait_until="networkidle")
+    for _ in range(180):
+        frame = next((f for f in page.frames if "mp_/" in f.url), None)
+        if frame is not None:
+            return frame
+        page.wait_for_timeout(250)
+    return None
 
 
 def png_height(png: bytes, scale: float = 1) -> int:
