@@ -3,8 +3,9 @@
 Stylesheets, icons, scripts, images with every ``srcset`` candidate (a replay in a window of
 another width asks for another one), ``<picture><source>``, video posters, the ``url()`` and
 ``@import`` of inline styles and ``<style>`` blocks; and, from a fetched stylesheet, its own
-``@import`` and ``url()`` (fonts, background images), resolved against the stylesheet's URL. On any
-origin: CDNs are where requisites live. At level ``all`` audio and video sources too.
+``@import`` and ``url()`` (fonts, background images) and ``image-set()`` candidates, resolved
+against the stylesheet's URL. On any origin: CDNs are where requisites live. At level ``all``
+audio and video sources too.
 
 And what pages tuned for speed load late, which the replayed page's scripts then ask the archive
 for: ``<link rel=preload|modulepreload>`` (a stylesheet loadCSS turns on by ``onload``, a font, a
@@ -42,6 +43,10 @@ LEVELS = ("none", "layout", "all")
 _CSS_URL = re.compile(r"""url\(\s*(?:"([^"]*)"|'([^']*)'|([^)'"\s]+))\s*\)""", re.IGNORECASE)
 _CSS_IMPORT = re.compile(r"""@import\s+(?:"([^"]*)"|'([^']*)')""", re.IGNORECASE)
 _CSS_COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
+# image-set("a.png" 1x, "a-2x.png" 2x): a candidate may be a bare string (its url() form is caught
+# above); a string after a candidate, as in type("image/avif"), is no URL.
+_IMAGE_SET = re.compile(r"(?:-webkit-)?image-set\(", re.IGNORECASE)
+_IMAGE_SET_STRING = re.compile(r"""(?:^|,)\s*(?:"([^"]*)"|'([^']*)')""")
 
 _LAYOUT_XPATH = (
     "//script/@src",
@@ -80,6 +85,24 @@ def css_urls(css: str) -> Iterator[str]:
         url = match.group(1) or match.group(2) or match.group(3)
         if url and not url.startswith(("data:", "#")):
             yield url
+    for match in _IMAGE_SET.finditer(css):
+        for candidate in _IMAGE_SET_STRING.finditer(_parenthesized(css, match.end())):
+            url = candidate.group(1) or candidate.group(2)
+            if url and not url.startswith(("data:", "#")):
+                yield url
+
+
+def _parenthesized(css: str, start: int) -> str:
+    """What is between *start* (just after an opening parenthesis) and its closing one."""
+    depth = 1
+    for position in range(start, len(css)):
+        if css[position] == "(":
+            depth += 1
+        elif css[position] == ")":
+            depth -= 1
+            if depth == 0:
+                return css[start:position]
+    return css[start:]
 
 
 def page_requisites(selector: Selector, page_url: str, level: str) -> list[str]:

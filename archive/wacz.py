@@ -19,9 +19,10 @@ import json
 import logging
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
@@ -30,7 +31,7 @@ from archive import models
 from archive.db import as_utc
 from archive.requisite_records import requisite_files, requisites_of
 from archive.sites import SiteSelector
-from archive.warc.index import Skipped, index_lines
+from archive.warc.index import Skipped, index_lines, replayable
 from archive.warc.reader import OutsideWarcDir, locate, stored_name
 from archive.warc.writer import warc_date
 
@@ -130,17 +131,35 @@ def _warc_paths(root: Path, selection: Selection) -> list[Path]:
 
 def _py_wacz(arguments: list[str], paths: list[Path]) -> str:
     """Run py-wacz; what it printed. Raises ``Exception`` as py-wacz does on a record it cannot parse."""
-    from wacz.main import main as wacz_main
+    import wacz.main
+    from wacz.waczindexer import WACZIndexer
+
+    class ReplayableOnly(WACZIndexer):
+        """py-wacz's indexer, leaving out what our CDXJ index leaves out (a 304)."""
+
+        def filter_record(self, record: Any) -> bool:
+            return bool(super().filter_record(record)) and replayable(record)
 
     # py-wacz reports on stdout as it goes; keep it for the log, off the user's terminal.
     chatter = io.StringIO()
-    with contextlib.redirect_stdout(chatter):
-        status = wacz_main([*arguments, *map(str, paths)])
+    # py-wacz makes its indexer by this name, with no way to pass one in.
+    with contextlib.redirect_stdout(chatter), _replaced(wacz.main, "WACZIndexer", ReplayableOnly):
+        status = wacz.main.main([*arguments, *map(str, paths)])
     for line in chatter.getvalue().splitlines():
         logger.info("py-wacz: %s", line)
     if status != 0:
         raise WaczError(f"py-wacz could not create the package: {chatter.getvalue().strip()[-500:]}")
     return chatter.getvalue()
+
+
+@contextlib.contextmanager
+def _replaced(module: Any, name: str, value: Any) -> Iterator[None]:
+    original = getattr(module, name)
+    setattr(module, name, value)
+    try:
+        yield
+    finally:
+        setattr(module, name, original)
 
 
 def _unreadable(paths: list[Path], root: Path) -> list[tuple[Path, Skipped]]:

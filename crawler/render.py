@@ -14,6 +14,8 @@ subresources around Scrapy's downloader, so nothing would record them as receive
 - a GET the browser made for one page is answered from memory for every later page of the run
   (``_RunDownloads``): a stylesheet a thousand pages share is fetched and archived once, as the
   spider's requisites are (the spider does not ask again for what a rendered page's browser got);
+  what the stylesheets a browser fetched name and no browser loaded (a 2x candidate of an
+  ``image-set()``, a font of another weight) is downloaded after the page (``complete``), the same way;
 - the DOM after the load event and a bounded wait for the network to go quiet is returned, to
   be written as a WARC ``conversion`` record referring to the page's response record.
 
@@ -26,6 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
@@ -108,6 +111,7 @@ class PageRenderer:
         # NEWSARCHIVE_REQUISITES and _PER_PAGE: what a stylesheet the browser fetches loads is recorded.
         self.requisite_level, self.requisites_per_page = requisites
         self.downloads = _RunDownloads(shared_bytes)
+        self._stylesheets_named: list[str] = []
         self.executable = executable
         self.timeout = timeout
         self.idle_wait = idle_wait
@@ -221,11 +225,35 @@ class PageRenderer:
     async def _download(self, browser_request: Any, page_url: str) -> Response:
         """One request of the browser's, made by Scrapy's downloader (and so archived from the wire)."""
         headers = {k: v for k, v in (await browser_request.all_headers()).items() if k.lower() not in _HOP_HEADERS}
-        request = Request(
+        return await self._fetch(
             browser_request.url,
+            page_url,
             method=browser_request.method,
             headers=headers,
             body=browser_request.post_data_buffer or b"",
+        )
+
+    async def complete(self, page_url: str) -> None:
+        """Download what the browsers' stylesheets named and no browser loaded (a 2x candidate, a
+        font of another weight): a replay at another width or density asks for it. Through the
+        run's shared downloads, so a URL a browser asks for meanwhile is still fetched once."""
+        while self._stylesheets_named:
+            named, self._stylesheets_named = list(dict.fromkeys(self._stylesheets_named)), []
+            for url in named:
+                if not self.has_fetched(url):
+                    try:
+                        await self.downloads.get(url, functools.partial(self._fetch, url, page_url))
+                    except Exception as exc:  # one requisite, not the page
+                        logger.info("render of %s: %s not loaded (%s)", page_url, url, exc)
+
+    async def _fetch(
+        self, url: str, page_url: str, *, method: str = "GET", headers: dict[str, str] | None = None, body: bytes = b""
+    ) -> Response:
+        request = Request(
+            url,
+            method=method,
+            headers=headers,
+            body=body,
             dont_filter=True,
             priority=100,  # the page waits on it: ahead of discovery
             meta={
@@ -240,7 +268,9 @@ class PageRenderer:
         assert self.crawler.engine is not None
         answer = await self.crawler.engine.download_async(request)
         # A stylesheet only the browser asked for is a capture whose rows nobody else would write.
-        record_stylesheet(self.crawler, answer, request.meta, self.requisite_level, self.requisites_per_page)
+        named = record_stylesheet(self.crawler, answer, request.meta, self.requisite_level, self.requisites_per_page)
+        if named is not None:
+            self._stylesheets_named.extend(named.urls)  # what no browser loads: `complete` gets it
         return answer
 
 

@@ -23,11 +23,13 @@ from tests.support.archive_data import (
     fresh_sqlite_url,
     populate,
 )
+from tests.support.cli import newsarchive
 from tests.support.crawls import CrawlRun, copy_crawl, crawl_fingerprint, scrapy_crawl
 from tests.support.hostile_text import crawl_hostile_text
 from tests.support.pywb import wayback_server
 from tests.support.reader import CHROMIUM, READER_PAGE_SIZE, ReaderArchive, Served, serving, two_crawls
 from tests.support.replay import ReplayArchive, archive_requisite_site
+from tests.support.replaywebpage import replaywebpage_server
 from tests.support.requisite_site import RequisiteSite
 from tests.support.sample_articles import many_articles
 from tests.support.screens import Screens, screens
@@ -160,6 +162,20 @@ def frameless_wayback(replay_archive: ReplayArchive, tmp_path_factory: pytest.Te
     archived page itself, rewritten, at ``/<collection>/<timestamp>/<url>``, no banner, no frame.
     Its base URL."""
     with wayback_server(tmp_path_factory.mktemp("pywb"), replay_archive.collections(), framed=False) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def replaywebpage(replay_archive: ReplayArchive, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """ReplayWeb.page, offline, over a WACZ of ``replay_archive``'s plain runs (`newsarchive wacz`):
+    its base URL (tests/support/replaywebpage.py)."""
+    root = tmp_path_factory.mktemp("replaywebpage")
+    run = replay_archive.plain
+    package = root / "plain.wacz"
+    common = ["--db", run.database_url, "--warc-dir", str(run.warc_dir), "-o", str(package)]
+    done = newsarchive("wacz", "--site", "127.0.0.1", "--since", "2000-01-01", *common)
+    assert done.returncode == 0, done.stderr
+    with replaywebpage_server(package, root / "site") as base:
         yield base
 
 

@@ -197,6 +197,7 @@ def test_a_rendered_page_records_the_requisites_its_html_names_both_ways(
     assert crawled[tuple(location)] == [
         *named,
         f"{requisite_site.url}/static/img/icon.png",
+        f"{requisite_site.url}/static/late.css",
         f"{requisite_site.url}/static/story.js",
     ]
     fresh = f"sqlite:///{tmp_path / 'fresh.db'}"

@@ -19,8 +19,9 @@ import json
 import pytest
 
 from tests.support.replay import ReplayArchive
+from tests.support.replaywebpage import embed_url
 from tests.support.requisite_site import API_STORY, RequisiteSite
-from tests.support.screens import MATCH_THRESHOLD, VIEWPORTS, Screens, Viewport, pixel_match
+from tests.support.screens import MATCH_THRESHOLD, VIEWPORTS, Screens, Viewport, pixel_match, png_height
 
 
 def _static_pages(site: RequisiteSite) -> list[str]:
@@ -90,4 +91,27 @@ def test_each_article_replayed_at_its_capture_looks_like_the_live_page(
         replay = _replayed(screenshots, requisite_site, f"{frameless_wayback}/news/{captured[url]}/{url}", desktop)
         figures[url.removeprefix(requisite_site.url)] = pixel_match(live, replay)
     print(f"at capture, {desktop.name}: replay {json.dumps(figures)}")
+    assert all(replay >= MATCH_THRESHOLD for replay in figures.values()), figures
+
+
+def test_replaywebpage_over_the_wacz_looks_like_the_live_page(
+    requisite_site: RequisiteSite, replay_archive: ReplayArchive, replaywebpage: str, screenshots: Screens
+) -> None:
+    """ReplayWeb.page (its own bundles, served from 127.0.0.1: nothing from the internet) over
+    `newsarchive wacz`'s package of the plain runs, as of after the re-check."""
+    desktop = VIEWPORTS[0]
+    figures = {}
+    for url in _static_pages(requisite_site):
+        live = screenshots.shoot(url, desktop).png
+        height = png_height(live)
+        before = len(requisite_site.hits())
+        shot = screenshots.shoot_embedded(
+            embed_url(replaywebpage, url, replay_archive.later, desktop.width, height),
+            desktop,
+            height,
+            forbidden=(requisite_site.url, requisite_site.cdn_url),
+        )
+        assert shot.refused == [] and requisite_site.hits()[before:] == [], f"{url}: the replay asked the live site"
+        figures[url.removeprefix(requisite_site.url)] = pixel_match(live, shot.png)
+    print(f"ReplayWeb.page, {desktop.name}: replay {json.dumps(figures)}")
     assert all(replay >= MATCH_THRESHOLD for replay in figures.values()), figures

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from archive import models
 from archive.db import open_database
 from archive.requisite_records import requisites_of
-from archive.requisites import page_requisites
+from archive.requisites import css_urls, page_requisites
 from tests.support.crawls import crawl_stat, scrapy_crawl
 from tests.support.requisite_site import RequisiteSite
 from tests.support.warc_files import warc_records
@@ -128,7 +128,7 @@ def test_the_level_and_the_caps_bound_what_is_fetched(
         assert requisites == []
         assert rows == {}, "no page records requisites at level none"
     elif expect == "capped":
-        # Two per page at most, however many the page names (16 on an article).
+        # Two per page at most, however many the page names (18 on an article).
         assert 0 < len(set(requisites)) <= 2 * 4 and "/img/lead-1600.png" not in requisites
         # Its capture records the two it asked for, in the page's order.
         article = f"{requisite_site.url}/news/2026/harbour-bridge-reopens/"
@@ -150,7 +150,7 @@ def test_the_level_and_the_caps_bound_what_is_fetched(
         assert loaded[font].record is None and (loaded[font].missing or "").startswith("no capture of this URL")
 
 
-def test_preloads_and_lazy_images_are_requisites_and_preloaded_media_only_at_all() -> None:
+def test_preloads_lazy_images_and_image_sets_are_requisites_preloaded_media_only_at_all() -> None:
     """What the crawls above cannot show: preloads of each kind, lazy-load attributes other
     than requisite_site's, and the level a preloaded video needs."""
     page = Selector(
@@ -169,3 +169,6 @@ def test_preloads_and_lazy_images_are_requisites_and_preloaded_media_only_at_all
         "/a.jpg", "/a-2x.jpg", "/b.jpg", "/c.webp", "/c-2x.webp", "/c.jpg",
     }  # fmt: skip
     assert "https://example.com/clip.mp4" in page_requisites(page, "https://example.com/story/", "all")
+    # image-set() candidates as bare strings, not the type() that may follow one.
+    css = """.hero { background: image-set("a.avif" type("image/avif"), 'a.png' 1x, url(a-2x.png) 2x) }"""
+    assert sorted(css_urls(css)) == ["a-2x.png", "a.avif", "a.png"]

@@ -117,14 +117,18 @@ def _not_a_warc(path: Path) -> str | None:
     return f"not a WARC file: {first.reason}" if isinstance(first, BadStretch) else None
 
 
+def replayable(record: Any) -> bool:
+    """Whether a WARC record (warcio's, as cdxj-indexer reads it) may be a replay's answer: not a
+    304 (module docstring). The WACZ's index (archive/wacz.py) asks the same."""
+    http = record.http_headers if record.rec_type in ("response", "revisit") else None
+    return http is None or http.get_statuscode() != "304"
+
+
 class _ReplayIndexer(CDXJIndexer):
-    """cdxj-indexer's lines, but none for a 304 (module docstring)."""
+    """cdxj-indexer's lines of the replayable records."""
 
     def filter_record(self, record: Any) -> bool:
-        if not super().filter_record(record):
-            return False
-        http = record.http_headers if record.rec_type in ("response", "revisit") else None
-        return http is None or http.get_statuscode() != "304"
+        return bool(super().filter_record(record)) and replayable(record)
 
 
 def index_lines(path: Path, warc_dir: Path, out: IO[str]) -> str | None:

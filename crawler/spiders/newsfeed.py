@@ -510,6 +510,8 @@ class NewsFeedSpider(scrapy.Spider):
             if isinstance(response, TextResponse):
                 async for output in self.parse_page(response):
                     yield output
+            if self.renderer is not None and item is not None and self._renders(response.url):
+                await self.renderer.complete(response.url)
         else:
             logger.debug("not HTML, archived only: %s (%s)", response.url, content_type or "no type")
 

@@ -9,7 +9,6 @@ under pywb's banner; frameless replay (``framed=False``) serves the rewritten pa
 from __future__ import annotations
 
 import json
-import os
 import socket
 import subprocess
 import time
@@ -22,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from tests.pywb_env import ensure_pywb
+from tests.support.local_tools import installed
 
 
 def free_port() -> int:
@@ -42,12 +42,7 @@ def http_get(url: str) -> tuple[int, bytes, dict[str, str]]:
 
 def wayback_executable() -> Path:
     """pywb's `wayback`, installed on first use; a skip where it cannot be (a failure in CI)."""
-    try:
-        return ensure_pywb()
-    except (OSError, subprocess.CalledProcessError) as exc:
-        if os.environ.get("CI"):
-            pytest.fail(f"pywb could not be installed: {exc}")
-        pytest.skip(f"pywb could not be installed in its virtualenv ({exc}); run `python -m tests.pywb_env`")
+    return installed(ensure_pywb, "pywb (in its virtualenv)", "python -m tests.pywb_env")
 
 
 @contextmanager

@@ -13,7 +13,9 @@ article page loads, as a browser reads it:
 - as pages tuned for speed load them: ``/static/late.css`` by ``<link rel=preload as=style>``
   that its ``onload`` turns into a stylesheet (loadCSS; no ``<noscript>`` fallback), and a
   lazy-loaded map whose ``data-src``/``data-srcset`` (two candidates) ``panel.js`` moves into
-  ``src``/``srcset`` (lazysizes' convention) in place of a placeholder ``data:`` image.
+  ``src``/``srcset`` (lazysizes' convention) in place of a placeholder ``data:`` image;
+- a byline icon that ``base.css`` names by ``image-set("pen.png" 1x, "pen-2x.png" 2x)``: bare
+  strings, no ``url()``, and a screen of another pixel density loads the other one.
 
 ``/news/2026/live-results/`` is a page whose story only a script builds: its HTML holds the
 masthead and an empty container that ``/static/story.js`` fills from ``/api/stories/live-results.json``.
@@ -169,6 +171,10 @@ class RequisiteSite:
             f"{self.cdn_url}/cdn/masthead.png",
             f"{self.url}/static/img/icon.png",
             f"{self.url}/static/late.css",
+            # base.css's image-set(): every page loads base.css, and whether a byline there uses it
+            # is the browser's call.
+            f"{self.url}/static/img/pen.png",
+            f"{self.url}/static/img/pen-2x.png",
         }
         if article_url == f"{self.url}{API_STORY.path}":
             return shared | {f"{self.url}/static/story.js", f"{self.url}/api/stories/{API_STORY.slug}.json"}
@@ -268,6 +274,8 @@ h1 { font-family: "Headline", serif; font-size: 40px; color: #7a1f1f; }
 img.lead, img.map { width: 100%; height: auto; display: block; }
 .panel { background: #1f5f7a; color: #fff; padding: 24px; font-weight: bold; min-height: 60px; }
 footer { text-align: center; padding: 24px; }
+.byline { padding-left: 28px; background: no-repeat left center / 20px 20px
+  image-set("/static/img/pen.png" 1x, "/static/img/pen-2x.png" 2x); }
 """
         panel_js = b"""document.addEventListener("DOMContentLoaded", function () {
   var panel = document.getElementById("panel");
@@ -299,6 +307,8 @@ footer { text-align: center; padding: 24px; }
             "/static/fonts/headline.ttf": ("font/ttf", web_font()),
             "/static/img/paper.png": ("image/png", png(64, 64, (244, 239, 227), (236, 228, 210))),
             "/static/img/icon.png": ("image/png", png(16, 16, (122, 31, 31))),
+            "/static/img/pen.png": ("image/png", png(20, 20, (122, 31, 31))),
+            "/static/img/pen-2x.png": ("image/png", png(40, 40, (122, 31, 31), (90, 20, 20))),
             "/static/panel.js": ("text/javascript", panel_js),
             "/static/story.js": ("text/javascript", story_js),
             f"/api/stories/{API_STORY.slug}.json": ("application/json", api),

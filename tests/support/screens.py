@@ -110,6 +110,61 @@ class Screens:
         finally:
             context.close()
 
+    def shoot_embedded(
+        self, embed_url: str, viewport: Viewport, height: int, *, forbidden: tuple[str, ...] = ()
+    ) -> Shot:
+        """The page ReplayWeb.page replays in *embed_url* (tests/support/replaywebpage.py), its
+        frame *height* CSS pixels tall (the live page's full height: the frame does not scroll)."""
+        context = self.browser.new_context(
+            viewport={"width": viewport.width, "height": height}, device_scale_factor=viewport.scale
+        )
+        refused: list[str] = []
+
+        def route(request_route: Any) -> None:
+            if origin(request_route.request.url) in forbidden:
+                refused.append(request_route.request.url)
+                request_route.abort()
+            else:
+                request_route.continue_()
+
+        try:
+            context.route("**/*", route)
+            page = context.new_page()
+            page.set_default_timeout(60_000)
+            said: list[str] = []
+            page.on("console", lambda message: said.append(message.text[:300]))
+            page.goto(embed_url, wait_until="networkidle")
+            # The service worker starts and loads the WACZ; then the component's frame opens the
+            # replay's frame (mp_: the archived page, in two frames below this page). Once more
+            # after a reload: under load, a first visit once opened none within the wait.
+            frame = _replay_frame(page) or _replay_frame(page, reload=True)
+            assert frame is not None, (embed_url, [f.url for f in page.frames], said)
+            frame.wait_for_load_state("load")
+            page.wait_for_load_state("networkidle")
+            frame.evaluate(_SETTLED)
+            return Shot(page.screenshot(animations="disabled"), refused)
+        finally:
+            context.close()
+
+
+def _replay_frame(page: Any, *, reload: bool = False) -> Any:
+    """ReplayWeb.page's frame of the archived page, within 45 s (bounded polling), or None."""
+    if reload:
+        page.reload(wait_until="networkidle")
+    for _ in range(180):
+        frame = next((f for f in page.frames if "mp_/" in f.url), None)
+        if frame is not None:
+            return frame
+        page.wait_for_timeout(250)
+    return None
+
+
+def png_height(png: bytes, scale: float = 1) -> int:
+    """A screenshot's height in CSS pixels."""
+    from PIL import Image
+
+    return round(Image.open(io.BytesIO(png)).height / scale)
+
 
 @contextmanager
 def screens() -> Iterator[Screens]:

@@ -3,10 +3,10 @@ slug below a topic word, "page" as a path word, a WordPress post by its id on th
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from contextlib import AbstractContextManager
+from http.server import BaseHTTPRequestHandler
+
+from tests.support.local_tools import serving
 
 # Story paths (with their queries) that a listing word or an empty path does not make listings.
 STORY_PATHS: tuple[str, ...] = (
@@ -62,14 +62,6 @@ class _Handler(BaseHTTPRequestHandler):
         pass  # the crawl's log says what was fetched
 
 
-@contextmanager
-def url_shape_site() -> Iterator[str]:
+def url_shape_site() -> AbstractContextManager[str]:
     """Serve the site on a free port of 127.0.0.1; yields its base URL."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    return serving(_Handler)
