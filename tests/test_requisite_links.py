@@ -157,7 +157,8 @@ def test_reextract_into_a_fresh_database_writes_the_same_rows(
     crawled = _rows(crawl_db)
     assert len(crawled) >= 2 * len(STORIES) + 1 + 2, "pages and stylesheets of both runs have rows"
     fresh = new_database_url(backend)
-    reextract([warc_dir], database_url=fresh, warc_dir=warc_dir, workers=0, progress=False)
+    # One worker: the pages are read for their requisites there, as for extraction.
+    reextract([warc_dir], database_url=fresh, warc_dir=warc_dir, workers=1, progress=False)
     assert _rows(fresh) == crawled
 
     # Resolved alike: each page's requisites to the records at the same WARC locations.
