@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import json
-import shutil
+import sqlite3
 import zipfile
 from collections import defaultdict
 from dataclasses import dataclass
@@ -198,7 +198,12 @@ def test_show_lists_the_requisites_of_the_shown_capture(
     assert f"\t{listed[f'{requisite_site.url}/static/site.css']['warc']}\t" in line
     # One the archive has no copy of is listed as not archived, and why.
     copy = tmp_path / "archive.db"
-    shutil.copy(two_runs.first.database_url.removeprefix("sqlite:///"), copy)
+    # SQLite's own backup: a copy of the file alone would miss what is still in its write-ahead log.
+    with (
+        sqlite3.connect(two_runs.first.database_url.removeprefix("sqlite:///")) as source,
+        sqlite3.connect(copy) as target,
+    ):
+        source.backup(target)
     with open_database(f"sqlite:///{copy}")() as session, session.begin():
         session.execute(delete(models.Capture).where(models.Capture.url.like("%/static/fonts/headline.ttf")))
     shown = json.loads(_show(two_runs.first, article, "--format", "json", database_url=f"sqlite:///{copy}"))
