@@ -14,6 +14,7 @@ import datetime as dt
 import gzip
 import json
 import sqlite3
+from contextlib import closing
 import zipfile
 from collections import defaultdict
 from dataclasses import dataclass
@@ -200,8 +201,8 @@ def test_show_lists_the_requisites_of_the_shown_capture(
     copy = tmp_path / "archive.db"
     # SQLite's own backup: a copy of the file alone would miss what is still in its write-ahead log.
     with (
-        sqlite3.connect(two_runs.first.database_url.removeprefix("sqlite:///")) as source,
-        sqlite3.connect(copy) as target,
+        closing(sqlite3.connect(two_runs.first.database_url.removeprefix("sqlite:///"))) as source,
+        closing(sqlite3.connect(copy)) as target,
     ):
         source.backup(target)
     with open_database(f"sqlite:///{copy}")() as session, session.begin():
