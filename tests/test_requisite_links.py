@@ -14,9 +14,9 @@ import datetime as dt
 import gzip
 import json
 import sqlite3
-from contextlib import closing
 import zipfile
 from collections import defaultdict
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
