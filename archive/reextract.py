@@ -43,7 +43,7 @@ from archive.dry_run import Change, last_version_id, rolled_back, versions_made
 from archive.extraction.pool import ExtractionPool
 from archive.memos import ExtractionReuse
 from archive.profiles import profiles_for_hints
-from archive.requisites import named_requisites, record_response
+from archive.requisites import record_requisites
 from archive.responses import (
     PageInput,
     is_html,
@@ -270,12 +270,30 @@ class ReextractSettings:
         return cls.from_settings(project_settings())
 
 
+Named = tuple[str, ...] | None  # Capture.requisites
+
+
 @dataclass(slots=True)
 class _Pending:
     capture: Capture
     page: PageInput | None
     future: Future[ExtractionResult] | None
     reused: bool = False  # its result is the stored one of an unchanged revisit
+    requisites: _Requisites | None = None  # what the page or stylesheet names, to come
+
+
+@dataclass(slots=True)
+class _Requisites:
+    """A page's requisites being read in a worker, and what to read them from again if it died."""
+
+    future: Future[Named]
+    args: tuple[Any, ...]
+
+    def urls(self) -> Named:
+        try:
+            return self.future.result()
+        except Exception:  # a crashed worker (its pages are retried by the pool's own policy)
+            return record_requisites(*self.args)
 
 
 class _Run:
@@ -315,9 +333,9 @@ class _Run:
             logger.warning("cannot decode %s: %s (stored as an extraction error)", page.url, page.error)
         return page
 
-    def requisites(self, record: ReadRecord, body: bytes) -> tuple[str, ...] | None:
+    def requisites(self, record: ReadRecord, body: bytes) -> _Requisites | None:
         """What the page or stylesheet of *record* names, by the function the spider calls, on the
-        response the crawl's downloader made of the same exchange."""
+        response the crawl's downloader made of the same exchange: read in a worker."""
         capture = record.capture
         if self.config.requisite_level == "none" or not names_requisites(
             capture.status, capture.content_type, capture.url
@@ -327,26 +345,34 @@ class _Run:
             record.decoding_error is not None or len(body) > self.config.requisite_maxsize
         ):
             return None  # the crawl's stylesheet, fetched within that limit, could not be read either
-        response = record_response(capture.url, capture.status, record.http_headers, body)
-        named = named_requisites(response, self.config.requisite_level, self.config.requisites_per_page)
-        return None if named is None else named.urls
+        config = self.config
+        args = (
+            capture.url,
+            capture.status,
+            record.http_headers,
+            body,
+            config.requisite_level,
+            config.requisites_per_page,
+        )
+        return _Requisites(self.pool.call(record_requisites, *args), args)
 
     def feed(self, record: ReadRecord, flush: Flush) -> None:
         capture = record.capture
+        requisites = None
         if record.rendered:
             # The spider read the page's requisites from its HTML, not from the DOM a browser built.
-            capture = replace(capture, requisites=self._forget_html(capture))
+            requisites = self._forget_html(capture)
         if record.payload is not None and not wants_extraction(capture.status, capture.content_type):
             self._record_news(record)
-            capture = replace(capture, requisites=self.requisites(record, record.payload))
-            self.window.append(_Pending(capture, None, None))
+            self.window.append(_Pending(capture, None, None, requisites=self.requisites(record, record.payload)))
         elif record.payload is not None:
             page = self.page(record)
             if page.error is None and not record.rendered:
-                capture = replace(capture, requisites=self.requisites(record, page.body))
+                requisites = self.requisites(record, page.body)
             reused_before = self.result.reused
             future = self._extracted(capture, page)
-            self.window.append(_Pending(capture, page, future, self.result.reused > reused_before))
+            reused = self.result.reused > reused_before
+            self.window.append(_Pending(capture, page, future, reused, requisites))
         else:
             self.window.append(_Pending(capture, None, None))
         while self.window and (len(self.window) > self.limit or _ready(self.window[0])):
@@ -377,7 +403,7 @@ class _Run:
         except SQLAlchemyError as exc:
             logger.warning("sitemap entries of %s not recorded: %s", record.capture.url, str(exc).splitlines()[0])
 
-    def _forget_html(self, capture: Capture) -> tuple[str, ...] | None:
+    def _forget_html(self, capture: Capture) -> _Requisites | None:
         """The page's HTML, still waiting, is not stored: its rendered DOM is what the crawl
         extracted. (Stored already, its result is replaced by the DOM's, as a re-extraction would.)
         The requisites its HTML named, for the DOM's entry to carry."""
@@ -389,7 +415,7 @@ class _Run:
                     self.result.reused -= 1
                 else:
                     self.result.extracted -= 1
-                return entry.capture.requisites
+                return entry.requisites
         return None
 
     def settle(self, entry: _Pending, flush: Flush) -> None:
@@ -397,7 +423,10 @@ class _Run:
         if entry.future is not None and entry.page is not None:
             outcome = self.pool.result(entry.page, entry.future)
             self.result.results[outcome.kind] += 1
-        self.batch.append((entry.capture, outcome))
+        capture = entry.capture
+        if entry.requisites is not None:
+            capture = replace(capture, requisites=entry.requisites.urls())
+        self.batch.append((capture, outcome))
         if len(self.batch) >= self.batch_size:
             self.flush(flush)
 
@@ -413,7 +442,9 @@ class _Run:
 
 
 def _ready(entry: _Pending) -> bool:
-    return entry.future is None or entry.future.done()
+    return (entry.future is None or entry.future.done()) and (
+        entry.requisites is None or entry.requisites.future.done()
+    )
 
 
 def _reader(

@@ -187,3 +187,12 @@ def record_response(url: str, status: int, pairs: HeaderPairs, body: bytes) -> R
         headers.appendlist(name, value)
     kind = responsetypes.from_args(headers=headers, url=url, body=body)
     return kind(url=url, status=status, headers=headers, body=body)
+
+
+def record_requisites(
+    url: str, status: int, pairs: HeaderPairs, body: bytes, level: str, cap: int
+) -> tuple[str, ...] | None:
+    """:func:`named_requisites` of an archived exchange (``reextract``, in an extraction worker:
+    parsing the page costs what extraction's parse does)."""
+    named = named_requisites(record_response(url, status, pairs, body), level, cap)
+    return None if named is None else named.urls

@@ -13,9 +13,10 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import json
-import shutil
+import sqlite3
 import zipfile
 from collections import defaultdict
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -163,7 +164,8 @@ def test_reextract_into_a_fresh_database_writes_the_same_rows(
     crawled = _rows(crawl_db)
     assert len(crawled) >= 2 * len(STORIES) + 1 + 2, "pages and stylesheets of both runs have rows"
     fresh = new_database_url(backend)
-    reextract([warc_dir], database_url=fresh, warc_dir=warc_dir, workers=0, progress=False)
+    # One worker: the pages are read for their requisites there, as for extraction.
+    reextract([warc_dir], database_url=fresh, warc_dir=warc_dir, workers=1, progress=False)
     assert _rows(fresh) == crawled
 
     # Resolved alike: each page's requisites to the records at the same WARC locations.
@@ -203,7 +205,12 @@ def test_show_lists_the_requisites_of_the_shown_capture(
     assert f"\t{listed[f'{requisite_site.url}/static/site.css']['warc']}\t" in line
     # One the archive has no copy of is listed as not archived, and why.
     copy = tmp_path / "archive.db"
-    shutil.copy(two_runs.first.database_url.removeprefix("sqlite:///"), copy)
+    # SQLite's own backup: a copy of the file alone would miss what is still in its write-ahead log.
+    with (
+        closing(sqlite3.connect(two_runs.first.database_url.removeprefix("sqlite:///"))) as source,
+        closing(sqlite3.connect(copy)) as target,
+    ):
+        source.backup(target)
     with open_database(f"sqlite:///{copy}")() as session, session.begin():
         session.execute(delete(models.Capture).where(models.Capture.url.like("%/static/fonts/headline.ttf")))
     shown = json.loads(_show(two_runs.first, article, "--format", "json", database_url=f"sqlite:///{copy}"))

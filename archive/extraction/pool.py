@@ -15,8 +15,10 @@ import dataclasses
 import logging
 import multiprocessing
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from typing import Any, TypeVar
 
 from archive.extraction.reuse import input_digest
 from archive.extraction.types import Article, NotAnArticle
@@ -26,6 +28,7 @@ from archive.responses import PageInput
 logger = logging.getLogger(__name__)
 
 ExtractionResult = Article | NotAnArticle
+_T = TypeVar("_T")
 
 _WARM_UP = PageInput("http://localhost/", b"<html><body><p>warm up</p></body></html>", {"Content-Type": "text/html"})
 
@@ -74,6 +77,16 @@ class ExtractionPool:
             done.set_result(self._guarded(page))
             return done
         return self._pool.submit(extract_page, page)
+
+    def call(self, function: Callable[..., _T], *args: Any) -> Future[_T]:
+        """*function* (a module-level one: it is pickled by name) run in a worker, for work of a
+        page's that is extraction's kind of cost (parsing) but not ``extract()``; in the calling
+        thread with no workers. A crash fails the future: the caller runs it itself then."""
+        if self._pool is None:
+            done: Future[_T] = Future()
+            done.set_result(function(*args))
+            return done
+        return self._pool.submit(function, *args)
 
     @staticmethod
     def _guarded(page: PageInput) -> ExtractionResult:
