@@ -13,7 +13,7 @@ spider do not apply to them, and they are never extracted.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from urllib.parse import urljoin
 
 from parsel import Selector
@@ -41,12 +41,18 @@ def _fetchable(url: str) -> bool:
     return url.startswith(("http://", "https://"))
 
 
-def srcset_urls(srcset: str) -> Iterator[str]:
-    """Every candidate of a ``srcset`` (``url [descriptor], ...``); a URL may hold commas."""
+def srcset_candidates(srcset: str) -> Iterator[tuple[str, str]]:
+    """Every candidate of a ``srcset`` (``url [descriptor], ...``) as (URL, descriptor); a URL may hold commas."""
     for candidate in re.split(r",\s+|,(?=\S+\s+\d+[wx]\b)", srcset.strip()):
-        url = candidate.strip().split()[0] if candidate.strip() else ""
+        url, *descriptor = candidate.split(None, 1) or [""]
         if url:
-            yield url
+            yield url, " ".join(descriptor).strip()
+
+
+def srcset_urls(srcset: str) -> Iterator[str]:
+    """Every candidate URL of a ``srcset``."""
+    for url, _ in srcset_candidates(srcset):
+        yield url
 
 
 def css_urls(css: str) -> Iterator[str]:
@@ -58,6 +64,19 @@ def css_urls(css: str) -> Iterator[str]:
         url = match.group(1) or match.group(2) or match.group(3)
         if url and not url.startswith(("data:", "#")):
             yield url
+
+
+def rewrite_css_urls(css: str, replace: Callable[[str], str]) -> str:
+    """*css* with every URL ``css_urls`` reads (``@import``, ``url()``) replaced by *replace(url)*
+    (the web reader's archived view: the same URLs the crawl fetched, pointed at the archive)."""
+
+    def imported(match: re.Match[str]) -> str:
+        return f'@import "{replace(match.group(1) or match.group(2))}"'
+
+    def url(match: re.Match[str]) -> str:
+        return f'url("{replace(match.group(1) or match.group(2) or match.group(3) or "")}")'
+
+    return _CSS_URL.sub(url, _CSS_IMPORT.sub(imported, css))
 
 
 def page_requisites(selector: Selector, page_url: str, level: str) -> list[str]:

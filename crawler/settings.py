@@ -148,6 +148,11 @@ NEWSARCHIVE_READER_LATEST = 20
 NEWSARCHIVE_READER_EDITS_SINCE = "7d"
 # The most edits a page or feed shows (each is a word diff: about half a millisecond of CPU).
 NEWSARCHIVE_READER_EDITS_LIMIT = 200
+# How long after a page's fetch its rendered DOM (render mode's conversion record) may have been
+# written: "view as archived" looks for it among the records after the page's, up to the first
+# one dated later than this (seconds). A render ends within NEWSARCHIVE_RENDER_TIMEOUT of starting;
+# this leaves room for the page's download and its wait for one of NEWSARCHIVE_RENDER_PAGES.
+NEWSARCHIVE_READER_RENDERED_WITHIN = 600.0
 
 # Log the longest reactor stall (a 10 ms LoopingCall measuring its own lateness) and keep it in the
 # stats as newsarchive/probe/max_stall_ms; benchmarks/crawl.py turns it on. Off: it wakes the reactor 100x/s.
