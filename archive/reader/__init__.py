@@ -265,9 +265,9 @@ class Reader:
         from archive.responses import first_header, media_type
 
         capture_id = int(request.url_vars["id"])
-        url = _absolute_url(request.args.get("url"))
 
         def build(session: Any) -> Any:
+            url = _absolute_url(request.args.get("url"))
             page = self._capture(session, capture_id)
             found = nearest_capture(session, url, page.fetched_at)
             full = None if found is None else full_copy(session, found)
@@ -298,9 +298,9 @@ class Reader:
         from archive.responses import first_header, is_html
 
         capture_id = int(request.url_vars["id"])
-        url = _absolute_url(request.args.get("url"))
 
         def build(session: Any) -> Any:
+            url = _absolute_url(request.args.get("url"))
             page = self._capture(session, capture_id)
             found = nearest_capture(session, url, page.fetched_at)
             full = None if found is None else full_copy(session, found)
