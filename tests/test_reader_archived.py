@@ -11,7 +11,9 @@ rendered is shown as its rendered DOM.
 
 from __future__ import annotations
 
+import base64
 import gzip
+import hashlib
 import sqlite3
 import urllib.error
 import urllib.request
@@ -26,7 +28,9 @@ from crawler.requisites import css_urls, rewrite_css_urls, srcset_urls
 from tests.support.cli import newsarchive
 from tests.support.reader import ServedCrawl, chromium_page, serving
 from tests.support.requisite_site import API_STORY, STORIES, RequisiteSite
-from tests.support.warc_files import response_record
+from tests.support.warc_files import gzipped, http_response, response_record, warc_record
+
+HTTP = "application/http; msgtype=response"
 
 # As designed: styles, fonts, images and media from the reader only (and data:), inline styles;
 # no script, no connection, no frame, no form, no <base>; a sandbox without allow-scripts.
@@ -267,3 +271,80 @@ def test_chromium_shows_the_view_styled_from_the_archive(
     assert style["lead"] > 0 and "/archived/requisite?url=" in style["leadSource"], style  # the image loaded
     assert failed == [], failed
     assert len(requisite_site.hits()) == before, requisite_site.hits()[before:]
+
+
+def _payload_digest(body: bytes) -> str:
+    return "sha1:" + base64.b32encode(hashlib.sha1(body).digest()).decode()
+
+
+def test_requisites_by_time_through_revisits_and_redirects(tmp_path: Path) -> None:
+    """Records of a crawl over hours (imported by reextract): each page's stylesheet is the copy
+    nearest it in time, a revisit its original's bytes, and a redirect followed in the archive."""
+    site = "https://times.example"
+    first, second = b"h1 { color: rgb(1, 2, 3); }", b"h1 { color: rgb(4, 5, 6); }"
+    pixel = b"\x89PNG\r\n\x1a\n-not-really-a-png"
+
+    def page(name: str, date: str) -> bytes:
+        markup = f'<html><head><link rel="stylesheet" href="/site.css"></head><body><h1>{name}</h1>'
+        markup += "<p>Story text. " * 40 + '</p><img src="/logo.png"></body></html>'
+        return response_record(f"{site}/news/{name}/", markup.encode(), date=date)
+
+    def stylesheet(body: bytes, date: str) -> bytes:
+        headers = (("WARC-Payload-Digest", _payload_digest(body)),)
+        block = http_response(body, content_type="text/css")
+        return warc_record("response", f"{site}/site.css", block, content_type=HTTP, date=date, warc_headers=headers)
+
+    revisit_headers = (
+        ("WARC-Payload-Digest", _payload_digest(first)),
+        ("WARC-Profile", "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"),
+        ("WARC-Refers-To-Target-URI", f"{site}/site.css"),
+        ("WARC-Refers-To-Date", "2024-05-01T10:00:00Z"),
+    )
+    revisit_block = b"HTTP/1.1 200 OK\r\nContent-Type: text/css\r\nContent-Length: %d\r\n\r\n" % len(first)
+    redirect = b"HTTP/1.1 301 Moved Permanently\r\nLocation: /img/logo-2024.png\r\nContent-Length: 0\r\n\r\n"
+    records = [
+        stylesheet(first, "2024-05-01T10:00:00Z"),
+        warc_record("response", f"{site}/logo.png", redirect, content_type=HTTP, date="2024-05-01T10:00:00Z"),
+        warc_record(
+            "response",
+            f"{site}/img/logo-2024.png",
+            http_response(pixel, content_type="image/png"),
+            content_type=HTTP,
+            date="2024-05-01T10:00:01Z",
+        ),
+        page("morning", "2024-05-01T10:00:00Z"),
+        warc_record(
+            "revisit",
+            f"{site}/site.css",
+            revisit_block,
+            content_type=HTTP,
+            date="2024-05-01T12:00:00Z",
+            warc_headers=revisit_headers,
+        ),
+        page("noon", "2024-05-01T12:00:00Z"),
+        stylesheet(second, "2024-05-01T14:00:00Z"),
+        page("afternoon", "2024-05-01T14:00:00Z"),
+    ]
+    warcs = tmp_path / "warc"
+    warcs.mkdir()
+    (warcs / "day.warc.gz").write_bytes(gzipped(*records))
+    database = f"sqlite:///{tmp_path / 'day.db'}"
+    done = newsarchive("reextract", "--db", database, "--warc-dir", str(warcs), "--workers", "1")
+    assert done.returncode == 0, done.stderr
+    with sqlite3.connect(tmp_path / "day.db") as db:
+        pages = dict(db.execute("SELECT url, id FROM captures WHERE url LIKE ?", (f"{site}/news/%",)))
+        kinds = [row[0] for row in db.execute("SELECT record_type FROM captures WHERE url = ?", (f"{site}/site.css",))]
+    assert sorted(kinds) == ["response", "response", "revisit"]
+    with serving(database, "--warc-dir", str(warcs)) as base:
+        for name, expected in (("morning", first), ("noon", first), ("afternoon", second)):
+            capture = pages[f"{site}/news/{name}/"]
+            status, _, body = _fetch(f"{base}/capture/{capture}/archived")
+            assert status == 200, body[:300]
+            (css,) = lxml_html.document_fromstring(body).xpath("//link[@rel='stylesheet']/@href")
+            status, headers, served = _fetch(base + css)
+            assert (status, headers["Content-Type"], served) == (200, "text/css; charset=utf-8", expected), name
+        (logo,) = lxml_html.document_fromstring(body).xpath("//img/@src")
+        status, headers, _ = _fetch(base + logo)
+        assert status == 302 and _asked_for(headers["Location"]) == f"{site}/img/logo-2024.png"
+        status, headers, served = _fetch(base + headers["Location"])
+        assert (status, headers["Content-Type"], served) == (200, "image/png", pixel)
