@@ -12,7 +12,6 @@ rendered is shown as its rendered DOM.
 from __future__ import annotations
 
 import base64
-import gzip
 import hashlib
 import sqlite3
 import urllib.error
@@ -196,19 +195,24 @@ def test_a_capture_that_is_no_page_is_a_message(requisite_reader: ServedCrawl, r
     assert status == 404 and b"is not an HTML page but image/png" in body and b"Traceback" not in body
 
 
-def test_a_page_that_is_not_html_inside_is_a_message(tmp_path: Path) -> None:
+def test_a_page_that_is_no_html_inside_is_a_message_and_control_characters_are_no_error(tmp_path: Path) -> None:
     warcs = tmp_path / "warc"
     warcs.mkdir()
-    url = "https://foreign.example/news/empty-story/"
-    (warcs / "empty.warc.gz").write_bytes(gzip.compress(response_record(url, b"")))
+    empty, controls = "https://foreign.example/news/empty-story/", "https://foreign.example/news/odd-bytes/"
+    # Control characters HTML tolerates and XML does not, in a <style>, an attribute and the text.
+    odd = b'<html><head><style>h1 { color: red; }\x0b</style></head><body><h1 title="a\x01b">Odd\x02 bytes</h1>'
+    odd += b"<p>The council met on Monday and agreed the budget. " * 20 + b"</p></body></html>"
+    (warcs / "foreign.warc.gz").write_bytes(gzipped(response_record(empty, b""), response_record(controls, odd)))
     database = f"sqlite:///{tmp_path / 'foreign.db'}"
     done = newsarchive("reextract", "--db", database, "--warc-dir", str(warcs), "--workers", "1")
     assert done.returncode == 0, done.stderr
     with sqlite3.connect(tmp_path / "foreign.db") as db:
-        (capture,) = db.execute("SELECT id FROM captures WHERE url = ?", (url,)).fetchone()
+        captures = dict(db.execute("SELECT url, id FROM captures"))
     with serving(database, "--warc-dir", str(warcs)) as base:
-        status, _, body = _fetch(f"{base}/capture/{capture}/archived")
-    assert status == 400 and b"cannot be read as HTML" in body and b"Traceback" not in body
+        status, _, body = _fetch(f"{base}/capture/{captures[empty]}/archived")
+        assert status == 400 and b"cannot be read as HTML" in body and b"Traceback" not in body
+        status, _, body = _fetch(f"{base}/capture/{captures[controls]}/archived")
+        assert status == 200 and b"agreed the budget" in body, body[:300]
 
 
 def test_a_rendered_page_is_shown_as_its_rendered_dom(

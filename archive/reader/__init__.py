@@ -244,8 +244,10 @@ class Reader:
                     f"capture {capture_id} is not an HTML page but {media_type(page.content_type) or 'untyped'}: "
                     f"its record is /capture/{capture_id}.warc"
                 )
-            within = self.settings.rendered_within
-            dom = rendered_dom(self.warc_dir, capture.warc_file, capture.warc_offset, capture.warc_record_id, within)
+            dom = None
+            if capture.status == 200:  # the spider renders only what it extracts
+                location = (capture.warc_file, capture.warc_offset, capture.warc_record_id)
+                dom = rendered_dom(self.warc_dir, *location, self.settings.rendered_within)
             if dom is not None:
                 text = dom.decode("utf-8", errors="replace")  # crawler/render.py writes it as UTF-8
             else:

@@ -13,6 +13,7 @@ the crawl fetched is the URL the view asks the archive for.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import quote, urljoin
@@ -39,6 +40,12 @@ _REMOVED = frozenset({"action", "formaction", "ping", "target", "srcdoc"})
 _SHOWN_RELS = frozenset(
     {"stylesheet", "icon", "shortcut", "apple-touch-icon", "apple-touch-icon-precomposed", "mask-icon"}
 )
+
+
+# Characters HTML parsers let through and XML (so lxml, when a rewritten value is set) refuses: C0
+# controls but tab, newline and carriage return (a form feed is whitespace: it becomes a space), and
+# the two non-characters. Gone from what is shown, as a browser shows nothing for most of them.
+_XML_UNSAFE = re.compile("[\x00-\x08\x0b\x0e-\x1f\ufffe\uffff]")
 
 
 class UnshowablePage(ValueError):
@@ -102,8 +109,9 @@ def _link(href: str, base: str, routes: ReaderRoutes) -> str | None:
 def _parse(page: str) -> lxml_html.HtmlElement:
     # As UTF-8 bytes: lxml refuses a str that carries an XML encoding declaration.
     parser = lxml_html.HTMLParser(encoding="utf-8", remove_pis=True, default_doctype=False)
+    markup = _XML_UNSAFE.sub("", page.replace("\x0c", " ")).encode("utf-8", errors="replace")
     try:
-        document = lxml_html.document_fromstring(page.encode("utf-8", errors="replace"), parser=parser)
+        document = lxml_html.document_fromstring(markup, parser=parser)
     except (etree.ParserError, ValueError) as exc:
         raise UnshowablePage(f"the archived page cannot be read as HTML ({exc})") from None
     if document is None or not isinstance(document.tag, str):
