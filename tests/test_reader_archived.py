@@ -12,10 +12,12 @@ rendered is shown as its rendered DOM.
 from __future__ import annotations
 
 import base64
+import gzip
 import hashlib
 import sqlite3
 import urllib.error
 import urllib.request
+import uuid
 from email.message import Message
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -352,3 +354,55 @@ def test_requisites_by_time_through_revisits_and_redirects(tmp_path: Path) -> No
         assert status == 302 and _asked_for(headers["Location"]) == f"{site}/img/logo-2024.png"
         status, headers, served = _fetch(base + headers["Location"])
         assert (status, headers["Content-Type"], served) == (200, "image/png", pixel)
+
+
+@pytest.mark.parametrize("framing", ["members", "whole", "plain"])
+def test_the_rendered_dom_is_found_after_its_page_in_any_framing(tmp_path: Path, framing: str) -> None:
+    """A page's conversion record is looked for among the records after it, up to the first
+    dated NEWSARCHIVE_READER_RENDERED_WITHIN after the page: a later one is not the page's render."""
+    site = "https://shell.example"
+
+    def shell(name: str, date: str) -> tuple[bytes, str]:
+        record_id = f"<urn:uuid:{uuid.uuid4()}>"
+        markup = f"<html><body><main id='app'>Loading {name}</main></body></html>".encode()
+        block = http_response(markup)
+        return warc_record(
+            "response", f"{site}/{name}/", block, content_type=HTTP, date=date, record_id=record_id
+        ), record_id
+
+    def dom(name: str, refers_to: str, date: str) -> bytes:
+        built = f"<html><body><main id='app'><h1>{name} built</h1>" + "<p>Built by a script. " * 30 + "</p></main>"
+        headers = (("WARC-Refers-To", refers_to), ("WARC-Refers-To-Target-URI", f"{site}/{name}/"))
+        return warc_record(
+            "conversion",
+            f"{site}/{name}/",
+            built.encode(),
+            content_type="text/html; charset=utf-8",
+            date=date,
+            warc_headers=headers,
+        )
+
+    soon, soon_id = shell("soon", "2024-05-01T10:00:00Z")
+    late, late_id = shell("late", "2024-05-01T10:00:00Z")
+    records = [
+        soon,
+        late,
+        response_record(f"{site}/other/", date="2024-05-01T10:00:20Z"),
+        dom("soon", soon_id, "2024-05-01T10:00:30Z"),
+        response_record(f"{site}/much-later/", date="2024-05-01T10:05:00Z"),  # past the 120 s window
+        dom("late", late_id, "2024-05-01T10:05:01Z"),
+    ]
+    framed = {"members": gzipped(*records), "whole": gzip.compress(b"".join(records)), "plain": b"".join(records)}
+    warcs = tmp_path / "warc"
+    warcs.mkdir()
+    (warcs / ("shell.warc" if framing == "plain" else "shell.warc.gz")).write_bytes(framed[framing])
+    database = f"sqlite:///{tmp_path / 'shell.db'}"
+    done = newsarchive("reextract", "--db", database, "--warc-dir", str(warcs), "--workers", "1")
+    assert done.returncode == 0, done.stderr
+    with sqlite3.connect(tmp_path / "shell.db") as db:
+        captures = dict(db.execute("SELECT url, id FROM captures"))
+    with serving(database, "--warc-dir", str(warcs)) as base:
+        _, _, body = _fetch(f"{base}/capture/{captures[f'{site}/soon/']}/archived")
+        assert lxml_html.document_fromstring(body).xpath("string(//main/h1)") == "soon built"
+        _, _, body = _fetch(f"{base}/capture/{captures[f'{site}/late/']}/archived")
+        assert lxml_html.document_fromstring(body).xpath("string(//main)") == "Loading late"
