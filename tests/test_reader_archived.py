@@ -92,6 +92,20 @@ def _same_but_urls(served: bytes, original: bytes) -> bool:
     return blanked(served) == blanked(original)
 
 
+def _imported(tmp_path: Path, name: str, data: bytes) -> tuple[str, Path, dict[str, int]]:
+    """A WARC file of other records imported by `reextract` into a database of its own: the
+    database's URL, the WARC directory, and each URL's (last) capture id."""
+    warcs = tmp_path / "warc"
+    warcs.mkdir()
+    (warcs / name).write_bytes(data)
+    database = f"sqlite:///{tmp_path / 'imported.db'}"
+    done = newsarchive("reextract", "--db", database, "--warc-dir", str(warcs), "--workers", "1")
+    assert done.returncode == 0, done.stderr
+    with sqlite3.connect(tmp_path / "imported.db") as db:
+        captures = {str(url): int(i) for url, i in db.execute("SELECT url, id FROM captures ORDER BY id")}
+    return database, warcs, captures
+
+
 def test_the_view_names_only_reader_urls_and_each_answers_with_the_archived_copy(
     requisite_reader: ServedCrawl, requisite_site: RequisiteSite
 ) -> None:
@@ -198,18 +212,12 @@ def test_a_capture_that_is_no_page_is_a_message(requisite_reader: ServedCrawl, r
 
 
 def test_a_page_that_is_no_html_inside_is_a_message_and_control_characters_are_no_error(tmp_path: Path) -> None:
-    warcs = tmp_path / "warc"
-    warcs.mkdir()
     empty, controls = "https://foreign.example/news/empty-story/", "https://foreign.example/news/odd-bytes/"
     # Control characters HTML tolerates and XML does not, in a <style>, an attribute and the text.
     odd = b'<html><head><style>h1 { color: red; }\x0b</style></head><body><h1 title="a\x01b">Odd\x02 bytes</h1>'
     odd += b"<p>The council met on Monday and agreed the budget. " * 20 + b"</p></body></html>"
-    (warcs / "foreign.warc.gz").write_bytes(gzipped(response_record(empty, b""), response_record(controls, odd)))
-    database = f"sqlite:///{tmp_path / 'foreign.db'}"
-    done = newsarchive("reextract", "--db", database, "--warc-dir", str(warcs), "--workers", "1")
-    assert done.returncode == 0, done.stderr
-    with sqlite3.connect(tmp_path / "foreign.db") as db:
-        captures = dict(db.execute("SELECT url, id FROM captures"))
+    records = gzipped(response_record(empty, b""), response_record(controls, odd))
+    database, warcs, captures = _imported(tmp_path, "foreign.warc.gz", records)
     with serving(database, "--warc-dir", str(warcs)) as base:
         status, _, body = _fetch(f"{base}/capture/{captures[empty]}/archived")
         assert status == 400 and b"cannot be read as HTML" in body and b"Traceback" not in body
@@ -331,14 +339,8 @@ def test_requisites_by_time_through_revisits_and_redirects(tmp_path: Path) -> No
         stylesheet(second, "2024-05-01T14:00:00Z"),
         page("afternoon", "2024-05-01T14:00:00Z"),
     ]
-    warcs = tmp_path / "warc"
-    warcs.mkdir()
-    (warcs / "day.warc.gz").write_bytes(gzipped(*records))
-    database = f"sqlite:///{tmp_path / 'day.db'}"
-    done = newsarchive("reextract", "--db", database, "--warc-dir", str(warcs), "--workers", "1")
-    assert done.returncode == 0, done.stderr
-    with sqlite3.connect(tmp_path / "day.db") as db:
-        pages = dict(db.execute("SELECT url, id FROM captures WHERE url LIKE ?", (f"{site}/news/%",)))
+    database, warcs, pages = _imported(tmp_path, "day.warc.gz", gzipped(*records))
+    with sqlite3.connect(tmp_path / "imported.db") as db:
         kinds = [row[0] for row in db.execute("SELECT record_type FROM captures WHERE url = ?", (f"{site}/site.css",))]
     assert sorted(kinds) == ["response", "response", "revisit"]
     with serving(database, "--warc-dir", str(warcs)) as base:
@@ -393,14 +395,8 @@ def test_the_rendered_dom_is_found_after_its_page_in_any_framing(tmp_path: Path,
         dom("late", late_id, "2024-05-01T10:05:01Z"),
     ]
     framed = {"members": gzipped(*records), "whole": gzip.compress(b"".join(records)), "plain": b"".join(records)}
-    warcs = tmp_path / "warc"
-    warcs.mkdir()
-    (warcs / ("shell.warc" if framing == "plain" else "shell.warc.gz")).write_bytes(framed[framing])
-    database = f"sqlite:///{tmp_path / 'shell.db'}"
-    done = newsarchive("reextract", "--db", database, "--warc-dir", str(warcs), "--workers", "1")
-    assert done.returncode == 0, done.stderr
-    with sqlite3.connect(tmp_path / "shell.db") as db:
-        captures = dict(db.execute("SELECT url, id FROM captures"))
+    name = "shell.warc" if framing == "plain" else "shell.warc.gz"
+    database, warcs, captures = _imported(tmp_path, name, framed[framing])
     with serving(database, "--warc-dir", str(warcs)) as base:
         _, _, body = _fetch(f"{base}/capture/{captures[f'{site}/soon/']}/archived")
         assert lxml_html.document_fromstring(body).xpath("string(//main/h1)") == "soon built"
