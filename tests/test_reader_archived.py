@@ -20,6 +20,7 @@ import urllib.request
 import uuid
 from email.message import Message
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -256,8 +257,16 @@ def test_chromium_shows_the_view_styled_from_the_archive(
         (article,) = db.execute("SELECT id FROM articles WHERE url = ?", (article_url,)).fetchone()
     before = len(requisite_site.hits())
     with chromium_page(tmp_path) as page:
-        failed: list[str] = []
-        page.on("requestfailed", lambda request: failed.append(request.url))
+        asked: list[str] = []
+        refused: list[str] = []
+
+        def answered(response: Any) -> None:
+            # Not "requestfailed": the browser itself drops a <picture>'s <img src> once a <source> matches.
+            if response.status >= 400:
+                refused.append(response.url)
+
+        page.on("request", lambda request: asked.append(request.url))
+        page.on("response", answered)
         page.goto(requisite_reader.url(f"/article/{article}?view={capture}#archived"))
         frame = page.frame_locator("iframe.replay")
         headline = frame.locator("article h1")
@@ -283,7 +292,8 @@ def test_chromium_shows_the_view_styled_from_the_archive(
     assert style["masthead"] == "rgb(32, 48, 74)", style  # the CDN's stylesheet
     assert "/archived/requisite?url=" in style["paper"] and "/archived/requisite?url=" in style["mastImage"], style
     assert style["lead"] > 0 and "/archived/requisite?url=" in style["leadSource"], style  # the image loaded
-    assert failed == [], failed
+    assert asked and all(url.startswith(requisite_reader.base + "/") for url in asked), asked  # the reader only
+    assert refused == [], refused
     assert len(requisite_site.hits()) == before, requisite_site.hits()[before:]
 
 

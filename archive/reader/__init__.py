@@ -262,29 +262,22 @@ class Reader:
         capture in time, as archived (a stylesheet's own URLs pointing at the reader); never the live site."""
         from datasette.utils.asgi import Response
 
-        from archive.reader.archived import REDIRECTS, full_copy, nearest_capture
-        from archive.reader.rewrite import ReaderRoutes, rewrite_css
-        from archive.responses import first_header, media_type
+        from archive.reader.archived import REDIRECTS
+        from archive.reader.rewrite import ReaderRoutes, rewrite_css, stylesheet_text
+        from archive.responses import media_type
 
         capture_id = int(request.url_vars["id"])
 
         def build(session: Any) -> Any:
-            url = _absolute_url(request.args.get("url"))
-            page = self._capture(session, capture_id)
-            found = nearest_capture(session, url, page.fetched_at)
-            full = None if found is None else full_copy(session, found)
-            if found is None or full is None:
-                raise data.NotFound(f"{url} is not in this archive")
-            answer = archived_page(self.warc_dir, full.warc_file, full.warc_offset)
+            url = _asked_url(request.args.get("url"))
+            found, full = self._answering(session, capture_id, url, f"{url} is not in this archive")
             routes = ReaderRoutes(capture_id)
             if full.status in REDIRECTS:
-                target = _absolute_url(first_header(answer.headers, "Location"), found.url, strict=False)
-                if target is None:
-                    raise data.NotFound(f"{url} is archived as a redirect to no usable URL")
-                return Response.redirect(routes.requisite(target), headers=REQUISITE_HEADERS)
+                return Response.redirect(routes.requisite(self._redirected_to(found, full)), headers=REQUISITE_HEADERS)
+            answer = archived_page(self.warc_dir, full.warc_file, full.warc_offset)
             body, content_type = answer.body, answer.content_type
             if media_type(content_type) == "text/css":
-                css = rewrite_css(_css_text(body, content_type), found.url, routes)
+                css = rewrite_css(stylesheet_text(body, content_type), found.url, routes)
                 body, content_type = css.encode("utf-8"), "text/css; charset=utf-8"
             return Response(body, headers=REQUISITE_HEADERS, content_type=content_type)
 
@@ -295,30 +288,46 @@ class Reader:
         linked page's capture nearest in time, or a page saying it is not archived."""
         from datasette.utils.asgi import Response
 
-        from archive.reader.archived import REDIRECTS, full_copy, nearest_capture
+        from archive.reader.archived import REDIRECTS
         from archive.reader.rewrite import ReaderRoutes
-        from archive.responses import first_header, is_html
+        from archive.responses import is_html
 
         capture_id = int(request.url_vars["id"])
 
         def build(session: Any) -> Any:
-            url = _absolute_url(request.args.get("url"))
-            page = self._capture(session, capture_id)
-            found = nearest_capture(session, url, page.fetched_at)
-            full = None if found is None else full_copy(session, found)
-            if found is None or full is None:
-                raise data.NotFound(f"{url} is not in this archive (the archived view never goes to the live site)")
+            url = _asked_url(request.args.get("url"))
+            missing = f"{url} is not in this archive (the archived view never goes to the live site)"
+            found, full = self._answering(session, capture_id, url, missing)
             if full.status in REDIRECTS:
-                answer = archived_page(self.warc_dir, full.warc_file, full.warc_offset)
-                target = _absolute_url(first_header(answer.headers, "Location"), found.url, strict=False)
-                if target is None:
-                    raise data.NotFound(f"{url} is archived as a redirect to no usable URL")
-                return Response.redirect(ReaderRoutes(capture_id).link(target), headers=ARCHIVED_HEADERS)
+                target = ReaderRoutes(capture_id).link(self._redirected_to(found, full))
+                return Response.redirect(target, headers=ARCHIVED_HEADERS)
             if not is_html(full.content_type):
                 raise data.NotFound(f"{url} is archived, but not as an HTML page: it is not shown as one")
             return Response.redirect(f"/capture/{found.id}/archived", headers=ARCHIVED_HEADERS)
 
         return await self._page(build)
+
+    def _answering(self, session: Any, capture_id: int, url: str, missing: str) -> tuple[Any, Any]:
+        """The capture of *url* that answers it in the archived view of capture *capture_id*
+        (archive/reader/archived.py: nearest in time) and the one holding its body; NotFound(*missing*)."""
+        from archive.reader.archived import full_copy, nearest_capture
+
+        found = nearest_capture(session, url, self._capture(session, capture_id).fetched_at)
+        full = None if found is None else full_copy(session, found)
+        if found is None or full is None:
+            raise data.NotFound(missing)
+        return found, full
+
+    def _redirected_to(self, found: Any, full: Any) -> str:
+        """Where the archived redirect *full* (answering *found*) points, absolute."""
+        from archive.reader.rewrite import absolute_url
+        from archive.responses import first_header
+
+        answer = archived_page(self.warc_dir, full.warc_file, full.warc_offset)
+        target = absolute_url(first_header(answer.headers, "Location") or "", found.url)
+        if target is None:
+            raise data.NotFound(f"{found.url} is archived as a redirect to no http(s) URL")
+        return target
 
     @staticmethod
     def _capture(session: Any, capture_id: int) -> Any:
@@ -330,36 +339,14 @@ class Reader:
         return capture
 
 
-def _absolute_url(value: str | None, base: str = "", *, strict: bool = True) -> Any:
-    """*value* resolved against *base* if it is an http(s) URL. Otherwise None, or with *strict*
-    (a URL a request names) a ValueError the page reports."""
-    from urllib.parse import urljoin
+def _asked_url(value: str | None) -> str:
+    """The absolute http(s) URL a request names (?url=); ValueError, which the page reports, for anything else."""
+    from archive.reader.rewrite import absolute_url
 
-    absolute = urljoin(base, (value or "").strip()).split("#", 1)[0]
-    if absolute.startswith(("http://", "https://")):
-        return absolute
-    if strict:
+    absolute = absolute_url(value or "", "")
+    if absolute is None:
         raise ValueError(f"url= must be an absolute http(s) URL, not {value!r}")
-    return None
-
-
-def _css_text(body: bytes, content_type: str) -> str:
-    """A stylesheet's text by CSS's own rules: a BOM, the Content-Type's charset, ``@charset``,
-    else UTF-8 (invalid bytes replaced: a view, not a conversion)."""
-    import codecs
-    import re
-
-    if body.startswith(codecs.BOM_UTF8):
-        return body[3:].decode("utf-8", errors="replace")
-    declared = re.search(r"charset\s*=\s*[\"']?([\w.:-]+)", content_type, re.IGNORECASE)
-    rule = re.match(rb'@charset "([\w.:-]+)";', body)
-    for name in (declared.group(1) if declared else None, rule.group(1).decode() if rule else None):
-        if name:
-            try:
-                return body.decode(name, errors="replace")
-            except LookupError:
-                continue
-    return body.decode("utf-8", errors="replace")
+    return absolute
 
 
 def _page_link(query: str, form: dict[str, str], page: int) -> str:

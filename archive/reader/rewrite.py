@@ -13,6 +13,7 @@ the crawl fetched is the URL the view asks the archive for.
 
 from __future__ import annotations
 
+import codecs
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -66,7 +67,7 @@ class ReaderRoutes:
         return f"/capture/{self.capture_id}/archived/link?url={quote(url, safe='')}"
 
 
-def _absolute(url: str, base: str) -> str | None:
+def absolute_url(url: str, base: str) -> str | None:
     """*url* resolved against *base*, without its fragment; None unless it is http(s)."""
     joined = urljoin(base, url.strip()).split("#", 1)[0]
     return joined if joined.startswith(("http://", "https://")) else None
@@ -78,8 +79,24 @@ def _loaded(url: str, base: str, routes: ReaderRoutes) -> str:
     emptied (what is not http(s) was not archived)."""
     if url.strip().lower().startswith(("data:", "#")):
         return url
-    absolute = _absolute(url, base)
+    absolute = absolute_url(url, base)
     return routes.requisite(absolute) if absolute else ""
+
+
+def stylesheet_text(body: bytes, content_type: str) -> str:
+    """A stylesheet's text by CSS's own rules: a BOM, the Content-Type's charset, ``@charset``,
+    else UTF-8 (invalid bytes replaced: a view, not a conversion)."""
+    if body.startswith(codecs.BOM_UTF8):
+        return body[3:].decode("utf-8", errors="replace")
+    declared = re.search(r"charset\s*=\s*[\"']?([\w.:-]+)", content_type, re.IGNORECASE)
+    rule = re.match(rb'@charset "([\w.:-]+)";', body)
+    for name in (declared.group(1) if declared else None, rule.group(1).decode("ascii") if rule else None):
+        if name:
+            try:
+                return body.decode(name, errors="replace")
+            except LookupError:  # a charset Python does not know
+                continue
+    return body.decode("utf-8", errors="replace")
 
 
 def rewrite_css(css: str, css_url: str, routes: ReaderRoutes) -> str:
@@ -102,7 +119,7 @@ def _link(href: str, base: str, routes: ReaderRoutes) -> str | None:
     anything else (javascript:, mailto:, tel:) is no link (None)."""
     if href.strip().startswith("#"):
         return href
-    absolute = _absolute(href, base)
+    absolute = absolute_url(href, base)
     return routes.link(absolute) if absolute else None
 
 
