@@ -412,3 +412,36 @@ def test_the_rendered_dom_is_found_after_its_page_in_any_framing(tmp_path: Path,
         assert lxml_html.document_fromstring(body).xpath("string(//main/h1)") == "soon built"
         _, _, body = _fetch(f"{base}/capture/{captures[f'{site}/late/']}/archived")
         assert lxml_html.document_fromstring(body).xpath("string(//main)") == "Loading late"
+
+
+def test_a_revisit_of_a_page_is_viewed_as_its_original(tmp_path: Path) -> None:
+    """The article page offers "view as archived" for a revisit capture too: the page it stands for."""
+    url = "https://times.example/news/unchanged-story/"
+    body = b"<html><head><title>Unchanged</title></head><body><article><h1>Unchanged story</h1>"
+    body += (
+        b"<p>The council met on Monday and agreed the budget for the harbour. " * 30 + b"</p></article></body></html>"
+    )
+    digest = (("WARC-Payload-Digest", _payload_digest(body)),)
+    revisit_headers = (
+        *digest,
+        ("WARC-Profile", "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"),
+        ("WARC-Refers-To-Target-URI", url),
+        ("WARC-Refers-To-Date", "2024-05-01T10:00:00Z"),
+    )
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: %d\r\n\r\n" % len(body)
+    records = gzipped(
+        warc_record(
+            "response", url, http_response(body), content_type=HTTP, date="2024-05-01T10:00:00Z", warc_headers=digest
+        ),
+        warc_record("revisit", url, head, content_type=HTTP, date="2024-05-02T10:00:00Z", warc_headers=revisit_headers),
+    )
+    database, warcs, _ = _imported(tmp_path, "revisit.warc.gz", records)
+    with sqlite3.connect(tmp_path / "imported.db") as db:
+        (article,) = db.execute("SELECT id FROM articles WHERE url = ?", (url,)).fetchone()
+        (revisit,) = db.execute("SELECT id FROM captures WHERE record_type = 'revisit'").fetchone()
+    with serving(database, "--warc-dir", str(warcs)) as base:
+        _, _, page = _fetch(f"{base}/article/{article}")
+        views = lxml_html.document_fromstring(page).xpath("//a[@class='archived']/@href")
+        assert f"/article/{article}?view={revisit}#archived" in views, views
+        status, _, shown = _fetch(f"{base}/capture/{revisit}/archived")
+    assert status == 200 and b"agreed the budget for the harbour" in shown

@@ -257,7 +257,8 @@ def article(session: Session, article_id: int, pair: tuple[int, int] | None) -> 
             c.content_type,
             c.warc_file,
             c.warc_offset,
-            c.record_type == "response",
+            # A revisit is viewed as the page it stands for (archive/reader/archived.py full_copy).
+            c.record_type in ("response", "resource", "revisit"),
         )
         for c in session.scalars(
             select(models.Capture)
