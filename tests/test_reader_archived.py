@@ -30,7 +30,7 @@ from crawler.requisites import css_urls, rewrite_css_urls, srcset_urls
 from tests.support.cli import newsarchive
 from tests.support.reader import ServedCrawl, chromium_page, serving
 from tests.support.requisite_site import API_STORY, STORIES, RequisiteSite
-from tests.support.warc_files import gzipped, http_response, response_record, warc_record
+from tests.support.warc_files import ARTICLE, gzipped, http_response, response_record, warc_record
 
 HTTP = "application/http; msgtype=response"
 
@@ -444,4 +444,19 @@ def test_a_revisit_of_a_page_is_viewed_as_its_original(tmp_path: Path) -> None:
         views = lxml_html.document_fromstring(page).xpath("//a[@class='archived']/@href")
         assert f"/article/{article}?view={revisit}#archived" in views, views
         status, _, shown = _fetch(f"{base}/capture/{revisit}/archived")
+    assert status == 200 and b"agreed the budget for the harbour" in shown
+
+
+def test_a_page_stored_as_a_resource_is_viewed(tmp_path: Path) -> None:
+    """A browser-based crawler's page (a ``resource`` record: the content, no HTTP message)."""
+    url = "https://times.example/news/resource-story/"
+    records = gzipped(warc_record("resource", url, ARTICLE, content_type="text/html; charset=utf-8"))
+    database, warcs, captures = _imported(tmp_path, "resource.warc.gz", records)
+    with sqlite3.connect(tmp_path / "imported.db") as db:
+        (article,) = db.execute("SELECT id FROM articles WHERE url = ?", (url,)).fetchone()
+    with serving(database, "--warc-dir", str(warcs)) as base:
+        _, _, page = _fetch(f"{base}/article/{article}")
+        views = lxml_html.document_fromstring(page).xpath("//a[@class='archived']/@href")
+        assert views == [f"/article/{article}?view={captures[url]}#archived"]
+        status, _, shown = _fetch(f"{base}/capture/{captures[url]}/archived")
     assert status == 200 and b"agreed the budget for the harbour" in shown

@@ -2,13 +2,13 @@
 reader, so the page shows with its requisites from the archive and never loads from, or goes to,
 the live site.
 
-HTML is parsed by lxml (libxml2's HTML parser, as browsers recover tag soup) and written back out;
-what a page loads is rewritten to the reader's requisite route, links to its link route, and what
-could run, navigate or submit is removed (scripts, event handlers, frames and objects, forms'
-targets, ``<base>``, ``<meta http-equiv=refresh>``, prefetch hints). The CSP the view is served
-with (records.REPLAY_CSP) forbids the same again: this is what makes the page look as it did.
-CSS is rewritten by the same patterns the crawl reads it with (crawler/requisites.py), so a URL
-the crawl fetched is the URL the view asks the archive for.
+HTML is parsed by lxml (libxml2's HTML parser, which recovers tag soup; the crawl's parsel reads
+pages with it too) and written back out: what a page loads is rewritten to the reader's requisite
+route and links to its link route, which makes the page look as it did; what could run, navigate
+or submit is removed (scripts, event handlers, frames and objects, forms' targets, ``<base>``,
+``<meta http-equiv=refresh>``, resource hints), which the policy the view is served under
+(records.REPLAY_CSP) forbids again. CSS is rewritten by the patterns the crawl reads it with
+(crawler/requisites.py), so a URL the crawl fetched is the URL the view asks the archive for.
 """
 
 from __future__ import annotations
