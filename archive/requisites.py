@@ -25,7 +25,7 @@ record the same rows.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import NamedTuple
 from urllib.parse import urljoin
 
@@ -68,12 +68,18 @@ def _fetchable(url: str) -> bool:
     return url.startswith(("http://", "https://"))
 
 
-def srcset_urls(srcset: str) -> Iterator[str]:
-    """Every candidate of a ``srcset`` (``url [descriptor], ...``); a URL may hold commas."""
+def srcset_candidates(srcset: str) -> Iterator[tuple[str, str]]:
+    """Every candidate of a ``srcset`` (``url [descriptor], ...``) as (URL, descriptor); a URL may hold commas."""
     for candidate in re.split(r",\s+|,(?=\S+\s+\d+[wx]\b)", srcset.strip()):
-        url = candidate.strip().split()[0] if candidate.strip() else ""
+        url, *descriptor = candidate.split(None, 1) or [""]
         if url:
-            yield url
+            yield url, " ".join(descriptor).strip()
+
+
+def srcset_urls(srcset: str) -> Iterator[str]:
+    """Every candidate URL of a ``srcset``."""
+    for url, _ in srcset_candidates(srcset):
+        yield url
 
 
 def css_urls(css: str) -> Iterator[str]:
@@ -90,6 +96,36 @@ def css_urls(css: str) -> Iterator[str]:
             url = candidate.group(1) or candidate.group(2)
             if url and not url.startswith(("data:", "#")):
                 yield url
+
+
+def rewrite_css_urls(css: str, replace: Callable[[str], str]) -> str:
+    """*css* with every URL ``css_urls`` reads (``@import``, ``url()``, an ``image-set()``'s bare
+    strings) replaced by *replace(url)* (the web reader's archived view: the same URLs the crawl
+    fetched, pointed at the archive)."""
+
+    def candidate(match: re.Match[str]) -> str:
+        url = match.group(1) if match.group(1) is not None else match.group(2)
+        if url.startswith(("data:", "#")):
+            return match.group(0)
+        before_quote = match.group(0)[: match.group(0).index('"' if match.group(1) is not None else "'")]
+        return f'{before_quote}"{replace(url)}"'
+
+    pieces, done = [], 0
+    for found in _IMAGE_SET.finditer(css):
+        if found.start() < done:
+            continue
+        inner = _parenthesized(css, found.end())
+        pieces += [css[done : found.end()], _IMAGE_SET_STRING.sub(candidate, inner)]
+        done = found.end() + len(inner)
+    css = "".join(pieces) + css[done:]
+
+    def imported(match: re.Match[str]) -> str:
+        return f'@import "{replace(match.group(1) or match.group(2))}"'
+
+    def url(match: re.Match[str]) -> str:
+        return f'url("{replace(match.group(1) or match.group(2) or match.group(3) or "")}")'
+
+    return _CSS_URL.sub(url, _CSS_IMPORT.sub(imported, css))
 
 
 def _parenthesized(css: str, start: int) -> str:

@@ -24,10 +24,19 @@ from tests.support.archive_data import (
     populate,
 )
 from tests.support.cli import newsarchive
-from tests.support.crawls import CrawlRun, copy_crawl, crawl_fingerprint, scrapy_crawl
+from tests.support.crawls import CrawlRun, copy_crawl, crawl_fingerprint, profile_crawl, scrapy_crawl
 from tests.support.hostile_text import crawl_hostile_text
 from tests.support.pywb import wayback_server
-from tests.support.reader import CHROMIUM, READER_PAGE_SIZE, ReaderArchive, Served, serving, two_crawls
+from tests.support.reader import (
+    CHROMIUM,
+    READER_PAGE_SIZE,
+    ReaderArchive,
+    Served,
+    ServedCrawl,
+    requisite_crawls,
+    serving,
+    two_crawls,
+)
 from tests.support.replay import ReplayArchive, archive_requisite_site
 from tests.support.replaywebpage import replaywebpage_server
 from tests.support.requisite_site import RequisiteSite
@@ -81,6 +90,39 @@ def requisite_site() -> Iterator[RequisiteSite]:
     with srcset, a script-built panel, and one story only a script builds (tests/support/requisite_site.py)."""
     with RequisiteSite() as site:
         yield site
+
+
+@pytest.fixture(scope="module")
+def rendered_crawl(requisite_site: RequisiteSite, tmp_path_factory: pytest.TempPathFactory) -> CrawlRun:
+    """A crawl of ``requisite_site`` in render mode (every page loaded in headless Chromium, its
+    DOM kept as a conversion record), requisites at the default level: the spider's and the
+    browsers' requests meet. Read only."""
+    run = profile_crawl(
+        tmp_path_factory.mktemp("rendered"), requisite_site.listing_url, "NEWSARCHIVE_REQUISITES=layout", render=True
+    )
+    assert run.returncode == 0, run.log[-3000:]
+    return run
+
+
+@pytest.fixture(scope="module")
+def requisite_archive(requisite_site: RequisiteSite, tmp_path_factory: pytest.TempPathFactory) -> CrawlRun:
+    """Two crawls of ``requisite_site`` with page requisites on, the second re-validating them
+    (tests/support/reader.py ``requisite_crawls``). Read only."""
+    return requisite_crawls(requisite_site, tmp_path_factory.mktemp("requisite-archive"))
+
+
+@pytest.fixture(scope="module")
+def requisite_reader(requisite_archive: CrawlRun) -> Iterator[ServedCrawl]:
+    """`newsarchive serve` over ``requisite_archive``."""
+    with serving(requisite_archive.database_url, "--warc-dir", str(requisite_archive.warc_dir)) as base:
+        yield ServedCrawl(base, requisite_archive)
+
+
+@pytest.fixture(scope="module")
+def rendered_reader(rendered_crawl: CrawlRun) -> Iterator[ServedCrawl]:
+    """`newsarchive serve` over ``rendered_crawl``."""
+    with serving(rendered_crawl.database_url, "--warc-dir", str(rendered_crawl.warc_dir)) as base:
+        yield ServedCrawl(base, rendered_crawl)
 
 
 @pytest.fixture(scope="session")
@@ -137,7 +179,7 @@ def reader(reader_archive: ReaderArchive) -> Iterator[Served]:
     """`newsarchive serve` over ``reader_archive`` on a free port of 127.0.0.1, five hits a page."""
     run = reader_archive.run
     with serving(run.database_url, "--warc-dir", str(run.warc_dir), "--set", f"{READER_PAGE_SIZE}=5") as base:
-        yield Served(base, reader_archive)
+        yield Served(base, run, reader_archive)
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from tests.support.cli import newsarchive
-from tests.support.crawls import CrawlRun, scrapy_crawl
+from tests.support.crawls import CrawlRun, profile_crawl
 from tests.support.requisite_site import API_STORY, MASTHEAD_LINE, STORIES, RequisiteSite
 from tests.support.stalling_site import QUICK_TEXT, StallingSite
 
@@ -33,17 +33,6 @@ needs_browser = pytest.mark.skipif(
     reason="render mode needs Debian's chromium (apt-get install chromium) and Playwright "
     "(pip install -e '.[browser]')",
 )
-
-
-def _sites_file(tmp: Path, listing_url: str, *, render: bool) -> Path:
-    path = tmp / "sites.toml"
-    path.write_text(f'[sites.fixture]\nlistings = ["{listing_url}"]\nrender = {"true" if render else "false"}\n')
-    return path
-
-
-def _crawl(tmp: Path, listing_url: str, *settings: str, render: bool) -> CrawlRun:
-    sites = _sites_file(tmp, listing_url, render=render)
-    return scrapy_crawl(tmp, listing_url, f"NEWSARCHIVE_SITES_FILE={sites}", *settings)
 
 
 def _stored(database_url: str) -> dict[str, tuple[str | None, str]]:
@@ -72,19 +61,10 @@ def _records(warc_dir: Path) -> list[tuple[str, str, dict[str, str], bytes]]:
     return records
 
 
-@pytest.fixture(scope="module")
-def rendered_crawl(requisite_site: RequisiteSite, tmp_path_factory: pytest.TempPathFactory) -> CrawlRun:
-    tmp = tmp_path_factory.mktemp("rendered")
-    # Requisites at the default level: the spider's and the browsers' requests meet.
-    run = _crawl(tmp, requisite_site.listing_url, "NEWSARCHIVE_REQUISITES=layout", render=True)
-    assert run.returncode == 0, run.log[-3000:]
-    return run
-
-
 def test_without_render_the_api_page_is_a_script_built_capture_and_a_hint(
     requisite_site: RequisiteSite, tmp_path: Path
 ) -> None:
-    run = _crawl(tmp_path, requisite_site.listing_url, render=False)
+    run = profile_crawl(tmp_path, requisite_site.listing_url, render=False)
     assert run.returncode == 0, run.log[-3000:]
     api_url = f"{requisite_site.url}{API_STORY.path}"
     stored = _stored(run.database_url)
@@ -208,7 +188,7 @@ def test_a_rendered_page_records_the_requisites_its_html_names_both_ways(
 
 @needs_browser
 def test_a_render_timeout_loses_that_page_only(stalling_site: StallingSite, tmp_path: Path) -> None:
-    run = _crawl(
+    run = profile_crawl(
         tmp_path, stalling_site.listing_url, "NEWSARCHIVE_RENDER_TIMEOUT=8", "DOWNLOAD_TIMEOUT=12", render=True
     )
     stalled = f"{stalling_site.url}/news/2026/page-never-loads/"

@@ -19,10 +19,14 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from archive.reader import data
 from archive.reader.chart import per_day_svg
 from archive.reader.feed import atom_feed, edit_link
-from archive.reader.records import REPLAY_CSP, RecordUnavailable, archived_page, stored_record
+from archive.reader.records import REPLAY_CSP, RecordUnavailable, archived_page, rendered_dom, stored_record
 
 TEMPLATES = Path(__file__).with_name("templates")
 PAGE_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
+ARCHIVED_HEADERS = PAGE_HEADERS | {"Content-Security-Policy": REPLAY_CSP}
+# The archived view's document has an opaque origin (sandboxed, without allow-same-origin): the
+# fonts it loads from the reader are cross-origin CORS requests from "null", answered as such.
+REQUISITE_HEADERS = ARCHIVED_HEADERS | {"Access-Control-Allow-Origin": "null"}
 
 
 class Reader:
@@ -44,6 +48,8 @@ class Reader:
             (r"^/article/(?P<id>\d+)$", self.article),
             (r"^/capture/(?P<id>\d+)\.warc$", self.record),
             (r"^/capture/(?P<id>\d+)/archived$", self.replay),
+            (r"^/capture/(?P<id>\d+)/archived/requisite$", self.requisite),
+            (r"^/capture/(?P<id>\d+)/archived/link$", self.archived_link),
             (r"^/site/(?P<name>[^/]+)$", self.site),
             (r"^/site/(?P<name>[^/]+)/edits$", self.edits),
             (r"^/edits$", self.edits),
@@ -215,17 +221,113 @@ class Reader:
         return await self._page(build)
 
     async def replay(self, request: Any) -> Any:
+        """The archived page (its rendered DOM when render mode made one) with every URL pointing
+        at the reader (archive/reader/rewrite.py), served under REPLAY_CSP."""
         from datasette.utils.asgi import Response
+
+        from archive.extraction.decode import decode_html
+        from archive.reader.archived import full_copy
+        from archive.reader.rewrite import ReaderRoutes, rewrite_html
+        from archive.responses import is_html, media_type
 
         capture_id = int(request.url_vars["id"])
 
         def build(session: Any) -> Any:
             capture = self._capture(session, capture_id)
-            page = archived_page(self.warc_dir, capture.warc_file, capture.warc_offset)
-            headers = PAGE_HEADERS | {"Content-Security-Policy": REPLAY_CSP}
-            return Response(page.body, headers=headers, content_type=page.content_type)
+            full = full_copy(session, capture)
+            if full is None:
+                kind = f"{capture.status} {capture.record_type}"
+                raise RecordUnavailable(f"capture {capture_id} is a {kind} whose full copy is not in this archive")
+            page = archived_page(self.warc_dir, full.warc_file, full.warc_offset)
+            if not is_html(page.content_type):
+                raise RecordUnavailable(
+                    f"capture {capture_id} is not an HTML page but {media_type(page.content_type) or 'untyped'}: "
+                    f"its record is /capture/{capture_id}.warc"
+                )
+            dom = None
+            if capture.status == 200:  # the spider renders only what it extracts
+                location = (capture.warc_file, capture.warc_offset, capture.warc_record_id)
+                dom = rendered_dom(self.warc_dir, *location, self.settings.rendered_within)
+            if dom is not None:
+                text = dom.decode("utf-8", errors="replace")  # crawler/render.py writes it as UTF-8
+            else:
+                text = decode_html(page.body, {"Content-Type": page.content_type})
+            body = rewrite_html(text, capture.url, ReaderRoutes(capture_id))
+            return Response(body, headers=ARCHIVED_HEADERS, content_type="text/html; charset=utf-8")
 
         return await self._page(build)
+
+    async def requisite(self, request: Any) -> Any:
+        """What the archived view of capture <id> loads (?url=): the archive's copy nearest that
+        capture in time, as archived (a stylesheet's own URLs pointing at the reader); never the live site."""
+        from datasette.utils.asgi import Response
+
+        from archive.reader.archived import REDIRECTS
+        from archive.reader.rewrite import ReaderRoutes, rewrite_css, stylesheet_text
+        from archive.responses import media_type
+
+        capture_id = int(request.url_vars["id"])
+
+        def build(session: Any) -> Any:
+            url = _asked_url(request.args.get("url"))
+            found, full = self._answering(session, capture_id, url, f"{url} is not in this archive")
+            routes = ReaderRoutes(capture_id)
+            if full.status in REDIRECTS:
+                return Response.redirect(routes.requisite(self._redirected_to(found, full)), headers=REQUISITE_HEADERS)
+            answer = archived_page(self.warc_dir, full.warc_file, full.warc_offset)
+            body, content_type = answer.body, answer.content_type
+            if media_type(content_type) == "text/css":
+                css = rewrite_css(stylesheet_text(body, content_type), found.url, routes)
+                body, content_type = css.encode("utf-8"), "text/css; charset=utf-8"
+            return Response(body, headers=REQUISITE_HEADERS, content_type=content_type)
+
+        return await self._page(build)
+
+    async def archived_link(self, request: Any) -> Any:
+        """A link followed in the archived view of capture <id> (?url=): the archived view of the
+        linked page's capture nearest in time, or a page saying it is not archived."""
+        from datasette.utils.asgi import Response
+
+        from archive.reader.archived import REDIRECTS
+        from archive.reader.rewrite import ReaderRoutes
+        from archive.responses import is_html
+
+        capture_id = int(request.url_vars["id"])
+
+        def build(session: Any) -> Any:
+            url = _asked_url(request.args.get("url"))
+            missing = f"{url} is not in this archive (the archived view never goes to the live site)"
+            found, full = self._answering(session, capture_id, url, missing)
+            if full.status in REDIRECTS:
+                target = ReaderRoutes(capture_id).link(self._redirected_to(found, full))
+                return Response.redirect(target, headers=ARCHIVED_HEADERS)
+            if not is_html(full.content_type):
+                raise data.NotFound(f"{url} is archived, but not as an HTML page: it is not shown as one")
+            return Response.redirect(f"/capture/{found.id}/archived", headers=ARCHIVED_HEADERS)
+
+        return await self._page(build)
+
+    def _answering(self, session: Any, capture_id: int, url: str, missing: str) -> tuple[Any, Any]:
+        """The capture of *url* that answers it in the archived view of capture *capture_id*
+        (archive/reader/archived.py: nearest in time) and the one holding its body; NotFound(*missing*)."""
+        from archive.reader.archived import full_copy, nearest_capture
+
+        found = nearest_capture(session, url, self._capture(session, capture_id).fetched_at)
+        full = None if found is None else full_copy(session, found)
+        if found is None or full is None:
+            raise data.NotFound(missing)
+        return found, full
+
+    def _redirected_to(self, found: Any, full: Any) -> str:
+        """Where the archived redirect *full* (answering *found*) points, absolute."""
+        from archive.reader.rewrite import absolute_url
+        from archive.responses import first_header
+
+        answer = archived_page(self.warc_dir, full.warc_file, full.warc_offset)
+        target = absolute_url(first_header(answer.headers, "Location") or "", found.url)
+        if target is None:
+            raise data.NotFound(f"{found.url} is archived as a redirect to no http(s) URL")
+        return target
 
     @staticmethod
     def _capture(session: Any, capture_id: int) -> Any:
@@ -235,6 +337,16 @@ class Reader:
         if capture is None:
             raise data.NotFound(f"no capture {capture_id} in this archive")
         return capture
+
+
+def _asked_url(value: str | None) -> str:
+    """The absolute http(s) URL a request names (?url=); ValueError, which the page reports, for anything else."""
+    from archive.reader.rewrite import absolute_url
+
+    absolute = absolute_url(value or "", "")
+    if absolute is None:
+        raise ValueError(f"url= must be an absolute http(s) URL, not {value!r}")
+    return absolute
 
 
 def _page_link(query: str, form: dict[str, str], page: int) -> str:

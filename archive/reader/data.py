@@ -69,6 +69,7 @@ class ReaderSettings:
     edits_since: str
     edits_limit: int
     health: Any  # archive.health.HealthRules
+    rendered_within: dt.timedelta
 
     @classmethod
     def from_settings(cls, settings: Any) -> ReaderSettings:
@@ -80,7 +81,11 @@ class ReaderSettings:
             edits_since=settings.get("NEWSARCHIVE_READER_EDITS_SINCE"),
             edits_limit=settings.getint("NEWSARCHIVE_READER_EDITS_LIMIT"),
             health=HealthRules.from_settings(settings),
+            rendered_within=dt.timedelta(seconds=settings.getfloat("NEWSARCHIVE_READER_RENDERED_WITHIN")),
         )
+        if read.rendered_within < dt.timedelta(0):
+            seconds = read.rendered_within.total_seconds()
+            raise ValueError(f"NEWSARCHIVE_READER_RENDERED_WITHIN must be 0 or more, not {seconds:g}")
         for name, value in (("PAGE_SIZE", read.page_size), ("LATEST", read.latest), ("EDITS_LIMIT", read.edits_limit)):
             if value < 1:
                 raise ValueError(f"NEWSARCHIVE_READER_{name} must be 1 or more, not {value}")
@@ -252,7 +257,8 @@ def article(session: Session, article_id: int, pair: tuple[int, int] | None) -> 
             c.content_type,
             c.warc_file,
             c.warc_offset,
-            c.record_type == "response",
+            # A revisit is viewed as the page it stands for (archive/reader/archived.py full_copy).
+            c.record_type in ("response", "resource", "revisit"),
         )
         for c in session.scalars(
             select(models.Capture)

@@ -1,21 +1,31 @@
-"""A capture's WARC record for the reader: its bytes as stored, for download, and the archived
-page it holds, for replay. Read through archive/warc/ (framing, locate, the HTTP block), so a
-gzip member, an uncompressed record, a WARC gzipped whole or a foreign file read as reextract reads them."""
+"""A capture's WARC record for the reader: its bytes as stored, for download, the archived
+answer it holds (a page or a page's requisite), for the archived view, and the DOM a browser built
+from a page (render mode's ``conversion`` record). Read through archive/warc/ (framing, locate, the
+HTTP block), so a gzip member, an uncompressed record, a WARC gzipped whole or a foreign file read
+as reextract reads them."""
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 import gzip
 from dataclasses import dataclass
 from pathlib import Path
 
+from archive.responses import first_header, is_html
 from archive.warc.framing import GZIP_MAGIC, BadStretch, Framer, read_record_at
-from archive.warc.httpblock import decode_payload, parse_http
-from archive.warc.reader import OutsideWarcDir, locate
+from archive.warc.httpblock import decode_payload, parse_http, resource_block
+from archive.warc.reader import OutsideWarcDir, locate, parse_warc_date
 
 OPEN_SUFFIX = ".open"
 REPLAY_LIMIT = 50 * 1024 * 1024  # the most a replayed page may inflate to
-# The archived page runs no script and loads nothing: not from the archived site, not from us.
-REPLAY_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox"
+# The archived view runs no script (no script-src; `sandbox` without allow-scripts, so no
+# same-origin either) and loads only from the reader, which answers from the archive: styles,
+# fonts, images, media, never a connection, a frame, an object, a form or a <base>.
+REPLAY_CSP = (
+    "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; "
+    "media-src 'self' data:; form-action 'none'; base-uri 'none'; frame-ancestors 'self'; sandbox"
+)
 
 
 class RecordUnavailable(LookupError):
@@ -30,6 +40,10 @@ class StoredRecord:
 
 @dataclass(frozen=True, slots=True)
 class ArchivedPage:
+    """An archived answer: its status, header lines and body with its codings undone."""
+
+    status: int
+    headers: list[tuple[str, str]]
     body: bytes
     content_type: str
 
@@ -67,19 +81,70 @@ def stored_record(warc_dir: Path, name: str, offset: int) -> StoredRecord:
 
 
 def archived_page(warc_dir: Path, name: str, offset: int) -> ArchivedPage:
-    """The response's body with its codings undone, and the type it was served as."""
+    """The response's (or resource's) body with its codings undone, and the type it was served as."""
     path = _path(warc_dir, name)
     try:
         raw = read_record_at(path, offset)
     except BadStretch as bad:
         raise RecordUnavailable(f"no usable WARC record at {name} offset {offset} ({bad.reason})") from None
-    if raw.headers.get("warc-type") != "response" or not raw.complete:
+    kind = raw.headers.get("warc-type")
+    if kind not in ("response", "resource") or not raw.complete:
         raise RecordUnavailable(f"the record at {name} offset {offset} holds no archived page to show")
-    http = parse_http(raw.block)
+    http = parse_http(raw.block) if kind == "response" else resource_block(raw)
     if http is None:
         raise RecordUnavailable(f"the record at {name} offset {offset} holds no HTTP response")
     payload = decode_payload(http, REPLAY_LIMIT)
     if payload.error:
         raise RecordUnavailable(f"the archived body cannot be decoded ({payload.error})")
-    content_type = next((v for k, v in payload.headers if k.lower() == "content-type"), "text/html")
-    return ArchivedPage(payload.body, content_type)
+    content_type = first_header(payload.headers, "Content-Type") or "text/html"
+    return ArchivedPage(http.status, list(payload.headers), payload.body, content_type)
+
+
+def rendered_dom(warc_dir: Path, name: str, offset: int, record_id: str, within: dt.timedelta) -> bytes | None:
+    """The DOM a browser built from the page whose record is at *offset* (crawler/render.py): the
+    HTML of the ``conversion`` record referring to it, or None.
+
+    No table points at it; the crawl writes it after the page's record, in the same file, once the
+    page rendered. Records are written in order, so the look stops at the first one dated more than
+    *within* after the page: written later than any render of it can end."""
+    path = _path(warc_dir, name)
+    if path.name.endswith(OPEN_SUFFIX):  # still growing: nothing to remember
+        found = _conversion_of(path, offset, record_id, within)
+    else:
+        found = _conversion_in_closed(path, path.stat().st_mtime_ns, offset, record_id, within)
+    if found is None:
+        return None
+    try:
+        conversion = read_record_at(path, found)
+    except BadStretch:
+        return None
+    return conversion.block if conversion.complete and is_html(conversion.headers.get("content-type")) else None
+
+
+@functools.lru_cache(maxsize=4096)
+def _conversion_in_closed(path: Path, _mtime: int, offset: int, record_id: str, within: dt.timedelta) -> int | None:
+    # A closed file does not change (its modification time keys the rare rewrite by `warc recover`):
+    # the look is made once per page, not once per view.
+    return _conversion_of(path, offset, record_id, within)
+
+
+def _conversion_of(path: Path, offset: int, record_id: str, within: dt.timedelta) -> int | None:
+    """The offset of the conversion record referring to *record_id* (the record at *offset*)."""
+    try:
+        page = read_record_at(path, offset)
+    except BadStretch:
+        return None
+    fetched = parse_warc_date(page.headers.get("warc-date"))
+    if fetched is None:
+        return None
+    with path.open("rb") as stream:
+        for item in Framer(stream, path.stat().st_size, start=offset + page.length + page.trailer):
+            if isinstance(item, BadStretch):
+                continue
+            headers = item.headers
+            if headers.get("warc-type") == "conversion" and headers.get("warc-refers-to") == record_id:
+                return item.offset
+            written = parse_warc_date(headers.get("warc-date"))
+            if written is not None and written - fetched > within:
+                return None
+    return None

@@ -209,17 +209,19 @@ class Framer:
     *compressed* says how the file is framed when its first bytes cannot (they are damaged);
     ``None``: by those bytes, and a file that starts with neither is no WARC file."""
 
-    def __init__(self, stream: IO[bytes], size: int, compressed: bool | None = None) -> None:
+    def __init__(self, stream: IO[bytes], size: int, compressed: bool | None = None, start: int = 0) -> None:
         self.stream = stream
         self.size = size
         self.position = 0
         self.compressed = compressed
+        self.start = start  # the offset of a record to read from (the reader's look past a page)
 
     def __iter__(self) -> Iterator[RawRecord | BadStretch]:
         start = self.stream.read(8)
         self.stream.seek(0)
         if start.startswith(GZIP_MAGIC[:2]) and self.compressed is None and self.whole_file_gzip():
-            yield from self._whole_file_records()
+            # No member to seek to: the stream is inflated from its start, the records before skipped.
+            yield from (item for item in self._whole_file_records() if item.offset >= self.start)
         elif start.startswith(GZIP_MAGIC[:2]) or (self.compressed and not start.startswith(b"WARC/")):
             yield from self._gzip_records()
         elif start.upper().startswith(b"WARC/") or starts_arc(self.stream.read(4096)) or self.compressed is False:
@@ -276,7 +278,8 @@ class Framer:
 
     # gzip: one record per member -------------------------------------------------------------
     def _gzip_records(self) -> Iterator[RawRecord | BadStretch]:
-        offset = 0
+        offset = self.start
+        self.stream.seek(offset)
         pending = b""  # bytes read past the end of the previous member
         while offset < self.size:
             try:
@@ -358,7 +361,7 @@ class Framer:
     # uncompressed ----------------------------------------------------------------------------
     def _plain_records(self) -> Iterator[RawRecord | BadStretch]:
         stream = self.stream
-        offset = 0
+        offset = self.start
         while offset < self.size:
             stream.seek(offset)
             try:

@@ -71,6 +71,14 @@ def scrapy_crawl(
     return CrawlRun(database_url, tmp / "warc", done.returncode, done.stderr + done.stdout)
 
 
+def profile_crawl(tmp: Path, listing_url: str, *settings: str, render: bool) -> CrawlRun:
+    """`scrapy crawl` of *listing_url* with a sites file of its own naming it, its pages rendered
+    in headless Chromium or not (render mode: the profile's ``render``)."""
+    sites = tmp / "sites.toml"
+    sites.write_text(f'[sites.fixture]\nlistings = ["{listing_url}"]\nrender = {"true" if render else "false"}\n')
+    return scrapy_crawl(tmp, listing_url, f"NEWSARCHIVE_SITES_FILE={sites}", *settings)
+
+
 def newsfeed_crawl(
     tmp: Path, spider_args: list[str], *settings: str, database_url: str | None = None, wait: bool = True
 ) -> Any:

@@ -21,7 +21,8 @@ from typing import Any
 
 from archive.sample_site import SampleArticle, SampleSite, load_articles
 from tests.support.cli import ROOT
-from tests.support.crawls import CrawlRun, newsfeed_crawl
+from tests.support.crawls import CrawlRun, newsfeed_crawl, scrapy_crawl
+from tests.support.requisite_site import RequisiteSite
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMIUM_ARGS = [
@@ -87,27 +88,65 @@ def two_crawls(tmp: Path) -> ReaderArchive:
     return ReaderArchive(run, second, second[EDITED_INDEX], second[HOSTILE_INDEX])
 
 
+def requisite_crawls(site: RequisiteSite, tmp: Path) -> CrawlRun:
+    """Two real crawls of the requisite site with page requisites on (the default level): the
+    second finds a new edition of the listing, and re-validates its requisites (304s)."""
+    run = scrapy_crawl(tmp, site.listing_url, "NEWSARCHIVE_REQUISITES=layout")
+    assert run.returncode == 0, run.log[-3000:]
+    time.sleep(1.1)  # the second run's captures are dated after the first's
+    site.edition += 1
+    again = scrapy_crawl(tmp, site.listing_url, "NEWSARCHIVE_REQUISITES=layout", database_url=run.database_url)
+    assert again.returncode == 0, again.log[-3000:]
+    return again
+
+
 @dataclasses.dataclass(frozen=True)
-class Served:
+class ServedCrawl:
+    """`newsarchive serve` over a crawl's archive."""
+
     base: str
-    archive: ReaderArchive
+    run: CrawlRun
 
     def url(self, path: str) -> str:
         return self.base + path
 
+    def database(self) -> sqlite3.Connection:
+        return sqlite3.connect(self.run.database_url.removeprefix("sqlite:///"))
+
+    def captures(self, url: str) -> list[tuple[int, int, str]]:
+        """(id, status, record type) of every capture of *url*, oldest first."""
+        with self.database() as db:
+            rows = db.execute(
+                "SELECT id, status, record_type FROM captures WHERE url = ? ORDER BY fetched_at, id", (url,)
+            ).fetchall()
+        return [(int(i), int(status), str(kind)) for i, status, kind in rows]
+
+    def capture_id(self, url: str, *, last: bool = False) -> int:
+        """The first (or last) full capture (a 200 response) of *url*."""
+        full = [i for i, status, kind in self.captures(url) if status == 200 and kind == "response"]
+        assert full, f"{url} has no full capture"
+        return full[-1] if last else full[0]
+
+
+@dataclasses.dataclass(frozen=True)
+class Served(ServedCrawl):
+    """`newsarchive serve` over the two crawls of the sample site."""
+
+    archive: ReaderArchive
+
     def article_id(self, article: SampleArticle) -> int:
         """The archive's id of a sample article (found by the path of its URL)."""
-        with sqlite3.connect(self.archive.run.database_url.removeprefix("sqlite:///")) as db:
+        with self.database() as db:
             row = db.execute("SELECT id FROM articles WHERE url LIKE ?", (f"%{article.path}",)).fetchone()
         assert row is not None, f"{article.path} is not archived"
         return int(row[0])
 
     def article_count(self) -> int:
-        with sqlite3.connect(self.archive.run.database_url.removeprefix("sqlite:///")) as db:
+        with self.database() as db:
             return int(db.execute("SELECT count(*) FROM articles").fetchone()[0])
 
     def site_name(self) -> str:
-        with sqlite3.connect(self.archive.run.database_url.removeprefix("sqlite:///")) as db:
+        with self.database() as db:
             return str(db.execute("SELECT name FROM sites").fetchone()[0])
 
 

@@ -181,6 +181,19 @@ class RequisiteSite:
         images = ("lead-400", "lead-800", "lead-1600", "inline-wide", "inline", "map", "map-1400")
         return shared | {f"{self.url}/img/{name}.png" for name in images} | {f"{self.url}/static/panel.js"}
 
+    def resource(self, url: str) -> tuple[str, bytes] | None:
+        """(Content-Type, body) the site or its CDN serves at *url*, read without a request."""
+        for origin, base in (("site", self.url), ("cdn", self.cdn_url)):
+            if url.startswith(base + "/"):
+                path = url[len(base) :]
+                if origin == "site" and path == "/news/":  # its edition changes: made for each answer
+                    return ("text/html; charset=utf-8", self._listing())
+                story = next((s for s in STORIES if s.path == path), None)
+                if origin == "site" and story is not None:  # as edited now
+                    return ("text/html; charset=utf-8", self._article(story))
+                return self._resources[origin].get(path)
+        return None
+
     def hits(self, origin: str | None = None) -> list[Hit]:
         with self._lock:
             return [hit for hit in self.log if origin is None or hit.origin == origin]
@@ -343,12 +356,7 @@ footer { text-align: center; padding: 24px; }
 
             def do_GET(self) -> None:
                 path = self.path.split("?", 1)[0]
-                found = site._resources[origin].get(path)
-                if origin == "site" and path == "/news/":
-                    found = ("text/html; charset=utf-8", site._listing())
-                story = next((s for s in STORIES if s.path == path), None)
-                if origin == "site" and story is not None:  # as edited now
-                    found = ("text/html; charset=utf-8", site._article(story))
+                found = site.resource(f"{site.url if origin == 'site' else site.cdn_url}{path}")
                 conditional = bool(self.headers.get("If-None-Match") or self.headers.get("If-Modified-Since"))
                 if found is None:
                     self._answer(404, "text/plain", b"not found\n", None)
