@@ -167,7 +167,7 @@ def test_a_rendered_page_records_the_requisites_its_html_names_both_ways(
 ) -> None:
     """What a replay of the page loads is what its HTML names (the browser's own requests are
     archived besides): the crawl and a reextract, which reads the DOM for extraction, agree."""
-    run = _crawl(tmp_path, requisite_site.listing_url, "NEWSARCHIVE_REQUISITES=layout", render=True)
+    run = profile_crawl(tmp_path, requisite_site.listing_url, "NEWSARCHIVE_REQUISITES=layout", render=True)
     assert run.returncode == 0, run.log[-3000:]
     crawled = _requisite_rows(run.database_url)
     page = f"{requisite_site.url}{API_STORY.path}"

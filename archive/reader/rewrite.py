@@ -149,6 +149,7 @@ def rewrite_html(page: str, page_url: str, routes: ReaderRoutes) -> bytes:
         if tag in _DROPPED or _navigates(element, tag):
             gone.append(element)
             continue
+        _as_its_scripts_would(element, tag)
         if tag == "link" and not _shown_link(element):
             gone.append(element)
             continue
@@ -160,6 +161,31 @@ def rewrite_html(page: str, page_url: str, routes: ReaderRoutes) -> bytes:
             element.drop_tree()
     doctype = document.getroottree().docinfo.doctype
     return etree.tostring(document, method="html", encoding="utf-8", doctype=doctype or None)
+
+
+# Where a lazy-loading script keeps an image's real source until it swaps it in (lazysizes, WordPress
+# plugins, jQuery lazyload): the crawl archived them as requisites (archive/requisites.py).
+_LAZY_SOURCES = (("data-src", "src"), ("data-lazy-src", "src"), ("data-original", "src"))
+_LAZY_SRCSETS = (("data-srcset", "srcset"), ("data-lazy-srcset", "srcset"))
+
+
+def _as_its_scripts_would(element: lxml_html.HtmlElement, tag: str) -> None:
+    """What a page's scripts do for it to look as its reader saw it, done here where no script
+    runs: a stylesheet preloaded for its onload to apply (loadCSS) is applied, and a lazy image
+    shows its real source in place of its placeholder."""
+    if tag == "link":
+        rels = (element.get("rel") or "").lower().split()
+        if "preload" in rels and (element.get("as") or "").strip().lower() == "style":
+            element.set("rel", "stylesheet")
+        return
+    if tag not in ("img", "source"):
+        return
+    placeholder = (element.get("src") or "").strip()
+    for lazy, real in (*_LAZY_SOURCES, *_LAZY_SRCSETS):
+        value = element.get(lazy)
+        if value and (real == "srcset" or not placeholder or placeholder.startswith("data:")):
+            element.set(real, value)
+            del element.attrib[lazy]
 
 
 def _navigates(element: lxml_html.HtmlElement, tag: str) -> bool:
