@@ -41,7 +41,7 @@ def installed(install: Callable[[], Any], what: str, by_hand: str) -> Path:
     """``install()``'s path; a skip where it fails (no network, no registry), a failure in CI."""
     try:
         return Path(install())
-    except (OSError, subprocess.CalledProcessError) as exc:
+    except (OSError, ValueError, subprocess.CalledProcessError) as exc:
         if os.environ.get("CI"):
             pytest.fail(f"{what} could not be installed: {exc}")
         pytest.skip(f"{what} could not be installed ({exc}); run `{by_hand}`")

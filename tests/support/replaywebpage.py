@@ -42,7 +42,7 @@ class _Quiet(SimpleHTTPRequestHandler):
 
 def bundles() -> Path:
     """ReplayWeb.page's ui.js and sw.js, fetched on first use; a skip where they cannot be."""
-    return installed(ensure_replaywebpage, "ReplayWeb.page (npm pack)", "python -m tests.rwp_env")
+    return installed(ensure_replaywebpage, "ReplayWeb.page (its npm package)", "python -m tests.rwp_env")
 
 
 @contextmanager
