@@ -49,6 +49,9 @@ CREDENTIAL_HEADERS = frozenset({b"authorization", b"cookie"})
 # chunked" over a de-chunked body would make readers try to de-chunk it again.
 _DROPPED_RESPONSE_HEADERS = frozenset({b"transfer-encoding"})
 CAPTURE_META_KEY = "newsarchive_capture"
+# Set by the spider on a request for a URL the archive held no capture of when it was made: no
+# earlier record to point a revisit at, so the writer does not ask the database for one.
+NOT_ARCHIVED_META_KEY = "newsarchive_not_archived"
 # The crawl's one byte total: the sum of its captures' bytes_received (archive/capture.py), which
 # the crawl summary, `newsarchive runs` (crawl_runs.bytes_received) and `newsarchive stats` all show.
 BYTES_RECEIVED_STAT = "newsarchive/bytes_received"
@@ -157,13 +160,13 @@ class WarcArchiveMiddleware:
             ),
         )
 
-    def _write(self, request: ExchangeRequest, response: ExchangeResponse) -> WrittenRecord:
+    def _write(self, request: ExchangeRequest, response: ExchangeResponse, archived: bool = True) -> WrittenRecord:
         """Runs on the writer thread: a 200 whose payload equals the last full record of the same
         URL becomes a revisit record pointing at it (identical-payload-digest profile)."""
         if self.revisits is None or response.status != 200 or request.method != "GET":
             return self.writer.write_exchange(request, response)
         digest = payload_digest(response.body)
-        original = self._original(request.url, digest)
+        original = self._original(request.url, digest, archived)
         if original is not None:
             return self._counted_revisit(
                 self.writer.write_revisit(
@@ -178,7 +181,9 @@ class WarcArchiveMiddleware:
         self._remember(request.url, response.fetched_at, written.payload_digest or digest, written.record_id)
         return written
 
-    def _write_wire(self, request: Request, response: Response, recording: WireRecording) -> WrittenRecord:
+    def _write_wire(
+        self, request: Request, response: Response, recording: WireRecording, archived: bool = True
+    ) -> WrittenRecord:
         """Runs on the writer thread: the exchange as recorded on the connection, a revisit by the
         same rule as :meth:`_write` (its block then the response's header block only)."""
         try:
@@ -193,7 +198,7 @@ class WarcArchiveMiddleware:
                 ip_address=_ip_of(request, response),
             )
             wants_revisit = self.revisits is not None and response.status == 200 and request.method == "GET"
-            original = self._original(request.url, digest) if wants_revisit else None
+            original = self._original(request.url, digest, archived) if wants_revisit else None
             if original is not None:
                 head_only = replace(exchange, response=Block.of(recording.head or b""))
                 revisit = RevisitOf(original.url, warc_date(original.fetched_at))
@@ -205,10 +210,14 @@ class WarcArchiveMiddleware:
         finally:
             recording.close()
 
-    def _original(self, url: str, digest: str) -> Original | None:
-        """The earlier full record of *url* with this payload, from this crawl or the database."""
+    def _original(self, url: str, digest: str, archived: bool) -> Original | None:
+        """The earlier full record of *url* with this payload, from this crawl or the database
+        (not asked when the spider found, as it made the request, that the archive holds no
+        capture of the URL: most of a first crawl's requests, a page's requisites above all)."""
         assert self.revisits is not None
         original = self._originals.get(url)
+        if original is None and not archived:
+            return None
         if original is None or original.payload_digest != digest:
             try:
                 original = self.revisits.original(url, digest)
@@ -230,16 +239,17 @@ class WarcArchiveMiddleware:
 
     async def process_response(self, request: Request, response: Response) -> Response:
         recording = recording_of(response)
+        archived = not request.meta.get(NOT_ARCHIVED_META_KEY)
         if recording is not None:
             # The header lines as the record holds them, read by the WARC reader's own parser.
             http = parse_http(recording.head or b"")
             recorded_pairs = http.headers if http is not None else header_pairs(response.headers)
             fetched_at = recording.started_at
-            job = functools.partial(self._write_wire, request, response, recording)
+            job = functools.partial(self._write_wire, request, response, recording, archived)
         else:
             exchange_request, exchange_response = self._exchange(request, response)
             recorded_pairs, fetched_at = exchange_response.headers, exchange_response.fetched_at
-            job = functools.partial(self._write, exchange_request, exchange_response)
+            job = functools.partial(self._write, exchange_request, exchange_response, archived)
         written = await self._written(job)
         recorded = capture_headers(recorded_pairs)  # by the rules the WARC reader applies to them
         capture = Capture(

@@ -90,7 +90,7 @@ from crawler.discovery import (
 from crawler.download_errors import report, report_failure
 from crawler.incremental import Decision, IncrementalPolicy, refresh_all
 from crawler.items import ROLE, PageItem
-from crawler.middlewares import CAPTURE_META_KEY, WarcArchiveMiddleware
+from crawler.middlewares import CAPTURE_META_KEY, NOT_ARCHIVED_META_KEY, WarcArchiveMiddleware
 from crawler.render import PageRenderer, RenderError
 from crawler.stylesheets import is_stylesheet_answer, record_stylesheet
 
@@ -438,6 +438,8 @@ class NewsFeedSpider(scrapy.Spider):
         trusted = await self._in_thread(self.index.read_in_finished_runs, [r.url for r in requests if r.url in known])
         conditional = []
         for request in requests:
+            if request.url not in known:
+                request.meta[NOT_ARCHIVED_META_KEY] = True
             previous = known.get(request.url) if request.url in trusted else None
             headers = self.policy.headers(previous) if previous is not None and previous.url == request.url else {}
             if headers:
@@ -763,6 +765,8 @@ class NewsFeedSpider(scrapy.Spider):
                 target = previous.url if previous is not None else url
                 if target != url:
                     self._inc("alias")
+                if previous is None and self.index is not None:  # looked up, and not there
+                    meta[NOT_ARCHIVED_META_KEY] = True
                 requests.append(self._article_request(target, decision, meta))
             else:
                 self._inc("skipped")
