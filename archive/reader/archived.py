@@ -29,10 +29,14 @@ def lookup_key(url: str) -> str:
 
 
 def nearest_capture(session: Session, url: str, moment: dt.datetime) -> models.Capture | None:
-    """The capture of *url* fetched nearest to *moment* (before it on a tie) that answers it."""
+    """The GET capture of *url* fetched nearest to *moment* (before it on a tie) that answers it
+    (what a script POSTed to the URL in render mode is no copy of it)."""
     key = lookup_key(url)
     answers = select(models.Capture).where(
-        models.Capture.url == key, models.Capture.status.in_(_ANSWERS), models.Capture.record_type.in_(_KINDS)
+        models.Capture.url == key,
+        models.Capture.method == "GET",
+        models.Capture.status.in_(_ANSWERS),
+        models.Capture.record_type.in_(_KINDS),
     )
     before = session.scalars(
         answers.where(models.Capture.fetched_at <= moment)
@@ -58,6 +62,7 @@ def full_copy(session: Session, capture: models.Capture) -> models.Capture | Non
             select(models.Capture)
             .where(
                 models.Capture.url == capture.url,
+                models.Capture.method == "GET",
                 models.Capture.status == 200,
                 models.Capture.record_type.in_(_KINDS),
                 models.Capture.fetched_at <= capture.fetched_at,
