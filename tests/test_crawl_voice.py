@@ -29,6 +29,8 @@ PROSE = (
 
 
 def _places(tmp: Path) -> list[str]:
+    """Where the crawl archives and logs, and the test crawls' pace: autothrottle off (its 1 s start
+    delay is most of a three-page crawl) and one extraction worker (a dozen pages keep it busy)."""
     return [
         "--db",
         f"sqlite:///{tmp / 'a.db'}",
@@ -36,6 +38,10 @@ def _places(tmp: Path) -> list[str]:
         str(tmp / "warc"),
         "--set",
         f"NEWSARCHIVE_LOG_DIR={tmp / 'logs'}",
+        "--set",
+        "AUTOTHROTTLE_ENABLED=False",
+        "--set",
+        "NEWSARCHIVE_EXTRACT_WORKERS=1",
     ]
 
 

@@ -180,11 +180,14 @@ def _share_with_trafilatura(by_word: dict[str, tuple[str, ...]], from_justext: d
         return
     if external.JT_STOPLIST is not None:
         return
-    words = [word for word, codes in by_word.items() if any(code in from_justext for code in codes)]
+    # Decided once per distinct tuple of languages (~1,700), not once per word (~139,000): this
+    # runs at every extraction worker's start.
+    justext_tuples = {codes for codes in set(by_word.values()) if not from_justext.keys().isdisjoint(codes)}
+    words = [word for word, codes in by_word.items() if codes in justext_tuples]
     for language in sorted(get_stoplists() - set(from_justext.values())):
         words.extend(word for word in get_stoplist(language) if word not in by_word)
     shared = frozenset(words)
-    if any(word != word.lower() for word in shared):
+    if any(map(str.__ne__, shared, map(str.lower, shared))):
         return  # not what jusText's lower-casing would give: leave both as they are
     define_stoplist = justext.core.define_stoplist
 

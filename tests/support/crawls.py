@@ -32,11 +32,15 @@ class CrawlRun:
 
 
 def crawl_command(
-    tmp: Path, spider_args: Sequence[str], *settings: str, database_url: str | None = None, workers: int = 2
+    tmp: Path, spider_args: Sequence[str], *settings: str, database_url: str | None = None, workers: int = 1
 ) -> list[str]:
     """`scrapy crawl newsfeed -a NAME=VALUE ... -s NAME=VALUE ...` archiving into *tmp* (archive.db, warc/),
     autothrottle off, logging at INFO, page requisites off (the tests that count requests count
-    pages; tests/test_requisites.py turns them on); *settings* come last and win."""
+    pages; tests/test_requisites.py turns them on), one extraction worker; *settings* come last and win.
+
+    One worker: a test crawl's dozen pages keep one busy, and each more worker is a spawned
+    interpreter importing trafilatura (~1 CPU-s a crawl, some 140 crawls a suite) on CI's two
+    cores, which the other xdist worker needs. Still a real pool: pickled pages, a worker process."""
     database_url = database_url or f"sqlite:///{tmp / 'archive.db'}"
     command = [sys.executable, "-m", "scrapy", "crawl", "newsfeed"]
     for argument in spider_args:
@@ -83,10 +87,9 @@ def newsfeed_crawl(
     tmp: Path, spider_args: list[str], *settings: str, database_url: str | None = None, wait: bool = True
 ) -> Any:
     """`scrapy crawl newsfeed -a NAME=VALUE ...` in the project directory, as cron would run it
-    (scrapy_crawl always passes start_url), with one extraction worker. With *wait* false, the
-    running process."""
+    (scrapy_crawl always passes start_url). With *wait* false, the running process."""
     database_url = database_url or f"sqlite:///{tmp / 'archive.db'}"
-    command = crawl_command(tmp, spider_args, *settings, database_url=database_url, workers=1)
+    command = crawl_command(tmp, spider_args, *settings, database_url=database_url)
     env = crawl_env()
     if not wait:
         return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -107,7 +110,6 @@ def start_slow_crawl(site: SampleSite, tmp: Path, *settings: str) -> subprocess.
         "NEWSARCHIVE_STORE_BATCH_SIZE=4",
         "NEWSARCHIVE_STORE_INTERVAL=0.2",
         *settings,
-        workers=1,
     )
     env = crawl_env()
     # Its own process group: SIGKILL then takes the extraction workers too, as `kill -9` of a
@@ -206,9 +208,9 @@ def capture_rows(database_url: str) -> set[tuple[object, ...]]:
 
 def crawl_at(when: dt.datetime, tmp: Path, spider_args: list[str], *settings: str) -> CrawlRun:
     """`scrapy crawl newsfeed` as cron would start it at *when* (tests/support/clocked_crawl.py),
-    into *tmp* (archive.db, warc/), one extraction worker."""
+    into *tmp* (archive.db, warc/)."""
     database_url = f"sqlite:///{tmp / 'archive.db'}"
-    command = crawl_command(tmp, spider_args, *settings, database_url=database_url, workers=1)
+    command = crawl_command(tmp, spider_args, *settings, database_url=database_url)
     command[1:3] = ["-m", "tests.support.clocked_crawl", when.isoformat()]
     done = subprocess.run(command, cwd=ROOT, env=crawl_env(), capture_output=True, text=True, timeout=300)
     return CrawlRun(database_url, tmp / "warc", done.returncode, done.stderr + done.stdout)
