@@ -1,7 +1,7 @@
 """What page requisites cost: requests and bytes per article on a first and a second run, and crawl
 throughput with requisites at the default level and off.
 
-usage: python benchmarks/requisite_cost.py [--pages 300] [--rounds 2] [--identity] [--keep DIR]
+usage: python benchmarks/requisite_cost.py [--pages 300] [--rounds 2] [--identity] [--keep DIR] [-s NAME=VALUE]
 
 The site is benchmarks/crawl.py's (the real-size pages of ../shared/corpus/fundus/pages under PAGES
 article URLs and a paginated news feed), with every page's requisites made reachable: the corpus
@@ -196,18 +196,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=2, help="throughput crawls per level (default 2)")
     parser.add_argument("--identity", action="store_true", help="serve pages uncompressed")
     parser.add_argument("--keep", type=Path, help="work directory to keep (default: a temporary one)")
+    parser.add_argument("-s", dest="settings", action="append", default=[], help="extra setting for every crawl")
     args = parser.parse_args(argv)
     workdir = args.keep or Path(tempfile.mkdtemp(prefix="newsarchive-requisites-"))
     print(
         f"python benchmarks/requisite_cost.py --pages {args.pages} --rounds {args.rounds}"
-        f"{' --identity' if args.identity else ''}; load average before: {load_average()}"
+        f"{' --identity' if args.identity else ''}{''.join(' -s ' + s for s in args.settings)}; "
+        f"load average before: {load_average()}"
     )
     try:
         with RequisiteBenchSite(load_corpus(), args.pages, gzip_encoding=not args.identity) as site:
             distinct = {u for p in site.corpus for u in re.findall(rb"/_cdn/[^\"'\s)]+", p.html)}
             print(f"  the corpus pages name {len(distinct)} distinct off-site requisite URLs (rewritten to the CDN)")
             archive = workdir / "runs"
-            layout = ["NEWSARCHIVE_REQUISITES=layout"]
+            layout = ["NEWSARCHIVE_REQUISITES=layout", *args.settings]
             site.reset_counts()
             first = run_crawl("first", real_crawl_command(site, archive, layout, None), archive, site)
             run_report("first run ", site, first, args.pages)
@@ -222,7 +224,10 @@ def main(argv: list[str] | None = None) -> int:
                     here = workdir / f"speed-{number}-{level}"
                     site.reset_counts()
                     result = run_crawl(
-                        level, real_crawl_command(site, here, [f"NEWSARCHIVE_REQUISITES={level}"], None), here, site
+                        level,
+                        real_crawl_command(site, here, [f"NEWSARCHIVE_REQUISITES={level}", *args.settings], None),
+                        here,
+                        site,
                     )
                     wall = result.stat("bench/wall_s")
                     speeds[level].append(_articles(result) / wall if wall else 0.0)
