@@ -149,6 +149,20 @@ def _why_missing(records: list[Record]) -> str:
     return f"no full copy: answered {statuses}"
 
 
+def _full(archive: _Archive, chosen: Record) -> tuple[Record, Record | None] | str:
+    """The record that stands for *chosen* (a 304's latest full copy at or before it; itself
+    otherwise) and the one holding its bytes (a revisit's original; a redirect is its own); or
+    why there is none."""
+    if chosen.status == 304:
+        archive.captures([chosen.url])
+        full = [r for r in archive.by_url[chosen.url] if r.status == 200 and r.record_type in FULL_TYPES]
+        before = [r for r in full if r.fetched_at <= chosen.fetched_at]
+        if not before:
+            return "answered 304, and no earlier full copy is archived"
+        chosen = before[-1]
+    return chosen, chosen if chosen.record_type != "revisit" else archive.original(chosen)
+
+
 def _resolve(archive: _Archive, url: str, named_by: str, at: dt.datetime) -> Requisite:
     for _ in range(MAX_HOPS):
         archive.captures([url])
@@ -162,15 +176,36 @@ def _resolve(archive: _Archive, url: str, named_by: str, at: dt.datetime) -> Req
                 return Requisite(url, named_by, None, None, f"redirected ({chosen.status}) to a URL not known")
             url = target
             continue
-        if chosen.status == 304:
-            full = [r for r in records if r.status == 200 and r.record_type in FULL_TYPES]
-            before = [r for r in full if r.fetched_at <= chosen.fetched_at]
-            if not before:
-                return Requisite(url, named_by, None, None, "answered 304, and no earlier full copy is archived")
-            chosen = before[-1]
-        body = chosen if chosen.record_type != "revisit" else archive.original(chosen)
-        return Requisite(url, named_by, chosen, body)
+        full = _full(archive, chosen)
+        if isinstance(full, str):
+            return Requisite(url, named_by, None, None, full)
+        return Requisite(url, named_by, *full)
     return Requisite(url, named_by, None, None, f"more than {MAX_HOPS} redirects")
+
+
+def replayed(session: Session, url: str, at: dt.datetime) -> tuple[Record, Record] | None:
+    """The GET capture of *url* a replay at *at* uses (nearest in time: a 200, a 304, or a
+    redirect, which is not followed) and the record holding its bytes (a 304's latest full copy
+    before it, a revisit's original); None when the archive has no copy. What the reader's
+    archived view serves."""
+    archive = _Archive(session)
+    archive.captures([url])
+    chosen = _nearest(archive.by_url[url], as_utc(at))
+    return None if chosen is None else _bytes(archive, chosen)
+
+
+def full_record(session: Session, capture: models.Capture) -> Record | None:
+    """The record holding *capture*'s bytes, as :func:`replayed` finds it for the capture it
+    chooses; None when the archive lacks it."""
+    found = _bytes(_Archive(session), _record(capture))
+    return None if found is None else found[1]
+
+
+def _bytes(archive: _Archive, chosen: Record) -> tuple[Record, Record] | None:
+    full = _full(archive, chosen)
+    if isinstance(full, str) or full[1] is None:
+        return None
+    return chosen, full[1]
 
 
 def requisites_of(session: Session, pages: Sequence[tuple[int, dt.datetime]]) -> dict[int, list[Requisite]]:

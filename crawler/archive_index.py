@@ -41,15 +41,6 @@ class Known:
 
 
 @dataclass(frozen=True, slots=True)
-class FullCopy:
-    """A response record that holds a URL's body in full."""
-
-    warc_file: str
-    warc_offset: int
-    content_type: str | None
-
-
-@dataclass(frozen=True, slots=True)
 class Original:
     """A full response record an identical payload can point a revisit record at."""
 
@@ -139,18 +130,6 @@ class ArchiveIndex:
             query = query.where(func.coalesce(v.published_at, a.first_captured_at) >= since)
         with self.engine.connect() as connection:
             return list(connection.scalars(query.order_by(a.id)).all())
-
-    def full_copy(self, url: str) -> FullCopy | None:
-        """Where the latest full response record of *url* (a GET answered 200) is."""
-        c = models.Capture
-        with self.engine.connect() as connection:
-            row = connection.execute(
-                select(c.warc_file, c.warc_offset, c.content_type)
-                .where(c.url == url, c.method == "GET", c.status == 200, c.record_type == "response")
-                .order_by(c.fetched_at.desc())
-                .limit(1)
-            ).first()
-        return None if row is None else FullCopy(row.warc_file, row.warc_offset, row.content_type)
 
     def original(self, url: str, payload_digest: str) -> Original | None:
         """The latest full response record of *url* with this payload digest, if any."""

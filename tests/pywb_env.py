@@ -17,13 +17,18 @@ from pathlib import Path
 PYWB_REQUIREMENT = "pywb==2.10.*"
 
 
-def venv_dir() -> Path:
-    """$NEWSARCHIVE_PYWB_VENV, else ~/.cache/newsarchive/pywb-pyX.Y (one per Python version)."""
-    explicit = os.environ.get("NEWSARCHIVE_PYWB_VENV")
+def cached_tool(variable: str, name: str) -> Path:
+    """$*variable*, else ~/.cache/newsarchive/*name* (``$XDG_CACHE_HOME`` honoured): where a
+    replay tool the tests run is installed once."""
+    explicit = os.environ.get(variable)
     if explicit:
         return Path(explicit)
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return cache / "newsarchive" / f"pywb-py{sys.version_info.major}.{sys.version_info.minor}"
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "newsarchive" / name
+
+
+def venv_dir() -> Path:
+    """$NEWSARCHIVE_PYWB_VENV, else ~/.cache/newsarchive/pywb-pyX.Y (one per Python version)."""
+    return cached_tool("NEWSARCHIVE_PYWB_VENV", f"pywb-py{sys.version_info.major}.{sys.version_info.minor}")
 
 
 def wayback_path() -> Path:

@@ -19,6 +19,8 @@ import tarfile
 import urllib.request
 from pathlib import Path
 
+from tests.pywb_env import cached_tool
+
 RWP_PACKAGE, RWP_VERSION = "replaywebpage", "2.5.3"  # pinned: a replay test must not change with "latest"
 BUNDLES = ("ui.js", "sw.js")
 REGISTRY = os.environ.get("NEWSARCHIVE_NPM_REGISTRY", "https://registry.npmjs.org")
@@ -26,11 +28,7 @@ REGISTRY = os.environ.get("NEWSARCHIVE_NPM_REGISTRY", "https://registry.npmjs.or
 
 def bundle_dir() -> Path:
     """$NEWSARCHIVE_RWP_DIR, else ~/.cache/newsarchive/<package>-<version>."""
-    explicit = os.environ.get("NEWSARCHIVE_RWP_DIR")
-    if explicit:
-        return Path(explicit)
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return cache / "newsarchive" / f"{RWP_PACKAGE}-{RWP_VERSION}"
+    return cached_tool("NEWSARCHIVE_RWP_DIR", f"{RWP_PACKAGE}-{RWP_VERSION}")
 
 
 def _download(url: str) -> bytes:

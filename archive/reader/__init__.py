@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from w3lib.url import safe_url_string
 
 from archive.reader import data
 from archive.reader.chart import per_day_svg
@@ -226,15 +227,15 @@ class Reader:
         from datasette.utils.asgi import Response
 
         from archive.extraction.decode import decode_html
-        from archive.reader.archived import full_copy
         from archive.reader.rewrite import ReaderRoutes, rewrite_html
+        from archive.requisite_records import full_record
         from archive.responses import is_html, media_type
 
         capture_id = int(request.url_vars["id"])
 
         def build(session: Any) -> Any:
             capture = self._capture(session, capture_id)
-            full = full_copy(session, capture)
+            full = full_record(session, capture)
             if full is None:
                 kind = f"{capture.status} {capture.record_type}"
                 raise RecordUnavailable(f"capture {capture_id} is a {kind} whose full copy is not in this archive")
@@ -262,8 +263,8 @@ class Reader:
         capture in time, as archived (a stylesheet's own URLs pointing at the reader); never the live site."""
         from datasette.utils.asgi import Response
 
-        from archive.reader.archived import REDIRECTS
         from archive.reader.rewrite import ReaderRoutes, rewrite_css, stylesheet_text
+        from archive.requisite_records import REDIRECTS
         from archive.responses import media_type
 
         capture_id = int(request.url_vars["id"])
@@ -288,8 +289,8 @@ class Reader:
         linked page's capture nearest in time, or a page saying it is not archived."""
         from datasette.utils.asgi import Response
 
-        from archive.reader.archived import REDIRECTS
         from archive.reader.rewrite import ReaderRoutes
+        from archive.requisite_records import REDIRECTS
         from archive.responses import is_html
 
         capture_id = int(request.url_vars["id"])
@@ -309,14 +310,15 @@ class Reader:
 
     def _answering(self, session: Any, capture_id: int, url: str, missing: str) -> tuple[Any, Any]:
         """The capture of *url* that answers it in the archived view of capture *capture_id*
-        (archive/reader/archived.py: nearest in time) and the one holding its body; NotFound(*missing*)."""
-        from archive.reader.archived import full_copy, nearest_capture
+        (archive/requisite_records.py ``replayed``: nearest in time) and the one holding its body;
+        NotFound(*missing*)."""
+        from archive.requisite_records import replayed
 
-        found = nearest_capture(session, url, self._capture(session, capture_id).fetched_at)
-        full = None if found is None else full_copy(session, found)
-        if found is None or full is None:
+        # As the crawl recorded it: Scrapy's requests escape a URL so (w3lib), and captures keep it.
+        answer = replayed(session, safe_url_string(url), self._capture(session, capture_id).fetched_at)
+        if answer is None:
             raise data.NotFound(missing)
-        return found, full
+        return answer
 
     def _redirected_to(self, found: Any, full: Any) -> str:
         """Where the archived redirect *full* (answering *found*) points, absolute."""

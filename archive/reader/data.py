@@ -257,7 +257,7 @@ def article(session: Session, article_id: int, pair: tuple[int, int] | None) -> 
             c.content_type,
             c.warc_file,
             c.warc_offset,
-            # A revisit is viewed as the page it stands for (archive/reader/archived.py full_copy).
+            # A revisit is viewed as the page it stands for (archive/requisite_records.py full_record).
             c.record_type in ("response", "resource", "revisit"),
         )
         for c in session.scalars(

@@ -49,6 +49,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http import Response, TextResponse
 from scrapy.utils.defer import maybe_deferred_to_future
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 from twisted.internet import threads
 from twisted.python.failure import Failure
 
@@ -62,7 +63,8 @@ from archive.profiles import (
     profiles_for_hints,
     select_profiles,
 )
-from archive.reader.records import RecordUnavailable, archived_page
+from archive.reader.records import ArchivedPage, RecordUnavailable, archived_page
+from archive.requisite_records import replayed
 from archive.requisites import LEVELS, Named, named_requisites, record_response
 from archive.responses import (
     HeaderPairs,
@@ -500,7 +502,8 @@ class NewsFeedSpider(scrapy.Spider):
         if html:
             named = named_requisites(response, self.requisite_level, self.requisites_per_page)
             item = self._page_item(response, pairs, named)
-            if item is not None and self._renders(response.url):
+            rendered = item is not None and self._renders(response.url)
+            if item is not None and rendered:
                 item = await self._rendered(response, item)
                 if named is not None and self.renderer is not None:  # what its browser got is archived already
                     named = named._replace(urls=tuple(u for u in named.urls if not self.renderer.has_fetched(u)))
@@ -512,7 +515,7 @@ class NewsFeedSpider(scrapy.Spider):
             if isinstance(response, TextResponse):
                 async for output in self.parse_page(response):
                     yield output
-            if self.renderer is not None and item is not None and self._renders(response.url):
+            if rendered and self.renderer is not None:
                 await self.renderer.complete(response.url)
         else:
             logger.debug("not HTML, archived only: %s (%s)", response.url, content_type or "no type")
@@ -522,18 +525,25 @@ class NewsFeedSpider(scrapy.Spider):
         re-validated too, as they would be were it fetched again. None for anything else."""
         if self.index is None or self.requisite_level == "none":
             return None
-        copy = await self._in_thread(self.index.full_copy, url)
-        if copy is None or not is_stylesheet(copy.content_type, url):
+        page = await self._in_thread(self._archived_stylesheet, self.index, url)
+        if page is None:
+            return None
+        archived = record_response(url, 200, [("Content-Type", page.content_type)], page.body)
+        return named_requisites(archived, self.requisite_level, self.requisites_per_page)
+
+    def _archived_stylesheet(self, index: ArchiveIndex, url: str) -> ArchivedPage | None:
+        """Runs on a thread: the body of the copy of stylesheet *url* a replay now would use."""
+        with Session(index.engine) as session:
+            found = replayed(session, url, dt.datetime.now(dt.UTC))
+        if found is None or not is_stylesheet(found[1].content_type, url):
             return None
         try:
-            page = await self._in_thread(
-                archived_page, Path(self.settings.get("NEWSARCHIVE_WARC_DIR")), copy.warc_file, copy.warc_offset
+            return archived_page(
+                Path(self.settings.get("NEWSARCHIVE_WARC_DIR")), found[1].warc_file, found[1].warc_offset
             )
         except RecordUnavailable as exc:
             logger.info("the archived copy of %s cannot be read (%s): what it loads is not re-validated", url, exc)
             return None
-        archived = record_response(url, 200, [("Content-Type", page.content_type)], page.body)
-        return named_requisites(archived, self.requisite_level, self.requisites_per_page)
 
     async def _requisite_requests(self, response: Response, named: Named) -> list[scrapy.Request]:
         """Requests for what *response*'s page (or stylesheet) loads: on any origin, below every
