@@ -93,7 +93,12 @@ def is_stylesheet(content_type: str | None, url: str) -> bool:
 def names_requisites(status: int, content_type: str | None, url: str) -> bool:
     """Whether a response may name requisites (archive/requisites.py): an HTML page or a
     stylesheet, with status 200."""
-    return status == 200 and (is_html(content_type) or is_stylesheet(content_type, url))
+    return (status == 200 and is_html(content_type)) or stylesheet_answer(status, content_type, url)
+
+
+def stylesheet_answer(status: int, content_type: str | None, url: str) -> bool:
+    """A stylesheet answered in full (status 200): what it loads is read from it."""
+    return status == 200 and is_stylesheet(content_type, url)
 
 
 def wants_extraction(status: int, content_type: str | None) -> bool:

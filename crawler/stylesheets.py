@@ -8,7 +8,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from archive.requisites import Named, named_requisites
-from archive.responses import first_header, header_pairs, is_stylesheet
+from archive.responses import first_header, header_pairs, stylesheet_answer
 from crawler.middlewares import CAPTURE_META_KEY
 from crawler.signals import requisites_named
 
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 def is_stylesheet_answer(response: Response) -> bool:
     content_type = first_header(header_pairs(response.headers), "Content-Type")
-    return response.status == 200 and is_stylesheet(content_type, response.url)
+    return stylesheet_answer(response.status, content_type, response.url)
 
 
 def record_stylesheet(crawler: Crawler, response: Response, meta: dict[str, Any], level: str, cap: int) -> Named | None:

@@ -22,7 +22,7 @@ from twisted.python.threadpool import ThreadPool
 
 from archive.capture import Capture
 from archive.db import DatabaseError, open_database
-from archive.responses import is_stylesheet, wants_extraction
+from archive.responses import stylesheet_answer, wants_extraction
 from archive.store import ExtractionResult, StoreStats, store_batch
 from crawler.items import PageItem
 from crawler.outcome import DATABASE_ERROR, LOST_STAT
@@ -201,4 +201,4 @@ def _expects_item(capture: Capture) -> bool:
 
 def _names_requisites(capture: Capture) -> bool:
     """A stylesheet the spider reads for what it loads (``requisites_named``)."""
-    return capture.method == "GET" and capture.status == 200 and is_stylesheet(capture.content_type, capture.url)
+    return capture.method == "GET" and stylesheet_answer(capture.status, capture.content_type, capture.url)
