@@ -19,10 +19,13 @@ def init_worker(niceness: int = 0, ignore_sigint: bool = False) -> None:
     """
     if ignore_sigint:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
-    from archive.extraction import language
-
-    language.load()  # held for the worker's life: built before trafilatura makes copies of its own
     if niceness > 0:
+        # Before the imports, not after: a crawl spawns its workers while its own start (the
+        # database, the WARC file, the first requests) is on the critical path, and a second of
+        # trafilatura imports at full priority on each core delayed the first request that long.
         # Not permitted in some containers: the worker then runs at the parent's priority.
         with contextlib.suppress(OSError):
             os.nice(niceness)
+    from archive.extraction import language
+
+    language.load()  # held for the worker's life: built before trafilatura makes copies of its own
