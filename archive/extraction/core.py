@@ -393,8 +393,11 @@ def _class_words(el: HtmlElement) -> list[str]:
     return [w.lower() for w in _CLASS_SPLIT.split(raw) if w] if raw.strip() else []
 
 
+_WORD = re.compile(r"\w+")
+
+
 def _word_key(s: str) -> str:
-    return " ".join(re.findall(r"\w+", norm(s)))
+    return " ".join(_WORD.findall(norm(s)))
 
 
 def _overlap(a: str, b_words: set[str]) -> float:

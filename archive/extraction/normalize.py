@@ -61,18 +61,26 @@ def ld_text(value: Any) -> str | None:
     return strip_tags(out) or None
 
 
+_SINGLE_QUOTES = re.compile(r"[\u2018\u2019\u201a\u201b\u2032`´]")
+_DOUBLE_QUOTES = re.compile(r"[\u201c\u201d\u201e\u00ab\u00bb]")
+_DASHES = re.compile(r"[\u2010-\u2015\u2212]")
+
+
 def norm(s: str) -> str:
     """The comparison key of a text: the same headline or name typed with other quotes, dashes or case is equal."""
     s = unicodedata.normalize("NFKC", s).casefold()
-    s = re.sub(r"[\u2018\u2019\u201a\u201b\u2032`´]", "'", s)
-    s = re.sub(r"[\u201c\u201d\u201e\u00ab\u00bb]", '"', s)
-    s = re.sub(r"[\u2010-\u2015\u2212]", "-", s)
+    s = _SINGLE_QUOTES.sub("'", s)
+    s = _DOUBLE_QUOTES.sub('"', s)
+    s = _DASHES.sub("-", s)
     return _WS.sub(" ", s).strip()
+
+
+_NOT_WORD = re.compile(r"\W|_")
 
 
 def compact(s: str) -> str:
     """`norm` without spaces or punctuation: "n-tv NACHRICHTEN" and "ntv Nachrichten" are one site name."""
-    return re.sub(r"\W|_", "", norm(s))
+    return _NOT_WORD.sub("", norm(s))
 
 
 def class_words(el: HtmlElement, with_id: bool = True) -> set[str]:

@@ -30,9 +30,15 @@ def _text(el: HtmlElement) -> str:
     return clean(" ".join(el.itertext()))
 
 
+def _has_text(el: HtmlElement) -> bool:
+    """Whether ``_text(el)`` is not empty, from the first visible character: a story container holds
+    the whole story, and reading all of it to learn that it is not empty was 6 % of extraction."""
+    return any(clean(chunk) for chunk in el.itertext())
+
+
 def _hollow(tree: HtmlElement) -> bool:
     """A story container with no text and no media inside: there is no markup the story is in."""
-    return any(not _text(el) and not _MEDIA(el) for el in _CONTAINERS(tree))
+    return any(not _has_text(el) and not _MEDIA(el) for el in _CONTAINERS(tree))
 
 
 def _chrome_text(tree: HtmlElement) -> str:
