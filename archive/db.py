@@ -103,17 +103,24 @@ def migrate(engine: Engine) -> None:
         current = _stamped_revisions(connection)
         if current == HEADS:
             return
-        from alembic import command
         from alembic.script import ScriptDirectory
 
-        config = _alembic_config()
         # "heads", not "head": features may add independent branches of migrations off one parent.
-        heads = set(ScriptDirectory.from_config(config).get_heads())
+        heads = set(ScriptDirectory.from_config(_alembic_config()).get_heads())
         if current == heads:
             return
         logger.info("migrating database %s from %s to %s", engine.url.render_as_string(), current, heads)
-        config.attributes["connection"] = connection
-        command.upgrade(config, "heads")
+        upgrade_to(connection, "heads")
+
+
+def upgrade_to(connection: Connection, revision: str) -> None:
+    """Run the migrations up to *revision* on *connection*, in its transaction (the tests build
+    archives of older revisions with it)."""
+    from alembic import command
+
+    config = _alembic_config()
+    config.attributes["connection"] = connection
+    command.upgrade(config, revision)
 
 
 def open_database(url: str, *, create: bool = True) -> sessionmaker[Session]:

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import create_engine, text
 
-from archive.db import HEADS, _alembic_config, migrate, open_database
+from archive.db import HEADS, _alembic_config, migrate, open_database, upgrade_to
 
 
 def test_the_heads_the_fast_path_knows_are_the_migrations_newest() -> None:
@@ -27,14 +27,11 @@ def test_an_up_to_date_database_is_opened_without_importing_alembic(backend: str
 
 
 def test_a_database_at_an_older_revision_is_brought_to_the_newest(backend: str, new_database_url: Any) -> None:
-    from alembic import command
 
     url = new_database_url(backend)
     engine = create_engine(url)
-    config = _alembic_config()
     with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "0012_extraction_memos")
+        upgrade_to(connection, "0012_extraction_memos")
     migrate(engine)
     with engine.connect() as connection:
         assert {row[0] for row in connection.execute(text("SELECT version_num FROM alembic_version"))} == HEADS

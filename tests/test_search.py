@@ -205,17 +205,14 @@ def test_hostile_queries_are_literal_and_never_raise(archive_db: ArchiveDB, quer
 def test_migration_backfills_existing_articles(backend: str, new_database_url) -> None:
     """Articles written under revision 0001 (plain SQL: today's store() may need later columns)
     are searchable once the rest of the migrations, 0002_fulltext among them, are applied."""
-    from alembic import command
     from sqlalchemy import create_engine
 
-    from archive.db import _alembic_config
+    from archive.db import upgrade_to
 
     url = new_database_url(backend)
     engine = create_engine(url)
-    config = _alembic_config()
     with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "0001")
+        upgrade_to(connection, "0001")
         story = f"https://{SITE}/news/before-fulltext/"
         for statement in (
             "INSERT INTO sites (id, name, host, created_at) VALUES (1, 'news.example', 'news.example', :t)",

@@ -147,18 +147,15 @@ def test_one_batch_stores_what_the_same_entries_stored_one_by_one_store(tmp_path
 def test_migration_0005_backfills_what_each_capture_last_extracted_to(backend: str, new_database_url: Any) -> None:
     """A database written before captures.content_hash: each capture that made versions gets the hash
     of the latest of them; re-extracting it to that content then changes nothing."""
-    from alembic import command
     from sqlalchemy import create_engine, text
 
-    from archive.db import _alembic_config
+    from archive.db import upgrade_to
 
     url = new_database_url(backend)
     engine = create_engine(url)
-    config = _alembic_config()
     t = CAPTURE.fetched_at
     with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "0004_capture_extracted_as")
+        upgrade_to(connection, "0004_capture_extracted_as")
         for statement in (
             "INSERT INTO sites (id, name, host, created_at) VALUES (1, 'example.com', 'example.com', :t)",
             "INSERT INTO captures (id, site_id, url, method, status, fetched_at, record_type, warc_file, warc_offset,"

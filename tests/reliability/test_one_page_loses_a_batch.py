@@ -177,17 +177,14 @@ def test_a_database_failing_at_the_final_flush_fails_the_run(
 
 def test_migration_0006_takes_whole_header_values_into_an_existing_archive(backend: str, new_database_url) -> None:
     """An archive made before 0006 keeps its rows, and then stores an ETag and a Content-Type of any length."""
-    from alembic import command
     from sqlalchemy import create_engine
 
-    from archive.db import _alembic_config
+    from archive.db import upgrade_to
 
     url = new_database_url(backend)
     engine = create_engine(url)
-    config = _alembic_config()
     with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "0005_capture_content_hash")
+        upgrade_to(connection, "0005_capture_content_hash")
         connection.execute(
             text("INSERT INTO sites (id, name, host, created_at) VALUES (1, 'a', 'a', CURRENT_TIMESTAMP)")
         )
