@@ -97,6 +97,22 @@ def test_a_dated_line_in_the_story_is_kept_and_a_timestamp_still_goes() -> None:
     assert result.text.split("\n") == [line for line in timeline if not line.startswith("Updated")]
 
 
+def test_a_date_marked_up_in_a_sentence_stays_in_the_sentence() -> None:
+    # trafilatura drops every <time> element, and with it the date a sentence gives ("start on , once").
+    sentence = 'The first works start on <time datetime="2024-03-04">March 4</time>, once the money is released.'
+    lines = (_PARAGRAPHS[0], sentence, *_PARAGRAPHS[1:])
+    head = '<meta property="article:published_time" content="2024-05-17T16:09:00+02:00">'
+    page = story_page(head=head, lines=lines).replace(
+        b"<h1>", b'<p class="meta">Published <time datetime="2024-05-17T16:09">May 17, 2024</time></p><h1>'
+    )
+    result = assert_article(extract(page, "https://paper.test/news/2024/05/the-cycling-plan"))
+    assert result.text.split("\n") == [
+        _PARAGRAPHS[0],
+        "The first works start on March 4, once the money is released.",
+        *_PARAGRAPHS[1:],
+    ]
+
+
 def test_a_label_with_an_address_and_a_contact_line_still_go() -> None:
     lines = (*_PARAGRAPHS, "Follow us on Facebook https://facebook.test/paper", "Write to the desk at desk@paper.test")
     result = assert_article(extract(story_page(lines=lines), "https://paper.test/news/plan"))

@@ -422,6 +422,23 @@ def clean_tree(
     for p in list(root.iter("p")):
         if p.getparent() is not None and _is_link_only_paragraph(p, page_path):
             p.drop_tree()
+    _keep_dates_in_sentences(root)
+
+
+# Blocks of running text. A <time> inside one with a sentence around it is a date the story gives.
+_SENTENCE_BLOCKS = frozenset({"p", "li", "td", "dd", "blockquote"})
+_SENTENCE_LETTERS = 30
+
+
+def _keep_dates_in_sentences(root: HtmlElement) -> None:
+    """trafilatura drops every <time> element, and with it the date a sentence gives ("the works start on , once"):
+    a <time> in running text becomes its text. One in a short line ("Published <time>") stays for trafilatura."""
+    for el in list(root.iter("time")):
+        block = next((a for a in el.iterancestors() if a.tag in _SENTENCE_BLOCKS), None)
+        if block is None or not clean(el.text_content()):
+            continue
+        if letters(block.text_content()) - letters(el.text_content()) >= _SENTENCE_LETTERS:
+            el.drop_tag()
 
 
 def run_trafilatura(tree: HtmlElement, url: str) -> str:
