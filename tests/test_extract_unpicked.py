@@ -97,6 +97,22 @@ def test_a_dated_line_in_the_story_is_kept_and_a_timestamp_still_goes() -> None:
     assert result.text.split("\n") == [line for line in timeline if not line.startswith("Updated")]
 
 
+def test_a_date_marked_up_in_a_sentence_stays_in_the_sentence() -> None:
+    # trafilatura drops every <time> element, and with it the date a sentence gives ("start on , once").
+    sentence = 'The first works start on <time datetime="2024-03-04">March 4</time>, once the money is released.'
+    lines = (_PARAGRAPHS[0], sentence, *_PARAGRAPHS[1:])
+    head = '<meta property="article:published_time" content="2024-05-17T16:09:00+02:00">'
+    page = story_page(head=head, lines=lines).replace(
+        b"<h1>", b'<p class="meta">Published <time datetime="2024-05-17T16:09">May 17, 2024</time></p><h1>'
+    )
+    result = assert_article(extract(page, "https://paper.test/news/2024/05/the-cycling-plan"))
+    assert result.text.split("\n") == [
+        _PARAGRAPHS[0],
+        "The first works start on March 4, once the money is released.",
+        *_PARAGRAPHS[1:],
+    ]
+
+
 def test_a_label_with_an_address_and_a_contact_line_still_go() -> None:
     lines = (*_PARAGRAPHS, "Follow us on Facebook https://facebook.test/paper", "Write to the desk at desk@paper.test")
     result = assert_article(extract(story_page(lines=lines), "https://paper.test/news/plan"))
@@ -178,6 +194,49 @@ def test_a_list_of_links_to_other_sites_inside_the_story_is_its_text() -> None:
     result = assert_article(extract(blocks_page(blocks), "https://blog.test/2024/05/cycling-plan.html"))
     assert "The report number 3 on the state of the lanes" in result.text
     assert "Another story of this site" not in result.text
+
+
+def notes_page() -> bytes:
+    """A weekly-notes post written as bullet lists under headings, with no <p> at all: short items, items that are
+    one link to another site, a date in an item, and long items; a reader's comment below it."""
+    subjects = ("lanes", "bus routes", "crossings", "parking", "trees", "benches", "lights", "bridges")
+    long_items = [
+        f'The council has approved <a href="https://council.example.org/motion/{i}">motion {i}</a> on the {s}, after '
+        "the residents of the district had asked for it in the consultation last spring, and the works will be paid "
+        "for out of the budget that the regional government has set aside for the next three years."
+        for i, s in enumerate(subjects)
+    ]
+    short_items = [
+        f'Work on the {s} starts on <time datetime="2024-03-0{i + 1}">March {i + 1}</time>.'
+        for i, s in enumerate(subjects[:4])
+    ]
+    links = [
+        f'<a href="https://news{i}.example.org/2024/review">Here is our year in review number {i}!</a>' for i in (0, 1)
+    ]
+    sections = (
+        ("Highlights", links + short_items[:2] + long_items[:4]),
+        ("Next steps", long_items[4:] + short_items[2:]),
+    )
+    post = "".join(f"<h3>{h}</h3><ul>" + "".join(f"<li>{x}</li>" for x in items) + "</ul>" for h, items in sections)
+    comment = "<p>I have lived on the high street for twenty years and never seen the traffic this bad.</p>"
+    return f"""<html lang="en"><head><title>These weeks in the council: issue 85</title></head><body>
+<header><a href="https://blog.test/"><h4>Council Notes</h4><p>What the council did this week</p></a></header>
+<main><article><header><h1>These weeks in the council: issue 85</h1><div class="entry-info"><address>
+<a href="/author/jane">Jane Doe</a></address><time datetime="2024-05-17T16:09">May 17, 2024</time></div></header>
+<div class="entry-content">{post}</div></article>
+<section class="comments"><h2>2 comments</h2><ol><li><blockquote>{comment}</blockquote></li></ol></section>
+</main></body></html>""".encode()
+
+
+def test_a_post_written_as_bullet_lists_keeps_every_item() -> None:
+    # trafilatura takes a page with no <p> text for a failed extraction of its own and swaps in its fallbacks',
+    # which keep only the long items: the headings, the one-link items and the short items went.
+    result = assert_article(extract(notes_page(), "https://blog.test/2024/05/these-weeks-85/"))
+    lines = [line.removeprefix("- ") for line in result.text.split("\n")]
+    for line in ("Highlights", "Here is our year in review number 0!", "Next steps", "Work on the parking starts on"):
+        assert any(x.startswith(line) for x in lines), line
+    assert sum("The council has approved motion" in x for x in lines) == 8
+    assert "twenty years" not in result.text
 
 
 # ------------------------------------------------------------------ 2. a site's own pages are not news articles

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import collections
+import copy
 import functools
 import html
 import itertools
@@ -420,13 +422,45 @@ def clean_tree(
     for p in list(root.iter("p")):
         if p.getparent() is not None and _is_link_only_paragraph(p, page_path):
             p.drop_tree()
+    _keep_dates_in_sentences(root)
+
+
+# Blocks of running text. A <time> inside one with a sentence around it is a date the story gives.
+_SENTENCE_BLOCKS = frozenset({"p", "li", "td", "dd", "blockquote"})
+_SENTENCE_LETTERS = 30
+
+
+def _keep_dates_in_sentences(root: HtmlElement) -> None:
+    """trafilatura drops every <time> element, and with it the date a sentence gives ("the works start on , once"):
+    a <time> in running text becomes its text. One in a short line ("Published <time>") stays for trafilatura."""
+    for el in list(root.iter("time")):
+        block = next((a for a in el.iterancestors() if a.tag in _SENTENCE_BLOCKS), None)
+        if block is None or not clean(el.text_content()):
+            continue
+        if letters(block.text_content()) - letters(el.text_content()) >= _SENTENCE_LETTERS:
+            el.drop_tag()
 
 
 def run_trafilatura(tree: HtmlElement, url: str) -> str:
+    """trafilatura's text of the cleaned tree. A story written as lists (no <p> text) looks to trafilatura like a
+    failed extraction of its own, and it swaps in a fallback's (readability, then jusText), which keeps only the long
+    items: headings, one-link items and short items go. On such a page its own extraction is read as well, and kept
+    when it holds the words the fallback kept, and more."""
+    own_tree = copy.deepcopy(tree) if _written_as_lists(tree) else None
+    text = _bare_text(tree, url, fast=False)
+    if own_tree is not None:
+        own = _bare_text(own_tree, url, fast=True)
+        if len(own) > len(text) and _holds_words(own, text):
+            return own
+    return text
+
+
+def _bare_text(tree: HtmlElement, url: str, fast: bool) -> str:
     try:
         doc = trafilatura.bare_extraction(
             tree,
             url=url,
+            fast=fast,
             with_metadata=False,
             include_comments=False,
             include_tables=True,
@@ -440,6 +474,28 @@ def run_trafilatura(tree: HtmlElement, url: str) -> str:
     if text is None and isinstance(doc, dict):
         text = doc.get("text")
     return text or ""
+
+
+def _written_as_lists(tree: HtmlElement) -> bool:
+    """More of the page's text is in list items than in paragraphs (after cleaning: menus are gone)."""
+    in_items = sum(len(li.text_content().strip()) for li in tree.iter("li") if li.find(".//li") is None)
+    if in_items < 500:  # trafilatura turns to its fallbacks only past twice its minimum size (250)
+        return False
+    return in_items > sum(len(p.text_content().strip()) for p in tree.iter("p"))
+
+
+_WORD = re.compile(r"\w+")
+# Of the fallback's words, the share the page's own extraction must hold: the two cut blocks into lines differently
+# (jusText glues an item's parts, "Ankush Duacontributed a fix"), so lines do not compare.
+_HELD_SHARE = 0.97
+
+
+def _holds_words(longer: str, shorter: str) -> bool:
+    """`longer` has (nearly) every word of `shorter`, as often."""
+    have = collections.Counter(_WORD.findall(longer.casefold()))
+    want = collections.Counter(_WORD.findall(shorter.casefold()))
+    total = sum(want.values())
+    return not total or sum(min(n, have[w]) for w, n in want.items()) >= _HELD_SHARE * total
 
 
 _BLOCK_TAG = re.compile(r"</?(?:p|br|div|h\d|li)\b", re.I)
