@@ -568,3 +568,16 @@ def test_an_update_date_does_not_stand_for_a_publication_date_the_page_shows() -
 <div class="content">{"".join(f"<p>{line}</p>" for line in _PARAGRAPHS)}</div></main></body></html>""".encode()
     result = assert_article(extract(page, "https://news.example.org/city/cycling-plan.html", {}, None))
     assert result.published == "2019-03-03"
+
+
+# ------------------------------------------------------------------ 7. titles (issue 20 round 5)
+def test_a_window_title_glued_to_its_section_and_the_logo_s_name_by_underscores_loses_them() -> None:
+    # "Headline_Section_Site", the window title of many Chinese CMSs, on a page that declares no title and whose only
+    # <h1> is its logo: the logo names the site, and the piece before it is the section.
+    headline = "这个约会软件想用你和对方的相似好恶来帮你找对象"
+    page = f"""<html lang="zh"><head><title>{headline}_智能_好奇心日报</title></head><body>
+<header><a href="https://www.example.cn/" class="logo"><h1 class="hidden">好奇心日报</h1></a></header>
+<main><h2 class="title">{headline}</h2>
+<div class="content">{"".join(f"<p>{line}</p>" for line in _PARAGRAPHS)}</div></main></body></html>""".encode()
+    result = assert_article(extract(page, "https://www.example.cn/articles/12345.html", {}, None))
+    assert result.title == headline
