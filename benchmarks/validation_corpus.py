@@ -54,9 +54,13 @@ port of it and writes byte-identical truth.jsonl and pages.
   before issue 20's round-4 changes and kept out of their tuning; `eval --held-out` scores it alone and adds lead
   recall and the pages that came out empty. After the round's last run its misses were counted by class (not
   tuned on), so it is blind for round 4 only.
+  From round 5 on it is split in two by publisher, fixed (``mercury_half``): the domains ranked by the sha256
+  of the domain name, the first ceil(n/2) are mercury-tune/ (51 pages: misses read and tuned on), the rest
+  mercury-blind/ (50 pages: measured once before and once after a round; its pages and per-page output are
+  not read, so `eval --held-out blind` names no page of it). Both are written beside mercury/ by `build`.
 
-`eval` runs ../shared/tools/extract_eval.py on the three corpora (or, with --held-out, on mercury/), for our extractor
-(``python benchmarks/extract_manifest.py {manifest}``, cwd = repository root) and for
+`eval` runs ../shared/tools/extract_eval.py on the three corpora (or, with --held-out, on the halves of mercury/),
+for our extractor (``python benchmarks/extract_manifest.py {manifest}``, cwd = repository root) and for
 ``--baseline trafilatura``, and prints both tables, each with a breakdown by source (newspaper4k / gne:
 the per-corpus rows are labelled by their path, which the tool cuts to 34 characters). Our ms/page is
 wall time including start-up; trafilatura's is library time only.
@@ -1035,10 +1039,35 @@ def build_mercury(repo: Path, out: Path) -> list[dict[str, Any]]:
     return records
 
 
+MERCURY_HALVES = ("mercury-tune", "mercury-blind")
+
+
+def mercury_half(domain: str, domains: list[str]) -> str:
+    """Which half of the held-out set a publisher is in: the domains ranked by sha256(domain), the first
+    ceil(n/2) are ``mercury-tune`` (misses may be read and tuned on), the rest ``mercury-blind`` (measured once
+    before and once after a round, its pages and per-page output never read). A rank, not a bit of the hash, so
+    the halves are as even as the count allows; by publisher, so no site is on both sides."""
+    ranked = sorted(domains, key=lambda d: hashlib.sha256(d.encode()).hexdigest())
+    return MERCURY_HALVES[0] if ranked.index(domain) < (len(ranked) + 1) // 2 else MERCURY_HALVES[1]
+
+
+def split_mercury(records: list[dict[str, Any]], whole: Path) -> dict[str, int]:
+    """Write the two halves of the built mercury/ set beside it (the same page files, copied)."""
+    domains = [r["publisher"] for r in records]
+    counts = {}
+    for half in MERCURY_HALVES:
+        part = [r for r in records if mercury_half(r["publisher"], domains) == half]
+        for rec in part:
+            write_page(whole.parent / half, rec["id"], gzip.decompress((whole / rec["path"]).read_bytes()))
+        write_truth(whole.parent / half, part)
+        counts[half] = len(part)
+    return counts
+
+
 # ---------------------------------------------------------------------------------------------------- main
 def build(out: Path, cache: Path, readability_repo: Path, mercury_repo: Path) -> int:
     roots = fetch_sdists(cache)
-    for name in ("newspaper4k", "gne", "readability", "mercury"):
+    for name in ("newspaper4k", "gne", "readability", "mercury", *MERCURY_HALVES):
         old = out / name / "pages"
         if old.is_dir():
             for f in old.glob("*.html.gz"):
@@ -1067,49 +1096,82 @@ def build(out: Path, cache: Path, readability_repo: Path, mercury_repo: Path) ->
     print(f"{out / 'readability'}: {len(rdb_records)} pages")
     mercury_records = build_mercury(mercury_repo, out / "mercury")
     print(f"{out / 'mercury'}: {len(mercury_records)} pages (held out: {len(MERCURY_LEFT_OUT)} domains left out)")
+    for half, n in split_mercury(mercury_records, out / "mercury").items():
+        print(f"{out / half}: {n} pages")
     return 0
 
 
-def lead_summary(pages_out: Path) -> str:
+def lead_summary(pages_out: Path, name_pages: bool = True) -> str:
     """The held-out set's body check: how much of the first words Mercury asserts is in the text (recall), and
-    how many pages came out with no text at all (refused as not an article, or nothing found)."""
+    how many pages came out with no text at all (refused as not an article, or nothing found); which ones only
+    when *name_pages* (never for mercury-blind, whose pages are not read)."""
     rows = [json.loads(line) for line in pages_out.read_text(encoding="utf-8").splitlines() if line.strip()]
     led = [r for r in rows if r["true_tokens"]]
     refused = sorted(r["id"] for r in rows if not r["pred_tokens"])
     recall = sum(r["r"] for r in led) / len(led) if led else 0.0
     whole = sum(1 for r in led if r["r"] >= 0.999)
+    named = f": {' '.join(refused) or '-'}" if name_pages else ""
     return (
         f"lead recall {recall:.3f} over {len(led)} pages with a lead; lead found whole on {whole}/{len(led)}; "
-        f"empty text on {len(refused)}/{len(rows)}: {' '.join(refused) or '-'}"
+        f"empty text on {len(refused)}/{len(rows)}{named}"
     )
 
 
-def evaluate(out: Path, cmd: str, by: str | None, worst: int, eval_script: Path, held_out: bool = False) -> int:
-    corpora = [out / "mercury"] if held_out else [out / "newspaper4k", out / "gne", out / "readability"]
-    if not all((c / "truth.jsonl").exists() for c in corpora):
+# what `eval --held-out HALF` scores: each name is one run (one table) of extract_eval.py
+HELD_OUT = {
+    "tune": ("mercury-tune",),
+    "blind": ("mercury-blind",),
+    "both": MERCURY_HALVES,
+    "whole": ("mercury",),
+}
+
+
+def evaluate(
+    out: Path,
+    cmd: str,
+    by: str | None,
+    worst: int,
+    eval_script: Path,
+    held_out: str | None = None,
+    baseline: bool = True,
+) -> int:
+    groups = (
+        [[out / name] for name in HELD_OUT[held_out]]
+        if held_out
+        else [[out / "newspaper4k", out / "gne", out / "readability"]]
+    )
+    if not all((c / "truth.jsonl").exists() for g in groups for c in g):
         print(f"no corpus under {out}: run `python benchmarks/validation_corpus.py build` first", file=sys.stderr)
         return 2
     if not eval_script.exists():
         print(f"missing {eval_script}: the shared tools live beside the repository", file=sys.stderr)
         return 2
-    common = [f"--corpus={c}" for c in corpora]
-    if by:
-        common += ["--by", by]
-    runs = [["--cmd", cmd, "--cwd", str(ROOT), *common], ["--baseline", "trafilatura", *common]]
-    if worst:
-        runs = [[*r, "--worst", str(worst)] for r in runs]
     status = 0
-    for i, args in enumerate(runs):
-        if i:
-            print()
-        pages_out = out / f".pages-{i}.jsonl"
-        if held_out:
-            args = [*args, "--pages-out", str(pages_out)]
-        print(f"$ python {eval_script} {shlex.join(args)}", flush=True)
-        status |= subprocess.call([sys.executable, str(eval_script), *args], cwd=ROOT)
-        if held_out and pages_out.exists():
-            # the truth text is only the first words of the story: its F1 and precision mean nothing
-            print(lead_summary(pages_out), flush=True)
+    first = True
+    for group in groups:
+        blind = group[0].name in ("mercury-blind", "mercury")  # the whole set holds the blind half
+        common = [f"--corpus={c}" for c in group]
+        if by and not blind:
+            common += ["--by", by]
+        runs = [["--cmd", cmd, "--cwd", str(ROOT), *common]]
+        if baseline:
+            runs.append(["--baseline", "trafilatura", *common])
+        if worst and not blind:  # the blind half's pages are not listed, so not read
+            runs = [[*r, "--worst", str(worst)] for r in runs]
+        for i, args in enumerate(runs):
+            if not first:
+                print()
+            first = False
+            pages_out = out / f".pages-{group[0].name}-{i}.jsonl"
+            if held_out:
+                args = [*args, "--pages-out", str(pages_out)]
+            print(f"$ python {eval_script} {shlex.join(args)}", flush=True)
+            status |= subprocess.call([sys.executable, str(eval_script), *args], cwd=ROOT)
+            if held_out and pages_out.exists():
+                # the truth text is only the first words of the story: its F1 and precision mean nothing
+                print(lead_summary(pages_out, name_pages=not blind), flush=True)
+                if blind:
+                    pages_out.unlink()  # nobody reads the blind half page by page
     return status
 
 
@@ -1135,9 +1197,13 @@ def main(argv: list[str] | None = None) -> int:
     p_eval = sub.add_parser("eval", help="score our extractor and trafilatura on the corpora")
     p_eval.add_argument(
         "--held-out",
-        action="store_true",
-        help="score the held-out Mercury set only (title, date, lead recall, empty pages) instead of the three",
+        nargs="?",
+        const="both",
+        choices=sorted(HELD_OUT),
+        help="score the held-out Mercury set instead of the three (title, date, lead recall, empty pages): "
+        "tune, blind, both halves one after the other (the default), or the whole set in one table",
     )
+    p_eval.add_argument("--no-baseline", action="store_true", help="do not run trafilatura too")
     p_eval.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"corpus directory (default {DEFAULT_OUT})")
     p_eval.add_argument(
         "--cmd",
@@ -1157,7 +1223,7 @@ def main(argv: list[str] | None = None) -> int:
     if opts.command == "build":
         return build(out, (opts.cache or out / "sdists").resolve(), opts.readability_repo, opts.mercury_repo)
     by = None if opts.by == "none" else opts.by
-    return evaluate(out, opts.cmd, by, opts.worst, opts.eval_script, opts.held_out)
+    return evaluate(out, opts.cmd, by, opts.worst, opts.eval_script, opts.held_out, not opts.no_baseline)
 
 
 if __name__ == "__main__":

@@ -541,3 +541,43 @@ def test_a_listicle_whose_item_headings_link_to_other_sites_is_one_story() -> No
 </head><body><h1>The best cafés of the city</h1><div class="content">{items}</div></body></html>"""
     result = assert_article(extract(html.encode(), "https://guide.test/best-cafes-of-the-city"))
     assert "Café number 7 by the river" in result.text
+
+
+# ------------------------------------------------------------------ 7. dates (issue 20 round 5)
+@pytest.mark.parametrize(
+    ("meta_line", "expected"),
+    [
+        ("By Jane Doe / Agency / <span>Updated: Oct 9, 2019, 11:05</span>", "2019-10-09T11:05:00"),
+        ("最終更新日：2019年4月2日<br>情報処理推進機構", "2019-04-02"),
+    ],
+)
+def test_a_story_that_shows_only_its_update_date_is_dated_by_it(meta_line: str, expected: str) -> None:
+    # No date declared, and the only one under the headline is labelled as the update's: that is the story's
+    # date as the page tells it (before, the label made it a modified date and the story had none).
+    page = f"""<html lang="en"><head><title>Council approves the cycling plan</title></head><body>
+<main><h1>Council approves the cycling plan</h1><p class="meta">{meta_line}</p>
+<div class="content">{"".join(f"<p>{line}</p>" for line in _PARAGRAPHS)}</div></main></body></html>""".encode()
+    result = assert_article(extract(page, "https://news.example.org/city/cycling-plan.html", {}, None))
+    assert result.published == expected
+
+
+def test_an_update_date_does_not_stand_for_a_publication_date_the_page_shows() -> None:
+    page = f"""<html lang="en"><head><title>Council approves the cycling plan</title></head><body>
+<main><h1>Council approves the cycling plan</h1><p class="meta">Published March 3, 2019</p>
+<p class="meta">Updated: Oct 9, 2019</p>
+<div class="content">{"".join(f"<p>{line}</p>" for line in _PARAGRAPHS)}</div></main></body></html>""".encode()
+    result = assert_article(extract(page, "https://news.example.org/city/cycling-plan.html", {}, None))
+    assert result.published == "2019-03-03"
+
+
+# ------------------------------------------------------------------ 7. titles (issue 20 round 5)
+def test_a_window_title_glued_to_its_section_and_the_logo_s_name_by_underscores_loses_them() -> None:
+    # "Headline_Section_Site", the window title of many Chinese CMSs, on a page that declares no title and whose only
+    # <h1> is its logo: the logo names the site, and the piece before it is the section.
+    headline = "这个约会软件想用你和对方的相似好恶来帮你找对象"
+    page = f"""<html lang="zh"><head><title>{headline}_智能_好奇心日报</title></head><body>
+<header><a href="https://www.example.cn/" class="logo"><h1 class="hidden">好奇心日报</h1></a></header>
+<main><h2 class="title">{headline}</h2>
+<div class="content">{"".join(f"<p>{line}</p>" for line in _PARAGRAPHS)}</div></main></body></html>""".encode()
+    result = assert_article(extract(page, "https://www.example.cn/articles/12345.html", {}, None))
+    assert result.title == headline

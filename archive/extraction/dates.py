@@ -128,11 +128,12 @@ _SHOWN_DATES = tuple(
 _UPDATED = re.compile(r"updat|aktualisiert|更新|修改|mis à jour|actualiz|aggiornat", re.I)
 
 
-def shown_date(text: str) -> str | None:
-    """The first date (with its time and zone when shown) in a line of text, as ISO 8601."""
+def shown_date(text: str, updated: bool = False) -> str | None:
+    """The first date (with its time and zone when shown) in a line of text, as ISO 8601: one not labelled as an
+    update's, or with `updated` one that is ("Updated: Oct 9, 2019", "最終更新日：2019年4月2日")."""
     for pattern in _SHOWN_DATES:
         m = pattern.search(text)
-        if not m or _UPDATED.search(text[: m.start()]):
+        if not m or bool(_UPDATED.search(text[: m.start()])) != updated:
             continue
         g = m.groupdict()
         month = _MONTHS.index(g["mon"].lower()[:3]) + 1 if g.get("mon") else int(g["m"])
@@ -169,11 +170,13 @@ def _in_story_list(el: HtmlElement, stop: set[HtmlElement]) -> bool:
     return False
 
 
-def _headline_block_date(h1: HtmlElement) -> str | None:
-    """The date shown between the headline and the story: a <time>, or a date in a line of text."""
+def _headline_block_dates(h1: HtmlElement) -> tuple[str | None, str | None]:
+    """The date shown between the headline and the story: a <time>, or a date in a line of text; and, when there
+    is none, the first date shown there as an update's (the page's only date of the story)."""
     stop = set(h1.iterancestors())
     seen = 0
     started = False
+    updated = None
     for el in h1.getroottree().iter():
         if el is h1:
             started = True
@@ -187,15 +190,17 @@ def _headline_block_date(h1: HtmlElement) -> str | None:
             continue
         declared = iso_date(el.get("datetime")) if el.get("datetime") else None
         if declared:
-            return declared
+            return declared, None
         for text in (el.text, *(c.tail for c in el)):
             text = clean(text)
             if len(text) >= 100:
-                return None  # the story has begun
+                return None, updated  # the story has begun
             found = shown_date(text) if text else None
             if found:
-                return found
-    return None
+                return found, None
+            if text and updated is None:
+                updated = shown_date(text, updated=True)
+    return None, updated
 
 
 def pick_dates(
@@ -204,13 +209,12 @@ def pick_dates(
     """(published, modified) as ISO 8601. What the page declares wins; a date it only shows is searched where
     the story's own date sits, as a site clock or a teaser's date elsewhere on the page is no publication date."""
     art = data.ld_article or {}
-    published = (
-        _declared_published(data, tree)
-        or _shown_published(tree, site_names, title)
-        or _labelled_date(tree)
-        or _article_time(tree)
-        or _htmldate_published(tree, url)
-    )
+    published = _declared_published(data, tree)
+    if not published:
+        shown, updated = _shown_dates(tree, site_names, title)
+        # A date shown only as the story's update is the closest to its publication the page tells: after any
+        # other date the page gives, before htmldate's guess (a day only, from anywhere on the page or the URL).
+        published = shown or _labelled_date(tree) or _article_time(tree) or updated or _htmldate_published(tree, url)
     modified = iso_date(art.get("dateModified")) or next((d for d in map(iso_date, data.all(*_MOD_META)) if d), None)
     return published, modified
 
@@ -232,13 +236,13 @@ def _declared_published(data: PageData, tree: HtmlElement) -> str | None:
     return None
 
 
-def _shown_published(tree: HtmlElement, site_names: list[str], title: str | None) -> str | None:
+def _shown_dates(tree: HtmlElement, site_names: list[str], title: str | None) -> tuple[str | None, str | None]:
     """Nothing declared: the date shown under the headline comes before a <time> elsewhere in the
-    article, which may be a sidebar list's or a site clock."""
+    article, which may be a sidebar list's or a site clock; (that date, an update's date shown there)."""
     h1 = headline_h1(tree, site_names)
     if h1 is None:
         h1 = heading_by_text(tree, title)
-    return _headline_block_date(h1) if h1 is not None else None
+    return _headline_block_dates(h1) if h1 is not None else (None, None)
 
 
 def _article_time(tree: HtmlElement) -> str | None:

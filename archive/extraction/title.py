@@ -20,9 +20,10 @@ _TITLE_SEPARATORS = re.compile(r"\s+(?:[|\-–—·•:»«/]|::)\s+|\s*[：｜�
 _BRACKETED_SUFFIX = re.compile(r"\s*[(\[【](?P<site>[^()\[\]【】]{2,60})[)\]】]\s*$")
 
 
-# "Headline-Sectionㅣ Site": some CMSs glue the suffix on without spaces (Korean sites use the letter ㅣ as a bar).
-_GLUED_SITE_SUFFIX = re.compile(r"(?<=\S)[|｜ㅣ](?P<site>\S[^|｜ㅣ]{0,39})$")
-_GLUED_SECTION = re.compile(r"-[^\W\d_]{1,8}$")
+# "Headline-Sectionㅣ Site", "Headline_Section_Site": some CMSs glue the suffix on without spaces (Korean sites use
+# the letter ㅣ as a bar, Chinese ones underscores).
+_GLUED_SITE_SUFFIX = re.compile(r"(?<=\S)[|｜ㅣ_](?P<site>\S[^|｜ㅣ_]{0,39})$")
+_GLUED_SECTION = re.compile(r"[-_][^\W\d_]{1,8}$")
 
 
 def _names_site(piece: str, site_names: list[str], edition: bool = False) -> bool:
@@ -52,7 +53,7 @@ def _strip_site(title: str, site_names: list[str]) -> str:
     glued = _GLUED_SITE_SUFFIX.search(title)
     if glued and norm(glued.group("site")) in {norm(s) for s in site_names if s}:
         head = title[: glued.start()].rstrip()
-        # With a CJK bar, the piece glued on before the site is the section ("-정치", politics).
+        # With a CJK bar or an underscore, the piece glued on before the site is the section ("-정치", "_智能").
         if title[glued.start()] != "|":  # CJK bars only: in "anti-vax|Site" the hyphen is the headline's
             head = _GLUED_SECTION.sub("", head)
         if len(head) >= 10:
@@ -153,6 +154,14 @@ def _is_logo(h: HtmlElement, site_names: list[str]) -> bool:
         if words & _LOGO_WORDS or ("site" in words and words & {"title", "name"}):
             return True
     return False
+
+
+def logo_names(tree: HtmlElement | None, site_names: list[str]) -> list[str]:
+    """The texts of the <h1>s that are the site's logo: the site's name as the page shows it (a "Headline_好奇心日报"
+    window title names the site by its logo, where no meta tag does)."""
+    if tree is None:
+        return []
+    return [text for h in tree.iter("h1") if _is_logo(h, site_names) and (text := clean(h.text_content()))]
 
 
 def headline_h1(tree: HtmlElement, site_names: list[str]) -> HtmlElement | None:
@@ -360,7 +369,7 @@ def pick_title(data: PageData, h1s: list[str], site_names: list[str], tree: Html
     og = _declared_title(data.first("og:title"), site_names)
     h1 = _heading_vote(data, h1s, site_names, tree, ld, og)
     if not ld and not og:
-        h1 = _heading_the_title_tag_names(data, h1, h1s, site_names)
+        h1 = _heading_the_title_tag_names(data, h1, h1s, [*site_names, *logo_names(tree, site_names)])
     # A JSON-LD `name` other than its `headline` is a second version from the same markup: Wikipedia's headline is
     # the article's one-line description ("constitutional monarchy in Oceania"), its name the <h1> ("New Zealand").
     name = _declared_title(ld_text(art.get("name")), site_names)
