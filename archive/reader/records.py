@@ -7,8 +7,8 @@ as reextract reads them."""
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import gzip
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +16,7 @@ from archive.responses import first_header, is_html
 from archive.warc.framing import GZIP_MAGIC, BadStretch, Framer, read_record_at
 from archive.warc.httpblock import decode_payload, parse_http, resource_block
 from archive.warc.reader import OutsideWarcDir, locate, parse_warc_date
+from archive.warc.writer import later_files
 
 OPEN_SUFFIX = ".open"
 REPLAY_LIMIT = 50 * 1024 * 1024  # the most a replayed page may inflate to
@@ -104,47 +105,66 @@ def rendered_dom(warc_dir: Path, name: str, offset: int, record_id: str, within:
     """The DOM a browser built from the page whose record is at *offset* (crawler/render.py): the
     HTML of the ``conversion`` record referring to it, or None.
 
-    No table points at it; the crawl writes it after the page's record, in the same file, once the
-    page rendered. Records are written in order, so the look stops at the first one dated more than
-    *within* after the page: written later than any render of it can end."""
+    No table points at it; the crawl writes it after the page's record once the page rendered: in
+    the same file, or in a later one of the same writer when the writer rotated files meanwhile.
+    Records are written in order, so the look stops at the first one dated more than *within*
+    after the page: written later than any render of it can end."""
     path = _path(warc_dir, name)
-    if path.name.endswith(OPEN_SUFFIX):  # still growing: nothing to remember
-        found = _conversion_of(path, offset, record_id, within)
-    else:
-        found = _conversion_in_closed(path, path.stat().st_mtime_ns, offset, record_id, within)
+    key = (path, path.stat().st_mtime_ns, offset, record_id, within)
+    found = _FOUND.get(key)
     if found is None:
+        found, settled = _conversion_of(path, offset, record_id, within)
+        # A look that read to the end of a file still being written may end elsewhere later: not kept.
+        if found or settled:
+            with _FOUND_LOCK:  # the reader's views run on several threads
+                _FOUND[key] = found
+                while len(_FOUND) > _FOUND_KEPT:
+                    del _FOUND[next(iter(_FOUND))]
+    if not found:
         return None
     try:
-        conversion = read_record_at(path, found)
+        conversion = read_record_at(*found)
     except BadStretch:
         return None
     return conversion.block if conversion.complete and is_html(conversion.headers.get("content-type")) else None
 
 
-@functools.lru_cache(maxsize=4096)
-def _conversion_in_closed(path: Path, _mtime: int, offset: int, record_id: str, within: dt.timedelta) -> int | None:
-    # A closed file does not change (its modification time keys the rare rewrite by `warc recover`):
-    # the look is made once per page, not once per view.
-    return _conversion_of(path, offset, record_id, within)
+# Where each page's conversion record was found (or that there is none: ``()``), by the page's
+# file, its modification time (`warc recover` rewrites a file), offset and record id: closed files
+# do not change, so the look is made once per page, not once per view.
+_FOUND: dict[tuple[Path, int, int, str, dt.timedelta], tuple[Path, int] | tuple[()]] = {}
+_FOUND_KEPT = 4096
+_FOUND_LOCK = threading.Lock()
 
 
-def _conversion_of(path: Path, offset: int, record_id: str, within: dt.timedelta) -> int | None:
-    """The offset of the conversion record referring to *record_id* (the record at *offset*)."""
+def _conversion_of(
+    path: Path, offset: int, record_id: str, within: dt.timedelta
+) -> tuple[tuple[Path, int] | tuple[()], bool]:
+    """(where the conversion record referring to *record_id* (the record at *offset*) is, or
+    ``()``; whether the answer is final: found, a record dated past the window read, or every file
+    looked in closed)."""
     try:
         page = read_record_at(path, offset)
     except BadStretch:
-        return None
+        return (), True
     fetched = parse_warc_date(page.headers.get("warc-date"))
     if fetched is None:
-        return None
-    with path.open("rb") as stream:
-        for item in Framer(stream, path.stat().st_size, start=offset + page.length + page.trailer):
-            if isinstance(item, BadStretch):
-                continue
-            headers = item.headers
-            if headers.get("warc-type") == "conversion" and headers.get("warc-refers-to") == record_id:
-                return item.offset
-            written = parse_warc_date(headers.get("warc-date"))
-            if written is not None and written - fetched > within:
-                return None
-    return None
+        return (), True
+    start = offset + page.length + page.trailer
+    candidates = [path, *later_files(path)]
+    # Read to their ends, files still being written may yet receive it; closed ones, their writer
+    # gone on to the next or stopped, never will.
+    settled = not any(candidate.name.endswith(OPEN_SUFFIX) for candidate in candidates)
+    for candidate in candidates:
+        with candidate.open("rb") as stream:
+            for item in Framer(stream, candidate.stat().st_size, start=start):
+                if isinstance(item, BadStretch):
+                    continue
+                headers = item.headers
+                if headers.get("warc-type") == "conversion" and headers.get("warc-refers-to") == record_id:
+                    return (candidate, item.offset), True
+                written = parse_warc_date(headers.get("warc-date"))
+                if written is not None and written - fetched > within:
+                    return (), True
+        start = 0
+    return (), settled
