@@ -7,13 +7,12 @@ as reextract reads them."""
 from __future__ import annotations
 
 import datetime as dt
-import gzip
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 from archive.responses import first_header, is_html
-from archive.warc.framing import GZIP_MAGIC, BadStretch, Framer, read_record_at
+from archive.warc.framing import GZIP_MAGIC, BadStretch, Framer, addressed, read_record_at
 from archive.warc.httpblock import decode_payload, parse_http, resource_block
 from archive.warc.reader import OutsideWarcDir, locate, parse_warc_date
 from archive.warc.writer import later_files
@@ -70,14 +69,9 @@ def stored_record(warc_dir: Path, name: str, offset: int) -> StoredRecord:
     except BadStretch as bad:
         raise RecordUnavailable(f"no usable WARC record at {name} offset {offset} ({bad.reason})") from None
     with path.open("rb") as stream:
-        whole = stream.read(3) == GZIP_MAGIC and Framer(stream, path.stat().st_size).whole_file_gzip()
-        if whole:
-            stream.seek(0)
-            with gzip.GzipFile(fileobj=stream, mode="rb") as inflated:
-                inflated.seek(offset)
-                return StoredRecord(inflated.read(raw.length + raw.trailer), compressed=False)
-        stream.seek(offset)
-        data = stream.read(raw.length + raw.trailer)
+        records = addressed(stream, path.stat().st_size)
+        records.seek(offset)
+        data = records.read(raw.length + raw.trailer)
     return StoredRecord(data, compressed=data[:3] == GZIP_MAGIC)
 
 

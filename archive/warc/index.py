@@ -35,7 +35,7 @@ from typing import IO, Any
 
 from cdxj_indexer.main import CDXJIndexer, SortingWriter
 
-from archive.warc.framing import BadStretch, Framer
+from archive.warc.framing import BadStretch, Framer, gzipped_whole, recompress_hint
 from archive.warc.writer import closed_warc_files
 
 logger = logging.getLogger(__name__)
@@ -138,10 +138,17 @@ def index_lines(path: Path, warc_dir: Path, out: IO[str]) -> str | None:
     reason = _not_a_warc(path)
     if reason is not None:
         return reason
+    if gzipped_whole(path):
+        # cdxj-indexer refuses it too, in a dozen lines; were it read as the reader reads it, the
+        # lines' offsets would be in the inflated stream, where no replay tool looks.
+        return recompress_hint(path.name)
     try:
         _ReplayIndexer(output=out, inputs=[str(path)], dir_root=str(warc_dir)).process_all()
     except Exception as exc:  # whatever cdxj-indexer (warcio) raises on a record it cannot parse
-        return f"{type(exc).__name__}: {str(exc)[:200]}"
+        message = " ".join(str(exc).split())  # one line: warcio's messages span several
+        if "warcio recompress" in message:  # a gzip member of several records further on
+            return recompress_hint(path.name)
+        return f"{type(exc).__name__}: {message[:200]}"
     return None
 
 

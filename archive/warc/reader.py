@@ -114,6 +114,8 @@ class ReadStats:
     skipped: int = 0
     skip_reasons: Counter[str] = field(default_factory=Counter)
     bad_payload_digests: int = 0  # records kept whose declared payload digest is wrong
+    # Files gzipped whole: their captures' offsets are in the inflated stream (framing.gzipped_whole).
+    gzipped_whole: list[str] = field(default_factory=list)
     # Every record read, by type ("dns" for the response records of DNS lookups), and what became
     # of each: (type, outcome) -> count; every record has exactly one outcome.
     types: Counter[str] = field(default_factory=Counter)
@@ -340,7 +342,10 @@ class WarcReader:
             if path.name.endswith(".wacz"):
                 yield from self._package(path, name, stream, done, deferred)
             else:
-                yield from self._frames(path, name, Framer(stream, size), 0, done, deferred)
+                framer = Framer(stream, size)
+                yield from self._frames(path, name, framer, 0, done, deferred)
+                if framer.gzipped_whole:
+                    self.stats.gzipped_whole.append(name)
 
     def _package(
         self, path: Path, name: str, stream: IO[bytes], done: int, deferred: list[_Pending]

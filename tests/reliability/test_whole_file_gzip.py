@@ -1,11 +1,20 @@
 """Finding: a WARC gzipped whole (one gzip member for the file, as ``gzip crawl.warc`` leaves it)
 was refused under 32 MiB uncompressed ("several records in one gzip member") and, over 32 MiB,
-read as 0 records, 0 skipped, exit 0: a silent loss of the file."""
+read as 0 records, 0 skipped, exit 0: a silent loss of the file.
+
+Then: read, its records' offsets are offsets in the inflated stream, which only our reader reads
+back. pywb and ReplayWeb.page seek to a record's own gzip member: `index` and `wacz` left such a
+file out with a warning of warcio's cut before it said what to do (`warcio recompress`), over lines
+of its own; `reextract` did not say that its captures are left out of every replay."""
 
 from __future__ import annotations
 
 import gzip
+import io
+import json
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator
@@ -13,7 +22,7 @@ from warcio.archiveiterator import ArchiveIterator
 from archive.warc.digests import payload_digest
 from tests.support.cli import newsarchive
 from tests.support.sample_articles import article_html
-from tests.support.warc_files import http_response, response_record, warc_record
+from tests.support.warc_files import gzipped, http_response, response_record, warc_record
 
 
 def _articles(prefix: str, count: int) -> list[bytes]:
@@ -83,3 +92,75 @@ def test_a_truncated_whole_file_gzip_fails_loudly_keeping_what_came_before(tmp_p
     output, captures = _reextract(tmp_path, data[: len(data) * 2 // 3], exit_code=1)
     assert 10 < len(captures) < 40, output
     assert "skipped: corrupt or truncated gzip stream" in output or "skipped: record truncated" in output, output
+
+
+def _index(warc_dir: Path, *, exit_code: int) -> tuple[list[str], list[dict[str, str]]]:
+    """`newsarchive index` of *warc_dir*: its stderr lines, and the index's lines."""
+    done = newsarchive("index", "--warc-dir", str(warc_dir))
+    assert done.returncode == exit_code, done.stderr
+    index = warc_dir.with_name(warc_dir.name + ".cdxj")
+    lines = [json.loads(line.split(" ", 2)[2]) for line in index.read_text().splitlines()]
+    return done.stderr.splitlines(), lines
+
+
+def _assert_lines_frame_their_records(warc_dir: Path, lines: list[dict[str, str]]) -> None:
+    """Every line's offset and length frame the record it names, read as pywb reads it (warcio,
+    from that offset of the file as stored)."""
+    for line in lines:
+        with (warc_dir / line["filename"]).open("rb") as stream:
+            stream.seek(int(line["offset"]))
+            (record,) = ArchiveIterator(io.BytesIO(stream.read(int(line["length"]))))
+        assert record.rec_headers.get_header("WARC-Target-URI") == line["url"]
+
+
+def test_index_leaves_it_out_in_one_line_naming_the_command_that_makes_it_indexable(tmp_path: Path) -> None:
+    warc_dir = tmp_path / "warc"
+    warc_dir.mkdir()
+    (warc_dir / "whole.warc.gz").write_bytes(gzip.compress(b"".join(_articles("whole", 3))))
+    (warc_dir / "members.warc.gz").write_bytes(gzipped(*_articles("members", 2)))
+    said, lines = _index(warc_dir, exit_code=1)
+    assert len(said) == 2, said  # the summary, and one line for the file left out
+    assert said[1].startswith("newsarchive: warning: whole.warc.gz skipped, not indexed (gzipped whole"), said
+    command = "warcio recompress whole.warc.gz whole-recompressed.warc.gz"
+    assert f"`{command}`" in said[1], said
+    assert {line["filename"] for line in lines} == {"members.warc.gz"}  # no line points into the inflated stream
+    # Doing what it says makes the file one pywb can serve.
+    subprocess.run([sys.executable, "-m", "warcio.cli", *command.split()[1:]], cwd=warc_dir, check=True)
+    (warc_dir / "whole.warc.gz").unlink()
+    said, lines = _index(warc_dir, exit_code=0)
+    assert len(lines) == 5, said
+    _assert_lines_frame_their_records(warc_dir, lines)
+
+
+def test_reextract_and_wacz_say_replay_tools_cannot_seek_into_it(tmp_path: Path) -> None:
+    warc_dir = tmp_path / "warc"
+    warc_dir.mkdir()
+    (warc_dir / "whole.warc.gz").write_bytes(gzip.compress(b"".join(_articles("whole", 3))))
+    (warc_dir / "members.warc.gz").write_bytes(gzipped(*_articles("members", 2)))
+    database = f"sqlite:///{tmp_path / 'archive.db'}"
+    done = newsarchive("reextract", "--warc-dir", str(warc_dir), "--db", database, "--workers", "0")
+    assert done.returncode == 0, done.stderr
+    notes = [line for line in done.stderr.splitlines() if "gzipped whole" in line]
+    assert len(notes) == 1 and notes[0].startswith("newsarchive: note: whole.warc.gz is gzipped whole"), notes
+    assert "`warcio recompress whole.warc.gz whole-recompressed.warc.gz`" in notes[0]
+    done = newsarchive("wacz", "-o", str(tmp_path / "all.wacz"), "--db", database, "--warc-dir", str(warc_dir))
+    assert done.returncode == 1, done.stderr
+    said = done.stderr.splitlines()
+    assert len(said) == 2, said
+    assert said[1].startswith("newsarchive: warning: whole.warc.gz left out of the package (gzipped whole"), said
+    assert "`warcio recompress whole.warc.gz whole-recompressed.warc.gz`" in said[1]
+
+
+def test_a_name_that_misstates_the_framing_still_gets_offsets_that_frame_each_record(tmp_path: Path) -> None:
+    """Same class, found right: framing is read from the bytes, never the name, by our reader and
+    by warcio (pywb's): a `.warc` of gzip members and a `.warc.gz` never compressed, and a WARC
+    gzipped whole under a `.warc` name, left out as above."""
+    warc_dir = tmp_path / "warc"
+    warc_dir.mkdir()
+    (warc_dir / "members.warc").write_bytes(gzipped(*_articles("members", 2)))
+    (warc_dir / "plain.warc.gz").write_bytes(b"".join(_articles("plain", 2)))
+    (warc_dir / "whole.warc").write_bytes(gzip.compress(b"".join(_articles("whole", 2))))
+    said, lines = _index(warc_dir, exit_code=1)
+    assert len(said) == 2 and "whole.warc skipped, not indexed (gzipped whole" in said[1], said
+    assert len(lines) == 4
+    _assert_lines_frame_their_records(warc_dir, lines)
