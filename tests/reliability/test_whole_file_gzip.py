@@ -21,6 +21,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from archive.warc.digests import payload_digest
 from tests.support.cli import newsarchive
+from tests.support.pywb import http_get, wayback_server
 from tests.support.sample_articles import article_html
 from tests.support.warc_files import gzipped, http_response, response_record, warc_record
 
@@ -130,6 +131,12 @@ def test_index_leaves_it_out_in_one_line_naming_the_command_that_makes_it_indexa
     said, lines = _index(warc_dir, exit_code=0)
     assert len(lines) == 5, said
     _assert_lines_frame_their_records(warc_dir, lines)
+    # Given lines at the reader's offsets into the inflated stream instead, pywb serves the first
+    # record (offset 0) and answers 503 for every other: why the file is left out, not indexed so.
+    with wayback_server(tmp_path / "pywb", {"news": (warc_dir, warc_dir.with_name("warc.cdxj"))}) as base:
+        for i in range(3):
+            status, body, _ = http_get(f"{base}/news/20240501100000id_/https://news.example/whole-{i}/")
+            assert status == 200 and f"whole {i}".encode() in body, (status, body[:200])
 
 
 def test_reextract_and_wacz_say_replay_tools_cannot_seek_into_it(tmp_path: Path) -> None:
