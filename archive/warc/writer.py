@@ -378,6 +378,8 @@ def later_files(path: Path) -> list[Path]:
     of ours, the same writer's (host and process) later files, closed or still open; for a foreign
     name, every WARC file beside it whose name sorts after it."""
     name = path.name.removesuffix(OPEN_SUFFIX)
+    if not name.endswith((".warc.gz", ".warc")):
+        return []  # an ARC file, a WACZ package: no writer of ours went on from it
     ours = _OUR_NAME.match(name)
     later = []
     for sibling in path.parent.iterdir():
