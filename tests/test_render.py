@@ -235,3 +235,9 @@ def test_a_rendered_dom_written_after_the_writer_rotated_files_is_found(
     assert done.returncode == 0, done.stderr
     assert _extracted_as(fresh, page) == ["article"]
     assert _stored(fresh)[page] == _stored(run.database_url)[page]
+    # Given the page's file alone, reextract finds the DOM in the file its writer went on to.
+    alone = f"sqlite:///{tmp_path / 'alone.db'}"
+    done = newsarchive("reextract", str(run.warc_dir / response_file), "--db", alone, "--workers", "1")
+    assert done.returncode == 0, done.stderr
+    assert _extracted_as(alone, page) == ["article"]
+    assert _stored(alone)[page] == _stored(run.database_url)[page]

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from archive.responses import first_header, is_html
-from archive.warc.framing import GZIP_MAGIC, BadStretch, Framer, addressed, read_record_at
+from archive.warc.framing import GZIP_MAGIC, BadStretch, addressed, parse_warc_date, read_record_at
 from archive.warc.httpblock import decode_payload, parse_http, resource_block
-from archive.warc.reader import OutsideWarcDir, locate, parse_warc_date
-from archive.warc.writer import later_files
+from archive.warc.reader import OutsideWarcDir, locate
+from archive.warc.rendered import Look, conversions_after
 
 OPEN_SUFFIX = ".open"
 REPLAY_LIMIT = 50 * 1024 * 1024  # the most a replayed page may inflate to
@@ -99,10 +99,8 @@ def rendered_dom(warc_dir: Path, name: str, offset: int, record_id: str, within:
     """The DOM a browser built from the page whose record is at *offset* (crawler/render.py): the
     HTML of the ``conversion`` record referring to it, or None.
 
-    No table points at it; the crawl writes it after the page's record once the page rendered: in
-    the same file, or in a later one of the same writer when the writer rotated files meanwhile.
-    Records are written in order, so the look stops at the first one dated more than *within*
-    after the page: written later than any render of it can end."""
+    Looked for as archive/warc/rendered.py says: after the page's record, in its file and its
+    writer's later ones, up to the first record dated *within* after the page."""
     path = _path(warc_dir, name)
     key = (path, path.stat().st_mtime_ns, offset, record_id, within)
     found = _FOUND.get(key)
@@ -135,8 +133,7 @@ def _conversion_of(
     path: Path, offset: int, record_id: str, within: dt.timedelta
 ) -> tuple[tuple[Path, int] | tuple[()], bool]:
     """(where the conversion record referring to *record_id* (the record at *offset*) is, or
-    ``()``; whether the answer is final: found, a record dated past the window read, or every file
-    looked in closed)."""
+    ``()``; whether the answer is final: archive/warc/rendered.py ``Look``)."""
     try:
         page = read_record_at(path, offset)
     except BadStretch:
@@ -144,21 +141,8 @@ def _conversion_of(
     fetched = parse_warc_date(page.headers.get("warc-date"))
     if fetched is None:
         return (), True
+    look = Look()
     start = offset + page.length + page.trailer
-    candidates = [path, *later_files(path)]
-    # Read to their ends, files still being written may yet receive it; closed ones, their writer
-    # gone on to the next or stopped, never will.
-    settled = not any(candidate.name.endswith(OPEN_SUFFIX) for candidate in candidates)
-    for candidate in candidates:
-        with candidate.open("rb") as stream:
-            for item in Framer(stream, candidate.stat().st_size, start=start):
-                if isinstance(item, BadStretch):
-                    continue
-                headers = item.headers
-                if headers.get("warc-type") == "conversion" and headers.get("warc-refers-to") == record_id:
-                    return (candidate, item.offset), True
-                written = parse_warc_date(headers.get("warc-date"))
-                if written is not None and written - fetched > within:
-                    return (), True
-        start = 0
-    return (), settled
+    for found, record in conversions_after(path, start, {record_id}, fetched, within, look):
+        return (found, record.offset), True
+    return (), look.final

@@ -9,6 +9,8 @@ Nothing above this module knows whether a file is compressed.
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import gzip
 import re
 import sys
@@ -533,6 +535,29 @@ def read_record_at(path: Path, offset: int) -> RawRecord:
     if raw is None:
         raise BadStretch(offset, "no record at this offset")
     return raw
+
+
+# ClueWeb09's writer put the day of the year where the day of the month goes: 2008-10-294T05:21:46-0700.
+_DAY_OF_YEAR = re.compile(r"(\d{4})-\d{2}-(\d{3})(T.*)")
+
+
+def parse_warc_date(value: str | None) -> dt.datetime | None:
+    """A ``WARC-Date`` as an aware UTC datetime (naive values taken as UTC); ``None`` if unusable."""
+    if not value:
+        return None
+    value = value.strip()
+    quirk = _DAY_OF_YEAR.fullmatch(value)
+    if quirk is not None:
+        with contextlib.suppress(ValueError):
+            day = dt.date(int(quirk[1]), 1, 1) + dt.timedelta(days=int(quirk[2]) - 1)
+            value = day.isoformat() + quirk[3]
+    try:
+        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=dt.UTC)
+        return moment.astimezone(dt.UTC)
+    except (ValueError, OverflowError):  # "0001-01-01T00:00:00+01:00" is before year 1 in UTC
+        return None
 
 
 def unbracket(value: str | None) -> str | None:
