@@ -94,15 +94,16 @@ def _read_no_lines(index: Path) -> set[str]:
         return set()
 
 
-def _write_no_lines(index: Path, names: set[str]) -> None:
-    """Replace the ``.nolines`` file of *index* atomically (under the index's lock) with *names*."""
+def _write_no_lines(index: Path, names: set[str], scratch: Path) -> None:
+    """Replace the ``.nolines`` file of *index* atomically (under the index's lock) with *names*,
+    written first in *scratch* (beside it, like the index)."""
     target = _no_lines(index)
     if not names:
         target.unlink(missing_ok=True)
         return
-    with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=index.parent, prefix=".nolines-", delete=False) as out:
-        out.write("".join(f"{name}\n" for name in sorted(names)))
-    os.replace(out.name, target)
+    written = scratch / "nolines"
+    written.write_text("".join(f"{name}\n" for name in sorted(names)), encoding="utf-8")
+    os.replace(written, target)
 
 
 def _scan(index: Path) -> tuple[set[str], int]:
@@ -297,7 +298,7 @@ def update_index(
                 os.fsync(out.fileno())
             os.replace(merged, target)
             if gave_none or rebuild:
-                _write_no_lines(target, no_lines | gave_none)
+                _write_no_lines(target, no_lines | gave_none, Path(scratch))
     left_out = {skip.name for skip in skipped}
     names = tuple(name for name in (p.relative_to(root).as_posix() for p in todo) if name not in left_out)
     seconds = time.monotonic() - started
