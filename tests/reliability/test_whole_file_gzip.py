@@ -20,8 +20,9 @@ from pathlib import Path
 from warcio.archiveiterator import ArchiveIterator
 
 from archive.warc.digests import payload_digest
-from tests.support.cli import newsarchive
+from tests.support.cli import ROOT, newsarchive
 from tests.support.pywb import http_get, wayback_server
+from tests.support.reader import serving
 from tests.support.sample_articles import article_html
 from tests.support.warc_files import gzipped, http_response, response_record, warc_record
 
@@ -171,3 +172,26 @@ def test_a_name_that_misstates_the_framing_still_gets_offsets_that_frame_each_re
     assert len(said) == 2 and "whole.warc skipped, not indexed (gzipped whole" in said[1], said
     assert len(lines) == 4
     _assert_lines_frame_their_records(warc_dir, lines)
+
+
+def test_show_raw_and_the_reader_read_its_records_at_their_offsets_in_the_inflated_stream(tmp_path: Path) -> None:
+    """What does read it: `show --raw` prints the third record's HTTP message as stored; the reader
+    serves the record itself for download (uncompressed: no gzip member of its own exists)."""
+    records = _articles("read", 3)
+    warc_dir = tmp_path / "warc"
+    warc_dir.mkdir()
+    (warc_dir / "whole.warc.gz").write_bytes(gzip.compress(b"".join(records)))
+    database = f"sqlite:///{tmp_path / 'archive.db'}"
+    common = ("--db", database, "--warc-dir", str(warc_dir))
+    assert newsarchive("reextract", *common, "--workers", "0").returncode == 0
+    url = "https://news.example/read-2/"
+    shown = subprocess.run(  # bytes: text mode would turn the CRLFs into LFs
+        [sys.executable, "-m", "archive.cli", "show", url, "--raw", *common], cwd=ROOT, capture_output=True, timeout=120
+    )
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout == http_response(article_html("read 2"))
+    with sqlite3.connect(tmp_path / "archive.db") as db:
+        (capture,) = db.execute("SELECT id FROM captures WHERE url = ?", (url,)).fetchone()
+    with serving(database, "--warc-dir", str(warc_dir)) as base:
+        status, body, _ = http_get(f"{base}/capture/{capture}.warc")
+    assert (status, body) == (200, records[2])
