@@ -17,6 +17,7 @@ batch a savepoint of it), and reports the versions it made there: what a real ru
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import logging
 import os
 import queue
@@ -249,6 +250,9 @@ class ReextractSettings:
     requisite_level: str = "none"
     requisites_per_page: int = 0
     requisite_maxsize: int = 0
+    # NEWSARCHIVE_READER_RENDERED_WITHIN: how far past a file given alone its rendered DOMs are
+    # looked for in its writer's later files (archive/warc/rendered.py), as "view as archived" looks.
+    rendered_within: float = 0.0
 
     @classmethod
     def from_settings(cls, settings: Any) -> ReextractSettings:
@@ -261,6 +265,7 @@ class ReextractSettings:
             requisite_level=settings.get("NEWSARCHIVE_REQUISITES"),
             requisites_per_page=settings.getint("NEWSARCHIVE_REQUISITES_PER_PAGE"),
             requisite_maxsize=settings.getint("NEWSARCHIVE_REQUISITE_MAXSIZE"),
+            rendered_within=settings.getfloat("NEWSARCHIVE_READER_RENDERED_WITHIN"),
         )
 
     @classmethod
@@ -455,6 +460,7 @@ def _reader(
     selection: Selection | None,
     max_size: int,
     requisites: bool,
+    rendered_within: float,
 ) -> WarcReader:
     def resolve_digest(digest: str) -> tuple[str, int] | None:
         C = models.Capture
@@ -484,6 +490,7 @@ def _reader(
             # A stylesheet, for what it loads; an untyped answer may be one (a URL ending in .css).
             or (requisites and status == 200 and media_type(content_type) in ("text/css", ""))
         ),
+        rendered_within=dt.timedelta(seconds=rendered_within),
     )
     result.read = reader.stats
     return reader
@@ -516,7 +523,8 @@ def reextract(
     workers = default_workers() if workers is None else max(0, workers)
     sessions = _open(database_url, dry_run)
     result = ReextractResult(read=ReadStats(), dry_run=dry_run, workers=workers)
-    reader = _reader(paths, sessions, result, warc_dir, selection, config.max_size, config.requisite_level != "none")
+    requisites = config.requisite_level != "none"
+    reader = _reader(paths, sessions, result, warc_dir, selection, config.max_size, requisites, config.rendered_within)
     reporter = _Progress(progress, progress_stream)
     reuse = ExtractionReuse(sessions) if config.reuse else None
     news_engine = None if dry_run else sessions.kw["bind"]

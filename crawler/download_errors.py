@@ -13,7 +13,9 @@ ERROR line, ``download failed: URL: connection refused (after 2 retries)``, and
   :class:`DownloadErrorMiddleware`, which then raises ``IgnoreRequest``: RobotsTxtMiddleware
   crawls the host as having no robots.txt, as it does after any error, without the traceback;
 * :class:`RetryMiddleware` (Scrapy's) gives up on an exception at DEBUG, since the one line names
-  the retries. Giving up on a status (503 ...) is still logged by Scrapy: no errback line follows.
+  the retries. Giving up on a status (503 ...) is still logged by Scrapy: no errback line follows,
+  except for a server error through a plain-http proxy (``proxy_may_have_answered``): the line
+  says it came from the proxy or the origin, which look alike.
 """
 
 from __future__ import annotations
@@ -37,10 +39,14 @@ from scrapy.exceptions import (
     ResponseDataLossError,
     UnsupportedURLSchemeError,
 )
+from scrapy.http import Response
+from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.response import response_status_message
 from twisted.internet import error as tx_error
 from twisted.web.client import ResponseFailed
 from twisted.web.http_headers import InvalidHeaderName
 
+from crawler.outcome import NOT_PAGES_STAT
 from crawler.render import RenderError
 from crawler.wire.handler import proxy_address
 
@@ -184,19 +190,41 @@ class _MaxSizeNotes(logging.Filter):
 _max_size_notes = _MaxSizeNotes()
 
 
+def proxy_may_have_answered(request: Request, status: int) -> bool:
+    """Whether an answer of *status* to *request* may be its forward proxy's own rather than the
+    origin's: a server error to a plain-http request through a proxy. A proxy that cannot reach the
+    origin answers 502, 503 or 504 itself (Squid, tinyproxy), and those bytes are the same as an
+    origin's server error that it relays: no header tells them apart reliably (``Via`` is added to
+    both, a CDN in front of the origin sends its own ``Proxy-Status``). Through a CONNECT tunnel
+    (https) the answer is the origin's: the proxy's own is to the CONNECT, a tunnel error."""
+    return bool(request.meta.get("proxy")) and request.url.startswith("http:") and status >= 500
+
+
 def report(request: Request, exc: BaseException, stats: StatsCollector | None) -> str:
     """Log the one line for *request*'s failed download and count it; returns the kind."""
     kind, reason = classify(exc, _max_size_notes.take(request.url))
     proxy = request.meta.get("proxy")
     if proxy:
         kind, reason = _through_proxy(kind, reason, proxy)
+    _log(request, kind, reason, stats)
+    return kind
+
+
+def report_proxy_or_origin(request: Request, status: int, stats: StatsCollector | None) -> None:
+    """The one line for a server error that may be the proxy's (``proxy_may_have_answered``): kept
+    in the WARC as received, and counted as a download error, since the page may never have been reached."""
+    proxy = proxy_address(request.meta["proxy"])
+    reason = f"{response_status_message(status)} from the proxy {proxy} or from the origin"
+    _log(request, "proxy_or_origin", f"{reason} (a plain-http proxy's own answer and one it relays look alike)", stats)
+
+
+def _log(request: Request, kind: str, reason: str, stats: StatsCollector | None) -> None:
     retries = int(request.meta.get("retry_times", 0))
     after = f" (after {retries} {'retry' if retries == 1 else 'retries'})" if retries else ""
     logger.error("download failed: %s: %s%s", request.url, reason, after)
     if stats is not None:
         stats.inc_value(f"{STATS_PREFIX}/{kind}")
         stats.inc_value(f"{STATS_PREFIX}/count")
-    return kind
 
 
 def report_failure(failure: Failure, stats: StatsCollector | None) -> bool:
@@ -204,6 +232,9 @@ def report_failure(failure: Failure, stats: StatsCollector | None) -> bool:
     (IgnoreRequest and its HttpError, errors raised by callbacks), which the caller re-raises."""
     exc = failure.value
     request = getattr(failure, "request", None)
+    if isinstance(exc, HttpError) and request is not None and proxy_may_have_answered(request, exc.response.status):
+        report_proxy_or_origin(request, exc.response.status, stats)
+        return True
     if request is None or exc is None or isinstance(exc, IgnoreRequest):
         return False
     report(request, exc, stats)
@@ -242,6 +273,17 @@ def _is_robots_txt(request: Request) -> bool:
 class RetryMiddleware(ScrapyRetryMiddleware):
     """Scrapy's RetryMiddleware, giving up on a download exception at DEBUG: the one line that
     follows it (errback or :class:`DownloadErrorMiddleware`) says how many retries were made."""
+
+    def process_response(self, request: Request, response: Response, spider: Any = None) -> Request | Response:
+        robots = _is_robots_txt(request)
+        proxy_or_origin = proxy_may_have_answered(request, response.status) and not robots
+        if proxy_or_origin:
+            # The spider's errback says it, in one line naming the proxy (report_proxy_or_origin).
+            request.meta.setdefault("give_up_log_level", logging.DEBUG)
+        outcome = super().process_response(request, response)
+        if (proxy_or_origin or (robots and isinstance(outcome, Request))) and self.crawler.stats is not None:
+            self.crawler.stats.inc_value(NOT_PAGES_STAT)  # whether a page came back (crawler/outcome.py)
+        return outcome
 
     def process_exception(self, request: Request, exception: Exception, spider: Any = None) -> Request | None:
         if not isinstance(exception, self.exceptions_to_retry) or request.meta.get("dont_retry", False):

@@ -24,6 +24,10 @@ DATABASE_ERROR = "database_error"  # the finish reason of a run whose database f
 LOST_STAT = "newsarchive/store/lost"  # entries of batches the database failed on: all of them lost
 SKIPPED_STAT = "newsarchive/store/skipped"  # entries the database refused alone
 DOWNLOAD_ERRORS_STAT = "newsarchive/download_errors/count"  # crawler/download_errors.py
+# Responses the downloader counts that are no proof a page came back (crawler/download_errors.py
+# RetryMiddleware): a server error that may be a forward proxy's own, a robots.txt answer retried
+# (the last one is in robotstxt/response_count).
+NOT_PAGES_STAT = "newsarchive/responses_not_pages"
 ALL_FAILED = "all_downloads_failed"  # every download failed: not one page came back
 NOTHING_FETCHED = "nothing_fetched"  # no download failed, yet no page was fetched (all disallowed, no seeds)
 PAUSED = "paused"  # stopped with a JOBDIR: the next run with the same JOBDIR resumes it
@@ -67,7 +71,7 @@ def exit_status(status: str) -> int:
 def _pages_received(stats: Mapping[str, Any]) -> int:
     # robots.txt is no page: a site whose robots.txt answers and whose every page fails fetched nothing.
     responses = int(stats.get("downloader/response_count", 0) or 0)
-    return responses - int(stats.get("robotstxt/response_count", 0) or 0)
+    return responses - int(stats.get("robotstxt/response_count", 0) or 0) - int(stats.get(NOT_PAGES_STAT, 0) or 0)
 
 
 class RunOutcome:

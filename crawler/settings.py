@@ -149,8 +149,9 @@ NEWSARCHIVE_READER_EDITS_SINCE = "7d"
 # The most edits a page or feed shows (each is a word diff: about half a millisecond of CPU).
 NEWSARCHIVE_READER_EDITS_LIMIT = 200
 # How long after a page's fetch its rendered DOM (render mode's conversion record) may have been
-# written: "view as archived" looks for it among the records after the page's, up to the first
-# one dated later than this (seconds). A render ends within NEWSARCHIVE_RENDER_TIMEOUT (30 s) of
+# written: "view as archived" looks for it among the records after the page's (in its file and its
+# writer's later ones, as reextract does past a file given without them), up to the first one
+# dated later than this (seconds). A render ends within NEWSARCHIVE_RENDER_TIMEOUT (30 s) of
 # starting; the rest is the page's download and its wait for one of NEWSARCHIVE_RENDER_PAGES. The
 # look reads ~70 MiB of WARC a second (benchmarks/archived_view.py), once per page: a longer window
 # finds a render that waited longer, and costs a slower first view of every page not rendered.

@@ -26,7 +26,7 @@ from crawler.extensions_index import IndexOnClose
 from tests.support.cli import newsarchive
 from tests.support.crawls import CrawlRun
 from tests.support.pywb import http_get, wayback_server
-from tests.support.warc_files import gzip_member, gzipped, response_record
+from tests.support.warc_files import gzip_member, gzipped, response_record, warc_record
 
 ARTICLES = load_articles()
 
@@ -268,3 +268,30 @@ def test_a_later_304_is_not_indexed_and_pywb_replays_the_capture_it_confirmed(tm
         status, body, _ = http_get(f"{base}/news/20240503id_/{url}")
         assert (status, body) == (200, b"h1 { color: #7a1f1f }")
         assert http_get(f"{base}/news/20240503id_/{alone}")[0] == 404  # a 304 alone: nothing to replay
+
+
+def test_a_warc_file_that_gives_no_index_line_is_not_read_again_by_every_update(tmp_path: Path) -> None:
+    """Finding: a file whose records are all 304s (a re-check run that found everything unchanged),
+    or that holds only a warcinfo (a crawl whose every download failed), adds no line, so the
+    index never named it: every incremental update read it again and rewrote the whole index."""
+    url = "https://example.com/news/story/"
+    warc_dir = tmp_path / "warc"
+    warc_dir.mkdir()
+    (warc_dir / "a-first.warc.gz").write_bytes(gzipped(response_record(url, date="2024-05-01T10:00:00Z")))
+    (warc_dir / "b-rechecks.warc.gz").write_bytes(
+        gzipped(response_record(url, b"", date="2024-05-02T10:00:00Z", status="304 Not Modified"))
+    )
+    info = warc_record("warcinfo", "", b"software: newsarchive\r\n", content_type="application/warc-fields")
+    (warc_dir / "c-nothing-fetched.warc.gz").write_bytes(gzipped(info))
+    index = tmp_path / "warc.cdxj"
+    done = newsarchive("index", "--warc-dir", str(warc_dir), "-o", str(index))
+    assert done.returncode == 0 and "3 WARC file(s) indexed, 1 record(s) added" in done.stderr, done.stderr
+    written = index.stat().st_mtime_ns, index.stat().st_ino
+    again = newsarchive("index", "--warc-dir", str(warc_dir), "-o", str(index))
+    assert again.returncode == 0 and "0 WARC file(s) indexed" in again.stderr, again.stderr
+    assert (index.stat().st_mtime_ns, index.stat().st_ino) == written  # not rewritten
+    rebuilt = newsarchive("index", "--warc-dir", str(warc_dir), "-o", str(index), "--rebuild")
+    assert rebuilt.returncode == 0 and "3 WARC file(s) indexed" in rebuilt.stderr, rebuilt.stderr
+    assert [(ts, fields["status"]) for _, ts, fields in _cdxj(index)] == [("20240501100000", "200")]
+    after = newsarchive("index", "--warc-dir", str(warc_dir), "-o", str(index))
+    assert "0 WARC file(s) indexed" in after.stderr, after.stderr

@@ -10,14 +10,17 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import urllib.request
 from collections import Counter
 from pathlib import Path
 
 import pytest
+from lxml import html as lxml_html
 from warcio.archiveiterator import ArchiveIterator
 
 from tests.support.cli import newsarchive
 from tests.support.crawls import CrawlRun, profile_crawl
+from tests.support.reader import ServedCrawl, serving
 from tests.support.requisite_site import API_STORY, MASTHEAD_LINE, STORIES, RequisiteSite
 from tests.support.stalling_site import QUICK_TEXT, StallingSite
 
@@ -200,3 +203,41 @@ def test_a_render_timeout_loses_that_page_only(stalling_site: StallingSite, tmp_
     assert stored[f"{stalling_site.url}/news/2026/ferry-timetable-changes/"][1] == QUICK_TEXT, run.log[-4000:]
     assert stalled not in stored
     assert _extracted_as(run.database_url, stalled) == ["script-built"]  # archived, its HTML extracted
+
+
+@needs_browser
+def test_a_rendered_dom_written_after_the_writer_rotated_files_is_found(
+    requisite_site: RequisiteSite, tmp_path: Path
+) -> None:
+    """A WARC file closed at every record (NEWSARCHIVE_WARC_MAX_SIZE=1): the page's conversion
+    record lies in a later file than its response. "View as archived" and a reextract find it."""
+    run = profile_crawl(tmp_path, requisite_site.listing_url, "NEWSARCHIVE_WARC_MAX_SIZE=1", render=True)
+    assert run.returncode == 0, run.log[-3000:]
+    page = f"{requisite_site.url}{API_STORY.path}"
+    with sqlite3.connect(run.database_url.removeprefix("sqlite:///")) as db:
+        query = "SELECT warc_file FROM captures WHERE url = ? AND status = 200"
+        (response_file,) = db.execute(query, (page,)).fetchone()
+    conversions = [
+        path.name
+        for path in run.warc_dir.glob("*.warc.gz")
+        for record in ArchiveIterator(path.open("rb"))
+        if record.rec_type == "conversion" and record.rec_headers.get_header("WARC-Target-URI") == page
+    ]
+    assert len(conversions) == 1 and conversions[0] != response_file  # the fault's setting, as made
+    assert _extracted_as(run.database_url, page) == ["article"]
+    with serving(run.database_url, "--warc-dir", str(run.warc_dir)) as base:
+        served = ServedCrawl(base, run)
+        with urllib.request.urlopen(served.url(f"/capture/{served.capture_id(page)}/archived"), timeout=30) as answer:
+            view = lxml_html.document_fromstring(answer.read())
+    assert view.xpath("string(//article[@id='story']/h1)") == API_STORY.title
+    fresh = f"sqlite:///{tmp_path / 'fresh.db'}"
+    done = newsarchive("reextract", "--warc-dir", str(run.warc_dir), "--db", fresh, "--workers", "1")
+    assert done.returncode == 0, done.stderr
+    assert _extracted_as(fresh, page) == ["article"]
+    assert _stored(fresh)[page] == _stored(run.database_url)[page]
+    # Given the page's file alone, reextract finds the DOM in the file its writer went on to.
+    alone = f"sqlite:///{tmp_path / 'alone.db'}"
+    done = newsarchive("reextract", str(run.warc_dir / response_file), "--db", alone, "--workers", "1")
+    assert done.returncode == 0, done.stderr
+    assert _extracted_as(alone, page) == ["article"]
+    assert _stored(alone)[page] == _stored(run.database_url)[page]

@@ -86,6 +86,7 @@ def run(args: argparse.Namespace) -> int:
     from archive.commands.crawl import setting_overrides
     from archive.crawl import project_settings
     from archive.reextract import ReextractSettings, reextract
+    from archive.warc.framing import recompress_hint
     from archive.warc.reader import Selection
 
     if args.workers is not None and args.workers < 0:
@@ -104,6 +105,9 @@ def run(args: argparse.Namespace) -> int:
         settings=ReextractSettings.from_settings(project_settings(setting_overrides(args))),
     )
     _print_summary(result, args.format)
+    for name in result.read.gzipped_whole:
+        # Read, and readable by show and serve; never indexed for a replay tool (archive/warc/index.py).
+        print(f"newsarchive: note: {name} is {recompress_hint(name)}", file=sys.stderr)
     if result.store.skipped:
         print(
             f"newsarchive: {result.store.skipped} page(s) refused by the database, not stored (see the errors above)",

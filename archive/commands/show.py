@@ -20,7 +20,7 @@ OPEN_SUFFIX = ".open"
 def read_warc_block(path: Path, offset: int, length: int) -> tuple[str, bytes]:
     """(WARC-Type, record block exactly as stored) of the record at *offset*: for a response, the
     HTTP status line, headers and body bytes as received (gzip still gzip)."""
-    from archive.warc.framing import BadStretch, read_record_at
+    from archive.warc.framing import BadStretch, addressed, read_record_at
 
     if offset < 0 or length < 0:  # the database's numbers, not the file's
         raise UserError(f"no WARC record at {path.name} offset {offset}")
@@ -33,8 +33,9 @@ def read_warc_block(path: Path, offset: int, length: int) -> tuple[str, bytes]:
         return raw.headers.get("warc-type", ""), raw.block
     # Over the reader's in-memory limit: the record's stored bytes, read whole as before.
     with path.open("rb") as stream:
-        stream.seek(offset)
-        data = stream.read(length)
+        records = addressed(stream, path.stat().st_size)  # a WARC gzipped whole: the inflated stream
+        records.seek(offset)
+        data = records.read(length)
     if data[:2] == b"\x1f\x8b":
         # One gzip member per record; decompress only this member.
         try:

@@ -7,15 +7,15 @@ as reextract reads them."""
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import gzip
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 from archive.responses import first_header, is_html
-from archive.warc.framing import GZIP_MAGIC, BadStretch, Framer, read_record_at
+from archive.warc.framing import GZIP_MAGIC, BadStretch, addressed, parse_warc_date, read_record_at
 from archive.warc.httpblock import decode_payload, parse_http, resource_block
-from archive.warc.reader import OutsideWarcDir, locate, parse_warc_date
+from archive.warc.reader import OutsideWarcDir, locate
+from archive.warc.rendered import Look, conversions_after
 
 OPEN_SUFFIX = ".open"
 REPLAY_LIMIT = 50 * 1024 * 1024  # the most a replayed page may inflate to
@@ -69,14 +69,9 @@ def stored_record(warc_dir: Path, name: str, offset: int) -> StoredRecord:
     except BadStretch as bad:
         raise RecordUnavailable(f"no usable WARC record at {name} offset {offset} ({bad.reason})") from None
     with path.open("rb") as stream:
-        whole = stream.read(3) == GZIP_MAGIC and Framer(stream, path.stat().st_size).whole_file_gzip()
-        if whole:
-            stream.seek(0)
-            with gzip.GzipFile(fileobj=stream, mode="rb") as inflated:
-                inflated.seek(offset)
-                return StoredRecord(inflated.read(raw.length + raw.trailer), compressed=False)
-        stream.seek(offset)
-        data = stream.read(raw.length + raw.trailer)
+        records = addressed(stream, path.stat().st_size)
+        records.seek(offset)
+        data = records.read(raw.length + raw.trailer)
     return StoredRecord(data, compressed=data[:3] == GZIP_MAGIC)
 
 
@@ -104,47 +99,50 @@ def rendered_dom(warc_dir: Path, name: str, offset: int, record_id: str, within:
     """The DOM a browser built from the page whose record is at *offset* (crawler/render.py): the
     HTML of the ``conversion`` record referring to it, or None.
 
-    No table points at it; the crawl writes it after the page's record, in the same file, once the
-    page rendered. Records are written in order, so the look stops at the first one dated more than
-    *within* after the page: written later than any render of it can end."""
+    Looked for as archive/warc/rendered.py says: after the page's record, in its file and its
+    writer's later ones, up to the first record dated *within* after the page."""
     path = _path(warc_dir, name)
-    if path.name.endswith(OPEN_SUFFIX):  # still growing: nothing to remember
-        found = _conversion_of(path, offset, record_id, within)
-    else:
-        found = _conversion_in_closed(path, path.stat().st_mtime_ns, offset, record_id, within)
+    key = (path, path.stat().st_mtime_ns, offset, record_id, within)
+    found = _FOUND.get(key)
     if found is None:
+        found, settled = _conversion_of(path, offset, record_id, within)
+        # A look that read to the end of a file still being written may end elsewhere later: not kept.
+        if found or settled:
+            with _FOUND_LOCK:  # the reader's views run on several threads
+                _FOUND[key] = found
+                while len(_FOUND) > _FOUND_KEPT:
+                    del _FOUND[next(iter(_FOUND))]
+    if not found:
         return None
     try:
-        conversion = read_record_at(path, found)
+        conversion = read_record_at(*found)
     except BadStretch:
         return None
     return conversion.block if conversion.complete and is_html(conversion.headers.get("content-type")) else None
 
 
-@functools.lru_cache(maxsize=4096)
-def _conversion_in_closed(path: Path, _mtime: int, offset: int, record_id: str, within: dt.timedelta) -> int | None:
-    # A closed file does not change (its modification time keys the rare rewrite by `warc recover`):
-    # the look is made once per page, not once per view.
-    return _conversion_of(path, offset, record_id, within)
+# Where each page's conversion record was found (or that there is none: ``()``), by the page's
+# file, its modification time (`warc recover` rewrites a file), offset and record id: closed files
+# do not change, so the look is made once per page, not once per view.
+_FOUND: dict[tuple[Path, int, int, str, dt.timedelta], tuple[Path, int] | tuple[()]] = {}
+_FOUND_KEPT = 4096
+_FOUND_LOCK = threading.Lock()
 
 
-def _conversion_of(path: Path, offset: int, record_id: str, within: dt.timedelta) -> int | None:
-    """The offset of the conversion record referring to *record_id* (the record at *offset*)."""
+def _conversion_of(
+    path: Path, offset: int, record_id: str, within: dt.timedelta
+) -> tuple[tuple[Path, int] | tuple[()], bool]:
+    """(where the conversion record referring to *record_id* (the record at *offset*) is, or
+    ``()``; whether the answer is final: archive/warc/rendered.py ``Look``)."""
     try:
         page = read_record_at(path, offset)
     except BadStretch:
-        return None
+        return (), True
     fetched = parse_warc_date(page.headers.get("warc-date"))
     if fetched is None:
-        return None
-    with path.open("rb") as stream:
-        for item in Framer(stream, path.stat().st_size, start=offset + page.length + page.trailer):
-            if isinstance(item, BadStretch):
-                continue
-            headers = item.headers
-            if headers.get("warc-type") == "conversion" and headers.get("warc-refers-to") == record_id:
-                return item.offset
-            written = parse_warc_date(headers.get("warc-date"))
-            if written is not None and written - fetched > within:
-                return None
-    return None
+        return (), True
+    look = Look()
+    start = offset + page.length + page.trailer
+    for found, record in conversions_after(path, start, {record_id}, fetched, within, look):
+        return (found, record.offset), True
+    return (), look.final

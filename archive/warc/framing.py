@@ -9,6 +9,8 @@ Nothing above this module knows whether a file is compressed.
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import gzip
 import re
 import sys
@@ -215,12 +217,15 @@ class Framer:
         self.position = 0
         self.compressed = compressed
         self.start = start  # the offset of a record to read from (the reader's look past a page)
+        # Read as one gzip stream: the records' offsets are in the inflated stream (gzipped_whole).
+        self.gzipped_whole = False
 
     def __iter__(self) -> Iterator[RawRecord | BadStretch]:
         start = self.stream.read(8)
         self.stream.seek(0)
         if start.startswith(GZIP_MAGIC[:2]) and self.compressed is None and self.whole_file_gzip():
             # No member to seek to: the stream is inflated from its start, the records before skipped.
+            self.gzipped_whole = True
             yield from (item for item in self._whole_file_records() if item.offset >= self.start)
         elif start.startswith(GZIP_MAGIC[:2]) or (self.compressed and not start.startswith(b"WARC/")):
             yield from self._gzip_records()
@@ -466,6 +471,40 @@ class Framer:
         return None
 
 
+def gzipped_whole(path: Path) -> bool:
+    """Whether *path* is a WARC gzipped whole (``gzip crawl.warc``): one gzip stream over its
+    records, no member of a record's own, so the offsets the reader gives its records are offsets
+    in the inflated stream, which only this reader reads back (``addressed``)."""
+    with path.open("rb") as stream:
+        return _gzipped_whole(stream, path.stat().st_size)
+
+
+def _gzipped_whole(stream: IO[bytes], size: int) -> bool:
+    stream.seek(0)
+    whole = stream.read(3) == GZIP_MAGIC and Framer(stream, size).whole_file_gzip()
+    stream.seek(0)
+    return whole
+
+
+def recompress_hint(name: str) -> str:
+    """What a replay tool needs of a WARC gzipped whole, and the command that makes it."""
+    stem = name.removesuffix(".gz").removesuffix(".warc")
+    return (
+        "gzipped whole, one gzip stream over all its records: replay tools (pywb, ReplayWeb.page) seek to"
+        f" a record's own gzip member and it has none; `warcio recompress {name} {stem}-recompressed.warc.gz`"
+        " writes it one record per member: keep that file in its place"
+    )
+
+
+def addressed(stream: IO[bytes], size: int) -> IO[bytes]:
+    """The stream the reader's offsets of a file's records are positions in: *stream* (the file,
+    *size* bytes) itself, or for a WARC gzipped whole its inflated stream (seeking it inflates up
+    to the offset)."""
+    if not _gzipped_whole(stream, size):
+        return stream
+    return gzip.GzipFile(fileobj=stream, mode="rb")  # type: ignore[return-value]
+
+
 def read_record_at(path: Path, offset: int) -> RawRecord:
     """The record at *offset* of *path* (compressed or not); raises ``BadStretch`` when unusable."""
     size = path.stat().st_size
@@ -473,9 +512,9 @@ def read_record_at(path: Path, offset: int) -> RawRecord:
         raise BadStretch(offset, "negative offset")
     with path.open("rb") as stream:
         framer = Framer(stream, size)
-        if stream.read(3) == GZIP_MAGIC and framer.whole_file_gzip():
+        inflated = addressed(stream, size)
+        if inflated is not stream:
             # An offset in the inflated stream: inflated up to it (seeking a gzip stream reads it).
-            inflated = gzip.GzipFile(fileobj=stream, mode="rb")
             try:
                 inflated.seek(offset)
                 raw = Framer(inflated, _UNBOUNDED)._plain_record(offset)  # type: ignore[arg-type]
@@ -496,6 +535,29 @@ def read_record_at(path: Path, offset: int) -> RawRecord:
     if raw is None:
         raise BadStretch(offset, "no record at this offset")
     return raw
+
+
+# ClueWeb09's writer put the day of the year where the day of the month goes: 2008-10-294T05:21:46-0700.
+_DAY_OF_YEAR = re.compile(r"(\d{4})-\d{2}-(\d{3})(T.*)")
+
+
+def parse_warc_date(value: str | None) -> dt.datetime | None:
+    """A ``WARC-Date`` as an aware UTC datetime (naive values taken as UTC); ``None`` if unusable."""
+    if not value:
+        return None
+    value = value.strip()
+    quirk = _DAY_OF_YEAR.fullmatch(value)
+    if quirk is not None:
+        with contextlib.suppress(ValueError):
+            day = dt.date(int(quirk[1]), 1, 1) + dt.timedelta(days=int(quirk[2]) - 1)
+            value = day.isoformat() + quirk[3]
+    try:
+        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=dt.UTC)
+        return moment.astimezone(dt.UTC)
+    except (ValueError, OverflowError):  # "0001-01-01T00:00:00+01:00" is before year 1 in UTC
+        return None
 
 
 def unbracket(value: str | None) -> str | None:

@@ -13,9 +13,11 @@ the URL's earlier full capture is the nearest, which the 304 confirmed was still
 Wayback Machine's indexer leaves them out for the same reason.
 
 Incremental: closed WARC files are immutable, so a file whose name already appears in the index's
-``filename`` fields is done; only new files are indexed, and their sorted lines are merged into the
-existing index in one streaming pass. The new index replaces the old one atomically, under an
-exclusive lock, so a crawl's close hook and a user's ``newsarchive index`` cannot interleave.
+``filename`` fields is done; so is one named in the index's ``.nolines`` file beside it, a file
+indexed that gave no line (all 304s, a warcinfo alone), which no line could name. Only new files
+are indexed, and their sorted lines are merged into the existing index in one streaming pass. The
+new index replaces the old one atomically, under an exclusive lock, so a crawl's close hook and a
+user's ``newsarchive index`` cannot interleave.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from typing import IO, Any
 
 from cdxj_indexer.main import CDXJIndexer, SortingWriter
 
-from archive.warc.framing import BadStretch, Framer
+from archive.warc.framing import BadStretch, Framer, gzipped_whole, recompress_hint
 from archive.warc.writer import closed_warc_files
 
 logger = logging.getLogger(__name__)
@@ -78,6 +80,30 @@ def default_index_path(warc_dir: str | os.PathLike[str]) -> Path:
 # take seconds. A name with a quote or backslash escapes the pattern and is merely indexed again:
 # the merge drops the duplicate lines.
 _FILENAME = re.compile(rb'"filename": "([^"\\\n]*)"')
+
+
+def _no_lines(index: Path) -> Path:
+    """The file naming the WARC files indexed into *index* that gave no line (module docstring)."""
+    return index.with_name(index.name + ".nolines")
+
+
+def _read_no_lines(index: Path) -> set[str]:
+    try:
+        return set(_no_lines(index).read_text(encoding="utf-8").splitlines())
+    except FileNotFoundError:
+        return set()
+
+
+def _write_no_lines(index: Path, names: set[str], scratch: Path) -> None:
+    """Replace the ``.nolines`` file of *index* atomically (under the index's lock) with *names*,
+    written first in *scratch* (beside it, like the index)."""
+    target = _no_lines(index)
+    if not names:
+        target.unlink(missing_ok=True)
+        return
+    written = scratch / "nolines"
+    written.write_text("".join(f"{name}\n" for name in sorted(names)), encoding="utf-8")
+    os.replace(written, target)
 
 
 def _scan(index: Path) -> tuple[set[str], int]:
@@ -138,33 +164,45 @@ def index_lines(path: Path, warc_dir: Path, out: IO[str]) -> str | None:
     reason = _not_a_warc(path)
     if reason is not None:
         return reason
+    if gzipped_whole(path):
+        # cdxj-indexer refuses it too, in a dozen lines; were it read as the reader reads it, the
+        # lines' offsets would be in the inflated stream, where no replay tool looks.
+        return recompress_hint(path.name)
     try:
         _ReplayIndexer(output=out, inputs=[str(path)], dir_root=str(warc_dir)).process_all()
     except Exception as exc:  # whatever cdxj-indexer (warcio) raises on a record it cannot parse
-        return f"{type(exc).__name__}: {str(exc)[:200]}"
+        message = " ".join(str(exc).split())  # one line: warcio's messages span several
+        if "warcio recompress" in message:  # a gzip member of several records further on
+            return recompress_hint(path.name)
+        return f"{type(exc).__name__}: {message[:200]}"
     return None
 
 
-def _index_files(files: list[Path], warc_dir: Path, out: IO[str]) -> tuple[int, list[Skipped]]:
-    """Write the sorted CDXJ lines of *files* to *out*; return how many, and the files skipped."""
+def _index_files(files: list[Path], warc_dir: Path, out: IO[str]) -> tuple[int, list[Skipped], set[str]]:
+    """Write the sorted CDXJ lines of *files* to *out*; return how many, the files skipped, and
+    the names of those indexed that gave no line."""
     counter = _CountingWriter(out)
     # SortingWriter spills to temporary files past 32 MB, so a rebuild of a large archive sorts
     # in bounded memory; it also drops duplicate lines.
     sorter = SortingWriter(counter)
     skipped: list[Skipped] = []
+    no_lines: set[str] = set()
     for path in files:
+        name = path.relative_to(warc_dir).as_posix()
         # A file's lines go in only once all of them are made: lines of half a file would mark it
         # indexed, and it would never be indexed whole.
         with tempfile.SpooledTemporaryFile(max_size=_SPOOL, mode="w+", encoding="utf-8") as lines:
             reason = index_lines(path, warc_dir, lines)
             if reason is not None:
-                skipped.append(Skipped(path.relative_to(warc_dir).as_posix(), reason))
+                skipped.append(Skipped(name, reason))
                 continue
+            if not lines.tell():
+                no_lines.add(name)
             lines.seek(0)
             for line in lines:
                 sorter.write(line)
     sorter.flush()
-    return counter.count, skipped
+    return counter.count, skipped, no_lines
 
 
 class _CountingWriter:
@@ -244,13 +282,14 @@ def update_index(
     target = Path(index) if index is not None else default_index_path(root)
     with _locked(target):
         have, total = (set(), 0) if rebuild else _scan(target)
-        todo = [p for p in closed_warc_files(root) if p.relative_to(root).as_posix() not in have]
+        no_lines = set() if rebuild else _read_no_lines(target)
+        todo = [p for p in closed_warc_files(root) if p.relative_to(root).as_posix() not in have | no_lines]
         if not todo and target.exists() and not rebuild:
             return IndexUpdate(target, (), 0, total, time.monotonic() - started)
         with tempfile.TemporaryDirectory(dir=target.parent, prefix=".cdxj-") as scratch:
             fresh = Path(scratch) / "new.cdxj"
             with fresh.open("w", encoding="utf-8") as out:
-                added, skipped = _index_files(todo, root, out)
+                added, skipped, gave_none = _index_files(todo, root, out)
             merged = Path(scratch) / "merged.cdxj"
             with merged.open("wb") as out:
                 old = target if target.exists() and not rebuild else None
@@ -258,6 +297,8 @@ def update_index(
                 out.flush()
                 os.fsync(out.fileno())
             os.replace(merged, target)
+            if gave_none or rebuild:
+                _write_no_lines(target, no_lines | gave_none, Path(scratch))
     left_out = {skip.name for skip in skipped}
     names = tuple(name for name in (p.relative_to(root).as_posix() for p in todo) if name not in left_out)
     seconds = time.monotonic() - started

@@ -38,7 +38,6 @@ import fnmatch
 import functools
 import logging
 import os
-import re
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -51,11 +50,13 @@ from archive.responses import HeaderPairs, capture_headers, first_header, header
 from archive.sites import SiteSelector, as_selector
 from archive.warc.arc import derived_record_id
 from archive.warc.digests import digest_matches
-from archive.warc.framing import MAX_BLOCK, BadStretch, Framer, RawRecord, unbracket
+from archive.warc.framing import MAX_BLOCK, BadStretch, Framer, RawRecord, parse_warc_date, unbracket
 from archive.warc.httpblock import HttpBlock, dechunk, decode_payload, http_message_type, parse_http, resource_block
 from archive.warc.packages import Package, PackageError, Window, open_package
 from archive.warc.redirects import RedirectChains
+from archive.warc.rendered import conversions_after
 from archive.warc.revisits import DEFER, Deferred, Location, Originals
+from archive.warc.writer import later_files
 
 logger = logging.getLogger(__name__)
 # HTML pages remembered for the conversion records (rendered DOMs) that refer to them.
@@ -114,6 +115,8 @@ class ReadStats:
     skipped: int = 0
     skip_reasons: Counter[str] = field(default_factory=Counter)
     bad_payload_digests: int = 0  # records kept whose declared payload digest is wrong
+    # Files gzipped whole: their captures' offsets are in the inflated stream (framing.gzipped_whole).
+    gzipped_whole: list[str] = field(default_factory=list)
     # Every record read, by type ("dns" for the response records of DNS lookups), and what became
     # of each: (type, outcome) -> count; every record has exactly one outcome.
     types: Counter[str] = field(default_factory=Counter)
@@ -201,30 +204,6 @@ def target_uri(headers: dict[str, str]) -> str | None:
     return url
 
 
-# -- dates -------------------------------------------------------------------------------------
-# ClueWeb09's writer put the day of the year where the day of the month goes: 2008-10-294T05:21:46-0700.
-_DAY_OF_YEAR = re.compile(r"(\d{4})-\d{2}-(\d{3})(T.*)")
-
-
-def parse_warc_date(value: str | None) -> dt.datetime | None:
-    """A ``WARC-Date`` as an aware UTC datetime (naive values taken as UTC); ``None`` if unusable."""
-    if not value:
-        return None
-    value = value.strip()
-    quirk = _DAY_OF_YEAR.fullmatch(value)
-    if quirk is not None:
-        with contextlib.suppress(ValueError):
-            day = dt.date(int(quirk[1]), 1, 1) + dt.timedelta(days=int(quirk[2]) - 1)
-            value = day.isoformat() + quirk[3]
-    try:
-        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=dt.UTC)
-        return moment.astimezone(dt.UTC)
-    except (ValueError, OverflowError):  # "0001-01-01T00:00:00+01:00" is before year 1 in UTC
-        return None
-
-
 def _unusable_fields(headers: dict[str, str], url: str | None, fetched_at: dt.datetime | None) -> str:
     """Why a record's URL, date or id cannot make a capture (the one reason, the field's value)."""
     if url is None and headers.get("warc-target-uri"):
@@ -270,8 +249,12 @@ class WarcReader:
         resolve_digest: Callable[[str], tuple[str, int] | None] | None = None,
         on_skip: Callable[[Skipped], None] | None = None,
         verify_digests: bool = True,
+        rendered_within: dt.timedelta | None = None,
     ) -> None:
         self.paths = [Path(p) for p in paths]
+        # A file's rendered DOMs are looked for in its writer's later files this run does not
+        # read, up to this long after its last page (archive/warc/rendered.py); None: not looked for.
+        self.rendered_within = rendered_within
         self.warc_dir = warc_dir
         self.select = select
         self.want_payload = want_payload
@@ -340,7 +323,11 @@ class WarcReader:
             if path.name.endswith(".wacz"):
                 yield from self._package(path, name, stream, done, deferred)
             else:
-                yield from self._frames(path, name, Framer(stream, size), 0, done, deferred)
+                framer = Framer(stream, size)
+                yield from self._frames(path, name, framer, 0, done, deferred)
+                if framer.gzipped_whole:
+                    self.stats.gzipped_whole.append(name)
+                yield from self._rendered_beyond(path, name)
 
     def _package(
         self, path: Path, name: str, stream: IO[bytes], done: int, deferred: list[_Pending]
@@ -557,6 +544,26 @@ class WarcReader:
         if capture is None or not is_html(content_type) or not raw.complete:
             return None
         return ReadRecord(capture, raw.block, [("Content-Type", content_type or "")], path, rendered=True)
+
+    def _rendered_beyond(self, path: Path, name: str) -> Iterator[ReadRecord]:
+        """The rendered DOMs of *path*'s pages that its writer wrote into a later file (it rotated
+        files between a page and its render) which this run does not read: found as the archived
+        view finds them, and given to extraction as if read here."""
+        if self.rendered_within is None:
+            return
+        later = later_files(path)
+        given = {p.resolve() for p in self.paths}
+        if not later or any(p.resolve() in given for p in later):
+            return  # read in its turn: its conversion records come then
+        pages = [capture for capture in self._pages_read.values() if capture.warc_file == name]
+        if not pages:
+            return
+        latest = max(capture.fetched_at for capture in pages)
+        ids = {capture.warc_record_id for capture in pages}
+        for found, raw in conversions_after(path, 0, ids, latest, self.rendered_within, later_only=True):
+            record = self._rendered(found, raw)
+            if record is not None:
+                yield self._counted(record)
 
     def _resource(self, path: Path, name: str, raw: RawRecord) -> ReadRecord | None:
         """A page a browser-based crawler stored as a ``resource`` (no HTTP message): read as the

@@ -365,3 +365,30 @@ def closed_warc_files(
     if not root.is_dir():
         return []
     return sorted(p for p in root.rglob("*") if p.is_file() and p.name.endswith(suffixes))
+
+
+# A name _new_name made: prefix, the moment the file was opened, a serial, then the host and
+# process of the writer; by it, a writer's files sort in the order it wrote them.
+_OUR_NAME = re.compile(r"^.+-\d{20}-\d{5}-(?P<writer>.+-\d+)\.warc\.gz$")
+
+
+def later_files(path: Path) -> list[Path]:
+    """The WARC files beside *path* that its writer went on to, oldest first: after a rotation, a
+    record written after one in *path* (render mode's rendered DOM) is in one of them. For a name
+    of ours, the same writer's (host and process) later files, closed or still open; for a foreign
+    name, every WARC file beside it whose name sorts after it."""
+    name = path.name.removesuffix(OPEN_SUFFIX)
+    if not name.endswith((".warc.gz", ".warc")):
+        return []  # an ARC file, a WACZ package: no writer of ours went on from it
+    ours = _OUR_NAME.match(name)
+    later = []
+    for sibling in path.parent.iterdir():
+        other = sibling.name.removesuffix(OPEN_SUFFIX)
+        if other <= name or not other.endswith((".warc.gz", ".warc")) or not sibling.is_file():
+            continue
+        if ours is not None:
+            theirs = _OUR_NAME.match(other)
+            if theirs is None or theirs["writer"] != ours["writer"]:
+                continue
+        later.append(sibling)
+    return sorted(later, key=lambda p: p.name.removesuffix(OPEN_SUFFIX))

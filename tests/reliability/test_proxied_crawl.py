@@ -5,6 +5,11 @@ through a CONNECT tunnel the proxy answers ``200 Connection established`` before
 The WARC must hold neither: the request as the origin read it, the response as the origin wrote
 it, no proxy credentials anywhere (WARC, database, log), and no proxy address presented as the
 origin's. A proxy that refuses is one log line per URL and a stat, never a record.
+
+Finding: a plain-http proxy that could not reach the origin answered 502 itself, and the crawl
+archived and stored it as the site's answer without a word. Its own 502 and an origin's it relays
+are the same bytes (no header tells them apart reliably), so the record is kept as received and
+the line says who may have answered.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ import pytest
 
 from tests.support.cli import newsarchive
 from tests.support.crawls import CrawlRun, capture_rows, scrapy_crawl
-from tests.support.forward_proxy import ForwardProxy
+from tests.support.forward_proxy import UNREACHABLE, ForwardProxy
 from tests.support.raw_site import RawSite, closed_port, response, self_signed_tls
 from tests.support.sample_articles import article_html
 from tests.support.warc_files import warc_records
@@ -197,3 +202,32 @@ def test_a_proxy_that_refuses_is_one_line_per_url_and_a_stat(case: str, tmp_path
     stats = dict(re.findall(r"'newsarchive/download_errors/(\w+)': (\d+)", run.log))
     assert stats == {kind: "2", "count": "2"}, stats
     assert {fields["WARC-Type"] for fields, _ in warc_records(run.warc_dir)} <= {"warcinfo"}
+
+
+@pytest.mark.parametrize("origin", ["unreachable", "answers-502"])
+def test_a_5xx_through_a_plain_http_proxy_is_said_to_be_the_proxys_or_the_origins(origin: str, tmp_path: Path) -> None:
+    """The proxy's own 502 (it cannot reach the origin) and an origin's 502 it relays look alike:
+    both are archived as received, and both are one line per URL saying either may have sent it."""
+    routes = {"/robots.txt": response(b"User-agent: *\nAllow: /\n", ("Content-Type", "text/plain"), close=False)}
+    routes["/news/"] = response(b"origin down", ("Content-Type", "text/plain"), status="502 Bad Gateway", close=False)
+    with RawSite(routes) as site, ForwardProxy() as proxy:
+        start = f"http://127.0.0.1:{closed_port()}/news/" if origin == "unreachable" else f"{site.url}/news/"
+        run = scrapy_crawl(tmp_path / "crawl", start, "RETRY_TIMES=1", env=_proxy_env(proxy.url))
+    assert "Traceback" not in run.log
+    lines = [line for line in run.log.splitlines() if f"download failed: {start}:" in line]
+    assert len(lines) == 1, run.log[-3000:]
+    assert lines[0].endswith(
+        f"download failed: {start}: 502 Bad Gateway from the proxy {proxy.url.removeprefix('http://')} or from the"
+        " origin (a plain-http proxy's own answer and one it relays look alike) (after 1 retry)"
+    ), lines[0]
+    assert f"Gave up retrying <GET {start}>" not in run.log  # the one line says it
+    stats = dict(re.findall(r"'newsarchive/download_errors/(\w+)': (\d+)", run.log))
+    assert stats["proxy_or_origin"] == "1", stats
+    # No page is known to have come back: the run says so, and exits 1.
+    assert "'finish_reason': 'all_downloads_failed'" in run.log and run.returncode == 1, run.log[-2000:]
+    # What came back is kept as it came: the proxy's page, or the origin's.
+    responses = [(fields, block) for fields, block in warc_records(run.warc_dir) if fields["WARC-Type"] == "response"]
+    bodies = [block for fields, block in responses if fields["WARC-Target-URI"] == start]
+    assert bodies and all(block.startswith(b"HTTP/1.1 502 Bad Gateway") for block in bodies)
+    sent = UNREACHABLE if origin == "unreachable" else b"origin down"
+    assert all(block.endswith(sent) for block in bodies)

@@ -20,6 +20,15 @@ from urllib.parse import urlsplit
 from tests.support.raw_site import LocalServer
 
 ESTABLISHED = b"HTTP/1.1 200 Connection established\r\n\r\n"
+# What the proxy answers itself when it cannot reach the origin, as Squid and tinyproxy answer:
+# an error page of its own, nothing saying it is not the origin's.
+UNREACHABLE = b"<html><body><h1>502 Bad Gateway</h1><p>The proxy could not connect to the server.</p></body></html>"
+BAD_GATEWAY = (
+    b"HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/html\r\nContent-Length: "
+    + str(len(UNREACHABLE)).encode()
+    + b"\r\n\r\n"
+    + UNREACHABLE
+)
 AUTH_REQUIRED = (
     b'HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="test proxy"\r\n'
     b"Content-Length: 0\r\n\r\n"
@@ -152,7 +161,8 @@ class ForwardProxy(LocalServer):
     """The proxy, started as a context manager: ``url`` is ``http://127.0.0.1:PORT``.
 
     With *credentials* (``"user:pass"``) a request without the matching ``Proxy-Authorization``
-    is answered 407; *connect_status* other than 200 answers every CONNECT so (a 502 gateway).
+    is answered 407; *connect_status* other than 200 answers every CONNECT so (a 502 gateway); an
+    absolute-form request for an origin it cannot connect to is answered ``BAD_GATEWAY``.
     """
 
     def __init__(self, *, credentials: str | None = None, connect_status: int = 200) -> None:
@@ -198,7 +208,11 @@ class ForwardProxy(LocalServer):
                 forwarded, address = _origin_form(head)
                 self._log(head, answered=True)
                 if origin is None:  # one origin connection per client connection, kept alive alike
-                    origin = socket.create_connection(address)
+                    try:
+                        origin = socket.create_connection(address)
+                    except OSError:
+                        client.sendall(BAD_GATEWAY)
+                        continue
                     origin_reader = _Reader(origin)
                 assert origin_reader is not None
                 origin.sendall(forwarded + body)

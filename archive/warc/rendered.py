@@ -1,0 +1,65 @@
+"""Where a page's rendered DOM lies: render mode's ``conversion`` record (crawler/render.py), which
+refers to the page's response record and is written after it once the page rendered, in the same
+WARC file or, when the writer rotated files meanwhile, in one of the same writer's later files
+(archive/warc/writer.py ``later_files``).
+
+No table points at it, so it is looked for among the records after the page's, up to the first one
+dated more than *within* after the page: records are written in order, and that one was written
+later than any render of the page can end. The reader's archived view looks for one page's
+(archive/reader/records.py), reextract for the pages of a file given without the file after it
+(archive/warc/reader.py): both by :func:`conversions_after`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from archive.warc.framing import BadStretch, Framer, RawRecord, parse_warc_date
+from archive.warc.writer import OPEN_SUFFIX, later_files
+
+
+@dataclass(slots=True)
+class Look:
+    """How a look ended: ``final`` when nothing it did not find can turn up later (a record past
+    the window was read, or every file it read to the end is closed)."""
+
+    final: bool = False
+
+
+def conversions_after(
+    path: Path,
+    start: int,
+    pages: set[str],
+    latest: dt.datetime,
+    within: dt.timedelta,
+    look: Look | None = None,
+    *,
+    later_only: bool = False,
+) -> Iterator[tuple[Path, RawRecord]]:
+    """The conversion records referring to any of *pages* (record ids), with the file each is in:
+    from *start* in *path*, then in its writer's later files, up to the first record dated more
+    than *within* after *latest* (the last of the pages' dates). *later_only*: the later files only
+    (*path* was read). *look* is told how the look ended."""
+    waiting = set(pages)
+    look = look if look is not None else Look()
+    candidates = later_files(path) if later_only else [path, *later_files(path)]
+    look.final = not any(candidate.name.endswith(OPEN_SUFFIX) for candidate in candidates)
+    for candidate in candidates:
+        with candidate.open("rb") as stream:
+            for item in Framer(stream, candidate.stat().st_size, start=0 if candidate != path else start):
+                if isinstance(item, BadStretch):
+                    continue
+                headers = item.headers
+                if headers.get("warc-type") == "conversion" and headers.get("warc-refers-to") in waiting:
+                    waiting.discard(headers["warc-refers-to"])
+                    yield candidate, item
+                    if not waiting:
+                        look.final = True
+                        return
+                written = parse_warc_date(headers.get("warc-date"))
+                if written is not None and written - latest > within:
+                    look.final = True
+                    return
