@@ -9,7 +9,9 @@ import lxml.html
 import pytest
 
 from archive.extraction.body import _LetterCounts
+from archive.extraction.core import extract
 from archive.extraction.normalize import letters
+from archive.extraction.types import NotAnArticle
 
 
 @pytest.mark.parametrize(
@@ -54,3 +56,12 @@ def test_letter_counts_of_links_nested_lists_and_tails() -> None:
     inner.text = "inside"
     p.find("a").append(inner)
     assert _LetterCounts().prose(p) == letters(p.text_content()) - letters("one linkinside")
+
+
+def test_too_many_elements_counts_every_element_of_the_tree() -> None:
+    # html, body and 300,001 <i>: one over the limit, comments not counted.
+    page = "<html><body><!-- a comment -->" + "<i></i>" * 300_001 + "</body></html>"
+    result = extract(page.encode(), "https://x.test/a")
+    assert isinstance(result, NotAnArticle) and result.reason == "too many elements (300003)"
+    at_limit = extract(page.replace("<i></i>", "", 3).encode(), "https://x.test/a")
+    assert not getattr(at_limit, "reason", "").startswith("too many elements")

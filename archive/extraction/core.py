@@ -31,6 +31,8 @@ from .types import Article, ExtractionHints, NotAnArticle
 MAX_BYTES = 15_000_000  # bigger "pages" are dumps or attacks; nothing a reader would call an article
 MAX_ELEMENTS = 300_000
 
+# tree.iter(etree.Element) counted in libxml2: the tree and the elements below it, not comments.
+_COUNT_ELEMENTS = etree.XPath("count(descendant-or-self::*)")
 _SHOWN_TEXT = etree.XPath("//body//*[self::p or self::div or self::h2 or self::span][normalize-space(.)=$d]")
 
 
@@ -128,7 +130,7 @@ def _parse(body: bytes, url: str, headers: Mapping[str, str] | None) -> HtmlElem
     if tree is None or not isinstance(tree, HtmlElement):
         return NotAnArticle(url=url, reason="unparseable HTML", kind="error")
     tree = within_depth(tree, html)
-    n_elements = sum(1 for _ in tree.iter(etree.Element))
+    n_elements = int(_COUNT_ELEMENTS(tree))
     if n_elements > MAX_ELEMENTS:
         return NotAnArticle(url=url, reason=f"too many elements ({n_elements})", kind="error")
     return tree
