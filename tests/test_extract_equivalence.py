@@ -5,12 +5,19 @@ building blocks on crafted input, so a later edit that breaks the equivalence fa
 
 from __future__ import annotations
 
+import gzip
+from pathlib import Path
+from typing import Any
+
 import lxml.html
 import pytest
+from lxml import etree
+from trafilatura.utils import load_html
 
 from archive.extraction.body import _LetterCounts
 from archive.extraction.core import extract
 from archive.extraction.normalize import letters
+from archive.extraction.parse import parse_html
 from archive.extraction.types import NotAnArticle
 
 
@@ -65,3 +72,37 @@ def test_too_many_elements_counts_every_element_of_the_tree() -> None:
     assert isinstance(result, NotAnArticle) and result.reason == "too many elements (300003)"
     at_limit = extract(page.replace("<i></i>", "", 3).encode(), "https://x.test/a")
     assert not getattr(at_limit, "reason", "").startswith("too many elements")
+
+
+def _fixture_pages() -> list[Any]:
+    pages = []
+    for path in sorted(Path(__file__).parent.rglob("*.htm*")):
+        data = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+        pages.append(pytest.param(data.decode("utf-8", "replace"), id=path.name))
+    return pages
+
+
+_PAGES = [
+    "<!DOCTYPE html>\n<html><head><title>T</title></head><body><p>Text of the page.</p></body></html>",
+    '<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0//EN" "http://www.w3.org/TR/xhtml1/DTD/xhtml1.dtd"/>\n<html><body>'
+    "<p>After a self-closed doctype.</p></body></html>",
+    "<html lang='en'/>\n<head></head><body><p>A self-closed html tag.</p></body>",
+    '<?xml version="1.0" encoding="utf-8"?>\n<html><body><p>An XML declaration with an encoding.</p></body></html>',
+    "<p>One fragment, no html anywhere near its start</p>",
+    "<div>Two</div><div>fragments</div>",
+    "",
+    "   \n  ",
+    "<html><body><p>Controls \x01\x08\x0b\x0c\x1f in the text, tab\tnewline\ncarriage\rreturn.</p></body></html>",
+    "<html><body><p>Non-characters \ufffe and \uffff.</p></body></html>",
+    "<html><body><p>Ünïcödé “quotes” — 評論 \U0001f600 \u00a0</p></body></html>",
+    "plain text, no markup at all",
+]
+
+
+@pytest.mark.parametrize("html", [pytest.param(p, id=f"page{i}") for i, p in enumerate(_PAGES)] + _fixture_pages())
+def test_parse_html_gives_trafilaturas_tree(html: str) -> None:
+    ours, theirs = parse_html(html), load_html(html)
+    assert (ours is None) == (theirs is None)
+    if ours is not None and theirs is not None:
+        assert etree.tostring(ours.getroottree()) == etree.tostring(theirs.getroottree())
+        assert ours.tag == theirs.tag

@@ -23,6 +23,7 @@ from .lines import byline_authors, clean_lines
 from .listing import PageShape, ld_article_is_this_page, links_elsewhere, listing_reason, measure, site_page_reason
 from .nesting import within_depth
 from .normalize import clean, nfc, norm
+from .parse import parse_html
 from .scripted import script_built_reason, scripted_shell
 from .structured import PageData, read_page_data
 from .title import headings, pick_title
@@ -126,7 +127,7 @@ def _parse(body: bytes, url: str, headers: Mapping[str, str] | None) -> HtmlElem
         return NotAnArticle(url=url, reason="undecodable", kind="error")
     if "\x00" in html[:2000]:
         return NotAnArticle(url=url, reason="binary payload", kind="non-html")
-    tree = load_html(html)
+    tree = parse_html(html)
     if tree is None or not isinstance(tree, HtmlElement):
         return NotAnArticle(url=url, reason="unparseable HTML", kind="error")
     tree = within_depth(tree, html)
