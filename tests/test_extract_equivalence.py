@@ -6,6 +6,8 @@ building blocks on crafted input, so a later edit that breaks the equivalence fa
 from __future__ import annotations
 
 import gzip
+import re
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +18,7 @@ from trafilatura.utils import load_html
 
 from archive.extraction.body import _LetterCounts
 from archive.extraction.core import extract
-from archive.extraction.normalize import letters
+from archive.extraction.normalize import clean, letters, norm
 from archive.extraction.parse import parse_html
 from archive.extraction.types import NotAnArticle
 
@@ -106,3 +108,24 @@ def test_parse_html_gives_trafilaturas_tree(html: str) -> None:
     if ours is not None and theirs is not None:
         assert etree.tostring(ours.getroottree()) == etree.tostring(theirs.getroottree())
         assert ours.tag == theirs.tag
+
+
+_TEXTS = [
+    "",
+    "  \n\t ",
+    "‘Single’ ‚low‛ ′prime′ `grave` ´acute´ “double” „low“ «guillemets» ‐‑‒–—― −minus",
+    "ＦＵＬＬＷＩＤＴＨ ﬁ ligature, Straße, İstanbul, ΣΊΣΥΦΟΣ, e\u0301",
+    "soft\u00adhyphen zero\u200bwidth \u00a0nbsp\u2009thin\u3000ideographic \x1c\x1d\x1e\x1f\x85 end ",
+    "评论 683 — 記事「見出し」 – ok",
+]
+
+
+@pytest.mark.parametrize("text", _TEXTS)
+def test_norm_and_clean_give_what_the_regular_expressions_gave(text: str) -> None:
+    ws = re.compile(r"\s+")
+    key = unicodedata.normalize("NFKC", text).casefold()
+    key = re.sub(r"[\u2018\u2019\u201a\u201b\u2032`´]", "'", key)
+    key = re.sub(r"[\u201c\u201d\u201e\u00ab\u00bb]", '"', key)
+    key = re.sub(r"[\u2010-\u2015\u2212]", "-", key)
+    assert norm(text) == ws.sub(" ", key).strip()
+    assert clean(text) == ws.sub(" ", text.replace("\u00ad", "").replace("\u200b", "")).strip()
