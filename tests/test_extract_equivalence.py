@@ -20,6 +20,7 @@ from archive.extraction.body import _LetterCounts
 from archive.extraction.core import extract
 from archive.extraction.normalize import clean, letters, norm
 from archive.extraction.parse import parse_html
+from archive.extraction.scripted import _running_scripts
 from archive.extraction.types import NotAnArticle
 
 
@@ -129,3 +130,17 @@ def test_norm_and_clean_give_what_the_regular_expressions_gave(text: str) -> Non
     key = re.sub(r"[\u2010-\u2015\u2212]", "-", key)
     assert norm(text) == ws.sub(" ", key).strip()
     assert clean(text) == ws.sub(" ", text.replace("\u00ad", "").replace("\u200b", "")).strip()
+
+
+def test_running_scripts_are_what_the_xpath_counted() -> None:
+    page = lxml.html.fromstring(
+        "<html><head><script src=''></script><script>  \n\t </script><script>\u00a0</script>"
+        "<script type='module'>go()</script><script type='application/ld+json'>{\"a\": 1}</script>"
+        "<script type='text/javascript'>" + "x = 1;\n" * 10_000 + "</script><script type=''>\r\n</script>"
+        "<script type='text/template'><p>card</p></script></head><body><script>run()</script></body></html>"
+    )
+    old = etree.XPath(
+        "//script[not(@type) or @type='' or contains(@type, 'javascript') or @type='module']"
+        "[@src or normalize-space(.)]"
+    )
+    assert _running_scripts(page) == len(old(page)) == 5
