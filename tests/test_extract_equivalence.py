@@ -6,6 +6,7 @@ building blocks on crafted input, so a later edit that breaks the equivalence fa
 from __future__ import annotations
 
 import gzip
+import importlib
 import re
 import unicodedata
 from pathlib import Path
@@ -144,3 +145,47 @@ def test_running_scripts_are_what_the_xpath_counted() -> None:
         "[@src or normalize-space(.)]"
     )
     assert _running_scripts(page) == len(old(page)) == 5
+
+
+_OLD_FORMS = {
+    "listing._PROSE_XPATH": "//body//*[self::p or self::div or self::section or self::article or self::td or "
+    "self::blockquote][not(ancestor::a)][text()[string-length(normalize-space()) > 15]]",
+    "listing._TEASER_XPATH": "//body//*[self::h2 or self::h3 or self::h4][.//a[@href] or parent::a]",
+    "scripted._CONTAINERS": "//body//*[self::article or self::main or @role='main']",
+    "authors._BYLINE_XPATH": "//*[@rel='author' or @itemprop='author' or contains(@class,'author') or "
+    "contains(@class,'byline') or contains(@class,'Author') or contains(@class,'Byline') or contains(@class,'autor')]",
+    "authors._LABEL_XPATH": "//body//*[self::strong or self::b or self::dt or self::th or self::span or self::label]"
+    "[string-length(normalize-space()) < 16]",
+}
+_CRAFTED = (
+    "<html><body><div><p>Paragraph one with enough text.</p><h2><a href='/x'>A linked heading</a></h2>"
+    "<a href='/y'><h3>Heading in a link</h3></a><section role='main'><article><main><td>Cell text long enough"
+    "</td></main></article></section><span class='byline'>By <a rel='author'>Jo</a></span><b itemprop='author'>"
+    "Ann</b><strong>Autor:</strong><dt class='Author-x'>Text</dt><label>x</label><blockquote>Quoted text that "
+    "is long</blockquote></div></body></html>"
+)
+
+
+@pytest.mark.parametrize("name", sorted(_OLD_FORMS))
+def test_rewritten_selections_select_what_the_old_forms_selected(name: str) -> None:
+    module, attribute = name.split(".")
+    new = getattr(importlib.import_module(f"archive.extraction.{module}"), attribute)
+    old = etree.XPath(_OLD_FORMS[name])
+    pages = [_CRAFTED] + [p.values[0] for p in _fixture_pages()]
+    for html in pages:
+        tree = parse_html(html)
+        assert tree is not None
+        assert new(tree) == old(tree)
+    assert new(parse_html(_CRAFTED))
+
+
+def test_shown_text_selects_what_the_old_form_selected() -> None:
+    from archive.extraction.core import _SHOWN_TEXT
+
+    old = etree.XPath("//body//*[self::p or self::div or self::h2 or self::span][normalize-space(.)=$d]")
+    tree = parse_html("<html><body><div><p> The  standfirst </p><span>The standfirst</span></div></body></html>")
+    assert tree is not None
+    assert (
+        _SHOWN_TEXT(tree, d="The standfirst") == old(tree, d="The standfirst")
+        and len(old(tree, d="The standfirst")) == 2
+    )

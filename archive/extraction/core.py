@@ -28,13 +28,14 @@ from .scripted import script_built_reason, scripted_shell
 from .structured import PageData, read_page_data
 from .title import headings, pick_title
 from .types import Article, ExtractionHints, NotAnArticle
+from .xpath import any_of
 
 MAX_BYTES = 15_000_000  # bigger "pages" are dumps or attacks; nothing a reader would call an article
 MAX_ELEMENTS = 300_000
 
 # tree.iter(etree.Element) counted in libxml2: the tree and the elements below it, not comments.
 _COUNT_ELEMENTS = etree.XPath("count(descendant-or-self::*)")
-_SHOWN_TEXT = etree.XPath("//body//*[self::p or self::div or self::h2 or self::span][normalize-space(.)=$d]")
+_SHOWN_TEXT = any_of(("p", "div", "h2", "span"), "[normalize-space(.)=$d]")
 
 
 def extract(

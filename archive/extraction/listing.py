@@ -11,6 +11,7 @@ from lxml.html import HtmlElement
 
 from .structured import PageData
 from .urlshape import is_front_page, is_listing_path, is_site_page_path
+from .xpath import any_of
 
 _INLINE = frozenset(
     {
@@ -35,11 +36,11 @@ _INLINE = frozenset(
         "br",
     }
 )
-_PROSE_XPATH = etree.XPath(
-    "//body//*[self::p or self::div or self::section or self::article or self::td or self::blockquote]"
-    "[not(ancestor::a)][text()[string-length(normalize-space()) > 15]]"
+_PROSE_XPATH = any_of(
+    ("p", "div", "section", "article", "td", "blockquote"),
+    "[not(ancestor::a)][text()[string-length(normalize-space()) > 15]]",
 )
-_TEASER_XPATH = etree.XPath("//body//*[self::h2 or self::h3 or self::h4][.//a[@href] or parent::a]")
+_TEASER_XPATH = any_of(("h2", "h3", "h4"), "[.//a[@href] or parent::a]")
 # A list item that is one link to another page: the unit of a plain link-list feed ("<li><a>Headline</a></li>").
 _LINK_ITEM_XPATH = etree.XPath("//body//li[count(.//a[@href]) = 1]")
 # Links that may be a card's headline. Menus and footers repeat links on every page, article or not.

@@ -32,7 +32,7 @@ def _running_scripts(tree: HtmlElement) -> int:
 
 
 # Where a page's story goes; empty of text and media, it is a hole a script fills.
-_CONTAINERS = etree.XPath("//body//*[self::article or self::main or @role='main']")
+_CONTAINERS = etree.XPath("//body//article | //body//main | //body//*[@role='main']")
 _MEDIA = etree.XPath(".//*[self::img or self::video or self::iframe or self::picture or self::svg or self::canvas]")
 # The site's chrome, the same on every page: what is left when the story is missing.
 _CHROME = etree.XPath(
