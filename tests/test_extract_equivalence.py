@@ -189,3 +189,13 @@ def test_shown_text_selects_what_the_old_form_selected() -> None:
         _SHOWN_TEXT(tree, d="The standfirst") == old(tree, d="The standfirst")
         and len(old(tree, d="The standfirst")) == 2
     )
+
+
+def test_resolved_links_are_cached_as_given_and_bad_ones_still_refused() -> None:
+    from archive.extraction.listing import links_elsewhere
+
+    page = "https://news.test/2024/story/"
+    for _ in range(2):  # the second answer comes from the cache, or (a ValueError) is worked out again
+        assert links_elsewhere(lxml.html.fromstring("<a href='/other/'>x</a>"), page)
+        assert not links_elsewhere(lxml.html.fromstring("<a href='/2024/story/#top'>x</a>"), page)
+        assert not links_elsewhere(lxml.html.fromstring("<a href='http://[broken/x'>x</a>"), page)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from urllib.parse import urldefrag, urljoin, urlsplit
@@ -109,8 +110,16 @@ def _in_running_text(link: HtmlElement) -> bool:
     return _headline_like(" ".join((before + " " + (el.tail or "")).split()))
 
 
+# Cached: a page names most links more than once (a card's picture and its headline), and the card, teaser and
+# standfirst checks resolve the same links again. Both are pure functions of their strings.
+@functools.lru_cache(maxsize=8192)
 def _page_key(href: str) -> str:
     return urldefrag(href)[0].rstrip("/")
+
+
+@functools.lru_cache(maxsize=8192)
+def _absolute(url: str, href: str) -> str:
+    return urljoin(url, href)
 
 
 def _cards(tree: HtmlElement, url: str) -> tuple[int, int, set[HtmlElement]]:
@@ -132,7 +141,7 @@ def _cards(tree: HtmlElement, url: str) -> tuple[int, int, set[HtmlElement]]:
         if not _headline_like(text) or _in_running_text(link):
             continue
         try:
-            target = _page_key(urljoin(url, href) if url else href)
+            target = _page_key(_absolute(url, href) if url else href)
         except ValueError:
             continue
         if target == this_page:
@@ -180,7 +189,7 @@ def links_elsewhere(link: HtmlElement, url: str) -> bool:
     if not href or href.startswith(("#", "javascript:")):
         return False
     try:
-        return not url or _page_key(urljoin(url, href)) != _page_key(url)
+        return not url or _page_key(_absolute(url, href)) != _page_key(url)
     except ValueError:
         return False
 
@@ -194,7 +203,7 @@ def _links_to_this_site(link: HtmlElement, url: str) -> bool:
     if not links_elsewhere(link, url):
         return False
     try:
-        return not url or _site(urlsplit(urljoin(url, (link.get("href") or "").strip())).hostname) == _site(
+        return not url or _site(urlsplit(_absolute(url, (link.get("href") or "").strip())).hostname) == _site(
             urlsplit(url).hostname
         )
     except ValueError:
