@@ -14,6 +14,7 @@ from .credits import CREDIT_ROLE, NAME_LIKE, NAME_SPLIT, normalize_authors
 from .normalize import CLASS_SPLIT, clean, compact
 from .structured import PageData, ld_types
 from .title import heading_by_text, headline_credit, headline_h1
+from .xpath import any_of
 
 # The CMS account that pressed "publish" (WordPress "admin"), named in JSON-LD as if it were the writer.
 _CMS_ACCOUNTS = frozenset({"admin", "administrator", "webmaster", "wpadmin", "root", "editor", "user"})
@@ -70,9 +71,11 @@ def _is_publisher(name: str, publishers: list[str]) -> bool:
     return False
 
 
-_BYLINE_XPATH = (
-    "//*[@rel='author' or @itemprop='author' or contains(@class,'author') or contains(@class,'byline')"
-    " or contains(@class,'Author') or contains(@class,'Byline') or contains(@class,'autor')]"
+# The first predicate only spares the others' string tests on the elements without any of the three attributes.
+_BYLINE_XPATH = etree.XPath(
+    "//*[@class or @rel or @itemprop][@rel='author' or @itemprop='author' or contains(@class,'author')"
+    " or contains(@class,'byline') or contains(@class,'Author') or contains(@class,'Byline')"
+    " or contains(@class,'autor')]"
 )
 
 
@@ -102,7 +105,7 @@ def _in_other_story(el: HtmlElement) -> bool:
 def _byline_names(tree: HtmlElement) -> list[str]:
     """Names in byline elements of this story (not of teaser cards around it)."""
     found: list[str] = []
-    for el in tree.xpath(_BYLINE_XPATH)[:40]:
+    for el in _BYLINE_XPATH(tree)[:40]:
         if el.tag in ("meta", "link", "script", "style", "img") or el.find(".//p") is not None:
             continue
         if _in_other_story(el):
@@ -215,10 +218,7 @@ def _header_credits(tree: HtmlElement, start: HtmlElement) -> list[str]:
 _AUTHOR_LABEL = re.compile(
     r"^(?:authors?|written by|writer|autor|autorin|autoren|auteur|autore|autora|text|texto|tekst|reporter)\s*:?$", re.I
 )
-_LABEL_XPATH = etree.XPath(
-    "//body//*[self::strong or self::b or self::dt or self::th or self::span or self::label]"
-    "[string-length(normalize-space()) < 16]"
-)
+_LABEL_XPATH = any_of(("strong", "b", "dt", "th", "span", "label"), "[string-length(normalize-space()) < 16]")
 
 
 # Lower case, as addresses are written: "St.Louis" or "J.R.R." in a name are not one.

@@ -147,41 +147,46 @@ _LINK_LIST_TAGS = frozenset({"ul", "ol", "div", "section", "dl"})
 
 
 class _LetterCounts:
-    """Letters of an element's text and of each link in it, remembered per element: nested wrappers would
+    """Letters of an element's text and of the links in it, remembered per element: nested wrappers would
     otherwise each read the same text again (text_content() at every level of a deep layout)."""
 
     def __init__(self) -> None:
-        self._text: dict[HtmlElement, int] = {}
-        self._links: dict[HtmlElement, list[int]] = {}
+        # element -> (letters, links, letters in links); a link inside a link counts as the outer one alone.
+        self._counts: dict[HtmlElement, tuple[int, int, int]] = {}
 
-    def _count(self, el: HtmlElement) -> tuple[int, list[int]]:
-        if el in self._text:
-            return self._text[el], self._links[el]
-        n = letters(el.text or "")
-        in_links: list[int] = []
+    def _count(self, el: HtmlElement) -> tuple[int, int, int]:
+        known = self._counts.get(el)
+        if known is not None:
+            return known
+        text = el.text
+        n = letters(text) if text else 0
+        links = in_links = 0
         for child in el:
-            n += letters(child.tail or "")
+            tail = child.tail
+            if tail:
+                n += letters(tail)
             if isinstance(child.tag, str):
-                child_letters, child_links = self._count(child)
+                child_letters, child_links, child_in_links = self._count(child)
                 n += child_letters
-                in_links.extend(child_links)
-        links = [n] if el.tag == "a" and n else in_links
-        self._text[el], self._links[el] = n, links
-        return n, links
+                links += child_links
+                in_links += child_in_links
+        counts = (n, 1, n) if el.tag == "a" and n else (n, links, in_links)
+        self._counts[el] = counts
+        return counts
 
     def prose(self, el: HtmlElement) -> int:
         """Letters of the block's text outside links."""
-        total, links = self._count(el)
-        return total - sum(links)
+        total, _, in_links = self._count(el)
+        return total - in_links
 
     def is_link_list(self, el: HtmlElement) -> bool:
         """A block that is mostly links: three or more, whose letters are most of the block's (rows of other
         stories' headlines with a date, "latest from" boxes, menus), or a list whose every item is one short
         linked headline. The story's own paragraphs are never such a block."""
-        total, links = self._count(el)
-        if len(links) < 3:
+        total, links, in_links = self._count(el)
+        if links < 3:
             return False
-        if sum(links) >= 0.6 * total:
+        if in_links >= 0.6 * total:
             return True
         if el.tag not in ("ul", "ol"):
             return False
@@ -190,8 +195,8 @@ class _LetterCounts:
 
     def _is_headline_item(self, li: HtmlElement) -> bool:
         """<li><span>The struggle to save lives</span> <a>inside the hospitals</a></li>: one story's headline."""
-        total, links = self._count(li)
-        return len(links) == 1 and 0 < total <= 160 and links[0] >= 0.3 * total
+        total, links, in_links = self._count(li)
+        return links == 1 and 0 < total <= 160 and in_links >= 0.3 * total
 
 
 _CAPTION_TOKENS = frozenset({"caption", "credit", "credits", "figcaption"})

@@ -23,15 +23,19 @@ from .lines import byline_authors, clean_lines
 from .listing import PageShape, ld_article_is_this_page, links_elsewhere, listing_reason, measure, site_page_reason
 from .nesting import within_depth
 from .normalize import clean, nfc, norm
+from .parse import parse_html
 from .scripted import script_built_reason, scripted_shell
 from .structured import PageData, read_page_data
 from .title import headings, pick_title
 from .types import Article, ExtractionHints, NotAnArticle
+from .xpath import any_of
 
 MAX_BYTES = 15_000_000  # bigger "pages" are dumps or attacks; nothing a reader would call an article
 MAX_ELEMENTS = 300_000
 
-_SHOWN_TEXT = etree.XPath("//body//*[self::p or self::div or self::h2 or self::span][normalize-space(.)=$d]")
+# tree.iter(etree.Element) counted in libxml2: the tree and the elements below it, not comments.
+_COUNT_ELEMENTS = etree.XPath("count(descendant-or-self::*)")
+_SHOWN_TEXT = any_of(("p", "div", "h2", "span"), "[normalize-space(.)=$d]")
 
 
 def extract(
@@ -124,11 +128,11 @@ def _parse(body: bytes, url: str, headers: Mapping[str, str] | None) -> HtmlElem
         return NotAnArticle(url=url, reason="undecodable", kind="error")
     if "\x00" in html[:2000]:
         return NotAnArticle(url=url, reason="binary payload", kind="non-html")
-    tree = load_html(html)
+    tree = parse_html(html)
     if tree is None or not isinstance(tree, HtmlElement):
         return NotAnArticle(url=url, reason="unparseable HTML", kind="error")
     tree = within_depth(tree, html)
-    n_elements = sum(1 for _ in tree.iter(etree.Element))
+    n_elements = int(_COUNT_ELEMENTS(tree))
     if n_elements > MAX_ELEMENTS:
         return NotAnArticle(url=url, reason=f"too many elements ({n_elements})", kind="error")
     return tree

@@ -214,10 +214,10 @@ def detect(text: str) -> tuple[str | None, dict[str, float]]:
     script = _script_language(text)
     if script:
         return script, {script: 1.0}
-    words = [w.lower() for w in _WORD.findall(text[:20000])]
+    words = _WORD.findall(text[:20000])
     if len(words) < 20:
         return None, {}
-    counts = Counter(words)
+    counts = Counter(map(str.lower, words))
     total = len(words)
     hits = dict.fromkeys(_languages(), 0)
     by_word = _languages_by_word()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from urllib.parse import urldefrag, urljoin, urlsplit
@@ -11,6 +12,7 @@ from lxml.html import HtmlElement
 
 from .structured import PageData
 from .urlshape import is_front_page, is_listing_path, is_site_page_path
+from .xpath import any_of
 
 _INLINE = frozenset(
     {
@@ -35,11 +37,11 @@ _INLINE = frozenset(
         "br",
     }
 )
-_PROSE_XPATH = etree.XPath(
-    "//body//*[self::p or self::div or self::section or self::article or self::td or self::blockquote]"
-    "[not(ancestor::a)][text()[string-length(normalize-space()) > 15]]"
+_PROSE_XPATH = any_of(
+    ("p", "div", "section", "article", "td", "blockquote"),
+    "[not(ancestor::a)][text()[string-length(normalize-space()) > 15]]",
 )
-_TEASER_XPATH = etree.XPath("//body//*[self::h2 or self::h3 or self::h4][.//a[@href] or parent::a]")
+_TEASER_XPATH = any_of(("h2", "h3", "h4"), "[.//a[@href] or parent::a]")
 # A list item that is one link to another page: the unit of a plain link-list feed ("<li><a>Headline</a></li>").
 _LINK_ITEM_XPATH = etree.XPath("//body//li[count(.//a[@href]) = 1]")
 # Links that may be a card's headline. Menus and footers repeat links on every page, article or not.
@@ -108,8 +110,16 @@ def _in_running_text(link: HtmlElement) -> bool:
     return _headline_like(" ".join((before + " " + (el.tail or "")).split()))
 
 
+# Cached: a page names most links more than once (a card's picture and its headline), and the card, teaser and
+# standfirst checks resolve the same links again. Both are pure functions of their strings.
+@functools.lru_cache(maxsize=8192)
 def _page_key(href: str) -> str:
     return urldefrag(href)[0].rstrip("/")
+
+
+@functools.lru_cache(maxsize=8192)
+def _absolute(url: str, href: str) -> str:
+    return urljoin(url, href)
 
 
 def _cards(tree: HtmlElement, url: str) -> tuple[int, int, set[HtmlElement]]:
@@ -131,7 +141,7 @@ def _cards(tree: HtmlElement, url: str) -> tuple[int, int, set[HtmlElement]]:
         if not _headline_like(text) or _in_running_text(link):
             continue
         try:
-            target = _page_key(urljoin(url, href) if url else href)
+            target = _page_key(_absolute(url, href) if url else href)
         except ValueError:
             continue
         if target == this_page:
@@ -179,7 +189,7 @@ def links_elsewhere(link: HtmlElement, url: str) -> bool:
     if not href or href.startswith(("#", "javascript:")):
         return False
     try:
-        return not url or _page_key(urljoin(url, href)) != _page_key(url)
+        return not url or _page_key(_absolute(url, href)) != _page_key(url)
     except ValueError:
         return False
 
@@ -193,7 +203,7 @@ def _links_to_this_site(link: HtmlElement, url: str) -> bool:
     if not links_elsewhere(link, url):
         return False
     try:
-        return not url or _site(urlsplit(urljoin(url, (link.get("href") or "").strip())).hostname) == _site(
+        return not url or _site(urlsplit(_absolute(url, (link.get("href") or "").strip())).hostname) == _site(
             urlsplit(url).hostname
         )
     except ValueError:

@@ -13,11 +13,26 @@ from lxml.html import HtmlElement
 from archive.extraction.normalize import clean, norm
 
 # Scripts that run: external or inline code, not data blocks (JSON-LD, templates, JSON state).
-_RUNNING_SCRIPTS = etree.XPath(
-    "//script[not(@type) or @type='' or contains(@type, 'javascript') or @type='module'][@src or normalize-space(.)]"
-)
+_CODE_SCRIPTS = etree.XPath("//script[not(@type) or @type='' or contains(@type, 'javascript') or @type='module']")
+_HAS_TEXT = etree.XPath("boolean(normalize-space(.))")
+_XML_SPACE = " \t\n\r"  # what normalize-space() takes for whitespace
+
+
+def _runs(script: HtmlElement) -> bool:
+    """[@src or normalize-space(.)], without building the normalized copy of a large inline script's code."""
+    if script.get("src") is not None:
+        return True
+    if len(script):  # not text alone (the parser gives a script none but its text): XPath's own reading
+        return bool(_HAS_TEXT(script))
+    return bool((script.text or "").strip(_XML_SPACE))
+
+
+def _running_scripts(tree: HtmlElement) -> int:
+    return sum(1 for script in _CODE_SCRIPTS(tree) if _runs(script))
+
+
 # Where a page's story goes; empty of text and media, it is a hole a script fills.
-_CONTAINERS = etree.XPath("//body//*[self::article or self::main or @role='main']")
+_CONTAINERS = etree.XPath("//body//article | //body//main | //body//*[@role='main']")
 _MEDIA = etree.XPath(".//*[self::img or self::video or self::iframe or self::picture or self::svg or self::canvas]")
 # The site's chrome, the same on every page: what is left when the story is missing.
 _CHROME = etree.XPath(
@@ -55,7 +70,7 @@ class ScriptedShell:
 
 def scripted_shell(tree: HtmlElement) -> ScriptedShell | None:
     """Running scripts and an empty story container (read before the tree is cleaned), or None."""
-    scripts = len(_RUNNING_SCRIPTS(tree))
+    scripts = _running_scripts(tree)
     if not scripts or not _hollow(tree):
         return None
     return ScriptedShell(scripts, _chrome_text(tree))
