@@ -196,16 +196,18 @@ class Named(NamedTuple):
     capped: bool  # it named more than the cap
 
 
-def named_requisites(response: Response, level: str, cap: int) -> Named | None:
+def named_requisites(response: Response, level: str, cap: int, selector: Selector | None = None) -> Named | None:
     """What *response* loads, as the crawl requests it: an HTML page's requisites at *level*, or a
     stylesheet's ``@import`` and ``url()``; None for anything else (another type, not 200, a body
     that could not be decoded, level ``none``). *response* is what the downloader hands the spider:
-    the decoded body, typed by Scrapy (:func:`record_response` rebuilds it from a WARC record)."""
+    the decoded body, typed by Scrapy (:func:`record_response` rebuilds it from a WARC record).
+    *selector*: an HTML page's tree parsed already, which reads as ``response.selector`` would
+    (``archive/page_reading.py``); else ``response.selector`` parses it."""
     if level == "none" or response.status != 200 or not isinstance(response, TextResponse):
         return None
     content_type = first_header(header_pairs(response.headers), "Content-Type")
     if is_html(content_type):
-        found = page_requisites(response.selector, response.url, level)
+        found = page_requisites(response.selector if selector is None else selector, response.url, level)
     elif is_stylesheet(content_type, response.url):
         found = stylesheet_requisites(response.text, response.url)
     else:
@@ -214,21 +216,16 @@ def named_requisites(response: Response, level: str, cap: int) -> Named | None:
     return Named(tuple(dict.fromkeys(kept)), len(found) > cap)
 
 
-def record_response(url: str, status: int, pairs: HeaderPairs, body: bytes) -> Response:
+def record_response(
+    url: str, status: int, pairs: HeaderPairs, body: bytes, kind: type[Response] | None = None
+) -> Response:
     """The response Scrapy's downloader would hand the spider for an archived exchange: *body*
     decoded of its content codings, *pairs* its header lines without them, the class (and so the
-    charset rules) chosen by ``responsetypes`` from the same headers and body as the crawl's."""
+    charset rules) chosen by ``responsetypes`` from the same headers and body as the crawl's, or
+    *kind*: the class of the response the crawl's spider was handed (rebuilt in a worker)."""
     headers = Headers()
     for name, value in pairs:
         headers.appendlist(name, value)
-    kind = responsetypes.from_args(headers=headers, url=url, body=body)
+    if kind is None:
+        kind = responsetypes.from_args(headers=headers, url=url, body=body)
     return kind(url=url, status=status, headers=headers, body=body)
-
-
-def record_requisites(
-    url: str, status: int, pairs: HeaderPairs, body: bytes, level: str, cap: int
-) -> tuple[str, ...] | None:
-    """:func:`named_requisites` of an archived exchange (``reextract``, in an extraction worker:
-    parsing the page costs what extraction's parse does)."""
-    named = named_requisites(record_response(url, status, pairs, body), level, cap)
-    return None if named is None else named.urls
