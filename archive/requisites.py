@@ -17,9 +17,11 @@ They are requisites, not pages: the article patterns, the listing logic and the 
 spider do not apply to them, and they are never extracted.
 
 :func:`named_requisites` is what a capture records as its requisites (``capture_requisites``): the
-spider calls it on the response it was handed and requests exactly those URLs; ``reextract`` calls
-it on the same response rebuilt from the WARC record (:func:`record_response`), so both ways in
-record the same rows.
+crawl calls it on the response the spider was handed, rebuilt in an extraction worker
+(:func:`record_response` with the response's class; ``archive/page_reading.py``, on the tree
+extraction parses when it is the one Scrapy's selector parses) and requests exactly those URLs;
+``reextract`` calls it there on the same response rebuilt from the WARC record, so both ways in
+record the same rows. A stylesheet's are read where it was fetched (a regex over its text).
 """
 
 from __future__ import annotations

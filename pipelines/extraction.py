@@ -1,7 +1,13 @@
-"""Extraction pipeline: each page's ``PageInput`` through the extraction pool, off the reactor thread.
+"""Extraction pipeline: the crawl's extraction pool, off the reactor thread, and what goes through it.
 
-Each item waits on its own future while the reactor goes on; Scrapy's CONCURRENT_ITEMS and the
-scraper's memory cap bound how many pages are in flight, so memory stays flat. The pool is the one
+The pipeline owns the crawl's one pool (opened and closed with the spider) and serves two callers:
+the spider, which hands it each HTML page's one task (:meth:`ExtractionPipeline.read`:
+``archive/page_reading.py``, the page extracted and its requisites and links read from one
+parse) and attaches the result to the page's item, which this pipeline then passes on; and the
+items that still carry their page (a revisit the reuse pipeline had no result for, a rendered
+page's DOM, a body that could not be decoded), extracted here. Each waits on its own future while
+the reactor goes on; the scraper's memory cap (responses in the spider's callbacks) and Scrapy's
+CONCURRENT_ITEMS bound how many pages are in flight, so memory stays flat. The pool is the one
 re-extraction uses (``archive/extraction/pool.py``): same workers, same crash policy.
 """
 
@@ -52,6 +58,8 @@ class ExtractionPipeline:
 
     def open_spider(self, spider: Spider | None = None) -> None:
         self.pool = ExtractionPool(self.workers, self.niceness)
+        if self.crawler.stats is not None:  # in the stats when none is: the reactor parsed no HTML
+            self.crawler.stats.set_value(IN_CRAWL_PROCESS_STAT, 0)
         self._idle_since = time.monotonic()
 
     async def close_spider(self, spider: Spider | None = None) -> None:
