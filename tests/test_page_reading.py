@@ -17,7 +17,7 @@ from parsel import Selector
 from scrapy.http import HtmlResponse
 
 from archive.extraction.pool import ExtractionPool
-from archive.page_reading import PageRead, PageTask, extract_page, read_page
+from archive.page_reading import CONTROL_CHARACTERS, PageRead, PageTask, extract_page, read_page
 from archive.requisites import Named, named_requisites, record_response
 from archive.responses import HeaderPairs, PageInput, header_dict
 from archive.sample_site import SampleSite
@@ -139,6 +139,10 @@ CRAFTED: dict[str, tuple[HeaderPairs, bytes]] = {
             body='<img src="/ctl\x01\x0bimage.png"><a href="/news/ctl\x08-story/">A story with control chars</a>'
         ).encode("utf-8"),
     ),
+    "a noncharacter in an attribute": (
+        [("Content-Type", "text/html; charset=utf-8")],
+        _crafted(body='<img src="/non\uffffchar.png"><img src="/non\ufffechar.png">').encode("utf-8"),
+    ),
     "a NUL after the head": (
         [("Content-Type", "text/html; charset=utf-8")],
         _crafted(body="x" * 3000 + '\x00<img src="/after-nul.png">').encode("utf-8"),
@@ -178,6 +182,13 @@ CRAFTED: dict[str, tuple[HeaderPairs, bytes]] = {
 def test_a_crafted_page_reads_as_scrapy_reads_it(name: str) -> None:
     pairs, body = CRAFTED[name]
     _assert_reads_as_scrapy("https://news.example/news/2026/12/07/crafted/", pairs, body)
+
+
+def test_the_characters_looked_for_are_those_trafilatura_strips_before_parsing() -> None:
+    from trafilatura.utils import INVALID_XML_CHARS
+
+    stripped = {c for c in map(chr, range(0x10000)) if INVALID_XML_CHARS.match(c)}
+    assert stripped == set(CONTROL_CHARACTERS)
 
 
 def test_a_plain_page_is_parsed_once_and_its_extraction_is_unchanged() -> None:
