@@ -15,10 +15,7 @@ from pathlib import Path
 import pytest
 from parsel import Selector
 from scrapy.http import HtmlResponse
-from sqlalchemy import select
 
-from archive import models
-from archive.db import open_database
 from archive.extraction.pool import ExtractionPool
 from archive.page_reading import CONTROL_CHARACTERS, PageRead, PageTask, extract_page, read_page
 from archive.requisites import Named, named_requisites, record_response
@@ -26,7 +23,7 @@ from archive.responses import HeaderPairs, PageInput, header_dict
 from archive.sample_site import SampleSite
 from archive.warc.reader import WarcReader
 from crawler.discovery import Links, page_links
-from tests.support.crawls import crawl_stat, scrapy_crawl
+from tests.support.crawls import crawl_stat, requisite_rows, scrapy_crawl
 from tests.support.requisite_site import RequisiteSite
 
 _ROOT = Path(__file__).resolve().parent.parent
@@ -256,17 +253,6 @@ def test_every_page_of_the_fixture_sites_reads_as_scrapy_reads_it(tmp_path: Path
     assert checked > 10
 
 
-def _requisite_rows(database_url: str) -> dict[str, list[str]]:
-    C, R = models.Capture, models.CaptureRequisite
-    found: dict[str, list[str]] = {}
-    with open_database(database_url)() as session:
-        for url, requisite in session.execute(
-            select(C.url, R.url).join(C, C.id == R.capture_id).order_by(C.id, R.position)
-        ):
-            found.setdefault(url, []).append(requisite)
-    return found
-
-
 def test_a_crawl_without_workers_reads_the_same_in_its_own_process(tmp_path: Path) -> None:
     """NEWSARCHIVE_EXTRACT_WORKERS=0: the page tasks run in the crawl's process (the reactor parses,
     as it must), and the pages name the requisites they name with workers."""
@@ -279,5 +265,5 @@ def test_a_crawl_without_workers_reads_the_same_in_its_own_process(tmp_path: Pat
         assert run.returncode == 0, run.log[-3000:]
     assert crawl_stat(runs["0"].log, "newsarchive/read/in_crawl_process") > 0
     assert crawl_stat(runs["1"].log, "newsarchive/read/in_crawl_process") == 0
-    rows = _requisite_rows(runs["1"].database_url)
-    assert rows and _requisite_rows(runs["0"].database_url) == rows
+    rows = requisite_rows(runs["1"].database_url)
+    assert rows and requisite_rows(runs["0"].database_url) == rows
