@@ -1,0 +1,111 @@
+"""What a page costs its extraction worker with requisites (and links) read from extraction's parse
+(issue 19's "parse once": ``archive/page_reading.py`` ``read_page``) against reading them as before,
+from a parse of their own.
+
+For each page of ``../shared/corpus/fundus/pages/`` (served as ``text/html``, no charset), in this
+one process, best of ``--runs`` of each (other load only ever slows a run), CPU time of this thread:
+
+* before: ``extract_page`` (the extraction task) plus ``named_requisites`` on the response rebuilt
+  as Scrapy's downloader made it, which parses it with Scrapy's selector (what ``reextract``'s
+  second worker task did, and what the crawl's reactor thread did on every page), plus with
+  ``--links`` ``page_links`` on that selector (the reactor's work on a listing);
+* one task: ``read_page`` of the page with the same level and cap (and links).
+
+The two are run alternately page by page, so load from other processes falls on both alike.
+Prints median, mean and 90th percentile ms a page of each and of the difference, how many pages
+were read from extraction's tree, and whether the answers were the same (they must be).
+
+usage: python benchmarks/page_reading.py [--level layout|all] [--links] [--runs 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+from typing import TypeVar
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+_T = TypeVar("_T")
+
+
+def _corpus_dir() -> Path:
+    for shared in (ROOT.parent / "shared", ROOT.parent.parent / "shared"):
+        if shared.is_dir():
+            return shared / "corpus" / "fundus" / "pages"
+    return ROOT.parent / "shared" / "corpus" / "fundus" / "pages"
+
+
+def best(step: Callable[[], _T], runs: int) -> tuple[_T, float]:
+    """The result of *step* and its least CPU time of *runs*, ms."""
+    fastest = float("inf")
+    result: _T
+    for _ in range(runs):
+        started = time.thread_time()
+        result = step()
+        fastest = min(fastest, time.thread_time() - started)
+    return result, fastest * 1000
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--level", default="layout", choices=("layout", "all"))
+    parser.add_argument("--links", action="store_true", help="read the links too (a listing page)")
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args(argv)
+
+    from archive.page_reading import PageTask, extract_page, read_page
+    from archive.requisites import named_requisites, record_response
+    from archive.responses import PageInput
+    from crawler.discovery import page_links
+
+    cap, max_links = 60, 2000
+    pairs = [("Content-Type", "text/html")]
+    links = partial(page_links, max_links=max_links) if args.links else None
+    before_ms: list[float] = []
+    once_ms: list[float] = []
+    shared = differ = 0
+    for path in sorted(_corpus_dir().glob("*.html.gz")):
+        body = gzip.decompress(path.read_bytes())
+        url = f"https://bench.example/{path.name.removesuffix('.html.gz')}/"
+        page = PageInput(url, body, dict(pairs))
+
+        def two_tasks(page: PageInput = page, body: bytes = body, url: str = url) -> tuple[object, ...]:
+            result = extract_page(page)
+            response = record_response(url, 200, pairs, body)
+            named = named_requisites(response, args.level, cap)
+            found = page_links(response.selector, url, max_links) if args.links else None
+            return result, named, found
+
+        task = PageTask(url, 200, pairs, body, None, page, args.level, cap, links)
+        before, before_cost = best(two_tasks, args.runs)
+        read, once_cost = best(partial(read_page, task), args.runs)
+        before_ms.append(before_cost)
+        once_ms.append(once_cost)
+        shared += read.shared
+        differ += (read.result, read.named, read.links) != before
+    saved = [b - o for b, o in zip(before_ms, once_ms, strict=True)]
+
+    def line(name: str, values: list[float]) -> str:
+        median, mean, p90 = statistics.median(values), statistics.mean(values), statistics.quantiles(values, n=10)[-1]
+        return f"  {name:<44} median {median:6.2f}  mean {mean:6.2f}  p90 {p90:6.2f}"
+
+    print(
+        f"{len(once_ms)} corpus pages, requisites {args.level} (cap {cap}){', links' if args.links else ''}, "
+        f"best of {args.runs}, CPU ms a page; load average {' '.join(Path('/proc/loadavg').read_text().split()[:3])}"
+    )
+    print(line("before: extraction + a parse of their own", before_ms))
+    print(line("one task (read_page)", once_ms))
+    print(line("saved", saved))
+    print(f"  read from extraction's tree: {shared} of {len(once_ms)} pages; answers differing: {differ}")
+    return 1 if differ else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
