@@ -143,20 +143,26 @@ def _parenthesized(css: str, start: int) -> str:
     return css[start:]
 
 
-def page_requisites(selector: Selector, page_url: str, level: str) -> list[str]:
-    """The absolute http(s) URLs *selector*'s page loads at *level*, first appearance first."""
+def page_requisites(selector: Selector, page_url: str, level: str, limit: int | None = None) -> list[str]:
+    """The absolute http(s) URLs *selector*'s page loads at *level*, first appearance first; the
+    first *limit* of them only (the page is read no further than it takes to find them)."""
     if level == "none":
         return []
     base = selector.xpath("//base/@href").get()
     base_url = urljoin(page_url, base.strip()) if base else page_url
-    found = _link_requisites(selector, level)
+    return _absolute(_page_urls(selector, level), base_url, limit)
+
+
+def _page_urls(selector: Selector, level: str) -> Iterator[str]:
+    """What the page names, as written, in the order requisites are taken: read lazily, so a page
+    whose first kinds fill the cap has its inline styles left unread."""
+    yield from _link_requisites(selector, level)
     for xpath in _LAYOUT_XPATH + (_MEDIA_XPATH if level == "all" else ()):
-        found += selector.xpath(xpath).getall()
+        yield from selector.xpath(xpath).getall()
     for srcset in selector.xpath(f"//img/@srcset | //picture/source/@srcset | {_LAZY_SRCSET_XPATH}").getall():
-        found += srcset_urls(srcset)
+        yield from srcset_urls(srcset)
     for css in selector.xpath("//style/text() | //*/@style").getall():
-        found += css_urls(css)
-    return _absolute(found, base_url)
+        yield from css_urls(css)
 
 
 def _link_requisites(selector: Selector, level: str) -> list[str]:
@@ -181,12 +187,19 @@ def stylesheet_requisites(css: str, stylesheet_url: str) -> list[str]:
     return _absolute(css_urls(css), stylesheet_url)
 
 
-def _absolute(urls: Iterable[str], base_url: str) -> list[str]:
+def _absolute(urls: Iterable[str], base_url: str, limit: int | None = None) -> list[str]:
+    """*urls* resolved against *base_url*, http(s) only, each once, at most *limit* of them."""
     seen: dict[str, None] = {}
+    written: set[str] = set()  # a page names the same URL many times: resolved once
     for url in urls:
+        if url in written:
+            continue
+        written.add(url)
         absolute = urljoin(base_url, url.strip()).split("#", 1)[0]
         if _fetchable(absolute):
             seen.setdefault(absolute, None)
+            if limit is not None and len(seen) >= limit:
+                break
     return list(seen)
 
 
@@ -209,7 +222,8 @@ def named_requisites(response: Response, level: str, cap: int, selector: Selecto
         return None
     content_type = first_header(header_pairs(response.headers), "Content-Type")
     if is_html(content_type):
-        found = page_requisites(response.selector if selector is None else selector, response.url, level)
+        # One more than the cap: enough to tell that it named more.
+        found = page_requisites(response.selector if selector is None else selector, response.url, level, cap + 1)
     elif is_stylesheet(content_type, response.url):
         found = stylesheet_requisites(response.text, response.url)
     else:
