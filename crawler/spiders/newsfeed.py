@@ -542,12 +542,13 @@ class NewsFeedSpider(scrapy.Spider):
         extraction = self.crawler.get_item_pipeline(ExtractionPipeline)
         reused = item is not None and item.capture.record_type == "revisit" and self._reuses()
         extract = item is not None and not rendered and not reused and extraction is not None
+        reads = links is not None or self.requisite_level != "none"
         task = PageTask(
             response.url,
             response.status,
             pairs,
             response.body,
-            type(response),
+            type(response) if reads else None,  # a class of Scrapy's: its workers import Scrapy
             item.page if extract and item is not None else None,
             self.requisite_level,
             self.requisites_per_page,
