@@ -43,8 +43,8 @@ from archive.db import migrate, open_database
 from archive.dry_run import Change, last_version_id, rolled_back, versions_made
 from archive.extraction.pool import ExtractionPool
 from archive.memos import ExtractionReuse
+from archive.page_reading import PageRead, PageTask
 from archive.profiles import profiles_for_hints
-from archive.requisites import record_requisites
 from archive.responses import (
     PageInput,
     is_html,
@@ -275,30 +275,28 @@ class ReextractSettings:
         return cls.from_settings(project_settings())
 
 
-Named = tuple[str, ...] | None  # Capture.requisites
+@dataclass(slots=True)
+class _Read:
+    """A record's one worker task (archive/page_reading.py: its extraction and what it names, from
+    one parse), and what it read once waited for."""
+
+    task: PageTask
+    future: Future[PageRead]
+    read: PageRead | None = None
+
+    def outcome(self, pool: ExtractionPool) -> PageRead:
+        if self.read is None:
+            self.read = pool.read_result(self.task, self.future)  # the pool's crash policy
+        return self.read
 
 
 @dataclass(slots=True)
 class _Pending:
     capture: Capture
-    page: PageInput | None
-    future: Future[ExtractionResult] | None
-    reused: bool = False  # its result is the stored one of an unchanged revisit
-    requisites: _Requisites | None = None  # what the page or stylesheet names, to come
-
-
-@dataclass(slots=True)
-class _Requisites:
-    """A page's requisites being read in a worker, and what to read them from again if it died."""
-
-    future: Future[Named]
-    args: tuple[Any, ...]
-
-    def urls(self) -> Named:
-        try:
-            return self.future.result()
-        except Exception:  # a crashed worker (its pages are retried by the pool's own policy)
-            return record_requisites(*self.args)
+    task: _Read | None = None  # its worker task: its extraction (unless reused), what it names
+    page: bool = False  # stored with an extraction result (an HTML answer with status 200)
+    reused: ExtractionResult | None = None  # the stored result of an unchanged revisit
+    named_by: _Read | None = None  # whose requisites it records: its own task's, a rendered DOM its HTML's
 
 
 class _Run:
@@ -338,62 +336,69 @@ class _Run:
             logger.warning("cannot decode %s: %s (stored as an extraction error)", page.url, page.error)
         return page
 
-    def requisites(self, record: ReadRecord, body: bytes) -> _Requisites | None:
-        """What the page or stylesheet of *record* names, by the function the spider calls, on the
-        response the crawl's downloader made of the same exchange: read in a worker."""
+    def _names(self, record: ReadRecord, body: bytes) -> bool:
+        """Whether the page or stylesheet of *record* is read for what it names (by the function
+        the spider calls, on the response the crawl's downloader made of the same exchange)."""
         capture = record.capture
         if self.config.requisite_level == "none" or not names_requisites(
             capture.status, capture.content_type, capture.url
         ):
+            return False
+        # The crawl's stylesheet, fetched within that limit, could not be read either.
+        return is_html(capture.content_type) or (
+            record.decoding_error is None and len(body) <= self.config.requisite_maxsize
+        )
+
+    def _task(self, record: ReadRecord, body: bytes | None, page: PageInput | None) -> _Read | None:
+        """The record's worker task: *page* extracted (None: not extracted), what *body* names
+        read (None: not read), from one parse of the page; None when it has nothing to do."""
+        names = body is not None and self._names(record, body)
+        if not names and page is None:
             return None
-        if not is_html(capture.content_type) and (
-            record.decoding_error is not None or len(body) > self.config.requisite_maxsize
-        ):
-            return None  # the crawl's stylesheet, fetched within that limit, could not be read either
-        config = self.config
-        args = (
+        capture, config = record.capture, self.config
+        task = PageTask(
             capture.url,
             capture.status,
             record.http_headers,
-            body,
-            config.requisite_level,
+            body if body is not None and names else b"",
+            None,
+            page,
+            config.requisite_level if names else "none",
             config.requisites_per_page,
         )
-        return _Requisites(self.pool.call(record_requisites, *args), args)
+        return _Read(task, self.pool.submit_read(task))
 
     def feed(self, record: ReadRecord, flush: Flush) -> None:
         capture = record.capture
-        requisites = None
+        html_named_by = None
         if record.rendered:
             # The spider read the page's requisites from its HTML, not from the DOM a browser built.
-            requisites = self._forget_html(capture)
+            html_named_by = self._forget_html(capture)
         if record.payload is not None and not wants_extraction(capture.status, capture.content_type):
             self._record_news(record)
-            self.window.append(_Pending(capture, None, None, requisites=self.requisites(record, record.payload)))
+            task = self._task(record, record.payload, None)
+            self.window.append(_Pending(capture, task, named_by=task))
         elif record.payload is not None:
             page = self.page(record)
-            if page.error is None and not record.rendered:
-                requisites = self.requisites(record, page.body)
-            reused_before = self.result.reused
-            future = self._extracted(capture, page)
-            reused = self.result.reused > reused_before
-            self.window.append(_Pending(capture, page, future, reused, requisites))
+            reused = self._reused(capture, page)
+            names = page.error is None and not record.rendered
+            task = self._task(record, page.body if names else None, None if reused is not None else page)
+            named_by = html_named_by if record.rendered else task if names else None
+            self.window.append(_Pending(capture, task, True, reused, named_by))
         else:
-            self.window.append(_Pending(capture, None, None))
+            self.window.append(_Pending(capture))
         while self.window and (len(self.window) > self.limit or _ready(self.window[0])):
             self.settle(self.window.popleft(), flush)
 
-    def _extracted(self, capture: Capture, page: PageInput) -> Future[ExtractionResult]:
-        """The page's result to come: the stored one when it is a revisit of the same input, as the
-        crawl's reuse pipeline gives it, else the pool's."""
+    def _reused(self, capture: Capture, page: PageInput) -> ExtractionResult | None:
+        """The stored result of a revisit of the same input, as the crawl's reuse pipeline gives
+        it; None: the page is extracted."""
         earlier = None if self.reuse is None else self.reuse.result_for(capture, page)
         if earlier is None:
             self.result.extracted += 1
-            return self.pool.submit(page)
-        self.result.reused += 1
-        done: Future[ExtractionResult] = Future()
-        done.set_result(earlier)
-        return done
+        else:
+            self.result.reused += 1
+        return earlier
 
     def _record_news(self, record: ReadRecord) -> None:
         """What a Google News sitemap says of its articles, recorded as the crawl recorded it when
@@ -408,29 +413,34 @@ class _Run:
         except SQLAlchemyError as exc:
             logger.warning("sitemap entries of %s not recorded: %s", record.capture.url, str(exc).splitlines()[0])
 
-    def _forget_html(self, capture: Capture) -> _Requisites | None:
+    def _forget_html(self, capture: Capture) -> _Read | None:
         """The page's HTML, still waiting, is not stored: its rendered DOM is what the crawl
         extracted. (Stored already, its result is replaced by the DOM's, as a re-extraction would.)
-        The requisites its HTML named, for the DOM's entry to carry."""
+        The task whose requisites its HTML named, for the DOM's entry to record."""
         key = (capture.warc_file, capture.warc_offset)
         for entry in self.window:
-            if entry.page is not None and (entry.capture.warc_file, entry.capture.warc_offset) == key:
+            if entry.page and (entry.capture.warc_file, entry.capture.warc_offset) == key:
                 self.window.remove(entry)
-                if entry.reused:
+                if entry.reused is not None:
                     self.result.reused -= 1
                 else:
                     self.result.extracted -= 1
-                return entry.requisites
+                return entry.named_by
         return None
 
     def settle(self, entry: _Pending, flush: Flush) -> None:
         outcome: ExtractionResult | None = None
-        if entry.future is not None and entry.page is not None:
-            outcome = self.pool.result(entry.page, entry.future)
+        if entry.page:
+            outcome = entry.reused
+            if outcome is None:
+                assert entry.task is not None
+                outcome = entry.task.outcome(self.pool).result
+            assert outcome is not None
             self.result.results[outcome.kind] += 1
         capture = entry.capture
-        if entry.requisites is not None:
-            capture = replace(capture, requisites=entry.requisites.urls())
+        if entry.named_by is not None:
+            named = entry.named_by.outcome(self.pool).named
+            capture = replace(capture, requisites=None if named is None else named.urls)
         self.batch.append((capture, outcome))
         if len(self.batch) >= self.batch_size:
             self.flush(flush)
@@ -447,9 +457,7 @@ class _Run:
 
 
 def _ready(entry: _Pending) -> bool:
-    return (entry.future is None or entry.future.done()) and (
-        entry.requisites is None or entry.requisites.future.done()
-    )
+    return all(task is None or task.future.done() for task in (entry.task, entry.named_by))
 
 
 def _reader(

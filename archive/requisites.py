@@ -17,9 +17,11 @@ They are requisites, not pages: the article patterns, the listing logic and the 
 spider do not apply to them, and they are never extracted.
 
 :func:`named_requisites` is what a capture records as its requisites (``capture_requisites``): the
-spider calls it on the response it was handed and requests exactly those URLs; ``reextract`` calls
-it on the same response rebuilt from the WARC record (:func:`record_response`), so both ways in
-record the same rows.
+crawl calls it on the response the spider was handed, rebuilt in an extraction worker
+(:func:`record_response` with the response's class; ``archive/page_reading.py``, on the tree
+extraction parses when it is the one Scrapy's selector parses) and requests exactly those URLs;
+``reextract`` calls it there on the same response rebuilt from the WARC record, so both ways in
+record the same rows. A stylesheet's are read where it was fetched (a regex over its text).
 """
 
 from __future__ import annotations
@@ -141,20 +143,26 @@ def _parenthesized(css: str, start: int) -> str:
     return css[start:]
 
 
-def page_requisites(selector: Selector, page_url: str, level: str) -> list[str]:
-    """The absolute http(s) URLs *selector*'s page loads at *level*, first appearance first."""
+def page_requisites(selector: Selector, page_url: str, level: str, limit: int | None = None) -> list[str]:
+    """The absolute http(s) URLs *selector*'s page loads at *level*, first appearance first; the
+    first *limit* of them only (the page is read no further than it takes to find them)."""
     if level == "none":
         return []
     base = selector.xpath("//base/@href").get()
     base_url = urljoin(page_url, base.strip()) if base else page_url
-    found = _link_requisites(selector, level)
+    return _absolute(_page_urls(selector, level), base_url, limit)
+
+
+def _page_urls(selector: Selector, level: str) -> Iterator[str]:
+    """What the page names, as written, in the order requisites are taken: read lazily, so a page
+    whose first kinds fill the cap has its inline styles left unread."""
+    yield from _link_requisites(selector, level)
     for xpath in _LAYOUT_XPATH + (_MEDIA_XPATH if level == "all" else ()):
-        found += selector.xpath(xpath).getall()
+        yield from selector.xpath(xpath).getall()
     for srcset in selector.xpath(f"//img/@srcset | //picture/source/@srcset | {_LAZY_SRCSET_XPATH}").getall():
-        found += srcset_urls(srcset)
+        yield from srcset_urls(srcset)
     for css in selector.xpath("//style/text() | //*/@style").getall():
-        found += css_urls(css)
-    return _absolute(found, base_url)
+        yield from css_urls(css)
 
 
 def _link_requisites(selector: Selector, level: str) -> list[str]:
@@ -179,12 +187,19 @@ def stylesheet_requisites(css: str, stylesheet_url: str) -> list[str]:
     return _absolute(css_urls(css), stylesheet_url)
 
 
-def _absolute(urls: Iterable[str], base_url: str) -> list[str]:
+def _absolute(urls: Iterable[str], base_url: str, limit: int | None = None) -> list[str]:
+    """*urls* resolved against *base_url*, http(s) only, each once, at most *limit* of them."""
     seen: dict[str, None] = {}
+    written: set[str] = set()  # a page names the same URL many times: resolved once
     for url in urls:
+        if url in written:
+            continue
+        written.add(url)
         absolute = urljoin(base_url, url.strip()).split("#", 1)[0]
         if _fetchable(absolute):
             seen.setdefault(absolute, None)
+            if limit is not None and len(seen) >= limit:
+                break
     return list(seen)
 
 
@@ -196,16 +211,19 @@ class Named(NamedTuple):
     capped: bool  # it named more than the cap
 
 
-def named_requisites(response: Response, level: str, cap: int) -> Named | None:
+def named_requisites(response: Response, level: str, cap: int, selector: Selector | None = None) -> Named | None:
     """What *response* loads, as the crawl requests it: an HTML page's requisites at *level*, or a
     stylesheet's ``@import`` and ``url()``; None for anything else (another type, not 200, a body
     that could not be decoded, level ``none``). *response* is what the downloader hands the spider:
-    the decoded body, typed by Scrapy (:func:`record_response` rebuilds it from a WARC record)."""
+    the decoded body, typed by Scrapy (:func:`record_response` rebuilds it from a WARC record).
+    *selector*: an HTML page's tree parsed already, which reads as ``response.selector`` would
+    (``archive/page_reading.py``); else ``response.selector`` parses it."""
     if level == "none" or response.status != 200 or not isinstance(response, TextResponse):
         return None
     content_type = first_header(header_pairs(response.headers), "Content-Type")
     if is_html(content_type):
-        found = page_requisites(response.selector, response.url, level)
+        # One more than the cap: enough to tell that it named more.
+        found = page_requisites(response.selector if selector is None else selector, response.url, level, cap + 1)
     elif is_stylesheet(content_type, response.url):
         found = stylesheet_requisites(response.text, response.url)
     else:
@@ -214,21 +232,16 @@ def named_requisites(response: Response, level: str, cap: int) -> Named | None:
     return Named(tuple(dict.fromkeys(kept)), len(found) > cap)
 
 
-def record_response(url: str, status: int, pairs: HeaderPairs, body: bytes) -> Response:
+def record_response(
+    url: str, status: int, pairs: HeaderPairs, body: bytes, kind: type[Response] | None = None
+) -> Response:
     """The response Scrapy's downloader would hand the spider for an archived exchange: *body*
     decoded of its content codings, *pairs* its header lines without them, the class (and so the
-    charset rules) chosen by ``responsetypes`` from the same headers and body as the crawl's."""
+    charset rules) chosen by ``responsetypes`` from the same headers and body as the crawl's, or
+    *kind*: the class of the response the crawl's spider was handed (rebuilt in a worker)."""
     headers = Headers()
     for name, value in pairs:
         headers.appendlist(name, value)
-    kind = responsetypes.from_args(headers=headers, url=url, body=body)
+    if kind is None:
+        kind = responsetypes.from_args(headers=headers, url=url, body=body)
     return kind(url=url, status=status, headers=headers, body=body)
-
-
-def record_requisites(
-    url: str, status: int, pairs: HeaderPairs, body: bytes, level: str, cap: int
-) -> tuple[str, ...] | None:
-    """:func:`named_requisites` of an archived exchange (``reextract``, in an extraction worker:
-    parsing the page costs what extraction's parse does)."""
-    named = named_requisites(record_response(url, status, pairs, body), level, cap)
-    return None if named is None else named.urls

@@ -23,7 +23,10 @@ In one run, on the same pages, side by side:
 3. the real ``scrapy crawl newsfeed`` (stall probe on, autothrottle off, everything else as configured).
 
 Prints pages/s of both crawls, CPU ms/page per stage, peak RSS (the crawl process plus its extraction
-workers), the longest reactor stall, and the ratios real/naive and real/two-core limit, where the
+workers), the longest reactor stall, the reactor thread's CPU per page, how many pages the crawl
+process parsed itself (``newsarchive/read/in_crawl_process``: 0 when the reactor parses no HTML; the
+workers read every page's requisites and links, from extraction's parse or from one of their own),
+and the ratios real/naive and real/two-core limit, where the
 limit is 2 cores / (sum of the per-page stage costs). The machine's load average is printed with
 them: these machines are shared, so only ratios from one run mean anything.
 
@@ -533,6 +536,19 @@ def pages_per_s(result: CrawlResult, pages: int) -> float:
     return pages / wall if wall else 0.0
 
 
+def parsed_in_crawl_process(result: CrawlResult) -> str:
+    """What the reactor parsed: pages whose requisites or links the crawl process read itself (no
+    workers, or a worker that died twice), against those read in a worker; a tree before page
+    reads (issue 19) parsed every HTML page in the reactor and counted none."""
+    if "newsarchive/read/in_crawl_process" not in result.stats:
+        return "HTML pages parsed in the crawl process: not counted (every one, before issue 19)"
+    return (
+        f"HTML pages parsed in the crawl process {int(result.stat('newsarchive/read/in_crawl_process'))}, "
+        f"read in a worker from extraction's parse {int(result.stat('newsarchive/read/one_parse'))}, "
+        f"from a parse of their own {int(result.stat('newsarchive/read/own_parse'))}"
+    )
+
+
 def report_crawl(result: CrawlResult, pages: int) -> str:
     cpu = result.stat("bench/cpu_s") + result.stat("bench/children_cpu_s")
     wall = result.stat("bench/wall_s")
@@ -548,7 +564,10 @@ def report_crawl(result: CrawlResult, pages: int) -> str:
         f"at {result.stat('newsarchive/probe/max_busy_at_s'):.1f} s, longest GC pause "
         f"{result.stat('newsarchive/probe/max_gc_pause_ms'):.0f} ms, "
         f"{int(result.stat('newsarchive/probe/busy_over_50ms'))} over 50 ms)  "
-        f"captures stored {int(result.stat('newsarchive/store/captures'))}"
+        f"captures stored {int(result.stat('newsarchive/store/captures'))}; "
+        # What the reactor parsed: the pages whose requisites or links were read in the crawl's
+        # process (no workers, or a worker that died twice), against those read in a worker.
+        f"{parsed_in_crawl_process(result)}"
         + (
             f"; extraction pool underfed (fewer pages than workers) "
             f"{result.stat('newsarchive/extract/pool_underfed_s'):.1f} s"

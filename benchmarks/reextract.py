@@ -14,7 +14,10 @@ target is at least 0.9. CPU seconds (each process and its workers) are reported 
 machine they are the steadier figure, and with every core busy they set the throughput. Rounds
 alternate (a) and (b) and the best of each is kept, because other work only ever makes a run slower.
 
-usage: python benchmarks/reextract.py [--pages 1000] [--workers 2] [--rounds 2] [--cache-dir DIR]
+usage: python benchmarks/reextract.py [--pages 1000] [--workers 2] [--rounds 2] [--cache-dir DIR] [-s NAME=VALUE]
+
+-s is passed to (a) as ``--set`` (e.g. ``-s NEWSARCHIVE_REQUISITES=none``: requisites cost a parse
+of each page in the workers at ``layout``, the default, and nothing at ``none``).
 """
 
 from __future__ import annotations
@@ -132,6 +135,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--cache-dir", type=Path, default=Path(tempfile.gettempdir()) / "newsarchive-bench")
+    parser.add_argument("-s", dest="settings", action="append", default=[], metavar="NAME=VALUE")
     parser.add_argument("--bare", type=Path, metavar="WARC", help=argparse.SUPPRESS)  # the (b) child process
     args = parser.parse_args()
     if args.bare:
@@ -151,6 +155,8 @@ def main() -> None:
             database = f"sqlite:///{Path(scratch) / 'fresh.db'}"
             command = [sys.executable, "-m", "archive.cli", "reextract", str(warc), "--db", database,
                        "--warc-dir", str(warc.parent), "--workers", str(args.workers)]  # fmt: skip
+            for setting in args.settings:
+                command += ["--set", setting]
             elapsed, cpu, out = _timed(command)
             ours_cpu.append(cpu)
             found = re.search(r"^articles: ([\d,]+)", out, re.M)

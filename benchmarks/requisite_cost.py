@@ -45,6 +45,7 @@ from benchmarks.crawl import (  # noqa: E402
     CrawlResult,
     load_average,
     load_corpus,
+    parsed_in_crawl_process,
     real_crawl_command,
     run_crawl,
 )
@@ -234,7 +235,10 @@ def main(argv: list[str] | None = None) -> int:
                     cpu = result.stat("bench/cpu_s") + result.stat("bench/children_cpu_s")
                     print(
                         f"  throughput round {number}, requisites {level:<6}: {speeds[level][-1]:.1f} articles/s, "
-                        f"{cpu / args.pages * 1000:.0f} CPU ms/article, load {load_average()}"
+                        f"{cpu / args.pages * 1000:.0f} CPU ms/article (workers "
+                        f"{result.stat('bench/children_cpu_s') / args.pages * 1000:.0f}, reactor thread "
+                        f"{result.stat('newsarchive/probe/reactor_cpu_s') / args.pages * 1000:.1f}), "
+                        f"{parsed_in_crawl_process(result)}; load {load_average()}"
                     )
             layout_speed, none_speed = statistics.median(speeds["layout"]), statistics.median(speeds["none"])
             print(

@@ -1,7 +1,13 @@
-"""Extraction pipeline: each page's ``PageInput`` through the extraction pool, off the reactor thread.
+"""Extraction pipeline: the crawl's extraction pool, off the reactor thread, and what goes through it.
 
-Each item waits on its own future while the reactor goes on; Scrapy's CONCURRENT_ITEMS and the
-scraper's memory cap bound how many pages are in flight, so memory stays flat. The pool is the one
+The pipeline owns the crawl's one pool (opened and closed with the spider) and serves two callers:
+the spider, which hands it each HTML page's one task (:meth:`ExtractionPipeline.read`:
+``archive/page_reading.py``, the page extracted and its requisites and links read from one
+parse) and attaches the result to the page's item, which this pipeline then passes on; and the
+items that still carry their page (a revisit the reuse pipeline had no result for, a rendered
+page's DOM, a body that could not be decoded), extracted here. Each waits on its own future while
+the reactor goes on; the scraper's memory cap (responses in the spider's callbacks) and Scrapy's
+CONCURRENT_ITEMS bound how many pages are in flight, so memory stays flat. The pool is the one
 re-extraction uses (``archive/extraction/pool.py``): same workers, same crash policy.
 """
 
@@ -16,12 +22,19 @@ from urllib.parse import urlsplit
 from scrapy import Spider
 
 from archive.extraction.pool import ExtractionPool
+from archive.page_reading import PageRead, PageTask
 from crawler.items import PageItem
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
 POOL_PAGES_STAT = "newsarchive/extract/pool_pages"  # pages the workers extracted
+# Pages whose requisites or links were read from extraction's tree, or from a parse of their own
+# (Scrapy's selector: archive/page_reading.py says when); and those read in the crawl's process
+# (no workers, or a worker that crashed twice), which the reactor thread parsed.
+ONE_PARSE_STAT = "newsarchive/read/one_parse"
+OWN_PARSE_STAT = "newsarchive/read/own_parse"
+IN_CRAWL_PROCESS_STAT = "newsarchive/read/in_crawl_process"
 logger = logging.getLogger(__name__)
 
 
@@ -45,6 +58,8 @@ class ExtractionPipeline:
 
     def open_spider(self, spider: Spider | None = None) -> None:
         self.pool = ExtractionPool(self.workers, self.niceness)
+        if self.crawler.stats is not None:  # in the stats when none is: the reactor parsed no HTML
+            self.crawler.stats.set_value(IN_CRAWL_PROCESS_STAT, 0)
         self._idle_since = time.monotonic()
 
     async def close_spider(self, spider: Spider | None = None) -> None:
@@ -58,20 +73,40 @@ class ExtractionPipeline:
 
     async def process_item(self, item: Any, spider: Spider | None = None) -> Any:
         if not isinstance(item, PageItem) or item.page is None or self.pool is None:
-            return item  # no page: not HTML, or its result came from pipelines/reuse.py
-        if self.crawler.stats is not None:  # against newsarchive/extract/reused: what reuse spared
+            # No page: not HTML, or its result came with it (the spider's read of the page) or
+            # from pipelines/reuse.py.
+            return item
+        read = await self.read(PageTask.extracting(item.page))
+        assert read.result is not None
+        item.result = read.result
+        item.page = None  # the bytes are in the WARC; do not carry them on to storage
+        return item
+
+    async def read(self, task: PageTask) -> PageRead:
+        """*task* through the pool (the spider's one task a page: its extraction, its requisites,
+        its links), counted as the pipeline counts the pages it extracts itself."""
+        assert self.pool is not None
+        extracting = task.page is not None
+        if extracting and self.crawler.stats is not None:  # against newsarchive/extract/reused: what reuse spared
             self.crawler.stats.inc_value(POOL_PAGES_STAT)
         self._count_in_flight(+1)
         try:
-            item.result = await self.pool.extract(item.page)
+            read = await self.pool.read(task)
         finally:
             self._count_in_flight(-1)
-        item.page = None  # the bytes are in the WARC; do not carry them on to storage
+        if task.level != "none" or task.links is not None:
+            self._inc(ONE_PARSE_STAT if read.shared else OWN_PARSE_STAT)
+            if read.in_caller:
+                self._inc(IN_CRAWL_PROCESS_STAT)
+        if read.result is not None:
+            self._inc(f"newsarchive/extracted/{read.result.kind}")
+            if read.result.kind == "script-built":
+                self._hint_render(task.url)
+        return read
+
+    def _inc(self, stat: str) -> None:
         if self.crawler.stats is not None:
-            self.crawler.stats.inc_value(f"newsarchive/extracted/{item.result.kind}")
-        if item.result.kind == "script-built":
-            self._hint_render(item.url)
-        return item
+            self.crawler.stats.inc_value(stat)
 
     def _hint_render(self, url: str) -> None:
         """Once per site and run: its pages are built by scripts, and render mode would read them."""

@@ -198,8 +198,8 @@ def test_changed_extraction_adds_a_version_and_dry_run_predicts_it(
     # the current one no longer keeps, and it said so in its version.
     old_version = "0.0.1-test"
 
-    def older_extract(body: bytes, url: str, headers: Any = None, hints: Any = None) -> Any:
-        result = extract(body, url, headers, hints)
+    def older_extract(body: bytes, url: str, headers: Any = None, hints: Any = None, on_tree: Any = None) -> Any:
+        result = extract(body, url, headers, hints, on_tree)
         if isinstance(result, Article):
             return dataclasses.replace(result, text=result.text + "\nShare this story", extractor_version=old_version)
         return result

@@ -18,7 +18,7 @@ from archive import models
 from archive.db import open_database
 from archive.requisite_records import requisites_of
 from archive.requisites import css_urls, page_requisites
-from tests.support.crawls import crawl_stat, scrapy_crawl
+from tests.support.crawls import crawl_stat, requisite_rows, scrapy_crawl
 from tests.support.requisite_site import RequisiteSite
 from tests.support.warc_files import warc_records
 
@@ -32,18 +32,6 @@ def _responses(warc_dir: Path) -> Counter[tuple[str, int]]:
         if fields.get("WARC-Type") == "response":
             status = int(block.split(b" ", 2)[1])
             found[(fields["WARC-Target-URI"], status)] += 1
-    return found
-
-
-def _requisite_rows(database_url: str) -> dict[str, list[str]]:
-    """capture_requisites by the URL of their capture (each URL is fetched once a run)."""
-    C, R = models.Capture, models.CaptureRequisite
-    found: dict[str, list[str]] = {}
-    with open_database(database_url)() as session:
-        for url, requisite in session.execute(
-            select(C.url, R.url).join(C, C.id == R.capture_id).order_by(C.id, R.position)
-        ):
-            found.setdefault(url, []).append(requisite)
     return found
 
 
@@ -123,7 +111,7 @@ def test_the_level_and_the_caps_bound_what_is_fetched(
     paths = [hit.path for hit in requisite_site.hits()]
     requisites = [p for p in paths if p.startswith(("/static/", "/img/", "/cdn/", "/api/"))]
     assert len(_article_urls(run.database_url)) >= 2  # articles are found as without requisites
-    rows = _requisite_rows(run.database_url)
+    rows = requisite_rows(run.database_url)
     if expect == "none":
         assert requisites == []
         assert rows == {}, "no page records requisites at level none"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from copy import deepcopy
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -38,14 +38,27 @@ _COUNT_ELEMENTS = etree.XPath("count(descendant-or-self::*)")
 _SHOWN_TEXT = any_of(("p", "div", "h2", "span"), "[normalize-space(.)=$d]")
 
 
+# Given the page's tree as parsed from its decoded text, before extraction reads or edits it.
+TreeReader = Callable[[HtmlElement, str], None]
+
+
 def extract(
-    body: bytes, url: str, headers: Mapping[str, str] | None = None, hints: ExtractionHints | None = None
+    body: bytes,
+    url: str,
+    headers: Mapping[str, str] | None = None,
+    hints: ExtractionHints | None = None,
+    on_tree: TreeReader | None = None,
 ) -> Article | NotAnArticle:
     """body = the payload bytes (Content-Encoding already undone); headers = response headers (any key case).
-    Never raises: malformed/empty/binary/huge/deeply nested input returns NotAnArticle."""
+    Never raises: malformed/empty/binary/huge/deeply nested input returns NotAnArticle.
+
+    *on_tree(tree, text)*, when given, is called with the tree and the decoded text it was parsed
+    from, before anything reads or cleans the tree (``archive/page_reading.py`` reads the page's
+    requisites and links there instead of parsing the page again); not called when there is no
+    tree, or when it is not the plain parse of *text* (a page nested too deep, parsed again)."""
     url = url if isinstance(url, str) else str(url or "")
     try:
-        return _extract(body, url, headers, hints)
+        return _extract(body, url, headers, hints, on_tree)
     except (RecursionError, MemoryError) as exc:
         return NotAnArticle(url=url, reason=f"document too complex ({type(exc).__name__})", kind="error")
     except Exception as exc:
@@ -53,9 +66,13 @@ def extract(
 
 
 def _extract(
-    body: bytes, url: str, headers: Mapping[str, str] | None, hints: ExtractionHints | None
+    body: bytes,
+    url: str,
+    headers: Mapping[str, str] | None,
+    hints: ExtractionHints | None,
+    on_tree: TreeReader | None = None,
 ) -> Article | NotAnArticle:
-    tree = _parse(body, url, headers)
+    tree = _parse(body, url, headers, on_tree)
     if isinstance(tree, NotAnArticle):
         return tree
     data = read_page_data(tree)
@@ -111,7 +128,9 @@ def _extract(
     )
 
 
-def _parse(body: bytes, url: str, headers: Mapping[str, str] | None) -> HtmlElement | NotAnArticle:
+def _parse(
+    body: bytes, url: str, headers: Mapping[str, str] | None, on_tree: TreeReader | None = None
+) -> HtmlElement | NotAnArticle:
     """The page's tree, or why there is none: empty, huge, binary, not HTML, undecodable or too deep."""
     if isinstance(body, str):
         body = body.encode("utf-8", errors="replace")
@@ -131,7 +150,9 @@ def _parse(body: bytes, url: str, headers: Mapping[str, str] | None) -> HtmlElem
     tree = parse_html(html)
     if tree is None or not isinstance(tree, HtmlElement):
         return NotAnArticle(url=url, reason="unparseable HTML", kind="error")
-    tree = within_depth(tree, html)
+    parsed, tree = tree, within_depth(tree, html)
+    if on_tree is not None and tree is parsed:
+        on_tree(tree, html)
     n_elements = int(_COUNT_ELEMENTS(tree))
     if n_elements > MAX_ELEMENTS:
         return NotAnArticle(url=url, reason=f"too many elements ({n_elements})", kind="error")

@@ -15,40 +15,23 @@ import dataclasses
 import logging
 import multiprocessing
 import threading
-from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any, TypeVar
 
-from archive.extraction.reuse import input_digest
 from archive.extraction.types import Article, NotAnArticle
 from archive.extraction.worker import init_worker
+from archive.page_reading import PageRead, PageTask, extract_page, read_page
 from archive.responses import PageInput
 
 logger = logging.getLogger(__name__)
 
 ExtractionResult = Article | NotAnArticle
-_T = TypeVar("_T")
 
 _WARM_UP = PageInput("http://localhost/", b"<html><body><p>warm up</p></body></html>", {"Content-Type": "text/html"})
 
 
-def extract_page(page: PageInput) -> ExtractionResult:
-    """``extract()`` of one page input; a page that could not be decoded is an extraction error.
-    The result carries the digest of its input, so a revisit of the page can be given it again."""
-    # Imported here, in the worker: the crawl's own process never extracts (unless workers is 0),
-    # and trafilatura's imports would cost it a second at every start.
-    from archive.extraction.core import extract
-
-    if page.error is not None:
-        result: ExtractionResult = NotAnArticle(url=page.url, reason=page.error, kind="error")
-    else:
-        result = extract(page.body, page.url, page.headers, page.hints)
-    return dataclasses.replace(result, input_digest=input_digest(page))
-
-
 class ExtractionPool:
-    """*workers* processes running :func:`extract_page` (0: in the calling thread, for debugging),
+    """*workers* processes running :func:`archive.page_reading.read_page` (0: in the calling thread, for debugging),
     *niceness* added to theirs so the parent's threads never wait behind extraction."""
 
     def __init__(self, workers: int, niceness: int) -> None:
@@ -71,30 +54,36 @@ class ExtractionPool:
             pool.submit(extract_page, _WARM_UP)  # imports the heavy modules before a page waits on them
         return pool
 
-    def submit(self, page: PageInput) -> Future[ExtractionResult]:
-        if self._pool is None:
-            done: Future[ExtractionResult] = Future()
-            done.set_result(self._guarded(page))
-            return done
-        return self._pool.submit(extract_page, page)
+    def submit(self, page: PageInput) -> Future[PageRead]:
+        """``extract()`` of *page* in a worker, nothing else read; :meth:`result` waits for it."""
+        return self.submit_read(PageTask.extracting(page))
 
-    def call(self, function: Callable[..., _T], *args: Any) -> Future[_T]:
-        """*function* (a module-level one: it is pickled by name) run in a worker, for work of a
-        page's that is extraction's kind of cost (parsing) but not ``extract()``; in the calling
-        thread with no workers. A crash fails the future: the caller runs it itself then."""
+    def submit_read(self, task: PageTask) -> Future[PageRead]:
+        """:func:`archive.page_reading.read_page` of *task* in a worker (in the calling thread with
+        no workers): its page extracted, its requisites and links read from the same parse."""
         if self._pool is None:
-            done: Future[_T] = Future()
-            done.set_result(function(*args))
+            done: Future[PageRead] = Future()
+            done.set_result(dataclasses.replace(self._read_guarded(task), in_caller=True))
             return done
-        return self._pool.submit(function, *args)
+        return self._pool.submit(read_page, task)
+
+    @classmethod
+    def _read_guarded(cls, task: PageTask) -> PageRead:
+        if task.page is None:
+            return read_page(task)  # what the spider would read itself: its errors are the spider's
+        try:
+            return read_page(task)
+        except Exception:  # extract() never raises: reading the requisites or links did
+            logger.exception("reading %s failed", task.url)
+            return cls._unread(task, "reading failed")
 
     @staticmethod
-    def _guarded(page: PageInput) -> ExtractionResult:
-        try:
-            return extract_page(page)
-        except Exception as exc:  # extract() never raises; this is the pool's promise all the same
-            logger.exception("extraction failed on %s", page.url)
-            return NotAnArticle(url=page.url, reason=f"extraction failed: {exc}", kind="error")
+    def _unread(task: PageTask, reason: str) -> PageRead:
+        """*task* when no worker could do it: its extraction an error, its requisites and links
+        read in the calling thread (Scrapy's selector parses the page there), so they still come."""
+        read = read_page(dataclasses.replace(task, page=None))
+        result = None if task.page is None else NotAnArticle(url=task.url, reason=reason, kind="error")
+        return dataclasses.replace(read, result=result, in_caller=True)
 
     def _restart(self) -> None:
         with self._lock:
@@ -105,43 +94,56 @@ class ExtractionPool:
                 pool.shutdown(wait=False, cancel_futures=True)
                 self._pool = self._new_pool()
 
-    def _outcome(self, page: PageInput, future: Future[ExtractionResult], retried: bool) -> ExtractionResult | None:
-        """The result of a finished *future*; None when it must be tried again."""
+    def _read_outcome(self, task: PageTask, future: Future[PageRead], retried: bool) -> PageRead | None:
+        """The read of a finished *future*; None when it must be tried again. The crash policy: a
+        page whose worker died is tried once more in a fresh pool, then is an extraction error
+        (its requisites and links read here all the same)."""
         try:
             return future.result()
         except BrokenProcessPool:
             self._restart()
-            if retried:
-                return NotAnArticle(url=page.url, reason="extraction worker crashed", kind="error")
-            return None
-        except Exception as exc:  # pickling or the pool itself
-            logger.exception("extraction failed on %s", page.url)
-            return NotAnArticle(url=page.url, reason=f"extraction failed: {exc}", kind="error")
+            return self._unread(task, "extraction worker crashed") if retried else None
+        except Exception as exc:  # pickling, the pool itself, or reading the page
+            logger.exception("reading %s failed", task.url)
+            return self._unread(task, f"extraction failed: {exc}")
 
-    def result(self, page: PageInput, future: Future[ExtractionResult]) -> ExtractionResult:
-        """Wait for *future* (from :meth:`submit` of *page*), with the crash policy."""
-        outcome = self._outcome(page, future, retried=False)
+    def read_result(self, task: PageTask, future: Future[PageRead]) -> PageRead:
+        """Wait for *future* (from :meth:`submit_read` of *task*), with the crash policy."""
+        outcome = self._read_outcome(task, future, retried=False)
         if outcome is None:
-            outcome = self._outcome(page, self.submit(page), retried=True)
+            outcome = self._read_outcome(task, self.submit_read(task), retried=True)
         assert outcome is not None
         return outcome
 
-    async def extract(self, page: PageInput) -> ExtractionResult:
-        """:meth:`result` for asyncio callers (the crawl): the event loop goes on meanwhile."""
+    async def read(self, task: PageTask) -> PageRead:
+        """:meth:`read_result` for asyncio callers (the crawl's spider): the event loop goes on."""
         retried = False
         while True:
-            future = self.submit(page)
+            future = self.submit_read(task)
             try:
                 await asyncio.wrap_future(future)
-            except BaseException:  # examined by _outcome(), which never raises
+            except BaseException:  # examined by _read_outcome(), which never raises
                 if not future.done():
                     raise  # cancelled while waiting
-            outcome = self._outcome(page, future, retried)
+            outcome = self._read_outcome(task, future, retried)
             if outcome is not None:
                 return outcome
             retried = True
+
+    def result(self, page: PageInput, future: Future[PageRead]) -> ExtractionResult:
+        """Wait for *future* (from :meth:`submit` of *page*), with the crash policy."""
+        return _extracted(self.read_result(PageTask.extracting(page), future))
+
+    async def extract(self, page: PageInput) -> ExtractionResult:
+        """``extract()`` of *page* for asyncio callers (the crawl), with the crash policy."""
+        return _extracted(await self.read(PageTask.extracting(page)))
 
     def close(self) -> None:
         if self._pool is not None:
             pool, self._pool = self._pool, None
             pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _extracted(read: PageRead) -> ExtractionResult:
+    assert read.result is not None  # the task had a page
+    return read.result

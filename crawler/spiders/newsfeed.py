@@ -39,6 +39,7 @@ import datetime as dt
 import logging
 from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
@@ -55,6 +56,7 @@ from twisted.python.failure import Failure
 
 from archive import sitemaps
 from archive.db import create_db_engine
+from archive.page_reading import PageRead, PageTask, read_page
 from archive.profiles import (
     ProfileError,
     SiteProfile,
@@ -80,6 +82,7 @@ from archive.urls import canonicalize, is_crawlable, start_urls
 from crawler.archive_index import ArchiveIndex, Known
 from crawler.content_decoding import DECODING_ERROR_META_KEY
 from crawler.discovery import (
+    Links,
     SitemapEntry,
     feed_entries,
     gunzip_within,
@@ -95,6 +98,8 @@ from crawler.items import ROLE, PageItem
 from crawler.middlewares import CAPTURE_META_KEY, NOT_ARCHIVED_META_KEY, WarcArchiveMiddleware
 from crawler.render import PageRenderer, RenderError
 from crawler.stylesheets import is_stylesheet_answer, record_stylesheet
+from pipelines.extraction import IN_CRAWL_PROCESS_STAT, ExtractionPipeline
+from pipelines.reuse import ReusePipeline
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -484,7 +489,7 @@ class NewsFeedSpider(scrapy.Spider):
         if response.meta.get(DECODING_ERROR_META_KEY):
             # Archived as received; extraction records why it has no text (as re-extraction would).
             if html:
-                yield self._page_item(response, pairs, None)
+                yield self._page_item(response, pairs)
             return
         body = response.body
         if response.url.endswith(".gz") and body[:2] == b"\x1f\x8b":
@@ -500,9 +505,15 @@ class NewsFeedSpider(scrapy.Spider):
                     yield request
                 return
         if html:
-            named = named_requisites(response, self.requisite_level, self.requisites_per_page)
-            item = self._page_item(response, pairs, named)
+            item = self._page_item(response, pairs)
             rendered = item is not None and self._renders(response.url)
+            read = await self._read(response, pairs, item, rendered)
+            named = read.named
+            if item is not None:
+                if named is not None:
+                    item.capture = replace(item.capture, requisites=named.urls)
+                if read.result is not None:
+                    item.result, item.page = read.result, None  # the extraction pipeline passes it on
             if item is not None and rendered:
                 item = await self._rendered(response, item)
                 if named is not None and self.renderer is not None:  # what its browser got is archived already
@@ -512,13 +523,49 @@ class NewsFeedSpider(scrapy.Spider):
             if named is not None:
                 for request in await self._requisite_requests(response, named):
                     yield request
-            if isinstance(response, TextResponse):
-                async for output in self.parse_page(response):
+            if read.links is not None:
+                async for output in self.parse_page(response, read.links):
                     yield output
             if rendered and self.renderer is not None:
                 await self.renderer.complete(response.url)
         else:
             logger.debug("not HTML, archived only: %s (%s)", response.url, content_type or "no type")
+
+    async def _read(self, response: Response, pairs: HeaderPairs, item: PageItem | None, rendered: bool) -> PageRead:
+        """The page's one worker task (archive/page_reading.py): its extraction, unless it is
+        rendered (its DOM is extracted) or a revisit the reuse pipeline may give its stored result;
+        the requisites its HTML names; a listing's links. The reactor parses nothing: only when
+        the crawl has no extraction pool does it read them itself, and the pipelines extract."""
+        links = None
+        if response.meta.get(ROLE) == "listing" and isinstance(response, TextResponse):
+            links = partial(page_links, max_links=self.settings.getint("NEWSARCHIVE_MAX_LINKS_PER_PAGE"))
+        extraction = self.crawler.get_item_pipeline(ExtractionPipeline)
+        reused = item is not None and item.capture.record_type == "revisit" and self._reuses()
+        extract = item is not None and not rendered and not reused and extraction is not None
+        reads = links is not None or self.requisite_level != "none"
+        task = PageTask(
+            response.url,
+            response.status,
+            pairs,
+            response.body,
+            type(response) if reads else None,  # a class of Scrapy's: its workers import Scrapy
+            item.page if extract and item is not None else None,
+            self.requisite_level,
+            self.requisites_per_page,
+            links,
+        )
+        if extraction is None or extraction.pool is None:
+            self._inc_read(IN_CRAWL_PROCESS_STAT)
+            return read_page(task)
+        return await extraction.read(task)
+
+    def _reuses(self) -> bool:
+        """Whether the crawl's reuse pipeline looks up revisits (pipelines/reuse.py)."""
+        return self.crawler.get_item_pipeline(ReusePipeline) is not None
+
+    def _inc_read(self, stat: str) -> None:
+        if self.crawler.stats is not None:
+            self.crawler.stats.inc_value(stat)
 
     async def _archived_stylesheet_named(self, url: str) -> Named | None:
         """What the archived copy of a stylesheet answered 304 loads: its fonts and images are
@@ -561,14 +608,11 @@ class NewsFeedSpider(scrapy.Spider):
         self._inc("requisites_requested", len(requests))
         return await self._with_validators(requests, stat="requisites_conditional")
 
-    def _page_item(self, response: Response, pairs: HeaderPairs, named: Named | None) -> PageItem | None:
-        """The page on its way to extraction, with the input re-extraction would give it and the
-        requisites it names (its capture_requisites rows)."""
+    def _page_item(self, response: Response, pairs: HeaderPairs) -> PageItem | None:
+        """The page on its way to extraction, with the input re-extraction would give it."""
         capture = response.meta.get(CAPTURE_META_KEY)
         if capture is None:
             return None
-        if named is not None:
-            capture = replace(capture, requisites=named.urls)
         limit = int(response.meta.get("download_maxsize", self.settings.getint("DOWNLOAD_MAXSIZE")))
         page = page_input(response.url, pairs, response.body, self.page_hints(), limit=limit)
         return PageItem(url=response.url, capture=capture, page=page)
@@ -632,11 +676,10 @@ class NewsFeedSpider(scrapy.Spider):
         profile = self.profiles.get(site) if site else None
         return self._on_site(url) and (profile is None or profile.allows_article(url))
 
-    async def parse_page(self, response: TextResponse) -> AsyncIterator[Any]:
-        if response.meta.get(ROLE) != "listing":
-            return  # articles are leaves: following their links would crawl the whole site
+    async def parse_page(self, response: Response, links: Links) -> AsyncIterator[Any]:
+        """What a listing's *links* lead to (articles are leaves: following their links would crawl
+        the whole site, so only a listing's are read)."""
         max_links = self.settings.getint("NEWSARCHIVE_MAX_LINKS_PER_PAGE")
-        links = page_links(response.selector, response.url, max_links)
         if links.truncated:
             logger.warning("%s has more than %d links; following the first %d", response.url, max_links, max_links)
         page = response.meta.get(LISTING_PAGE, 1)

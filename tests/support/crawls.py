@@ -18,6 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
+
+from archive import models
+from archive.db import open_database
 from archive.sample_site import SampleSite
 from archive.warc.index import default_index_path
 from tests.support.cli import ROOT
@@ -214,3 +218,15 @@ def crawl_at(when: dt.datetime, tmp: Path, spider_args: list[str], *settings: st
     command[1:3] = ["-m", "tests.support.clocked_crawl", when.isoformat()]
     done = subprocess.run(command, cwd=ROOT, env=crawl_env(), capture_output=True, text=True, timeout=300)
     return CrawlRun(database_url, tmp / "warc", done.returncode, done.stderr + done.stdout)
+
+
+def requisite_rows(database_url: str) -> dict[str, list[str]]:
+    """capture_requisites by the URL of their capture (each URL is fetched once a run)."""
+    C, R = models.Capture, models.CaptureRequisite
+    found: dict[str, list[str]] = {}
+    with open_database(database_url)() as session:
+        for url, requisite in session.execute(
+            select(C.url, R.url).join(C, C.id == R.capture_id).order_by(C.id, R.position)
+        ):
+            found.setdefault(url, []).append(requisite)
+    return found

@@ -1,0 +1,188 @@
+"""One worker task per page: its HTML parsed once for its extraction, its requisites and its links.
+
+The crawl's spider and ``reextract`` hand the extraction pool one :class:`PageTask` a page. The
+worker parses the page for ``extract()`` and, on that tree, before extraction reads or cleans it,
+reads what the page names as its requisites (``archive/requisites.py`` ``named_requisites``) and,
+when asked (a listing's), its links (``crawler/discovery.py`` ``page_links``, passed in as
+*links*: the archive does not import the crawler). So the crawl's reactor thread parses no HTML,
+and ``reextract`` sends a page to a worker once, not once for extraction and once more for its
+requisites.
+
+The answers must be the ones those functions give on Scrapy's own selector of the response the
+spider was handed (``response.selector``: the body decoded by Scrapy's charset rules, parsed by
+parsel), which is what the crawl recorded before and what its requests were made from. The
+extraction's tree is read in its place only when it is the same document:
+
+* the text extraction decoded (``archive/extraction/decode.py``: a valid UTF-8 body is UTF-8 whatever
+  its header says) is the text Scrapy decoded (``w3lib``: the header's charset first); a page
+  whose charset header is wrong decodes differently, and its non-ASCII URLs with it;
+* it holds none of the control characters trafilatura strips before parsing and libxml2 keeps,
+  nor an ``<html/>`` trafilatura opens and libxml2 ends the document at;
+* it is under libxml2's 10 MB text limit, which parsel lifts (``huge_tree``) and trafilatura
+  does not, and not nested so deep that extraction parsed it again (``on_tree`` is not called).
+
+Otherwise, and for a page extraction does not parse (not extracted here: a revisit, a rendered
+page's HTML, a stylesheet; or rejected before parsing), the worker reads them from Scrapy's
+selector, parsed apart: the answers are always that selector's, the second parse the exception.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from archive.extraction.reuse import input_digest
+from archive.extraction.types import Article, NotAnArticle
+from archive.responses import HeaderPairs, PageInput, first_header, is_html
+
+if TYPE_CHECKING:
+    from lxml.html import HtmlElement
+    from parsel import Selector
+    from scrapy.http import Response, TextResponse
+
+    from archive.requisites import Named
+
+# Scrapy and parsel are imported by the tasks that read requisites or links, not at import: a worker
+# that only extracts (requisites off) never pays for them (≈ 0.2 s of CPU a worker).
+
+ExtractionResult = Article | NotAnArticle
+# Reads a page's links from its selector and URL (the crawl's crawler.discovery.page_links, with its cap).
+LinkReader = Callable[["Selector", str], Any]
+# libxml2's limit on one text node without XML_PARSE_HUGE, which parsel sets and trafilatura does not.
+_HUGE_TEXT = 10_000_000
+# What trafilatura.utils.INVALID_XML_CHARS strips (tests/test_page_reading.py checks it is the same set);
+# those below U+0080 looked for as bytes.
+CONTROL_CHARACTERS = "".join(map(chr, (*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20)))) + "\ufffe\uffff"
+_CONTROL_BYTES = tuple(c.encode("ascii") for c in CONTROL_CHARACTERS if c.isascii())
+_ASCII = "".join(map(chr, range(0x80)))
+
+
+@dataclass(frozen=True, slots=True)
+class PageTask:
+    """One page for a worker (picklable). The response the spider was handed, as
+    :func:`archive.requisites.record_response` rebuilds it: *url*, *status*, header *pairs* and the
+    decoded *body*, of class *kind* (None: chosen from the headers and body, as Scrapy's downloader
+    chooses it). *page*: what ``extract()`` is given, None when the page is not extracted here.
+    *level*, *cap*: the requisites wanted (``NEWSARCHIVE_REQUISITES``, the per-page cap); *links*:
+    the page's links wanted (a listing's), read by that function."""
+
+    url: str
+    status: int
+    pairs: HeaderPairs
+    body: bytes
+    kind: type[Response] | None
+    page: PageInput | None
+    level: str
+    cap: int
+    links: LinkReader | None = None
+
+    @classmethod
+    def extracting(cls, page: PageInput) -> PageTask:
+        """*page* extracted, nothing else read (its bytes cross to the worker once: in *page*)."""
+        return cls(page.url, 200, [], b"", None, page, "none", 0)
+
+
+@dataclass(frozen=True, slots=True)
+class PageRead:
+    """What a worker read of a page: its extraction *result* (None: not asked for), the requisites
+    it *named* (None as ``named_requisites`` says none), its *links* (None: not asked for), and
+    whether those were read from extraction's tree (*shared*; else Scrapy's selector parsed the
+    page apart, or nothing needed a tree), and whether it was read in the process that asked
+    (*in_caller*: no workers, or none could; the pool sets it)."""
+
+    result: ExtractionResult | None
+    named: Named | None
+    links: Any | None
+    shared: bool
+    in_caller: bool = False
+
+
+def extract_page(page: PageInput, on_tree: Callable[[HtmlElement, str], None] | None = None) -> ExtractionResult:
+    """``extract()`` of one page input; a page that could not be decoded is an extraction error.
+    The result carries the digest of its input, so a revisit of the page can be given it again."""
+    # Imported here, in the worker: the crawl's own process never extracts (unless workers is 0),
+    # and trafilatura's imports would cost it a second at every start.
+    from archive.extraction.core import extract
+
+    if page.error is not None:
+        result: ExtractionResult = NotAnArticle(url=page.url, reason=page.error, kind="error")
+    else:
+        result = extract(page.body, page.url, page.headers, page.hints, on_tree)
+    return dataclasses.replace(result, input_digest=input_digest(page))
+
+
+def read_page(task: PageTask) -> PageRead:
+    """The worker task: *task*'s page extracted, its requisites and links read, its HTML parsed once
+    when it can be (the module's docstring says when)."""
+    if task.links is None and task.level == "none":
+        return PageRead(None if task.page is None else extract_page(task.page), None, None, False)
+    from parsel import Selector
+    from scrapy.http import TextResponse
+
+    from archive.requisites import record_response
+
+    response = record_response(task.url, task.status, task.pairs, task.body, task.kind)
+    shared: list[tuple[Named | None, Any | None]] = []
+
+    def on_tree(tree: HtmlElement, text: str) -> None:
+        if isinstance(response, TextResponse) and _same_document(response, text):
+            shared.append(_answers(task, response, Selector(root=tree)))
+
+    html = isinstance(response, TextResponse) and is_html(first_header(task.pairs, "Content-Type"))
+    result = None if task.page is None else extract_page(task.page, on_tree if html else None)
+    named, links = shared[0] if shared else _answers(task, response, None)
+    return PageRead(result, named, links, bool(shared))
+
+
+def _same_document(response: TextResponse, text: str) -> bool:
+    """Whether extraction's tree, parsed from *text*, is the one Scrapy's selector of *response* parses."""
+    return (
+        len(text) < _HUGE_TEXT
+        and text == response.text
+        and not _stripped_by_trafilatura(response, text)
+        and not _self_closing_html(text)
+    )
+
+
+def _stripped_by_trafilatura(response: TextResponse, text: str) -> bool:
+    """Whether *text* holds a character trafilatura strips before parsing (its ``INVALID_XML_CHARS``):
+    the C0 controls but tab and line ends, looked for as bytes of the body (one ``memchr`` each, where
+    a regular expression over the text costs 1-5 ms a page), which they are in an ASCII-compatible
+    charset; and U+FFFE, U+FFFF. Any other charset (UTF-16, UTF-7) counts as holding them."""
+    return (
+        not _ascii_compatible(response.encoding)
+        or any(byte in response.body for byte in _CONTROL_BYTES)
+        or "\ufffe" in text
+        or "\uffff" in text
+    )
+
+
+@functools.cache
+def _ascii_compatible(encoding: str) -> bool:
+    try:
+        return _ASCII.encode("ascii").decode(encoding) == _ASCII
+    except (LookupError, UnicodeDecodeError):
+        return False
+
+
+def _self_closing_html(text: str) -> bool:
+    """An ``<html .../>`` in the first lines, which trafilatura opens before parsing (its
+    ``repair_faulty_html``), while Scrapy's parse closes the document there."""
+    return any("<html" in line and line.endswith("/>") for line in text[:4096].splitlines()[:4])
+
+
+def _answers(task: PageTask, response: Response, selector: Selector | None) -> tuple[Named | None, Any | None]:
+    """The page's requisites and links, read from *selector* (None: Scrapy's own, parsed now;
+    a stylesheet's requisites are a regex over its text)."""
+    from scrapy.http import TextResponse
+
+    from archive.requisites import named_requisites
+
+    named = named_requisites(response, task.level, task.cap, selector)
+    links = None
+    if task.links is not None and isinstance(response, TextResponse):
+        links = task.links(response.selector if selector is None else selector, task.url)
+    return named, links
