@@ -29,11 +29,11 @@ selector, parsed apart: the answers are always that selector's, the second parse
 from __future__ import annotations
 
 import dataclasses
-import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from archive.extraction.parse import has_invalid_xml_chars, self_closing_html
 from archive.extraction.reuse import input_digest
 from archive.extraction.types import Article, NotAnArticle
 from archive.responses import HeaderPairs, PageInput, first_header, is_html
@@ -53,11 +53,6 @@ ExtractionResult = Article | NotAnArticle
 LinkReader = Callable[["Selector", str], Any]
 # libxml2's limit on one text node without XML_PARSE_HUGE, which parsel sets and trafilatura does not.
 _HUGE_TEXT = 10_000_000
-# What trafilatura.utils.INVALID_XML_CHARS strips (tests/test_page_reading.py checks it is the same set);
-# those below U+0080 looked for as bytes.
-CONTROL_CHARACTERS = "".join(map(chr, (*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20)))) + "\ufffe\uffff"
-_CONTROL_BYTES = tuple(c.encode("ascii") for c in CONTROL_CHARACTERS if c.isascii())
-_ASCII = "".join(map(chr, range(0x80)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,36 +137,9 @@ def _same_document(response: TextResponse, text: str) -> bool:
     return (
         len(text) < _HUGE_TEXT
         and text == response.text
-        and not _stripped_by_trafilatura(response, text)
-        and not _self_closing_html(text)
+        and not has_invalid_xml_chars(text)  # trafilatura deletes them before parsing, Scrapy does not
+        and not self_closing_html(text)  # trafilatura opens it, Scrapy's parse ends the document there
     )
-
-
-def _stripped_by_trafilatura(response: TextResponse, text: str) -> bool:
-    """Whether *text* holds a character trafilatura strips before parsing (its ``INVALID_XML_CHARS``):
-    the C0 controls but tab and line ends, looked for as bytes of the body (one ``memchr`` each, where
-    a regular expression over the text costs 1-5 ms a page), which they are in an ASCII-compatible
-    charset; and U+FFFE, U+FFFF. Any other charset (UTF-16, UTF-7) counts as holding them."""
-    return (
-        not _ascii_compatible(response.encoding)
-        or any(byte in response.body for byte in _CONTROL_BYTES)
-        or "\ufffe" in text
-        or "\uffff" in text
-    )
-
-
-@functools.cache
-def _ascii_compatible(encoding: str) -> bool:
-    try:
-        return _ASCII.encode("ascii").decode(encoding) == _ASCII
-    except (LookupError, UnicodeDecodeError):
-        return False
-
-
-def _self_closing_html(text: str) -> bool:
-    """An ``<html .../>`` in the first lines, which trafilatura opens before parsing (its
-    ``repair_faulty_html``), while Scrapy's parse closes the document there."""
-    return any("<html" in line and line.endswith("/>") for line in text[:4096].splitlines()[:4])
 
 
 def _answers(task: PageTask, response: Response, selector: Selector | None) -> tuple[Named | None, Any | None]:

@@ -16,7 +16,8 @@ from trafilatura.utils import DOCTYPE_TAG, FAULTY_HTML, HTML_PARSER, fromstring_
 _CONTROL_BYTES = bytes(range(0x20)).translate(None, b"\t\n\r")
 
 
-def _has_invalid_xml_chars(html: str) -> bool:
+def has_invalid_xml_chars(html: str) -> bool:
+    """Whether *html* holds a character trafilatura deletes before parsing (its ``INVALID_XML_CHARS``)."""
     if "\ufffe" in html or "\uffff" in html:
         return True
     # A C0 control is one byte in UTF-8, and no other character's encoding holds such a byte.
@@ -24,9 +25,15 @@ def _has_invalid_xml_chars(html: str) -> bool:
     return len(encoded.translate(None, _CONTROL_BYTES)) != len(encoded)
 
 
+def self_closing_html(html: str) -> bool:
+    """An ``<html .../>`` in the first lines, which trafilatura opens before parsing (its
+    ``repair_faulty_html``), while libxml2 alone ends the document there."""
+    return any("<html" in line and line.endswith("/>") for line in html[:4096].splitlines()[:4])
+
+
 def parse_html(html: str) -> HtmlElement | None:
     """``trafilatura.utils.load_html(html)``: the same tree, or None where it gives None."""
-    if _has_invalid_xml_chars(html):
+    if has_invalid_xml_chars(html):
         return load_html(html)
     # What load_html does with a str, but for the deletion of characters the page does not have
     # (trafilatura.utils.repair_faulty_html and the parse after it).
@@ -35,10 +42,8 @@ def parse_html(html: str) -> HtmlElement | None:
     if "doctype" in beginning:
         firstline, _, rest = html.partition("\n")
         html = DOCTYPE_TAG.sub("", firstline, count=1) + "\n" + rest
-    for line in html[:4096].splitlines()[:4]:
-        if "<html" in line and line.endswith("/>"):
-            html = FAULTY_HTML.sub(r"\1>", html, count=1)
-            break
+    if self_closing_html(html):
+        html = FAULTY_HTML.sub(r"\1>", html, count=1)
     tree: HtmlElement | None = None
     fallback_parse = False
     try:
