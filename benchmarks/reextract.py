@@ -10,7 +10,7 @@ distinct URLs, written by the crawl's own ``WarcWriter`` — then times, on the 
 
 Both run as fresh ``python`` processes and are timed wall-clock from start to exit, so both pay
 for interpreter start-up, imports and worker start. The ratio is (a)'s pages/s over (b)'s; the
-target is at least 0.9. CPU seconds (each process and its workers) are reported too: on a shared
+target is at least 0.95 (issue 19). CPU seconds (each process and its workers) are reported too: on a shared
 machine they are the steadier figure, and with every core busy they set the throughput. Rounds
 alternate (a) and (b) and the best of each is kept, because other work only ever makes a run slower.
 
@@ -175,7 +175,7 @@ def main() -> None:
         f"reextract: {args.pages / best_ours:.1f} pages/s, {articles / best_ours:.1f} articles/s (best of {len(ours)})"
     )
     print(f"bare loop: {args.pages / best_bare:.1f} pages/s (best of {len(bare)})")
-    print(f"ratio reextract / bare loop: {best_bare / best_ours:.2f} wall-clock (target >= 0.9)")
+    print(f"ratio reextract / bare loop: {best_bare / best_ours:.2f} wall-clock (target >= 0.95)")
     # On a shared machine wall-clock swings with other load; CPU per page does not, and with every
     # core busy it is what sets throughput.
     print(f"CPU per page: reextract {1000 * min(ours_cpu) / args.pages:.1f} ms, bare loop "
