@@ -7,6 +7,7 @@ import os
 import signal
 import threading
 import time
+from pathlib import Path
 
 from archive.extract import Article, NotAnArticle
 from archive.extraction.pool import ExtractionPool
@@ -21,11 +22,22 @@ def _page(paragraphs: int) -> PageInput:
     return PageInput("http://example.com/news/breakwater-to-be-finished/", f"{html}</body></html>".encode(), {})
 
 
-def _kill_a_worker_soon(pool: ExtractionPool, delay: float = 0.3) -> None:
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _kill_a_worker_soon(pool: ExtractionPool, into_page: float = 0.05) -> None:
+    """SIGKILL the pool's workers once one has spent *into_page* CPU seconds on the page just
+    submitted: mid-page however fast extraction got or however loaded the machine is (a fixed
+    delay let a quick worker finish the page before the kill)."""
+
     def kill() -> None:
-        time.sleep(delay)
-        processes = pool._pool._processes if pool._pool is not None else {}  # type: ignore[attr-defined]
-        for pid in list(processes or {}):
+        processes = dict(pool._pool._processes or {}) if pool._pool is not None else {}  # type: ignore[attr-defined]
+        start = {pid: _cpu_seconds(pid) for pid in processes}
+        while not any(_cpu_seconds(pid) - cpu >= into_page for pid, cpu in start.items()):
+            time.sleep(0.005)
+        for pid in processes:
             os.kill(pid, signal.SIGKILL)
 
     threading.Thread(target=kill, daemon=True).start()
