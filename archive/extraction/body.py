@@ -19,7 +19,7 @@ from lxml import etree
 from lxml.html import HtmlElement
 
 from .nesting import decode_json_at, load_json
-from .normalize import CLASS_SPLIT, clean, letters
+from .normalize import CLASS_SPLIT, WORD, clean, letters
 
 # Class/id tokens of containers that never hold body text. Matched as whole tokens of the class/id
 # split on -, _ and spaces (so "share" hits "post-share-buttons" but not "shareholder").
@@ -489,7 +489,6 @@ def _written_as_lists(tree: HtmlElement) -> bool:
     return in_items > sum(len(p.text_content().strip()) for p in tree.iter("p"))
 
 
-_WORD = re.compile(r"\w+")
 # Of the fallback's words, the share the page's own extraction must hold: the two cut blocks into lines differently
 # (jusText glues an item's parts, "Ankush Duacontributed a fix"), so lines do not compare.
 _HELD_SHARE = 0.97
@@ -497,8 +496,8 @@ _HELD_SHARE = 0.97
 
 def _holds_words(longer: str, shorter: str) -> bool:
     """`longer` has (nearly) every word of `shorter`, as often."""
-    have = collections.Counter(_WORD.findall(longer.casefold()))
-    want = collections.Counter(_WORD.findall(shorter.casefold()))
+    have = collections.Counter(WORD.findall(longer.casefold()))
+    want = collections.Counter(WORD.findall(shorter.casefold()))
     total = sum(want.values())
     return not total or sum(min(n, have[w]) for w, n in want.items()) >= _HELD_SHARE * total
 

@@ -22,7 +22,7 @@ from .language import pick_language
 from .lines import byline_authors, clean_lines
 from .listing import PageShape, ld_article_is_this_page, links_elsewhere, listing_reason, measure, site_page_reason
 from .nesting import within_depth
-from .normalize import clean, nfc, norm
+from .normalize import WORD, clean, nfc, norm
 from .parse import parse_html
 from .scripted import script_built_reason, scripted_shell
 from .structured import PageData, read_page_data
@@ -418,11 +418,8 @@ def _class_words(el: HtmlElement) -> list[str]:
     return [w.lower() for w in _CLASS_SPLIT.split(raw) if w] if raw.strip() else []
 
 
-_WORD = re.compile(r"\w+")
-
-
 def _word_key(s: str) -> str:
-    return " ".join(_WORD.findall(norm(s)))
+    return " ".join(WORD.findall(norm(s)))
 
 
 def _overlap(a: str, b_words: set[str]) -> float:

@@ -91,6 +91,7 @@ def norm(s: str) -> str:
     return " ".join(s.split())
 
 
+WORD = re.compile(r"\w+")  # a run of word characters: what word counts and word keys compare
 _NOT_WORD = re.compile(r"\W|_")
 
 

@@ -283,7 +283,8 @@ def update_index(
     with _locked(target):
         have, total = (set(), 0) if rebuild else _scan(target)
         no_lines = set() if rebuild else _read_no_lines(target)
-        todo = [p for p in closed_warc_files(root) if p.relative_to(root).as_posix() not in have | no_lines]
+        done = have | no_lines
+        todo = [p for p in closed_warc_files(root) if p.relative_to(root).as_posix() not in done]
         if not todo and target.exists() and not rebuild:
             return IndexUpdate(target, (), 0, total, time.monotonic() - started)
         with tempfile.TemporaryDirectory(dir=target.parent, prefix=".cdxj-") as scratch:
