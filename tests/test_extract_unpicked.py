@@ -698,3 +698,26 @@ def test_a_share_title_cut_to_the_headline_s_first_part_votes_for_the_whole_head
 <h1>{heading}</h1><div class="content">{paragraphs}</div></main></body></html>"""
     result = assert_article(extract(html.encode(), "https://paper.test/news/2024/cargo-bikes"))
     assert result.title == heading
+
+
+# ------------------------------------------------------------------ 7. dates (issue 20 round 6)
+@pytest.mark.parametrize(
+    ("lang", "shown", "expected"),
+    [
+        ("ja", "2019年4月28日 8:00", "2019-04-28T08:00:00+09:00"),  # Japan's one clock, no summer time
+        ("zh-CN", "2017-03-01 14:27:02", "2017-03-01T14:27:02+08:00"),
+        ("ko", "2019.04.28 08:00", "2019-04-28T08:00:00+09:00"),
+        ("de", "28.04.2019, 08:00", "2019-04-28T08:00:00"),  # summer time: which offset is not known, none given
+        ("ja", "2019年4月28日", "2019-04-28"),  # a day alone stays a day
+    ],
+)
+def test_a_time_shown_without_a_zone_on_a_page_in_a_one_clock_language_is_that_clock_s(
+    lang: str, shown: str, expected: str
+) -> None:
+    # An article a reader in Japan dates "28 April, 8:00" was published on 27 April in UTC: the time is only
+    # absolute with the zone every page in the language means.
+    page = f"""<html lang="{lang}"><head><title>Council approves the cycling plan</title></head><body>
+<main><h1>Council approves the cycling plan</h1><p class="meta">{shown}</p>
+<div class="content">{"".join(f"<p>{line}</p>" for line in _PARAGRAPHS)}</div></main></body></html>""".encode()
+    result = assert_article(extract(page, "https://news.example.org/city/cycling-plan.html", {}, None))
+    assert result.published == expected
