@@ -660,6 +660,8 @@ def test_a_window_title_that_is_the_only_title_loses_its_site_suffix(separator: 
         "Google - Site Reliability Engineering",  # too short a head: the name and its subject
         "Weekly notes: week 12",  # a colon is no site separator
         "Council approves the new lanes - and the shop owners get eleven delivery bays",  # a long tail
+        "The cycling plan of the district council - Part 2",  # a number: the headline's own
+        "The cycling plan of the district council | Why now?",
     ],
 )
 def test_a_window_title_without_a_site_suffix_is_kept_whole(title_tag: str) -> None:

@@ -414,6 +414,9 @@ def pick_title(data: PageData, h1s: list[str], site_names: list[str], tree: Html
 _LAST_PIECE = re.compile(r"\s+(?:[|\-–—·•»]|::)\s+(?P<tail>[^|\-–—·•»:]+)$")
 
 
+_NOT_A_NAME = re.compile(r"\d|[?!]$")
+
+
 def _window_title(title_tag: str | None, site_names: list[str]) -> str | None:
     """The <title> tag as the headline, when the page gives no other: without the site's name, and without a short
     last piece after a spaced separator even when nothing on the page names the site so, as "Headline – My website"
@@ -424,9 +427,10 @@ def _window_title(title_tag: str | None, site_names: list[str]) -> str | None:
     last = _LAST_PIECE.search(title)
     if last is None:
         return title
-    tail, head = last.group("tail"), title[: last.start()]
-    if len(tail) <= 30 and len(tail.split()) <= 3 and len(head.split()) >= 3 and not tail.rstrip().endswith(("?", "!")):
-        return head.rstrip()
+    tail, head = last.group("tail").strip(), title[: last.start()].rstrip()
+    # A name is short and has no number or closing mark: "– Chapter 1", "| Why now?" are the headline's own.
+    if len(tail) <= 30 and len(tail.split()) <= 3 and len(head.split()) >= 3 and not _NOT_A_NAME.search(tail):
+        return head
     return title
 
 
