@@ -1,0 +1,201 @@
+"""Finding: ``reextract`` read no ``request`` record, so every capture it stored was a GET. Another
+tool's WARC records HEADs (``wget --spider``, link checkers) and POSTs (Browsertrix and pywb record
+a page's XHR and GraphQL calls; a form posting to its own page): a HEAD's bodiless 200 became a GET
+capture of the URL, and a POST's HTML answer was extracted as the article at its URL, a version of
+it the site never published there. Replays and ``show`` then picked those captures for a requisite.
+
+Each response's method is the one its request record says (linked by ``WARC-Concurrent-To``, the
+request before the response as wget writes them, or after it as Heritrix, warcio and this
+project's writer do); only a GET's answer is extracted, as the crawl decides."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import uuid
+from pathlib import Path
+
+from tests.support.cli import newsarchive
+from tests.support.sample_articles import article_html
+from tests.support.warc_files import gzipped, http_response, wacz, warc_record
+
+HOST = "https://news.example"
+BUDGET = article_html("Harbour budget agreed")
+SEARCH = article_html("Search results: seven stories about the harbour")
+HARBOUR = article_html("Ferry terminal opens on the harbour")
+COMMENT = article_html("Thank you for your comment on the ferry story")
+
+
+def _id() -> str:
+    return f"<urn:uuid:{uuid.uuid4()}>"
+
+
+def request_block(method: str, path: str, body: bytes = b"") -> bytes:
+    """An HTTP request message as a WARC request record's block."""
+    head = f"{method} {path} HTTP/1.1\r\nHost: news.example\r\nUser-Agent: a-crawler/1.0\r\n"
+    if body:
+        head += f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+    return (head + "\r\n").encode() + body
+
+
+def exchange(
+    method: str,
+    path: str,
+    answer: bytes,
+    *,
+    date: str = "2024-05-01T10:00:00Z",
+    posted: bytes = b"",
+    request_first: bool = False,
+) -> list[bytes]:
+    """A response record and its request record, linked as the writers link them: the request
+    after the response pointing back at it (Heritrix, warcio, pywb, Browsertrix, this project), or
+    before it with the response pointing at the request (wget)."""
+    response_id, request_id = _id(), _id()
+    request_links = () if request_first else (("WARC-Concurrent-To", response_id),)
+    response_links = (("WARC-Concurrent-To", request_id),) if request_first else ()
+    request = warc_record(
+        "request", HOST + path, request_block(method, path, posted),
+        content_type="application/http; msgtype=request", date=date, record_id=request_id,
+        warc_headers=request_links,
+    )  # fmt: skip
+    response = warc_record(
+        "response", HOST + path, answer,
+        content_type="application/http; msgtype=response", date=date, record_id=response_id,
+        warc_headers=response_links,
+    )  # fmt: skip
+    return [request, response] if request_first else [response, request]
+
+
+def head_answer(length: int) -> bytes:
+    """A HEAD's answer: the GET's headers, Content-Length included, and no body."""
+    return f"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {length}\r\n\r\n".encode()
+
+
+def _reextract(tmp_path: Path, warc: Path, *options: str) -> tuple[str, Path]:
+    database = tmp_path / "archive.db"
+    done = newsarchive("reextract", str(warc), "--db", f"sqlite:///{database}", "--workers", "0", *options)
+    assert done.returncode == 0, done.stdout + done.stderr[-3000:]
+    return done.stdout + done.stderr, database
+
+
+def _captures(database: Path) -> list[tuple[str, str, int, int]]:
+    """(url, method, status, versions made from it) of every capture, by URL and method."""
+    with sqlite3.connect(database) as db:
+        return db.execute(
+            "SELECT c.url, c.method, c.status, count(v.id) FROM captures c"
+            " LEFT JOIN article_versions v ON v.capture_id = c.id GROUP BY c.id ORDER BY c.url, c.method"
+        ).fetchall()
+
+
+def _versions(database: Path) -> list[tuple[str, str]]:
+    with sqlite3.connect(database) as db:
+        return db.execute(
+            "SELECT a.url, v.title FROM article_versions v JOIN articles a ON a.id = v.article_id ORDER BY a.url"
+        ).fetchall()
+
+
+def _crawl() -> list[bytes]:
+    """A page fetched by GET, then HEAD-checked, and a search form posting to it; the same in wget's order."""
+    # fmt: off
+    return [
+        *exchange("GET", "/budget/", http_response(BUDGET)),
+        *exchange("HEAD", "/budget/", head_answer(len(BUDGET)), date="2024-05-01T10:05:00Z"),
+        *exchange("POST", "/budget/", http_response(SEARCH), date="2024-05-01T10:06:00Z", posted=b'{"q":"harbour"}'),
+        *exchange("GET", "/ferry/", http_response(HARBOUR), request_first=True),
+        *exchange("HEAD", "/ferry/", head_answer(len(HARBOUR)), date="2024-05-01T10:05:00Z", request_first=True),
+        *exchange("POST", "/ferry/", http_response(COMMENT), date="2024-05-01T10:06:00Z", posted=b"text=Nice",
+                  request_first=True),
+    ]
+    # fmt: on
+
+
+def test_each_capture_keeps_its_method_and_only_a_gets_page_is_an_article(tmp_path: Path) -> None:
+    warc = tmp_path / "foreign.warc.gz"
+    warc.write_bytes(gzipped(*_crawl()))
+    output, database = _reextract(tmp_path, warc)
+    assert _captures(database) == [
+        (f"{HOST}/budget/", "GET", 200, 1),
+        (f"{HOST}/budget/", "HEAD", 200, 0),
+        (f"{HOST}/budget/", "POST", 200, 0),
+        (f"{HOST}/ferry/", "GET", 200, 1),
+        (f"{HOST}/ferry/", "HEAD", 200, 0),
+        (f"{HOST}/ferry/", "POST", 200, 0),
+    ], output
+    # The articles are the pages as published: no version of the search results or the thank-you page.
+    assert _versions(database) == [
+        (f"{HOST}/budget/", "Harbour budget agreed"),
+        (f"{HOST}/ferry/", "Ferry terminal opens on the harbour"),
+    ], output
+    # Nothing of a HEAD or a POST went to extraction; the summary says why they are captures only.
+    assert "response records: extracted 2; " in output, output
+    assert "stored as a capture (answered a HEAD, not a GET) 2" in output, output
+    assert "stored as a capture (answered a POST, not a GET) 2" in output, output
+    # A second reextract stores nothing new: the method is part of what a capture is.
+    again, _ = _reextract(tmp_path, warc)
+    assert len(_captures(database)) == 6, again
+
+
+def test_an_uncompressed_warc_and_a_response_without_a_request_record(tmp_path: Path) -> None:
+    """Most WARCs hold a request record for each response; without one a response is a GET's, as
+    it has always been read."""
+    warc = tmp_path / "foreign.warc"
+    bare = warc_record(
+        "response", f"{HOST}/council/", http_response(article_html("Council meets")),
+        content_type="application/http; msgtype=response", date="2024-05-01T11:00:00Z",
+    )  # fmt: skip
+    warc.write_bytes(b"".join([*_crawl(), bare]))
+    output, database = _reextract(tmp_path, warc)
+    assert [(url, method, versions) for url, method, _, versions in _captures(database)] == [
+        (f"{HOST}/budget/", "GET", 1),
+        (f"{HOST}/budget/", "HEAD", 0),
+        (f"{HOST}/budget/", "POST", 0),
+        (f"{HOST}/council/", "GET", 1),
+        (f"{HOST}/ferry/", "GET", 1),
+        (f"{HOST}/ferry/", "HEAD", 0),
+        (f"{HOST}/ferry/", "POST", 0),
+    ], output
+
+
+def test_a_wacz_posting_to_one_of_its_pages(tmp_path: Path) -> None:
+    """Browsertrix lists the page in ``pages.jsonl``; a form on it posted back to the same URL."""
+    package = wacz(tmp_path / "crawl.wacz", {"data.warc.gz": gzipped(*_crawl()[:6])}, [f"{HOST}/budget/"])
+    output, database = _reextract(tmp_path, package)
+    assert [(url, method, versions) for url, method, _, versions in _captures(database)] == [
+        (f"{HOST}/budget/", "GET", 1),
+        (f"{HOST}/budget/", "HEAD", 0),
+        (f"{HOST}/budget/", "POST", 0),
+    ], output
+    assert _versions(database) == [(f"{HOST}/budget/", "Harbour budget agreed")], output
+
+
+STYLED = b"""<html><head><title>Harbour budget agreed</title><link rel="stylesheet" href="/site.css"></head>
+<body><article><h1>Harbour budget agreed</h1><p>The council met on Monday.</p></article></body></html>"""
+
+
+def test_a_requisite_resolves_to_its_get_capture_though_a_head_or_post_is_nearer(tmp_path: Path) -> None:
+    css = b"body { color: #123; }"
+    css_answer = http_response(css, content_type="text/css")
+    # fmt: off
+    records = [
+        *exchange("GET", "/site.css", css_answer, date="2024-05-01T09:00:00Z"),
+        *exchange("GET", "/budget/", http_response(STYLED)),
+        # A link checker's HEAD and a tool's POST, moments after the page: nearer in time than the GET.
+        *exchange("HEAD", "/site.css", head_answer(len(css)).replace(b"text/html", b"text/css"),
+                  date="2024-05-01T10:00:01Z"),
+        *exchange("POST", "/site.css", http_response(b"/* refused */", content_type="text/css"),
+                  date="2024-05-01T10:00:02Z", posted=b"x=1", request_first=True),
+    ]
+    # fmt: on
+    warc = tmp_path / "styled.warc.gz"
+    warc.write_bytes(gzipped(*records))
+    output, database = _reextract(tmp_path, warc)
+    with sqlite3.connect(database) as db:
+        (get_offset,) = db.execute(
+            "SELECT warc_offset FROM captures WHERE url = ? AND method = 'GET'", (f"{HOST}/site.css",)
+        ).fetchone()
+    done = newsarchive("show", f"{HOST}/budget/", "--no-text", "--format", "json", "--db", f"sqlite:///{database}")
+    assert done.returncode == 0, done.stderr
+    shown = json.loads(done.stdout)
+    (stylesheet,) = [r for r in shown["requisites"] if r["url"] == f"{HOST}/site.css"]
+    assert stylesheet["status"] == 200 and stylesheet["size"] == len(css), (shown, output)
+    assert f"@{get_offset}+" in stylesheet["warc"], (stylesheet, output)
