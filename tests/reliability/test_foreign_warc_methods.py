@@ -15,6 +15,7 @@ import sqlite3
 import uuid
 from pathlib import Path
 
+from archive.warc.digests import payload_digest
 from tests.support.cli import newsarchive
 from tests.support.sample_articles import article_html
 from tests.support.warc_files import gzipped, http_response, wacz, warc_record
@@ -34,7 +35,9 @@ def request_block(method: str, path: str, body: bytes = b"") -> bytes:
     """An HTTP request message as a WARC request record's block."""
     head = f"{method} {path} HTTP/1.1\r\nHost: news.example\r\nUser-Agent: a-crawler/1.0\r\n"
     if body:
-        head += f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+        form = body[:1] not in (b"{", b"[")
+        kind = "application/x-www-form-urlencoded" if form else "application/json"
+        head += f"Content-Type: {kind}\r\nContent-Length: {len(body)}\r\n"
     return (head + "\r\n").encode() + body
 
 
@@ -199,3 +202,58 @@ def test_a_requisite_resolves_to_its_get_capture_though_a_head_or_post_is_nearer
     (stylesheet,) = [r for r in shown["requisites"] if r["url"] == f"{HOST}/site.css"]
     assert stylesheet["status"] == 200 and stylesheet["size"] == len(css), (shown, output)
     assert f"@{get_offset}+" in stylesheet["warc"], (stylesheet, output)
+
+
+def test_the_cdxj_index_keys_a_post_by_its_body_and_leaves_a_head_out(tmp_path: Path) -> None:
+    """A replay looks a page's URL up in the index: a POST's answer there (pywb's and py-wacz's
+    indexer key it apart, ``__wb_method=post``) or a HEAD's bodiless one would be served as the page."""
+    warc_dir = tmp_path / "warc"
+    warc_dir.mkdir()
+    (warc_dir / "foreign.warc.gz").write_bytes(gzipped(*_crawl()))
+    index = tmp_path / "index.cdxj"
+    done = newsarchive("index", "--warc-dir", str(warc_dir), "-o", str(index))
+    assert done.returncode == 0, done.stderr
+    lines = [line.split(" ", 2) for line in index.read_text().splitlines()]
+    keys = [(key, stamp, json.loads(fields).get("method")) for key, stamp, fields in lines]
+    digests = {key: json.loads(fields)["digest"] for key, _, fields in lines}
+    budget = [k for k in keys if k[0].startswith("example,news)/budget")]
+    ferry = [k for k in keys if k[0].startswith("example,news)/ferry")]
+    assert budget[0] == ("example,news)/budget", "20240501100000", None), keys
+    assert ferry[0] == ("example,news)/ferry", "20240501100000", None), keys
+    # Each page's URL has its GET alone; the POST is under a key of its own, as pywb looks it up.
+    assert [k for k in keys if k[0] in ("example,news)/budget", "example,news)/ferry")] == [budget[0], ferry[0]]
+    assert [(stamp, method) for _, stamp, method in budget[1:]] == [("20240501100600", "POST")], keys
+    assert budget[1][0] == "example,news)/budget?__wb_method=post&q=harbour", keys
+    assert [(stamp, method) for _, stamp, method in ferry[1:]] == [("20240501100600", "POST")], keys
+    assert ferry[1][0] == "example,news)/ferry?__wb_method=post&text=nice", keys
+    # The payload digests (these records declare none) are their payloads', as without the pairing.
+    assert digests["example,news)/budget"] == payload_digest(BUDGET)
+    assert digests[budget[1][0]] == payload_digest(SEARCH)
+
+
+def test_a_wacz_of_the_reextracted_archive_lists_the_pages_and_keys_the_post_apart(tmp_path: Path) -> None:
+    import gzip
+    import zipfile
+
+    warc_dir = tmp_path / "warc"
+    warc_dir.mkdir()
+    (warc_dir / "foreign.warc.gz").write_bytes(gzipped(*_crawl()))
+    database = f"sqlite:///{tmp_path / 'archive.db'}"
+    common = ("--db", database, "--warc-dir", str(warc_dir))
+    done = newsarchive("reextract", str(warc_dir), "--workers", "0", *common)
+    assert done.returncode == 0, done.stderr[-3000:]
+    package = tmp_path / "archive.wacz"
+    done = newsarchive("wacz", "-o", str(package), *common)
+    assert done.returncode == 0, done.stdout + done.stderr[-3000:]
+    with zipfile.ZipFile(package) as wacz_file:
+        lines = gzip.decompress(wacz_file.read("indexes/index.cdx.gz")).decode().splitlines()
+        pages = [json.loads(line) for line in wacz_file.read("pages/pages.jsonl").decode().splitlines()[1:]]
+    assert sorted(page["url"] for page in pages) == [f"{HOST}/budget/", f"{HOST}/ferry/"]
+    fields = {line.split(" ", 2)[0]: json.loads(line.split(" ", 2)[2]) for line in lines}
+    assert sorted(line.split(" ", 1)[0] for line in lines) == [
+        "example,news)/budget",
+        "example,news)/budget?__wb_method=post&q=harbour",
+        "example,news)/ferry",
+        "example,news)/ferry?__wb_method=post&text=nice",
+    ], lines  # no HEAD's bodiless answer for the page's URL
+    assert fields["example,news)/budget"]["digest"] == payload_digest(BUDGET)
