@@ -4,7 +4,9 @@ Reads WARC 1.0 and 1.1, one gzip member per record or uncompressed, as written b
 ``wget --warc-file``, Heritrix, Browsertrix or warcio. For each ``response`` record (and each
 ``revisit`` record, followed to the payload it refers to) it yields a :class:`ReadRecord`: the
 :class:`~archive.capture.Capture` the crawl would have made for that exchange, the payload with
-``Transfer-Encoding: chunked`` and ``Content-Encoding`` undone, and the HTTP headers.
+``Transfer-Encoding: chunked`` and ``Content-Encoding`` undone, and the HTTP headers. The
+capture's method is its ``request`` record's (:mod:`~archive.warc.methods`; GET when there is
+none), and only a GET's payload is decoded: a HEAD's or a POST's answer is a capture, as in the crawl.
 
 This module is the iteration and the checks; the work is done in the modules beside it:
 :mod:`~archive.warc.framing` (records as framed in a file, resync past damage),

@@ -133,6 +133,12 @@ def test_each_capture_keeps_its_method_and_only_a_gets_page_is_an_article(tmp_pa
     assert "response records: extracted 2; " in output, output
     assert "stored as a capture (answered a HEAD, not a GET) 2" in output, output
     assert "stored as a capture (answered a POST, not a GET) 2" in output, output
+    # `show` lists every capture of the article's URL with the method it answered.
+    done = newsarchive("show", f"{HOST}/budget/", "--no-text", "--format", "json", "--db", f"sqlite:///{database}")
+    assert done.returncode == 0, done.stderr
+    shown = json.loads(done.stdout)
+    assert [(c["method"], c["status"]) for c in shown["captures"]] == [("GET", 200), ("HEAD", 200), ("POST", 200)]
+    assert shown["title"] == "Harbour budget agreed" and shown["versions"] == 1
     # A second reextract stores nothing new: the method is part of what a capture is.
     again, _ = _reextract(tmp_path, warc)
     assert len(_captures(database)) == 6, again
