@@ -42,8 +42,8 @@ def request_method(raw: RawRecord) -> str | None:
 class Methods:
     """The methods of the request records read, by the record ids that lead to them."""
 
-    def __init__(self, keep: int = METHODS_LOOKBACK) -> None:
-        self.keep = keep
+    def __init__(self, keep: int | None = None) -> None:
+        self.keep = METHODS_LOOKBACK if keep is None else keep
         # A request's own id (a response pointing at it) and the id it points at (its response).
         self._by_id: OrderedDict[str, str] = OrderedDict()
 

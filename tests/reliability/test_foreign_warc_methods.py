@@ -15,7 +15,11 @@ import sqlite3
 import uuid
 from pathlib import Path
 
+import pytest
+
+from archive.warc import methods
 from archive.warc.digests import payload_digest
+from archive.warc.reader import WarcReader
 from tests.support.cli import newsarchive
 from tests.support.sample_articles import article_html
 from tests.support.warc_files import gzipped, http_response, wacz, warc_record
@@ -263,3 +267,50 @@ def test_a_wacz_of_the_reextracted_archive_lists_the_pages_and_keys_the_post_apa
         "example,news)/ferry?__wb_method=post&text=nice",
     ], lines  # no HEAD's bodiless answer for the page's URL
     assert fields["example,news)/budget"]["digest"] == payload_digest(BUDGET)
+
+
+def test_the_methods_remembered_are_bounded_and_each_pair_still_meets(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A WARC of millions of exchanges must not keep one entry each: a request lies next to its
+    response, so the last few links are all a reader needs, in either order."""
+    monkeypatch.setattr(methods, "METHODS_LOOKBACK", 4)
+    records = []
+    for i in range(40):
+        method = ("POST", "HEAD", "GET")[i % 3]
+        answer = head_answer(100) if method == "HEAD" else http_response(article_html(f"Story {i}"))
+        records += exchange(method, f"/story-{i}/", answer, posted=b"a=1" if method == "POST" else b"",
+                            request_first=i % 2 == 0)  # fmt: skip
+    warc = tmp_path / "many.warc.gz"
+    warc.write_bytes(gzipped(*records))
+    reader = WarcReader([warc])
+    read = [(r.capture.url, r.capture.method) for r in reader]
+    assert read == [(f"{HOST}/story-{i}/", ("POST", "HEAD", "GET")[i % 3]) for i in range(40)]
+    assert len(reader._methods._by_id) <= 4
+    # Only the GETs' pages were decoded for extraction.
+    assert reader.stats.outcomes["response", "extracted"] == 13
+
+
+def test_a_revisit_answering_a_post_is_a_capture_of_the_post(tmp_path: Path) -> None:
+    """Browsertrix writes a revisit when a POST's answer repeats a payload it has: still a POST's,
+    stored as a capture without its original being looked for (here it is not in the file)."""
+    revisit_id = _id()
+    records = [
+        warc_record(
+            "revisit", f"{HOST}/budget/", http_response(b""),
+            content_type="application/http; msgtype=response", date="2024-05-01T10:06:00Z", record_id=revisit_id,
+            warc_headers=(("WARC-Profile", "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"),
+                          ("WARC-Payload-Digest", payload_digest(BUDGET))),
+        ),
+        warc_record(
+            "request", f"{HOST}/budget/", request_block("POST", "/budget/", b"q=x"),
+            content_type="application/http; msgtype=request", date="2024-05-01T10:06:00Z",
+            warc_headers=(("WARC-Concurrent-To", revisit_id),),
+        ),
+    ]  # fmt: skip
+    warc = tmp_path / "revisit.warc.gz"
+    warc.write_bytes(gzipped(*records))
+    reader = WarcReader([warc])
+    read = [(r.capture.record_type, r.capture.method, r.payload is not None) for r in reader]
+    assert read == [("revisit", "POST", False)]
+    assert reader.stats.skipped == 0, reader.stats.skip_reasons
