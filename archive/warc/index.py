@@ -157,6 +157,11 @@ def replayable(record: Any) -> bool:
     return request is None or str(request.protocol).upper() != "HEAD"
 
 
+# The record types indexed, named here: cdxj-indexer's default list is a class attribute py-wacz
+# appends "warcinfo" to when it is imported, which would then change every index this process writes.
+_INDEXED = "response,revisit,resource,metadata"
+
+
 class _DigestedRecords(ArchiveIterator):  # type: ignore[misc]
     """warcio's records, each given its payload digest (when it declares none) before it is read:
     with ``post_append``, cdxj-indexer reads every record's content into a buffer first, and then
@@ -206,7 +211,7 @@ def index_lines(path: Path, warc_dir: Path, out: IO[str]) -> str | None:
         # lines' offsets would be in the inflated stream, where no replay tool looks.
         return recompress_hint(path.name)
     try:
-        _ReplayIndexer(output=out, inputs=[str(path)], dir_root=str(warc_dir)).process_all()
+        _ReplayIndexer(output=out, inputs=[str(path)], dir_root=str(warc_dir), records=_INDEXED).process_all()
     except Exception as exc:  # whatever cdxj-indexer (warcio) raises on a record it cannot parse
         message = " ".join(str(exc).split())  # one line: warcio's messages span several
         if "warcio recompress" in message:  # a gzip member of several records further on
