@@ -483,8 +483,11 @@ class WarcReader:
             self._skip(name, raw.offset, _unusable_fields(raw.headers, url, fetched_at))
             return None
         recorded = capture_headers(http.headers)  # by the rules the crawl's WARC middleware applies
-        chain = self._redirects.arrived(url)
-        self._redirects.answered(url, chain, http.status, first_header(http.headers, "Location"))
+        method = self._methods.of(raw)
+        chain: tuple[str, ...] = ()
+        if body_is_read(method):  # a chain is what led a GET here: a POST's 303 or a HEAD's 301 leads no page
+            chain = self._redirects.arrived(url)
+            self._redirects.answered(url, chain, http.status, first_header(http.headers, "Location"))
         # A revisit's block holds the headers only; its payload, when known, was received too.
         received = raw.block_length + ((content_length or 0) if record_type == "revisit" else 0)
         return Capture(
@@ -504,7 +507,7 @@ class WarcReader:
             etag=recorded.etag,
             last_modified=recorded.last_modified,
             redirected_from=chain,
-            method=self._methods.of(raw),
+            method=method,
         )
 
     def _decoded(self, capture: Capture, source: HttpBlock, headers: HeaderPairs, path: Path) -> ReadRecord:

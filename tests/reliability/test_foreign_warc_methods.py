@@ -314,3 +314,34 @@ def test_a_revisit_answering_a_post_is_a_capture_of_the_post(tmp_path: Path) -> 
     read = [(r.capture.record_type, r.capture.method, r.payload is not None) for r in reader]
     assert read == [("revisit", "POST", False)]
     assert reader.stats.skipped == 0, reader.stats.skip_reasons
+
+
+def _redirect(location: str, status: str = "301 Moved Permanently") -> bytes:
+    return f"HTTP/1.1 {status}\r\nLocation: {location}\r\nContent-Length: 0\r\n\r\n".encode()
+
+
+def test_only_a_gets_redirect_leads_to_a_page_and_only_a_get_arrives_by_it(tmp_path: Path) -> None:
+    """A redirect chain is what led the crawl's GET to a page (it decides whether a canonical claim
+    is trusted, archive/canonical.py). A form's POST answered "303 See Other" leads the browser to
+    the thank-you page, yet no GET of the form's URL redirects there; and a link checker's HEAD of
+    the new URL, read first, must not take the chain the GET of it came by."""
+    # fmt: off
+    records = [
+        *exchange("GET", "/old-story/", _redirect(f"{HOST}/new-story/")),
+        *exchange("HEAD", "/new-story/", head_answer(len(BUDGET)), date="2024-05-01T10:00:01Z"),
+        *exchange("GET", "/new-story/", http_response(BUDGET), date="2024-05-01T10:00:02Z"),
+        *exchange("POST", "/comment/", _redirect(f"{HOST}/thanks/", "303 See Other"), date="2024-05-01T10:01:00Z",
+                  posted=b"text=Nice"),
+        *exchange("GET", "/thanks/", http_response(COMMENT), date="2024-05-01T10:01:01Z"),
+    ]
+    # fmt: on
+    warc = tmp_path / "redirects.warc.gz"
+    warc.write_bytes(gzipped(*records))
+    read = [(r.capture.method, r.capture.url, r.capture.redirected_from) for r in WarcReader([warc])]
+    assert read == [
+        ("GET", f"{HOST}/old-story/", ()),
+        ("HEAD", f"{HOST}/new-story/", ()),
+        ("GET", f"{HOST}/new-story/", (f"{HOST}/old-story/",)),
+        ("POST", f"{HOST}/comment/", ()),
+        ("GET", f"{HOST}/thanks/", ()),
+    ]
