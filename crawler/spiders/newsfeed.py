@@ -78,6 +78,7 @@ from archive.responses import (
     page_input,
     profile_hints,
 )
+from archive.text_response import kind_of_class
 from archive.urls import canonicalize, is_crawlable, start_urls
 from crawler.archive_index import ArchiveIndex, Known
 from crawler.content_decoding import DECODING_ERROR_META_KEY
@@ -548,7 +549,7 @@ class NewsFeedSpider(scrapy.Spider):
             response.status,
             pairs,
             response.body,
-            type(response) if reads else None,  # a class of Scrapy's: its workers import Scrapy
+            kind_of_class(type(response)) if reads else None,  # named: the worker imports no Scrapy
             item.page if extract and item is not None else None,
             self.requisite_level,
             self.requisites_per_page,
