@@ -24,6 +24,9 @@ extraction's tree is read in its place only when it is the same document:
 Otherwise, and for a page extraction does not parse (not extracted here: a revisit, a rendered
 page's HTML, a stylesheet; or rejected before parsing), the worker reads them from Scrapy's
 selector, parsed apart: the answers are always that selector's, the second parse the exception.
+
+That response is :class:`archive.text_response.RecordedResponse`, which reads the exchange by
+Scrapy's rules without importing Scrapy (a worker importing it held 15 MB more).
 """
 
 from __future__ import annotations
