@@ -36,7 +36,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from archive.extraction.parse import has_invalid_xml_chars, self_closing_html
 from archive.extraction.reuse import input_digest
 from archive.extraction.types import Article, NotAnArticle
 from archive.responses import HeaderPairs, PageInput, first_header, is_html
@@ -139,6 +138,8 @@ def read_page(task: PageTask) -> PageRead:
 
 def _same_document(response: RecordedResponse, text: str) -> bool:
     """Whether extraction's tree, parsed from *text*, is the one Scrapy's selector of *response* parses."""
+    from archive.extraction.parse import has_invalid_xml_chars, self_closing_html  # imports trafilatura: workers only
+
     return (
         len(text) < _HUGE_TEXT
         and text == response.text

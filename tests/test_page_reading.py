@@ -9,6 +9,8 @@ import gzip
 import json
 import multiprocessing
 import os
+import subprocess
+import sys
 from functools import partial
 from pathlib import Path
 
@@ -248,6 +250,27 @@ def test_a_crawl_worker_reads_a_listing_without_importing_scrapy() -> None:
     links, frameworks = read.links
     assert frameworks == []
     assert (read.named, links) == _scrapy_reads(url, pairs, body)
+
+
+def test_the_crawl_process_does_not_import_extraction() -> None:
+    """The spider and the pipelines import page_reading; only workers extract, so trafilatura (and
+    its 100 modules, 0.2 s at every start) stays out of the crawl's own process."""
+    loaded = subprocess.run(
+        [sys.executable, "-c", _IMPORTS_OF_THE_CRAWL],
+        cwd=_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert "trafilatura" not in loaded
+    assert "archive.page_reading" in loaded
+
+
+_IMPORTS_OF_THE_CRAWL = """
+import sys
+import crawler.spiders.newsfeed, crawler.middlewares, pipelines.extraction, pipelines.storage, pipelines.reuse
+print(*sys.modules)
+"""
 
 
 def _html_records(warc_dir: Path) -> list[tuple[str, HeaderPairs, bytes]]:
