@@ -65,7 +65,6 @@ from archive.profiles import (
     profiles_for_hints,
     select_profiles,
 )
-from archive.reader.records import ArchivedPage, RecordUnavailable, archived_page
 from archive.requisite_records import replayed
 from archive.requisites import LEVELS, Named, named_requisites, record_response
 from archive.responses import (
@@ -105,6 +104,8 @@ from pipelines.reuse import ReusePipeline
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from sqlalchemy import Engine
+
+    from archive.reader.records import ArchivedPage
 
 logger = logging.getLogger(__name__)
 
@@ -581,6 +582,9 @@ class NewsFeedSpider(scrapy.Spider):
 
     def _archived_stylesheet(self, index: ArchiveIndex, url: str) -> ArchivedPage | None:
         """Runs on a thread: the body of the copy of stylesheet *url* a replay now would use."""
+        # The reader's package (its templates, Datasette's plugin) is loaded by the crawls that need it only.
+        from archive.reader.records import RecordUnavailable, archived_page
+
         with Session(index.engine) as session:
             found = replayed(session, url, dt.datetime.now(dt.UTC))
         if found is None or not is_stylesheet(found[1].content_type, url):
