@@ -11,13 +11,18 @@ parsel selector (the type Scrapy's ``Selector`` picks by the response's class, t
 property by property, with Scrapy's own response.
 
 The response's class is a *kind* (:data:`Kind`): the spider sends its response's
-(:func:`kind_of_class`), so a crawl's workers never import Scrapy; without one (``reextract``) the
-class Scrapy's downloader would choose is asked of Scrapy's ``responsetypes`` (:func:`kind_of`),
-which imports Scrapy in that worker, once.
+(:func:`kind_of_class`); without one (``reextract``) :func:`kind_of` chooses it as Scrapy's
+``responsetypes`` chooses the class of the downloader's response, step for step. So no extraction
+worker imports Scrapy.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import importlib.util
+from mimetypes import MimeTypes
+from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from archive.responses import HeaderPairs, first_header
@@ -161,9 +166,88 @@ def scrapy_headers(pairs: HeaderPairs) -> Headers:
     return headers
 
 
-def kind_of(url: str, pairs: HeaderPairs, body: bytes) -> Kind:
-    """The kind of response Scrapy's downloader makes of *url*, *pairs* and *body* (its
-    ``responsetypes``: this imports Scrapy)."""
-    from scrapy.responsetypes import responsetypes
+# scrapy.responsetypes.ResponseTypes.CLASSES, as kinds.
+_KINDS_BY_TYPE: dict[str, Kind] = {
+    "text/html": "html",
+    "application/atom+xml": "xml",
+    "application/rdf+xml": "xml",
+    "application/rss+xml": "xml",
+    "application/xhtml+xml": "html",
+    "application/vnd.wap.xhtml+xml": "html",
+    "application/xml": "xml",
+    "application/json": "json",
+    "application/x-json": "json",
+    "application/json-amazonui-streaming": "json",
+    "application/javascript": "text",
+    "application/x-javascript": "text",
+    "text/xml": "xml",
+    "text/*": "text",
+}
+# scrapy.utils.python._BINARYCHARS: control characters but NUL, tab, newline and carriage return.
+_BINARY_BYTES = frozenset(set(range(32)) - {0, 9, 10, 13})
 
-    return kind_of_class(responsetypes.from_args(headers=scrapy_headers(pairs), url=url, body=body))
+
+def kind_of(url: str, pairs: HeaderPairs, body: bytes) -> Kind:
+    """The kind of response Scrapy's downloader makes of *url*, *pairs* and *body*:
+    ``responsetypes.from_args(headers=, url=, body=)``, step for step (the headers, the URL's file
+    name, the body's first bytes), without importing Scrapy."""
+    kind: Kind = "other"
+    content_type = _last(pairs, "Content-Type")
+    if content_type is not None:
+        encoding = _last(pairs, "Content-Encoding")
+        if not encoding:
+            kind = _kind_of_type(content_type.split(";")[0].strip().lower())
+    disposition = _last(pairs, "Content-Disposition")
+    if kind == "other" and disposition is not None:
+        with contextlib.suppress(IndexError):  # no file name: Scrapy's from_content_disposition
+            kind = _kind_of_file(disposition.split(";")[1].split("=")[1].strip("\"'"))
+    if kind == "other":
+        kind = _kind_of_file(url)
+    if kind == "other":
+        kind = _kind_of_body(body)
+    return kind
+
+
+def _last(pairs: HeaderPairs, name: str) -> str | None:
+    """The last value of *name*, as Scrapy's ``Headers`` gives it (``headers[name]``) read as latin-1."""
+    values = [value for key, value in pairs if key.title() == name]
+    return _as_scrapy_reads(values[-1]) if values else None
+
+
+def _kind_of_type(media_type: str) -> Kind:
+    """``ResponseTypes.from_mimetype``."""
+    if media_type in _KINDS_BY_TYPE:
+        return _KINDS_BY_TYPE[media_type]
+    return _KINDS_BY_TYPE.get(f"{media_type.split('/', maxsplit=1)[0]}/*", "other")
+
+
+def _kind_of_file(name: str) -> Kind:
+    """``ResponseTypes.from_filename``: the type Scrapy's MIME table gives the name, if not compressed."""
+    media_type, encoding = _mime_types().guess_type(name)
+    return _kind_of_type(media_type) if media_type and not encoding else "other"
+
+
+def _kind_of_body(body: bytes) -> Kind:
+    """``ResponseTypes.from_body``: binary, HTML, XML or text by the first 5,000 bytes."""
+    chunk = body[:5000]
+    if not _BINARY_BYTES.isdisjoint(chunk):
+        return _kind_of_type("application/octet-stream")
+    lowered = chunk.lower()
+    if b"<html>" in lowered:
+        return _kind_of_type("text/html")
+    if b"<?xml" in lowered:
+        return _kind_of_type("text/xml")
+    if b"<!doctype html>" in lowered:
+        return _kind_of_type("text/html")
+    return _kind_of_type("text")
+
+
+@functools.cache
+def _mime_types() -> MimeTypes:
+    """``ResponseTypes().mimetypes``: Python's table read with Scrapy's ``mime.types`` (found, not imported)."""
+    spec = importlib.util.find_spec("scrapy")
+    assert spec is not None and spec.submodule_search_locations is not None
+    table = MimeTypes()
+    with (Path(spec.submodule_search_locations[0]) / "mime.types").open(encoding="utf8") as lines:
+        table.readfp(lines)
+    return table

@@ -238,13 +238,15 @@ def test_a_page_whose_worker_dies_twice_is_an_extraction_error_with_its_requisit
     assert (read.named, read.links) == _scrapy_reads(url, pairs, body)
 
 
-def test_a_crawl_worker_reads_a_listing_without_importing_scrapy() -> None:
-    """The spider's task of a listing (requisites, links) runs in a fresh worker that never imports
-    Scrapy or Twisted (15 MB a worker: issue 19's peak RSS), and reads what Scrapy's selector reads."""
+@pytest.mark.parametrize("named", [True, False], ids=["the spider's class", "reextract's: none"])
+def test_a_worker_reads_a_listing_without_importing_scrapy(named: bool) -> None:
+    """A page task (requisites, links) runs in a fresh worker that never imports Scrapy or Twisted
+    (15 MB a worker: issue 19's peak RSS), and reads what Scrapy's selector reads: the spider's,
+    which names its response's class, and reextract's, which leaves it to be chosen."""
     url, (pairs, body) = "https://news.example/news/", CRAFTED["meta charset only"]
     spiders = HtmlResponse(url=url, status=200, headers=scrapy_headers(pairs), body=body)
     page = PageInput(url, body, header_dict(pairs))
-    kind = kind_of_class(type(spiders))  # as crawler/spiders/newsfeed.py sends it
+    kind = kind_of_class(type(spiders)) if named else None  # as crawler/spiders/newsfeed.py sends it
     read = _read_in_a_worker(PageTask(url, 200, pairs, body, kind, page, "all", CAP, links_and_frameworks))
     assert not read.in_caller and read.result is not None and read.result.kind != "error"
     links, frameworks = read.links

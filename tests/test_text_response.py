@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import pytest
 from scrapy.http import Response, TextResponse
+from scrapy.responsetypes import responsetypes
 from scrapy.utils.response import get_base_url
 
 from archive.requisites import record_response
 from archive.responses import HeaderPairs, first_header, header_pairs
-from archive.text_response import RecordedResponse, kind_of, kind_of_class
+from archive.text_response import RecordedResponse, kind_of, kind_of_class, scrapy_headers
 from tests.test_page_reading import CRAFTED, _corpus
 
 URL = "https://news.example/news/2026/12/07/crafted/"
@@ -110,3 +111,95 @@ def test_every_corpus_page_reads_as_scrapys_response_with_and_without_a_charset_
     for url, body in _corpus():
         for pairs in ([("Content-Type", "text/html")], [("Content-Type", "text/html; charset=iso-8859-1")]):
             _assert_reads_as_scrapy(url, pairs, body)
+
+
+_PAGE = b"<html><body><p>x</p></body></html>"
+# (URL, header lines, body): what Scrapy's responsetypes looks at, in its order.
+KINDS: list[tuple[str, HeaderPairs, bytes]] = [
+    *(
+        (URL, [("Content-Type", media_type)], _PAGE)
+        for media_type in (
+            "TEXT/HTML; charset=x",
+            "text/plain",
+            "text/css",
+            "text/xml",
+            "text/vnd.foo",
+            "image/svg+xml",
+            "application/ld+json",
+            "application/x-json",
+            "application/javascript",
+            "application/xhtml+xml",
+            "application/octet-stream",
+            "",
+            ";",
+            " text/html ",
+            "text/html;",
+            "textual",
+        )
+    ),
+    (URL, [("content-type", "text/xml"), ("CONTENT-TYPE", "text/html")], _PAGE),
+    (URL, [("Content-Type", "text/html"), ("Content-Encoding", "gzip")], b"\x1f\x8b\x08\x00" + b"\x00" * 10),
+    (URL, [("Content-Type", "text/html"), ("Content-Encoding", "")], _PAGE),
+    (URL, [("Content-Type", "text/html"), ("Content-Encoding", "gzip"), ("Content-Encoding", "")], _PAGE),
+    *(
+        (URL, [("Content-Disposition", value)], b"\x00\x01binary")
+        for value in (
+            'attachment; filename="report.pdf"',
+            "attachment; filename=page.html",
+            "inline; filename='feed.xml'",
+            "attachment",
+            "attachment; filename",
+            "attachment; filename=data.json.gz",
+        )
+    ),
+    (URL, [("Content-Type", "application/octet-stream"), ("Content-Disposition", "attachment; filename=a.html")], b""),
+    (URL, [("Content-Type", "text/html"), ("Content-Disposition", "attachment; filename=a.json")], b""),
+    *(
+        (f"https://news.example/{name}", [], b"\x00\x01binary")
+        for name in (
+            "a.css",
+            "a.js",
+            "a.json",
+            "feed.xml",
+            "a.html",
+            "a.htm",
+            "a.txt",
+            "a.svg",
+            "a.html.gz",
+            "a.tar.gz",
+            "a.mjs",
+            "a.webp",
+            "a.unknownext",
+            "dir/",
+            "a.css?x=1",
+            "a.HTML",
+        )
+    ),
+    *(
+        (URL, [], body)
+        for body in (
+            b"",
+            b"plain text",
+            b"<HTML><body>x",
+            b"<?XML version='1.0'?><a/>",
+            b"<!DOCTYPE HTML>\n<p>",
+            b"text with a \x01 control",
+            b"text with \x00 and \t\r\n",
+            b"x" * 5000 + b"<html>",
+            b"\x1b[0m",
+            "café".encode("latin-1"),
+        )
+    ),
+]
+
+
+@pytest.mark.parametrize("case", range(len(KINDS)))
+def test_the_kind_is_the_class_scrapys_downloader_chooses(case: int) -> None:
+    url, pairs, body = KINDS[case]
+    scrapys = responsetypes.from_args(headers=scrapy_headers(pairs), url=url, body=body)
+    assert kind_of(url, pairs, body) == kind_of_class(scrapys), KINDS[case]
+
+
+def test_the_kinds_cover_every_step_of_scrapys_choice() -> None:
+    kinds = {kind_of(*case) for case in KINDS}
+    assert kinds == {"html", "xml", "json", "text", "other"}
