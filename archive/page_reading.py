@@ -24,6 +24,9 @@ extraction's tree is read in its place only when it is the same document:
 Otherwise, and for a page extraction does not parse (not extracted here: a revisit, a rendered
 page's HTML, a stylesheet; or rejected before parsing), the worker reads them from Scrapy's
 selector, parsed apart: the answers are always that selector's, the second parse the exception.
+
+That response is :class:`archive.text_response.RecordedResponse`, which reads the exchange by
+Scrapy's rules without importing Scrapy (a worker importing it held 15 MB more).
 """
 
 from __future__ import annotations
@@ -33,7 +36,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from archive.extraction.parse import has_invalid_xml_chars, self_closing_html
 from archive.extraction.reuse import input_digest
 from archive.extraction.types import Article, NotAnArticle
 from archive.responses import HeaderPairs, PageInput, first_header, is_html
@@ -41,12 +43,13 @@ from archive.responses import HeaderPairs, PageInput, first_header, is_html
 if TYPE_CHECKING:
     from lxml.html import HtmlElement
     from parsel import Selector
-    from scrapy.http import Response, TextResponse
 
     from archive.requisites import Named
+    from archive.text_response import Kind, RecordedResponse
 
-# Scrapy and parsel are imported by the tasks that read requisites or links, not at import: a worker
-# that only extracts (requisites off) never pays for them (≈ 0.2 s of CPU a worker).
+# parsel is imported by the tasks that read requisites or links, not at import: a worker that only
+# extracts (requisites off) never pays for it. Scrapy is not imported at all when the task names the
+# response's class (the crawl's do: archive/text_response.py reads the response by Scrapy's rules).
 
 ExtractionResult = Article | NotAnArticle
 # Reads a page's links from its selector and URL (the crawl's crawler.discovery.page_links, with its cap).
@@ -58,9 +61,10 @@ _HUGE_TEXT = 10_000_000
 @dataclass(frozen=True, slots=True)
 class PageTask:
     """One page for a worker (picklable). The response the spider was handed, as
-    :func:`archive.requisites.record_response` rebuilds it: *url*, *status*, header *pairs* and the
-    decoded *body*, of class *kind* (None: chosen from the headers and body, as Scrapy's downloader
-    chooses it). *page*: what ``extract()`` is given, None when the page is not extracted here.
+    :class:`archive.text_response.RecordedResponse` reads it: *url*, *status*, header *pairs* and
+    the decoded *body*, of Scrapy's class *kind* (``kind_of_class`` of the spider's response; None:
+    chosen from the headers and body as Scrapy's downloader chooses it, which imports Scrapy).
+    *page*: what ``extract()`` is given, None when the page is not extracted here.
     *level*, *cap*: the requisites wanted (``NEWSARCHIVE_REQUISITES``, the per-page cap); *links*:
     the page's links wanted (a listing's), read by that function."""
 
@@ -68,7 +72,7 @@ class PageTask:
     status: int
     pairs: HeaderPairs
     body: bytes
-    kind: type[Response] | None
+    kind: Kind | None
     page: PageInput | None
     level: str
     cap: int
@@ -115,25 +119,27 @@ def read_page(task: PageTask) -> PageRead:
     if task.links is None and task.level == "none":
         return PageRead(None if task.page is None else extract_page(task.page), None, None, False)
     from parsel import Selector
-    from scrapy.http import TextResponse
 
-    from archive.requisites import record_response
+    from archive.text_response import RecordedResponse, kind_of
 
-    response = record_response(task.url, task.status, task.pairs, task.body, task.kind)
+    kind = task.kind or kind_of(task.url, task.pairs, task.body)
+    response = RecordedResponse(task.url, task.status, task.pairs, task.body, kind)
     shared: list[tuple[Named | None, Any | None]] = []
 
     def on_tree(tree: HtmlElement, text: str) -> None:
-        if isinstance(response, TextResponse) and _same_document(response, text):
+        if _same_document(response, text):
             shared.append(_answers(task, response, Selector(root=tree)))
 
-    html = isinstance(response, TextResponse) and is_html(first_header(task.pairs, "Content-Type"))
+    html = response.is_text and is_html(first_header(task.pairs, "Content-Type"))
     result = None if task.page is None else extract_page(task.page, on_tree if html else None)
     named, links = shared[0] if shared else _answers(task, response, None)
     return PageRead(result, named, links, bool(shared))
 
 
-def _same_document(response: TextResponse, text: str) -> bool:
+def _same_document(response: RecordedResponse, text: str) -> bool:
     """Whether extraction's tree, parsed from *text*, is the one Scrapy's selector of *response* parses."""
+    from archive.extraction.parse import has_invalid_xml_chars, self_closing_html  # imports trafilatura: workers only
+
     return (
         len(text) < _HUGE_TEXT
         and text == response.text
@@ -142,15 +148,13 @@ def _same_document(response: TextResponse, text: str) -> bool:
     )
 
 
-def _answers(task: PageTask, response: Response, selector: Selector | None) -> tuple[Named | None, Any | None]:
+def _answers(task: PageTask, response: RecordedResponse, selector: Selector | None) -> tuple[Named | None, Any | None]:
     """The page's requisites and links, read from *selector* (None: Scrapy's own, parsed now;
     a stylesheet's requisites are a regex over its text)."""
-    from scrapy.http import TextResponse
-
     from archive.requisites import named_requisites
 
     named = named_requisites(response, task.level, task.cap, selector)
     links = None
-    if task.links is not None and isinstance(response, TextResponse):
+    if task.links is not None and response.is_text:
         links = task.links(response.selector if selector is None else selector, task.url)
     return named, links

@@ -17,9 +17,10 @@ They are requisites, not pages: the article patterns, the listing logic and the 
 spider do not apply to them, and they are never extracted.
 
 :func:`named_requisites` is what a capture records as its requisites (``capture_requisites``): the
-crawl calls it on the response the spider was handed, rebuilt in an extraction worker
-(:func:`record_response` with the response's class; ``archive/page_reading.py``, on the tree
-extraction parses when it is the one Scrapy's selector parses) and requests exactly those URLs;
+crawl calls it on the response the spider was handed, rebuilt in an extraction worker (a
+``RecordedResponse`` of the response's class, ``archive/text_response.py``, which reads as Scrapy's;
+``archive/page_reading.py``, on the tree extraction parses when it is the one Scrapy's selector
+parses) and requests exactly those URLs;
 ``reextract`` calls it there on the same response rebuilt from the WARC record, so both ways in
 record the same rows. A stylesheet's are read where it was fetched (a regex over its text).
 """
@@ -28,16 +29,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import urljoin
 
-from parsel import Selector
-from scrapy.http import Headers, Response, TextResponse
-from scrapy.responsetypes import responsetypes
 from w3lib.url import safe_url_string
 
 from archive.responses import HeaderPairs, first_header, header_pairs, is_html, is_stylesheet
+from archive.text_response import RecordedResponse, scrapy_headers
 from archive.urls import is_crawlable
+
+if TYPE_CHECKING:
+    from parsel import Selector
+    from scrapy.http import Response
+
+# Scrapy is imported only by the functions given or making a Scrapy response: an extraction worker
+# reads its pages as RecordedResponse (archive/text_response.py) and never imports it.
 
 LEVELS = ("none", "layout", "all")
 
@@ -211,16 +217,28 @@ class Named(NamedTuple):
     capped: bool  # it named more than the cap
 
 
-def named_requisites(response: Response, level: str, cap: int, selector: Selector | None = None) -> Named | None:
+def named_requisites(
+    response: Response | RecordedResponse, level: str, cap: int, selector: Selector | None = None
+) -> Named | None:
     """What *response* loads, as the crawl requests it: an HTML page's requisites at *level*, or a
     stylesheet's ``@import`` and ``url()``; None for anything else (another type, not 200, a body
     that could not be decoded, level ``none``). *response* is what the downloader hands the spider:
-    the decoded body, typed by Scrapy (:func:`record_response` rebuilds it from a WARC record).
+    the decoded body, typed by Scrapy (:func:`record_response` rebuilds it from a WARC record), or
+    a :class:`RecordedResponse`, which reads as Scrapy's of its kind (an extraction worker's).
     *selector*: an HTML page's tree parsed already, which reads as ``response.selector`` would
     (``archive/page_reading.py``); else ``response.selector`` parses it."""
-    if level == "none" or response.status != 200 or not isinstance(response, TextResponse):
+    if level == "none" or response.status != 200:
         return None
-    content_type = first_header(header_pairs(response.headers), "Content-Type")
+    if isinstance(response, RecordedResponse):
+        if not response.is_text:
+            return None
+        content_type = response.content_type
+    else:
+        from scrapy.http import TextResponse  # a Scrapy response is here: Scrapy is loaded
+
+        if not isinstance(response, TextResponse):
+            return None
+        content_type = first_header(header_pairs(response.headers), "Content-Type")
     if is_html(content_type):
         # One more than the cap: enough to tell that it named more.
         found = page_requisites(response.selector if selector is None else selector, response.url, level, cap + 1)
@@ -238,10 +256,10 @@ def record_response(
     """The response Scrapy's downloader would hand the spider for an archived exchange: *body*
     decoded of its content codings, *pairs* its header lines without them, the class (and so the
     charset rules) chosen by ``responsetypes`` from the same headers and body as the crawl's, or
-    *kind*: the class of the response the crawl's spider was handed (rebuilt in a worker)."""
-    headers = Headers()
-    for name, value in pairs:
-        headers.appendlist(name, value)
+    *kind*: the class of the response the crawl's spider was handed."""
+    from scrapy.responsetypes import responsetypes
+
+    headers = scrapy_headers(pairs)
     if kind is None:
         kind = responsetypes.from_args(headers=headers, url=url, body=body)
     return kind(url=url, status=status, headers=headers, body=body)

@@ -9,6 +9,8 @@ import gzip
 import json
 import multiprocessing
 import os
+import subprocess
+import sys
 from functools import partial
 from pathlib import Path
 
@@ -22,10 +24,12 @@ from archive.page_reading import PageRead, PageTask, extract_page, read_page
 from archive.requisites import Named, named_requisites, record_response
 from archive.responses import HeaderPairs, PageInput, header_dict
 from archive.sample_site import SampleSite
+from archive.text_response import kind_of_class, scrapy_headers
 from archive.warc.reader import WarcReader
 from crawler.discovery import Links, page_links
 from tests.support.crawls import crawl_stat, requisite_rows, scrapy_crawl
 from tests.support.requisite_site import RequisiteSite
+from tests.support.worker_modules import links_and_frameworks
 
 _ROOT = Path(__file__).resolve().parent.parent
 # ../shared beside the checkout, or beside the directory of worktrees it is one of.
@@ -209,6 +213,15 @@ def test_no_page_to_extract_still_reads_its_requisites_and_links() -> None:
     assert (read.named, read.links) == _scrapy_reads(url, pairs, body)
 
 
+def _read_in_a_worker(task: PageTask) -> PageRead:
+    """*task* through a pool of one fresh worker, with the pool's crash policy."""
+    pool = ExtractionPool(workers=1, niceness=0)
+    try:
+        return pool.read_result(task, pool.submit_read(task))
+    finally:
+        pool.close()
+
+
 def _dies_in_a_worker(selector: Selector, url: str) -> Links:
     """page_links, except in a worker process, which it kills (a fault in C code, out of memory)."""
     if multiprocessing.parent_process() is not None:
@@ -219,15 +232,47 @@ def _dies_in_a_worker(selector: Selector, url: str) -> Links:
 def test_a_page_whose_worker_dies_twice_is_an_extraction_error_with_its_requisites_and_links() -> None:
     url, (pairs, body) = "https://news.example/news/2026/12/07/crafted/", CRAFTED["base href"]
     page = PageInput(url, body, header_dict(pairs))
-    task = PageTask(url, 200, pairs, body, None, page, "all", CAP, _dies_in_a_worker)
-    pool = ExtractionPool(workers=1, niceness=0)
-    try:
-        read = pool.read_result(task, pool.submit_read(task))
-    finally:
-        pool.close()
+    read = _read_in_a_worker(PageTask(url, 200, pairs, body, None, page, "all", CAP, _dies_in_a_worker))
     assert read.result is not None and read.result.kind == "error" and read.result.reason == "extraction worker crashed"
     assert read.in_caller
     assert (read.named, read.links) == _scrapy_reads(url, pairs, body)
+
+
+@pytest.mark.parametrize("named", [True, False], ids=["the spider's class", "reextract's: none"])
+def test_a_worker_reads_a_listing_without_importing_scrapy(named: bool) -> None:
+    """A page task (requisites, links) runs in a fresh worker that never imports Scrapy or Twisted
+    (15 MB a worker: issue 19's peak RSS), and reads what Scrapy's selector reads: the spider's,
+    which names its response's class, and reextract's, which leaves it to be chosen."""
+    url, (pairs, body) = "https://news.example/news/", CRAFTED["meta charset only"]
+    spiders = HtmlResponse(url=url, status=200, headers=scrapy_headers(pairs), body=body)
+    page = PageInput(url, body, header_dict(pairs))
+    kind = kind_of_class(type(spiders)) if named else None  # as crawler/spiders/newsfeed.py sends it
+    read = _read_in_a_worker(PageTask(url, 200, pairs, body, kind, page, "all", CAP, links_and_frameworks))
+    assert not read.in_caller and read.result is not None and read.result.kind != "error"
+    links, frameworks = read.links
+    assert frameworks == []
+    assert (read.named, links) == _scrapy_reads(url, pairs, body)
+
+
+def test_the_crawl_process_does_not_import_extraction() -> None:
+    """The spider and the pipelines import page_reading; only workers extract, so trafilatura (and
+    its 100 modules, 0.2 s at every start) stays out of the crawl's own process."""
+    loaded = subprocess.run(
+        [sys.executable, "-c", _IMPORTS_OF_THE_CRAWL],
+        cwd=_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert "trafilatura" not in loaded
+    assert "archive.page_reading" in loaded
+
+
+_IMPORTS_OF_THE_CRAWL = """
+import sys
+import crawler.spiders.newsfeed, crawler.middlewares, pipelines.extraction, pipelines.storage, pipelines.reuse
+print(*sys.modules)
+"""
 
 
 def _html_records(warc_dir: Path) -> list[tuple[str, HeaderPairs, bytes]]:

@@ -65,7 +65,6 @@ from archive.profiles import (
     profiles_for_hints,
     select_profiles,
 )
-from archive.reader.records import ArchivedPage, RecordUnavailable, archived_page
 from archive.requisite_records import replayed
 from archive.requisites import LEVELS, Named, named_requisites, record_response
 from archive.responses import (
@@ -78,6 +77,7 @@ from archive.responses import (
     page_input,
     profile_hints,
 )
+from archive.text_response import kind_of_class
 from archive.urls import canonicalize, is_crawlable, start_urls
 from crawler.archive_index import ArchiveIndex, Known
 from crawler.content_decoding import DECODING_ERROR_META_KEY
@@ -104,6 +104,8 @@ from pipelines.reuse import ReusePipeline
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from sqlalchemy import Engine
+
+    from archive.reader.records import ArchivedPage
 
 logger = logging.getLogger(__name__)
 
@@ -548,7 +550,7 @@ class NewsFeedSpider(scrapy.Spider):
             response.status,
             pairs,
             response.body,
-            type(response) if reads else None,  # a class of Scrapy's: its workers import Scrapy
+            kind_of_class(type(response)) if reads else None,  # named: the worker imports no Scrapy
             item.page if extract and item is not None else None,
             self.requisite_level,
             self.requisites_per_page,
@@ -580,6 +582,9 @@ class NewsFeedSpider(scrapy.Spider):
 
     def _archived_stylesheet(self, index: ArchiveIndex, url: str) -> ArchivedPage | None:
         """Runs on a thread: the body of the copy of stylesheet *url* a replay now would use."""
+        # The reader's package (its templates, Datasette's plugin) is loaded by the crawls that need it only.
+        from archive.reader.records import RecordUnavailable, archived_page
+
         with Session(index.engine) as session:
             found = replayed(session, url, dt.datetime.now(dt.UTC))
         if found is None or not is_stylesheet(found[1].content_type, url):
