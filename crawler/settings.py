@@ -286,14 +286,15 @@ DOWNLOADER_MIDDLEWARES = {
 }
 # The URL-length check is RequestGuardMiddleware's, for every request; Scrapy's saw only links.
 SPIDER_MIDDLEWARES = {"scrapy.spidermiddlewares.urllength.UrlLengthMiddleware": None}
-# Scrapy's own extensions but the telnet console and remote control: they are off (above), and
-# loading them only to find that out held their modules (twisted.conch, aiohttp's server: 8 MB) in
-# every crawl process. In the base, not in EXTENSIONS, which Scrapy imports every name of.
-EXTENSIONS_BASE = {
-    name: order
-    for name, order in default_settings.EXTENSIONS_BASE.items()
-    if name not in ("scrapy.extensions.telnet.TelnetConsole", "scrapy.extensions.remote_control.RemoteControl")
+# Scrapy's own extensions, the telnet console and remote control imported only when turned on
+# (crawler/optional_extensions.py): off, as they are here, loading them only to find that out held
+# their modules (twisted.conch, aiohttp's server: 8 MB) in every crawl process. In the base, not
+# in EXTENSIONS, which Scrapy imports every name of.
+_LAZY_EXTENSIONS = {
+    "scrapy.extensions.telnet.TelnetConsole": "crawler.optional_extensions.TelnetConsoleWhenEnabled",
+    "scrapy.extensions.remote_control.RemoteControl": "crawler.optional_extensions.RemoteControlWhenEnabled",
 }
+EXTENSIONS_BASE = {_LAZY_EXTENSIONS.get(name, name): order for name, order in default_settings.EXTENSIONS_BASE.items()}
 EXTENSIONS = {
     # Scrapy logs the overridden settings at start-up, HTTPAUTH_PASS in the clear: hidden here.
     "crawler.log_secrets.HideSecretsInLog": 0,

@@ -41,3 +41,14 @@ def test_the_crawl_process_imports_no_extraction_nor_what_is_off(tmp_path: Path)
     loaded = set(probe.read_text().split())
     assert "archive.page_reading" in loaded and "crawler.extensions_index" in loaded
     assert sorted(name for name in loaded if name.startswith(NOT_WHILE_CRAWLING)) == []
+
+
+def test_the_telnet_console_still_starts_when_turned_on(tmp_path: Path) -> None:
+    """Left out of the crawl's imports while off, not taken away: TELNETCONSOLE_ENABLED=True gives
+    Scrapy's console, listening, as it would without this project."""
+    with SampleSite() as site:
+        run = scrapy_crawl(
+            tmp_path / "crawl", site.url + "/news-feed/", "TELNETCONSOLE_ENABLED=True", "CLOSESPIDER_PAGECOUNT=1"
+        )
+    assert "Telnet console listening on 127.0.0.1:" in run.log, run.log[-3000:]
+    assert "TelnetConsole" in run.log  # in the enabled extensions Scrapy lists
