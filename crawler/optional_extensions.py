@@ -11,26 +11,28 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from scrapy.exceptions import NotConfigured
+from scrapy.utils.misc import build_from_crawler, load_object
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
 
-class TelnetConsoleWhenEnabled:
+class _WhenEnabled:
+    """Scrapy's extension *extension*, imported and made only when *setting* is on."""
+
+    setting: str
+    extension: str
+
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Any:
-        if not crawler.settings.getbool("TELNETCONSOLE_ENABLED"):
+        if not crawler.settings.getbool(cls.setting):
             raise NotConfigured
-        from scrapy.extensions.telnet import TelnetConsole
-
-        return TelnetConsole.from_crawler(crawler)
+        return build_from_crawler(load_object(cls.extension), crawler)
 
 
-class RemoteControlWhenEnabled:
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> Any:
-        if not crawler.settings.getbool("REMOTE_CONTROL_ENABLED"):
-            raise NotConfigured
-        from scrapy.extensions.remote_control import RemoteControl
+class TelnetConsoleWhenEnabled(_WhenEnabled):
+    setting, extension = "TELNETCONSOLE_ENABLED", "scrapy.extensions.telnet.TelnetConsole"
 
-        return RemoteControl.from_crawler(crawler)
+
+class RemoteControlWhenEnabled(_WhenEnabled):
+    setting, extension = "REMOTE_CONTROL_ENABLED", "scrapy.extensions.remote_control.RemoteControl"
