@@ -101,6 +101,13 @@ def stylesheet_answer(status: int, content_type: str | None, url: str) -> bool:
     return status == 200 and is_stylesheet(content_type, url)
 
 
+def body_is_read(method: str) -> bool:
+    """Whether anything is read from an answer's body (extracted, its requisites or a sitemap's
+    entries): only a GET's. A HEAD's has no body; a POST's (an XHR, a GraphQL query, a form
+    posting to its own page) is no document published at its URL. Others' answers are captures."""
+    return method == "GET"
+
+
 def wants_extraction(status: int, content_type: str | None) -> bool:
     """Whether a response goes to ``extract()``: an HTML answer with status 200."""
     return status == 200 and is_html(content_type)

@@ -31,7 +31,7 @@ from archive import models
 from archive.db import as_utc
 from archive.requisite_records import requisite_files, requisites_of
 from archive.sites import SiteSelector
-from archive.warc.index import Skipped, index_lines, replayable
+from archive.warc.index import DigestsBeforeBuffering, Skipped, index_lines, replayable
 from archive.warc.reader import OutsideWarcDir, locate, stored_name
 from archive.warc.writer import warc_date
 
@@ -134,8 +134,9 @@ def _py_wacz(arguments: list[str], paths: list[Path]) -> str:
     import wacz.main
     from wacz.waczindexer import WACZIndexer
 
-    class ReplayableOnly(WACZIndexer):
-        """py-wacz's indexer, leaving out what our CDXJ index leaves out (a 304)."""
+    class ReplayableOnly(DigestsBeforeBuffering, WACZIndexer):  # type: ignore[misc]
+        """py-wacz's indexer, leaving out what our CDXJ index leaves out (a 304, a HEAD's answer),
+        and with the payload digests our index has (py-wacz's ``post_append`` buffering loses them)."""
 
         def filter_record(self, record: Any) -> bool:
             return bool(super().filter_record(record)) and replayable(record)

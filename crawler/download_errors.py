@@ -23,6 +23,7 @@ from __future__ import annotations
 import logging
 import re
 from collections import OrderedDict
+from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
 from scrapy import Request
@@ -213,15 +214,39 @@ def report(request: Request, exc: BaseException, stats: StatsCollector | None) -
 def report_proxy_or_origin(request: Request, status: int, stats: StatsCollector | None) -> None:
     """The one line for a server error that may be the proxy's (``proxy_may_have_answered``): kept
     in the WARC as received, and counted as a download error, since the page may never have been reached."""
+    _log(request, "proxy_or_origin", status_reason(request, status), stats)
+
+
+def status_reason(request: Request, status: int) -> str:
+    """*status* as a log line gives it: "503 Service Unavailable", or for an answer that may be a
+    plain-http proxy's own (``proxy_may_have_answered``) that status from the proxy or the origin."""
+    reason = _status_message(status)
+    if not proxy_may_have_answered(request, status):
+        return reason
     proxy = proxy_address(request.meta["proxy"])
-    reason = f"{response_status_message(status)} from the proxy {proxy} or from the origin"
-    _log(request, "proxy_or_origin", f"{reason} (a plain-http proxy's own answer and one it relays look alike)", stats)
+    return (
+        f"{reason} from the proxy {proxy} or from the origin"
+        " (a plain-http proxy's own answer and one it relays look alike)"
+    )
+
+
+def _status_message(status: int) -> str:
+    """"429 Too Many Requests": Python's names of the statuses, which Twisted's table behind
+    Scrapy's ``response_status_message`` lacks some of (429 is "Unknown Status" there)."""
+    try:
+        return f"{status} {HTTPStatus(status).phrase}"
+    except ValueError:
+        return response_status_message(status)
+
+
+def retries_said(request: Request) -> str:
+    """" (after N retries)" when *request* was retried, else ""."""
+    retries = int(request.meta.get("retry_times", 0))
+    return f" (after {retries} {'retry' if retries == 1 else 'retries'})" if retries else ""
 
 
 def _log(request: Request, kind: str, reason: str, stats: StatsCollector | None) -> None:
-    retries = int(request.meta.get("retry_times", 0))
-    after = f" (after {retries} {'retry' if retries == 1 else 'retries'})" if retries else ""
-    logger.error("download failed: %s: %s%s", request.url, reason, after)
+    logger.error("download failed: %s: %s%s", request.url, reason, retries_said(request))
     if stats is not None:
         stats.inc_value(f"{STATS_PREFIX}/{kind}")
         stats.inc_value(f"{STATS_PREFIX}/count")

@@ -277,7 +277,8 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.download_errors.RetryMiddleware": 550,
     "crawler.download_errors.DownloadErrorMiddleware": 540,
-    # A distributed run fetches each robots.txt once for all its workers (Scrapy's own when local).
+    # robots.txt read by its status, a server error disallowing the host (crawler/robots.py); a
+    # distributed run fetches each robots.txt once for all its workers.
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "crawler.shared_robots.SharedRobotsTxtMiddleware": 100,
 }

@@ -6,7 +6,8 @@ for itself. In its place, Scrapy's ``RobotsTxtMiddleware`` keeps the answers in 
 host claims it and fetches, the others wait for its answer and parse that, firing
 ``robots_parsed`` as a fetch would (the spider's sitemaps from robots.txt then go through the shared
 dupefilter). A claim whose answer does not come within ``DOWNLOAD_TIMEOUT`` (its worker died) is
-fetched again. A local crawl gets Scrapy's middleware, unchanged.
+fetched again. Every worker reads the shared answer by its status as a fetch would be
+(``crawler/robots.py``). A local crawl gets that middleware without the sharing.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ import json
 import logging
 from typing import TYPE_CHECKING, Any
 
-from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.http import Request, Response
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
@@ -24,6 +24,7 @@ from twisted.internet import reactor, task
 from twisted.internet.defer import Deferred
 
 from crawler.distributed import DUPEFILTER_TTL_SECONDS, crawler_run, distributed_url
+from crawler.robots import RobotsTxtMiddleware
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -36,7 +37,7 @@ _WAIT_STEP_SECONDS = 0.1
 
 
 class SharedRobotsTxtMiddleware(RobotsTxtMiddleware):
-    """``RobotsTxtMiddleware`` whose fetches are shared by the workers of one distributed run."""
+    """``crawler.robots.RobotsTxtMiddleware`` whose fetches are shared by the workers of one distributed run."""
 
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)

@@ -22,7 +22,7 @@ from twisted.python.threadpool import ThreadPool
 
 from archive.capture import Capture
 from archive.db import DatabaseError, open_database
-from archive.responses import stylesheet_answer, wants_extraction
+from archive.responses import body_is_read, stylesheet_answer, wants_extraction
 from archive.store import ExtractionResult, StoreStats, store_batch
 from crawler.items import PageItem
 from crawler.outcome import DATABASE_ERROR, LOST_STAT
@@ -196,9 +196,9 @@ class StoragePipeline:
 
 def _expects_item(capture: Capture) -> bool:
     """An HTML page the spider turns into a ``PageItem`` (revisits included)."""
-    return capture.method == "GET" and wants_extraction(capture.status, capture.content_type)
+    return body_is_read(capture.method) and wants_extraction(capture.status, capture.content_type)
 
 
 def _names_requisites(capture: Capture) -> bool:
     """A stylesheet the spider reads for what it loads (``requisites_named``)."""
-    return capture.method == "GET" and stylesheet_answer(capture.status, capture.content_type, capture.url)
+    return body_is_read(capture.method) and stylesheet_answer(capture.status, capture.content_type, capture.url)

@@ -581,3 +581,145 @@ def test_a_window_title_glued_to_its_section_and_the_logo_s_name_by_underscores_
 <div class="content">{"".join(f"<p>{line}</p>" for line in _PARAGRAPHS)}</div></main></body></html>""".encode()
     result = assert_article(extract(page, "https://www.example.cn/articles/12345.html", {}, None))
     assert result.title == headline
+
+
+# ------------------------------------------------------------------ 7. titles (issue 20 round 6)
+_SEO_TITLE = "Council cycling plan: what it means for you"
+_SHOWN_HEADLINE = "The district council approves twenty kilometres of protected lanes"
+
+
+def _seo_page(headings: str, og_type: str = "article") -> bytes:
+    # No JSON-LD; the CMS writes one SEO title into the <title> tag, og:title and twitter:title alike.
+    head = (
+        f'<meta property="og:title" content="{_SEO_TITLE}"><meta name="twitter:title" content="{_SEO_TITLE}">'
+        f'<meta property="og:type" content="{og_type}"><meta property="og:site_name" content="District News">'
+    )
+    paragraphs = "".join(f"<p>{line}</p>" for line in _PARAGRAPHS)
+    return f"""<html lang="en"><head><title>{_SEO_TITLE} | District News</title>{head}</head><body>
+<header><a href="/" class="logo">District News</a></header><main>{headings}
+<div class="content">{paragraphs}</div></main></body></html>""".encode()
+
+
+@pytest.mark.parametrize(
+    ("headings", "og_type", "expected"),
+    [
+        # the share title is only the window title again: the headline is what the page shows above the story
+        (f"<h1>{_SHOWN_HEADLINE}</h1>", "article", _SHOWN_HEADLINE),
+        # the page shows the SEO title as a heading too (the first <h1> is a "Log In" dialog's): it stays
+        (f"<h1>Log In</h1><h1>{_SEO_TITLE}</h1>", "article", _SEO_TITLE),
+        # not an article: a product or landing page's title is its SEO title
+        (f"<h1>{_SHOWN_HEADLINE}</h1>", "website", _SEO_TITLE),
+    ],
+    ids=["shown-headline", "seo-title-shown-too", "website"],
+)
+def test_a_share_title_that_is_only_the_window_title_loses_to_the_headline_the_page_shows(
+    headings: str, og_type: str, expected: str
+) -> None:
+    result = assert_article(extract(_seo_page(headings, og_type), "https://paper.test/news/2024/cycling-plan"))
+    assert result.title == expected
+
+
+def test_a_share_title_written_for_the_card_still_beats_the_heading() -> None:
+    # og:title its own wording, the <title> tag the <h1>'s: the share card was written on purpose (publishers' own
+    # parsers take it), so the order of the vote decides as before.
+    page = _seo_page(f"<h1>{_SHOWN_HEADLINE}</h1>").replace(
+        f"<title>{_SEO_TITLE} | District News</title>".encode(),
+        f"<title>{_SHOWN_HEADLINE} | District News</title>".encode(),
+    )
+    result = assert_article(extract(page, "https://paper.test/news/2024/cycling-plan"))
+    assert result.title == _SEO_TITLE
+
+
+def test_a_title_suffix_that_names_the_site_without_its_article_goes() -> None:
+    # og:site_name "The Times of the District", the suffix "- Times of the District": one name.
+    head = (
+        '<meta property="og:title" content="Council approves the new lanes - Times of the District">'
+        '<meta property="og:site_name" content="The Times of the District">'
+    )
+    paragraphs = "".join(f"<p>{line}</p>" for line in _PARAGRAPHS)
+    html = f"""<html><head><title>Times of the District</title>{head}</head><body><main>
+<div class="content">{paragraphs}</div></main></body></html>"""
+    result = assert_article(extract(html.encode(), "https://district.test/news/2024/lanes"))
+    assert result.title == "Council approves the new lanes"
+
+
+@pytest.mark.parametrize("separator", ["–", "|", "·", "—", "-"])
+def test_a_window_title_that_is_the_only_title_loses_its_site_suffix(separator: str) -> None:
+    # No heading, no declared title, no site name anywhere: "Headline – My website" still ends with the site's name,
+    # the convention of window titles.
+    paragraphs = "".join(f"<p>{line}</p>" for line in _PARAGRAPHS)
+    html = f"""<html><head><title>Council approves the new lanes {separator} My website</title></head><body>
+<article><div>{paragraphs}</div></article></body></html>"""
+    result = assert_article(extract(html.encode(), "https://blog.test/2024/lanes.html"))
+    assert result.title == "Council approves the new lanes"
+
+
+@pytest.mark.parametrize(
+    "title_tag",
+    [
+        "Google - Site Reliability Engineering",  # too short a head: the name and its subject
+        "Weekly notes: week 12",  # a colon is no site separator
+        "Council approves the new lanes - and the shop owners get eleven delivery bays",  # a long tail
+        "The cycling plan of the district council - Part 2",  # a number: the headline's own
+        "The cycling plan of the district council | Why now?",
+    ],
+)
+def test_a_window_title_without_a_site_suffix_is_kept_whole(title_tag: str) -> None:
+    paragraphs = "".join(f"<p>{line}</p>" for line in _PARAGRAPHS)
+    html = f"""<html><head><title>{title_tag}</title></head><body>
+<article><div>{paragraphs}</div></article></body></html>"""
+    result = assert_article(extract(html.encode(), "https://blog.test/2024/lanes.html"))
+    assert result.title == title_tag
+
+
+def test_a_share_title_that_is_the_standfirst_loses_to_the_headline() -> None:
+    # og:title and twitter:title repeat the description (the standfirst shown under the headline, with its full
+    # stop): that is the dek, not the headline the <h1> and the <title> tag give.
+    dek = "It has been a rough few months for the council's cycling plan"
+    head = (
+        f'<meta property="og:title" content="{dek}"><meta name="twitter:title" content="{dek}">'
+        f'<meta name="description" content="{dek}."><meta property="og:description" content="{dek}.">'
+        '<meta property="og:type" content="article">'
+    )
+    paragraphs = "".join(f"<p>{line}</p>" for line in _PARAGRAPHS)
+    html = f"""<html lang="en"><head><title>What is holding up the lanes?</title>{head}</head><body><main>
+<h1>What is holding up the lanes?</h1><div class="dek">{dek}.</div>
+<div class="content">{paragraphs}</div></main></body></html>"""
+    result = assert_article(extract(html.encode(), "https://paper.test/news/2024/lanes-hold-up"))
+    assert result.title == "What is holding up the lanes?"
+
+
+@pytest.mark.parametrize("separator", [": ", "："])
+def test_a_share_title_cut_to_the_headline_s_first_part_votes_for_the_whole_heading(separator: str) -> None:
+    # og:title keeps the headline's first part; the <h1> and the <title> tag go on with its second part.
+    first, second = "Six cargo bikes compared on the new lanes", "farewell to the car, hello to the hill"
+    heading = f"{first}{separator}{second}"
+    head = f'<meta property="og:title" content="{first}"><meta property="og:site_name" content="District News">'
+    paragraphs = "".join(f"<p>{line}</p>" for line in _PARAGRAPHS)
+    html = f"""<html lang="en"><head><title>{heading} - District News</title>{head}</head><body><main>
+<h1>{heading}</h1><div class="content">{paragraphs}</div></main></body></html>"""
+    result = assert_article(extract(html.encode(), "https://paper.test/news/2024/cargo-bikes"))
+    assert result.title == heading
+
+
+# ------------------------------------------------------------------ 7. dates (issue 20 round 6)
+@pytest.mark.parametrize(
+    ("lang", "shown", "expected"),
+    [
+        ("ja", "2019年4月28日 8:00", "2019-04-28T08:00:00+09:00"),  # Japan's one clock, no summer time
+        ("zh-CN", "2017-03-01 14:27:02", "2017-03-01T14:27:02+08:00"),
+        ("ko", "2019.04.28 08:00", "2019-04-28T08:00:00+09:00"),
+        ("de", "28.04.2019, 08:00", "2019-04-28T08:00:00"),  # summer time: which offset is not known, none given
+        ("ja", "2019年4月28日", "2019-04-28"),  # a day alone stays a day
+    ],
+)
+def test_a_time_shown_without_a_zone_on_a_page_in_a_one_clock_language_is_that_clock_s(
+    lang: str, shown: str, expected: str
+) -> None:
+    # An article a reader in Japan dates "28 April, 8:00" was published on 27 April in UTC: the time is only
+    # absolute with the zone every page in the language means.
+    page = f"""<html lang="{lang}"><head><title>Council approves the cycling plan</title></head><body>
+<main><h1>Council approves the cycling plan</h1><p class="meta">{shown}</p>
+<div class="content">{"".join(f"<p>{line}</p>" for line in _PARAGRAPHS)}</div></main></body></html>""".encode()
+    result = assert_article(extract(page, "https://news.example.org/city/cycling-plan.html", {}, None))
+    assert result.published == expected

@@ -295,3 +295,22 @@ def test_a_warc_file_that_gives_no_index_line_is_not_read_again_by_every_update(
     assert [(ts, fields["status"]) for _, ts, fields in _cdxj(index)] == [("20240501100000", "200")]
     after = newsarchive("index", "--warc-dir", str(warc_dir), "-o", str(index))
     assert "0 WARC file(s) indexed" in after.stderr, after.stderr
+
+
+def test_the_index_is_the_same_once_py_wacz_is_imported(tmp_path: Path) -> None:
+    """Finding: importing py-wacz (``newsarchive wacz`` does, and so may a script that packs and then
+    indexes) appends "warcinfo" to cdxj-indexer's default record types, class-wide: an index written
+    in that process after it gained a line per warcinfo record."""
+    import wacz.main  # noqa: F401  (its import is the fault)
+
+    from archive.warc.index import update_index
+
+    warc_dir = tmp_path / "warc"
+    warc_dir.mkdir()
+    info = warc_record("warcinfo", "", b"software: newsarchive\r\n", content_type="application/warc-fields")
+    story = response_record("https://example.com/news/story/", date="2024-05-01T10:00:00Z")
+    (warc_dir / "a.warc.gz").write_bytes(gzipped(info, story))
+    index = tmp_path / "warc.cdxj"
+    update_index(warc_dir, index)
+    lines = _cdxj(index)
+    assert [key for key, _, _ in lines] == ["com,example)/news/story"], lines  # no line for the warcinfo

@@ -164,6 +164,8 @@ def _capture_rows(captures: list[Any]) -> list[dict[str, Any]]:
     return [
         {
             "fetched_at": as_utc(c.fetched_at).isoformat()[:19],
+            # A HEAD's or a POST's answer at the URL (another tool's WARC) is no copy of the page.
+            "method": c.method,
             "status": c.status,
             "type": c.record_type,
             "url": c.url,
@@ -300,7 +302,7 @@ def _print_detail(
     )
     if not terminal:
         sys.stdout.write("\n")
-    write_rows(captures, "table", ("fetched_at", "status", "type", "warc", "url"), title="captures")
+    write_rows(captures, "table", ("fetched_at", "method", "status", "type", "warc", "url"), title="captures")
     if requisites:
         if not terminal:
             sys.stdout.write("\n")

@@ -15,7 +15,7 @@ from trafilatura.utils import load_html
 
 from . import body as bodymod
 from .authors import pick_authors
-from .dates import pick_dates
+from .dates import in_language_clock, pick_dates
 from .declared import declared_urls, pick_description, pick_image, pick_section, pick_site_name, pick_tags
 from .decode import decode_html, non_html_type
 from .language import pick_language
@@ -109,6 +109,7 @@ def _extract(
     if not text.strip():
         return NotAnArticle(url=url, reason="empty body", kind="empty", canonical_url=meta.canonical, title=meta.title)
     section = pick_section(data)
+    language = pick_language(data, text)
     # One spelling of every character (NFC): pages and trafilatura's bare extraction pass decomposed text through.
     return Article(
         url=url,
@@ -116,9 +117,9 @@ def _extract(
         title=nfc(meta.title),
         text=nfc(text),
         authors=tuple(nfc(name) for name in authors),
-        published=meta.published,
-        modified=meta.modified,
-        language=pick_language(data, text),
+        published=in_language_clock(meta.published, language),
+        modified=in_language_clock(meta.modified, language),
+        language=language,
         description=nfc(meta.description) or None,
         section=nfc(section),
         tags=tuple(nfc(tag) for tag in pick_tags(data)),

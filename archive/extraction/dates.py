@@ -266,6 +266,27 @@ def _htmldate_published(tree: HtmlElement, url: str) -> str | None:
         return None
 
 
+# Languages whose readers keep one clock with no summer time: Japan and Korea UTC+9, the Chinese-speaking places
+# (mainland, Taiwan, Hong Kong, Macau, Singapore) UTC+8, Thailand and Vietnam UTC+7. Every time given without a zone
+# on the corpora's Chinese, Japanese and Thai pages is that clock's.
+_ONE_CLOCK_LANGUAGES = {"ja": 9, "ko": 9, "zh": 8, "th": 7, "vi": 7}
+
+
+def in_language_clock(value: str | None, language: str | None) -> str | None:
+    """A date and time given without a zone, on a page in a language of one clock, in that clock's zone: without it
+    the time is no instant (a story dated "28 April, 8:00" in Tokyo is 27 April in UTC). A day alone stays a day."""
+    hours = _ONE_CLOCK_LANGUAGES.get((language or "").split("-")[0].lower())
+    if not value or hours is None or "T" not in value:
+        return value
+    try:
+        stamp = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    if stamp.tzinfo is not None:
+        return value
+    return stamp.replace(tzinfo=dt.timezone(dt.timedelta(hours=hours))).isoformat()
+
+
 # "Veröffentlicht am 07.06.2019", "Published on June 7, 2019", "<strong>Date</strong> 10.06.2013": the page says
 # which date is the publication's. Site clocks ("Montag, 09.12.2019") and teasers' dates carry no such label.
 _PUBLICATION_LABEL = re.compile(

@@ -26,16 +26,24 @@ _GLUED_SITE_SUFFIX = re.compile(r"(?<=\S)[|｜ㅣ_](?P<site>\S[^|｜ㅣ_]{0,39})
 _GLUED_SECTION = re.compile(r"[-_][^\W\d_]{1,8}$")
 
 
+# "The Times of India" calls itself "Times of India" in its title suffix: the article is no part of the name.
+_LEADING_THE = re.compile(r"^the\s+(?=\S)")
+
+
+def _site_key(name: str) -> str:
+    return compact(_LEADING_THE.sub("", norm(name)))
+
+
 def _names_site(piece: str, site_names: list[str], edition: bool = False) -> bool:
     """The piece is the site's name: equal to one, or (4+ letters) the start of a longer one, as in
     "Headline：日本経済新聞" on a site that calls itself "日本経済新聞 電子版" (its digital edition). With
     `edition`, also a name that goes on after the site's ("Ultima Hora Mallorca" on ultimahora.es): only for
     text that can be nothing but a name (a link in the headline's tail), as "BBC bosses…" starts with "BBC"."""
-    key = compact(piece)
+    key = _site_key(piece)
     if not key:
         return False
     for site in site_names:
-        site_key = compact(site) if site else ""
+        site_key = _site_key(site) if site else ""
         if not site_key:
             continue
         if key == site_key:
@@ -384,15 +392,46 @@ def pick_title(data: PageData, h1s: list[str], site_names: list[str], tree: Html
     _mend_truncated(cands)
     if tree is not None and h1s and h1 == h1s[0]:
         _mend_cut_from_the_front(cands, tree, site_names, data.title_tag)
+        _mend_cut_from_the_back(cands, data.title_tag)
     _drop_kickers(cands)
+    # An og:title that is another field copied over (the standfirst, the SEO window title) is no vote of its own.
+    copied = _og_is_the_standfirst(data, cands) or (
+        tree is not None and _og_is_the_window_title(data, cands, tree, site_names)
+    )
+    if copied:
+        cands["og"] = None
     values = [v for v in cands.values() if v]
     if values:
         return _most_agreed(values)
-    for fallback in (data.first("twitter:title"), ld_text(art.get("name")), data.title_tag):
+    for fallback in (data.first("twitter:title"), ld_text(art.get("name"))):
         title = _declared_title(fallback, site_names)
         if title:
             return title
-    return None
+    return _window_title(data.title_tag, site_names)
+
+
+# The last piece of a window title after a spaced separator: "Headline – My website", "Headline | Jane Doe".
+_LAST_PIECE = re.compile(r"\s+(?:[|\-–—·•»]|::)\s+(?P<tail>[^|\-–—·•»:]+)$")
+
+
+_NOT_A_NAME = re.compile(r"\d|[?!]$")
+
+
+def _window_title(title_tag: str | None, site_names: list[str]) -> str | None:
+    """The <title> tag as the headline, when the page gives no other: without the site's name, and without a short
+    last piece after a spaced separator even when nothing on the page names the site so, as "Headline – My website"
+    is how window titles end."""
+    title = _declared_title(title_tag, site_names)
+    if not title:
+        return None
+    last = _LAST_PIECE.search(title)
+    if last is None:
+        return title
+    tail, head = last.group("tail").strip(), title[: last.start()].rstrip()
+    # A name is short and has no number or closing mark: "– Chapter 1", "| Why now?" are the headline's own.
+    if len(tail) <= 30 and len(tail.split()) <= 3 and len(head.split()) >= 3 and not _NOT_A_NAME.search(tail):
+        return head
+    return title
 
 
 def _declared_title(value: str | None, site_names: list[str]) -> str | None:
@@ -511,6 +550,25 @@ def _mend_cut_from_the_front(
         cands[key] = h1
 
 
+# Where a headline's second part starts: "Headline: what it means", "見出し：副題", "Headline – the subtitle".
+_SUBTITLE_SEP = re.compile(r"^\s*(?:[:：]|\s[|\-–—]\s)")
+
+
+def _mend_cut_from_the_back(cands: _Candidates, title_tag: str | None) -> None:
+    """Share titles shortened to the headline's first part ("Intel NUC SSDs compared" for "Intel NUC SSDs compared:
+    farewell to water cooling"): a declared version that is the start of the <h1>, which goes on after a subtitle's
+    separator, votes for the <h1> when the <title> tag shows all of it too."""
+    h1 = cands["h1"]
+    if not h1 or not title_tag or norm(h1) not in norm(title_tag):
+        return
+    nh = norm(h1)
+    for key in ("ld", "og", "name"):
+        value = cands[key]
+        nv = norm(value) if value else ""
+        if len(nv) >= 12 and len(nh) > len(nv) + 8 and nh.startswith(nv) and _SUBTITLE_SEP.match(nh[len(nv) :]):
+            cands[key] = h1
+
+
 def _drop_kickers(cands: _Candidates) -> None:
     """ "Kicker: Headline" next to a plain "Headline": the issue asks for the headline without its kicker."""
     for a in cands:
@@ -521,6 +579,41 @@ def _drop_kickers(cands: _Candidates) -> None:
             na, nb = norm(va), norm(vb)
             if len(nb) >= 12 and len(na) > len(nb) and na.endswith(nb) and _KICKER_SEP.search(na[: -len(nb)]):
                 cands[a] = vb
+
+
+def _og_is_the_window_title(data: PageData, cands: _Candidates, tree: HtmlElement, site_names: list[str]) -> bool:
+    """An article's og:title that only repeats its <title> tag (and twitter:title, if any) is the CMS's one SEO title,
+    not a share card written for the story: against the <h1> the page shows above the story, with no JSON-LD headline
+    to break the tie, it is no second opinion. It still counts when the page shows it as a heading too (the first <h1>
+    a "Log In" dialog's, a show's name), and on a page that calls itself a website's (og:type website: a product or
+    landing page, whose title is its SEO title)."""
+    og, h1 = cands["og"], cands["h1"]
+    if cands["ld"] or cands["name"] or not og or not h1 or norm(og) == norm(h1):
+        return False
+    if norm(data.first("og:type") or "") == "website":
+        return False
+    key = norm(og)
+    window = _declared_title(data.title_tag, site_names)
+    twitter = _declared_title(data.first("twitter:title"), site_names)
+    if not window or norm(window) != key or (twitter and norm(twitter) != key):
+        return False
+    return heading_by_text(tree, og) is None
+
+
+_CLOSING_STOP = re.compile(r"[.!…]+$")
+
+
+def _og_is_the_standfirst(data: PageData, cands: _Candidates) -> bool:
+    """og:title that repeats the page's description (give or take its full stop) is the standfirst a CMS copied
+    into the share title, not a headline: the <h1>, which says something else, is the headline."""
+    og, h1 = cands["og"], cands["h1"]
+    if not og or not h1 or norm(og) == norm(h1):
+        return False
+    key = _CLOSING_STOP.sub("", norm(og))
+    return len(key) >= 20 and any(
+        _CLOSING_STOP.sub("", norm(clean(strip_tags(d)))) == key
+        for d in data.all("description", "og:description", "twitter:description")
+    )
 
 
 def _most_agreed(values: list[str]) -> str:
@@ -553,5 +646,5 @@ def _heading_the_title_tag_names(data: PageData, h1: str | None, h1s: list[str],
     dublin_core = _declared_title(data.first("dc.title", "dc:title", "dcterms.title", "dcterms:title"), site_names)
     if dublin_core:
         return dublin_core
-    stripped = _declared_title(data.title_tag, [*site_names, *h1s[:1]])
+    stripped = _window_title(data.title_tag, [*site_names, *h1s[:1]])
     return stripped if stripped and len(stripped) >= 20 else h1

@@ -36,6 +36,8 @@ from pathlib import Path
 from typing import IO, Any
 
 from cdxj_indexer.main import CDXJIndexer, SortingWriter
+from warcio.archiveiterator import ArchiveIterator
+from warcio.warcwriter import BufferWARCWriter
 
 from archive.warc.framing import BadStretch, Framer, gzipped_whole, recompress_hint
 from archive.warc.writer import closed_warc_files
@@ -145,13 +147,53 @@ def _not_a_warc(path: Path) -> str | None:
 
 def replayable(record: Any) -> bool:
     """Whether a WARC record (warcio's, as cdxj-indexer reads it) may be a replay's answer: not a
-    304 (module docstring). The WACZ's index (archive/wacz.py) asks the same."""
+    304 (module docstring), nor the answer to a HEAD, which has no body: a replay would serve an
+    empty page for the URL. The WACZ's index (archive/wacz.py) asks the same."""
     http = record.http_headers if record.rec_type in ("response", "revisit") else None
-    return http is None or http.get_statuscode() != "304"
+    if http is not None and http.get_statuscode() == "304":
+        return False
+    # Its request record, when cdxj-indexer paired them (post_append: beside it, WARC-Concurrent-To).
+    request = getattr(getattr(record, "req", None), "http_headers", None)
+    return request is None or str(request.protocol).upper() != "HEAD"
 
 
-class _ReplayIndexer(CDXJIndexer):
-    """cdxj-indexer's lines of the replayable records."""
+# The record types indexed, named here: cdxj-indexer's default list is a class attribute py-wacz
+# appends "warcinfo" to when it is imported, which would then change every index this process writes.
+_INDEXED = "response,revisit,resource,metadata"
+
+
+class _DigestedRecords(ArchiveIterator):  # type: ignore[misc]
+    """warcio's records, each given its payload digest (when it declares none) before it is read:
+    with ``post_append``, cdxj-indexer reads every record's content into a buffer first, and then
+    digests the stream that buffering emptied (the digest of nothing, for every such record)."""
+
+    def _iterate_records(self) -> Iterator[Any]:
+        writer = BufferWARCWriter()
+        for record in super()._iterate_records():
+            writer.ensure_digest(record, block=False, payload=True)
+            yield record
+
+
+class DigestsBeforeBuffering:
+    """For a cdxj-indexer indexer run with ``post_append`` (ours, py-wacz's): records read through
+    :class:`_DigestedRecords`, so an undeclared payload digest is the payload's."""
+
+    record_parse: bool
+    verify_http: bool
+
+    def _create_record_iter(self, input_: Any) -> Any:
+        return _DigestedRecords(
+            input_, no_record_parse=not self.record_parse, arc2warc=True, verify_http=self.verify_http
+        )
+
+
+class _ReplayIndexer(DigestsBeforeBuffering, CDXJIndexer):  # type: ignore[misc]
+    """cdxj-indexer's lines of the replayable records; a POST's (or PUT's) answer keyed by its
+    request body (``__wb_method=post&...``), as py-wacz's index and pywb's own key it, so a replay
+    of the URL never serves it for a GET."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(post_append=True, **options)
 
     def filter_record(self, record: Any) -> bool:
         return bool(super().filter_record(record)) and replayable(record)
@@ -169,7 +211,7 @@ def index_lines(path: Path, warc_dir: Path, out: IO[str]) -> str | None:
         # lines' offsets would be in the inflated stream, where no replay tool looks.
         return recompress_hint(path.name)
     try:
-        _ReplayIndexer(output=out, inputs=[str(path)], dir_root=str(warc_dir)).process_all()
+        _ReplayIndexer(output=out, inputs=[str(path)], dir_root=str(warc_dir), records=_INDEXED).process_all()
     except Exception as exc:  # whatever cdxj-indexer (warcio) raises on a record it cannot parse
         message = " ".join(str(exc).split())  # one line: warcio's messages span several
         if "warcio recompress" in message:  # a gzip member of several records further on

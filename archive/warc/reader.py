@@ -4,7 +4,9 @@ Reads WARC 1.0 and 1.1, one gzip member per record or uncompressed, as written b
 ``wget --warc-file``, Heritrix, Browsertrix or warcio. For each ``response`` record (and each
 ``revisit`` record, followed to the payload it refers to) it yields a :class:`ReadRecord`: the
 :class:`~archive.capture.Capture` the crawl would have made for that exchange, the payload with
-``Transfer-Encoding: chunked`` and ``Content-Encoding`` undone, and the HTTP headers.
+``Transfer-Encoding: chunked`` and ``Content-Encoding`` undone, and the HTTP headers. The
+capture's method is its ``request`` record's (:mod:`~archive.warc.methods`; GET when there is
+none), and only a GET's payload is decoded: a HEAD's or a POST's answer is a capture, as in the crawl.
 
 This module is the iteration and the checks; the work is done in the modules beside it:
 :mod:`~archive.warc.framing` (records as framed in a file, resync past damage),
@@ -46,12 +48,21 @@ from typing import IO
 from urllib.parse import urlsplit
 
 from archive.capture import Capture
-from archive.responses import HeaderPairs, capture_headers, first_header, header_dict, is_html, wants_extraction
+from archive.responses import (
+    HeaderPairs,
+    body_is_read,
+    capture_headers,
+    first_header,
+    header_dict,
+    is_html,
+    wants_extraction,
+)
 from archive.sites import SiteSelector, as_selector
 from archive.warc.arc import derived_record_id
 from archive.warc.digests import digest_matches
 from archive.warc.framing import MAX_BLOCK, BadStretch, Framer, RawRecord, parse_warc_date, unbracket
 from archive.warc.httpblock import HttpBlock, dechunk, decode_payload, http_message_type, parse_http, resource_block
+from archive.warc.methods import DEFAULT_METHOD, Methods
 from archive.warc.packages import Package, PackageError, Window, open_package
 from archive.warc.redirects import RedirectChains
 from archive.warc.rendered import conversions_after
@@ -131,6 +142,7 @@ REQUISITE = "stored as a capture (a requisite: not in the package's pages)"
 FILTERED = "left out by filters"
 NOT_HTTP = "not read (its block is no HTTP message)"
 NOTHING = "nothing to extract"
+METHOD_READ = "read for its response's method"
 
 
 @dataclass(frozen=True, slots=True)
@@ -276,6 +288,7 @@ class WarcReader:
         # HTML pages read, by record id, for the rendered DOM (a conversion record) that may follow
         # them: the crawl writes it within its render timeout, so the recent ones are enough.
         self._pages_read: OrderedDict[str, Capture] = OrderedDict()
+        self._methods = Methods()  # the method of each response, from its request record
 
     def _note(self, outcome: str) -> None:
         """What became of the record being read (once: the first outcome noted is its outcome)."""
@@ -352,7 +365,7 @@ class WarcReader:
         self, path: Path, name: str, framer: Framer, base: int, done: int, deferred: list[_Pending]
     ) -> Iterator[ReadRecord]:
         """The records *framer* finds, at *base* in the file *path* (a package's WARC lies inside it)."""
-        for item in framer:
+        for item in self._methods.ahead(framer):  # its request may follow a response
             self.stats.bytes_read = done + framer.position
             item.offset += base
             if isinstance(item, BadStretch):
@@ -385,11 +398,15 @@ class WarcReader:
             if outcome is DEFER:
                 deferred.append((path, name, raw))
             return outcome
+        if kind == "request":
+            self._note(METHOD_READ)
         return None
 
     def _counted(self, record: ReadRecord) -> ReadRecord:
         self.stats.responses += not record.rendered
         self.stats.revisits += record.capture.record_type == "revisit"
+        if record.capture.method != DEFAULT_METHOD:
+            self._note(f"stored as a capture (answered a {record.capture.method[:16]}, not a GET)")
         if record.payload is not None:
             self._note(EXTRACTED)
         elif (record.capture.content_length or 0) > MAX_BLOCK and self.want_payload(
@@ -466,8 +483,11 @@ class WarcReader:
             self._skip(name, raw.offset, _unusable_fields(raw.headers, url, fetched_at))
             return None
         recorded = capture_headers(http.headers)  # by the rules the crawl's WARC middleware applies
-        chain = self._redirects.arrived(url)
-        self._redirects.answered(url, chain, http.status, first_header(http.headers, "Location"))
+        method = self._methods.of(raw)
+        chain: tuple[str, ...] = ()
+        if body_is_read(method):  # a chain is what led a GET here: a POST's 303 or a HEAD's 301 leads no page
+            chain = self._redirects.arrived(url)
+            self._redirects.answered(url, chain, http.status, first_header(http.headers, "Location"))
         # A revisit's block holds the headers only; its payload, when known, was received too.
         received = raw.block_length + ((content_length or 0) if record_type == "revisit" else 0)
         return Capture(
@@ -487,10 +507,11 @@ class WarcReader:
             etag=recorded.etag,
             last_modified=recorded.last_modified,
             redirected_from=chain,
+            method=method,
         )
 
     def _decoded(self, capture: Capture, source: HttpBlock, headers: HeaderPairs, path: Path) -> ReadRecord:
-        if not self.want_payload(capture.status, capture.content_type):
+        if not self.want_payload(capture.status, capture.content_type) or not body_is_read(capture.method):
             return ReadRecord(capture, None, headers, path)
         if self._pages is not None and not self._pages.is_page(capture.url):
             self._note(REQUISITE)  # a package names its pages: this HTML is a frame, an ad, a widget
@@ -508,7 +529,7 @@ class WarcReader:
             self._originals.remember(Location(path, raw.offset), capture, raw.headers.get("warc-date", ""))
         if not self._selected(raw):
             return None
-        if raw.complete and wants_extraction(capture.status, capture.content_type):
+        if raw.complete and wants_extraction(capture.status, capture.content_type) and body_is_read(capture.method):
             self._pages_read[capture.warc_record_id] = capture
             if len(self._pages_read) > RENDERED_LOOKBACK:
                 self._pages_read.popitem(last=False)
@@ -585,9 +606,12 @@ class WarcReader:
         # A revisit of a resource holds no HTTP message: status and headers are then the original's.
         has_http = http_message_type(raw.headers.get("content-type")) and raw.block.strip()
         http = parse_http(raw.block) if has_http else None
-        if http is not None and not self.want_payload(http.status, first_header(http.headers, "Content-Type")):
-            # Nothing to extract (a 304 "server-not-modified" revisit, an image, a feed): the
-            # capture is all there is to store, the original need not be found.
+        if http is not None and (
+            not self.want_payload(http.status, first_header(http.headers, "Content-Type"))
+            or not body_is_read(self._methods.of(raw))
+        ):
+            # Nothing to extract (a 304 "server-not-modified" revisit, an image, a feed, a POST's
+            # answer): the capture is all there is to store, the original need not be found.
             capture = self._capture(name, raw, http, record_type="revisit", content_length=None)
             return ReadRecord(capture, None, http.headers, path) if capture else None
         original = self._originals.find(raw)
