@@ -178,6 +178,59 @@ def test_second_run_changes_nothing(
     assert _dump(database_url) == before
 
 
+def _requisite_rows(database_url: str) -> list[tuple[str, int, int, str]]:
+    sessions = open_database(database_url, create=False)
+    C, R = models.Capture, models.CaptureRequisite
+    with sessions() as session:
+        rows = session.execute(
+            select(C.warc_file, C.warc_offset, R.position, R.url)
+            .join(R, R.capture_id == C.id)
+            .order_by(C.id, R.position)
+        )
+        return [tuple(row) for row in rows]
+
+
+def test_a_second_run_reads_no_page_again_for_the_requisites_it_stored(
+    sample_crawl: CrawlRun, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Requisites are stored once a capture (store() keeps the rows it has): a page whose capture has
+    them is not parsed again for them, and one whose rows are missing is read and filled alike."""
+    import archive.requisites
+
+    database_url = f"sqlite:///{tmp_path / 'again.db'}"
+    reextract([sample_crawl.warc_dir], database_url=database_url, warc_dir=sample_crawl.warc_dir, workers=0)
+    first = _requisite_rows(database_url)
+    assert len({(name, offset) for name, offset, _, _ in first}) > 3, first  # pages that name requisites
+    # One capture without its rows, as a capture stored before the table existed.
+    lost_file, lost_offset = first[0][:2]
+    sessions = open_database(database_url, create=False)
+    with sessions.begin() as session:
+        C, R = models.Capture, models.CaptureRequisite
+        capture_id = session.scalar(select(C.id).where(C.warc_file == lost_file, C.warc_offset == lost_offset))
+        session.execute(R.__table__.delete().where(R.capture_id == capture_id))  # type: ignore[attr-defined]
+    read_for_requisites: list[str] = []
+    named_requisites = archive.requisites.named_requisites
+
+    def counted(response: Any, *args: Any, **kwargs: Any) -> Any:
+        read_for_requisites.append(response.url)
+        return named_requisites(response, *args, **kwargs)
+
+    monkeypatch.setattr(archive.requisites, "named_requisites", counted)
+    result = reextract([sample_crawl.warc_dir], database_url=database_url, warc_dir=sample_crawl.warc_dir, workers=0)
+    assert result.articles == len(ARTICLES) and result.store.versions_new == 0
+    assert _requisite_rows(database_url) == first
+    assert read_for_requisites == [_url_at(database_url, lost_file, lost_offset)]
+
+
+def _url_at(database_url: str, warc_file: str, warc_offset: int) -> str:
+    sessions = open_database(database_url, create=False)
+    C = models.Capture
+    with sessions() as session:
+        url = session.scalar(select(C.url).where(C.warc_file == warc_file, C.warc_offset == warc_offset))
+    assert url is not None
+    return url
+
+
 def test_reextract_over_the_crawls_own_database_adds_nothing(sample_crawl: CrawlRun, tmp_path: Path) -> None:
     copy = tmp_path / "copy.db"
     shutil.copy(sample_crawl.database_url.removeprefix("sqlite:///"), copy)

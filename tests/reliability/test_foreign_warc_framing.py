@@ -8,6 +8,7 @@ lacking one.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import sqlite3
 import uuid
@@ -45,7 +46,7 @@ def _record(
 def _reextract(tmp_path: Path, name: str, data: bytes, *, exit_code: int = 0) -> tuple[str, int]:
     warc_dir = tmp_path / name
     warc_dir.mkdir()
-    (warc_dir / f"{name}.warc").write_bytes(data)
+    (warc_dir / (f"{name}.warc.gz" if data.startswith(b"\x1f\x8b") else f"{name}.warc")).write_bytes(data)
     database = tmp_path / f"{name}.db"
     done = newsarchive("reextract", "--warc-dir", str(warc_dir), "--db", f"sqlite:///{database}", "--workers", "0")
     assert done.returncode == exit_code, done.stderr[-3000:]  # 1: the run skipped records
@@ -145,3 +146,18 @@ def test_clueweb_dates_records_without_an_id_and_cr_cr_lf_lines_are_read(tmp_pat
         "0",
     )
     assert "captures new: 0 of 3" in again.stdout, again.stdout  # a second read adds nothing
+
+
+def test_a_member_whose_deflate_data_is_corrupt_costs_that_record_only(tmp_path: Path) -> None:
+    # Members are inflated by zlib-ng, whose errors are not zlib's: a corrupt one must still be one
+    # skipped record with its reason, not the end of the run.
+    members = [
+        gzip.compress(_record(f"https://news.example/story-{i}/", article_html(f"Story {i}"), trailer=b"\r\n\r\n"))
+        for i in range(3)
+    ]
+    damaged = bytearray(members[1])
+    damaged[12:40] = b"\xff" * 28  # past the gzip header, inside the deflate stream
+    members[1] = bytes(damaged)
+    output, captures = _reextract(tmp_path, "corrupt-member", b"".join(members), exit_code=1)
+    assert captures == 2, output
+    assert "corrupt gzip member" in output, output
