@@ -231,7 +231,7 @@ def status_reason(request: Request, status: int) -> str:
 
 
 def _status_message(status: int) -> str:
-    """"429 Too Many Requests": Python's names of the statuses, which Twisted's table behind
+    """ "429 Too Many Requests": Python's names of the statuses, which Twisted's table behind
     Scrapy's ``response_status_message`` lacks some of (429 is "Unknown Status" there)."""
     try:
         return f"{status} {HTTPStatus(status).phrase}"
@@ -240,7 +240,7 @@ def _status_message(status: int) -> str:
 
 
 def retries_said(request: Request) -> str:
-    """" (after N retries)" when *request* was retried, else ""."""
+    """ " (after N retries)" when *request* was retried, else ""."""
     retries = int(request.meta.get("retry_times", 0))
     return f" (after {retries} {'retry' if retries == 1 else 'retries'})" if retries else ""
 
