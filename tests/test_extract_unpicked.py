@@ -68,6 +68,26 @@ def test_a_page_whose_headings_link_to_its_own_sections_is_one_story() -> None:
     assert _PARAGRAPHS[3] in result.text
 
 
+def test_a_blog_post_set_in_spans_beside_a_sidebar_of_links_is_an_article() -> None:
+    # Blogger and hand-made blogs set the post as text in <span>/<font> wrappers split by <br>, inside a <div> with no
+    # text of its own; beside it the sidebar's archive and blogroll are dozens of one-link items. The post is the
+    # page's prose, so the links are not "a feed of headlines with no body text".
+    post = "<br /><br />".join(f'<span style="font-family: inherit;">{line}</span>' for line in _PARAGRAPHS)
+    archive = "".join(
+        f'<li><a href="/2012/{m:02d}/a-post-of-the-month-number-{m}.html">A post of the month, number {m}</a></li>'
+        for m in range(1, 13)
+    )
+    blogroll = "".join(
+        f'<li><a href="https://friend{i}.test/">A friend\'s blog about cycling, {i}</a></li>' for i in range(10)
+    )
+    html = f"""<html><head><title>The cycling plan</title></head><body>
+<div class="main"><h3 class="post-title"><a href="/2012/10/the-cycling-plan.html">The cycling plan</a></h3>
+<div class="post-body"><div dir="ltr">{post}</div></div></div>
+<div class="sidebar"><ul>{archive}</ul><ul>{blogroll}</ul></div></body></html>"""
+    result = assert_article(extract(html.encode(), "https://cycling.blog.test/2012/10/the-cycling-plan.html"))
+    assert result.text.split("\n") == list(_PARAGRAPHS)
+
+
 # ------------------------------------------------------------------------ 4. the line filter drops real lines
 def test_addresses_phone_numbers_and_the_first_line_of_the_story_are_kept() -> None:
     lines = (

@@ -37,9 +37,14 @@ _INLINE = frozenset(
         "br",
     }
 )
+# A block with text of its own, or set in inline wrappers: blogs put a post's text in <span>s and <font>s split by
+# <br>, inside a <div> that has none of its own (its own text is counted with the wrappers', by _own_text_len).
+_LONG_TEXT = "text()[string-length(normalize-space()) > 15]"
 _PROSE_XPATH = any_of(
     ("p", "div", "section", "article", "td", "blockquote"),
-    "[not(ancestor::a)][text()[string-length(normalize-space()) > 15]]",
+    f"[not(ancestor::a)][{_LONG_TEXT} or "
+    + " or ".join(f"{tag}[{_LONG_TEXT}]" for tag in ("span", "font", "b", "strong", "em", "i"))
+    + "]",
 )
 _TEASER_XPATH = any_of(("h2", "h3", "h4"), "[.//a[@href] or parent::a]")
 # A list item that is one link to another page: the unit of a plain link-list feed ("<li><a>Headline</a></li>").
