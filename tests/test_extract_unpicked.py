@@ -88,6 +88,27 @@ def test_a_blog_post_set_in_spans_beside_a_sidebar_of_links_is_an_article() -> N
     assert result.text.split("\n") == list(_PARAGRAPHS)
 
 
+def test_a_short_post_beside_a_blogroll_and_category_lists_is_an_article() -> None:
+    # A short post has less prose than a "no body text" listing; what makes a listing is its headlines leading to
+    # the site's stories. A sidebar's links lead to other sites (a blogroll) and to the site's own listings
+    # (categories, tags), in link items and in look-alike cards alike.
+    lines = _PARAGRAPHS[:2]
+    blogroll = "".join(
+        f'<li class="blogroll-item"><a href="https://rider{i}.test/">The cycling diary of rider number {i}</a></li>'
+        for i in range(12)
+    )
+    categories = "".join(
+        f'<li class="cat-item"><a href="/category/cycling-topic-{i}/">Cycling topic number {i} of the blog</a></li>'
+        for i in range(12)
+    )
+    paragraphs = "".join(f"<p>{line}</p>" for line in lines)
+    html = f"""<html><head><title>The cycling plan</title></head><body>
+<div class="main"><h1>The cycling plan</h1><div class="entry">{paragraphs}</div></div>
+<div class="sidebar"><ul>{blogroll}</ul><ul>{categories}</ul></div></body></html>"""
+    result = assert_article(extract(html.encode(), "https://cycling.blog.test/2012/10/the-cycling-plan/"))
+    assert result.text.split("\n") == list(lines)
+
+
 # ------------------------------------------------------------------------ 4. the line filter drops real lines
 def test_addresses_phone_numbers_and_the_first_line_of_the_story_are_kept() -> None:
     lines = (

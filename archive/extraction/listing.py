@@ -83,12 +83,25 @@ def _own_text_len(el: HtmlElement) -> int:
     return n
 
 
-def _link_items(tree: HtmlElement) -> tuple[int, int]:
+def _leads_to_a_story(link: HtmlElement, url: str) -> bool:
+    """The link goes to another page of this site that is not itself a listing: where a feed's headline leads. A
+    blog's sidebar is link lists too, but of other sites (a blogroll) and of its own listings (archive months,
+    categories, tags)."""
+    if not _links_to_this_site(link, url):
+        return False
+    try:
+        target = urlsplit(_absolute(url, (link.get("href") or "").strip()))
+    except ValueError:
+        return False
+    return not is_listing_path(target.path, target.query)
+
+
+def _link_items(tree: HtmlElement, url: str) -> tuple[int, int]:
     count = chars = 0
     for item in _LINK_ITEM_XPATH(tree):
         text = " ".join(item.text_content().split())
         link = item.find(".//a[@href]")
-        if link is None or len(text) < 15:
+        if link is None or len(text) < 15 or not _leads_to_a_story(link, url):
             continue
         if len(" ".join(link.text_content().split())) >= 0.8 * len(text):
             count += 1
@@ -149,7 +162,7 @@ def _cards(tree: HtmlElement, url: str) -> tuple[int, int, set[HtmlElement]]:
             target = _page_key(_absolute(url, href) if url else href)
         except ValueError:
             continue
-        if target == this_page:
+        if target == this_page or (url and not _leads_to_a_story(link, url)):
             continue
         el = link
         for _ in range(_CARD_DEPTH):
@@ -233,7 +246,7 @@ def _teaser_headings(tree: HtmlElement, url: str) -> list[HtmlElement]:
 
 
 def measure(tree: HtmlElement, url: str = "") -> PageShape:
-    items, item_chars = _link_items(tree)
+    items, item_chars = _link_items(tree, url)
     n_cards, card_chars, card_blocks = _cards(tree, url)
     chars: dict[HtmlElement, int] = {}
     blocks: dict[HtmlElement, int] = {}
