@@ -109,6 +109,22 @@ def test_a_short_post_beside_a_blogroll_and_category_lists_is_an_article() -> No
     assert result.text.split("\n") == list(lines)
 
 
+def test_a_story_beside_a_linked_heading_in_its_column_is_not_a_card_s_summary() -> None:
+    # A card is a linked headline with a summary of a paragraph or two beside it. A column that holds the whole
+    # story beside one heading linking elsewhere (the previous post, a "related" box's title) is the story: its
+    # paragraphs are the page's prose, not a teaser's, and the recent-posts list beside it does not make a listing.
+    paragraphs = "".join(f"<p>{line}</p>" for line in _PARAGRAPHS)
+    recent = "".join(
+        f'<li><a href="/2012/10/recent-post-{i}.html">Recent post number {i} of the blog</a></li>' for i in range(10)
+    )
+    html = f"""<html><head><title>The cycling plan</title></head><body><div id="wrap">
+<div id="contentleft"><h1>The cycling plan</h1>
+<div class="nav-previous"><h3><a href="/2012/10/the-bus-plan.html">Previous: the bus plan</a></h3></div>
+{paragraphs}</div><div id="sidebar"><ul>{recent}</ul></div></div></body></html>"""
+    result = assert_article(extract(html.encode(), "https://cycling.blog.test/2012/10/the-cycling-plan.html"))
+    assert result.text.split("\n") == list(_PARAGRAPHS)
+
+
 # ------------------------------------------------------------------------ 4. the line filter drops real lines
 def test_addresses_phone_numbers_and_the_first_line_of_the_story_are_kept() -> None:
     lines = (

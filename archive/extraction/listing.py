@@ -58,6 +58,8 @@ _UNCLASSED_REPEATS = frozenset({"li", "article"})
 # How far above its headline link a card's outer element may sit (li > div > div > div > div > a on forums).
 _CARD_DEPTH = 6
 _MIN_CARDS = 8
+# How many prose blocks a card's summary beside its linked heading may have.
+_CARD_SUMMARY_BLOCKS = 2
 # Inline wrappers a link in running text may sit in: the text around them is the text around the link.
 _LINK_WRAPPERS = frozenset({"b", "strong", "em", "i", "u", "span", "font"})
 
@@ -254,11 +256,18 @@ def measure(tree: HtmlElement, url: str = "") -> PageShape:
     # A card: a linked headline with its summary beside it. Those summaries are not article prose.
     teaser_blocks = {h.getparent() for h in teaser_headings}
     teaser_blocks |= {h.getparent().getparent() for h in teaser_headings if h.getparent() is not None}
-    for el in _PROSE_XPATH(tree):
+    prose = [(el, _own_text_len(el)) for el in _PROSE_XPATH(tree)]
+    # A card's summary is a paragraph or two; a block that holds a run of them beside a linked heading (a post under
+    # its title's link, a story with a "related" heading in its column) is a story, not a card.
+    runs: dict[HtmlElement, int] = {}
+    for el, n in prose:
+        if n >= 40 and el.getparent() in teaser_blocks:
+            runs[el.getparent()] = runs.get(el.getparent(), 0) + 1
+    teaser_blocks = {b for b in teaser_blocks if runs.get(b, 0) <= _CARD_SUMMARY_BLOCKS}
+    for el, n in prose:
         # Repeated cards hold other stories' summaries (or comments, or thread openers), never this page's body.
         if el.getparent() in teaser_blocks or _inside(el, card_blocks):
             continue
-        n = _own_text_len(el)
         if n >= 40:
             # Count each block for its parent and grandparent: themes wrap every paragraph in its own
             # <div>, and then the run of prose is only visible one level up.
