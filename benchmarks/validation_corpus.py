@@ -59,6 +59,16 @@ port of it and writes byte-identical truth.jsonl and pages.
   mercury-blind/ (50 pages: measured once before and once after a round; its pages and per-page output are
   not read, so `eval --held-out blind` names no page of it). Both are written beside mercury/ by `build`.
 
+* dragnet-tune/, dragnet-blind/ (issue 20, round 7: the broad set, 1338 pages of 2012 news, blogs, magazines and
+  institutions): Dragnet's data, the hand-corrected text of seomoz/dragnet_data at DRAGNET_COMMIT (its tarball's
+  sha256 pinned) up to the comments marker (comments are not the story), the pages from a mirror that keeps them
+  (DRAGNET_PAGES_REPO at DRAGNET_PAGES_COMMIT; its copy of each corrected text must equal the tarball's). Pages
+  whose corrected text is under DRAGNET_MIN_CHARS are left out. No title, date or author truth (Dragnet has none):
+  body text only. The URL is the page's canonical link or og:url, else a fakehost one. Split by site
+  (``dragnet_half``, as ``mercury_half``; a page naming no URL by its file name): dragnet-tune/ may be read and
+  tuned on, dragnet-blind/ is measured only (`eval --held-out dragnet-blind` prints no page of it). `eval
+  --held-out dragnet` adds our refusals by kind and the empty outputs. `build --dragnet-only` writes just these.
+
 `eval` runs ../shared/tools/extract_eval.py on the three corpora (or, with --held-out, on the halves of mercury/),
 for our extractor (``python benchmarks/extract_manifest.py {manifest}``, cwd = repository root) and for
 ``--baseline trafilatura``, and prints both tables, each with a breakdown by source (newspaper4k / gne:
@@ -71,6 +81,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import hashlib
+import io
 import json
 import re
 import shlex
@@ -1064,10 +1075,150 @@ def split_mercury(records: list[dict[str, Any]], whole: Path) -> dict[str, int]:
     return counts
 
 
+# ---------------------------------------------------------------------------------------- dragnet (broad, split)
+# Dragnet's data (2012: news, blogs, magazines, institutions; 1381 pages). seomoz/dragnet_data keeps the
+# hand-corrected texts (dragnet_Corrected.tar.gz) but its HTML tarball is too large for the stored snapshot; the
+# pages come from j-szulc/html-cleaning-dataset-merged, which mirrors both (its GoldStandard/N.txt are byte for
+# byte the Corrected/N.html.corrected.txt of the tarball: build checks it page by page).
+DRAGNET_REPO = "seomoz/dragnet_data"
+DRAGNET_COMMIT = "95559bee8812387d8e2cca2e8090004319ab9602"
+# of dragnet_Corrected.tar.gz at DRAGNET_COMMIT
+DRAGNET_CORRECTED_SHA256 = "d72f138c1dde10d8a5c5c11392f303708b5e5dfca6224b90f201e2c788d86c8b"
+DEFAULT_DRAGNET_REPO = Path("/work/.mirror/seomoz+dragnet_data/repo")
+DRAGNET_PAGES_REPO = "j-szulc/html-cleaning-dataset-merged"
+DRAGNET_PAGES_COMMIT = "46e01a04b47051838a228bf23631430b2c9de375"
+DEFAULT_DRAGNET_PAGES_REPO = Path("/work/.mirror/j-szulc+html-cleaning-dataset-merged/repo")
+# Text after this line is the page's user comments, which are not the story. The marker was typed by hand, so
+# some files carry a variant of it (one space, a character missing).
+DRAGNET_COMMENTS = re.compile(r"^[ !@#$%^&*()]{6,}COMMENTS\s*$", re.M)
+DRAGNET_MIN_CHARS = 200  # a shorter corrected text is a page with no story (an index, an error page)
+DRAGNET_URL = "http://fakehost/dragnet/{}.html"  # for pages that name no URL of their own
+DRAGNET_HALVES = ("dragnet-tune", "dragnet-blind")
+_CANONICAL = re.compile(
+    rb"""<link[^>]*rel=["']?canonical["']?[^>]*href=["']([^"'>\s]+)|<link[^>]*href=["']([^"'>\s]+)["'][^>]*"""
+    rb"""rel=["']?canonical|<meta[^>]*property=["']og:url["'][^>]*content=["']([^"'>\s]+)""",
+    re.I,
+)
+
+
+def dragnet_truth(raw: bytes) -> str:
+    """The corrected text up to the comments marker, as lines. The files are cp1252 (a few are UTF-8)."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        text = raw.decode("cp1252", errors="replace")
+    text = DRAGNET_COMMENTS.split(text.replace("\r\n", "\n").replace("\r", "\n"))[0]
+    return "\n".join(line.strip() for line in text.split("\n") if line.strip())
+
+
+def dragnet_url(page: bytes) -> str | None:
+    """The URL the page declares for itself (canonical link or og:url), when absolute."""
+    m = _CANONICAL.search(page)
+    url = next((g for g in m.groups() if g), b"").decode("latin-1") if m else ""
+    url = url.replace("&amp;", "&")
+    return url if re.match(r"https?://[^/]+", url) else None
+
+
+def dragnet_key(record: dict[str, Any]) -> str:
+    """What the halves are split by: the site (so none is on both sides), or the file name of a page that
+    names no URL."""
+    url = record["url"]
+    if url.startswith("http://fakehost/"):
+        return record["fixture"]
+    host = re.sub(r"^www\d*\.", "", url.split("/")[2].lower())
+    return host
+
+
+def dragnet_half(key: str, keys: list[str]) -> str:
+    """As ``mercury_half``: the keys ranked by sha256, the first ceil(n/2) are ``dragnet-tune`` (misses may be
+    read and tuned on), the rest ``dragnet-blind`` (measured, its pages and per-page output never read)."""
+    ranked = sorted(set(keys), key=lambda k: hashlib.sha256(k.encode()).hexdigest())
+    return DRAGNET_HALVES[0] if ranked.index(key) < (len(ranked) + 1) // 2 else DRAGNET_HALVES[1]
+
+
+def build_dragnet(repo: Path, pages_repo: Path, out: Path) -> list[dict[str, Any]]:
+    """Dragnet's pages with their hand-corrected content (comments cut off), in two halves by site."""
+    tarball = git_show(repo, DRAGNET_COMMIT, "dragnet_Corrected.tar.gz")
+    digest = hashlib.sha256(tarball).hexdigest()
+    if digest != DRAGNET_CORRECTED_SHA256:
+        sys.exit(f"{repo}: dragnet_Corrected.tar.gz hashes {digest}, expected {DRAGNET_CORRECTED_SHA256}")
+    corrected: dict[str, bytes] = {}
+    with tarfile.open(fileobj=io.BytesIO(tarball), mode="r:gz") as tar:
+        for member in tar.getmembers():
+            m = re.fullmatch(r"Corrected/(.+)\.html\.corrected\.txt", member.name)
+            fh = tar.extractfile(member) if m else None
+            if m and fh:
+                corrected[m.group(1)] = fh.read()
+    records: list[dict[str, Any]] = []
+    pages: dict[str, bytes] = {}
+    skipped = 0
+    for name in sorted(corrected, key=lambda n: (len(n), n)):
+        mirrored = git_show(pages_repo, DRAGNET_PAGES_COMMIT, f"dragnet_data/GoldStandard/{name}.txt")
+        if mirrored != corrected[name]:
+            sys.exit(f"{pages_repo}: GoldStandard/{name}.txt is not Dragnet's corrected text")
+        text = dragnet_truth(corrected[name])
+        if len(text) < DRAGNET_MIN_CHARS:
+            skipped += 1
+            continue
+        page = git_show(pages_repo, DRAGNET_PAGES_COMMIT, f"dragnet_data/input/{name}.html")
+        page_id = "dragnet_" + re.sub(r"[^A-Za-z0-9]+", "_", name)
+        records.append(
+            {
+                "id": page_id,
+                "path": f"pages/{page_id}.html.gz",
+                "url": dragnet_url(page) or DRAGNET_URL.format(name),
+                "title": None,
+                "authors": None,
+                "published": None,
+                "language": None,
+                "text": text,
+                "source": "dragnet",
+                "publisher": None,
+                "fixture": f"{name}.html",
+                "sha256": hashlib.sha256(page).hexdigest(),
+            }
+        )
+        pages[page_id] = page
+    keys = [dragnet_key(r) for r in records]
+    for rec, key in zip(records, keys, strict=True):
+        rec["publisher"] = key
+    for half in DRAGNET_HALVES:
+        part = [r for r, k in zip(records, keys, strict=True) if dragnet_half(k, keys) == half]
+        for rec in part:
+            write_page(out / half, rec["id"], pages[rec["id"]])
+        write_truth(out / half, part)
+        print(f"{out / half}: {len(part)} pages")
+    print(f"dragnet: {skipped} pages left out (corrected text under {DRAGNET_MIN_CHARS} characters)")
+    return records
+
+
 # ---------------------------------------------------------------------------------------------------- main
-def build(out: Path, cache: Path, readability_repo: Path, mercury_repo: Path) -> int:
+def build_dragnet_only(out: Path, repo: Path, pages_repo: Path) -> int:
+    for git_dir, name, flag in (
+        (repo, DRAGNET_REPO, "--dragnet-repo"),
+        (pages_repo, DRAGNET_PAGES_REPO, "--dragnet-pages-repo"),
+    ):
+        if not (git_dir / "HEAD").exists():
+            print(
+                f"{git_dir}: no git directory of {name}; clone it "
+                f"(git clone --bare https://github.com/{name}) and pass {flag}",
+                file=sys.stderr,
+            )
+            return 2
+    for half in DRAGNET_HALVES:
+        old = out / half / "pages"
+        if old.is_dir():
+            for f in old.glob("*.html.gz"):
+                f.unlink()
+    build_dragnet(repo, pages_repo, out)
+    return 0
+
+
+def build(
+    out: Path, cache: Path, readability_repo: Path, mercury_repo: Path, dragnet_repo: Path, dragnet_pages_repo: Path
+) -> int:
     roots = fetch_sdists(cache)
-    for name in ("newspaper4k", "gne", "readability", "mercury", *MERCURY_HALVES):
+    for name in ("newspaper4k", "gne", "readability", "mercury", *MERCURY_HALVES, *DRAGNET_HALVES):
         old = out / name / "pages"
         if old.is_dir():
             for f in old.glob("*.html.gz"):
@@ -1081,6 +1232,8 @@ def build(out: Path, cache: Path, readability_repo: Path, mercury_repo: Path) ->
         for r, name, flag in (
             (readability_repo, READABILITY_REPO, "--readability-repo"),
             (mercury_repo, MERCURY_REPO, "--mercury-repo"),
+            (dragnet_repo, DRAGNET_REPO, "--dragnet-repo"),
+            (dragnet_pages_repo, DRAGNET_PAGES_REPO, "--dragnet-pages-repo"),
         )
         if not (r / "HEAD").exists()
     ]
@@ -1098,6 +1251,7 @@ def build(out: Path, cache: Path, readability_repo: Path, mercury_repo: Path) ->
     print(f"{out / 'mercury'}: {len(mercury_records)} pages (held out: {len(MERCURY_LEFT_OUT)} domains left out)")
     for half, n in split_mercury(mercury_records, out / "mercury").items():
         print(f"{out / half}: {n} pages")
+    build_dragnet(dragnet_repo, dragnet_pages_repo, out)
     return 0
 
 
@@ -1117,12 +1271,37 @@ def lead_summary(pages_out: Path, name_pages: bool = True) -> str:
     )
 
 
+def refusal_summary(pages_out: Path, records_out: Path, name_pages: bool = True) -> str:
+    """A full-text set's refusals (NotAnArticle, by kind) and empty outputs (refused, or nothing found); which
+    pages only when *name_pages* (never for a blind half). *records_out* is our extractor's own output, in the
+    manifest's order (the pages-out rows are in the truth's order, which the manifest follows)."""
+    rows = [json.loads(line) for line in pages_out.read_text(encoding="utf-8").splitlines() if line.strip()]
+    empty = sorted(r["id"] for r in rows if not r["pred_tokens"])
+    line = f"empty text on {len(empty)}/{len(rows)}"
+    if name_pages and empty:
+        line += f": {' '.join(empty)}"
+    if records_out.exists():
+        records = [json.loads(x) for x in records_out.read_text(encoding="utf-8").splitlines() if x.strip()]
+        kinds: dict[str, list[str]] = {}
+        for row, rec in zip(rows, records, strict=False):
+            if not rec.get("is_article", True):
+                kinds.setdefault(str(rec.get("kind") or "?"), []).append(row["id"])
+        refused = sum(len(v) for v in kinds.values())
+        line += f"\nrefused (NotAnArticle) on {refused}/{len(rows)}"
+        for kind, ids in sorted(kinds.items()):
+            line += f"\n  {kind}: {len(ids)}" + (f": {' '.join(sorted(ids))}" if name_pages else "")
+    return line
+
+
 # what `eval --held-out HALF` scores: each name is one run (one table) of extract_eval.py
 HELD_OUT = {
     "tune": ("mercury-tune",),
     "blind": ("mercury-blind",),
     "both": MERCURY_HALVES,
     "whole": ("mercury",),
+    "dragnet-tune": ("dragnet-tune",),
+    "dragnet-blind": ("dragnet-blind",),
+    "dragnet": DRAGNET_HALVES,
 }
 
 
@@ -1149,11 +1328,14 @@ def evaluate(
     status = 0
     first = True
     for group in groups:
-        blind = group[0].name in ("mercury-blind", "mercury")  # the whole set holds the blind half
+        # the whole mercury set holds its blind half
+        blind = group[0].name in ("mercury-blind", "mercury", "dragnet-blind")
         common = [f"--corpus={c}" for c in group]
         if by and not blind:
             common += ["--by", by]
-        runs = [["--cmd", cmd, "--cwd", str(ROOT), *common]]
+        records_out = out / f".records-{group[0].name}.jsonl"
+        ours = f"{cmd} | tee {shlex.quote(str(records_out))}" if group[0].name.startswith("dragnet") else cmd
+        runs = [["--cmd", ours, "--cwd", str(ROOT), *common]]
         if baseline:
             runs.append(["--baseline", "trafilatura", *common])
         if worst and not blind:  # the blind half's pages are not listed, so not read
@@ -1167,7 +1349,16 @@ def evaluate(
                 args = [*args, "--pages-out", str(pages_out)]
             print(f"$ python {eval_script} {shlex.join(args)}", flush=True)
             status |= subprocess.call([sys.executable, str(eval_script), *args], cwd=ROOT)
-            if held_out and pages_out.exists():
+            if held_out and pages_out.exists() and group[0].name.startswith("dragnet"):
+                if i == 0:
+                    print(refusal_summary(pages_out, records_out, name_pages=not blind), flush=True)
+                else:
+                    print(refusal_summary(pages_out, out / ".none", name_pages=not blind), flush=True)
+                if blind:  # nobody reads the blind half page by page
+                    pages_out.unlink()
+                    if i == len(runs) - 1:
+                        records_out.unlink(missing_ok=True)
+            elif held_out and pages_out.exists():
                 # the truth text is only the first words of the story: its F1 and precision mean nothing
                 print(lead_summary(pages_out, name_pages=not blind), flush=True)
                 if blind:
@@ -1193,6 +1384,22 @@ def main(argv: list[str] | None = None) -> int:
         type=Path,
         default=DEFAULT_MERCURY_REPO,
         help=f"git directory of {MERCURY_REPO} holding commit {MERCURY_COMMIT[:12]} (default {DEFAULT_MERCURY_REPO})",
+    )
+    p_build.add_argument(
+        "--dragnet-only", action="store_true", help="write only dragnet-tune/ and dragnet-blind/ (no sdists needed)"
+    )
+    p_build.add_argument(
+        "--dragnet-repo",
+        type=Path,
+        default=DEFAULT_DRAGNET_REPO,
+        help=f"git directory of {DRAGNET_REPO} holding commit {DRAGNET_COMMIT[:12]} (default {DEFAULT_DRAGNET_REPO})",
+    )
+    p_build.add_argument(
+        "--dragnet-pages-repo",
+        type=Path,
+        default=DEFAULT_DRAGNET_PAGES_REPO,
+        help=f"git directory of {DRAGNET_PAGES_REPO} holding commit {DRAGNET_PAGES_COMMIT[:12]} "
+        f"(default {DEFAULT_DRAGNET_PAGES_REPO})",
     )
     p_eval = sub.add_parser("eval", help="score our extractor and trafilatura on the corpora")
     p_eval.add_argument(
@@ -1220,8 +1427,17 @@ def main(argv: list[str] | None = None) -> int:
     p_eval.add_argument("--eval-script", type=Path, default=EVAL, help=f"default {EVAL}")
     opts = parser.parse_args(argv)
     out = opts.out.resolve()
+    if opts.command == "build" and opts.dragnet_only:
+        return build_dragnet_only(out, opts.dragnet_repo, opts.dragnet_pages_repo)
     if opts.command == "build":
-        return build(out, (opts.cache or out / "sdists").resolve(), opts.readability_repo, opts.mercury_repo)
+        return build(
+            out,
+            (opts.cache or out / "sdists").resolve(),
+            opts.readability_repo,
+            opts.mercury_repo,
+            opts.dragnet_repo,
+            opts.dragnet_pages_repo,
+        )
     by = None if opts.by == "none" else opts.by
     return evaluate(out, opts.cmd, by, opts.worst, opts.eval_script, opts.held_out, not opts.no_baseline)
 

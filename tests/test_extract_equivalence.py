@@ -149,7 +149,8 @@ def test_running_scripts_are_what_the_xpath_counted() -> None:
 
 _OLD_FORMS = {
     "listing._PROSE_XPATH": "//body//*[self::p or self::div or self::section or self::article or self::td or "
-    "self::blockquote][not(ancestor::a)][text()[string-length(normalize-space()) > 15]]",
+    "self::blockquote][not(ancestor::a)][text()[string-length(normalize-space()) > 15] or *[self::span or self::font "
+    "or self::b or self::strong or self::em or self::i][text()[string-length(normalize-space()) > 15]]]",
     "listing._TEASER_XPATH": "//body//*[self::h2 or self::h3 or self::h4][.//a[@href] or parent::a]",
     "scripted._CONTAINERS": "//body//*[self::article or self::main or @role='main']",
     "authors._BYLINE_XPATH": "//*[@rel='author' or @itemprop='author' or contains(@class,'author') or "

@@ -68,6 +68,63 @@ def test_a_page_whose_headings_link_to_its_own_sections_is_one_story() -> None:
     assert _PARAGRAPHS[3] in result.text
 
 
+def test_a_blog_post_set_in_spans_beside_a_sidebar_of_links_is_an_article() -> None:
+    # Blogger and hand-made blogs set the post as text in <span>/<font> wrappers split by <br>, inside a <div> with no
+    # text of its own; beside it the sidebar's archive and blogroll are dozens of one-link items. The post is the
+    # page's prose, so the links are not "a feed of headlines with no body text".
+    post = "<br /><br />".join(f'<span style="font-family: inherit;">{line}</span>' for line in _PARAGRAPHS)
+    archive = "".join(
+        f'<li><a href="/2012/{m:02d}/a-post-of-the-month-number-{m}.html">A post of the month, number {m}</a></li>'
+        for m in range(1, 13)
+    )
+    blogroll = "".join(
+        f'<li><a href="https://friend{i}.test/">A friend\'s blog about cycling, {i}</a></li>' for i in range(10)
+    )
+    html = f"""<html><head><title>The cycling plan</title></head><body>
+<div class="main"><h3 class="post-title"><a href="/2012/10/the-cycling-plan.html">The cycling plan</a></h3>
+<div class="post-body"><div dir="ltr">{post}</div></div></div>
+<div class="sidebar"><ul>{archive}</ul><ul>{blogroll}</ul></div></body></html>"""
+    result = assert_article(extract(html.encode(), "https://cycling.blog.test/2012/10/the-cycling-plan.html"))
+    assert result.text.split("\n") == list(_PARAGRAPHS)
+
+
+def test_a_short_post_beside_a_blogroll_and_category_lists_is_an_article() -> None:
+    # A short post has less prose than a "no body text" listing; what makes a listing is its headlines leading to
+    # the site's stories. A sidebar's links lead to other sites (a blogroll) and to the site's own listings
+    # (categories, tags), in link items and in look-alike cards alike.
+    lines = _PARAGRAPHS[:2]
+    blogroll = "".join(
+        f'<li class="blogroll-item"><a href="https://rider{i}.test/">The cycling diary of rider number {i}</a></li>'
+        for i in range(12)
+    )
+    categories = "".join(
+        f'<li class="cat-item"><a href="/category/cycling-topic-{i}/">Cycling topic number {i} of the blog</a></li>'
+        for i in range(12)
+    )
+    paragraphs = "".join(f"<p>{line}</p>" for line in lines)
+    html = f"""<html><head><title>The cycling plan</title></head><body>
+<div class="main"><h1>The cycling plan</h1><div class="entry">{paragraphs}</div></div>
+<div class="sidebar"><ul>{blogroll}</ul><ul>{categories}</ul></div></body></html>"""
+    result = assert_article(extract(html.encode(), "https://cycling.blog.test/2012/10/the-cycling-plan/"))
+    assert result.text.split("\n") == list(lines)
+
+
+def test_a_story_beside_a_linked_heading_in_its_column_is_not_a_card_s_summary() -> None:
+    # A card is a linked headline with a summary of a paragraph or two beside it. A column that holds the whole
+    # story beside one heading linking elsewhere (the previous post, a "related" box's title) is the story: its
+    # paragraphs are the page's prose, not a teaser's, and the recent-posts list beside it does not make a listing.
+    paragraphs = "".join(f"<p>{line}</p>" for line in _PARAGRAPHS)
+    recent = "".join(
+        f'<li><a href="/2012/10/recent-post-{i}.html">Recent post number {i} of the blog</a></li>' for i in range(10)
+    )
+    html = f"""<html><head><title>The cycling plan</title></head><body><div id="wrap">
+<div id="contentleft"><h1>The cycling plan</h1>
+<div class="nav-previous"><h3><a href="/2012/10/the-bus-plan.html">Previous: the bus plan</a></h3></div>
+{paragraphs}</div><div id="sidebar"><ul>{recent}</ul></div></div></body></html>"""
+    result = assert_article(extract(html.encode(), "https://cycling.blog.test/2012/10/the-cycling-plan.html"))
+    assert result.text.split("\n") == list(_PARAGRAPHS)
+
+
 # ------------------------------------------------------------------------ 4. the line filter drops real lines
 def test_addresses_phone_numbers_and_the_first_line_of_the_story_are_kept() -> None:
     lines = (

@@ -37,9 +37,14 @@ _INLINE = frozenset(
         "br",
     }
 )
+# A block with text of its own, or set in inline wrappers: blogs put a post's text in <span>s and <font>s split by
+# <br>, inside a <div> that has none of its own (its own text is counted with the wrappers', by _own_text_len).
+_LONG_TEXT = "text()[string-length(normalize-space()) > 15]"
 _PROSE_XPATH = any_of(
     ("p", "div", "section", "article", "td", "blockquote"),
-    "[not(ancestor::a)][text()[string-length(normalize-space()) > 15]]",
+    f"[not(ancestor::a)][{_LONG_TEXT} or "
+    + " or ".join(f"{tag}[{_LONG_TEXT}]" for tag in ("span", "font", "b", "strong", "em", "i"))
+    + "]",
 )
 _TEASER_XPATH = any_of(("h2", "h3", "h4"), "[.//a[@href] or parent::a]")
 # A list item that is one link to another page: the unit of a plain link-list feed ("<li><a>Headline</a></li>").
@@ -53,6 +58,8 @@ _UNCLASSED_REPEATS = frozenset({"li", "article"})
 # How far above its headline link a card's outer element may sit (li > div > div > div > div > a on forums).
 _CARD_DEPTH = 6
 _MIN_CARDS = 8
+# How many prose blocks a card's summary beside its linked heading may have.
+_CARD_SUMMARY_BLOCKS = 2
 # Inline wrappers a link in running text may sit in: the text around them is the text around the link.
 _LINK_WRAPPERS = frozenset({"b", "strong", "em", "i", "u", "span", "font"})
 
@@ -78,12 +85,25 @@ def _own_text_len(el: HtmlElement) -> int:
     return n
 
 
-def _link_items(tree: HtmlElement) -> tuple[int, int]:
+def _leads_to_a_story(link: HtmlElement, url: str) -> bool:
+    """The link goes to another page of this site that is not itself a listing: where a feed's headline leads. A
+    blog's sidebar is link lists too, but of other sites (a blogroll) and of its own listings (archive months,
+    categories, tags)."""
+    if not _links_to_this_site(link, url):
+        return False
+    try:
+        target = urlsplit(_absolute(url, (link.get("href") or "").strip()))
+    except ValueError:
+        return False
+    return not is_listing_path(target.path, target.query)
+
+
+def _link_items(tree: HtmlElement, url: str) -> tuple[int, int]:
     count = chars = 0
     for item in _LINK_ITEM_XPATH(tree):
         text = " ".join(item.text_content().split())
         link = item.find(".//a[@href]")
-        if link is None or len(text) < 15:
+        if link is None or len(text) < 15 or not _leads_to_a_story(link, url):
             continue
         if len(" ".join(link.text_content().split())) >= 0.8 * len(text):
             count += 1
@@ -144,7 +164,7 @@ def _cards(tree: HtmlElement, url: str) -> tuple[int, int, set[HtmlElement]]:
             target = _page_key(_absolute(url, href) if url else href)
         except ValueError:
             continue
-        if target == this_page:
+        if target == this_page or (url and not _leads_to_a_story(link, url)):
             continue
         el = link
         for _ in range(_CARD_DEPTH):
@@ -228,7 +248,7 @@ def _teaser_headings(tree: HtmlElement, url: str) -> list[HtmlElement]:
 
 
 def measure(tree: HtmlElement, url: str = "") -> PageShape:
-    items, item_chars = _link_items(tree)
+    items, item_chars = _link_items(tree, url)
     n_cards, card_chars, card_blocks = _cards(tree, url)
     chars: dict[HtmlElement, int] = {}
     blocks: dict[HtmlElement, int] = {}
@@ -236,11 +256,18 @@ def measure(tree: HtmlElement, url: str = "") -> PageShape:
     # A card: a linked headline with its summary beside it. Those summaries are not article prose.
     teaser_blocks = {h.getparent() for h in teaser_headings}
     teaser_blocks |= {h.getparent().getparent() for h in teaser_headings if h.getparent() is not None}
-    for el in _PROSE_XPATH(tree):
+    prose = [(el, _own_text_len(el)) for el in _PROSE_XPATH(tree)]
+    # A card's summary is a paragraph or two; a block that holds a run of them beside a linked heading (a post under
+    # its title's link, a story with a "related" heading in its column) is a story, not a card.
+    runs: dict[HtmlElement, int] = {}
+    for el, n in prose:
+        if n >= 40 and el.getparent() in teaser_blocks:
+            runs[el.getparent()] = runs.get(el.getparent(), 0) + 1
+    teaser_blocks = {b for b in teaser_blocks if runs.get(b, 0) <= _CARD_SUMMARY_BLOCKS}
+    for el, n in prose:
         # Repeated cards hold other stories' summaries (or comments, or thread openers), never this page's body.
         if el.getparent() in teaser_blocks or _inside(el, card_blocks):
             continue
-        n = _own_text_len(el)
         if n >= 40:
             # Count each block for its parent and grandparent: themes wrap every paragraph in its own
             # <div>, and then the run of prose is only visible one level up.
