@@ -260,7 +260,7 @@ def _absolute(urls: Iterable[str], base_url: str, limit: int | None = None) -> l
         if url in written:
             continue
         written.add(url)
-        absolute = urljoin(base_url, url.strip()).split("#", 1)[0]
+        absolute = _joined(base_url, url.strip())
         if _fetchable(absolute):
             seen.setdefault(absolute, None)
             if limit is not None and len(seen) >= limit:
@@ -288,6 +288,16 @@ def _requested(url: str) -> str:
         if not last.isdigit() and not last.startswith("0x"):
             return url
     return safe_url_string(url, "utf-8")
+
+
+def _joined(base_url: str, url: str) -> str:
+    """*url* resolved against *base_url*, without its fragment."""
+    # An absolute URL of _SPELLED_AS_REQUESTED's is what urljoin returns for it, against any base
+    # (another scheme's: as it is; its own: its parts put together again, which give it back),
+    # unless a ";" (urlparse's parameters: "/a;" loses it) is in it.
+    if _SPELLED_AS_REQUESTED.fullmatch(url) and ";" not in url:
+        return url
+    return urljoin(base_url, url).split("#", 1)[0]
 
 
 class Named(NamedTuple):

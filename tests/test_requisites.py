@@ -242,3 +242,15 @@ def test_one_walk_of_the_tree_names_what_each_kinds_xpath_selected_in_their_orde
     base = "https://example.com/sub/"
     assert page_requisites(Selector(text=html), page, "layout") == [base + url for url in layout]
     assert page_requisites(Selector(text=html), page, "all") == [base + url for url in expected_all]
+
+
+@pytest.mark.parametrize("base", ["https://example.com/a/page.html", "http://example.com/a/", "https://other.example"])
+@pytest.mark.parametrize(
+    "url", [*_TRICKY_URLS, "https://example.com/x;", "https://example.com/a;b/c;", "//cdn.example/x"]
+)
+def test_a_written_url_is_resolved_as_urljoin_resolves_it_fast_path_or_not(base: str, url: str) -> None:
+    from urllib.parse import urljoin
+
+    from archive.requisites import _joined
+
+    assert _joined(base, url.strip()) == urljoin(base, url.strip()).split("#", 1)[0]
