@@ -39,6 +39,7 @@ from archive.text_response import RecordedResponse, scrapy_headers
 from archive.urls import is_crawlable
 
 if TYPE_CHECKING:
+    from lxml.html import HtmlElement
     from parsel import Selector
     from scrapy.http import Response
 
@@ -56,18 +57,30 @@ _CSS_COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
 _IMAGE_SET = re.compile(r"(?:-webkit-)?image-set\(", re.IGNORECASE)
 _IMAGE_SET_STRING = re.compile(r"""(?:^|,)\s*(?:"([^"]*)"|'([^']*)')""")
 
-_LAYOUT_XPATH = (
-    "//script/@src",
-    "//img/@src",
-    "//input[@type='image']/@src",
-    "//video/@poster",
+# What the page's elements load, as (tag, attribute) in the order requisites are taken: one XPath
+# each before, ``//script/@src``, ``//img/@src`` ...; now read in one walk of the tree (each XPath
+# was a walk of its own), each kind's in document order as its XPath gave them.
+_LAYOUT_ATTRIBUTES = (
+    ("script", "src"),
+    ("img", "src"),
+    ("input", "src"),  # of type=image only
+    ("video", "poster"),
     # The real source of a lazy-loaded image, which its script sets once the page has loaded.
-    "//img/@data-src",
-    "//img/@data-lazy-src",
-    "//img/@data-original",
+    ("img", "data-src"),
+    ("img", "data-lazy-src"),
+    ("img", "data-original"),
 )
-_LAZY_SRCSET_XPATH = "//img/@data-srcset | //img/@data-lazy-srcset | //picture/source/@data-srcset"
-_MEDIA_XPATH = ("//video/@src", "//audio/@src", "//video/source/@src", "//audio/source/@src", "//track/@src")
+_MEDIA_ATTRIBUTES = (
+    ("video", "src"),
+    ("audio", "src"),
+    ("video/source", "src"),
+    ("audio/source", "src"),
+    ("track", "src"),
+)
+# The srcsets, taken after those, in document order (an element's in its attributes' order): what
+# "//img/@srcset | //picture/source/@srcset | //img/@data-srcset | //img/@data-lazy-srcset |
+# //picture/source/@data-srcset" selected.
+_SRCSETS = {"img": ("srcset", "data-srcset", "data-lazy-srcset"), "picture/source": ("srcset", "data-srcset")}
 # What a <link rel=preload as=...> of these loads is media: level "all".
 _MEDIA_PRELOADS = frozenset({"audio", "video", "track"})
 
@@ -154,38 +167,84 @@ def page_requisites(selector: Selector, page_url: str, level: str, limit: int | 
     first *limit* of them only (the page is read no further than it takes to find them)."""
     if level == "none":
         return []
-    base = selector.xpath("//base/@href").get()
+    base, named = _element_requisites(selector, level)
     base_url = urljoin(page_url, base.strip()) if base else page_url
-    return _absolute(_page_urls(selector, level), base_url, limit)
+    return _absolute(_page_urls(selector, named), base_url, limit)
 
 
-def _page_urls(selector: Selector, level: str) -> Iterator[str]:
-    """What the page names, as written, in the order requisites are taken: read lazily, so a page
-    whose first kinds fill the cap has its inline styles left unread."""
-    yield from _link_requisites(selector, level)
-    for xpath in _LAYOUT_XPATH + (_MEDIA_XPATH if level == "all" else ()):
-        yield from selector.xpath(xpath).getall()
-    for srcset in selector.xpath(f"//img/@srcset | //picture/source/@srcset | {_LAZY_SRCSET_XPATH}").getall():
-        yield from srcset_urls(srcset)
+def _page_urls(selector: Selector, named: list[str]) -> Iterator[str]:
+    """What the page names, as written, in the order requisites are taken: its elements' *named*,
+    then its inline styles', read only if those do not fill the cap."""
+    yield from named
     for css in selector.xpath("//style/text() | //*/@style").getall():
         yield from css_urls(css)
 
 
-def _link_requisites(selector: Selector, level: str) -> list[str]:
-    """What the page's ``<link>``s load: stylesheets, icons (``icon``, ``shortcut icon``,
-    ``apple-touch-icon``...) and preloads, in document order, as written."""
-    found: list[str] = []
-    for link in selector.xpath("//link[@href]"):
-        rel = (link.attrib.get("rel") or "").lower()
-        tokens = set(rel.split())
-        if "stylesheet" in tokens or "icon" in rel:
-            found.append(link.attrib["href"])
-        elif tokens & {"preload", "modulepreload"}:
-            if (link.attrib.get("as") or "").strip().lower() in _MEDIA_PRELOADS and level != "all":
-                continue
-            found.append(link.attrib["href"])
-            found += srcset_urls(link.attrib.get("imagesrcset") or "")
-    return found
+def _element_requisites(selector: Selector, level: str) -> tuple[str | None, list[str]]:
+    """The page's ``<base href>`` (the first) and what its elements name, as written: its
+    ``<link>``s', then its scripts', images', inputs', videos' (and at level ``all`` audio's and
+    tracks') kind by kind as ``_LAYOUT_ATTRIBUTES`` (``_MEDIA_ATTRIBUTES``) order them, then every
+    srcset's candidates. What one XPath a kind selected, from one walk of the tree (each XPath
+    walked all of it)."""
+    kinds = _LAYOUT_ATTRIBUTES + (_MEDIA_ATTRIBUTES if level == "all" else ())
+    found: dict[tuple[str, str], list[str]] = {kind: [] for kind in kinds}
+    wanted: dict[str, list[tuple[tuple[str, str], str]]] = {}
+    for kind in kinds:
+        wanted.setdefault(kind[0], []).append((kind, kind[1]))
+    base: str | None = None
+    links: list[str] = []
+    srcsets: list[str] = []
+    tags = {kind.rpartition("/")[2] for kind, _ in kinds} | {"img", "source", "link", "base"}
+    for element in _document_elements(selector, tags):
+        tag = element.tag
+        if tag == "link":
+            links += _link_requisites(element, level)
+            continue
+        if tag == "base":
+            if base is None:
+                base = element.get("href")
+            continue
+        if tag == "source":  # as "video/source", "picture/source": what it is a source of
+            parent = element.getparent()
+            tag = f"{'' if parent is None else parent.tag}/source"
+        if tag == "input" and element.get("type") != "image":
+            continue
+        for kind, attribute in wanted.get(tag, ()):
+            value = element.get(attribute)
+            if value is not None:
+                found[kind].append(value)
+        srcset_attributes = _SRCSETS.get(tag)
+        if srcset_attributes:
+            srcsets += (value for name, value in element.items() if name in srcset_attributes)
+    urls = links + [url for kind in kinds for url in found[kind]]
+    for srcset in srcsets:
+        urls += srcset_urls(srcset)
+    return base, urls
+
+
+def _document_elements(selector: Selector, tags: Iterable[str]) -> Iterator[HtmlElement]:
+    """The elements of *tags* in the whole document, in document order, as "//" selects them: the
+    root element's and its siblings' (markup after ``</html>`` is parsed into a second root)."""
+    root = selector.root.getroottree().getroot()
+    for top in (*reversed(list(root.itersiblings(preceding=True))), root, *root.itersiblings()):
+        yield from top.iter(*tags)  # elements only: a comment's or a PI's tag is no str
+
+
+def _link_requisites(link: HtmlElement, level: str) -> list[str]:
+    """What a ``<link>`` loads: a stylesheet, an icon (``icon``, ``shortcut icon``,
+    ``apple-touch-icon``...) or a preload, as written."""
+    href = link.get("href")
+    if href is None:
+        return []
+    rel = (link.get("rel") or "").lower()
+    tokens = set(rel.split())
+    if "stylesheet" in tokens or "icon" in rel:
+        return [href]
+    if tokens & {"preload", "modulepreload"}:
+        if (link.get("as") or "").strip().lower() in _MEDIA_PRELOADS and level != "all":
+            return []
+        return [href, *srcset_urls(link.get("imagesrcset") or "")]
+    return []
 
 
 def stylesheet_requisites(css: str, stylesheet_url: str) -> list[str]:
@@ -201,12 +260,44 @@ def _absolute(urls: Iterable[str], base_url: str, limit: int | None = None) -> l
         if url in written:
             continue
         written.add(url)
-        absolute = urljoin(base_url, url.strip()).split("#", 1)[0]
+        absolute = _joined(base_url, url.strip())
         if _fetchable(absolute):
             seen.setdefault(absolute, None)
             if limit is not None and len(seen) >= limit:
                 break
     return list(seen)
+
+
+# A URL that w3lib's safe_url_string (w3lib 2.6's rules, read from its source) returns unchanged,
+# and that is crawlable: most of a page's, which then skip its parse (a third of a page's
+# requisites' cost). Lowercase http(s) scheme and ASCII host (no IDNA, no userinfo), a port as int()
+# spells it, a path (not empty: it would gain "/") and a query (not empty: a bare "?" is dropped) of
+# only what it leaves unquoted ("'" is quoted in a query, "|[]" anywhere), no fragment. Dot segments
+# ("/." or "/%2"), and a host ending in a number (read as IPv4), are left to safe_url_string.
+_SPELLED_AS_REQUESTED = re.compile(
+    r"https?://[a-z0-9-]+(?:\.[a-z0-9-]+)*(?::[1-9][0-9]{0,3})?"
+    r"/[A-Za-z0-9\-._~!$&'()*+,;=:@/%]*(?:\?[A-Za-z0-9\-._~!$&()*+,;=:@/%?]+)?"
+)
+
+
+def _requested(url: str) -> str:
+    """*url* spelled as Scrapy's ``Request`` spells it (``safe_url_string``)."""
+    if _SPELLED_AS_REQUESTED.fullmatch(url) and "/." not in url and "/%2" not in url:
+        host = url.split("/", 3)[2].partition(":")[0]
+        last = host.rpartition(".")[2]
+        if not last.isdigit() and not last.startswith("0x"):
+            return url
+    return safe_url_string(url, "utf-8")
+
+
+def _joined(base_url: str, url: str) -> str:
+    """*url* resolved against *base_url*, without its fragment."""
+    # An absolute URL of _SPELLED_AS_REQUESTED's is what urljoin returns for it, against any base
+    # (another scheme's: as it is; its own: its parts put together again, which give it back),
+    # unless a ";" (urlparse's parameters: "/a;" loses it) is in it.
+    if _SPELLED_AS_REQUESTED.fullmatch(url) and ";" not in url:
+        return url
+    return urljoin(base_url, url).split("#", 1)[0]
 
 
 class Named(NamedTuple):
@@ -246,7 +337,7 @@ def named_requisites(
         found = stylesheet_requisites(response.text, response.url)
     else:
         return None
-    kept = (safe_url_string(url, "utf-8") for url in found[:cap] if is_crawlable(url))
+    kept = (_requested(url) for url in found[:cap] if _SPELLED_AS_REQUESTED.fullmatch(url) or is_crawlable(url))
     return Named(tuple(dict.fromkeys(kept)), len(found) > cap)
 
 

@@ -8,6 +8,7 @@ the level and the caps bound it; requisites are never articles."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -160,3 +161,96 @@ def test_preloads_lazy_images_and_image_sets_are_requisites_preloaded_media_only
     # image-set() candidates as bare strings, not the type() that may follow one.
     css = """.hero { background: image-set("a.avif" type("image/avif"), 'a.png' 1x, url(a-2x.png) 2x) }"""
     assert sorted(css_urls(css)) == ["a-2x.png", "a.avif", "a.png"]
+
+
+# URLs a page may name, resolved: the fast path (spelled as w3lib would spell it, parse skipped)
+# must give what safe_url_string gives, and raise where it raises.
+_TRICKY_URLS = [
+    "https://example.com/a/b.css",
+    "https://example.com",  # gains "/"
+    "https://example.com?q=1",
+    "https://example.com/x?",  # the bare "?" is dropped
+    "https://Example.COM/x.css",
+    "HTTPS://example.com/x.css",
+    "https://example.com/a b.css",
+    "https://example.com/a\tb.css",
+    "https://example.com/a\x01b.css",
+    " https://example.com/x.css ",
+    "https://example.com/é.css",
+    "https://bücher.example/x.css",
+    "https://xn--bcher-kva.example/x.css",
+    "https://example.com/%zz/%41%2F.css",
+    "https://example.com/a/%2e%2E/b.css",
+    "https://example.com/a/./b/../c.css",
+    "https://example.com/.well-known/x",
+    "https://example.com/x.css#frag",
+    "https://example.com/x.css?a='b'",
+    "https://example.com/it's.css",
+    "https://example.com/a|b[c].css",
+    "https://example.com\\x.css",
+    "https://example.com/a\\b.css?c\\d",
+    "https://user:pw@example.com/x.css",
+    "https://example.com:443/x.css",
+    "https://example.com:0443/x.css",
+    "https://example.com:99999/x.css",
+    "https://127.0.0.1/x.css",
+    "https://0x7f.1/x.css",
+    "https://1.2.3.08/x.css",
+    "https://example.123/x.css",
+    "https://a..b/x.css",
+    "https://-a-.example/x.css",
+    "https://[::1]:8080/x.css",
+    "https://example.com/x.css?q=ä&r=%20&s=a b",
+    "https://example.com/;p?q;r",
+    "http://example.com//x//y.css",
+]
+
+
+def _spelled(spell: Callable[[str], str], url: str) -> str:
+    try:
+        return spell(url)
+    except ValueError as exc:
+        return f"raises {type(exc).__name__}"
+
+
+@pytest.mark.parametrize("url", _TRICKY_URLS)
+def test_a_requisite_is_spelled_as_w3lib_spells_it_fast_path_or_not(url: str) -> None:
+    from w3lib.url import safe_url_string
+
+    from archive.requisites import _requested
+
+    assert _spelled(_requested, url) == _spelled(lambda u: safe_url_string(u, "utf-8"), url)
+
+
+def test_one_walk_of_the_tree_names_what_each_kinds_xpath_selected_in_their_order() -> None:
+    # The order the XPaths gave, kind by kind; an element's srcsets in its attributes' order;
+    # markup after </html>, which libxml2 parses into a second root, is read as "//" reads it.
+    html = """<html><head><base href="/sub/"><link rel=stylesheet href=a.css><script src=s1.js></script>
+    <link rel=preload as=video href=v.mp4><link rel="shortcut icon" href=i.ico></head><body>
+    <img data-srcset="d1 1w" src=i1.png srcset="s1 1w" data-lazy-srcset="l1 1w" data-src=ds1.png>
+    <input type=image src=in.png><input type=text src=no.png><video poster=p.jpg src=v1.mp4>
+    <source src=v2.mp4></video><picture><source data-srcset="pd 1w" srcset="ps 1w"><img src=i2.png>
+    </picture><source srcset="loose 1w"><audio src=a1.mp3><source src=a2.mp3></audio><track src=t.vtt>
+    <div style="background: url(bg.png)"></div></body></html><script src=after.js></script>"""
+    page = "https://example.com/page/"
+    layout = [
+        "a.css", "i.ico", "s1.js", "after.js", "i1.png", "i2.png", "in.png", "p.jpg", "ds1.png",
+        "d1", "s1", "l1", "pd", "ps", "bg.png",
+    ]  # fmt: skip
+    media = ["v.mp4", "v1.mp4", "a1.mp3", "v2.mp4", "a2.mp3", "t.vtt"]
+    expected_all = ["a.css", "v.mp4", *layout[1:9], *media[1:], *layout[9:]]
+    base = "https://example.com/sub/"
+    assert page_requisites(Selector(text=html), page, "layout") == [base + url for url in layout]
+    assert page_requisites(Selector(text=html), page, "all") == [base + url for url in expected_all]
+
+
+@pytest.mark.parametrize("base", ["https://example.com/a/page.html", "http://example.com/a/", "https://other.example"])
+@pytest.mark.parametrize(
+    "url", [*_TRICKY_URLS, "https://example.com/x;", "https://example.com/a;b/c;", "//cdn.example/x"]
+)
+def test_a_written_url_is_resolved_as_urljoin_resolves_it_fast_path_or_not(base: str, url: str) -> None:
+    from urllib.parse import urljoin
+
+    from archive.requisites import _joined
+
+    assert _joined(base, url.strip()) == urljoin(base, url.strip()).split("#", 1)[0]
