@@ -86,7 +86,7 @@ _MEDIA_PRELOADS = frozenset({"audio", "video", "track"})
 
 
 def _fetchable(url: str) -> bool:
-    return url.startswith(("http://", "https://"))
+    return url[:8].lower().startswith(("http://", "https://"))  # a scheme is case-insensitive
 
 
 def srcset_candidates(srcset: str) -> Iterator[tuple[str, str]]:

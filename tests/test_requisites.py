@@ -254,3 +254,18 @@ def test_a_written_url_is_resolved_as_urljoin_resolves_it_fast_path_or_not(base:
     from archive.requisites import _joined
 
     assert _joined(base, url.strip()) == urljoin(base, url.strip()).split("#", 1)[0]
+
+
+def test_a_requisite_whose_scheme_is_written_in_capitals_is_a_requisite() -> None:
+    """A scheme is case-insensitive (RFC 3986 §3.1): a page that writes ``HTTPS://cdn…/site.css``
+    loads it in a browser, and Scrapy fetches it. It was dropped as not http(s), and the page
+    replayed without its stylesheet."""
+    page = Selector(
+        text="""<html><head><link rel="stylesheet" href="HTTPS://CDN.example.com/site.css">
+<script src="Http://cdn.example.com/app.js"></script></head><body><img src="/a.jpg"></body></html>"""
+    )
+    found = page_requisites(page, "https://example.com/story/", "layout")
+    # Spelled as written or as urljoin gives them back: named_requisites then spells them as Scrapy requests them.
+    assert [url.lower() for url in found] == [
+        "https://cdn.example.com/site.css", "http://cdn.example.com/app.js", "https://example.com/a.jpg"
+    ]  # fmt: skip
