@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
+from urllib.parse import urljoin
 
 from archive.content_coding import ContentDecodingError, TooLarge, codings, decode_content
 from archive.extraction.types import ExtractionHints
@@ -59,6 +60,31 @@ def header_pairs(headers: _HeaderSource | Iterable[tuple[bytes | str, bytes | st
 def first_header(pairs: HeaderPairs, name: str) -> str | None:
     lowered = name.lower()
     return next((value.strip() for key, value in pairs if key.lower() == lowered), None)
+
+
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})  # the ones Scrapy follows
+
+
+def is_http_url(url: str) -> bool:
+    """Whether an absolute *url* is http(s): its scheme in any case (RFC 3986 §3.1)."""
+    return url[:8].lower().startswith(("http://", "https://"))
+
+
+def redirect_target(url: str, status: int, pairs: HeaderPairs) -> str | None:
+    """The absolute URL a 3xx answer of *url* points at, if it names one: what the crawl stores
+    as the alias's target (``url_aliases``), and ``reextract`` reads from the WARC by the same rule.
+    A scheme or host written in capitals is spelled as the request Scrapy follows it with."""
+    location = first_header(pairs, "Location") if status in REDIRECT_STATUSES else None
+    if not location:
+        return None
+    target = urljoin(url, location.strip())
+    if not is_http_url(target):
+        return None
+    if not target.startswith(("http://", "https://")):
+        from w3lib.url import safe_url_string
+
+        target = safe_url_string(target)
+    return target if target != url else None
 
 
 def header_dict(pairs: HeaderPairs) -> dict[str, str]:

@@ -13,7 +13,6 @@ from dataclasses import replace
 from http import HTTPStatus
 from importlib.metadata import version as package_version
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urljoin
 
 import scrapy
 from scrapy import Request, Spider, signals
@@ -27,7 +26,7 @@ from twisted.python.threadpool import ThreadPool
 from archive import __version__
 from archive.capture import Capture
 from archive.progress import REQUISITES_STAT
-from archive.responses import capture_headers, first_header, header_pairs
+from archive.responses import capture_headers, header_pairs, redirect_target
 from archive.warc.blocks import Block, RevisitOf, WireExchange
 from archive.warc.digests import payload_digest
 from archive.warc.httpblock import parse_http
@@ -309,14 +308,6 @@ class WarcArchiveMiddleware:
                 deferred_from_coro(self.crawler.engine.close_spider_async(reason="warc_write_error"))
             raise IgnoreRequest(f"WARC write failed: {exc}") from exc
 
-
-def redirect_target(url: str, status: int, pairs: Any) -> str | None:
-    """The absolute URL a 301/302/303/307/308 answer of *url* points at, if it names one."""
-    location = first_header(pairs, "Location") if status in (301, 302, 303, 307, 308) else None
-    if not location:
-        return None
-    target = urljoin(url, location.strip())
-    return target if target != url and target.startswith(("http://", "https://")) else None
 
 
 def http_redirects(meta: dict[str, Any]) -> tuple[str, ...]:

@@ -55,6 +55,7 @@ from archive.responses import (
     first_header,
     header_dict,
     is_html,
+    redirect_target,
     wants_extraction,
 )
 from archive.sites import SiteSelector, as_selector
@@ -485,9 +486,11 @@ class WarcReader:
         recorded = capture_headers(http.headers)  # by the rules the crawl's WARC middleware applies
         method = self._methods.of(raw)
         chain: tuple[str, ...] = ()
+        target = None
         if body_is_read(method):  # a chain is what led a GET here: a POST's 303 or a HEAD's 301 leads no page
             chain = self._redirects.arrived(url)
             self._redirects.answered(url, chain, http.status, first_header(http.headers, "Location"))
+            target = redirect_target(url, http.status, http.headers)
         # A revisit's block holds the headers only; its payload, when known, was received too.
         received = raw.block_length + ((content_length or 0) if record_type == "revisit" else 0)
         return Capture(
@@ -507,6 +510,7 @@ class WarcReader:
             etag=recorded.etag,
             last_modified=recorded.last_modified,
             redirected_from=chain,
+            redirect_to=target,
             method=method,
         )
 

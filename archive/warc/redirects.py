@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections import OrderedDict
 from urllib.parse import urljoin
 
+from archive.responses import REDIRECT_STATUSES
 from archive.urls import canonicalize
 
-REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})  # the ones Scrapy follows
 # Redirects not yet followed by a record of their target, the most recent only: a crawl follows a
 # redirect within moments, and one whose target never came (offsite, filtered as a duplicate) must
 # not stay for the rest of a run over millions of records.
