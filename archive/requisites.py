@@ -34,7 +34,7 @@ from urllib.parse import urljoin
 
 from w3lib.url import safe_url_string
 
-from archive.responses import HeaderPairs, first_header, header_pairs, is_html, is_stylesheet
+from archive.responses import HeaderPairs, first_header, header_pairs, is_html, is_http_url, is_stylesheet
 from archive.text_response import RecordedResponse, scrapy_headers
 from archive.urls import is_crawlable
 
@@ -83,10 +83,6 @@ _MEDIA_ATTRIBUTES = (
 _SRCSETS = {"img": ("srcset", "data-srcset", "data-lazy-srcset"), "picture/source": ("srcset", "data-srcset")}
 # What a <link rel=preload as=...> of these loads is media: level "all".
 _MEDIA_PRELOADS = frozenset({"audio", "video", "track"})
-
-
-def _fetchable(url: str) -> bool:
-    return url[:8].lower().startswith(("http://", "https://"))  # a scheme is case-insensitive
 
 
 def srcset_candidates(srcset: str) -> Iterator[tuple[str, str]]:
@@ -261,7 +257,7 @@ def _absolute(urls: Iterable[str], base_url: str, limit: int | None = None) -> l
             continue
         written.add(url)
         absolute = _joined(base_url, url.strip())
-        if _fetchable(absolute):
+        if is_http_url(absolute):
             seen.setdefault(absolute, None)
             if limit is not None and len(seen) >= limit:
                 break

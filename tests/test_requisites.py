@@ -269,3 +269,13 @@ def test_a_requisite_whose_scheme_is_written_in_capitals_is_a_requisite() -> Non
     assert [url.lower() for url in found] == [
         "https://cdn.example.com/site.css", "http://cdn.example.com/app.js", "https://example.com/a.jpg"
     ]  # fmt: skip
+
+
+def test_the_archived_view_loads_a_requisite_whose_scheme_is_in_capitals_from_the_archive() -> None:
+    """The reader's rewrite took only lowercase http(s) for a URL to load from the archive: a
+    stylesheet's ``url(HTTPS://…)`` was emptied, though the crawl archived it."""
+    from archive.reader.rewrite import ReaderRoutes, rewrite_css
+
+    css = "body { background: url(HTTPS://CDN.example.com/bg.png) } h1 { background: url(Http://x.example/a.png) }"
+    rewritten = rewrite_css(css, "https://example.com/site.css", ReaderRoutes(7))
+    assert rewritten.count("/capture/7/archived/requisite?url=") == 2, rewritten

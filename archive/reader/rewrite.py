@@ -23,6 +23,7 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from archive.requisites import rewrite_css_urls, srcset_candidates
+from archive.responses import is_http_url
 
 # Elements that run, embed or frame something: gone with their content (their tail text stays).
 _DROPPED = frozenset({"script", "iframe", "frame", "frameset", "object", "embed", "applet", "portal", "base"})
@@ -70,7 +71,7 @@ class ReaderRoutes:
 def absolute_url(url: str, base: str) -> str | None:
     """*url* resolved against *base*, without its fragment; None unless it is http(s)."""
     joined = urljoin(base, url.strip()).split("#", 1)[0]
-    return joined if joined.startswith(("http://", "https://")) else None
+    return joined if is_http_url(joined) else None
 
 
 def _loaded(url: str, base: str, routes: ReaderRoutes) -> str:
