@@ -90,11 +90,20 @@ WORKER_GROUPS = {
     "tests/test_reader_archived.py": "requisite-site",
     "tests/test_render.py": "requisite-site",
 }
-LONGEST_FILES = (
-    "tests/test_replay_fidelity.py",
+LONGEST_FILES = (  # `-n 0` on a loaded two-core machine: CPU s, wall s
+    "tests/test_replay_fidelity.py",  # the requisite-site group: 109, 421 (the three files)
     "tests/test_reader_archived.py",
     "tests/test_render.py",
-    "tests/reliability/test_hostile.py",
+    "tests/test_health.py",  # 47, 95
+    "tests/test_distributed.py",  # 36, 77
+    "tests/reliability/test_canonical_trust.py",  # 29, 154
+    "tests/test_query.py",  # 31, 78
+    "tests/test_interop.py",  # 25, 85
+    "tests/test_crawl_voice.py",  # 28, 61
+    "tests/test_reextract.py",
+    "tests/reliability/test_hostile.py",  # 19, 43
+    "tests/test_requisites.py",  # 15, 51
+    "tests/test_requisite_links.py",  # 13, 28
 )
 
 
