@@ -89,6 +89,9 @@ WORKER_GROUPS = {
     "tests/test_replay_fidelity.py": "requisite-site",
     "tests/test_reader_archived.py": "requisite-site",
     "tests/test_render.py": "requisite-site",
+    # hostile_text_crawl
+    "tests/reliability/test_terminal_escape_injection.py": "hostile-text",
+    "tests/reliability/test_csv_formula_injection.py": "hostile-text",
 }
 LONGEST_FILES = (  # `-n 0` on a loaded two-core machine: CPU s, wall s
     "tests/test_replay_fidelity.py",  # the requisite-site group: 109, 421 (the three files)
