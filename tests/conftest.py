@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
@@ -24,7 +25,7 @@ from tests.support.archive_data import (
     populate,
 )
 from tests.support.cli import newsarchive
-from tests.support.crawls import CrawlRun, copy_crawl, crawl_fingerprint, profile_crawl, scrapy_crawl
+from tests.support.crawls import CrawlRun, copy_crawl, crawl_fingerprint, scrapy_crawl
 from tests.support.hostile_text import crawl_hostile_text
 from tests.support.pywb import wayback_server
 from tests.support.reader import (
@@ -33,7 +34,6 @@ from tests.support.reader import (
     ReaderArchive,
     Served,
     ServedCrawl,
-    requisite_crawls,
     serving,
     two_crawls,
 )
@@ -77,6 +77,63 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         drop_postgres_database(*made)
 
 
+# -- pytest-xdist: which files share a worker, and the longest first ------------------------------
+# `--dist loadfile` (pyproject) runs a file on one worker from its first test to its last, so its
+# module-scoped fixtures are made once. The files of a group below run on one worker too, one after
+# another: the session-scoped crawls they share are made once. Files (and groups) are handed out
+# in collection order (pyproject: --no-loadscope-reorder; xdist's own order puts those with the
+# most tests first, and the longest have few), and the longest come first here: a long file handed
+# out last would keep one worker busy while the other has nothing left. Measured with `-n 0`.
+WORKER_GROUPS = {
+    # replay_archive's crawls of the requisite site (render mode's among them)
+    "tests/test_replay_fidelity.py": "requisite-site",
+    "tests/test_reader_archived.py": "requisite-site",
+    "tests/test_render.py": "requisite-site",
+    # hostile_text_crawl
+    "tests/reliability/test_terminal_escape_injection.py": "hostile-text",
+    "tests/reliability/test_csv_formula_injection.py": "hostile-text",
+}
+LONGEST_FILES = (  # `-n 0` on a loaded two-core machine: CPU s, wall s
+    "tests/test_replay_fidelity.py",  # the requisite-site group: 109, 421 (the three files)
+    "tests/test_reader_archived.py",
+    "tests/test_render.py",
+    "tests/test_health.py",  # 47, 95
+    "tests/test_distributed.py",  # 36, 77
+    "tests/reliability/test_canonical_trust.py",  # 29, 154
+    "tests/test_query.py",  # 31, 78
+    "tests/test_interop.py",  # 25, 85
+    "tests/test_crawl_voice.py",  # 28, 61
+    "tests/test_reextract.py",
+    "tests/reliability/test_hostile.py",  # 19, 43
+    "tests/test_requisites.py",  # 15, 51
+    "tests/test_requisite_links.py",  # 13, 28
+)
+
+
+def _file(item: pytest.Item) -> str:
+    return item.nodeid.split("::", 1)[0]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {path: n for n, path in enumerate(LONGEST_FILES)}
+    items.sort(key=lambda item: rank.get(_file(item), len(rank)))  # stable: the rest in their order
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """`--dist loadfile` with WORKER_GROUPS: each group's files one unit of work."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class FileGroups(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = super()._split_scope(nodeid)
+            return WORKER_GROUPS.get(path, path)
+
+    return FileGroups(config, log)
+
+
 # -- the sample news site ------------------------------------------------------------------------
 @pytest.fixture(scope="session")
 def sample_site() -> Iterator[SampleSite]:
@@ -84,31 +141,29 @@ def sample_site() -> Iterator[SampleSite]:
         yield site
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def requisite_site() -> Iterator[RequisiteSite]:
     """A site and its CDN (another origin) whose articles load stylesheets, a web font, images
-    with srcset, a script-built panel, and one story only a script builds (tests/support/requisite_site.py)."""
+    with srcset, a script-built panel, and one story only a script builds (tests/support/requisite_site.py).
+    One a session, as the crawls of it in ``replay_archive`` are: a test that changes it (a new
+    edition, edited articles) asserts what its own crawls make of the change."""
     with RequisiteSite() as site:
         yield site
 
 
-@pytest.fixture(scope="module")
-def rendered_crawl(requisite_site: RequisiteSite, tmp_path_factory: pytest.TempPathFactory) -> CrawlRun:
+@pytest.fixture(scope="session")
+def rendered_crawl(replay_archive: ReplayArchive) -> CrawlRun:
     """A crawl of ``requisite_site`` in render mode (every page loaded in headless Chromium, its
     DOM kept as a conversion record), requisites at the default level: the spider's and the
-    browsers' requests meet. Read only."""
-    run = profile_crawl(
-        tmp_path_factory.mktemp("rendered"), requisite_site.listing_url, "NEWSARCHIVE_REQUISITES=layout", render=True
-    )
-    assert run.returncode == 0, run.log[-3000:]
-    return run
+    browsers' requests meet (``replay_archive``'s rendered run). Read only."""
+    return replay_archive.rendered
 
 
-@pytest.fixture(scope="module")
-def requisite_archive(requisite_site: RequisiteSite, tmp_path_factory: pytest.TempPathFactory) -> CrawlRun:
-    """Two crawls of ``requisite_site`` with page requisites on, the second re-validating them
-    (tests/support/reader.py ``requisite_crawls``). Read only."""
-    return requisite_crawls(requisite_site, tmp_path_factory.mktemp("requisite-archive"))
+@pytest.fixture(scope="session")
+def requisite_archive(replay_archive: ReplayArchive) -> CrawlRun:
+    """Two crawls of ``requisite_site`` with page requisites on, the second finding a new edition
+    of the listing and re-validating the rest (``replay_archive``'s plain runs). Read only."""
+    return replay_archive.plain
 
 
 @pytest.fixture(scope="module")
@@ -191,10 +246,12 @@ def wayback(sample_crawl: CrawlRun, tmp_path_factory: pytest.TempPathFactory) ->
         yield base
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def replay_archive(requisite_site: RequisiteSite, tmp_path_factory: pytest.TempPathFactory) -> ReplayArchive:
     """``requisite_site`` archived twice without render mode (the second run a re-check: 304s,
-    a new edition of the listing) and once with it (tests/support/replay.py). Read only."""
+    a new edition of the listing) and once with it (tests/support/replay.py). Read only: the
+    crawls of the requisite site that test_render.py, test_reader_archived.py and
+    test_replay_fidelity.py read, made once (one xdist group: the three run on one worker)."""
     return archive_requisite_site(requisite_site, tmp_path_factory.mktemp("replay-archive"))
 
 

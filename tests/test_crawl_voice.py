@@ -92,7 +92,9 @@ def test_quiet_prints_the_summary_only_and_json_is_one_object(tmp_path: Path) ->
     (site,) = json.loads(stats.stdout)["sites"]
     assert summary["bytes_received"] > 0
     assert summary["bytes_received"] == run["bytes_received"] == site["bytes_received"]
-    warc = newsarchive("reextract", "--warc-dir", str(tmp_path / "warc"), "--db", f"sqlite:///{tmp_path / 'b.db'}")
+    warc = newsarchive(
+        "reextract", "--warc-dir", str(tmp_path / "warc"), "--db", f"sqlite:///{tmp_path / 'b.db'}", "--workers", "1"
+    )
     assert warc.returncode == 0, warc.stderr[-3000:]
     with sqlite3.connect(tmp_path / "b.db") as db:
         assert db.execute("SELECT sum(bytes_received) FROM captures").fetchone()[0] == summary["bytes_received"]

@@ -78,13 +78,13 @@ def test_the_news_sitemap_dates_and_titles_what_the_page_lacks(
     assert published is not None and dt.datetime.fromisoformat(published) == own.published
     assert tags == ("budget",)
 
-    done = newsarchive("reextract", "--db", database_url, "--warc-dir", str(run.warc_dir))
+    done = newsarchive("reextract", "--db", database_url, "--warc-dir", str(run.warc_dir), "--workers", "1")
     assert done.returncode == 0, done.stderr
     assert _fields(database_url) == crawled  # the same fields, and no new version
 
     # Into a database that never saw the crawl, the WARC's sitemap records tell the same: first
     # the first run's sitemap (the WARC files in their order), then the pages.
     fresh = new_database_url(backend)
-    done = newsarchive("reextract", "--db", fresh, "--warc-dir", str(run.warc_dir))
+    done = newsarchive("reextract", "--db", fresh, "--warc-dir", str(run.warc_dir), "--workers", "1")
     assert done.returncode == 0, done.stderr
     assert _fields(fresh) == crawled

@@ -140,13 +140,20 @@ def test_what_the_pages_share_is_fetched_once_a_run(requisite_site: RequisiteSit
     assert [uri for uri, count in requests.items() if count > 1] == []
 
 
-@needs_browser
-def test_reextract_reads_the_rendered_dom(
-    requisite_site: RequisiteSite, rendered_crawl: CrawlRun, tmp_path: Path
-) -> None:
-    database_url = f"sqlite:///{tmp_path / 'fresh.db'}"
+@pytest.fixture(scope="module")
+def rendered_reextract(rendered_crawl: CrawlRun, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """`newsarchive reextract` of ``rendered_crawl``'s WARCs into a fresh database: its URL. Read only."""
+    database_url = f"sqlite:///{tmp_path_factory.mktemp('rendered-reextract') / 'fresh.db'}"
     done = newsarchive("reextract", "--warc-dir", str(rendered_crawl.warc_dir), "--db", database_url, "--workers", "1")
     assert done.returncode == 0, done.stderr
+    return database_url
+
+
+@needs_browser
+def test_reextract_reads_the_rendered_dom(
+    requisite_site: RequisiteSite, rendered_crawl: CrawlRun, rendered_reextract: str
+) -> None:
+    database_url = rendered_reextract
     page = f"{requisite_site.url}{API_STORY.path}"
     assert _stored(database_url)[page] == _stored(rendered_crawl.database_url)[page]
     assert _extracted_as(database_url, page) == ["article"]
@@ -166,12 +173,11 @@ def _requisite_rows(database_url: str) -> dict[tuple[str, int], list[str]]:
 
 @needs_browser
 def test_a_rendered_page_records_the_requisites_its_html_names_both_ways(
-    requisite_site: RequisiteSite, tmp_path: Path
+    requisite_site: RequisiteSite, rendered_crawl: CrawlRun, rendered_reextract: str
 ) -> None:
     """What a replay of the page loads is what its HTML names (the browser's own requests are
     archived besides): the crawl and a reextract, which reads the DOM for extraction, agree."""
-    run = profile_crawl(tmp_path, requisite_site.listing_url, "NEWSARCHIVE_REQUISITES=layout", render=True)
-    assert run.returncode == 0, run.log[-3000:]
+    run = rendered_crawl  # render mode, requisites at the default level: the crawl this needs
     crawled = _requisite_rows(run.database_url)
     page = f"{requisite_site.url}{API_STORY.path}"
     with sqlite3.connect(run.database_url.removeprefix("sqlite:///")) as db:
@@ -183,10 +189,7 @@ def test_a_rendered_page_records_the_requisites_its_html_names_both_ways(
         f"{requisite_site.url}/static/late.css",
         f"{requisite_site.url}/static/story.js",
     ]
-    fresh = f"sqlite:///{tmp_path / 'fresh.db'}"
-    done = newsarchive("reextract", "--warc-dir", str(run.warc_dir), "--db", fresh, "--workers", "1")
-    assert done.returncode == 0, done.stderr
-    assert _requisite_rows(fresh) == crawled
+    assert _requisite_rows(rendered_reextract) == crawled
 
 
 @needs_browser

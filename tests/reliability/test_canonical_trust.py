@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import sqlite3
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -102,110 +103,189 @@ def test_a_post_naming_a_captured_article_as_canonical_is_stored_as_itself(
     assert rebuilt(run, new_database_url(backend)) == stored
 
 
-def test_a_post_naming_an_article_not_yet_captured_is_stored_as_itself(site: RawSite, tmp_path: Path) -> None:
+# -- the scenarios below share their crawls: one a stage --------------------------------------------
+# Each scenario is a few crawls of its own pages, the site changing between them. A crawl's cost is
+# mostly its start-up, so stage n of every scenario is one crawl (their pages apart: no page of
+# one names a page of another), into one archive; each test reads its own pages' versions and
+# log lines, and `newsarchive reextract` of the whole archive must decide the same for them.
+Stage = tuple[dict[str, bytes], tuple[str, ...]]  # routes set before the stage's crawl, the paths it starts from
+
+NOT_YET_CAPTURED = "/news/2024/03/13/harbour-reopens", "/community/user-posts/12346-harbour-closed-for-good"
+ELSEWHERE = "/news/2024/03/14/bridge-vote"
+MOVED = "/news/2024/03/15/ferry-strike", "/news/2024/03/15/ferry-strike-ends"
+SECTION = "/world"
+SECTION_STORIES = tuple(f"/news/2024/03/16/story-number-{n}" for n in range(3))
+RETRACTED = "/news/2024/03/17/retracted-report"
+REFRESHED = "/news/2024/03/18/tram-line", "/news/2024/03/18/tram-line-cancelled"
+
+
+def _not_yet_captured(base: str) -> list[Stage]:
     # The community page's own head says where it lives; the canonical link came in with the post.
-    article, post = "/news/2024/03/13/harbour-reopens", "/community/user-posts/12346-harbour-closed-for-good"
-    site.routes[article] = response(page("Harbour reopens", REAL_TEXT, canonical(site.url + article)), HTML)
-    head = f"<meta property='og:url' content='{site.url + post}'>"
+    article, post = NOT_YET_CAPTURED
+    head = f"<meta property='og:url' content='{base + post}'>"
     body = page("Harbour closed for good", FORGED_TEXT, head).replace(
-        b"<article>", f"<article>{canonical(site.url + article)}".encode()
+        b"<article>", f"<article>{canonical(base + article)}".encode()
     )
-    site.routes[post] = response(body, HTML)
-    run = crawl(tmp_path, site, post)
-    assert f"the page also names {site.url + post} as its own URL" in run.log
-    run = crawl(tmp_path, site, article)
-
-    stored = versions(run.database_url)
-    assert [FORGED_TEXT in text for text in stored[site.url + post]] == [True]
-    assert [REAL_TEXT in text for text in stored[site.url + article]] == [True]
-    assert rebuilt(run, f"sqlite:///{tmp_path / 'rebuilt.db'}") == stored
+    routes = {
+        article: response(page("Harbour reopens", REAL_TEXT, canonical(base + article)), HTML),
+        post: response(body, HTML),
+    }
+    return [(routes, (post,)), ({}, (article,))]
 
 
-def test_the_same_story_at_another_address_joins_its_article(site: RawSite, tmp_path: Path) -> None:
-    """AMP and print copies, before and after the article itself was captured: one article, one version."""
-    article = "/news/2024/03/14/bridge-vote"
-    declared = canonical(site.url + article) + f"<meta property='og:url' content='{site.url + article}'>"
+def _elsewhere(base: str) -> list[Stage]:
+    """AMP and print copies, before and after the article itself was captured."""
+    article = ELSEWHERE
+    declared = canonical(base + article) + f"<meta property='og:url' content='{base + article}'>"
     story = response(page("Council votes on the bridge", REAL_TEXT, declared), HTML)
-    site.routes.update({article: story, article + "/amp": story, article + "?output=print": story})
-    crawl(tmp_path, site, article + "/amp")
-    crawl(tmp_path, site, article)
-    run = crawl(tmp_path, site, article + "?output=print")
-
-    stored = versions(run.database_url)
-    assert list(stored) == [site.url + article] and len(stored[site.url + article]) == 1
-    assert "not followed" not in run.log
-    assert rebuilt(run, f"sqlite:///{tmp_path / 'rebuilt.db'}") == stored
+    routes = {article: story, article + "/amp": story, article + "?output=print": story}
+    return [(routes, (article + "/amp",)), ({}, (article,)), ({}, (article + "?output=print",))]
 
 
-def test_a_redirect_from_the_canonical_url_is_evidence_enough(site: RawSite, tmp_path: Path) -> None:
+def _moved(base: str) -> list[Stage]:
+    """The site moves its story and redirects the old address to the new, which names the old as canonical."""
+    old, new = MOVED
+    head = canonical(base + old) + f"<meta property='og:url' content='{base + new}'>"
+    moved = {
+        new: response(page("Ferry strike ends", FORGED_TEXT, head), HTML),
+        old: response(b"moved", ("Location", base + new), status="301 Moved Permanently"),
+    }
+    return [({old: response(page("Ferry strike", REAL_TEXT, canonical(base + old)), HTML)}, (old,)), (moved, (old,))]
+
+
+def _section(base: str) -> list[Stage]:
+    """A CMS that names the front page, or a section page, as every article's canonical."""
+    teasers = "".join(
+        f"<article><h2><a href='{path}'>Story {n}</a></h2></article>" for n, path in enumerate(SECTION_STORIES)
+    )
+    collection = '<script type=\'application/ld+json\'>{"@type": "CollectionPage"}</script>'
+    listing = response(f"<html><head>{collection}</head><body>{teasers}</body></html>".encode(), HTML)
+    stories = {}
+    for n, path in enumerate(SECTION_STORIES):
+        named = base + ("/" if n < 2 else SECTION)
+        head = canonical(named) + f"<meta property='og:url' content='{named}'>"
+        stories[path] = response(page(f"Story {n}", f"{REAL_TEXT} Story {n}.", head), HTML)
+    return [({SECTION: listing}, (SECTION,)), (stories, SECTION_STORIES)]
+
+
+def _retracted(base: str) -> list[Stage]:
+    """The story is taken down (404); a stale copy elsewhere on the site still names it as canonical."""
+    article = RETRACTED
+    story = response(page("A report later retracted", REAL_TEXT, canonical(base + article)), HTML)
+    gone = response(b"gone", ("Content-Type", "text/plain"), status="404 Not Found")
+    return [
+        ({article: story, article + "/amp": story}, (article,)),
+        ({article: gone}, (article,)),
+        ({}, (article + "/amp",)),
+    ]
+
+
+def _refreshed(base: str) -> list[Stage]:
+    """The old address becomes a page with a meta refresh to a new one that names the old as canonical."""
+    old, new = REFRESHED
+    refresh = f"<html><head><meta http-equiv='refresh' content='0; url={new}'></head><body></body></html>"
+    refreshed = {
+        old: response(refresh.encode(), HTML),
+        new: response(page("Tram line cancelled", FORGED_TEXT, canonical(base + old)), HTML),
+    }
+    return [({old: response(page("Tram line", REAL_TEXT, canonical(base + old)), HTML)}, (old,)), (refreshed, (old,))]
+
+
+SCENARIOS = (_not_yet_captured, _elsewhere, _moved, _section, _retracted, _refreshed)
+
+
+@dataclass(frozen=True)
+class Staged:
+    base: str
+    database_url: str
+    logs: list[str]  # each stage's crawl log
+    stored: dict[str, list[str]]
+    rebuilt: dict[str, list[str]]  # what `newsarchive reextract` of the archive's WARCs made of it
+
+    def versions(self, *paths: str, rebuilt: bool = False) -> dict[str, list[str]]:
+        """The versions of the articles at *paths* (and only those)."""
+        urls = {self.base + path for path in paths}
+        return {url: texts for url, texts in (self.rebuilt if rebuilt else self.stored).items() if url in urls}
+
+    def lines(self, stage: int, *paths: str) -> list[str]:
+        """The lines of stage *stage*'s crawl log that name one of *paths*' URLs."""
+        urls = tuple(self.base + path for path in paths)
+        return [line for line in self.logs[stage].splitlines() if any(url in line for url in urls)]
+
+
+@pytest.fixture(scope="module")
+def staged(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Staged]:
+    tmp = tmp_path_factory.mktemp("canonical-stages")
+    with RawSite({}) as site:
+        scenarios = [scenario(site.url) for scenario in SCENARIOS]
+        logs = []
+        for stage in range(max(map(len, scenarios))):
+            paths: list[str] = []
+            for stages in scenarios:
+                if stage < len(stages):
+                    routes, starts = stages[stage]
+                    site.routes.update(routes)
+                    paths += starts
+            logs.append(crawl(tmp, site, *paths).log)
+        run = CrawlRun(f"sqlite:///{tmp / 'archive.db'}", tmp / "warc", 0, logs[-1])
+        stored = versions(run.database_url)
+        yield Staged(site.url, run.database_url, logs, stored, rebuilt(run, f"sqlite:///{tmp / 'rebuilt.db'}"))
+
+
+def test_a_post_naming_an_article_not_yet_captured_is_stored_as_itself(staged: Staged) -> None:
+    article, post = NOT_YET_CAPTURED
+    assert f"the page also names {staged.base + post} as its own URL" in "\n".join(staged.lines(0, post))
+    stored = staged.versions(article, post)
+    assert [FORGED_TEXT in text for text in stored[staged.base + post]] == [True]
+    assert [REAL_TEXT in text for text in stored[staged.base + article]] == [True]
+    assert staged.versions(article, post, rebuilt=True) == stored
+
+
+def test_the_same_story_at_another_address_joins_its_article(staged: Staged) -> None:
+    """AMP and print copies, before and after the article itself was captured: one article, one version."""
+    copies = (ELSEWHERE, ELSEWHERE + "/amp", ELSEWHERE + "?output=print")
+    stored = staged.versions(*copies)
+    assert list(stored) == [staged.base + ELSEWHERE] and len(stored[staged.base + ELSEWHERE]) == 1
+    assert [line for line in staged.lines(2, *copies) if "not followed" in line] == []
+    assert staged.versions(*copies, rebuilt=True) == stored
+
+
+def test_a_redirect_from_the_canonical_url_is_evidence_enough(staged: Staged) -> None:
     """The site moved its story and redirects the old address: the new page, naming the old one as
     canonical, is the article's next version, on the crawl and on reextract."""
-    old, new = "/news/2024/03/15/ferry-strike", "/news/2024/03/15/ferry-strike-ends"
-    site.routes[old] = response(page("Ferry strike", REAL_TEXT, canonical(site.url + old)), HTML)
-    crawl(tmp_path, site, old)
-    head = canonical(site.url + old) + f"<meta property='og:url' content='{site.url + new}'>"
-    site.routes[new] = response(page("Ferry strike ends", FORGED_TEXT, head), HTML)
-    site.routes[old] = response(b"moved", ("Location", site.url + new), status="301 Moved Permanently")
-    run = crawl(tmp_path, site, old)
-
-    stored = versions(run.database_url)
-    assert list(stored) == [site.url + old]
-    assert [REAL_TEXT in text for text in stored[site.url + old]] == [True, False]
-    assert FORGED_TEXT in stored[site.url + old][1]
-    assert rebuilt(run, f"sqlite:///{tmp_path / 'rebuilt.db'}") == stored
+    old, _ = MOVED
+    stored = staged.versions(*MOVED)
+    assert list(stored) == [staged.base + old]
+    assert [REAL_TEXT in text for text in stored[staged.base + old]] == [True, False]
+    assert FORGED_TEXT in stored[staged.base + old][1]
+    assert staged.versions(*MOVED, rebuilt=True) == stored
 
 
-def test_a_canonical_naming_a_listing_is_not_followed(site: RawSite, tmp_path: Path) -> None:
+def test_a_canonical_naming_a_listing_is_not_followed(staged: Staged) -> None:
     """A CMS that names the front page, or a section page, as every article's canonical."""
-    section = "/world"
-    stories = [f"/news/2024/03/16/story-number-{n}" for n in range(3)]
-    teasers = "".join(f"<article><h2><a href='{path}'>Story {n}</a></h2></article>" for n, path in enumerate(stories))
-    collection = '<script type=\'application/ld+json\'>{"@type": "CollectionPage"}</script>'
-    site.routes[section] = response(f"<html><head>{collection}</head><body>{teasers}</body></html>".encode(), HTML)
-    crawl(tmp_path, site, section)
-    for n, path in enumerate(stories):
-        named = site.url + ("/" if n < 2 else section)
-        head = canonical(named) + f"<meta property='og:url' content='{named}'>"
-        site.routes[path] = response(page(f"Story {n}", f"{REAL_TEXT} Story {n}.", head), HTML)
-    run = crawl(tmp_path, site, *stories)
-
-    stored = versions(run.database_url)
-    assert sorted(stored) == sorted(site.url + path for path in stories)
-    assert run.log.count("is a listing's") == 3
-    assert rebuilt(run, f"sqlite:///{tmp_path / 'rebuilt.db'}") == stored
+    stored = staged.versions(SECTION, *SECTION_STORIES)
+    assert sorted(stored) == sorted(staged.base + path for path in SECTION_STORIES)
+    assert sum("is a listing's" in line for line in staged.lines(1, *SECTION_STORIES)) == 3
+    assert staged.versions(SECTION, *SECTION_STORIES, rebuilt=True) == stored
 
 
-def test_a_copy_does_not_bring_back_a_removed_article(site: RawSite, tmp_path: Path) -> None:
+def test_a_copy_does_not_bring_back_a_removed_article(staged: Staged) -> None:
     """The story was taken down (404); a stale copy elsewhere on the site still names it as canonical."""
-    article = "/news/2024/03/17/retracted-report"
-    story = response(page("A report later retracted", REAL_TEXT, canonical(site.url + article)), HTML)
-    site.routes.update({article: story, article + "/amp": story})
-    crawl(tmp_path, site, article)
-    site.routes[article] = response(b"gone", ("Content-Type", "text/plain"), status="404 Not Found")
-    crawl(tmp_path, site, article)
-    run = crawl(tmp_path, site, article + "/amp")
-
-    assert "that article is marked removed" in run.log
-    with sqlite3.connect(run.database_url.removeprefix("sqlite:///")) as db:
+    article = staged.base + RETRACTED
+    assert "that article is marked removed" in "\n".join(staged.lines(2, RETRACTED + "/amp"))
+    with sqlite3.connect(staged.database_url.removeprefix("sqlite:///")) as db:
         removed = dict(db.execute("SELECT url, removed_at IS NOT NULL FROM articles").fetchall())
-    assert removed == {site.url + article: 1, site.url + article + "/amp": 0}
+    assert {url: removed[url] for url in removed if url.startswith(article)} == {article: 1, article + "/amp": 0}
 
 
-def test_a_meta_refresh_is_not_taken_for_a_redirect(site: RawSite, tmp_path: Path) -> None:
+def test_a_meta_refresh_is_not_taken_for_a_redirect(staged: Staged) -> None:
     """A refresh is markup in a page, not a redirect the WARC records: the crawl and reextract both
     keep the page it led to apart from an article it does not match."""
-    old, new = "/news/2024/03/18/tram-line", "/news/2024/03/18/tram-line-cancelled"
-    site.routes[old] = response(page("Tram line", REAL_TEXT, canonical(site.url + old)), HTML)
-    crawl(tmp_path, site, old)
-    refresh = f"<html><head><meta http-equiv='refresh' content='0; url={new}'></head><body></body></html>"
-    site.routes[old] = response(refresh.encode(), HTML)
-    site.routes[new] = response(page("Tram line cancelled", FORGED_TEXT, canonical(site.url + old)), HTML)
-    run = crawl(tmp_path, site, old)
-
-    stored = versions(run.database_url)
-    assert [REAL_TEXT in text for text in stored[site.url + old]] == [True]
-    assert [FORGED_TEXT in text for text in stored[site.url + new]] == [True]
-    assert rebuilt(run, f"sqlite:///{tmp_path / 'rebuilt.db'}") == stored
+    old, new = REFRESHED
+    stored = staged.versions(*REFRESHED)
+    assert [REAL_TEXT in text for text in stored[staged.base + old]] == [True]
+    assert [FORGED_TEXT in text for text in stored[staged.base + new]] == [True]
+    assert staged.versions(*REFRESHED, rebuilt=True) == stored
 
 
 def test_a_later_404_of_a_tracking_link_removes_its_article(tmp_path: Path) -> None:

@@ -152,7 +152,7 @@ def test_a_refused_row_is_skipped_alone_and_the_run_fails(
 
     cli = newsarchive(
         "crawl", f"{site.url}/news/", "--db", database_url, "--warc-dir", str(tmp_path / "cli-warc"),
-        *(f"--set={setting}" for setting in ONE_BATCH),
+        *(f"--set={setting}" for setting in ONE_BATCH), "--set=NEWSARCHIVE_EXTRACT_WORKERS=1",
     )  # fmt: skip
     assert cli.returncode == 1, cli.stderr[-3000:]
     assert "store_skipped" in cli.stderr

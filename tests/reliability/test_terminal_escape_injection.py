@@ -128,6 +128,8 @@ def test_the_crawl_summary_shows_paths_with_brackets(tmp_path: Path) -> None:
             f"sqlite:///{target / 'a.db'}",
             "--warc-dir",
             str(target / "warc"),
+            "--set",
+            "NEWSARCHIVE_EXTRACT_WORKERS=1",
         )
     assert "MarkupError" not in done.stderr, done.stderr[-3000:]
     assert done.returncode == 0, done.stderr[-3000:]

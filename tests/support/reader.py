@@ -21,8 +21,7 @@ from typing import Any
 
 from archive.sample_site import SampleArticle, SampleSite, load_articles
 from tests.support.cli import ROOT
-from tests.support.crawls import CrawlRun, newsfeed_crawl, scrapy_crawl
-from tests.support.requisite_site import RequisiteSite
+from tests.support.crawls import CrawlRun, newsfeed_crawl
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMIUM_ARGS = [
@@ -86,18 +85,6 @@ def two_crawls(tmp: Path) -> ReaderArchive:
         run = newsfeed_crawl(tmp, [f"start_url={site.url}/news-feed/"], database_url=run.database_url)
         assert run.returncode == 0, run.log[-3000:]
     return ReaderArchive(run, second, second[EDITED_INDEX], second[HOSTILE_INDEX])
-
-
-def requisite_crawls(site: RequisiteSite, tmp: Path) -> CrawlRun:
-    """Two real crawls of the requisite site with page requisites on (the default level): the
-    second finds a new edition of the listing, and re-validates its requisites (304s)."""
-    run = scrapy_crawl(tmp, site.listing_url, "NEWSARCHIVE_REQUISITES=layout")
-    assert run.returncode == 0, run.log[-3000:]
-    time.sleep(1.1)  # the second run's captures are dated after the first's
-    site.edition += 1
-    again = scrapy_crawl(tmp, site.listing_url, "NEWSARCHIVE_REQUISITES=layout", database_url=run.database_url)
-    assert again.returncode == 0, again.log[-3000:]
-    return again
 
 
 @dataclasses.dataclass(frozen=True)
