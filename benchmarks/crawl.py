@@ -708,10 +708,10 @@ def print_summary(
         )
         print(startup_line(*startup, pages))
         found = {
-            "real / naive (target >= 2.0)": real_rate / pages_per_s(naive, pages)
+            "real / naive (target >= 2.3)": real_rate / pages_per_s(naive, pages)
             if naive is not None and pages_per_s(naive, pages)
             else float("nan"),
-            "real / two-core limit (target >= 0.85)": real_rate / (2000 / total_ms),
+            "real / two-core limit (target >= 0.9)": real_rate / (2000 / total_ms),
             "real CPU / sum of parts (overhead beyond the parts)": real_cpu / total_ms,
             "real / limit on the CPU other processes left it": real_rate / (left * 1000 / total_ms),
         }
