@@ -34,9 +34,9 @@ from urllib.parse import urljoin
 
 from w3lib.url import safe_url_string
 
-from archive.responses import HeaderPairs, first_header, header_pairs, is_html, is_http_url, is_stylesheet
+from archive.responses import HeaderPairs, first_header, header_pairs, is_html, is_stylesheet
 from archive.text_response import RecordedResponse, scrapy_headers
-from archive.urls import is_crawlable
+from archive.urls import is_crawlable, is_http_url
 
 if TYPE_CHECKING:
     from lxml.html import HtmlElement

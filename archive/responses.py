@@ -25,6 +25,7 @@ from urllib.parse import urljoin
 
 from archive.content_coding import ContentDecodingError, TooLarge, codings, decode_content
 from archive.extraction.types import ExtractionHints
+from archive.urls import is_http_url
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 # Headers whose value is one item (RFC 9110): a repetition is an error of the server's, and the first
@@ -63,11 +64,6 @@ def first_header(pairs: HeaderPairs, name: str) -> str | None:
 
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})  # the ones Scrapy follows
-
-
-def is_http_url(url: str) -> bool:
-    """Whether an absolute *url* is http(s): its scheme in any case (RFC 3986 §3.1)."""
-    return url[:8].lower().startswith(("http://", "https://"))
 
 
 def redirect_target(url: str, status: int, pairs: HeaderPairs) -> str | None:

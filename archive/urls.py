@@ -101,6 +101,12 @@ def host_of(url: str) -> str:
     return host.removeprefix("www.")
 
 
+def is_http_url(url: str) -> bool:
+    """Whether an absolute *url* is http(s), its scheme in any case (RFC 3986 §3.1): the cheap test of
+    a URL already resolved; :func:`is_crawlable` also parses it for a host."""
+    return url[:8].lower().startswith(("http://", "https://"))
+
+
 def is_crawlable(url: str) -> bool:
     """Whether the crawl may fetch *url*: http or https, with a host."""
     try:

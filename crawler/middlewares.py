@@ -309,7 +309,6 @@ class WarcArchiveMiddleware:
             raise IgnoreRequest(f"WARC write failed: {exc}") from exc
 
 
-
 def http_redirects(meta: dict[str, Any]) -> tuple[str, ...]:
     """The URLs whose 3xx answers led to this request: the hops of Scrapy's redirect chain after its
     last meta refresh. A refresh is markup in a page, and not in the WARC as a redirect, so

@@ -23,7 +23,7 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from archive.requisites import rewrite_css_urls, srcset_candidates
-from archive.responses import is_http_url
+from archive.urls import is_http_url
 
 # Elements that run, embed or frame something: gone with their content (their tail text stays).
 _DROPPED = frozenset({"script", "iframe", "frame", "frameset", "object", "embed", "applet", "portal", "base"})
