@@ -9,6 +9,8 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
 from archive.extract import Article, NotAnArticle
 from archive.extraction.pool import ExtractionPool
 from archive.responses import PageInput
@@ -79,9 +81,11 @@ def test_an_undecodable_page_is_an_extraction_error_with_its_reason() -> None:
     assert isinstance(result, NotAnArticle) and result.kind == "error" and "Content-Encoding gzip" in result.reason
 
 
-def test_a_worker_keeps_one_copy_of_the_stop_words() -> None:
+@pytest.mark.parametrize("start", ["built", "read from the cache"])
+def test_a_worker_keeps_one_copy_of_the_stop_words(start: str, tmp_path: Path) -> None:
     """jusText's stop words are held once in a worker: trafilatura's fallback list and jusText's
-    lower-cased copy of it are the language index's own strings, and say what they said before."""
+    lower-cased copy of it are the language index's own strings, and say what they said before,
+    whether the worker built the index or read it from the cache a worker before it wrote."""
     import subprocess
     import sys
 
@@ -101,5 +105,8 @@ assert justext.core.define_stoplist(external.JT_STOPLIST) is external.JT_STOPLIS
 assert justext.core.define_stoplist(("Ab", "cd")) == frozenset({"ab", "cd"})
 print("ok")
 """
-    done = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, timeout=120)
-    assert done.stdout.strip() == "ok", done.stderr
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
+    for _ in range(2 if start == "read from the cache" else 1):
+        done = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, timeout=120, env=env)
+        assert done.stdout.strip() == "ok", done.stderr
+    assert len(list((tmp_path / "newsarchive").glob("stopwords-*.marshal"))) == 1
