@@ -22,32 +22,6 @@ from archive.db import as_utc
 from archive.sites import SiteSelector, as_selector
 from archive.urls import canonicalize
 
-EXPORT_FIELDS = (
-    "id",
-    "url",
-    "title",
-    "authors",
-    "published",
-    "modified",
-    "language",
-    "site",
-    "section",
-    "tags",
-    "description",
-    "image",
-    "canonical_url",
-    "text",
-    "version",
-    "content_hash",
-    "extractor",
-    "extractor_version",
-    "fetched_at",
-    "status",
-    "warc_file",
-    "warc_offset",
-    "warc_length",
-)
-
 
 @dataclass(frozen=True, slots=True)
 class Filters:
@@ -170,9 +144,6 @@ def iter_articles(session: Session, filters: Filters = Filters(), chunk: int = 5
                 "warc_offset": row.warc_offset,
                 "warc_length": row.warc_length,
             }
-
-
-ORDERS = ("published", "captured", "id")
 
 
 def list_articles(

@@ -20,7 +20,8 @@ In one run, on the same pages, side by side:
    Scrapy crawl of the site, ``benchmarks/naive.py fetch``);
 2. the NAIVE pipeline (``benchmarks/naive.py naive``: extract in the callback, warcio in the reactor
    thread, one commit per item);
-3. the real ``scrapy crawl newsfeed`` (stall probe on, autothrottle off, everything else as configured).
+3. the real ``scrapy crawl newsfeed`` (the ``scrapy`` console script; stall probe on, autothrottle off,
+   everything else as configured).
 
 Prints pages/s of both crawls, CPU ms/page per stage, peak RSS (the crawl process plus its
 extraction workers), what of the workers' CPU is their start-up (a pool started and stopped apart:
@@ -274,6 +275,8 @@ def run_crawl(
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSARCHIVE_")}
     env[STATS_FILE_ENV] = str(stats_file)
     env["NEWSARCHIVE_INDEX_FILE"] = str(workdir / "warc.cdxj")
+    # This checkout's packages, whatever is installed: the console script's own directory is first on its path.
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     log = workdir / "crawl.log"
     rss = RssSamples()
     started = time.monotonic()
@@ -334,11 +337,18 @@ def startup_line(startup_s: float, workers: int, pages: int) -> str:
     )
 
 
+def scrapy_command() -> list[str]:
+    """``scrapy``, the console script users run, beside this interpreter (``python -m scrapy`` where
+    there is none): a spawned worker is prepared from the parent's main script, and the two differ there."""
+    import sysconfig
+
+    script = Path(sysconfig.get_path("scripts")) / "scrapy"
+    return [sys.executable, str(script)] if script.is_file() else [sys.executable, "-m", "scrapy"]
+
+
 def real_crawl_command(site: BenchSite, workdir: Path, extra: list[str], profile: str | None) -> list[str]:
     command = [
-        sys.executable,
-        "-m",
-        "scrapy",
+        *scrapy_command(),
         "crawl",
         "newsfeed",
         "-a",

@@ -5,9 +5,13 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
+
+import pytest
 
 from archive.extract import Article, NotAnArticle
 from archive.extraction.pool import ExtractionPool
@@ -79,12 +83,11 @@ def test_an_undecodable_page_is_an_extraction_error_with_its_reason() -> None:
     assert isinstance(result, NotAnArticle) and result.kind == "error" and "Content-Encoding gzip" in result.reason
 
 
-def test_a_worker_keeps_one_copy_of_the_stop_words() -> None:
+@pytest.mark.parametrize("start", ["built", "read from the cache"])
+def test_a_worker_keeps_one_copy_of_the_stop_words(start: str, tmp_path: Path) -> None:
     """jusText's stop words are held once in a worker: trafilatura's fallback list and jusText's
-    lower-cased copy of it are the language index's own strings, and say what they said before."""
-    import subprocess
-    import sys
-
+    lower-cased copy of it are the language index's own strings, and say what they said before,
+    whether the worker built the index or read it from the cache a worker before it wrote."""
     # A process of its own, as a worker is: whatever this one imported has not touched the lists.
     check = """
 import justext.core, trafilatura.external as external
@@ -101,5 +104,74 @@ assert justext.core.define_stoplist(external.JT_STOPLIST) is external.JT_STOPLIS
 assert justext.core.define_stoplist(("Ab", "cd")) == frozenset({"ab", "cd"})
 print("ok")
 """
-    done = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, timeout=120)
-    assert done.stdout.strip() == "ok", done.stderr
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
+    for _ in range(2 if start == "read from the cache" else 1):
+        done = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, timeout=120, env=env)
+        assert done.stdout.strip() == "ok", done.stderr
+    assert len(list((tmp_path / "newsarchive").glob("stopwords-*.marshal"))) == 1
+
+
+_ROOT = Path(__file__).resolve().parent.parent
+# A console script as `scrapy crawl` is started by (its own `from scrapy.cmdline import execute`):
+# what a spawned child would run again before its task, here marked by a file it leaves.
+_CONSOLE_SCRIPT = """
+import sys
+from pathlib import Path
+
+if __name__ == "__mp_main__":
+    Path(sys.argv[1]).write_text("the worker ran the parent's main script")
+
+if __name__ == "__main__":
+    from archive.extraction.pool import ExtractionPool
+    from archive.responses import PageInput
+
+    pool = ExtractionPool(workers=2, niceness=0)
+    story = b"Words of the story. " * 60
+    body = b"<html><head><title>T</title></head><body><article><p>" + story + b"</p></article></body></html>"
+    page = PageInput("https://news.example/story/", body, {"Content-Type": "text/html"})
+    print(pool.result(page, pool.submit(page)).kind)
+    pool.close()
+"""
+
+
+def _run_script(script: Path, text: str, marker: Path) -> subprocess.CompletedProcess[str]:
+    """*text* run as a main script, given *marker*'s path, with this checkout's packages."""
+    script.write_text(text)
+    done = subprocess.run(
+        [sys.executable, str(script), str(marker)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(_ROOT)},
+    )
+    assert done.returncode == 0, done.stderr
+    return done
+
+
+def test_workers_do_not_run_the_main_script_that_started_the_crawl(tmp_path: Path) -> None:
+    """Started from a console script (``scrapy crawl``), each spawned worker ran the script again
+    before its first page: all of Scrapy and Twisted imported in every worker (45 MB and a second
+    of CPU each). Workers need nothing of the parent's main module."""
+    marker = tmp_path / "ran-in-a-worker"
+    done = _run_script(tmp_path / "console-script", _CONSOLE_SCRIPT, marker)
+    assert done.stdout.strip() == "article"
+    assert not marker.exists()
+
+
+def test_other_spawned_processes_still_run_the_main_script(tmp_path: Path) -> None:
+    """Only the extraction workers leave the parent's main module out: a spawned process of anyone
+    else's (whose target may live in that module) is prepared as multiprocessing prepares it."""
+    marker = tmp_path / "ran"
+    _run_script(
+        tmp_path / "other-script",
+        "import multiprocessing, sys\n"
+        "import archive.extraction.pool\n"
+        "def target(path):\n"
+        "    open(path, 'w').write('ran')\n"
+        "if __name__ == '__main__':\n"
+        "    process = multiprocessing.get_context('spawn').Process(target=target, args=(sys.argv[1],))\n"
+        "    process.start(); process.join()\n"
+        "    sys.exit(process.exitcode)\n",
+        marker,
+    )
+    assert marker.read_text() == "ran"

@@ -197,6 +197,18 @@ def test_the_characters_looked_for_are_those_trafilatura_strips_before_parsing()
     assert stripped == {c for c in map(chr, range(0x10000)) if has_invalid_xml_chars(f"<p>{c}</p>")}
 
 
+def test_the_look_for_those_characters_answers_for_the_page_asked_about() -> None:
+    """The look is remembered for the last page (a worker asks twice about each): never for another."""
+    clean = "<p>" + "a" * 5000 + "</p>"
+    dirty = clean.replace("a", "\x01", 1)
+    same_text_other_object = "".join(["<p>", "a" * 5000, "</p>"])
+    for _ in range(2):
+        assert not has_invalid_xml_chars(clean)
+        assert has_invalid_xml_chars(dirty)
+        assert not has_invalid_xml_chars(same_text_other_object)
+        assert has_invalid_xml_chars(dirty + "\ufffe") and not has_invalid_xml_chars(clean)
+
+
 def test_a_plain_page_is_parsed_once_and_its_extraction_is_unchanged() -> None:
     url, pairs = "https://news.example/news/2026/12/07/crafted/", [("Content-Type", "text/html; charset=utf-8")]
     body = _crafted(body="<article><h1>Storm</h1>" + "<p>The storm hit the harbour at dawn, said the mayor.</p>" * 20)

@@ -29,7 +29,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def register(sub: Any) -> None:
-    from archive.query import ORDERS
+    from archive.query_names import ORDERS
 
     p = one_line_errors(
         subcommand(

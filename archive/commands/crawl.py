@@ -22,7 +22,6 @@ from archive.commands.options import (
 )
 from archive.commands.output import for_terminal, terminal_text
 from archive.config import database_url, warc_dir
-from archive.health import drifted, summary_line
 from archive.urls import join_start_urls, redact_url, start_url_problem
 
 EXIT_STATUS_HELP = """\
@@ -56,6 +55,8 @@ def summary_rows(summary: Any, db: str, warcs: str) -> list[tuple[str, Any]]:
         ("seconds", round(summary.seconds, 1)),
         ("finish reason", summary.finish_reason),
     ]
+    from archive.health import summary_line
+
     health = summary_line(summary.stats)
     if health is not None:  # one line per site crawled: ok, learning, or what drifted
         rows.append(("extraction health", health))
@@ -121,6 +122,8 @@ def crawl_exit(summary: Any, fail_on_drift: bool = False) -> int:
     from crawler.outcome import exit_status
 
     status = exit_status(summary.finish_reason)
+    from archive.health import drifted
+
     if fail_on_drift and drifted(summary.stats):
         return EXIT_FAILURE
     return status

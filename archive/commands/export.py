@@ -90,7 +90,7 @@ def write_parquet(
 
 
 def _csv_row(row: dict[str, Any]) -> list[Any]:
-    from archive.query import EXPORT_FIELDS
+    from archive.query_names import EXPORT_FIELDS
 
     joined = {"authors": "; ".join(row["authors"]), "tags": "; ".join(row["tags"])}
     return [joined.get(field, row.get(field)) for field in EXPORT_FIELDS]
@@ -98,7 +98,8 @@ def _csv_row(row: dict[str, Any]) -> list[Any]:
 
 def run(args: argparse.Namespace) -> int:
     from archive.db import open_database
-    from archive.query import EXPORT_FIELDS, iter_articles
+    from archive.query import iter_articles
+    from archive.query_names import EXPORT_FIELDS
 
     if args.format == "parquet" and args.output is None and sys.stdout.isatty():
         raise UserError("Parquet is binary: give --output FILE.parquet or redirect stdout")

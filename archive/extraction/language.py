@@ -13,6 +13,8 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
+from . import stopword_cache
+from .stopword_cache import StopwordIndex
 from .structured import PageData
 
 _JUSTEXT_CODES = {
@@ -143,7 +145,20 @@ def _languages_by_word() -> dict[str, tuple[str, ...]]:
 def _index() -> tuple[tuple[str, ...], dict[str, tuple[str, ...]]]:
     """(the languages, the languages of each stop word): one pass over a page's words instead of one
     per stop list (~70 of them). An extraction worker holds this for its whole life, so each word
-    is kept once and each distinct tuple of languages once (1,700 tuples for 139,000 words)."""
+    is kept once and each distinct tuple of languages once (1,700 tuples for 139,000 words).
+
+    Building it takes 0.3-0.4 s of CPU, which every extraction worker paid at its start; it is kept in
+    the user's cache directory (:mod:`archive.extraction.stopword_cache`) and read back in 0.04 s."""
+    key = stopword_cache.key(_JUSTEXT_CODES, _EXTRA_STOPWORDS)
+    built = stopword_cache.read(key)
+    if built is None:
+        built = _build_index()
+        stopword_cache.write(key, built)
+    _share_with_trafilatura(built.shared_with_justext)
+    return built.languages, built.by_word
+
+
+def _build_index() -> StopwordIndex:
     languages: list[str] = []
     from_justext: dict[str, str] = {}  # code -> jusText's name
     index: dict[str, list[str]] = {}
@@ -156,8 +171,7 @@ def _index() -> tuple[tuple[str, ...], dict[str, tuple[str, ...]]]:
     tuples: dict[tuple[str, ...], tuple[str, ...]] = {}
     by_word = {word: tuples.setdefault(tuple(codes), tuple(codes)) for word, codes in index.items()}
     del index
-    _share_with_trafilatura(by_word, from_justext)
-    return tuple(languages), by_word
+    return StopwordIndex(tuple(languages), by_word, _justext_words(by_word, from_justext))
 
 
 def load() -> None:
@@ -166,29 +180,40 @@ def load() -> None:
     _index()
 
 
-def _share_with_trafilatura(by_word: dict[str, tuple[str, ...]], from_justext: dict[str, str]) -> None:
-    """One copy of jusText's stop words in a worker: trafilatura's jusText fallback keeps every
-    list's words (``JT_STOPLIST``, built from fresh strings on first use, 12 MB) and jusText keeps
-    a lower-cased copy of those (``define_stoplist``, cached: 15 MB more). The words are lower case
-    already, so both are given one frozenset made of the strings the index holds; jusText's
-    lower-casing of it would give the same set, so it is handed back as it is."""
+def _justext_words(by_word: dict[str, tuple[str, ...]], from_justext: dict[str, str]) -> frozenset[str] | None:
+    """Every word of jusText's lists as one frozenset made of the strings the index holds, for
+    :func:`_share_with_trafilatura`; None when jusText is missing or its lower-casing would change
+    a word (then both keep their own copies)."""
     try:
-        import justext.core
-        import trafilatura.external as external
         from justext.utils import get_stoplist, get_stoplists
     except ImportError:
-        return
-    if external.JT_STOPLIST is not None:
-        return
-    # Decided once per distinct tuple of languages (~1,700), not once per word (~139,000): this
-    # runs at every extraction worker's start.
+        return None
+    # Decided once per distinct tuple of languages (~1,700), not once per word (~139,000).
     justext_tuples = {codes for codes in set(by_word.values()) if not from_justext.keys().isdisjoint(codes)}
     words = [word for word, codes in by_word.items() if codes in justext_tuples]
     for language in sorted(get_stoplists() - set(from_justext.values())):
         words.extend(word for word in get_stoplist(language) if word not in by_word)
     shared = frozenset(words)
     if any(map(str.__ne__, shared, map(str.lower, shared))):
-        return  # not what jusText's lower-casing would give: leave both as they are
+        return None
+    return shared
+
+
+def _share_with_trafilatura(shared: frozenset[str] | None) -> None:
+    """One copy of jusText's stop words in a worker: trafilatura's jusText fallback keeps every
+    list's words (``JT_STOPLIST``, built from fresh strings on first use, 12 MB) and jusText keeps
+    a lower-cased copy of those (``define_stoplist``, cached: 15 MB more). The words are lower case
+    already, so both are given *shared*; jusText's lower-casing of it would give the same set, so it
+    is handed back as it is."""
+    if shared is None:
+        return
+    try:
+        import justext.core
+        import trafilatura.external as external
+    except ImportError:
+        return
+    if external.JT_STOPLIST is not None:
+        return
     define_stoplist = justext.core.define_stoplist
 
     def defined(stoplist: Any) -> frozenset[str]:

@@ -13,11 +13,11 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-import multiprocessing
 import threading
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
+from archive.extraction.spawning import WorkerContext
 from archive.extraction.types import Article, NotAnArticle
 from archive.extraction.worker import init_worker
 from archive.page_reading import PageRead, PageTask, extract_page, read_page
@@ -44,7 +44,7 @@ class ExtractionPool:
         # spawn, not fork: the parent runs a reactor, threads and database connections.
         pool = ProcessPoolExecutor(
             self.workers,
-            mp_context=multiprocessing.get_context("spawn"),
+            mp_context=WorkerContext(),
             initializer=init_worker,
             # Workers ignore SIGINT: Ctrl-C reaches the whole process group, and a graceful stop still
             # needs them to finish the pages in flight.
