@@ -1,0 +1,117 @@
+"""Finding: the reader showed a user something other than the page captured at a URL.
+
+* The article page's list of captures had no method column and offered "view as archived" for
+  every capture of the URL: a foreign WARC's POST to the page (a search form, a comment posted
+  back) or HEAD (a link checker) was shown as the page, and the listing could not tell them apart.
+  Only a GET's answer is read as a document (archive/responses.py ``body_is_read``), as reextract
+  decides.
+* A page's rendered DOM (render mode's ``conversion`` record) inside a WACZ was never found: the
+  look past the page's record framed the zip, not the WARC inside it, so the view showed the empty
+  shell the browser started from.
+
+Each through the real CLI: a crafted WARC or WACZ imported by ``reextract``, read from the real
+``newsarchive serve``."""
+
+from __future__ import annotations
+
+import sqlite3
+import urllib.error
+import urllib.request
+import uuid
+from pathlib import Path
+
+from lxml import html as lxml_html
+
+from tests.reliability.test_foreign_warc_methods import HOST, _crawl
+from tests.support.cli import newsarchive
+from tests.support.reader import serving
+from tests.support.warc_files import gzipped, http_response, wacz, warc_record
+
+HTTP = "application/http; msgtype=response"
+
+
+def _fetch(url: str) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=30) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+def _imported(tmp_path: Path, name: str, data: bytes) -> tuple[str, Path, Path]:
+    """*data* as the file *name* in a WARC directory, imported by `reextract`: (database URL,
+    WARC directory, database file)."""
+    warcs = tmp_path / "warc"
+    warcs.mkdir()
+    (warcs / name).write_bytes(data)
+    database = tmp_path / "imported.db"
+    done = newsarchive("reextract", "--db", f"sqlite:///{database}", "--warc-dir", str(warcs), "--workers", "0")
+    assert done.returncode == 0, done.stdout + done.stderr[-3000:]
+    return f"sqlite:///{database}", warcs, database
+
+
+def _captures_of(database: Path, url: str) -> dict[str, int]:
+    with sqlite3.connect(database) as db:
+        rows = db.execute("SELECT method, id FROM captures WHERE url = ?", (url,))
+        return {method: capture for method, capture in rows}
+
+
+def test_only_the_get_capture_of_a_page_is_viewed_and_the_listing_names_each_method(tmp_path: Path) -> None:
+    database_url, warcs, database = _imported(tmp_path, "foreign.warc.gz", gzipped(*_crawl()))
+    url = f"{HOST}/budget/"
+    captures = _captures_of(database, url)
+    assert set(captures) == {"GET", "HEAD", "POST"}
+    with sqlite3.connect(database) as db:
+        (article,) = db.execute("SELECT id FROM articles WHERE url = ?", (url,)).fetchone()
+    with serving(database_url, "--warc-dir", str(warcs)) as base:
+        _, page = _fetch(f"{base}/article/{article}")
+        listing = lxml_html.document_fromstring(page)
+        rows = listing.xpath("//section[@class='captures']//tr[td]")
+        methods = [row.xpath("string(td[@class='method'])") for row in rows]
+        assert sorted(methods) == ["GET", "HEAD", "POST"], methods
+        views = listing.xpath("//a[@class='archived']/@href")
+        assert views == [f"/article/{article}?view={captures['GET']}#archived"], views
+        # Asked for by hand, the POST's and the HEAD's captures are no page to view: a message
+        # naming the capture's record, never the search results as the article's page.
+        for method in ("POST", "HEAD"):
+            status, shown = _fetch(f"{base}/capture/{captures[method]}/archived")
+            assert status == 404 and f"answered a {method}".encode() in shown, shown[:500]
+            assert b"Search results" not in shown
+            _, page = _fetch(f"{base}/article/{article}?view={captures[method]}")
+            assert b'class="replay"' not in page
+        status, shown = _fetch(f"{base}/capture/{captures['GET']}/archived")
+        assert status == 200 and b"Harbour budget agreed" in shown and b"Search results" not in shown
+
+
+def _shell_and_its_dom(site: str) -> list[bytes]:
+    """A page whose story a script builds, and render mode's DOM of it (crawler/render.py's
+    ``conversion`` record, referring to the page's response record)."""
+    page_id = f"<urn:uuid:{uuid.uuid4()}>"
+    shell = b"<html><head><title>Tram line</title></head><body><main id='app'>Loading</main></body></html>"
+    built = (
+        "<html><head><title>Tram line</title></head><body><main id='app'><article><h1>Tram line reopens</h1><p>"
+        + "The tram line reopened on Monday after a year of works on the bridge. " * 30
+        + "</p></article></main></body></html>"
+    )
+    return [
+        warc_record("response", f"{site}/tram/", http_response(shell), content_type=HTTP, record_id=page_id),
+        warc_record(
+            "conversion",
+            f"{site}/tram/",
+            built.encode(),
+            content_type="text/html; charset=utf-8",
+            date="2024-05-01T10:00:05Z",
+            warc_headers=(("WARC-Refers-To", page_id), ("WARC-Refers-To-Target-URI", f"{site}/tram/")),
+        ),
+    ]
+
+
+def test_a_rendered_dom_inside_a_wacz_is_what_the_view_shows(tmp_path: Path) -> None:
+    site = "https://city.example"
+    before = wacz(tmp_path / "made.wacz", {"data.warc.gz": gzipped(*_shell_and_its_dom(site))}, [f"{site}/tram/"])
+    database_url, warcs, database = _imported(tmp_path, "rendered.wacz", before.read_bytes())
+    (capture,) = _captures_of(database, f"{site}/tram/").values()
+    with serving(database_url, "--warc-dir", str(warcs)) as base:
+        status, shown = _fetch(f"{base}/capture/{capture}/archived")
+    assert status == 200
+    assert lxml_html.document_fromstring(shown).xpath("string(//main//h1)") == "Tram line reopens", shown[:500]
