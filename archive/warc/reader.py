@@ -68,6 +68,7 @@ from archive.warc.packages import Package, PackageError, Window, open_package
 from archive.warc.redirects import RedirectChains
 from archive.warc.rendered import conversions_after
 from archive.warc.revisits import DEFER, Deferred, Location, Originals
+from archive.warc.warcinfo import crawl_settings
 from archive.warc.writer import later_files
 
 logger = logging.getLogger(__name__)
@@ -290,6 +291,9 @@ class WarcReader:
         # them: the crawl writes it within its render timeout, so the recent ones are enough.
         self._pages_read: OrderedDict[str, Capture] = OrderedDict()
         self._methods = Methods()  # the method of each response, from its request record
+        # The settings of the crawl that wrote each file, as its latest warcinfo record says them
+        # (archive/warc/warcinfo.py): what reextract stores beyond the page follows them.
+        self.crawl_settings: dict[Path, dict[str, str]] = {}
 
     def _note(self, outcome: str) -> None:
         """What became of the record being read (once: the first outcome noted is its outcome)."""
@@ -401,6 +405,9 @@ class WarcReader:
             return outcome
         if kind == "request":
             self._note(METHOD_READ)
+        if kind == "warcinfo":
+            # Each WARC (a package's too) starts with its own: the records after it are its crawl's.
+            self.crawl_settings[path] = crawl_settings(raw.block) if raw.complete else {}
         return None
 
     def _counted(self, record: ReadRecord) -> ReadRecord:
