@@ -145,6 +145,13 @@ FILTERED = "left out by filters"
 NOT_HTTP = "not read (its block is no HTTP message)"
 NOTHING = "nothing to extract"
 METHOD_READ = "read for its response's method"
+TRUNCATED = "stored as a capture (WARC-Truncated: not the whole record)"
+
+
+def is_truncated(raw: RawRecord) -> bool:
+    """Whether the record's writer cut its block short (``WARC-Truncated``: length, time,
+    disconnect, unspecified): what it holds is not the whole answer, and is never read as one."""
+    return "warc-truncated" in raw.headers
 
 
 @dataclass(frozen=True, slots=True)
@@ -535,7 +542,8 @@ class WarcReader:
     def _answer(self, path: Path, name: str, raw: RawRecord, http: HttpBlock, capture: Capture) -> ReadRecord | None:
         """A response's or resource's capture: indexed as an original revisits may point at,
         selected, its payload decoded."""
-        if raw.complete and self.want_payload(capture.status, capture.content_type):
+        truncated = is_truncated(raw)
+        if raw.complete and not truncated and self.want_payload(capture.status, capture.content_type):
             # An original a revisit may need the payload of (pages; what the caller reads too).
             self._originals.remember(Location(path, raw.offset), capture, raw.headers.get("warc-date", ""))
         if not self._selected(raw):
@@ -546,6 +554,10 @@ class WarcReader:
                 self._pages_read.popitem(last=False)
         if not raw.complete:
             logger.info("%s at offset %d: %d-byte record not decoded", name, raw.offset, raw.block_length)
+            return ReadRecord(capture, None, http.headers, path)
+        if truncated:
+            # The first part of the answer only: the crawl extracts no page it could not download whole.
+            self._note(TRUNCATED)
             return ReadRecord(capture, None, http.headers, path)
         return self._decoded(capture, http, http.headers, path)
 

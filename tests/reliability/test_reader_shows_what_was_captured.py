@@ -115,3 +115,36 @@ def test_a_rendered_dom_inside_a_wacz_is_what_the_view_shows(tmp_path: Path) -> 
         status, shown = _fetch(f"{base}/capture/{capture}/archived")
     assert status == 200
     assert lxml_html.document_fromstring(shown).xpath("string(//main//h1)") == "Tram line reopens", shown[:500]
+
+
+def test_a_truncated_record_is_no_article_and_the_view_says_it_is_not_whole(tmp_path: Path) -> None:
+    """A record its writer cut short (``WARC-Truncated: length``, Heritrix's and wget's at their
+    size limit) holds the first part of the page only: extracted, it became an article whose text
+    ends mid-story, and the view showed the part as the page. The crawl extracts no page it could
+    not download whole (over DOWNLOAD_MAXSIZE: a download error); reextract stores its capture."""
+    url = "https://times.example/news/long-story/"
+    whole = (
+        b"<html><head><title>A long story</title></head><body><article><h1>A long story</h1><p>"
+        + b"The council met on Monday and agreed the budget for the harbour. " * 60
+        + b"The last paragraph says the vote was close.</p></article></body></html>"
+    )
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: %d\r\n\r\n" % len(whole)
+    cut = head + whole[: len(whole) // 2]
+    records = gzipped(
+        warc_record("response", url, cut, content_type=HTTP, warc_headers=(("WARC-Truncated", "length"),))
+    )
+    warcs = tmp_path / "warc"
+    warcs.mkdir()
+    (warcs / "cut.warc.gz").write_bytes(records)
+    database = tmp_path / "imported.db"
+    done = newsarchive("reextract", "--db", f"sqlite:///{database}", "--warc-dir", str(warcs), "--workers", "0")
+    assert done.returncode == 0, done.stdout + done.stderr[-3000:]
+    assert "stored as a capture (WARC-Truncated: not the whole record) 1" in done.stdout, done.stdout
+    with sqlite3.connect(database) as db:
+        assert db.execute("SELECT count(*) FROM article_versions").fetchone() == (0,)
+        (capture,) = db.execute("SELECT id FROM captures WHERE url = ?", (url,)).fetchone()
+    with serving(f"sqlite:///{database}", "--warc-dir", str(warcs)) as base:
+        status, shown = _fetch(f"{base}/capture/{capture}/archived")
+        assert status == 404 and b"WARC-Truncated" in shown, shown[:500]
+        status, record = _fetch(f"{base}/capture/{capture}.warc")
+        assert status == 200 and record == records  # the record itself, as stored, is still there
