@@ -117,19 +117,24 @@ def test_a_rendered_dom_inside_a_wacz_is_what_the_view_shows(tmp_path: Path) -> 
     assert lxml_html.document_fromstring(shown).xpath("string(//main//h1)") == "Tram line reopens", shown[:500]
 
 
-def test_a_truncated_record_is_no_article_and_the_view_says_it_is_not_whole(tmp_path: Path) -> None:
-    """A record its writer cut short (``WARC-Truncated: length``, Heritrix's and wget's at their
-    size limit) holds the first part of the page only: extracted, it became an article whose text
-    ends mid-story, and the view showed the part as the page. The crawl extracts no page it could
-    not download whole (over DOWNLOAD_MAXSIZE: a download error); reextract stores its capture."""
-    url = "https://times.example/news/long-story/"
+def _long_story() -> tuple[bytes, bytes]:
+    """A page, and the record of it its writer cut at half its length (``WARC-Truncated: length``)."""
     whole = (
         b"<html><head><title>A long story</title></head><body><article><h1>A long story</h1><p>"
         + b"The council met on Monday and agreed the budget for the harbour. " * 60
         + b"The last paragraph says the vote was close.</p></article></body></html>"
     )
     head = b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: %d\r\n\r\n" % len(whole)
-    cut = head + whole[: len(whole) // 2]
+    return whole, head + whole[: len(whole) // 2]
+
+
+def test_a_truncated_record_is_no_article_and_the_view_says_it_is_not_whole(tmp_path: Path) -> None:
+    """A record its writer cut short (``WARC-Truncated: length``, Heritrix's and wget's at their
+    size limit) holds the first part of the page only: extracted, it became an article whose text
+    ends mid-story, and the view showed the part as the page. The crawl extracts no page it could
+    not download whole (over DOWNLOAD_MAXSIZE: a download error); reextract stores its capture."""
+    url = "https://times.example/news/long-story/"
+    _, cut = _long_story()
     records = gzipped(
         warc_record("response", url, cut, content_type=HTTP, warc_headers=(("WARC-Truncated", "length"),))
     )
@@ -148,3 +153,23 @@ def test_a_truncated_record_is_no_article_and_the_view_says_it_is_not_whole(tmp_
         assert status == 404 and b"WARC-Truncated" in shown, shown[:500]
         status, record = _fetch(f"{base}/capture/{capture}.warc")
         assert status == 200 and record == records  # the record itself, as stored, is still there
+
+
+def test_a_truncated_record_is_no_answer_in_the_index_a_replay_tool_reads(tmp_path: Path) -> None:
+    """pywb and ReplayWeb.page serve what the CDXJ index (and a WACZ's, made by the same rule)
+    lists: the first half of a page would be replayed as the page."""
+    whole, cut = _long_story()
+    warcs = tmp_path / "warc"
+    warcs.mkdir()
+    truncated = (("WARC-Truncated", "length"),)
+    (warcs / "cut.warc.gz").write_bytes(
+        gzipped(
+            warc_record("response", "https://times.example/cut/", cut, content_type=HTTP, warc_headers=truncated),
+            warc_record("response", "https://times.example/whole/", http_response(whole), content_type=HTTP),
+        )
+    )
+    index = tmp_path / "index.cdxj"
+    done = newsarchive("index", "--warc-dir", str(warcs), "-o", str(index))
+    assert done.returncode == 0, done.stdout + done.stderr[-3000:]
+    keys = [line.split(" ", 1)[0] for line in index.read_text().splitlines()]
+    assert keys == ["example,times)/whole"], keys
