@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from archive.responses import first_header, is_html
-from archive.warc.framing import GZIP_MAGIC, BadStretch, addressed, parse_warc_date, read_record_at
+from archive.warc.framing import GZIP_MAGIC, BadStretch, addressed, is_truncated, parse_warc_date, read_record_at
 from archive.warc.httpblock import decode_payload, parse_http, resource_block
-from archive.warc.reader import OutsideWarcDir, is_truncated, locate
+from archive.warc.reader import OutsideWarcDir, locate
 from archive.warc.rendered import Look, conversions_after
 
 OPEN_SUFFIX = ".open"

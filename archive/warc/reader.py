@@ -61,7 +61,15 @@ from archive.responses import (
 from archive.sites import SiteSelector, as_selector
 from archive.warc.arc import derived_record_id
 from archive.warc.digests import digest_matches
-from archive.warc.framing import MAX_BLOCK, BadStretch, Framer, RawRecord, parse_warc_date, unbracket
+from archive.warc.framing import (
+    MAX_BLOCK,
+    BadStretch,
+    Framer,
+    RawRecord,
+    is_truncated,
+    parse_warc_date,
+    unbracket,
+)
 from archive.warc.httpblock import HttpBlock, dechunk, decode_payload, http_message_type, parse_http, resource_block
 from archive.warc.methods import DEFAULT_METHOD, Methods
 from archive.warc.packages import Package, PackageError, Window, open_package
@@ -146,12 +154,6 @@ NOT_HTTP = "not read (its block is no HTTP message)"
 NOTHING = "nothing to extract"
 METHOD_READ = "read for its response's method"
 TRUNCATED = "stored as a capture (WARC-Truncated: not the whole record)"
-
-
-def is_truncated(raw: RawRecord) -> bool:
-    """Whether the record's writer cut its block short (``WARC-Truncated``: length, time,
-    disconnect, unspecified): what it holds is not the whole answer, and is never read as one."""
-    return "warc-truncated" in raw.headers
 
 
 @dataclass(frozen=True, slots=True)

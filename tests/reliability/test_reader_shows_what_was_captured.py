@@ -22,6 +22,7 @@ from pathlib import Path
 
 from lxml import html as lxml_html
 
+from archive.warc.digests import payload_digest
 from tests.reliability.test_foreign_warc_methods import HOST, _crawl
 from tests.support.cli import newsarchive
 from tests.support.reader import serving
@@ -173,3 +174,35 @@ def test_a_truncated_record_is_no_answer_in_the_index_a_replay_tool_reads(tmp_pa
     assert done.returncode == 0, done.stdout + done.stderr[-3000:]
     keys = [line.split(" ", 1)[0] for line in index.read_text().splitlines()]
     assert keys == ["example,times)/whole"], keys
+
+
+def test_a_revisit_of_a_truncated_record_is_not_extracted_from_its_part(tmp_path: Path) -> None:
+    """A revisit stands for its original's payload: when that record was cut short, the revisit
+    has no whole payload either, in the files read or through the captures stored before."""
+    url = "https://times.example/news/long-story/"
+    _, cut = _long_story()
+    original_id, digest = f"<urn:uuid:{uuid.uuid4()}>", payload_digest(cut.split(b"\r\n\r\n", 1)[1])
+    original = warc_record(
+        "response", url, cut, content_type=HTTP, record_id=original_id,
+        warc_headers=(("WARC-Truncated", "length"), ("WARC-Payload-Digest", digest)),
+    )  # fmt: skip
+    revisit = warc_record(
+        "revisit", url, cut.split(b"\r\n\r\n", 1)[0] + b"\r\n\r\n", content_type=HTTP, date="2024-05-02T10:00:00Z",
+        warc_headers=(
+            ("WARC-Profile", "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"),
+            ("WARC-Refers-To", original_id), ("WARC-Refers-To-Target-URI", url),
+            ("WARC-Refers-To-Date", "2024-05-01T10:00:00Z"), ("WARC-Payload-Digest", digest),
+        ),
+    )  # fmt: skip
+    warcs = tmp_path / "warc"
+    warcs.mkdir()
+    (warcs / "a.warc.gz").write_bytes(gzipped(original))
+    (warcs / "b.warc.gz").write_bytes(gzipped(revisit))
+    database = tmp_path / "imported.db"
+    for name in ("a.warc.gz", "b.warc.gz"):  # the second run finds the original among the stored captures
+        done = newsarchive("reextract", str(warcs / name), "--db", f"sqlite:///{database}", "--warc-dir", str(warcs))
+        assert "Traceback" not in done.stderr, done.stderr[-3000:]
+    (warcs / "both.warc.gz").write_bytes(gzipped(original, revisit))
+    newsarchive("reextract", str(warcs / "both.warc.gz"), "--db", f"sqlite:///{database}", "--warc-dir", str(warcs))
+    with sqlite3.connect(database) as db:
+        assert db.execute("SELECT count(*) FROM article_versions").fetchone() == (0,)
