@@ -361,6 +361,9 @@ class _Pending:
     page: bool = False  # stored with an extraction result (an HTML answer with status 200)
     reused: ExtractionResult | None = None  # the stored result of an unchanged revisit
     named_by: _Read | None = None  # whose requisites it records: its own task's, a rendered DOM its HTML's
+    # An HTML page a rendered DOM may still follow (archive/warc/rendered.py): held until a record
+    # dated past NEWSARCHIVE_READER_RENDERED_WITHIN after it is read, so the DOM takes its place.
+    may_be_rendered: bool = False
 
 
 class _Run:
@@ -464,11 +467,20 @@ class _Run:
             names = page.error is None and not record.rendered
             task = self._task(record, page.body if names else None, None if reused is not None else page)
             named_by = html_named_by if record.rendered else task if names else None
-            self.window.append(_Pending(capture, task, True, reused, named_by))
+            self.window.append(_Pending(capture, task, True, reused, named_by, may_be_rendered=not record.rendered))
         else:
             self.window.append(_Pending(capture))
-        while self.window and (len(self.window) > self.limit or _ready(self.window[0])):
+        while self.window and (len(self.window) > self.limit or self._settled(self.window[0], capture)):
             self.settle(self.window.popleft(), flush)
+
+    def _settled(self, entry: _Pending, latest: Capture) -> bool:
+        """Whether *entry* can be stored, the record of *latest* read: its tasks are done, and no
+        rendered DOM of its page can come after a record dated *latest*."""
+        if not _ready(entry):
+            return False
+        if not entry.may_be_rendered:
+            return True
+        return latest.fetched_at - entry.capture.fetched_at > dt.timedelta(seconds=self.config.rendered_within)
 
     def _reused(self, capture: Capture, page: PageInput) -> ExtractionResult | None:
         """The stored result of a revisit of the same input, as the crawl's reuse pipeline gives
