@@ -18,6 +18,7 @@ import sqlite3
 import urllib.error
 import urllib.request
 import uuid
+import zipfile
 from pathlib import Path
 
 from lxml import html as lxml_html
@@ -26,6 +27,7 @@ from archive.warc.digests import payload_digest
 from tests.reliability.test_foreign_warc_methods import HOST, _crawl
 from tests.support.cli import newsarchive
 from tests.support.reader import serving
+from tests.support.sample_articles import article_html
 from tests.support.warc_files import gzipped, http_response, wacz, warc_record
 
 HTTP = "application/http; msgtype=response"
@@ -210,3 +212,42 @@ def test_a_revisit_of_a_truncated_record_is_not_extracted_from_its_part(tmp_path
     newsarchive("reextract", str(warcs / "both.warc.gz"), "--db", f"sqlite:///{database}", "--warc-dir", str(warcs))
     with sqlite3.connect(database) as db:
         assert db.execute("SELECT count(*) FROM article_versions").fetchone() == (0,)
+
+
+def test_a_package_of_a_page_captured_as_a_revisit_holds_its_original(tmp_path: Path) -> None:
+    """``wacz --since`` packed the WARC files of the captures since then: a page whose capture is
+    a revisit (its payload first archived at another URL, before --since: Heritrix and
+    Browsertrix deduplicate by digest) went without the record holding its body, and a replay of
+    the package had nothing to show for it."""
+    first, second = "https://times.example/news/story/", "https://times.example/news/story/?ref=home"
+    body = article_html("Harbour budget agreed")
+    digest = (("WARC-Payload-Digest", payload_digest(body)),)
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: %d\r\n\r\n" % len(body)
+    revisit_headers = (
+        *digest,
+        ("WARC-Profile", "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"),
+        ("WARC-Refers-To-Target-URI", first),
+        ("WARC-Refers-To-Date", "2024-05-01T10:00:00Z"),
+    )
+    warcs = tmp_path / "warc"
+    warcs.mkdir()
+    original = warc_record("response", first, http_response(body), content_type=HTTP, warc_headers=digest)
+    (warcs / "a.warc.gz").write_bytes(gzipped(original))
+    revisit = warc_record(
+        "revisit", second, head, content_type=HTTP, date="2024-05-02T10:00:00Z", warc_headers=revisit_headers
+    )
+    (warcs / "b.warc.gz").write_bytes(gzipped(revisit))
+    database = f"sqlite:///{tmp_path / 'imported.db'}"
+    done = newsarchive("reextract", "--db", database, "--warc-dir", str(warcs), "--workers", "0")
+    assert done.returncode == 0, done.stdout + done.stderr[-3000:]
+    with sqlite3.connect(tmp_path / "imported.db") as db:
+        pages = db.execute(
+            "SELECT c.url, c.record_type FROM article_versions v JOIN captures c ON c.id = v.capture_id"
+        ).fetchall()
+    assert (second, "revisit") in pages, pages
+    package = tmp_path / "since.wacz"
+    done = newsarchive("wacz", "-o", str(package), "--since", "2024-05-02", "--db", database, "--warc-dir", str(warcs))
+    assert done.returncode == 0, done.stdout + done.stderr[-3000:]
+    with zipfile.ZipFile(package) as packed:
+        members = sorted(name for name in packed.namelist() if name.startswith("archive/"))
+    assert members == ["archive/a.warc.gz", "archive/b.warc.gz"], members
