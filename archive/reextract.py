@@ -25,7 +25,7 @@ import sys
 import threading
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -57,6 +57,7 @@ from archive.responses import (
 from archive.store import ExtractionResult, StoreStats, store_batch
 from archive.warc.reader import ReadRecord, ReadStats, Selection, Skipped, WarcReader
 from archive.warc.revisits import ORIGINAL_TYPES
+from archive.warc.warcinfo import RECORDED_SETTINGS
 from archive.warc.writer import READABLE_SUFFIXES, closed_warc_files
 
 logger = logging.getLogger(__name__)
@@ -284,9 +285,15 @@ class ReextractSettings:
     # NEWSARCHIVE_READER_RENDERED_WITHIN: how far past a file given alone its rendered DOMs are
     # looked for in its writer's later files (archive/warc/rendered.py), as "view as archived" looks.
     rendered_within: float = 0.0
+    # The requisite settings the user set (archive/warc/warcinfo.py RECORDED_SETTINGS): the others
+    # are each file's crawl's, as its warcinfo record says them (as_crawled).
+    given: frozenset[str] = frozenset()
 
     @classmethod
     def from_settings(cls, settings: Any) -> ReextractSettings:
+        from scrapy.settings import SETTINGS_PRIORITIES
+
+        set_by_user = SETTINGS_PRIORITIES["project"]  # crawler/settings.py's defaults are at this priority
         return cls(
             sites_file=settings.get("NEWSARCHIVE_SITES_FILE") or None,
             max_size=settings.getint("DOWNLOAD_MAXSIZE"),
@@ -297,7 +304,33 @@ class ReextractSettings:
             requisites_per_page=settings.getint("NEWSARCHIVE_REQUISITES_PER_PAGE"),
             requisite_maxsize=settings.getint("NEWSARCHIVE_REQUISITE_MAXSIZE"),
             rendered_within=settings.getfloat("NEWSARCHIVE_READER_RENDERED_WITHIN"),
+            given=frozenset(name for name in RECORDED_SETTINGS if settings.getpriority(name) > set_by_user),
         )
+
+    @property
+    def may_name_requisites(self) -> bool:
+        """Whether any page may be read for its requisites: unless the user set the level to none,
+        a file's crawl may have recorded them."""
+        return self.requisite_level != "none" or "NEWSARCHIVE_REQUISITES" not in self.given
+
+    def as_crawled(self, crawl: Mapping[str, str]) -> ReextractSettings:
+        """These settings with the requisite settings the user did not set taken from *crawl* (a
+        file's warcinfo: archive/warc/warcinfo.py ``crawl_settings``); a value no crawl of ours
+        writes (another tool's field of the same name) is not taken."""
+        from archive.requisites import LEVELS
+
+        level = crawl.get("NEWSARCHIVE_REQUISITES")
+        changes: dict[str, Any] = {}
+        if "NEWSARCHIVE_REQUISITES" not in self.given and level in LEVELS:
+            changes["requisite_level"] = level
+        for name, attribute in (
+            ("NEWSARCHIVE_REQUISITES_PER_PAGE", "requisites_per_page"),
+            ("NEWSARCHIVE_REQUISITE_MAXSIZE", "requisite_maxsize"),
+        ):
+            value = crawl.get(name, "")
+            if name not in self.given and value.isascii() and value.isdigit():
+                changes[attribute] = int(value)
+        return replace(self, **changes) if changes else self
 
     @classmethod
     def defaults(cls) -> ReextractSettings:
@@ -328,6 +361,9 @@ class _Pending:
     page: bool = False  # stored with an extraction result (an HTML answer with status 200)
     reused: ExtractionResult | None = None  # the stored result of an unchanged revisit
     named_by: _Read | None = None  # whose requisites it records: its own task's, a rendered DOM its HTML's
+    # An HTML page a rendered DOM may still follow (archive/warc/rendered.py): held until a record
+    # dated past NEWSARCHIVE_READER_RENDERED_WITHIN after it is read, so the DOM takes its place.
+    may_be_rendered: bool = False
 
 
 class _Run:
@@ -342,8 +378,12 @@ class _Run:
         reuse: ExtractionReuse | None,
         news_engine: Engine | None,
         named_already: Callable[[Capture], bool] = lambda capture: False,
+        crawl_settings: Mapping[Path, Mapping[str, str]] | None = None,
     ) -> None:
         self.result = result
+        # Each file's crawl's settings, as the reader has read them from its warcinfo so far.
+        self.crawl_settings = crawl_settings if crawl_settings is not None else {}
+        self._as_crawled: dict[tuple[Path, tuple[tuple[str, str], ...]], ReextractSettings] = {}
         self.reuse = reuse
         # Whether a capture's requisites are stored already (_NamedAlready): then not read again.
         self.named_already = named_already
@@ -370,19 +410,26 @@ class _Run:
             logger.warning("cannot decode %s: %s (stored as an extraction error)", page.url, page.error)
         return page
 
+    def requisite_config(self, record: ReadRecord) -> ReextractSettings:
+        """The settings *record*'s requisites are named by: the crawl's that wrote its file, where
+        the user set none (ReextractSettings.as_crawled)."""
+        crawl = tuple(sorted(self.crawl_settings.get(record.path, {}).items()))
+        key = (record.path, crawl)
+        if key not in self._as_crawled:
+            self._as_crawled[key] = self.config.as_crawled(dict(crawl))
+        return self._as_crawled[key]
+
     def _names(self, record: ReadRecord, body: bytes) -> bool:
         """Whether the page or stylesheet of *record* is read for what it names (by the function
         the spider calls, on the response the crawl's downloader made of the same exchange)."""
-        capture = record.capture
-        if self.config.requisite_level == "none" or not names_requisites(
-            capture.status, capture.content_type, capture.url
-        ):
+        capture, config = record.capture, self.requisite_config(record)
+        if config.requisite_level == "none" or not names_requisites(capture.status, capture.content_type, capture.url):
             return False
         if self.named_already(capture):
             return False
         # The crawl's stylesheet, fetched within that limit, could not be read either.
         return is_html(capture.content_type) or (
-            record.decoding_error is None and len(body) <= self.config.requisite_maxsize
+            record.decoding_error is None and len(body) <= config.requisite_maxsize
         )
 
     def _task(self, record: ReadRecord, body: bytes | None, page: PageInput | None) -> _Read | None:
@@ -391,7 +438,7 @@ class _Run:
         names = body is not None and self._names(record, body)
         if not names and page is None:
             return None
-        capture, config = record.capture, self.config
+        capture, config = record.capture, self.requisite_config(record)
         task = PageTask(
             capture.url,
             capture.status,
@@ -420,11 +467,20 @@ class _Run:
             names = page.error is None and not record.rendered
             task = self._task(record, page.body if names else None, None if reused is not None else page)
             named_by = html_named_by if record.rendered else task if names else None
-            self.window.append(_Pending(capture, task, True, reused, named_by))
+            self.window.append(_Pending(capture, task, True, reused, named_by, may_be_rendered=not record.rendered))
         else:
             self.window.append(_Pending(capture))
-        while self.window and (len(self.window) > self.limit or _ready(self.window[0])):
+        while self.window and (len(self.window) > self.limit or self._settled(self.window[0], capture)):
             self.settle(self.window.popleft(), flush)
+
+    def _settled(self, entry: _Pending, latest: Capture) -> bool:
+        """Whether *entry* can be stored, the record of *latest* read: its tasks are done, and no
+        rendered DOM of its page can come after a record dated *latest*."""
+        if not _ready(entry):
+            return False
+        if not entry.may_be_rendered:
+            return True
+        return latest.fetched_at - entry.capture.fetched_at > dt.timedelta(seconds=self.config.rendered_within)
 
     def _reused(self, capture: Capture, page: PageInput) -> ExtractionResult | None:
         """The stored result of a revisit of the same input, as the crawl's reuse pipeline gives
@@ -567,7 +623,7 @@ def reextract(
     workers = default_workers() if workers is None else max(0, workers)
     sessions = _open(database_url, dry_run)
     result = ReextractResult(read=ReadStats(), dry_run=dry_run, workers=workers)
-    requisites = config.requisite_level != "none"
+    requisites = config.may_name_requisites
     reader = _reader(paths, sessions, result, warc_dir, selection, config.max_size, requisites, config.rendered_within)
     reporter = _Progress(progress, progress_stream)
     reuse = ExtractionReuse(sessions) if config.reuse else None
@@ -575,7 +631,16 @@ def reextract(
     # A dry run reads every page's requisites: its batches' rows sit in a transaction of their own, and
     # an in-memory database's one connection must not be read beside it.
     named_already = _NamedAlready(sessions) if requisites and not dry_run else (lambda capture: False)
-    run = _Run(result, config, workers, batch_size or config.batch_size, reuse, news_engine, named_already)
+    run = _Run(
+        result,
+        config,
+        workers,
+        batch_size or config.batch_size,
+        reuse,
+        news_engine,
+        named_already,
+        reader.crawl_settings,
+    )
     writer: _StoreWriter | _DryRunWriter = (
         _DryRunWriter(sessions, result, on_batch) if dry_run else _StoreWriter(sessions, result, on_batch)
     )

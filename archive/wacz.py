@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from archive import models
 from archive.db import as_utc
-from archive.requisite_records import requisite_files, requisites_of
+from archive.requisite_records import full_record, requisite_files, requisites_of
 from archive.sites import SiteSelector
 from archive.warc.index import DigestsBeforeBuffering, Skipped, index_lines, replayable
 from archive.warc.reader import OutsideWarcDir, locate, stored_name
@@ -77,19 +77,28 @@ def select_for_package(
     files = set(session.scalars(select(captures.c.warc_file).distinct()))
     V, A = models.ArticleVersion, models.Article
     rows = session.execute(
-        select(V.article_id, captures.c.id, captures.c.url, captures.c.fetched_at, V.title)
+        select(V.article_id, captures.c.id, captures.c.url, captures.c.fetched_at, captures.c.record_type, V.title)
         .join(captures, captures.c.id == V.capture_id)
         .join(A, A.id == V.article_id)
         .order_by(V.article_id, V.number.desc())
     )
     pages: list[Page] = []
     page_captures: list[tuple[int, dt.datetime]] = []
+    revisits: list[int] = []
     seen: set[int] = set()
-    for article_id, capture_id, url, fetched_at, title in rows:
+    for article_id, capture_id, url, fetched_at, record_type, title in rows:
         if article_id not in seen:
             seen.add(article_id)
             pages.append(Page(url, as_utc(fetched_at), title))
             page_captures.append((capture_id, fetched_at))
+            if record_type == "revisit":
+                revisits.append(capture_id)
+    # A page captured as a revisit is replayed from its original's body, which may lie in a file
+    # of no capture selected (archived earlier, or at another URL).
+    for capture_id in revisits:
+        original = full_record(session, session.get_one(models.Capture, capture_id))
+        if original is not None:
+            files.add(original.warc_file)
     pages.sort(key=lambda page: (page.ts, page.url))
     loaded = [r for found in requisites_of(session, page_captures).values() for r in found]
     files |= requisite_files(loaded)

@@ -30,6 +30,7 @@ from archive.responses import capture_headers, header_pairs, redirect_target
 from archive.warc.blocks import Block, RevisitOf, WireExchange
 from archive.warc.digests import payload_digest
 from archive.warc.httpblock import parse_http
+from archive.warc.warcinfo import recorded_settings
 from archive.warc.writer import ExchangeRequest, ExchangeResponse, WarcWriter, WrittenRecord, warc_date
 from crawler.archive_index import ArchiveIndex, Original
 from crawler.items import is_requisite
@@ -106,6 +107,8 @@ class WarcArchiveMiddleware:
             "description": "Request and response records hold the HTTP messages as they crossed the "
             "connection (above TLS), chunked framing included; WARC-Payload-Digest is over the de-chunked "
             "body. A response Scrapy made itself is rebuilt from its parsed form, without Transfer-Encoding.",
+            # What reextract reads back to store what this crawl stored (archive/warc/warcinfo.py).
+            **recorded_settings(settings),
         }
         writer = WarcWriter(
             directory,

@@ -194,11 +194,18 @@ def test_a_second_run_reads_no_page_again_for_the_requisites_it_stored(
     sample_crawl: CrawlRun, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Requisites are stored once a capture (store() keeps the rows it has): a page whose capture has
-    them is not parsed again for them, and one whose rows are missing is read and filled alike."""
+    them is not parsed again for them, and one whose rows are missing is read and filled alike.
+    The crawl ran at level none: the level is set, as the user sets it, to read them at all."""
     import archive.requisites
+    from archive.crawl import project_settings
+    from archive.reextract import ReextractSettings
+
+    layout = ReextractSettings.from_settings(project_settings({"NEWSARCHIVE_REQUISITES": "layout"}))
 
     database_url = f"sqlite:///{tmp_path / 'again.db'}"
-    reextract([sample_crawl.warc_dir], database_url=database_url, warc_dir=sample_crawl.warc_dir, workers=0)
+    reextract(
+        [sample_crawl.warc_dir], database_url=database_url, warc_dir=sample_crawl.warc_dir, workers=0, settings=layout
+    )
     first = _requisite_rows(database_url)
     assert len({(name, offset) for name, offset, _, _ in first}) > 3, first  # pages that name requisites
     # One capture without its rows, as a capture stored before the table existed.
@@ -216,7 +223,9 @@ def test_a_second_run_reads_no_page_again_for_the_requisites_it_stored(
         return named_requisites(response, *args, **kwargs)
 
     monkeypatch.setattr(archive.requisites, "named_requisites", counted)
-    result = reextract([sample_crawl.warc_dir], database_url=database_url, warc_dir=sample_crawl.warc_dir, workers=0)
+    result = reextract(
+        [sample_crawl.warc_dir], database_url=database_url, warc_dir=sample_crawl.warc_dir, workers=0, settings=layout
+    )
     assert result.articles == len(ARTICLES) and result.store.versions_new == 0
     assert _requisite_rows(database_url) == first
     assert read_for_requisites == [_url_at(database_url, lost_file, lost_offset)]

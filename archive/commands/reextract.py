@@ -161,7 +161,10 @@ def register(sub: Any) -> None:
         Extraction is given what the crawl gave it: the same headers, charset and content-coding
         rules, the crawl's size limit (DOWNLOAD_MAXSIZE) and the hints of the page's site profile
         in the sites file in force (--sites-file, $NEWSARCHIVE_SITES_FILE, or sites.toml). Pass
-        the crawl's --sites-file / --set NAME=VALUE to re-extract as that crawl extracted.
+        the crawl's --sites-file / --set NAME=VALUE to re-extract as that crawl extracted. The
+        requisites each page names (NEWSARCHIVE_REQUISITES, _PER_PAGE, NEWSARCHIVE_REQUISITE_MAXSIZE)
+        are the ones the crawl that wrote the file recorded in its warcinfo record, unless --set
+        gives them.
 
         Bad input (a truncated or corrupt gzip member, a record whose digest does not match, a
         file that is not a WARC) is reported with file and offset, skipped, and the run goes on.

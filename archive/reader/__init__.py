@@ -229,12 +229,17 @@ class Reader:
         from archive.extraction.decode import decode_html
         from archive.reader.rewrite import ReaderRoutes, rewrite_html
         from archive.requisite_records import full_record
-        from archive.responses import is_html, media_type
+        from archive.responses import body_is_read, is_html, media_type
 
         capture_id = int(request.url_vars["id"])
 
         def build(session: Any) -> Any:
             capture = self._capture(session, capture_id)
+            if not body_is_read(capture.method):
+                raise RecordUnavailable(
+                    f"capture {capture_id} answered a {capture.method}, not a GET: no page published at its URL "
+                    f"(its record is /capture/{capture_id}.warc)"
+                )
             full = full_record(session, capture)
             if full is None:
                 kind = f"{capture.status} {capture.record_type}"

@@ -17,6 +17,7 @@ from archive import models
 from archive.changes import recent_edits, summary
 from archive.db import as_utc
 from archive.query import Filters, articles_per_day, names_by_version
+from archive.responses import body_is_read
 from archive.sites import SiteSelector
 from archive.textdiff import Piece, word_diff
 
@@ -128,6 +129,7 @@ class CaptureView:
     id: int
     url: str
     fetched_at: str
+    method: str
     status: int
     record_type: str
     content_type: str | None
@@ -252,13 +254,15 @@ def article(session: Session, article_id: int, pair: tuple[int, int] | None) -> 
             c.id,
             c.url,
             _iso(c.fetched_at) or "",
+            c.method,
             c.status,
             c.record_type,
             c.content_type,
             c.warc_file,
             c.warc_offset,
-            # A revisit is viewed as the page it stands for (archive/requisite_records.py full_record).
-            c.record_type in ("response", "resource", "revisit"),
+            # A revisit is viewed as the page it stands for (archive/requisite_records.py full_record);
+            # a POST's or a HEAD's answer is no page published at the URL, as reextract reads it.
+            body_is_read(c.method) and c.record_type in ("response", "resource", "revisit"),
         )
         for c in session.scalars(
             select(models.Capture)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from archive.responses import first_header, is_html
-from archive.warc.framing import GZIP_MAGIC, BadStretch, addressed, parse_warc_date, read_record_at
+from archive.warc.framing import GZIP_MAGIC, BadStretch, addressed, is_truncated, parse_warc_date, read_record_at
 from archive.warc.httpblock import decode_payload, parse_http, resource_block
 from archive.warc.reader import OutsideWarcDir, locate
 from archive.warc.rendered import Look, conversions_after
@@ -85,6 +85,11 @@ def archived_page(warc_dir: Path, name: str, offset: int) -> ArchivedPage:
     kind = raw.headers.get("warc-type")
     if kind not in ("response", "resource") or not raw.complete:
         raise RecordUnavailable(f"the record at {name} offset {offset} holds no archived page to show")
+    if is_truncated(raw):
+        raise RecordUnavailable(
+            f"the record at {name} offset {offset} is cut short (WARC-Truncated: "
+            f"{raw.headers['warc-truncated'][:40]}): not the whole answer, so it is not shown as one"
+        )
     http = parse_http(raw.block) if kind == "response" else resource_block(raw)
     if http is None:
         raise RecordUnavailable(f"the record at {name} offset {offset} holds no HTTP response")

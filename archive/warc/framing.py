@@ -57,6 +57,12 @@ class RawRecord:
     trailer: int = 0  # uncompressed files: bytes of the record's closing CRLFs, not in ``length``
 
 
+def is_truncated(raw: RawRecord) -> bool:
+    """Whether the record's writer cut its block short (``WARC-Truncated``: length, time,
+    disconnect, unspecified): what it holds is not the whole answer, and is never read as one."""
+    return "warc-truncated" in raw.headers
+
+
 class BadStretch(Exception):
     """A record (or a stretch of a file) that cannot be read, at *offset*, and why.
 

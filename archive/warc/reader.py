@@ -61,13 +61,22 @@ from archive.responses import (
 from archive.sites import SiteSelector, as_selector
 from archive.warc.arc import derived_record_id
 from archive.warc.digests import digest_matches
-from archive.warc.framing import MAX_BLOCK, BadStretch, Framer, RawRecord, parse_warc_date, unbracket
+from archive.warc.framing import (
+    MAX_BLOCK,
+    BadStretch,
+    Framer,
+    RawRecord,
+    is_truncated,
+    parse_warc_date,
+    unbracket,
+)
 from archive.warc.httpblock import HttpBlock, dechunk, decode_payload, http_message_type, parse_http, resource_block
 from archive.warc.methods import DEFAULT_METHOD, Methods
 from archive.warc.packages import Package, PackageError, Window, open_package
 from archive.warc.redirects import RedirectChains
 from archive.warc.rendered import conversions_after
 from archive.warc.revisits import DEFER, Deferred, Location, Originals
+from archive.warc.warcinfo import crawl_settings
 from archive.warc.writer import later_files
 
 logger = logging.getLogger(__name__)
@@ -144,6 +153,7 @@ FILTERED = "left out by filters"
 NOT_HTTP = "not read (its block is no HTTP message)"
 NOTHING = "nothing to extract"
 METHOD_READ = "read for its response's method"
+TRUNCATED = "stored as a capture (WARC-Truncated: not the whole record)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -290,6 +300,9 @@ class WarcReader:
         # them: the crawl writes it within its render timeout, so the recent ones are enough.
         self._pages_read: OrderedDict[str, Capture] = OrderedDict()
         self._methods = Methods()  # the method of each response, from its request record
+        # The settings of the crawl that wrote each file, as its latest warcinfo record says them
+        # (archive/warc/warcinfo.py): what reextract stores beyond the page follows them.
+        self.crawl_settings: dict[Path, dict[str, str]] = {}
 
     def _note(self, outcome: str) -> None:
         """What became of the record being read (once: the first outcome noted is its outcome)."""
@@ -401,6 +414,9 @@ class WarcReader:
             return outcome
         if kind == "request":
             self._note(METHOD_READ)
+        if kind == "warcinfo":
+            # Each WARC (a package's too) starts with its own: the records after it are its crawl's.
+            self.crawl_settings[path] = crawl_settings(raw.block) if raw.complete else {}
         return None
 
     def _counted(self, record: ReadRecord) -> ReadRecord:
@@ -528,7 +544,8 @@ class WarcReader:
     def _answer(self, path: Path, name: str, raw: RawRecord, http: HttpBlock, capture: Capture) -> ReadRecord | None:
         """A response's or resource's capture: indexed as an original revisits may point at,
         selected, its payload decoded."""
-        if raw.complete and self.want_payload(capture.status, capture.content_type):
+        truncated = is_truncated(raw)
+        if raw.complete and not truncated and self.want_payload(capture.status, capture.content_type):
             # An original a revisit may need the payload of (pages; what the caller reads too).
             self._originals.remember(Location(path, raw.offset), capture, raw.headers.get("warc-date", ""))
         if not self._selected(raw):
@@ -539,6 +556,10 @@ class WarcReader:
                 self._pages_read.popitem(last=False)
         if not raw.complete:
             logger.info("%s at offset %d: %d-byte record not decoded", name, raw.offset, raw.block_length)
+            return ReadRecord(capture, None, http.headers, path)
+        if truncated:
+            # The first part of the answer only: the crawl extracts no page it could not download whole.
+            self._note(TRUNCATED)
             return ReadRecord(capture, None, http.headers, path)
         return self._decoded(capture, http, http.headers, path)
 

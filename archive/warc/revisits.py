@@ -16,7 +16,7 @@ from pathlib import Path
 
 from archive.capture import Capture
 from archive.warc.digests import digest_matches
-from archive.warc.framing import BadStretch, RawRecord, read_record_at, unbracket
+from archive.warc.framing import BadStretch, RawRecord, is_truncated, read_record_at, unbracket
 from archive.warc.httpblock import HttpBlock, parse_http, resource_block
 
 _MAX_REVISIT_HOPS = 4
@@ -107,6 +107,8 @@ class Originals:
         kind = raw.headers.get("warc-type", "").lower()
         if not raw.complete:
             raise BadStretch(target.offset, "original record too large")
+        if is_truncated(raw):
+            raise BadStretch(target.offset, "original record cut short (WARC-Truncated): not its whole payload")
         if kind == "revisit" and hops < _MAX_REVISIT_HOPS:
             nested = self.find(raw) or self.resolve_stored(raw)
             if nested is None:
