@@ -52,3 +52,23 @@ def test_a_window_title_that_opens_with_the_heading_outvotes_a_reworded_share_ti
     head = f'<meta property="og:title" content="{share}"><meta property="og:site_name" content="City Paper">'
     page = story_page(window=window, headline=headline, head=head)
     assert assert_article(extract(page, "https://paper.test/news/2020/cycling-plan")).title == expected
+
+
+def _dated_page(head: str = "") -> bytes:
+    return story_page(
+        window="Council approves the cycling plan", headline="Council approves the cycling plan", head=head
+    )
+
+
+@pytest.mark.parametrize(
+    ("declared", "expected"),
+    [
+        ('"datePublished": "October 27, 2012"', "2012-10-27"),
+        ('"datePublished": "27.10.2012 10:00"', "2012-10-27T10:00:00"),
+        ('"datePublished": "Oct 27th, 2012 at 10:00 PM"', "2012-10-27T22:00:00"),
+    ],
+)
+def test_a_declared_date_in_the_display_format_is_the_date(declared: str, expected: str) -> None:
+    ld = f'{{"@type": "NewsArticle", "headline": "Council approves the cycling plan", {declared}}}'
+    page = _dated_page(head=f'<script type="application/ld+json">{ld}</script>')
+    assert assert_article(extract(page, "https://paper.test/news/cycling-plan")).published == expected

@@ -105,7 +105,9 @@ def iso_date(value: Any) -> str | None:
         return parsed.isoformat() if parsed else None
     except (TypeError, ValueError, IndexError):
         pass
-    return None
+    # A declared value written as the page shows dates ("October 27, 2012", "27.10.2012 10:00"): CMSs fill
+    # datePublished from the display format too, and it is still the story's date.
+    return shown_date(s) if len(s) <= 60 else None
 
 
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
