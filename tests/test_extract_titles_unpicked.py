@@ -72,3 +72,16 @@ def test_a_declared_date_in_the_display_format_is_the_date(declared: str, expect
     ld = f'{{"@type": "NewsArticle", "headline": "Council approves the cycling plan", {declared}}}'
     page = _dated_page(head=f'<script type="application/ld+json">{ld}</script>')
     assert assert_article(extract(page, "https://paper.test/news/cycling-plan")).published == expected
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://paper.test/news/council-plan-20120608.html", "2012-06-08"),
+        ("https://paper.test/news/20131023/council-plan", "2013-10-23"),
+        ("https://paper.test/news/council-plan-2012060812.html", None),  # a longer number: an id, no day
+        ("https://paper.test/news/council-plan-20120231.html", None),  # eight digits that name no day
+    ],
+)
+def test_a_day_the_url_names_in_eight_digits_dates_a_page_that_names_none(url: str, expected: str | None) -> None:
+    assert assert_article(extract(_dated_page(), url)).published == expected
