@@ -69,6 +69,13 @@ port of it and writes byte-identical truth.jsonl and pages.
   tuned on, dragnet-blind/ is measured only (`eval --held-out dragnet-blind` prints no page of it). `eval
   --held-out dragnet` adds our refusals by kind and the empty outputs. `build --dragnet-only` writes just these.
 
+* goose-tune/, goose-blind/ (issue 20: titles and dates): goose3's real fixture pages at GOOSE_COMMIT (a git
+  directory, GOOSE_INPUT_SHA256 pinned over the fixtures read), 27 pages of 25 sites. goose3 asserts a title on 5 and
+  a date on none, so title and published are set by hand from each page (GOOSE_TRUTH: the visible headline; the day
+  the page shows as the story's); the text is goose's cleaned_text, a lead. GOOSE_LEFT_OUT says why the other real
+  pages are not in. Split by site (``goose_half``, as ``mercury_half``); goose-blind/ is measured only, its pages
+  not named (`eval --held-out goose-blind`). `build --goose-only` writes just these.
+
 `eval` runs ../shared/tools/extract_eval.py on the three corpora (or, with --held-out, on the halves of mercury/),
 for our extractor (``python benchmarks/extract_manifest.py {manifest}``, cwd = repository root) and for
 ``--baseline trafilatura``, and prints both tables, each with a breakdown by source (newspaper4k / gne:
