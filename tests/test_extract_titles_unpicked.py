@@ -85,3 +85,8 @@ def test_a_declared_date_in_the_display_format_is_the_date(declared: str, expect
 )
 def test_a_day_the_url_names_in_eight_digits_dates_a_page_that_names_none(url: str, expected: str | None) -> None:
     assert assert_article(extract(_dated_page(), url)).published == expected
+
+
+def test_a_named_publication_date_outranks_a_bare_date_meta_tag() -> None:
+    head = '<meta name="date" content="2020-05-03"><meta name="pub_date" content="20200501">'
+    assert assert_article(extract(_dated_page(head=head), "https://paper.test/news/plan")).published == "2020-05-01"

@@ -34,7 +34,6 @@ _PUB_META = (
     "dc.date",
     "dcterms.created",
     "dc.date.created",
-    "date",
     "cxenseparse:recs:publishtime",
     "article:published",
     "originalpublicationdate",
@@ -42,6 +41,9 @@ _PUB_META = (
     "pub_date",
     "release_date",
     "citation_publication_date",
+    # Last: a bare "date" is whatever date the CMS stamps on the page (its build, its last edit), a named
+    # publication date above it the story's.
+    "date",
 )
 _MOD_META = (
     "article:modified_time",
