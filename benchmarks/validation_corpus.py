@@ -69,6 +69,13 @@ port of it and writes byte-identical truth.jsonl and pages.
   tuned on, dragnet-blind/ is measured only (`eval --held-out dragnet-blind` prints no page of it). `eval
   --held-out dragnet` adds our refusals by kind and the empty outputs. `build --dragnet-only` writes just these.
 
+* goose-tune/, goose-blind/ (issue 20: titles and dates): goose3's real fixture pages at GOOSE_COMMIT (a git
+  directory, GOOSE_INPUT_SHA256 pinned over the fixtures read), 27 pages of 25 sites. goose3 asserts a title on 5 and
+  a date on none, so title and published are set by hand from each page (GOOSE_TRUTH: the visible headline; the day
+  the page shows as the story's); the text is goose's cleaned_text, a lead. GOOSE_LEFT_OUT says why the other real
+  pages are not in. Split by site (``goose_half``, as ``mercury_half``); goose-blind/ is measured only, its pages
+  not named (`eval --held-out goose-blind`). `build --goose-only` writes just these.
+
 `eval` runs ../shared/tools/extract_eval.py on the three corpora (or, with --held-out, on the halves of mercury/),
 for our extractor (``python benchmarks/extract_manifest.py {manifest}``, cwd = repository root) and for
 ``--baseline trafilatura``, and prints both tables, each with a breakdown by source (newspaper4k / gne:
@@ -1192,6 +1199,185 @@ def build_dragnet(repo: Path, pages_repo: Path, out: Path) -> list[dict[str, Any
     return records
 
 
+# ------------------------------------------------------------------------------- goose (titles and dates, split)
+GOOSE_REPO = "goose3/goose3"
+GOOSE_COMMIT = "c5a8902eed0c4592a1ff5ec51a0277cf73a3aca7"
+DEFAULT_GOOSE_REPO = Path("/work/.mirror/goose3+goose3/repo")
+# sha256 over every fixture the corpus reads (path, NUL, bytes, NUL, in GOOSE_TRUTH's order)
+GOOSE_INPUT_SHA256 = "bbcd29a8b38bbdc72ddc2532e4144f9a8cfcf15365ed219a5d8af75ed8ac6d53"
+GOOSE_HALVES = ("goose-tune", "goose-blind")
+
+# goose3's fixtures (tests/data/<kind>/test_<name>.html + .json) assert a title on 5 real pages and a publish
+# date on none, so the truth is by hand, from each page: title = the visible headline (the story's <h1> or the
+# post's heading; not the <title> tag, whose site suffix goose's own expectations keep on cnn1), published = the
+# day the page shows as the story's (with its time and zone where the page declares one). ``lead`` = goose's
+# cleaned_text (the first words of the body its test asserts, a LEAD: scored as recall, as Mercury's).
+# fixture -> (title, published, note)
+GOOSE_TRUTH: dict[str, tuple[str, str, str | None]] = {
+    "content/test_aolNews": (
+        "The Few. The Proud. The New Marines?",
+        "2010-08-13T16:39:00-04:00",
+        "the <h1>; og:title and <title> carry another wording",
+    ),
+    "content/test_businessWeek1": ("Olivia Munn: Queen of the Uncool", "2010-08-12", None),
+    "content/test_businessWeek2": ("Five Social Media Lessons for Business", "2011-09-20", None),
+    "content/test_businessWeek3": ("Here Comes Apple's Real TV", "2011-09-13", None),
+    "content/test_cbslocal": ("B&C Morning Show: American Hero Kelly Malloy", "2012-06-08", None),
+    "content/test_donga_korean": (
+        "[CEO&]창의적 열정과 소통, 초일류 시험인증 기업이 간다",
+        "2013-10-24",
+        "the date the page shows (the URL's is the day before: the print edition's)",
+    ),
+    "content/test_elpais": ("Las listas de espera se agravan", "2012-10-27", None),
+    "content/test_espn": (
+        "Florida, Alabama grandstanding?",
+        "2010-08-13",
+        "the <h1>; the page shows only an update time, on the day",
+    ),
+    "content/test_foxNews": (
+        "Russia's Nuclear Help to Iran Stirs Questions About Its 'Improved' Relations With U.S.",
+        "2010-08-14",
+        None,
+    ),
+    "content/test_gizmodo1": ("The Gear and Apps You Need to Survive the Next Semester", "2013-08-17", None),
+    "content/test_huffingtonPost2": ("Alabama Workers Leave State As Immigration Law Takes Effect", "2011-10-06", None),
+    "content/test_testHuffingtonPost": (
+        "Federal Reserve's Low Rate Policy Is A 'Dangerous Gamble,' Says Top Central Bank Official",
+        "2010-08-13",
+        None,
+    ),
+    "content/test_issue115": (
+        "Jessica Livingston: Why Startups Need to Focus on Sales, Not Marketing",
+        "2014-06-03",
+        None,
+    ),
+    "content/test_issue129": (
+        "PyPy and the road towards SciPy",
+        "2011-10-27",
+        "the post's heading, not the blog's <h1>",
+    ),
+    "content/test_issue25": ("Institutes get behind IFRS big bang", "2011-09-26", None),
+    "content/test_issue32": ("Plan to restrict public-records data draws mounting opposition", "2011-11-18", None),
+    "content/test_issue4": ("Tapie, Mougeotte et La Provence, un concentré d'histoire de France", "2012-10-29", None),
+    "content/test_lefigaro": ("Montebourg envisage des privatisations partielles", "2013-04-05T17:08:23+02:00", None),
+    "content/test_marketplace": ("Marketplace Tech for Friday, April 19, 2013", "2013-04-19", None),
+    "content/test_mashable_issue_74": (
+        "Square Cofounder: Jack Dorsey Is Like Hello Kitty",
+        "2014-01-26T21:32:46+00:00",
+        None,
+    ),
+    "content/test_usatoday_issue_74": (
+        "NAMM 2014: Use IK Multimedia's rings to make music",
+        "2014-01-25",
+        "datePublished has no zone; the page's times are Eastern",
+    ),
+    "content/test_wiwo": (
+        "Linde: Gasekonzern muss Teile des US-Geschäfts verkaufen",
+        "2017-03-23T15:43:14+01:00",
+        None,
+    ),
+    "content/test_okaymarketing": (
+        "How to Add Schema Markup to a Page in WordPress",
+        "2014-06-30T16:54:02+00:00",
+        "goose's url is another page's: the page's canonical link is used",
+    ),
+    "tags/test_tags_abcau": ("Swimming greats say cuts a shame", "2013-04-22T18:54:00+10:00", None),
+    "tags/test_tags_deadline": ("Deadline Big Media With David Lieberman, Episode 38", "2013-06-07", None),
+    "tags/test_tags_kexp": ("Stand Up Guys", "2013-02-08", "the post's heading, not the blog's <h1>"),
+    "title/test_title_issue172": ("Gospodynie będą rywalizować o najlepszą potrawę", "2023-05-28T09:41:17+02:00", None),
+}
+# the other real pages, and why they are not in the set
+GOOSE_LEFT_OUT: dict[str, str] = {
+    "content/test_businessWeek4": "duplicate (another save of businessWeek1)",
+    "content/test_gizmodo2": "duplicate (gizmodo1)",
+    "content/test_gizmodo3": "duplicate (gizmodo1)",
+    "content/test_get_canonical_url": "duplicate (marketplace)",
+    "content/test_bbc_chinese": "tuned (the same page is newspaper4k's chinese_article)",
+    "content/test_cnn_arabic": "tuned (the same page is newspaper4k's arabic_article)",
+    "content/test_cnn1": "tuned (CNN)",
+    "content/test_cnbc1": "dev (CNBC)",
+    "content/test_cnet": "tuned (readability cnet)",
+    "content/test_engadget": "tuned (readability engadget)",
+    "content/test_guardian1": "dev (TheGuardian)",
+    "content/test_msn1": "tuned (readability msn)",
+    "content/test_yahoo": "tuned (readability yahoo)",
+    "content/test_politico": "dev (PoliticoEu, the same brand)",
+    "content/test_elmondo1": "dev (ElMundo)",
+    "content/test_businessinsider3": "dev (BusinessInsider)",
+    "content/test_techcrunch1": "dev (TechCrunch)",
+    "content/test_issue28": "dev (TheTelegraph)",
+    "content/test_liberation": "tuned (readability liberation-1)",
+    "content/test_time": "tuned (newspaper4k time_001)",
+    "content/test_time2": "tuned (newspaper4k time_001)",
+    "content/test_allnewlyrics1": "not a story (song lyrics)",
+    "content/test_issue24": "not a story (a markup test page)",
+    "tags/test_tags_cnet": "tuned (readability cnet)",
+    "tags/test_tags_wnyc": "not a story (a radio show's episode page, no headline)",
+}
+
+
+def goose_url(page: bytes, fallback: str) -> str:
+    """The page's own canonical URL (goose's json names another page's on one fixture), else goose's."""
+    return dragnet_url(page) or fallback
+
+
+def goose_half(site: str, sites: list[str]) -> str:
+    """As ``mercury_half``, by site: the first ceil(n/2) by sha256 are ``goose-tune``, the rest ``goose-blind``."""
+    ranked = sorted(set(sites), key=lambda k: hashlib.sha256(k.encode()).hexdigest())
+    return GOOSE_HALVES[0] if ranked.index(site) < (len(ranked) + 1) // 2 else GOOSE_HALVES[1]
+
+
+def build_goose(repo: Path, out: Path) -> list[dict[str, Any]]:
+    """goose3's real fixture pages at GOOSE_COMMIT with hand-checked title and date truth, in two halves by site."""
+    digest = hashlib.sha256()
+    fixtures: dict[str, tuple[bytes, dict[str, Any]]] = {}
+    for name in GOOSE_TRUTH:
+        page = git_show(repo, GOOSE_COMMIT, f"tests/data/{name}.html")
+        spec = git_show(repo, GOOSE_COMMIT, f"tests/data/{name}.json")
+        for part in (name.encode(), page, spec):
+            digest.update(part + b"\0")
+        fixtures[name] = (page, json.loads(spec))
+    if digest.hexdigest() != GOOSE_INPUT_SHA256:
+        sys.exit(f"{repo}: goose3's fixtures hash {digest.hexdigest()}, expected {GOOSE_INPUT_SHA256}")
+    records: list[dict[str, Any]] = []
+    pages: dict[str, bytes] = {}
+    for name, (title, published, note) in GOOSE_TRUTH.items():
+        page, spec = fixtures[name]
+        url = goose_url(page, spec.get("url") or DRAGNET_URL.format(name))
+        page_id = "goose_" + re.sub(r"[^A-Za-z0-9]+", "_", name.split("/")[1].removeprefix("test_"))
+        records.append(
+            {
+                "id": page_id,
+                "path": f"pages/{page_id}.html.gz",
+                "url": url,
+                "title": title,
+                "authors": None,
+                "published": published,
+                "language": None,
+                "text": spec.get("expected", {}).get("cleaned_text") or "",
+                "source": "goose",
+                "publisher": re.sub(r"^www\d*\.", "", url.split("/")[2].lower()),
+                "fixture": f"tests/data/{name}.html",
+                "sha256": hashlib.sha256(page).hexdigest(),
+                "goose_title": spec.get("expected", {}).get("title"),
+                "note": note,
+            }
+        )
+        pages[page_id] = page
+    sites = [r["publisher"] for r in records]
+    for half in GOOSE_HALVES:
+        old = out / half / "pages"
+        if old.is_dir():
+            for f in old.glob("*.html.gz"):
+                f.unlink()
+        part = [r for r in records if goose_half(r["publisher"], sites) == half]
+        for rec in part:
+            write_page(out / half, rec["id"], pages[rec["id"]])
+        write_truth(out / half, part)
+        print(f"{out / half}: {len(part)} pages, {len({r['publisher'] for r in part})} sites")
+    return records
+
+
 # ---------------------------------------------------------------------------------------------------- main
 def build_dragnet_only(out: Path, repo: Path, pages_repo: Path) -> int:
     for git_dir, name, flag in (
@@ -1214,8 +1400,26 @@ def build_dragnet_only(out: Path, repo: Path, pages_repo: Path) -> int:
     return 0
 
 
+def build_goose_only(out: Path, repo: Path) -> int:
+    if not (repo / "HEAD").exists():
+        print(
+            f"{repo}: no git directory of {GOOSE_REPO}; clone it "
+            f"(git clone --bare https://github.com/{GOOSE_REPO}) and pass --goose-repo",
+            file=sys.stderr,
+        )
+        return 2
+    build_goose(repo, out)
+    return 0
+
+
 def build(
-    out: Path, cache: Path, readability_repo: Path, mercury_repo: Path, dragnet_repo: Path, dragnet_pages_repo: Path
+    out: Path,
+    cache: Path,
+    readability_repo: Path,
+    mercury_repo: Path,
+    dragnet_repo: Path,
+    dragnet_pages_repo: Path,
+    goose_repo: Path,
 ) -> int:
     roots = fetch_sdists(cache)
     for name in ("newspaper4k", "gne", "readability", "mercury", *MERCURY_HALVES, *DRAGNET_HALVES):
@@ -1234,6 +1438,7 @@ def build(
             (mercury_repo, MERCURY_REPO, "--mercury-repo"),
             (dragnet_repo, DRAGNET_REPO, "--dragnet-repo"),
             (dragnet_pages_repo, DRAGNET_PAGES_REPO, "--dragnet-pages-repo"),
+            (goose_repo, GOOSE_REPO, "--goose-repo"),
         )
         if not (r / "HEAD").exists()
     ]
@@ -1252,6 +1457,7 @@ def build(
     for half, n in split_mercury(mercury_records, out / "mercury").items():
         print(f"{out / half}: {n} pages")
     build_dragnet(dragnet_repo, dragnet_pages_repo, out)
+    build_goose(goose_repo, out)
     return 0
 
 
@@ -1302,6 +1508,9 @@ HELD_OUT = {
     "dragnet-tune": ("dragnet-tune",),
     "dragnet-blind": ("dragnet-blind",),
     "dragnet": DRAGNET_HALVES,
+    "goose-tune": ("goose-tune",),
+    "goose-blind": ("goose-blind",),
+    "goose": GOOSE_HALVES,
 }
 
 
@@ -1329,7 +1538,7 @@ def evaluate(
     first = True
     for group in groups:
         # the whole mercury set holds its blind half
-        blind = group[0].name in ("mercury-blind", "mercury", "dragnet-blind")
+        blind = group[0].name in ("mercury-blind", "mercury", "dragnet-blind", "goose-blind")
         common = [f"--corpus={c}" for c in group]
         if by and not blind:
             common += ["--by", by]
@@ -1389,6 +1598,15 @@ def main(argv: list[str] | None = None) -> int:
         "--dragnet-only", action="store_true", help="write only dragnet-tune/ and dragnet-blind/ (no sdists needed)"
     )
     p_build.add_argument(
+        "--goose-only", action="store_true", help="write only goose-tune/ and goose-blind/ (no sdists needed)"
+    )
+    p_build.add_argument(
+        "--goose-repo",
+        type=Path,
+        default=DEFAULT_GOOSE_REPO,
+        help=f"git directory of {GOOSE_REPO} holding commit {GOOSE_COMMIT[:12]} (default {DEFAULT_GOOSE_REPO})",
+    )
+    p_build.add_argument(
         "--dragnet-repo",
         type=Path,
         default=DEFAULT_DRAGNET_REPO,
@@ -1429,6 +1647,8 @@ def main(argv: list[str] | None = None) -> int:
     out = opts.out.resolve()
     if opts.command == "build" and opts.dragnet_only:
         return build_dragnet_only(out, opts.dragnet_repo, opts.dragnet_pages_repo)
+    if opts.command == "build" and opts.goose_only:
+        return build_goose_only(out, opts.goose_repo)
     if opts.command == "build":
         return build(
             out,
@@ -1437,6 +1657,7 @@ def main(argv: list[str] | None = None) -> int:
             opts.mercury_repo,
             opts.dragnet_repo,
             opts.dragnet_pages_repo,
+            opts.goose_repo,
         )
     by = None if opts.by == "none" else opts.by
     return evaluate(out, opts.cmd, by, opts.worst, opts.eval_script, opts.held_out, not opts.no_baseline)

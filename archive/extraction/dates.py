@@ -8,6 +8,7 @@ import datetime as dt
 import email.utils
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
 from lxml.html import HtmlElement
 
@@ -33,7 +34,6 @@ _PUB_META = (
     "dc.date",
     "dcterms.created",
     "dc.date.created",
-    "date",
     "cxenseparse:recs:publishtime",
     "article:published",
     "originalpublicationdate",
@@ -41,6 +41,9 @@ _PUB_META = (
     "pub_date",
     "release_date",
     "citation_publication_date",
+    # Last: a bare "date" is whatever date the CMS stamps on the page (its build, its last edit), a named
+    # publication date above it the story's.
+    "date",
 )
 _MOD_META = (
     "article:modified_time",
@@ -105,7 +108,9 @@ def iso_date(value: Any) -> str | None:
         return parsed.isoformat() if parsed else None
     except (TypeError, ValueError, IndexError):
         pass
-    return None
+    # A declared value written as the page shows dates ("October 27, 2012", "27.10.2012 10:00"): CMSs fill
+    # datePublished from the display format too, and it is still the story's date.
+    return shown_date(s) if len(s) <= 60 else None
 
 
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
@@ -214,7 +219,14 @@ def pick_dates(
         shown, updated = _shown_dates(tree, site_names, title)
         # A date shown only as the story's update is the closest to its publication the page tells: after any
         # other date the page gives, before htmldate's guess (a day only, from anywhere on the page or the URL).
-        published = shown or _labelled_date(tree) or _article_time(tree) or updated or _htmldate_published(tree, url)
+        published = (
+            shown
+            or _labelled_date(tree)
+            or _article_time(tree)
+            or updated
+            or _htmldate_published(tree, url)
+            or _compact_url_date(url)
+        )
     modified = iso_date(art.get("dateModified")) or next((d for d in map(iso_date, data.all(*_MOD_META)) if d), None)
     return published, modified
 
@@ -264,6 +276,22 @@ def _htmldate_published(tree: HtmlElement, url: str) -> str | None:
         return find_date(tree, url=url, original_date=True, extensive_search=False, outputformat="%Y-%m-%d") or None
     except Exception:
         return None
+
+
+# "/news/council-plan-20120608.html", "/news/20131023/council-plan": a day written as eight digits in the URL's
+# path, between non-digits (not inside a longer number: an id), which htmldate reads only as /2012/06/08/.
+_COMPACT_URL_DATE = re.compile(r"(?<![\d])((?:19|20)\d{2})(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])(?![\d])")
+
+
+def _compact_url_date(url: str) -> str | None:
+    """The day the URL's path names in eight digits, when the page itself names none: the publisher's own date."""
+    match = _COMPACT_URL_DATE.search(urlsplit(url).path)
+    if match is None:
+        return None
+    try:
+        return dt.date(*map(int, match.groups())).isoformat()
+    except ValueError:
+        return None  # "20230231": eight digits, no day
 
 
 # Languages whose readers keep one clock with no summer time: Japan and Korea UTC+9, the Chinese-speaking places

@@ -395,8 +395,10 @@ def pick_title(data: PageData, h1s: list[str], site_names: list[str], tree: Html
         _mend_cut_from_the_back(cands, data.title_tag)
     _drop_kickers(cands)
     # An og:title that is another field copied over (the standfirst, the SEO window title) is no vote of its own.
-    copied = _og_is_the_standfirst(data, cands) or (
-        tree is not None and _og_is_the_window_title(data, cands, tree, site_names)
+    copied = (
+        _og_is_the_standfirst(data, cands)
+        or (tree is not None and _og_is_the_window_title(data, cands, tree, site_names))
+        or _window_shows_only_the_heading(data, cands, site_names)
     )
     if copied:
         cands["og"] = None
@@ -598,6 +600,24 @@ def _og_is_the_window_title(data: PageData, cands: _Candidates, tree: HtmlElemen
     if not window or norm(window) != key or (twitter and norm(twitter) != key):
         return False
     return heading_by_text(tree, og) is None
+
+
+def _window_shows_only_the_heading(data: PageData, cands: _Candidates, site_names: list[str]) -> bool:
+    """An og:title and an <h1> that say different things, with no JSON-LD headline to break the tie: the <title>
+    tag is the page's third version. When it opens with the <h1> and goes on with more of the story's words (its
+    deck), and says nothing of the og:title's, the og:title is the share card's rewording ("Hill: Meyer, Saban
+    grandstanding about agents" above "Florida, Alabama grandstanding?", whose window title is "Florida, Alabama
+    grandstanding? Urban Meyer, Nick Saban take stands on agents"). A window title that is the <h1> alone is the
+    CMS's one SEO title, no third version: the share card may be the edited headline."""
+    og, h1 = cands["og"], cands["h1"]
+    window = _declared_title(data.title_tag, site_names)
+    if cands["ld"] or cands["name"] or not og or not h1 or not window:
+        return False
+    nwindow, nog, nh1 = norm(window), norm(og), norm(h1)
+    if nog == nh1 or nog in nh1 or nh1 in nog:
+        return False  # one is the other with a kicker or a suffix: the other rules weigh those
+    deck = nwindow[len(nh1) :].split() if nwindow.startswith(nh1) else []
+    return len(nh1) >= 12 and len(deck) >= 3 and nog not in nwindow
 
 
 _CLOSING_STOP = re.compile(r"[.!…]+$")
