@@ -11,7 +11,7 @@ from lxml import etree
 from lxml.html import HtmlElement
 
 from .structured import PageData
-from .urlshape import is_front_page, is_listing_path, is_site_page_path
+from .urlshape import ends_in_document, is_front_page, is_listing_path, is_site_page_path
 from .xpath import any_of
 
 _INLINE = frozenset(
@@ -74,6 +74,8 @@ class PageShape:
     link_items_chars: int = 0
     cards: int = 0  # distinct stories linked from groups of look-alike sibling blocks, headings or not
     cards_chars: int = 0  # chars of those stories' link texts
+    # the teaser headings and card blocks: where other stories are named
+    other_stories: tuple[HtmlElement, ...] = ()
 
 
 def _own_text_len(el: HtmlElement) -> int:
@@ -98,17 +100,16 @@ def _leads_to_a_story(link: HtmlElement, url: str) -> bool:
     return not is_listing_path(target.path, target.query)
 
 
-def _link_items(tree: HtmlElement, url: str) -> tuple[int, int]:
-    count = chars = 0
+def _link_items(tree: HtmlElement, url: str) -> list[HtmlElement]:
+    found = []
     for item in _LINK_ITEM_XPATH(tree):
         text = " ".join(item.text_content().split())
         link = item.find(".//a[@href]")
         if link is None or len(text) < 15 or not _leads_to_a_story(link, url):
             continue
         if len(" ".join(link.text_content().split())) >= 0.8 * len(text):
-            count += 1
-            chars += len(text)
-    return count, chars
+            found.append(item)
+    return found
 
 
 def _headline_like(text: str) -> bool:
@@ -248,11 +249,13 @@ def _teaser_headings(tree: HtmlElement, url: str) -> list[HtmlElement]:
 
 
 def measure(tree: HtmlElement, url: str = "") -> PageShape:
-    items, item_chars = _link_items(tree, url)
+    link_items = _link_items(tree, url)
+    items, item_chars = len(link_items), sum(len(" ".join(item.text_content().split())) for item in link_items)
     n_cards, card_chars, card_blocks = _cards(tree, url)
     chars: dict[HtmlElement, int] = {}
     blocks: dict[HtmlElement, int] = {}
     teaser_headings = _teaser_headings(tree, url)
+    other_stories = (*teaser_headings, *card_blocks)
     # A card: a linked headline with its summary beside it. Those summaries are not article prose.
     teaser_blocks = {h.getparent() for h in teaser_headings}
     teaser_blocks |= {h.getparent().getparent() for h in teaser_headings if h.getparent() is not None}
@@ -277,14 +280,14 @@ def measure(tree: HtmlElement, url: str = "") -> PageShape:
                     chars[container] = chars.get(container, 0) + n
                     blocks[container] = blocks.get(container, 0) + 1
     if not chars:
-        return PageShape(len(teaser_headings), 0, None, (), items, item_chars, n_cards, card_chars)
+        return PageShape(len(teaser_headings), 0, None, (), items, item_chars, n_cards, card_chars, other_stories)
     main = max(chars, key=chars.__getitem__)
     best = chars[main]
     # Bodies split over several layout containers (between ads, in "widgets"): every run of at least two
     # prose blocks of a good size is body, not a one-paragraph author bio or teaser summary.
     floor = max(300, best // 4)
     parents = tuple(p for p, n in chars.items() if p is main or (n >= floor and blocks[p] >= 2))
-    return PageShape(len(teaser_headings), best, main, parents, items, item_chars, n_cards, card_chars)
+    return PageShape(len(teaser_headings), best, main, parents, items, item_chars, n_cards, card_chars, other_stories)
 
 
 def _same_page(a: str | None, b: str | None) -> bool:
@@ -353,6 +356,31 @@ def ld_article_is_this_page(data: PageData, url: str, canonical: str | None) -> 
     return this_page and bool(art.get("headline") or art.get("articleBody"))
 
 
+def _headline_heads_the_prose(shape: PageShape) -> bool:
+    """The page's run of prose is what its headline heads: the last <h1> of the page's own (not a link, not in its
+    navigation or footer) before the run's end opens it, and no teaser heading or card sits between that <h1> and the
+    run's end. A story puts its text under its headline and the other stories' teasers beside or below it; a listing
+    puts its teasers under its name, whatever text it has about itself."""
+    main = shape.main
+    if main is None:
+        return False
+    order = {el: i for i, el in enumerate(main.getroottree().getroot().iter())}
+    end = order[main] + sum(1 for _ in main.iter()) - 1
+    other_stories = set(shape.other_stories)
+    own = [
+        order[h1]
+        for h1 in main.getroottree().getroot().iter("h1")
+        if order[h1] <= end
+        and h1 not in other_stories
+        and " ".join(h1.text_content().split())
+        and not any(a.tag in ("a", "nav", "footer") for a in h1.iterancestors())
+    ]
+    if not own:
+        return False
+    start = max(own)
+    return not any(start < order[el] <= end for el in shape.other_stories)
+
+
 def listing_reason(data: PageData, shape: PageShape, url: str, canonical: str | None) -> str | None:
     """A human-readable reason when the page is a listing, None when it is an article."""
     ld_is_this_page = ld_article_is_this_page(data, url, canonical)
@@ -376,9 +404,15 @@ def listing_reason(data: PageData, shape: PageShape, url: str, canonical: str | 
     # The run is measured as Latin text: a short CJK story says in 400 characters what takes 1200 in
     # English and must not pass for "no body text".
     body = _latin_equivalent(shape)
-    if shape.teasers >= 6 and body < 600:
+    # Rails of related and featured stories sit beside a short post as they do beside a long one: when the prose is
+    # what the page's headline heads, at a URL that names one document, the teasers and cards are the rails, not the
+    # page. (A list of links in the story is the story's: the link-list rule below does not ask.)
+    rails_beside_a_story = (shape.teasers >= 4 or shape.cards >= _MIN_CARDS) and (
+        ends_in_document(path) and _headline_heads_the_prose(shape)
+    )
+    if shape.teasers >= 6 and body < 600 and not rails_beside_a_story:
         return f"listing page ({teaser_note}, no body text)"
-    if og_type in ("website", "object") and shape.teasers >= 4 and body < 1200:
+    if og_type in ("website", "object") and shape.teasers >= 4 and body < 1200 and not rails_beside_a_story:
         return f"listing page ({teaser_note}, og:type {og_type})"
     # A plain feed of headline links, no teaser markup: many one-link items and next to no prose.
     cluster = shape.paragraph_cluster
@@ -386,6 +420,6 @@ def listing_reason(data: PageData, shape: PageShape, url: str, canonical: str | 
         return f"listing page ({shape.link_items} linked headlines, no body text)"
     # Cards without teaser headings (forum threads, grids of linked titles): the same test, by repetition.
     # Related rails repeat cards on article pages too, so only the body decides.
-    if shape.cards >= _MIN_CARDS and body < 600 and shape.cards_chars > 2 * cluster:
+    if shape.cards >= _MIN_CARDS and body < 600 and shape.cards_chars > 2 * cluster and not rails_beside_a_story:
         return f"listing page ({shape.cards} cards, no body text)"
     return None

@@ -1,0 +1,100 @@
+"""Stories refused as "not an article" (issue 20, class 1): a page is a listing by the evidence of one, not by
+what it lacks. Each test is a page shape of a real refusal, crafted, and fails without the fix it names; beside each,
+the listing it must not be confused with stays a listing."""
+
+from __future__ import annotations
+
+import pytest
+
+from archive.extract import Article, NotAnArticle, extract
+
+_SHORT_POST = (
+    "Ever wondered who rings at your door while you are at work? This small project answers the question.",
+    "Each time the bell rings, a camera takes a picture and the system sends it to your phone by text message.",
+    "It can also take pictures when it notices movement, and the full instructions are on the maker's page.",
+)
+
+
+def linked_headings(wrapper_class: str, href: str, count: int) -> str:
+    """`count` blocks of a linked heading each, to `href` with the block's number: a rail's or a listing's teasers."""
+    return "".join(
+        f'<div class="{wrapper_class}"><h3><a href="{href.format(i)}">Another story of the week, number {i}</a></h3>'
+        "</div>"
+        for i in range(count)
+    )
+
+
+_RAIL = linked_headings("featured", "/hack/another-project-of-the-week-number-{}/", 7)
+
+
+def short_post_page(*, title: str = "A doorbell that sends you a photo", rail: str = _RAIL) -> bytes:
+    paragraphs = "".join(f"<p>{line}</p>" for line in _SHORT_POST)
+    return f"""<html lang="en"><head><title>{title} | Projects</title></head><body>
+<div id="header"><a href="/">Projects</a></div><div id="content"><div class="post"><h1>{title}</h1>
+<div class="meta">Posted in Electronics</div><div id="entry">{paragraphs}</div>
+<div class="related"><h4>Similar projects</h4><ul>{rail}</ul></div></div>
+<div id="sidebar">{rail}</div></div></body></html>""".encode()
+
+
+def assert_article(result: Article | NotAnArticle) -> Article:
+    assert isinstance(result, Article), result
+    return result
+
+
+def assert_listing(result: Article | NotAnArticle) -> None:
+    assert isinstance(result, NotAnArticle) and result.kind == "listing", result
+
+
+# ------------------------------------------------------- a short post under its headline, beside rails of teasers
+def test_a_short_post_under_its_headline_beside_a_rail_of_teasers_is_an_article() -> None:
+    # A post of a few hundred characters, undeclared, its related-story rail and its sidebar's featured posts
+    # headings that link to other posts: the prose is what the page's <h1> heads, at a URL that names one document.
+    result = assert_article(
+        extract(short_post_page(), "https://projects.test/hack/diy-doorbell-video-security-system/")
+    )
+    assert result.text.split("\n")[0] == _SHORT_POST[0]
+    assert "story of the week" not in result.text
+
+
+def test_a_section_page_whose_headings_come_before_its_intro_is_still_a_listing() -> None:
+    # The same page parts in a listing's order: the section's name, its teasers, then a paragraph about the section.
+    intro = "".join(f"<p>{line}</p>" for line in _SHORT_POST)
+    html = f"""<html><head><title>Electronics</title></head><body><div id="content"><h1>Electronics</h1>
+<div class="teasers">{_RAIL}</div><div class="about">{intro}</div></div></body></html>"""
+    assert_listing(extract(html.encode(), "https://projects.test/hack/diy-doorbell-video-security-system/"))
+
+
+@pytest.mark.parametrize("url", ["https://projects.test/electronics/", "https://projects.test/"])
+def test_a_short_text_under_a_heading_at_a_section_s_url_is_still_a_listing(url: str) -> None:
+    # Without a URL that names one document, a heading with a paragraph above teasers is a section page's intro.
+    assert_listing(extract(short_post_page(title="Electronics"), url))
+
+
+_MORE_LINES = (
+    "Sheets shopping can be a snooze, and the boutique's founders want to change that without breaking your budget.",
+    "A decorator from Texas started the shop with two friends, who draw bright patterns for duvets and linen alike.",
+    "Every pattern is named after someone in their lives, from a fellow designer to a blogger who loves cycling.",
+)
+
+
+def picks_page(url_title: str = "Biscuit Home Boutique Launches") -> bytes:
+    related = linked_headings("item", "/everywhere/article/13900{}/Another-Pick-Of-The-Week", 4)
+    sections = "".join(
+        f'<section><h1>Pick number {i} in the footer</h1><div><h2><a href="/{name}/">{name.upper()}</a></h2></div>'
+        "</section>"
+        for i, name in enumerate(("fashion", "beauty", "food", "home", "kids"))
+    )
+    paragraphs = "".join(f"<p>{line}</p>" for line in (*_SHORT_POST, *_MORE_LINES))
+    return f"""<html><head><title>{url_title}</title><meta property="og:type" content="website"></head><body>
+<div id="top"><a href="/"><h1>Picks</h1></a></div><div id="main"><article class="article_detail">
+<header><hgroup><h1>{url_title}</h1><h2>Bedding at your fingertips</h2></hgroup></header>{paragraphs}</article>
+<div class="related"><section><div><h1>Related Stories</h1></div><div>{related}</div></section></div></div>
+<footer><div>{sections}</div></footer></body></html>""".encode()
+
+
+def test_a_short_story_in_its_article_element_on_a_page_declared_a_website_is_an_article() -> None:
+    # og:type "website" with four teasers and under 1200 characters was a listing; here the teasers are a related
+    # box below the <article> the headline heads and the footer's section links.
+    result = assert_article(extract(picks_page(), "https://picks.test/article/139043/Biscuit-Home-Decor-and-Bedding"))
+    assert _SHORT_POST[0] in result.text and _MORE_LINES[2] in result.text
+    assert "story of the week" not in result.text
