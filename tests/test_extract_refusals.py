@@ -98,3 +98,36 @@ def test_a_short_story_in_its_article_element_on_a_page_declared_a_website_is_an
     result = assert_article(extract(picks_page(), "https://picks.test/article/139043/Biscuit-Home-Decor-and-Bedding"))
     assert _SHORT_POST[0] in result.text and _MORE_LINES[2] in result.text
     assert "story of the week" not in result.text
+
+
+def link_list(href: str, count: int) -> str:
+    items = "".join(
+        f'<li><a href="{href.format(i)}">A page of the site about subject number {i}</a></li>' for i in range(count)
+    )
+    return f"<ul>{items}</ul>"
+
+
+def video_page(*, between: str = "") -> bytes:
+    # An institution's blog: a menu of dozens of one-link items above the headline, columns of them in the footer,
+    # and under the headline one short paragraph beside the video.
+    return f"""<html><head><title>Weekly address: remembering the victims</title></head><body>
+<div id="navigation">{link_list("/issues/subject-{}", 20)}{link_list("/briefing-room/subject-{}", 20)}</div>
+<div id="page"><div class="blog-title"><h1>The Institution's Blog</h1></div>{between}<div class="post">
+<h3>Weekly address: remembering the victims</h3><div class="content-inner"><p>The president honours the victims of the
+tragedy, the people who knew them and loved them, and those who are still struggling to recover.</p>
+<div class="video"><iframe src="https://video.test/embed/1"></iframe></div></div></div></div>
+<div id="footer">{link_list("/about/subject-{}", 25)}</div></body></html>""".encode()
+
+
+def test_a_short_post_between_the_site_s_menus_of_links_is_an_article() -> None:
+    # 65 one-link items and one paragraph was "65 linked headlines, no body text": the items are the menus above the
+    # headline and the footer below the prose, not what the headline heads.
+    url = "https://institution.test/blog/2012/07/21/weekly-address-remembering-the-victims"
+    result = assert_article(extract(video_page(), url))
+    assert result.text.startswith("The president honours the victims")
+
+
+def test_a_feed_of_links_under_the_headline_before_its_text_is_still_a_listing() -> None:
+    between = f'<div class="archive">{link_list("/blog/2012/07/{}/a-post-of-the-blog-of-this-month", 20)}</div>'
+    url = "https://institution.test/blog/2012/07/21/weekly-address-remembering-the-victims"
+    assert_listing(extract(video_page(between=between), url))

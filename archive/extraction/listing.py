@@ -76,6 +76,7 @@ class PageShape:
     cards_chars: int = 0  # chars of those stories' link texts
     # the teaser headings and card blocks: where other stories are named
     other_stories: tuple[HtmlElement, ...] = ()
+    link_item_blocks: tuple[HtmlElement, ...] = ()  # the <li> of each link item
 
 
 def _own_text_len(el: HtmlElement) -> int:
@@ -110,6 +111,10 @@ def _link_items(tree: HtmlElement, url: str) -> list[HtmlElement]:
         if len(" ".join(link.text_content().split())) >= 0.8 * len(text):
             found.append(item)
     return found
+
+
+def _text_chars(elements: list[HtmlElement]) -> int:
+    return sum(len(" ".join(el.text_content().split())) for el in elements)
 
 
 def _headline_like(text: str) -> bool:
@@ -250,7 +255,7 @@ def _teaser_headings(tree: HtmlElement, url: str) -> list[HtmlElement]:
 
 def measure(tree: HtmlElement, url: str = "") -> PageShape:
     link_items = _link_items(tree, url)
-    items, item_chars = len(link_items), sum(len(" ".join(item.text_content().split())) for item in link_items)
+    items, item_chars = len(link_items), _text_chars(link_items)
     n_cards, card_chars, card_blocks = _cards(tree, url)
     chars: dict[HtmlElement, int] = {}
     blocks: dict[HtmlElement, int] = {}
@@ -280,14 +285,27 @@ def measure(tree: HtmlElement, url: str = "") -> PageShape:
                     chars[container] = chars.get(container, 0) + n
                     blocks[container] = blocks.get(container, 0) + 1
     if not chars:
-        return PageShape(len(teaser_headings), 0, None, (), items, item_chars, n_cards, card_chars, other_stories)
+        return PageShape(
+            len(teaser_headings), 0, None, (), items, item_chars, n_cards, card_chars, other_stories, tuple(link_items)
+        )
     main = max(chars, key=chars.__getitem__)
     best = chars[main]
     # Bodies split over several layout containers (between ads, in "widgets"): every run of at least two
     # prose blocks of a good size is body, not a one-paragraph author bio or teaser summary.
     floor = max(300, best // 4)
     parents = tuple(p for p, n in chars.items() if p is main or (n >= floor and blocks[p] >= 2))
-    return PageShape(len(teaser_headings), best, main, parents, items, item_chars, n_cards, card_chars, other_stories)
+    return PageShape(
+        len(teaser_headings),
+        best,
+        main,
+        parents,
+        items,
+        item_chars,
+        n_cards,
+        card_chars,
+        other_stories,
+        tuple(link_items),
+    )
 
 
 def _same_page(a: str | None, b: str | None) -> bool:
@@ -356,29 +374,42 @@ def ld_article_is_this_page(data: PageData, url: str, canonical: str | None) -> 
     return this_page and bool(art.get("headline") or art.get("articleBody"))
 
 
-def _headline_heads_the_prose(shape: PageShape) -> bool:
-    """The page's run of prose is what its headline heads: the last <h1> of the page's own (not a link, not in its
+@dataclass(frozen=True, slots=True)
+class StorySpan:
+    """The stretch of the page from its headline to the end of the prose the headline heads, in document order."""
+
+    order: dict[HtmlElement, int]
+    start: int
+    end: int
+
+    def holds(self, el: HtmlElement) -> bool:
+        return self.start < self.order[el] <= self.end
+
+
+def _story_under_headline(shape: PageShape) -> StorySpan | None:
+    """The page's run of prose as what its headline heads: the last <h1> of the page's own (not a link, not in its
     navigation or footer) before the run's end opens it, and no teaser heading or card sits between that <h1> and the
     run's end. A story puts its text under its headline and the other stories' teasers beside or below it; a listing
-    puts its teasers under its name, whatever text it has about itself."""
+    puts its teasers under its name, whatever text it has about itself. None when the page shows no such story."""
     main = shape.main
     if main is None:
-        return False
-    order = {el: i for i, el in enumerate(main.getroottree().getroot().iter())}
+        return None
+    root = main.getroottree().getroot()
+    order = {el: i for i, el in enumerate(root.iter())}
     end = order[main] + sum(1 for _ in main.iter()) - 1
     other_stories = set(shape.other_stories)
     own = [
         order[h1]
-        for h1 in main.getroottree().getroot().iter("h1")
+        for h1 in root.iter("h1")
         if order[h1] <= end
         and h1 not in other_stories
         and " ".join(h1.text_content().split())
         and not any(a.tag in ("a", "nav", "footer") for a in h1.iterancestors())
     ]
     if not own:
-        return False
-    start = max(own)
-    return not any(start < order[el] <= end for el in shape.other_stories)
+        return None
+    span = StorySpan(order, max(own), end)
+    return None if any(span.holds(el) for el in shape.other_stories) else span
 
 
 def listing_reason(data: PageData, shape: PageShape, url: str, canonical: str | None) -> str | None:
@@ -404,22 +435,28 @@ def listing_reason(data: PageData, shape: PageShape, url: str, canonical: str | 
     # The run is measured as Latin text: a short CJK story says in 400 characters what takes 1200 in
     # English and must not pass for "no body text".
     body = _latin_equivalent(shape)
-    # Rails of related and featured stories sit beside a short post as they do beside a long one: when the prose is
-    # what the page's headline heads, at a URL that names one document, the teasers and cards are the rails, not the
-    # page. (A list of links in the story is the story's: the link-list rule below does not ask.)
-    rails_beside_a_story = (shape.teasers >= 4 or shape.cards >= _MIN_CARDS) and (
-        ends_in_document(path) and _headline_heads_the_prose(shape)
+    # Rails of related and featured stories and the site's menus sit beside a short post as they do beside a long
+    # one: when the prose is what the page's headline heads, at a URL that names one document, the teasers, cards and
+    # link lists outside that stretch are the rails and menus, not the page.
+    story = (
+        _story_under_headline(shape)
+        if ends_in_document(path) and (shape.teasers >= 4 or shape.cards >= _MIN_CARDS or shape.link_items >= 10)
+        else None
     )
-    if shape.teasers >= 6 and body < 600 and not rails_beside_a_story:
+    if shape.teasers >= 6 and body < 600 and story is None:
         return f"listing page ({teaser_note}, no body text)"
-    if og_type in ("website", "object") and shape.teasers >= 4 and body < 1200 and not rails_beside_a_story:
+    if og_type in ("website", "object") and shape.teasers >= 4 and body < 1200 and story is None:
         return f"listing page ({teaser_note}, og:type {og_type})"
     # A plain feed of headline links, no teaser markup: many one-link items and next to no prose.
     cluster = shape.paragraph_cluster
-    if shape.link_items >= 10 and body < 600 and shape.link_items_chars > 2 * cluster:
-        return f"listing page ({shape.link_items} linked headlines, no body text)"
+    items, items_chars = shape.link_items, shape.link_items_chars
+    if story is not None:
+        in_story = [item for item in shape.link_item_blocks if story.holds(item)]
+        items, items_chars = len(in_story), _text_chars(in_story)
+    if items >= 10 and body < 600 and items_chars > 2 * cluster:
+        return f"listing page ({items} linked headlines, no body text)"
     # Cards without teaser headings (forum threads, grids of linked titles): the same test, by repetition.
     # Related rails repeat cards on article pages too, so only the body decides.
-    if shape.cards >= _MIN_CARDS and body < 600 and shape.cards_chars > 2 * cluster and not rails_beside_a_story:
+    if shape.cards >= _MIN_CARDS and body < 600 and shape.cards_chars > 2 * cluster and story is None:
         return f"listing page ({shape.cards} cards, no body text)"
     return None
