@@ -107,10 +107,10 @@ def link_list(href: str, count: int) -> str:
     return f"<ul>{items}</ul>"
 
 
-def video_page(*, between: str = "") -> bytes:
+def video_page(*, between: str = "", window_title: str = "Weekly address: remembering the victims") -> bytes:
     # An institution's blog: a menu of dozens of one-link items above the headline, columns of them in the footer,
     # and under the headline one short paragraph beside the video.
-    return f"""<html><head><title>Weekly address: remembering the victims</title></head><body>
+    return f"""<html><head><title>{window_title}</title></head><body>
 <div id="navigation">{link_list("/issues/subject-{}", 20)}{link_list("/briefing-room/subject-{}", 20)}</div>
 <div id="page"><div class="blog-title"><h1>The Institution's Blog</h1></div>{between}<div class="post">
 <h3>Weekly address: remembering the victims</h3><div class="content-inner"><p>The president honours the victims of the
@@ -130,4 +130,20 @@ def test_a_short_post_between_the_site_s_menus_of_links_is_an_article() -> None:
 def test_a_feed_of_links_under_the_headline_before_its_text_is_still_a_listing() -> None:
     between = f'<div class="archive">{link_list("/blog/2012/07/{}/a-post-of-the-blog-of-this-month", 20)}</div>'
     url = "https://institution.test/blog/2012/07/21/weekly-address-remembering-the-victims"
-    assert_listing(extract(video_page(between=between), url))
+    # The page's name is the blog's, the heading over the paragraph names no page: the links are what the <h1> heads.
+    assert_listing(extract(video_page(between=between, window_title="The Institution's Blog"), url))
+
+
+def test_a_short_post_under_its_h3_title_beside_a_list_of_recent_posts_is_an_article() -> None:
+    # Blog themes title the post with an <h3> (the <h1> is the blog's name, or there is none) linking to the post's own
+    # page; the sidebar lists the blog's recent posts, one link each. The window title names the post: its heading
+    # heads the prose, and the recent posts beside it are a rail.
+    url = "https://blog.test/2012/11/riding-the-wave-of-diversity"
+    recent = link_list("/2012/10/{}/an-earlier-post-of-this-blog", 24)
+    paragraphs = "".join(f"<p>{line}</p>" for line in _SHORT_POST)
+    html = f"""<html><head><title>Riding the wave of diversity | Marketing blog</title></head><body>
+<div id="main"><div class="post"><h3><a href="{url}">Riding the wave of diversity</a></h3>
+<p class="published">by Dick on 5 November, 2012</p>{paragraphs}</div></div>
+<div id="sidebar"><h2>Recent posts</h2>{recent}</div></body></html>"""
+    result = assert_article(extract(html.encode(), url))
+    assert _SHORT_POST[2] in result.text and "earlier post" not in result.text

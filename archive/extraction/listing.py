@@ -386,11 +386,20 @@ class StorySpan:
         return self.start < self.order[el] <= self.end
 
 
+def _page_headline(heading: HtmlElement, window_title: str) -> bool:
+    """The heading is the page's own headline: an <h1>, or an <h2>/<h3> the window title names (a blog's post title
+    under the blog's name), not a link, not in the navigation or the footer."""
+    text = " ".join(heading.text_content().split())
+    if not text or (heading.tag != "h1" and text.casefold() not in window_title):
+        return False
+    return not any(el.tag in ("a", "nav", "footer") for el in heading.iterancestors())
+
+
 def _story_under_headline(shape: PageShape) -> StorySpan | None:
-    """The page's run of prose as what its headline heads: the last <h1> of the page's own (not a link, not in its
-    navigation or footer) before the run's end opens it, and no teaser heading or card sits between that <h1> and the
-    run's end. A story puts its text under its headline and the other stories' teasers beside or below it; a listing
-    puts its teasers under its name, whatever text it has about itself. None when the page shows no such story."""
+    """The page's run of prose as what its headline heads: the last headline of the page's own (`_page_headline`)
+    before the run's end opens it, and no teaser heading or card sits between that headline and the run's end. A
+    story puts its text under its headline and the other stories' teasers beside or below it; a listing puts its
+    teasers under its name, whatever text it has about itself. None when the page shows no such story."""
     main = shape.main
     if main is None:
         return None
@@ -398,13 +407,11 @@ def _story_under_headline(shape: PageShape) -> StorySpan | None:
     order = {el: i for i, el in enumerate(root.iter())}
     end = order[main] + sum(1 for _ in main.iter()) - 1
     other_stories = set(shape.other_stories)
+    window_title = " ".join((root.findtext(".//title") or "").split()).casefold()
     own = [
-        order[h1]
-        for h1 in root.iter("h1")
-        if order[h1] <= end
-        and h1 not in other_stories
-        and " ".join(h1.text_content().split())
-        and not any(a.tag in ("a", "nav", "footer") for a in h1.iterancestors())
+        order[heading]
+        for heading in root.iter("h1", "h2", "h3")
+        if order[heading] <= end and heading not in other_stories and _page_headline(heading, window_title)
     ]
     if not own:
         return None
