@@ -147,3 +147,18 @@ def test_a_short_post_under_its_h3_title_beside_a_list_of_recent_posts_is_an_art
 <div id="sidebar"><h2>Recent posts</h2>{recent}</div></body></html>"""
     result = assert_article(extract(html.encode(), url))
     assert _SHORT_POST[2] in result.text and "earlier post" not in result.text
+
+
+def test_a_post_fetched_at_another_spelling_of_its_url_whose_title_links_to_its_permalink_is_an_article() -> None:
+    # Fetched as the mobile edition (?m=1), the post's title heading links to the permalink without the query: another
+    # page by its URL, so it was a teaser, its paragraphs that teaser's summary, and the page a feed of the sidebar's
+    # links. The window title shows the heading: it is this page's headline.
+    permalink = "https://blog.test/2012/10/not-all-regions-are-created-equal.html"
+    recent = link_list("/2012/09/{}/an-earlier-post-of-this-blog.html", 15)
+    paragraphs = "".join(f"<p>{line}</p>" for line in _SHORT_POST)
+    html = f"""<html><head><title>Scaling blog - Not all regions are created equal</title></head><body>
+<div id="sidebar"><h2>Archive</h2>{recent}</div><div id="main"><div class="entry">
+<h2 class="title"><a href="{permalink}">Not all regions are created equal</a></h2><div class="body">{paragraphs}</div>
+</div></div></body></html>"""
+    result = assert_article(extract(html.encode(), permalink + "?m=1"))
+    assert _SHORT_POST[0] in result.text and "earlier post" not in result.text

@@ -236,12 +236,25 @@ def _links_to_this_site(link: HtmlElement, url: str) -> bool:
         return False
 
 
+def _window_title(tree: HtmlElement) -> str:
+    return " ".join((tree.findtext(".//title") or "").split()).casefold()
+
+
+def _names_the_page(text: str, window_title: str) -> bool:
+    """The heading's text is a headline the window title shows: the page's own, wherever the heading links."""
+    return _headline_like(text) and text.casefold() in window_title
+
+
 def _teaser_headings(tree: HtmlElement, url: str) -> list[HtmlElement]:
     """Headings that are links to other pages of the site: a teaser's. A heading whose link is an anchor on this page
     (a table of contents' target, a "¶" permalink) or a small part of its text ("History [edit]") heads a section of
-    this one; one that links to another site names what a listicle's item is about."""
+    this one; one that links to another site names what a listicle's item is about; one the window title shows is
+    this page's headline linking to its permalink, spelled otherwise than the URL the page was fetched at."""
     found = []
+    window_title = _window_title(tree)
     for heading in _TEASER_XPATH(tree):
+        if _names_the_page(" ".join(heading.text_content().split()), window_title):
+            continue
         parent = heading.getparent()
         if parent is not None and parent.tag == "a":
             if _links_to_this_site(parent, url):
@@ -390,7 +403,7 @@ def _page_headline(heading: HtmlElement, window_title: str) -> bool:
     """The heading is the page's own headline: an <h1>, or an <h2>/<h3> the window title names (a blog's post title
     under the blog's name), not a link, not in the navigation or the footer."""
     text = " ".join(heading.text_content().split())
-    if not text or (heading.tag != "h1" and text.casefold() not in window_title):
+    if not text or (heading.tag != "h1" and not _names_the_page(text, window_title)):
         return False
     return not any(el.tag in ("a", "nav", "footer") for el in heading.iterancestors())
 
@@ -407,7 +420,7 @@ def _story_under_headline(shape: PageShape) -> StorySpan | None:
     order = {el: i for i, el in enumerate(root.iter())}
     end = order[main] + sum(1 for _ in main.iter()) - 1
     other_stories = set(shape.other_stories)
-    window_title = " ".join((root.findtext(".//title") or "").split()).casefold()
+    window_title = _window_title(root)
     own = [
         order[heading]
         for heading in root.iter("h1", "h2", "h3")
