@@ -113,8 +113,12 @@ def _link_items(tree: HtmlElement, url: str) -> list[HtmlElement]:
     return found
 
 
+def _text_of(el: HtmlElement) -> str:
+    return " ".join(el.text_content().split())
+
+
 def _text_chars(elements: list[HtmlElement]) -> int:
-    return sum(len(" ".join(el.text_content().split())) for el in elements)
+    return sum(len(_text_of(el)) for el in elements)
 
 
 def _headline_like(text: str) -> bool:
@@ -253,15 +257,16 @@ def _teaser_headings(tree: HtmlElement, url: str) -> list[HtmlElement]:
     found = []
     window_title = _window_title(tree)
     for heading in _TEASER_XPATH(tree):
-        if _names_the_page(" ".join(heading.text_content().split()), window_title):
-            continue
         parent = heading.getparent()
         if parent is not None and parent.tag == "a":
-            if _links_to_this_site(parent, url):
+            if _links_to_this_site(parent, url) and not _names_the_page(_text_of(heading), window_title):
                 found.append(heading)
             continue
         linked = sum(len("".join(a.text_content().split())) for a in heading.iter("a") if _links_to_this_site(a, url))
-        if linked and linked >= 0.5 * len("".join(heading.text_content().split())):
+        if not linked:
+            continue
+        text = _text_of(heading)
+        if linked >= 0.5 * len(text.replace(" ", "")) and not _names_the_page(text, window_title):
             found.append(heading)
     return found
 
@@ -402,7 +407,7 @@ class StorySpan:
 def _page_headline(heading: HtmlElement, window_title: str) -> bool:
     """The heading is the page's own headline: an <h1>, or an <h2>/<h3> the window title names (a blog's post title
     under the blog's name), not a link, not in the navigation or the footer."""
-    text = " ".join(heading.text_content().split())
+    text = _text_of(heading)
     if not text or (heading.tag != "h1" and not _names_the_page(text, window_title)):
         return False
     return not any(el.tag in ("a", "nav", "footer") for el in heading.iterancestors())
