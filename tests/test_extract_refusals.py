@@ -4,9 +4,16 @@ the listing it must not be confused with stays a listing."""
 
 from __future__ import annotations
 
+import json
+import sqlite3
+from pathlib import Path
+
 import pytest
 
 from archive.extract import Article, NotAnArticle, extract
+from tests.support.cli import newsarchive
+from tests.support.crawls import scrapy_crawl
+from tests.support.raw_site import RawSite, response
 
 _SHORT_POST = (
     "Ever wondered who rings at your door while you are at work? This small project answers the question.",
@@ -162,3 +169,48 @@ def test_a_post_fetched_at_another_spelling_of_its_url_whose_title_links_to_its_
 </div></div></body></html>"""
     result = assert_article(extract(html.encode(), permalink + "?m=1"))
     assert _SHORT_POST[0] in result.text and "earlier post" not in result.text
+
+
+# ------------------------------------------- a crawl and its export: short posts in, a site's own pages (class 2) out
+_POLICY = (
+    "This privacy policy explains which personal data this website collects when you visit it and why it does.",
+    "We store the address of your computer for seven days to protect the website against attacks of every kind.",
+    "You may ask us at any time which data we hold about you, and have it corrected or deleted within a month.",
+)
+_YOAST_PAGE = (
+    '<script type="application/ld+json">{{"@context": "https://schema.org", "@graph": ['
+    '{{"@type": "WebPage", "@id": "{url}", "name": "{title}"}},'
+    '{{"@type": "WebSite", "@id": "/#website", "name": "Projects"}}]}}</script>'
+    '<meta property="og:type" content="article">'
+)
+
+
+def wordpress_page(title: str, url: str) -> bytes:
+    paragraphs = "".join(f"<p>{line}</p>" for line in _POLICY)
+    return f"""<html lang="en"><head><title>{title} | Projects</title>{_YOAST_PAGE.format(url=url, title=title)}</head>
+<body><div id="content"><h1>{title}</h1><div class="entry">{paragraphs}</div></div>
+<div id="sidebar">{_RAIL}</div></body></html>""".encode()
+
+
+def test_a_crawl_exports_the_short_post_and_archives_the_site_s_own_pages_as_no_articles(tmp_path: Path) -> None:
+    html = ("Content-Type", "text/html; charset=utf-8")
+    post, policy, terms = "/hack/diy-doorbell-video-security-system/", "/privacy-policy/", "/terms-and-conditions/"
+    with RawSite({"/robots.txt": response(b"User-agent: *\nAllow: /\n", ("Content-Type", "text/plain"))}) as site:
+        entries = "".join(f"<url><loc>{site.url}{path}</loc></url>" for path in (post, policy, terms))
+        site.routes["/sitemap.xml"] = response(
+            f'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{entries}</urlset>'.encode(),
+            ("Content-Type", "application/xml"),
+        )
+        site.routes[post] = response(short_post_page(), html)
+        site.routes[policy] = response(wordpress_page("Privacy Policy", site.url + policy), html)
+        site.routes[terms] = response(wordpress_page("Terms and Conditions", site.url + terms), html)
+        run = scrapy_crawl(tmp_path, f"{site.url}/sitemap.xml", "ROBOTSTXT_OBEY=False")
+    assert run.returncode == 0, run.log[-3000:]
+    with sqlite3.connect(run.database_url.removeprefix("sqlite:///")) as db:
+        kinds = dict(db.execute("SELECT url, extracted_as FROM captures WHERE url NOT LIKE '%.xml'").fetchall())
+    assert kinds == {site.url + post: "article", site.url + policy: "site-page", site.url + terms: "site-page"}
+    exported = newsarchive("export", "--format", "jsonl", "--db", run.database_url)
+    assert exported.returncode == 0, exported.stderr[-3000:]
+    records = [json.loads(line) for line in exported.stdout.splitlines() if line.strip()]
+    assert [r["url"] for r in records] == [site.url + post]
+    assert records[0]["text"].startswith(_SHORT_POST[0])
