@@ -11,7 +11,7 @@ from lxml import etree
 from lxml.html import HtmlElement
 
 from .structured import PageData
-from .urlshape import is_front_page, is_listing_path, is_site_page_path
+from .urlshape import ends_in_document, is_front_page, is_listing_path, is_site_page_path
 from .xpath import any_of
 
 _INLINE = frozenset(
@@ -74,6 +74,9 @@ class PageShape:
     link_items_chars: int = 0
     cards: int = 0  # distinct stories linked from groups of look-alike sibling blocks, headings or not
     cards_chars: int = 0  # chars of those stories' link texts
+    # the teaser headings and card blocks: where other stories are named
+    other_stories: tuple[HtmlElement, ...] = ()
+    link_item_blocks: tuple[HtmlElement, ...] = ()  # the <li> of each link item
 
 
 def _own_text_len(el: HtmlElement) -> int:
@@ -98,17 +101,24 @@ def _leads_to_a_story(link: HtmlElement, url: str) -> bool:
     return not is_listing_path(target.path, target.query)
 
 
-def _link_items(tree: HtmlElement, url: str) -> tuple[int, int]:
-    count = chars = 0
+def _link_items(tree: HtmlElement, url: str) -> list[HtmlElement]:
+    found = []
     for item in _LINK_ITEM_XPATH(tree):
         text = " ".join(item.text_content().split())
         link = item.find(".//a[@href]")
         if link is None or len(text) < 15 or not _leads_to_a_story(link, url):
             continue
         if len(" ".join(link.text_content().split())) >= 0.8 * len(text):
-            count += 1
-            chars += len(text)
-    return count, chars
+            found.append(item)
+    return found
+
+
+def _text_of(el: HtmlElement) -> str:
+    return " ".join(el.text_content().split())
+
+
+def _text_chars(elements: list[HtmlElement]) -> int:
+    return sum(len(_text_of(el)) for el in elements)
 
 
 def _headline_like(text: str) -> bool:
@@ -230,29 +240,45 @@ def _links_to_this_site(link: HtmlElement, url: str) -> bool:
         return False
 
 
+def _window_title(tree: HtmlElement) -> str:
+    return " ".join((tree.findtext(".//title") or "").split()).casefold()
+
+
+def _names_the_page(text: str, window_title: str) -> bool:
+    """The heading's text is a headline the window title shows: the page's own, wherever the heading links."""
+    return _headline_like(text) and text.casefold() in window_title
+
+
 def _teaser_headings(tree: HtmlElement, url: str) -> list[HtmlElement]:
     """Headings that are links to other pages of the site: a teaser's. A heading whose link is an anchor on this page
     (a table of contents' target, a "¶" permalink) or a small part of its text ("History [edit]") heads a section of
-    this one; one that links to another site names what a listicle's item is about."""
+    this one; one that links to another site names what a listicle's item is about; one the window title shows is
+    this page's headline linking to its permalink, spelled otherwise than the URL the page was fetched at."""
     found = []
+    window_title = _window_title(tree)
     for heading in _TEASER_XPATH(tree):
         parent = heading.getparent()
         if parent is not None and parent.tag == "a":
-            if _links_to_this_site(parent, url):
+            if _links_to_this_site(parent, url) and not _names_the_page(_text_of(heading), window_title):
                 found.append(heading)
             continue
         linked = sum(len("".join(a.text_content().split())) for a in heading.iter("a") if _links_to_this_site(a, url))
-        if linked and linked >= 0.5 * len("".join(heading.text_content().split())):
+        if not linked:
+            continue
+        text = _text_of(heading)
+        if linked >= 0.5 * len(text.replace(" ", "")) and not _names_the_page(text, window_title):
             found.append(heading)
     return found
 
 
 def measure(tree: HtmlElement, url: str = "") -> PageShape:
-    items, item_chars = _link_items(tree, url)
+    link_items = _link_items(tree, url)
+    items, item_chars = len(link_items), _text_chars(link_items)
     n_cards, card_chars, card_blocks = _cards(tree, url)
     chars: dict[HtmlElement, int] = {}
     blocks: dict[HtmlElement, int] = {}
     teaser_headings = _teaser_headings(tree, url)
+    other_stories = (*teaser_headings, *card_blocks)
     # A card: a linked headline with its summary beside it. Those summaries are not article prose.
     teaser_blocks = {h.getparent() for h in teaser_headings}
     teaser_blocks |= {h.getparent().getparent() for h in teaser_headings if h.getparent() is not None}
@@ -277,14 +303,27 @@ def measure(tree: HtmlElement, url: str = "") -> PageShape:
                     chars[container] = chars.get(container, 0) + n
                     blocks[container] = blocks.get(container, 0) + 1
     if not chars:
-        return PageShape(len(teaser_headings), 0, None, (), items, item_chars, n_cards, card_chars)
+        return PageShape(
+            len(teaser_headings), 0, None, (), items, item_chars, n_cards, card_chars, other_stories, tuple(link_items)
+        )
     main = max(chars, key=chars.__getitem__)
     best = chars[main]
     # Bodies split over several layout containers (between ads, in "widgets"): every run of at least two
     # prose blocks of a good size is body, not a one-paragraph author bio or teaser summary.
     floor = max(300, best // 4)
     parents = tuple(p for p, n in chars.items() if p is main or (n >= floor and blocks[p] >= 2))
-    return PageShape(len(teaser_headings), best, main, parents, items, item_chars, n_cards, card_chars)
+    return PageShape(
+        len(teaser_headings),
+        best,
+        main,
+        parents,
+        items,
+        item_chars,
+        n_cards,
+        card_chars,
+        other_stories,
+        tuple(link_items),
+    )
 
 
 def _same_page(a: str | None, b: str | None) -> bool:
@@ -353,6 +392,51 @@ def ld_article_is_this_page(data: PageData, url: str, canonical: str | None) -> 
     return this_page and bool(art.get("headline") or art.get("articleBody"))
 
 
+@dataclass(frozen=True, slots=True)
+class StorySpan:
+    """The stretch of the page from its headline to the end of the prose the headline heads, in document order."""
+
+    order: dict[HtmlElement, int]
+    start: int
+    end: int
+
+    def holds(self, el: HtmlElement) -> bool:
+        return self.start < self.order[el] <= self.end
+
+
+def _page_headline(heading: HtmlElement, window_title: str) -> bool:
+    """The heading is the page's own headline: an <h1>, or an <h2>/<h3> the window title names (a blog's post title
+    under the blog's name), not a link, not in the navigation or the footer."""
+    text = _text_of(heading)
+    if not text or (heading.tag != "h1" and not _names_the_page(text, window_title)):
+        return False
+    return not any(el.tag in ("a", "nav", "footer") for el in heading.iterancestors())
+
+
+def _story_under_headline(shape: PageShape) -> StorySpan | None:
+    """The page's run of prose as what its headline heads: the last headline of the page's own (`_page_headline`)
+    before the run's end opens it, and no teaser heading or card sits between that headline and the run's end. A
+    story puts its text under its headline and the other stories' teasers beside or below it; a listing puts its
+    teasers under its name, whatever text it has about itself. None when the page shows no such story."""
+    main = shape.main
+    if main is None:
+        return None
+    root = main.getroottree().getroot()
+    order = {el: i for i, el in enumerate(root.iter())}
+    end = order[main] + sum(1 for _ in main.iter()) - 1
+    other_stories = set(shape.other_stories)
+    window_title = _window_title(root)
+    own = [
+        order[heading]
+        for heading in root.iter("h1", "h2", "h3")
+        if order[heading] <= end and heading not in other_stories and _page_headline(heading, window_title)
+    ]
+    if not own:
+        return None
+    span = StorySpan(order, max(own), end)
+    return None if any(span.holds(el) for el in shape.other_stories) else span
+
+
 def listing_reason(data: PageData, shape: PageShape, url: str, canonical: str | None) -> str | None:
     """A human-readable reason when the page is a listing, None when it is an article."""
     ld_is_this_page = ld_article_is_this_page(data, url, canonical)
@@ -376,16 +460,28 @@ def listing_reason(data: PageData, shape: PageShape, url: str, canonical: str | 
     # The run is measured as Latin text: a short CJK story says in 400 characters what takes 1200 in
     # English and must not pass for "no body text".
     body = _latin_equivalent(shape)
-    if shape.teasers >= 6 and body < 600:
+    # Rails of related and featured stories and the site's menus sit beside a short post as they do beside a long
+    # one: when the prose is what the page's headline heads, at a URL that names one document, the teasers, cards and
+    # link lists outside that stretch are the rails and menus, not the page.
+    story = (
+        _story_under_headline(shape)
+        if ends_in_document(path) and (shape.teasers >= 4 or shape.cards >= _MIN_CARDS or shape.link_items >= 10)
+        else None
+    )
+    if shape.teasers >= 6 and body < 600 and story is None:
         return f"listing page ({teaser_note}, no body text)"
-    if og_type in ("website", "object") and shape.teasers >= 4 and body < 1200:
+    if og_type in ("website", "object") and shape.teasers >= 4 and body < 1200 and story is None:
         return f"listing page ({teaser_note}, og:type {og_type})"
     # A plain feed of headline links, no teaser markup: many one-link items and next to no prose.
     cluster = shape.paragraph_cluster
-    if shape.link_items >= 10 and body < 600 and shape.link_items_chars > 2 * cluster:
-        return f"listing page ({shape.link_items} linked headlines, no body text)"
+    items, items_chars = shape.link_items, shape.link_items_chars
+    if story is not None:
+        in_story = [item for item in shape.link_item_blocks if story.holds(item)]
+        items, items_chars = len(in_story), _text_chars(in_story)
+    if items >= 10 and body < 600 and items_chars > 2 * cluster:
+        return f"listing page ({items} linked headlines, no body text)"
     # Cards without teaser headings (forum threads, grids of linked titles): the same test, by repetition.
     # Related rails repeat cards on article pages too, so only the body decides.
-    if shape.cards >= _MIN_CARDS and body < 600 and shape.cards_chars > 2 * cluster:
+    if shape.cards >= _MIN_CARDS and body < 600 and shape.cards_chars > 2 * cluster and story is None:
         return f"listing page ({shape.cards} cards, no body text)"
     return None

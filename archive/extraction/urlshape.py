@@ -143,6 +143,13 @@ def names_document(segment: str) -> bool:
     return _DOCUMENT_SEGMENT.search(segment) is not None
 
 
+def ends_in_document(path: str) -> bool:
+    """The path's last segment names one document ("/hack/diy-doorbell-video-security-system/", "/139287/x.html"):
+    a leaf of the site's tree, where a story lives, not a section above it."""
+    segments = [s for s in path.split("/") if s]
+    return bool(segments) and names_document(segments[-1])
+
+
 def query_picks_document(query: str) -> bool:
     """The query picks one document by a long number ("p=31228", "a=20170309-35097838"), as no page number does."""
     return _DOCUMENT_QUERY.search(query) is not None
