@@ -72,3 +72,40 @@ def test_a_sign_up_prompt_under_the_story_still_goes_after_a_last_paragraph_that
     )
     assert lines[-1] == question
     assert lines[: len(_STREAMING)] == list(_STREAMING)
+
+
+_GALLERY_POST = (
+    "First up are the new T-shirts of the festival! Here is the blue design, printed on organic cotton.",
+    "Every shirt comes with a set of two cards, one of each character, and a sticker sheet for the laptop.",
+    "We also have a small selection of glossy posters featuring the artwork of six illustrators we admire.",
+    "Each poster comes with a card too, so if you buy ten posters you will end up with ten of them.",
+    "All purchases come with a free bag! One side shows the mascot, the other one the festival's logo.",
+    "This is where we are located in the exhibition hall, right next to the shop at the main entrance.",
+)
+_GALLERY_INTRO = (
+    "It is that time of year again: the festival takes place this weekend, with a huge exhibition hall.",
+    "For the past few years I only showed our mascot at the booth; this time I will be selling things too.",
+    "The colours have not faded after months of washing, so I can finally bring the shirts to the market.",
+)
+
+
+def _gallery_image(number: int, paragraphs: tuple[str, ...]) -> str:
+    text = "".join(f"<p>{line}</p>" for line in paragraphs)
+    return (
+        f'<div class="image-wrapper"><div class="caption-image" id="image-{number}">'
+        f'<img src="/img/{number}.jpg" alt="Festival merchandise"><div class="description">{text}</div></div></div>'
+    )
+
+
+def test_a_post_told_in_its_pictures_captions_keeps_every_caption() -> None:
+    """Each picture's caption block carries its own id ("image-159373"): blocks of one class are weighed together,
+    not one by one as if each id named another kind of block."""
+    images = _gallery_image(1, _GALLERY_INTRO) + "".join(
+        _gallery_image(number, (line,)) for number, line in enumerate(_GALLERY_POST, 2)
+    )
+    page = f"""<html lang="en"><head><title>Festival merchandise</title></head><body>
+<header><nav><a href="/">Home</a> <a href="/blog/">Blog</a></nav></header>
+<div id="content"><h1>Festival merchandise</h1><div class="post">{images}</div></div>
+<footer><a href="/about/">About us</a></footer></body></html>""".encode()
+    lines = story_lines(extract(page, "https://blog.test/post/en/26724"))
+    assert lines == [*_GALLERY_INTRO, *_GALLERY_POST]
