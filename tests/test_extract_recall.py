@@ -109,3 +109,39 @@ def test_a_post_told_in_its_pictures_captions_keeps_every_caption() -> None:
 <footer><a href="/about/">About us</a></footer></body></html>""".encode()
     lines = story_lines(extract(page, "https://blog.test/post/en/26724"))
     assert lines == [*_GALLERY_INTRO, *_GALLERY_POST]
+
+
+_TYPE_FOUNDRIES = (
+    (
+        "The first studio on the list cuts wood type by hand and prints posters for the theatres of its city.",
+        "More: http://woodtype.test",
+    ),
+    (
+        "The second one publishes a small magazine on lettering, four issues a year, each in a new binding.",
+        "More: http://lettering-magazine.test/issues/",
+    ),
+    (
+        "The third is a foundry of two designers who draw typefaces for the signs of railway stations.",
+        "More: http://stationsigns.test",
+    ),
+)
+
+
+def test_an_address_the_story_gives_after_each_of_its_items_is_kept_and_a_footer_of_profiles_still_goes() -> None:
+    """ "More: http://…" under each item of a story is where it points its readers; a label and an address are chrome
+    at the edges of the text or stacked with others ("Facebook: …", "Website: …" under the post)."""
+    intro = (
+        "Three small studios from the same city have shaped the way its streets look over the last twenty years.",
+        "We visited each of them in October and asked what they are working on for the coming season.",
+        "Each of them prints, cuts or draws letters by hand, and none of them has more than four people.",
+    )
+    items = tuple(line for item in _TYPE_FOUNDRIES for line in item)
+    closing = ("All three will show their work at the book fair in March, in the hall next to the main entrance.",)
+    profiles = ("Facebook: www.facebook.com/typewalks", "Website: www.typewalks.test")
+    lines = story_lines(
+        extract(
+            story_page("Three type studios", (*intro, *items, *closing, *profiles)),
+            "https://typewalks.test/2012/11/three-type-studios",
+        )
+    )
+    assert lines == [*intro, *items, *closing]

@@ -227,6 +227,10 @@ def _is_link_label(line: str) -> bool:
     return 0 < letters(rest) < 25 and len(rest.split()) <= 4
 
 
+def _beside_link_label(lines: list[str], number: int) -> bool:
+    return any(_is_link_label(_BULLET.sub("", lines[n])) for n in (number - 1, number + 1) if 0 <= n < len(lines))
+
+
 # How a contact line under the story opens: "Write to Jane Doe at ...", "Contact the author: ...", "E-Mail: ...".
 _CONTACT_OPENING = re.compile(r"^\W*(?:write to|contact|reach|e-?mail|mail|kontakt|schreiben sie)\b", re.I)
 
@@ -277,7 +281,9 @@ def clean_lines(text: str, headlines: Sequence[str | None], authors: tuple[str, 
             continue
         if _CREDIT_LINE.match(bare) or (len(bare) < 200 and _TEASER_LINE.match(bare)) or _NOT_WORDS.match(bare):
             continue
-        if _is_link_label(bare):
+        if _is_link_label(bare) and (at_edge or _beside_link_label(lines, number)):
+            # Among the story's lines ("More: http://…" after each item) the address is where it points its
+            # readers; chrome stands at the edges of the text or stacked ("Facebook: …", "Website: …").
             continue
         if (number < 2 or number >= len(lines) - 2) and _names_only(bare, authors):
             continue
