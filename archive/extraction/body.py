@@ -291,7 +291,12 @@ _VERDICTS = frozenset(("tag", "hidden"))
 
 
 def _class_hint(el: HtmlElement) -> str:
-    return f"class {el.get('class') or ''} {el.get('id') or ''}"
+    css_class = el.get("class") or ""
+    # By the class when it bears the word: blocks of one kind share it, and each has an id of its own
+    # ("caption-image" blocks with ids "image-159373", "image-159374"...) that would weigh them one by one.
+    if css_class and _names_clutter(css_class):
+        return f"class {css_class}"
+    return f"class {css_class} #{el.get('id') or ''}"
 
 
 def _hint(el: HtmlElement, counts: _LetterCounts, in_story: bool, own_host: str) -> str | None:
@@ -340,7 +345,11 @@ def _doomed(
 
 
 def _spared_hints(
-    doomed: list[tuple[HtmlElement, str]], keep: set[HtmlElement], root: HtmlElement, counts: _LetterCounts
+    doomed: list[tuple[HtmlElement, str]],
+    keep: set[HtmlElement],
+    main_lineage: list[HtmlElement],
+    root: HtmlElement,
+    counts: _LetterCounts,
 ) -> set[str]:
     """Hints that would take most of the page's prose: on this page the class names the story's own blocks (a
     Blogger "widget", Elementor's text "widget"s, a live ticker's "comment"s, a video page's "caption"s), or the
@@ -360,13 +369,40 @@ def _spared_hints(
     if not page:
         return set()
     kept_classes = {_class_hint(el) for el in keep}
+    # The main prose block and its ancestors, by the class each bears (the innermost first).
+    story_classes: dict[str, HtmlElement] = {}
+    for el in main_lineage:
+        story_classes.setdefault(_class_hint(el), el)
     spared = set()
     for hint, members in groups.items():
-        if sum(counts.prose(el) for el in members) < 0.5 * page:
+        prose = sum(counts.prose(el) for el in members)
+        story_block = story_classes.get(hint)
+        # The story's own block bears the class: its like are its siblings (a post told in its pictures' captions)
+        # when, with it, they hold most of the prose of the container they share with it.
+        if story_block is not None and prose + counts.prose(story_block) >= 0.5 * counts.prose(
+            _container_of(story_block, members)
+        ):
+            spared.add(hint)
+            continue
+        if prose < 0.5 * page:
             continue
         if hint == _FIGURE_HINT or hint in kept_classes or any(keep.intersection(el.iterancestors()) for el in members):
             spared.add(hint)
     return spared
+
+
+def _lineage(block: HtmlElement) -> list[HtmlElement]:
+    return [block, *block.iterancestors()]
+
+
+def _container_of(block: HtmlElement, others: list[HtmlElement]) -> HtmlElement:
+    """The nearest ancestor of `block` that holds every one of `others`."""
+    lineage = _lineage(block)
+    depth = {el: number for number, el in enumerate(lineage)}
+    deepest = 0
+    for el in others:
+        deepest = max(deepest, next((depth[a] for a in el.iterancestors() if a in depth), len(lineage) - 1))
+    return lineage[deepest]
 
 
 _SPARING_ROUNDS = 4
@@ -402,12 +438,13 @@ def clean_tree(
         keep.update(parent.iterancestors())
     story = set(prose_parents)
     counts = _LetterCounts()
+    main_lineage = _lineage(max(prose_parents, key=counts.prose)) if prose_parents else []
     own_host = _host(url)
     spared: set[str] = set()
     found = _doomed(root, keep, story, spared, counts, own_host)
     # Sparing a wrapper opens it to the walk, which may meet the next wrapper of the same story ("widget-container").
     for _ in range(_SPARING_ROUNDS):
-        more = _spared_hints(found, keep, root, counts) - spared
+        more = _spared_hints(found, keep, main_lineage, root, counts) - spared
         if not more:
             break
         spared |= more

@@ -201,12 +201,18 @@ def _names_only(line: str, authors: tuple[str, ...]) -> bool:
     return not _NAME_FILLER.sub(" ", _EMAIL.sub(" ", rest)).strip()
 
 
-def _is_prompt(line: str) -> bool:
+def _is_prompt(line: str, topic: str) -> bool:
+    """A prompt under the story; `topic` is the story above it and its headline, casefolded."""
     if len(line) > 300:
         return False
     if _PROMPT_PHRASE.search(line):
         return True
-    if not _PROMPT_WORDS.search(line):
+    prompt_words = _PROMPT_WORDS.findall(line)
+    if not prompt_words:
+        return False
+    # Words the story itself uses are its subject: "Any subscribers out there?" under a post on a streaming service,
+    # "your feedback will help us" closing one on a feedback tool, are its last lines, not a sign-up box.
+    if all(word.casefold() in topic for word in prompt_words):
         return False
     # "Newsletter: Sport inside": the heading of a sign-up box, not a sentence
     return bool(_SITE_OR_READER_WORDS.search(line)) or (len(line) < 60 and not re.search(r"[.!?\"”»]$", line))
@@ -219,6 +225,10 @@ def _is_link_label(line: str) -> bool:
     rest = _URL.sub(" ", line)
     # A bare address is what the story points the reader to ("http://www.openpetition.de"); a label makes it chrome.
     return 0 < letters(rest) < 25 and len(rest.split()) <= 4
+
+
+def _beside_link_label(lines: list[str], number: int) -> bool:
+    return any(_is_link_label(_BULLET.sub("", lines[n])) for n in (number - 1, number + 1) if 0 <= n < len(lines))
 
 
 # How a contact line under the story opens: "Write to Jane Doe at ...", "Contact the author: ...", "E-Mail: ...".
@@ -271,7 +281,9 @@ def clean_lines(text: str, headlines: Sequence[str | None], authors: tuple[str, 
             continue
         if _CREDIT_LINE.match(bare) or (len(bare) < 200 and _TEASER_LINE.match(bare)) or _NOT_WORDS.match(bare):
             continue
-        if _is_link_label(bare):
+        if _is_link_label(bare) and (at_edge or _beside_link_label(lines, number)):
+            # Among the story's lines ("More: http://…" after each item) the address is where it points its
+            # readers; chrome stands at the edges of the text or stacked ("Facebook: …", "Website: …").
             continue
         if (number < 2 or number >= len(lines) - 2) and _names_only(bare, authors):
             continue
@@ -281,12 +293,22 @@ def clean_lines(text: str, headlines: Sequence[str | None], authors: tuple[str, 
                 break
             continue
         out.append(line)
-    # Prompts close the story: drop them from the end, up to the last line of the story proper.
-    while out and (
-        _is_prompt(out[-1])
-        or _is_contact(out[-1], authors)
-        or _CONTRIBUTORS_LINE.search(out[-1])
-        or _INITIALS_LINE.match(out[-1])
-    ):
+    # Prompts close the story: drop them from the end, up to the last line of the story proper, which is what the
+    # lines before them are (prompts stacked under a story name each other's words).
+    story_end = len(out)
+    while story_end and _closes_story(out[story_end - 1], authors, ""):
+        story_end -= 1
+    topic = " ".join([*out[:story_end], *(h for h in headlines if h)]).casefold()
+    while out and _closes_story(out[-1], authors, topic):
         out.pop()
     return "\n".join(out)
+
+
+def _closes_story(line: str, authors: tuple[str, ...], topic: str) -> bool:
+    """A prompt, a contact line, a credit of the contributors or an editor's initials: lines under the story."""
+    return bool(
+        _is_prompt(line, topic)
+        or _is_contact(line, authors)
+        or _CONTRIBUTORS_LINE.search(line)
+        or _INITIALS_LINE.match(line)
+    )
