@@ -146,9 +146,14 @@ def _is_hidden(el: HtmlElement) -> bool:
 _LINK_LIST_TAGS = frozenset({"ul", "ol", "div", "section", "dl"})
 
 
+# Elements whose text no reader sees: a page's scripts may carry more letters than its story.
+_UNSHOWN_TAGS = frozenset({"script", "style", "noscript", "template"})
+
+
 class _LetterCounts:
     """Letters of an element's text and of the links in it, remembered per element: nested wrappers would
-    otherwise each read the same text again (text_content() at every level of a deep layout)."""
+    otherwise each read the same text again (text_content() at every level of a deep layout). The text of scripts
+    and styles is not counted: it is not prose."""
 
     def __init__(self) -> None:
         # element -> (letters, links, letters in links); a link inside a link counts as the outer one alone.
@@ -165,7 +170,7 @@ class _LetterCounts:
             tail = child.tail
             if tail:
                 n += letters(tail)
-            if isinstance(child.tag, str):
+            if isinstance(child.tag, str) and child.tag not in _UNSHOWN_TAGS:
                 child_letters, child_links, child_in_links = self._count(child)
                 n += child_letters
                 links += child_links
@@ -352,7 +357,7 @@ def _spared_hints(
             groups.setdefault(hint, []).append(el)
     # A first cut on raw text lengths, which lxml gives at C speed: a group with half the page's prose has a tenth
     # of its text however much of that text is links and layout whitespace, and most groups have far less.
-    page_chars = len(root.text_content())
+    page_chars = len(root.text_content()) - sum(len(el.text or "") for el in root.iter(*_UNSHOWN_TAGS))
     groups = {h: m for h, m in groups.items() if sum(len(el.text_content()) for el in m) >= 0.1 * page_chars}
     if not groups:
         return set()
