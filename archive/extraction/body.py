@@ -146,9 +146,14 @@ def _is_hidden(el: HtmlElement) -> bool:
 _LINK_LIST_TAGS = frozenset({"ul", "ol", "div", "section", "dl"})
 
 
+# Elements whose text no reader sees: a page's scripts may carry more letters than its story.
+_UNSHOWN_TAGS = frozenset({"script", "style", "noscript", "template"})
+
+
 class _LetterCounts:
     """Letters of an element's text and of the links in it, remembered per element: nested wrappers would
-    otherwise each read the same text again (text_content() at every level of a deep layout)."""
+    otherwise each read the same text again (text_content() at every level of a deep layout). The text of scripts
+    and styles is not counted: it is not prose."""
 
     def __init__(self) -> None:
         # element -> (letters, links, letters in links); a link inside a link counts as the outer one alone.
@@ -165,7 +170,7 @@ class _LetterCounts:
             tail = child.tail
             if tail:
                 n += letters(tail)
-            if isinstance(child.tag, str):
+            if isinstance(child.tag, str) and child.tag not in _UNSHOWN_TAGS:
                 child_letters, child_links, child_in_links = self._count(child)
                 n += child_letters
                 links += child_links
@@ -270,18 +275,78 @@ def _rail_blocks(root: HtmlElement, keep: set[HtmlElement]) -> list[HtmlElement]
         text = clean(h.text_content())
         if not text or len(text) > 60 or not _RAIL_HEADING.match(text):
             continue
-        block = None
-        el = h
-        for anc in el.iterancestors():
-            if anc in keep or anc.tag in _PROTECTED:
-                break
-            first = next((t for t in anc.itertext() if t.strip()), "")
-            if not text.startswith(clean(first)[:20]):
-                break
-            block = anc
+        block = _block_opened_by(h, text, keep)
         if block is not None:
             out.append(block)
     return out
+
+
+def _block_opened_by(heading: HtmlElement, text: str, keep: set[HtmlElement]) -> HtmlElement | None:
+    """The largest ancestor of `heading` whose first text is the heading's `text` and that holds none of `keep`."""
+    block = None
+    for anc in heading.iterancestors():
+        if anc in keep or anc.tag in _PROTECTED:
+            break
+        first = next((t for t in anc.itertext() if t.strip()), "")
+        if not text.startswith(clean(first)[:20]):
+            break
+        block = anc
+    return block
+
+
+# Headings that open a thread of readers' comments, however the theme marks it up (Movable Type and TypePad put each
+# comment as plain paragraphs under "<h2>Comments</h2>", signed "Posted by: ..."): "Comments", "12 Comments",
+# "Reader comments (3)", "5 responses to “…”", "12 thoughts on “…”", "Leave a reply". A bare "Responses" or
+# "Reactions" may be a section of a story, so those need a count or "to"; trackbacks (other blogs' excerpts citing the
+# post) are no readers' thread and stay for trafilatura to judge.
+_COMMENTS_HEADING = re.compile(
+    r"^(?:(?:\d+|no|one)\s+)?(?:reader\s+|user\s+|readers[’']\s+)?(?:comments?|kommentare?|commentaires?|comentarios?"
+    r"|commenti|reacties|kommentarer|komentarze)(?:\s*\(\d+\))?(?:\s+(?:to|on|for)\b.*)?$"
+    r"|^(?:\d+|one|no)\s+(?:responses?|replies|reply|thoughts?)(?:\s+(?:to|on)\b.*)?$|^responses\s+to\b"
+    r"|^(?:leave|post|add|write|submit)\s+(?:a\s+|your\s+)?(?:new\s+)?(?:comment|reply|response)\b"
+    r"|^join the (?:discussion|conversation)\b",
+    re.I,
+)
+# Letters of the story's own text (outside links) a comments heading must follow: one at the top of the story (a
+# "Comments (3)" link box under the headline) opens no thread below the story.
+_STORY_BEFORE_COMMENTS = 300
+
+
+def _comment_threads(root: HtmlElement, keep: set[HtmlElement]) -> list[HtmlElement]:
+    """For each heading that opens readers' comments below the story, the block it opens and every block after it in
+    its container: the thread, then its form."""
+    headings = [
+        h
+        for h in root.iter(*_RAIL_HEADING_TAGS, "h5", "h6")
+        if len(text := clean(h.text_content()).rstrip(":")) <= 80 and _COMMENTS_HEADING.match(text)
+    ]
+    out: list[HtmlElement] = []
+    for h in headings:
+        if h.getparent() is None or _story_letters_before(root, h) < _STORY_BEFORE_COMMENTS:
+            continue
+        opened = _block_opened_by(h, clean(h.text_content()), keep)
+        block = h if opened is None else opened
+        thread = [block, *block.itersiblings()]
+        if not any(el.tag == "h1" or el.find(".//h1") is not None for el in thread):
+            out.extend(thread)
+    return out
+
+
+def _story_letters_before(root: HtmlElement, stop: HtmlElement) -> int:
+    """Letters of the text before `stop` in document order, outside links, scripts and styles."""
+    total = 0
+    unread: set[HtmlElement] = set()
+    for el in root.iter(etree.Element):
+        if el is stop:
+            break
+        parent = el.getparent()
+        if parent in unread or el.tag in _UNSHOWN_TAGS or el.tag == "a":
+            unread.add(el)
+        elif el.text:
+            total += letters(el.text)
+        if el.tail and parent not in unread:  # a tail is its parent's text
+            total += letters(el.tail)
+    return total
 
 
 _DROPPED_TAGS = frozenset(("figure", "figcaption", "aside", "nav", "button", "dialog", "template"))
@@ -361,7 +426,7 @@ def _spared_hints(
             groups.setdefault(hint, []).append(el)
     # A first cut on raw text lengths, which lxml gives at C speed: a group with half the page's prose has a tenth
     # of its text however much of that text is links and layout whitespace, and most groups have far less.
-    page_chars = len(root.text_content())
+    page_chars = len(root.text_content()) - sum(len(el.text or "") for el in root.iter(*_UNSHOWN_TAGS))
     groups = {h: m for h, m in groups.items() if sum(len(el.text_content()) for el in m) >= 0.1 * page_chars}
     if not groups:
         return set()
@@ -453,6 +518,7 @@ def clean_tree(
         _drop_spared_classes(root, spared)
     doomed = [el for el, _ in found]
     doomed.extend(_rail_blocks(root, keep))
+    doomed.extend(_comment_threads(root, keep))
     for el in doomed:
         if el.getparent() is not None:
             el.drop_tree()
