@@ -13,7 +13,7 @@ EXTRACTOR_NAME = "newsarchive"
 # on every article_versions row, so a re-extraction knows which rows are stale.
 # From the installed distribution, not `trafilatura.__version__`: importing trafilatura takes a
 # second, and a command that only reads the archive never needs it.
-EXTRACTOR_VERSION: str = f"0.4.6+trafilatura{importlib.metadata.version('trafilatura')}"
+EXTRACTOR_VERSION: str = f"0.4.7+trafilatura{importlib.metadata.version('trafilatura')}"
 
 
 @dataclass(frozen=True, slots=True)
