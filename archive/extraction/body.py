@@ -315,16 +315,15 @@ _STORY_BEFORE_COMMENTS = 300
 def _comment_threads(root: HtmlElement, keep: set[HtmlElement]) -> list[HtmlElement]:
     """For each heading that opens readers' comments below the story, the block it opens and every block after it in
     its container: the thread, then its form."""
-    headings = [
-        h
-        for h in root.iter(*_RAIL_HEADING_TAGS, "h5", "h6")
-        if len(text := clean(h.text_content()).rstrip(":")) <= 80 and _COMMENTS_HEADING.match(text)
-    ]
+    headings = [(h, clean(h.text_content())) for h in root.iter(*_RAIL_HEADING_TAGS, "h5", "h6")]
     out: list[HtmlElement] = []
-    for h in headings:
+    for h, text in headings:
+        named = text.rstrip(":")
+        if len(named) > 80 or not _COMMENTS_HEADING.match(named):
+            continue
         if h.getparent() is None or _story_letters_before(root, h) < _STORY_BEFORE_COMMENTS:
             continue
-        opened = _block_opened_by(h, clean(h.text_content()), keep)
+        opened = _block_opened_by(h, text, keep)
         block = h if opened is None else opened
         thread = [block, *block.itersiblings()]
         if not any(el.tag == "h1" or el.find(".//h1") is not None for el in thread):

@@ -47,7 +47,8 @@ def _justext_lists() -> list[tuple[str, int, int]]:
         return []
     directory = Path(justext.__file__).parent / "stoplists"
     with contextlib.suppress(OSError), os.scandir(directory) as entries:
-        return sorted((e.name, e.stat().st_size, e.stat().st_mtime_ns) for e in entries if e.name.endswith(".txt"))
+        stats = [(entry.name, entry.stat()) for entry in entries if entry.name.endswith(".txt")]
+        return sorted((name, stat.st_size, stat.st_mtime_ns) for name, stat in stats)
     return []
 
 

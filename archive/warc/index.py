@@ -149,8 +149,8 @@ def replayable(record: Any) -> bool:
     """Whether a WARC record (warcio's, as cdxj-indexer reads it) may be a replay's answer: not a
     304 (module docstring), nor the answer to a HEAD, which has no body: a replay would serve an
     empty page for the URL; nor a record its writer cut short (WARC-Truncated), whose first part a
-    replay would serve as the whole (archive/warc/reader.py ``is_truncated``). The WACZ's index
-    (archive/wacz.py) asks the same."""
+    replay would serve as the whole (``archive/warc/framing.py`` ``is_truncated`` asks it of the
+    reader's records). The WACZ's index (archive/wacz.py) asks the same."""
     if record.rec_headers.get_header("WARC-Truncated") is not None:
         return False
     http = record.http_headers if record.rec_type in ("response", "revisit") else None
